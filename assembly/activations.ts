@@ -1,0 +1,598 @@
+// Every activation: forward f(x), derivative f'(x) and, where a parameter is learnable,
+// df/dparam, side by side in one @final class per activation. The generic drivers below
+// turn a class into kernels; the kernels at the bottom are what the module exports.
+//
+// Kernel ABI (all kernels): sizes first, then input pointers, output pointers, then scalar
+// parameters. y may equal x and dx may equal dy (in place). Memory past the end of an
+// array is readable (the allocator pads every block by one vector), so the last partial
+// vector is computed in SIMD and only its valid lanes are stored: each element's bits
+// are the same whatever its position.
+//
+// Backward kernels save the input: derivatives are recomputed from x because the output
+// alone loses them (1 - tanh(x)^2 from a rounded tanh(x) near 1 has 1e-3 relative error).
+
+import {
+  splat, sel, storeTail, exp4, exp4b, exp4lo, expm1_4, log1p4, tanh4, sigmoid4, sigmoid4lo,
+  mulLo, divLo, promoteHigh, demoteJoin, erfc2d, exp2d, tanh2d, TWO_M64, BIAS64,
+} from './math';
+
+const ZERO: v128 = f32x4.splat(0);
+const ONE: v128 = f32x4.splat(1);
+
+/** Keeps a NaN input visible in the result: lanes where x is NaN return x. */
+@inline function keepNaN(x: v128, r: v128): v128 { return sel(f32x4.eq(x, x), r, x); }
+
+/** 1.0 where mask is set, else 0.0. */
+@inline function ones(mask: v128): v128 { return v128.and(mask, ONE); }
+
+/** Lane mask for the first `rem` lanes (rem in 0..4). */
+@inline function laneMask(rem: i32): v128 { return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem)); }
+
+// ---- drivers -------------------------------------------------------------------------
+
+@inline function forward<T>(n: i32, x: usize, y: usize, a: v128, b: v128): void {
+  const op = changetype<T>(0);
+  const end = <usize>n << 2, body = end & ~15;
+  let o: usize = 0;
+  for (; o < body; o += 16) {
+    const v = v128.load(x + o);
+    v128.store(y + o, keepNaN(v, op.f(v, a, b)));
+  }
+  if (o < end) {
+    const v = v128.load(x + o);
+    storeTail(y + o, keepNaN(v, op.f(v, a, b)), n & 3);
+  }
+}
+
+@inline function backward<T>(n: i32, x: usize, dy: usize, dx: usize, a: v128, b: v128): void {
+  const op = changetype<T>(0);
+  const end = <usize>n << 2, body = end & ~15;
+  let o: usize = 0;
+  for (; o < body; o += 16) {
+    const v = v128.load(x + o);
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b))));
+  }
+  if (o < end) {
+    const v = v128.load(x + o);
+    storeTail(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b))), n & 3);
+  }
+}
+
+/** sum_i dy_i * df/dparam(x_i), accumulated in float64 in a fixed order, rounded once. */
+@inline function paramGrad<T>(n: i32, x: usize, dy: usize, a: v128, b: v128, which: i32): f64 {
+  const op = changetype<T>(0);
+  const end = <usize>n << 2;
+  let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+  for (let o: usize = 0; o < end; o += 16) {
+    const v = v128.load(x + o);
+    const p = which == 0 ? op.p0(v, a, b) : op.p1(v, a, b);
+    let g = f32x4.mul(v128.load(dy + o), p);
+    if (o + 16 > end) g = sel(laneMask(n & 3), g, ZERO);
+    acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(g));
+    acc1 = f64x2.add(acc1, promoteHigh(g));
+  }
+  return (f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1)) +
+    (f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1));
+}
+
+// ---- sigmoid family --------------------------------------------------------------------
+
+@final @unmanaged class Sigmoid {
+  @inline f(x: v128, a: v128, b: v128): v128 { return sigmoid4(x); }
+  // s(1-s) = e / (1+e)^2 with e = exp(-|x|): no 1 - s cancellation.
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const e = exp4(f32x4.neg(f32x4.abs(x)));
+    const q = f32x4.add(ONE, e);
+    return f32x4.div(e, f32x4.mul(q, q));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class Tanh {
+  @inline f(x: v128, a: v128, b: v128): v128 { return tanh4(x); }
+  // sech^2 x = 4e / (1+e)^2 with e = exp(-2|x|).
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const e = exp4(f32x4.mul(f32x4.abs(x), splat(-2)));
+    const q = f32x4.add(ONE, e);
+    return f32x4.div(f32x4.mul(e, splat(4)), f32x4.mul(q, q));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class LogSigmoid {
+  // log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    return f32x4.sub(f32x4.min(x, ZERO), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
+  }
+  // sigmoid(-x)
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const e = exp4(f32x4.neg(f32x4.abs(x)));
+    const q = f32x4.add(ONE, e);
+    return sel(f32x4.ge(x, ZERO), f32x4.div(e, q), f32x4.div(ONE, q));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+/** a*x + b with the product's rounding error added back: near the ends of the ramp the sum cancels. */
+@inline function affine(x: v128, a: v128, b: v128): v128 {
+  const hi = f32x4.mul(a, x);
+  return f32x4.add(f32x4.add(hi, b), mulLo(a, x, hi));
+}
+
+@final @unmanaged class HardSigmoid {
+  // clip(a*x + b, 0, 1); a = slope, b = offset
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    return f32x4.min(f32x4.max(affine(x, a, b), ZERO), ONE);
+  }
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const v = affine(x, a, b);
+    return v128.and(v128.and(f32x4.gt(v, ZERO), f32x4.lt(v, ONE)), a);
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+// ---- rectifiers ----------------------------------------------------------------------
+
+@final @unmanaged class Relu {
+  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.max(x, ZERO); }
+  @inline d(x: v128, a: v128, b: v128): v128 { return ones(f32x4.gt(x, ZERO)); }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class Relu6 {
+  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.min(f32x4.max(x, ZERO), splat(6)); }
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    return ones(v128.and(f32x4.gt(x, ZERO), f32x4.lt(x, splat(6))));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class LeakyRelu {
+  @inline f(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), x, f32x4.mul(x, a)); }
+  @inline d(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), ONE, a); }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class Elu {
+  @inline f(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), x, f32x4.mul(a, expm1_4(x))); }
+  @inline d(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), ONE, f32x4.mul(a, exp4(x))); }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+// see: Klambauer et al., Self-Normalizing Neural Networks (2017), eq. 2 for the constants.
+const SELU_SCALE: f32 = 1.0507009873554804934;
+const SELU_SCALE_ALPHA: f32 = 1.7580993408473768599; // scale * alpha, alpha = 1.6732632423543772848
+
+@final @unmanaged class Selu {
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    return sel(f32x4.gt(x, ZERO), f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(splat(SELU_SCALE_ALPHA), expm1_4(x)));
+  }
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    return sel(f32x4.gt(x, ZERO), splat(SELU_SCALE), f32x4.mul(splat(SELU_SCALE_ALPHA), exp4(x)));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class Celu {
+  // max(0, x) + min(0, a * expm1(x / a))
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    return sel(f32x4.gt(x, ZERO), x, f32x4.mul(a, expm1_4(f32x4.div(x, a))));
+  }
+  // exp(x / a) for x <= 0; the quotient's rounding error is carried into exp.
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const q = f32x4.div(x, a);
+    return sel(f32x4.gt(x, ZERO), ONE, exp4lo(q, divLo(x, a, q)));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+// ---- smooth gates ----------------------------------------------------------------------
+
+// The gated family x * sigmoid(z), z = beta * x. For z < 0 the gate is e/(1+e) with
+// e = exp(z), which is subnormal below z = -87: there e is computed 2^64 too large and the
+// finished product is scaled down once, so swish(-100) keeps all its bits. z = hi + lo
+// exactly (mulLo), so a large |z| loses nothing to the rounding of beta * x.
+
+/** exp(-|z|), scaled by 2^64 where z < 0. */
+@inline function gateExp(hi: v128, lo: v128, neg: v128): v128 {
+  return exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), v128.and(neg, i32x4.splat(BIAS64)));
+}
+/** 2^-64 where z < 0, else 1: the factor that undoes gateExp's scaling. */
+@inline function gateScale(neg: v128): v128 { return sel(neg, splat(TWO_M64), ONE); }
+
+/** x sigmoid(z) */
+@inline function gated(x: v128, hi: v128, lo: v128): v128 {
+  const neg = f32x4.lt(hi, ZERO);
+  const E = gateExp(hi, lo, neg);
+  const q = f32x4.add(ONE, f32x4.mul(E, gateScale(neg)));
+  const g = sel(neg, E, ONE);
+  return zeroIfZero(g, f32x4.mul(f32x4.div(f32x4.mul(x, g), q), gateScale(neg)));
+}
+/** d/dx [x sigmoid(z)] / beta-free part: sigmoid(z) (1 + z sigmoid(-z)) */
+@inline function gatedGrad(hi: v128, lo: v128): v128 {
+  const neg = f32x4.lt(hi, ZERO);
+  const E = gateExp(hi, lo, neg);
+  const e = f32x4.mul(E, gateScale(neg));
+  const q = f32x4.add(ONE, e);
+  const s = f32x4.div(sel(neg, E, ONE), q);
+  const sm = f32x4.div(sel(neg, ONE, e), q);
+  return zeroIfZero(s, f32x4.mul(f32x4.mul(s, f32x4.add(ONE, zeroIfZero(sm, f32x4.mul(hi, sm)))), gateScale(neg)));
+}
+/** x^2 sigmoid(z) sigmoid(-z) = x^2 e / (1 + e)^2, e = exp(-|z|), scaled on both sides. */
+@inline function gatedCurv(x: v128, hi: v128, lo: v128): v128 {
+  const neg = f32x4.lt(hi, ZERO);
+  const E = exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), i32x4.splat(BIAS64));
+  const q = f32x4.add(ONE, f32x4.mul(E, splat(TWO_M64)));
+  const r = f32x4.div(f32x4.mul(f32x4.mul(x, E), x), f32x4.mul(q, q));
+  return zeroIfZero(E, f32x4.mul(r, splat(TWO_M64)));
+}
+
+@final @unmanaged class Swish {
+  // x * sigmoid(a * x); a = beta
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    const hi = f32x4.mul(a, x);
+    return gated(x, hi, mulLo(a, x, hi));
+  }
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const hi = f32x4.mul(a, x);
+    return gatedGrad(hi, mulLo(a, x, hi));
+  }
+  // d/dbeta = x^2 s (1 - s)
+  @inline p0(x: v128, a: v128, b: v128): v128 {
+    const hi = f32x4.mul(a, x);
+    return gatedCurv(x, hi, mulLo(a, x, hi));
+  }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+/** r where g != 0, else 0: a product whose small factor underflowed is 0 even if x is Inf. */
+@inline function zeroIfZero(g: v128, r: v128): v128 { return sel(f32x4.eq(g, ZERO), ZERO, r); }
+
+@final @unmanaged class ScaledSwish {
+  // a * x * sigmoid(b * x); a = alpha, b = beta (the seed's learnable activation)
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    const hi = f32x4.mul(b, x);
+    return f32x4.mul(a, gated(x, hi, mulLo(b, x, hi)));
+  }
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const hi = f32x4.mul(b, x);
+    return f32x4.mul(a, gatedGrad(hi, mulLo(b, x, hi)));
+  }
+  // d/dalpha = x s
+  @inline p0(x: v128, a: v128, b: v128): v128 {
+    const hi = f32x4.mul(b, x);
+    return gated(x, hi, mulLo(b, x, hi));
+  }
+  // d/dbeta = a x^2 s (1 - s)
+  @inline p1(x: v128, a: v128, b: v128): v128 {
+    const hi = f32x4.mul(b, x);
+    return f32x4.mul(a, gatedCurv(x, hi, mulLo(b, x, hi)));
+  }
+}
+
+@final @unmanaged class Mish {
+  // x tanh(softplus(x)) = x n / (n + 2), n = e (e + 2), e = exp(x): no log, no cancellation.
+  // Below 0, e is taken 2^64 too large (as in the gated family) and the result scaled down
+  // once; past x = 20, tanh(softplus(x)) rounds to 1.
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    const neg = f32x4.lt(x, ZERO);
+    const E = exp4b(f32x4.min(x, splat(20)), ZERO, v128.and(neg, i32x4.splat(BIAS64)));
+    const e = f32x4.mul(E, gateScale(neg));
+    const q = f32x4.add(f32x4.mul(e, f32x4.add(e, splat(2))), splat(2));
+    const nS = f32x4.mul(E, f32x4.add(e, splat(2)));
+    // x is clamped where it multiplies a vanishing factor, so -Inf gives -0, not NaN.
+    return f32x4.mul(f32x4.mul(f32x4.max(x, splat(-1e4)), f32x4.div(nS, q)), gateScale(neg));
+  }
+  // n/(n+2) + 4 x e (1 + e) / (n + 2)^2
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const neg = f32x4.lt(x, ZERO);
+    const E = exp4b(f32x4.min(x, splat(20)), ZERO, v128.and(neg, i32x4.splat(BIAS64)));
+    const e = f32x4.mul(E, gateScale(neg));
+    const q = f32x4.add(f32x4.mul(e, f32x4.add(e, splat(2))), splat(2));
+    const t = f32x4.div(f32x4.mul(E, f32x4.add(e, splat(2))), q);
+    const xc = f32x4.max(x, splat(-1e4));
+    const g = f32x4.div(f32x4.div(f32x4.mul(f32x4.mul(f32x4.mul(xc, splat(4)), E), f32x4.add(ONE, e)), q), q);
+    return sel(f32x4.gt(x, splat(20)), ONE, f32x4.mul(f32x4.add(t, g), gateScale(neg)));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class Softplus {
+  // log1p(exp(a x)) / a, and x itself where a x > b (a = beta, b = threshold).
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    const hi = f32x4.mul(a, x);
+    const lo = mulLo(a, x, hi);
+    const pos = f32x4.gt(hi, ZERO);
+    // log1p(e^z) = max(z, 0) + log1p(e^-|z|)
+    const l = log1p4(exp4lo(sel(pos, f32x4.neg(hi), hi), sel(pos, f32x4.neg(lo), lo)));
+    const r = sel(pos, f32x4.add(hi, f32x4.add(lo, l)), l);
+    return sel(f32x4.gt(hi, b), x, f32x4.div(r, a));
+  }
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const hi = f32x4.mul(a, x);
+    return sel(f32x4.gt(hi, b), ONE, sigmoid4lo(hi, mulLo(a, x, hi)));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class Softsign {
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    const ax = f32x4.abs(x);
+    const r = f32x4.div(x, f32x4.add(ONE, ax));
+    return sel(f32x4.eq(ax, splat(Infinity)), sel(f32x4.gt(x, ZERO), ONE, splat(-1)), r);
+  }
+  // (1/q)^2 rather than 1/q^2: q^2 overflows for |x| > 1.8e19 while the result is still > 0.
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const r = f32x4.div(ONE, f32x4.add(ONE, f32x4.abs(x)));
+    return f32x4.mul(r, r);
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class HardSwish {
+  // x * relu6(x + 3) / 6
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    // x * (c / 6), not (x * c) / 6, which overflows above 5.7e37.
+    const c = f32x4.min(f32x4.max(f32x4.add(x, splat(3)), ZERO), splat(6));
+    return f32x4.mul(x, f32x4.div(c, splat(6)));
+  }
+  // 0 below -3, (2x + 3)/6 on [-3, 3], 1 above (PyTorch's one-sided values at the kinks)
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    const mid = f32x4.div(f32x4.add(f32x4.add(x, x), splat(3)), splat(6));
+    return sel(f32x4.lt(x, splat(-3)), ZERO, sel(f32x4.le(x, splat(3)), mid, ONE));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+// ---- float64 activations -------------------------------------------------------------
+
+const INV_SQRT2: f64 = 0.70710678118654752440;
+const INV_SQRT_2PI: f64 = 0.39894228040143267794;
+const SQRT_2_OVER_PI: f64 = 0.79788456080286535588;
+const GELU_K: f64 = 0.044715;
+
+/** Phi(x), the standard normal CDF, on float64 lanes: 1 - h or h with h = erfc(|x|/sqrt2)/2. */
+@inline function normalCdf2d(x: v128): v128 {
+  const h = f64x2.mul(erfc2d(f64x2.mul(f64x2.abs(x), f64x2.splat(INV_SQRT2))), f64x2.splat(0.5));
+  return sel(f64x2.ge(x, f64x2.splat(0)), f64x2.sub(f64x2.splat(1), h), h);
+}
+
+@inline function clamp2d(x: v128, lo: f64, hi: f64): v128 {
+  return f64x2.max(f64x2.min(x, f64x2.splat(hi)), f64x2.splat(lo));
+}
+
+// Past |x| = 50 every exp(-x^2/2) term is 0 in float64, so clamping keeps Inf * 0 out.
+@inline function geluHalf(x: v128): v128 {
+  return f64x2.mul(f64x2.max(x, f64x2.splat(-50)), normalCdf2d(x));
+}
+@inline function geluGradHalf(x: v128): v128 {
+  const xc = clamp2d(x, -50, 50);
+  const pdf = f64x2.mul(exp2d(f64x2.mul(f64x2.mul(xc, xc), f64x2.splat(-0.5))), f64x2.splat(INV_SQRT_2PI));
+  return f64x2.add(normalCdf2d(x), f64x2.mul(xc, pdf));
+}
+
+@final @unmanaged class Gelu {
+  // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    return demoteJoin(geluHalf(f64x2.promote_low_f32x4(x)), geluHalf(promoteHigh(x)));
+  }
+  // Phi(x) + x phi(x)
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    return demoteJoin(geluGradHalf(f64x2.promote_low_f32x4(x)), geluGradHalf(promoteHigh(x)));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+/** sigmoid(2u) and sigmoid(-2u) for u = sqrt(2/pi) (x + 0.044715 x^3), float64 lanes. */
+@inline function geluTanhS(x: v128, wantComplement: bool): v128 {
+  const u = f64x2.mul(f64x2.splat(SQRT_2_OVER_PI), f64x2.add(x, f64x2.mul(f64x2.splat(GELU_K), f64x2.mul(f64x2.mul(x, x), x))));
+  const e = exp2d(f64x2.mul(f64x2.abs(u), f64x2.splat(-2)));
+  const q = f64x2.add(f64x2.splat(1), e);
+  const big = f64x2.div(f64x2.splat(1), q), small = f64x2.div(e, q);
+  const pos = f64x2.ge(u, f64x2.splat(0));
+  return wantComplement ? sel(pos, small, big) : sel(pos, big, small);
+}
+@inline function geluTanhHalf(x: v128): v128 {
+  return f64x2.mul(f64x2.max(x, f64x2.splat(-50)), geluTanhS(x, false));
+}
+// s + 2 x s (1 - s) u',  u' = sqrt(2/pi) (1 + 3 k x^2)
+@inline function geluTanhGradHalf(x: v128): v128 {
+  const s = geluTanhS(x, false), sm = geluTanhS(x, true);
+  const xc = clamp2d(x, -50, 50);
+  const du = f64x2.mul(f64x2.splat(SQRT_2_OVER_PI), f64x2.add(f64x2.splat(1), f64x2.mul(f64x2.splat(3 * GELU_K), f64x2.mul(xc, xc))));
+  return f64x2.add(s, f64x2.mul(f64x2.mul(f64x2.mul(f64x2.mul(xc, f64x2.splat(2)), s), sm), du));
+}
+
+@final @unmanaged class GeluTanh {
+  // x (1 + tanh u) / 2 = x sigmoid(2u)
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    return demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x)), geluTanhHalf(promoteHigh(x)));
+  }
+  @inline d(x: v128, a: v128, b: v128): v128 {
+    return demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x)), geluTanhGradHalf(promoteHigh(x)));
+  }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+// x - tanh x: a series below |x| = 0.1 (x^3/3 - 2x^5/15 + 17x^7/315 - 62x^9/2835, the next
+// term is 3e-10 relative there), the float64 difference above (cancellation costs at most
+// 300x of 1e-16).
+@inline function tanhShrinkHalf(x: v128): v128 {
+  const z = f64x2.mul(x, x);
+  let p = f64x2.add(f64x2.mul(z, f64x2.splat(-62.0 / 2835.0)), f64x2.splat(17.0 / 315.0));
+  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(-2.0 / 15.0));
+  p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 3.0));
+  const series = f64x2.mul(f64x2.mul(p, z), x);
+  return sel(f64x2.lt(f64x2.abs(x), f64x2.splat(0.1)), series, f64x2.sub(x, tanh2d(x)));
+}
+
+@final @unmanaged class TanhShrink {
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    return demoteJoin(tanhShrinkHalf(f64x2.promote_low_f32x4(x)), tanhShrinkHalf(promoteHigh(x)));
+  }
+  // 1 - sech^2 x = tanh^2 x
+  @inline d(x: v128, a: v128, b: v128): v128 { const t = tanh4(x); return f32x4.mul(t, t); }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+// ---- clipping and shrinking --------------------------------------------------------------
+
+@final @unmanaged class HardTanh {
+  // clip(x, a, b); a = min, b = max
+  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.min(f32x4.max(x, a), b); }
+  @inline d(x: v128, a: v128, b: v128): v128 { return ones(v128.and(f32x4.gt(x, a), f32x4.lt(x, b))); }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class SoftShrink {
+  // x - a above a, x + a below -a, 0 between (a = lambda)
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    return sel(f32x4.gt(x, a), f32x4.sub(x, a), sel(f32x4.lt(x, f32x4.neg(a)), f32x4.add(x, a), ZERO));
+  }
+  @inline d(x: v128, a: v128, b: v128): v128 { return ones(f32x4.gt(f32x4.abs(x), a)); }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class HardShrink {
+  @inline f(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(f32x4.abs(x), a), x, ZERO); }
+  @inline d(x: v128, a: v128, b: v128): v128 { return ones(f32x4.gt(f32x4.abs(x), a)); }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class Exponential {
+  @inline f(x: v128, a: v128, b: v128): v128 { return exp4(x); }
+  @inline d(x: v128, a: v128, b: v128): v128 { return exp4(x); }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+@final @unmanaged class Linear {
+  @inline f(x: v128, a: v128, b: v128): v128 { return x; }
+  @inline d(x: v128, a: v128, b: v128): v128 { return ONE; }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+// ---- exported kernels ------------------------------------------------------------------
+
+export function f32_sigmoid(n: i32, x: usize, y: usize): void { forward<Sigmoid>(n, x, y, ZERO, ZERO); }
+export function f32_sigmoid_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Sigmoid>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_tanh(n: i32, x: usize, y: usize): void { forward<Tanh>(n, x, y, ZERO, ZERO); }
+export function f32_tanh_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Tanh>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_log_sigmoid(n: i32, x: usize, y: usize): void { forward<LogSigmoid>(n, x, y, ZERO, ZERO); }
+export function f32_log_sigmoid_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<LogSigmoid>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_hard_sigmoid(n: i32, x: usize, y: usize, slope: f32, offset: f32): void { forward<HardSigmoid>(n, x, y, splat(slope), splat(offset)); }
+export function f32_hard_sigmoid_grad(n: i32, x: usize, dy: usize, dx: usize, slope: f32, offset: f32): void { backward<HardSigmoid>(n, x, dy, dx, splat(slope), splat(offset)); }
+
+export function f32_relu(n: i32, x: usize, y: usize): void { forward<Relu>(n, x, y, ZERO, ZERO); }
+export function f32_relu_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Relu>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_relu6(n: i32, x: usize, y: usize): void { forward<Relu6>(n, x, y, ZERO, ZERO); }
+export function f32_relu6_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Relu6>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_leaky_relu(n: i32, x: usize, y: usize, alpha: f32): void { forward<LeakyRelu>(n, x, y, splat(alpha), ZERO); }
+export function f32_leaky_relu_grad(n: i32, x: usize, dy: usize, dx: usize, alpha: f32): void { backward<LeakyRelu>(n, x, dy, dx, splat(alpha), ZERO); }
+export function f32_elu(n: i32, x: usize, y: usize, alpha: f32): void { forward<Elu>(n, x, y, splat(alpha), ZERO); }
+export function f32_elu_grad(n: i32, x: usize, dy: usize, dx: usize, alpha: f32): void { backward<Elu>(n, x, dy, dx, splat(alpha), ZERO); }
+export function f32_selu(n: i32, x: usize, y: usize): void { forward<Selu>(n, x, y, ZERO, ZERO); }
+export function f32_selu_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Selu>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_celu(n: i32, x: usize, y: usize, alpha: f32): void { forward<Celu>(n, x, y, splat(alpha), ZERO); }
+export function f32_celu_grad(n: i32, x: usize, dy: usize, dx: usize, alpha: f32): void { backward<Celu>(n, x, dy, dx, splat(alpha), ZERO); }
+
+export function f32_swish(n: i32, x: usize, y: usize, beta: f32): void { forward<Swish>(n, x, y, splat(beta), ZERO); }
+export function f32_swish_grad(n: i32, x: usize, dy: usize, dx: usize, beta: f32): void { backward<Swish>(n, x, dy, dx, splat(beta), ZERO); }
+export function f32_swish_grad_beta(n: i32, x: usize, dy: usize, out: usize, beta: f32): void { store<f32>(out, <f32>paramGrad<Swish>(n, x, dy, splat(beta), ZERO, 0)); }
+export function f32_scaled_swish(n: i32, x: usize, y: usize, alpha: f32, beta: f32): void { forward<ScaledSwish>(n, x, y, splat(alpha), splat(beta)); }
+export function f32_scaled_swish_grad(n: i32, x: usize, dy: usize, dx: usize, alpha: f32, beta: f32): void { backward<ScaledSwish>(n, x, dy, dx, splat(alpha), splat(beta)); }
+export function f32_scaled_swish_grad_alpha(n: i32, x: usize, dy: usize, out: usize, alpha: f32, beta: f32): void { store<f32>(out, <f32>paramGrad<ScaledSwish>(n, x, dy, splat(alpha), splat(beta), 0)); }
+export function f32_scaled_swish_grad_beta(n: i32, x: usize, dy: usize, out: usize, alpha: f32, beta: f32): void { store<f32>(out, <f32>paramGrad<ScaledSwish>(n, x, dy, splat(alpha), splat(beta), 1)); }
+export function f32_mish(n: i32, x: usize, y: usize): void { forward<Mish>(n, x, y, ZERO, ZERO); }
+export function f32_mish_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Mish>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_softplus(n: i32, x: usize, y: usize, beta: f32, threshold: f32): void { forward<Softplus>(n, x, y, splat(beta), splat(threshold)); }
+export function f32_softplus_grad(n: i32, x: usize, dy: usize, dx: usize, beta: f32, threshold: f32): void { backward<Softplus>(n, x, dy, dx, splat(beta), splat(threshold)); }
+export function f32_softsign(n: i32, x: usize, y: usize): void { forward<Softsign>(n, x, y, ZERO, ZERO); }
+export function f32_softsign_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Softsign>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_hard_swish(n: i32, x: usize, y: usize): void { forward<HardSwish>(n, x, y, ZERO, ZERO); }
+export function f32_hard_swish_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<HardSwish>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_gelu(n: i32, x: usize, y: usize): void { forward<Gelu>(n, x, y, ZERO, ZERO); }
+export function f32_gelu_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Gelu>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_gelu_tanh(n: i32, x: usize, y: usize): void { forward<GeluTanh>(n, x, y, ZERO, ZERO); }
+export function f32_gelu_tanh_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<GeluTanh>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_tanh_shrink(n: i32, x: usize, y: usize): void { forward<TanhShrink>(n, x, y, ZERO, ZERO); }
+export function f32_tanh_shrink_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<TanhShrink>(n, x, dy, dx, ZERO, ZERO); }
+
+export function f32_hard_tanh(n: i32, x: usize, y: usize, lo: f32, hi: f32): void { forward<HardTanh>(n, x, y, splat(lo), splat(hi)); }
+export function f32_hard_tanh_grad(n: i32, x: usize, dy: usize, dx: usize, lo: f32, hi: f32): void { backward<HardTanh>(n, x, dy, dx, splat(lo), splat(hi)); }
+export function f32_soft_shrink(n: i32, x: usize, y: usize, lambda: f32): void { forward<SoftShrink>(n, x, y, splat(lambda), ZERO); }
+export function f32_soft_shrink_grad(n: i32, x: usize, dy: usize, dx: usize, lambda: f32): void { backward<SoftShrink>(n, x, dy, dx, splat(lambda), ZERO); }
+export function f32_hard_shrink(n: i32, x: usize, y: usize, lambda: f32): void { forward<HardShrink>(n, x, y, splat(lambda), ZERO); }
+export function f32_hard_shrink_grad(n: i32, x: usize, dy: usize, dx: usize, lambda: f32): void { backward<HardShrink>(n, x, dy, dx, splat(lambda), ZERO); }
+export function f32_exponential(n: i32, x: usize, y: usize): void { forward<Exponential>(n, x, y, ZERO, ZERO); }
+export function f32_exponential_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Exponential>(n, x, dy, dx, ZERO, ZERO); }
+export function f32_linear(n: i32, x: usize, y: usize): void { forward<Linear>(n, x, y, ZERO, ZERO); }
+export function f32_linear_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Linear>(n, x, dy, dx, ZERO, ZERO); }
+
+// ---- PReLU: a learnable slope per channel (the last axis, c channels) ---------------------
+
+/** y = x where x > 0, alpha[c] * x elsewhere; x is [n / c, c]. */
+export function f32_prelu(n: i32, c: i32, x: usize, alpha: usize, y: usize): void {
+  const row = <usize>c << 2, body = row & ~15, end = <usize>n << 2;
+  for (let r: usize = 0; r < end; r += row) {
+    let o: usize = 0;
+    for (; o < body; o += 16) {
+      const v = v128.load(x + r + o);
+      v128.store(y + r + o, sel(f32x4.gt(v, ZERO), v, f32x4.mul(v, v128.load(alpha + o))));
+    }
+    if (o < row) {
+      const v = v128.load(x + r + o);
+      storeTail(y + r + o, sel(f32x4.gt(v, ZERO), v, f32x4.mul(v, v128.load(alpha + o))), c & 3);
+    }
+  }
+}
+
+/** dx = dy where x > 0, dy * alpha[c] elsewhere (NaN x gives NaN). */
+export function f32_prelu_grad(n: i32, c: i32, x: usize, alpha: usize, dy: usize, dx: usize): void {
+  const row = <usize>c << 2, body = row & ~15, end = <usize>n << 2;
+  for (let r: usize = 0; r < end; r += row) {
+    let o: usize = 0;
+    for (; o < row; o += 16) {
+      const v = v128.load(x + r + o);
+      const g = f32x4.mul(v128.load(dy + r + o), keepNaN(v, sel(f32x4.gt(v, ZERO), ONE, v128.load(alpha + o))));
+      if (o < body) v128.store(dx + r + o, g); else storeTail(dx + r + o, g, c & 3);
+    }
+  }
+}
+
+/** dalpha[j] = sum over rows of dy * x where x <= 0, float64 accumulation in row order. */
+export function f32_prelu_grad_alpha(n: i32, c: i32, x: usize, dy: usize, dalpha: usize): void {
+  const row = <usize>c << 2, end = <usize>n << 2;
+  for (let o: usize = 0; o < row; o += 16) {
+    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+    for (let r: usize = 0; r < end; r += row) {
+      const v = v128.load(x + r + o);
+      const g = sel(f32x4.gt(v, ZERO), ZERO, f32x4.mul(v128.load(dy + r + o), v));
+      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(g));
+      acc1 = f64x2.add(acc1, promoteHigh(g));
+    }
+    const s = demoteJoin(acc0, acc1);
+    if (o + 16 <= row) v128.store(dalpha + o, s); else storeTail(dalpha + o, s, c & 3);
+  }
+}

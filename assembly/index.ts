@@ -1,0 +1,8 @@
+// The module's exports: every kernel, plus where the static data ends so the
+// TypeScript allocator can start above it. Kernels keep no mutable state.
+export { f32_exp1, f32_expm1_1, f32_log1, f32_log1p1, f32_tanh1, f64_exp1, f64_erf1 } from './math';
+export * from './activations';
+export * from './softmax';
+
+/** First byte past the module's static data; the allocator's heap starts here. */
+export function heap_base(): usize { return __heap_base; }

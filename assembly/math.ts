@@ -1,0 +1,282 @@
+// Vectorised elementary functions on f32x4 (and f64x2 where float32 cannot reach the
+// accuracy the activations promise). Every function is pure and branch-free: special
+// inputs (NaN, +-Inf, -0, overflow, subnormal results) are handled with lane selects so
+// a lane's result never depends on its neighbours.
+//
+// The one-lane entry points at the bottom (`f32_exp1` ...) are the scalar twins: they run
+// the same instruction sequence on a single lane, so they are bit-identical to the SIMD
+// body by construction. Kernels use the same trick for their tails.
+
+// ---- small helpers -------------------------------------------------------------------
+
+@inline export function splat(v: f32): v128 { return f32x4.splat(v); }
+
+/** Lanes of `a` where `mask` is set, lanes of `b` elsewhere. */
+@inline export function sel(mask: v128, a: v128, b: v128): v128 { return v128.bitselect(a, b, mask); }
+
+const SIGN: v128 = i32x4.splat(0x80000000);
+
+/** |x| with the sign bit cleared (keeps NaN a NaN). */
+@inline export function vabs(x: v128): v128 { return f32x4.abs(x); }
+
+/** Magnitude of `mag` with the sign of `sgn`. */
+@inline export function copysign(mag: v128, sgn: v128): v128 {
+  return v128.or(v128.andnot(mag, SIGN), v128.and(sgn, SIGN));
+}
+
+/** Fills lanes [0, rem) of the vector at `p` from `v`; rem in 1..3. Used for kernel tails. */
+@inline export function storeTail(p: usize, v: v128, rem: i32): void {
+  v128.store32_lane(p, v, 0);
+  if (rem > 1) v128.store32_lane(p, v, 1, 4);
+  if (rem > 2) v128.store32_lane(p, v, 2, 8);
+}
+
+// ---- exp -----------------------------------------------------------------------------
+// Cody-Waite reduction x = k*ln2 + r, |r| <= ln2/2, a degree-7 polynomial for e^r, and a
+// two-step scale by 2^k so that a subnormal result is rounded once (accurate down to the
+// smallest subnormal) and an overflow becomes +Inf.
+// see: S. L. Moshier, Cephes Math Library (expf.c) for the coefficients and ln2 split.
+
+const LOG2E: f32 = 1.44269504088896341;
+const LN2_HI: f32 = 0.693359375;          // 0x3F318000, 9 significant bits: k*LN2_HI is exact
+const LN2_LO: f32 = -2.12194440e-4;       // ln2 - LN2_HI
+const EXP_MAX: f32 = 89.0;                // e^89 > FLT_MAX, so the scale overflows to +Inf
+const EXP_MIN: f32 = -150.0;              // e^-150 * 2^64 (the largest bias) still rounds to +0
+
+/**
+ * e^(x + lo) * 2^bias, where `lo` is a small correction (|lo| <= ulp(x)) carried in from an
+ * exact product and `bias` (i32 lanes, 0..64) lifts a result that would be subnormal back
+ * into the normal range, so a product taken before scaling down loses no bits.
+ */
+@inline export function exp4b(x: v128, lo: v128, bias: v128): v128 {
+  const xc = f32x4.max(f32x4.min(x, splat(EXP_MAX)), splat(EXP_MIN));
+  const kf = f32x4.nearest(f32x4.mul(xc, splat(LOG2E)));
+  let r = f32x4.sub(xc, f32x4.mul(kf, splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(kf, splat(LN2_LO)));
+  r = f32x4.add(r, lo);
+  const r2 = f32x4.mul(r, r);
+  let p = f32x4.add(f32x4.mul(splat(1.9875691500e-4), r), splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), splat(1.0));
+  // k in [-217, 129] (+ bias); split it in two halves that are each a normal power of two.
+  const k = i32x4.add(i32x4.trunc_sat_f32x4_s(kf), bias);
+  const k1 = i32x4.shr_s(k, 1);
+  const k2 = i32x4.sub(k, k1);
+  const s1 = i32x4.shl(i32x4.add(k1, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(k2, i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/** e^(x + lo) where `lo` is a small correction carried in from an exact product. */
+@inline export function exp4lo(x: v128, lo: v128): v128 { return exp4b(x, lo, i32x4.splat(0)); }
+
+/** 2^-64 and the i32 bias that pairs with it in exp4b. */
+export const TWO_M64: f32 = 5.421010862427522e-20;
+export const BIAS64: i32 = 64;
+
+/** e^x, within 1 ulp over the float32 range; e^(+Inf) = +Inf, e^(-Inf) = 0, NaN stays NaN. */
+@inline export function exp4(x: v128): v128 { return exp4lo(x, f32x4.splat(0)); }
+
+/**
+ * The rounding error of hi = fl(a * b): returns lo with a * b = hi + lo (to float32).
+ * float32 x float32 is exact in float64, so two promotions per half replace a Veltkamp
+ * split. An exponent argument beta*x of size 30 loses 2e-6 relative to the rounding of
+ * the product; carrying lo into exp4lo gets those bits back.
+ */
+@inline export function mulLo(a: v128, b: v128, hi: v128): v128 {
+  const q0 = f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b));
+  const q1 = f64x2.mul(promoteHigh(a), promoteHigh(b));
+  return finiteLo(demoteJoin(f64x2.sub(q0, f64x2.promote_low_f32x4(hi)), f64x2.sub(q1, promoteHigh(hi))));
+}
+
+/** The rounding error of hi = fl(a / b), as mulLo (the float64 quotient is exact to 1e-16). */
+@inline export function divLo(a: v128, b: v128, hi: v128): v128 {
+  const q0 = f64x2.div(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b));
+  const q1 = f64x2.div(promoteHigh(a), promoteHigh(b));
+  return finiteLo(demoteJoin(f64x2.sub(q0, f64x2.promote_low_f32x4(hi)), f64x2.sub(q1, promoteHigh(hi))));
+}
+
+// Inf - Inf makes a correction NaN; the result is then decided by hi alone.
+@inline function finiteLo(lo: v128): v128 { return sel(f32x4.eq(lo, lo), lo, f32x4.splat(0)); }
+
+/** e^x - 1 without cancellation near 0: a Taylor polynomial for |x| < ln2/2, exp(x)-1 beyond. */
+@inline export function expm1_4(x: v128): v128 {
+  // Taylor to x^8; the x^9 term is below 6e-10 relative on |x| <= 0.3466.
+  let p = f32x4.add(f32x4.mul(x, splat(1.0 / 40320.0)), splat(1.0 / 5040.0));
+  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 720.0));
+  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 120.0));
+  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 24.0));
+  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 6.0));
+  p = f32x4.add(f32x4.mul(p, x), splat(0.5));
+  const small = f32x4.add(x, f32x4.mul(f32x4.mul(x, x), p));
+  const big = f32x4.sub(exp4(x), splat(1.0));
+  return sel(f32x4.lt(f32x4.abs(x), splat(0.34657359)), small, big);
+}
+
+// ---- log -----------------------------------------------------------------------------
+// x = m * 2^e with m in [sqrt(1/2), sqrt(2)), log(m) = f - f^2/2 + f^3 P(f), f = m - 1.
+// see: Cephes logf.c for the polynomial.
+
+/** Natural log: log(0) = -Inf, log(x<0) = NaN, log(+Inf) = +Inf; subnormal inputs are exact. */
+@inline export function log4(x: v128): v128 {
+  // Lift subnormals into the normal range first (x * 2^23, exponent - 23).
+  const sub = f32x4.lt(x, splat(1.17549435e-38));
+  const xs = sel(sub, f32x4.mul(x, splat(8388608.0)), x);
+  const bits = xs;
+  let e = i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(126));
+  e = sel(sub, i32x4.sub(e, i32x4.splat(23)), e);
+  // mantissa in [0.5, 1)
+  let m = v128.or(v128.and(bits, i32x4.splat(0x007FFFFF)), i32x4.splat(0x3F000000));
+  const lowm = f32x4.lt(m, splat(0.707106781186547524));
+  e = sel(lowm, i32x4.sub(e, i32x4.splat(1)), e);
+  const f = f32x4.sub(sel(lowm, f32x4.add(m, m), m), splat(1.0));
+  const fe = f32x4.convert_i32x4_s(e);
+  const z = f32x4.mul(f, f);
+  let y = f32x4.add(f32x4.mul(splat(7.0376836292e-2), f), splat(-1.1514610310e-1));
+  y = f32x4.add(f32x4.mul(y, f), splat(1.1676998740e-1));
+  y = f32x4.add(f32x4.mul(y, f), splat(-1.2420140846e-1));
+  y = f32x4.add(f32x4.mul(y, f), splat(1.4249322787e-1));
+  y = f32x4.add(f32x4.mul(y, f), splat(-1.6668057665e-1));
+  y = f32x4.add(f32x4.mul(y, f), splat(2.0000714765e-1));
+  y = f32x4.add(f32x4.mul(y, f), splat(-2.4999993993e-1));
+  y = f32x4.add(f32x4.mul(y, f), splat(3.3333331174e-1));
+  y = f32x4.mul(f32x4.mul(y, f), z);
+  y = f32x4.add(y, f32x4.mul(fe, splat(LN2_LO)));
+  y = f32x4.sub(y, f32x4.mul(z, splat(0.5)));
+  let r = f32x4.add(f32x4.add(f, y), f32x4.mul(fe, splat(LN2_HI)));
+  r = sel(f32x4.eq(x, splat(0)), splat(-Infinity), r);
+  r = sel(f32x4.eq(x, splat(Infinity)), x, r);
+  r = sel(f32x4.lt(x, splat(0)), splat(NaN), r);
+  return sel(f32x4.ne(x, x), x, r);
+}
+
+/** log(1 + u) for u >= 0, accurate for tiny u (log1p(u) = u below 2^-24). */
+@inline export function log1p4(u: v128): v128 {
+  const t = f32x4.add(u, splat(1.0));
+  // (u - (t - 1)) / t restores the bits of u lost when 1 + u was rounded.
+  const c = f32x4.div(f32x4.sub(u, f32x4.sub(t, splat(1.0))), t);
+  const r = f32x4.add(log4(t), c);
+  return sel(f32x4.eq(t, splat(1.0)), u, sel(f32x4.eq(u, splat(Infinity)), u, r));
+}
+
+// ---- tanh ----------------------------------------------------------------------------
+// |x| < 0.625: odd polynomial (Cephes tanhf.c); beyond: (1 - e)/(1 + e), e = exp(-2|x|),
+// which has no cancellation there and saturates to exactly 1.
+
+@inline export function tanh4(x: v128): v128 {
+  // Work on |x| and restore the sign last, so tanh(-0) = -0 and tanh(-x) = -tanh(x) exactly.
+  const a = f32x4.abs(x);
+  const z = f32x4.mul(a, a);
+  let p = f32x4.add(f32x4.mul(splat(-5.70498872745e-3), z), splat(2.06390887954e-2));
+  p = f32x4.add(f32x4.mul(p, z), splat(-5.37397155531e-2));
+  p = f32x4.add(f32x4.mul(p, z), splat(1.33314422036e-1));
+  p = f32x4.add(f32x4.mul(p, z), splat(-3.33332819422e-1));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), a), a);
+  const e = exp4(f32x4.mul(a, splat(-2.0)));
+  const big = f32x4.div(f32x4.sub(splat(1.0), e), f32x4.add(splat(1.0), e));
+  return copysign(sel(f32x4.lt(a, splat(0.625)), small, big), x);
+}
+
+/** 1 / (1 + e^-x) without overflow: e = exp(-|x|), then 1/(1+e) or e/(1+e). */
+@inline export function sigmoid4(x: v128): v128 {
+  const e = exp4(f32x4.neg(f32x4.abs(x)));
+  const d = f32x4.add(splat(1.0), e);
+  return sel(f32x4.ge(x, splat(0)), f32x4.div(splat(1.0), d), f32x4.div(e, d));
+}
+
+/** sigmoid(z) where z = hi + lo exactly (lo from mulLo); used when z = beta * x. */
+@inline export function sigmoid4lo(hi: v128, lo: v128): v128 {
+  const neg = f32x4.lt(hi, splat(0));
+  // e = exp(-|z|): flip both parts to the non-positive side.
+  const e = exp4lo(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)));
+  const d = f32x4.add(splat(1.0), e);
+  return sel(neg, f32x4.div(e, d), f32x4.div(splat(1.0), d));
+}
+
+// ---- float64 lanes -------------------------------------------------------------------
+// For GELU and tanhShrink, whose float32 forms lose bits to cancellation or to the
+// rounding of an exponent's argument, the work runs on f64x2 halves and rounds once.
+
+/** Lanes 2,3 of a float32 vector promoted to float64. */
+@inline export function promoteHigh(v: v128): v128 { return f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1)); }
+
+/** Joins two f64x2 halves back into one f32x4 (one rounding per lane). */
+@inline export function demoteJoin(lo: v128, hi: v128): v128 {
+  return i64x2.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
+}
+
+@inline function dsplat(v: f64): v128 { return f64x2.splat(v); }
+
+/** e^x on float64 lanes, about 1e-15 relative; the argument is clamped to [-745, 709]. */
+@inline export function exp2d(x: v128): v128 {
+  const xc = f64x2.max(f64x2.min(x, dsplat(709.0)), dsplat(-745.0));
+  const kf = f64x2.nearest(f64x2.mul(xc, dsplat(1.4426950408889634)));
+  // fdlibm's ln2 split: k * LN2HI is exact for |k| < 2^20.
+  let r = f64x2.sub(xc, f64x2.mul(kf, dsplat(6.93147180369123816490e-01)));
+  r = f64x2.sub(r, f64x2.mul(kf, dsplat(1.90821492927058770002e-10)));
+  // Taylor to r^11: the remainder is below 1e-15 relative on |r| <= ln2/2.
+  let p = f64x2.add(f64x2.mul(r, dsplat(1.0 / 39916800.0)), dsplat(1.0 / 3628800.0));
+  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0 / 362880.0));
+  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0 / 40320.0));
+  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0 / 5040.0));
+  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0 / 720.0));
+  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0 / 120.0));
+  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0 / 24.0));
+  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0 / 6.0));
+  p = f64x2.add(f64x2.mul(p, r), dsplat(0.5));
+  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0));
+  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0));
+  // k in [-1075, 1023]: two normal halves, one rounding.
+  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
+  const k1 = i64x2.shr_s(k, 1);
+  const k2 = i64x2.sub(k, k1);
+  const s1 = i64x2.shl(i64x2.add(k1, i64x2.splat(1023)), 52);
+  const s2 = i64x2.shl(i64x2.add(k2, i64x2.splat(1023)), 52);
+  return f64x2.mul(f64x2.mul(p, s1), s2);
+}
+
+/**
+ * erfc(z) for z >= 0 on float64 lanes, fractional error below 1.2e-7.
+ * see: W. H. Press et al., Numerical Recipes in C, 2nd ed., section 6.2 (erfcc, a
+ * Chebyshev fit of erfc(z) * exp(z^2) in t = 1 / (1 + z/2)).
+ */
+@inline export function erfc2d(z: v128): v128 {
+  const t = f64x2.div(dsplat(1.0), f64x2.add(dsplat(1.0), f64x2.mul(z, dsplat(0.5))));
+  let p = f64x2.add(f64x2.mul(t, dsplat(0.17087277)), dsplat(-0.82215223));
+  p = f64x2.add(f64x2.mul(p, t), dsplat(1.48851587));
+  p = f64x2.add(f64x2.mul(p, t), dsplat(-1.13520398));
+  p = f64x2.add(f64x2.mul(p, t), dsplat(0.27886807));
+  p = f64x2.add(f64x2.mul(p, t), dsplat(-0.18628806));
+  p = f64x2.add(f64x2.mul(p, t), dsplat(0.09678418));
+  p = f64x2.add(f64x2.mul(p, t), dsplat(0.37409196));
+  p = f64x2.add(f64x2.mul(p, t), dsplat(1.00002368));
+  p = f64x2.add(f64x2.mul(p, t), dsplat(-1.26551223));
+  return f64x2.mul(t, exp2d(f64x2.sub(p, f64x2.mul(z, z))));
+}
+
+/** erf(z) on float64 lanes for any sign: 1 - erfc(|z|) with the sign of z. */
+@inline export function erf2d(z: v128): v128 {
+  const a = f64x2.abs(z);
+  const r = f64x2.sub(dsplat(1.0), erfc2d(a));
+  return v128.or(v128.and(r, i64x2.splat(0x7FFFFFFFFFFFFFFF)), v128.and(z, i64x2.splat(0x8000000000000000)));
+}
+
+/** tanh on float64 lanes: (1 - e)/(1 + e) with e = exp(-2|x|), sign restored. */
+@inline export function tanh2d(x: v128): v128 {
+  const e = exp2d(f64x2.mul(f64x2.abs(x), dsplat(-2.0)));
+  const t = f64x2.div(f64x2.sub(dsplat(1.0), e), f64x2.add(dsplat(1.0), e));
+  return v128.or(t, v128.and(x, i64x2.splat(0x8000000000000000)));
+}
+
+// ---- scalar twins (one lane of the vector code; exported for tests and tools) ----------
+
+export function f32_exp1(x: f32): f32 { return f32x4.extract_lane(exp4(f32x4.splat(x)), 0); }
+export function f32_expm1_1(x: f32): f32 { return f32x4.extract_lane(expm1_4(f32x4.splat(x)), 0); }
+export function f32_log1(x: f32): f32 { return f32x4.extract_lane(log4(f32x4.splat(x)), 0); }
+export function f32_log1p1(x: f32): f32 { return f32x4.extract_lane(log1p4(f32x4.splat(x)), 0); }
+export function f32_tanh1(x: f32): f32 { return f32x4.extract_lane(tanh4(f32x4.splat(x)), 0); }
+export function f64_exp1(x: f64): f64 { return f64x2.extract_lane(exp2d(f64x2.splat(x)), 0); }
+export function f64_erf1(x: f64): f64 { return f64x2.extract_lane(erf2d(f64x2.splat(x)), 0); }

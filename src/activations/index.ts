@@ -1,0 +1,200 @@
+// The activation API on plain Float32Arrays: look a row up, validate its parameters,
+// copy into Wasm memory, run the kernel, copy out.
+import { rt } from '../core/wasm.js';
+import type { Heap, Ptr } from '../core/heap.js';
+import { ACTIVATIONS, type Activation, type KernelArgs, type ParamSpec } from './registry.js';
+
+export type { Activation, ParamSpec, KernelArgs, Reference } from './registry.js';
+export { ACTIVATIONS } from './registry.js';
+
+/** Parameter values by name; a per-channel parameter may be one number or one value per channel. */
+export type ActivationParams = Readonly<Record<string, number | Float32Array | readonly number[]>>;
+
+const byName = new Map(ACTIVATIONS.map((a) => [a.name, a]));
+
+/** The registry row for `name`; an unknown name throws and lists the valid ones. */
+export function getActivation(name: string): Activation {
+  const row = byName.get(name);
+  if (row === undefined) {
+    throw new Error(`actlab: unknown activation '${name}'; valid names: ${ACTIVATIONS.map((a) => a.name).join(', ')}`);
+  }
+  return row;
+}
+
+function rangeText(p: ParamSpec): string {
+  return `${p.min}${p.minOpen ? ' < ' : ' <= '}${p.name}${p.maxOpen ? ' < ' : ' <= '}${p.max}`;
+}
+
+function checkValue(row: Activation, p: ParamSpec, v: number): void {
+  const ok = typeof v === 'number' && !Number.isNaN(v) &&
+    (p.minOpen ? v > p.min : v >= p.min) && (p.maxOpen ? v < p.max : v <= p.max);
+  if (!ok) {
+    throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' = ${v} is out of range: expected ${rangeText(p)}`);
+  }
+}
+
+/** Resolved parameter values: scalars in row order, and per-channel values when given. */
+export interface ResolvedParams {
+  readonly scalars: readonly number[];
+  /** Per-channel values (prelu), or undefined when none of the row's parameters is per channel. */
+  readonly channelValues?: Float32Array;
+}
+
+/** Validates `params` against the row (names, types, ranges, cross-parameter rules) and fills defaults. */
+export function resolveParams(row: Activation, params: ActivationParams = {}): ResolvedParams {
+  for (const key of Object.keys(params)) {
+    if (!row.params.some((p) => p.name === key)) {
+      const valid = row.params.length ? row.params.map((p) => p.name).join(', ') : 'none';
+      throw new Error(`actlab: activation '${row.name}' has no parameter '${key}'; its parameters: ${valid}`);
+    }
+  }
+  const scalars: number[] = [];
+  let channelValues: Float32Array | undefined;
+  for (const p of row.params) {
+    const v = params[p.name] ?? p.default;
+    if (typeof v === 'number') {
+      checkValue(row, p, v);
+      scalars.push(Math.fround(v));
+      if (p.perChannel) channelValues = new Float32Array([v]);
+    } else {
+      if (!p.perChannel) {
+        throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' must be a number, got an array`);
+      }
+      if (v.length === 0) throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' is an empty array: expected one value per channel`);
+      for (let i = 0; i < v.length; i++) checkValue(row, p, v[i]);
+      channelValues = Float32Array.from(v);
+      scalars.push(0);
+    }
+  }
+  const msg = row.check?.(scalars);
+  if (msg !== undefined) throw new Error(`actlab: activation '${row.name}': ${msg}`);
+  return { scalars, channelValues };
+}
+
+/**
+ * Runs `fn` with kernel arguments for a row: per-channel values are copied to Wasm memory
+ * (a single shared value is broadcast over `channels`) and freed afterwards.
+ */
+export function withKernelArgs<T>(heap: Heap, r: ResolvedParams, n: number, channels: number | undefined,
+  name: string, fn: (a: KernelArgs) => T): T {
+  if (r.channelValues === undefined) return fn({ s: r.scalars, channels: 1, vec: 0 });
+  const c = channels ?? r.channelValues.length;
+  if (r.channelValues.length !== 1 && r.channelValues.length !== c) {
+    throw new Error(`actlab: activation '${name}' has ${r.channelValues.length} per-channel values but the last axis has ${c} channels`);
+  }
+  if (c <= 0 || n % c !== 0) {
+    throw new Error(`actlab: activation '${name}': ${n} elements do not split into rows of ${c} channels (the last axis)`);
+  }
+  const vec = heap.alloc(c * 4);
+  try {
+    const view = heap.f32(vec, c);
+    if (r.channelValues.length === 1) view.fill(r.channelValues[0]); else view.set(r.channelValues);
+    return fn({ s: r.scalars, channels: c, vec });
+  } finally {
+    heap.free(vec);
+  }
+}
+
+/** Options for the Float32Array API: `channels` is the size of the last axis for per-channel parameters. */
+export interface ApplyOptions {
+  readonly channels?: number;
+}
+
+function runUnary(name: string, x: Float32Array, params: ActivationParams | undefined, opts: ApplyOptions | undefined,
+  body: (row: Activation, px: Ptr, a: KernelArgs) => Float32Array): Float32Array {
+  const row = getActivation(name);
+  const resolved = resolveParams(row, params);
+  const { heap } = rt();
+  const px = heap.allocF32(x);
+  try {
+    return withKernelArgs(heap, resolved, x.length, opts?.channels, name, (a) => body(row, px, a));
+  } finally {
+    heap.free(px);
+  }
+}
+
+/** f(x) elementwise, computed in Wasm. */
+function apply(name: string, x: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
+  return runUnary(name, x, params, opts, (row, px, a) => {
+    const { kernels, heap } = rt();
+    const py = heap.alloc(x.length * 4);
+    try {
+      row.forward(kernels, x.length, px, py, a);
+      return heap.f32(py, x.length).slice();
+    } finally {
+      heap.free(py);
+    }
+  });
+}
+
+/** Vector-Jacobian product dL/dx = dy * f'(x) for an upstream gradient dy. */
+function backward(name: string, x: Float32Array, dy: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
+  if (dy.length !== x.length) {
+    throw new Error(`actlab: activation '${name}' backward: dy has ${dy.length} elements but x has ${x.length}`);
+  }
+  return runUnary(name, x, params, opts, (row, px, a) => {
+    const { kernels, heap } = rt();
+    const pg = heap.allocF32(dy);
+    try {
+      row.backward(kernels, x.length, px, pg, pg, a);
+      return heap.f32(pg, x.length).slice();
+    } finally {
+      heap.free(pg);
+    }
+  });
+}
+
+/** f'(x) elementwise (the backward kernel with dy = 1). */
+function derivative(name: string, x: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
+  return backward(name, x, new Float32Array(x.length).fill(1), params, opts);
+}
+
+/**
+ * Gradients of sum(dy * f(x)) with respect to each learnable parameter: one number per
+ * scalar parameter, one Float32Array per per-channel parameter.
+ */
+function paramGradients(name: string, x: Float32Array, dy: Float32Array, params?: ActivationParams,
+  opts?: ApplyOptions): Record<string, number | Float32Array> {
+  const row = getActivation(name);
+  if (row.paramGrad === undefined) throw new Error(`actlab: activation '${name}' has no learnable parameters`);
+  if (dy.length !== x.length) {
+    throw new Error(`actlab: activation '${name}' parameter gradient: dy has ${dy.length} elements but x has ${x.length}`);
+  }
+  const grad = row.paramGrad;
+  const out: Record<string, number | Float32Array> = {};
+  runUnary(name, x, params, opts, (_, px, a) => {
+    const { kernels, heap } = rt();
+    const learnable = row.params.filter((p) => p.learnable);
+    const sizes = learnable.map((p) => (p.perChannel ? a.channels : 1));
+    const total = sizes.reduce((s, v) => s + v, 0);
+    const pg = heap.allocF32(dy);
+    const po = heap.alloc(total * 4);
+    try {
+      grad(kernels, x.length, px, pg, po, a);
+      const view = heap.f32(po, total);
+      let off = 0;
+      learnable.forEach((p, i) => {
+        out[p.name] = p.perChannel ? view.slice(off, off + sizes[i]) : view[off];
+        off += sizes[i];
+      });
+    } finally {
+      heap.free(po);
+      heap.free(pg);
+    }
+    return x;
+  });
+  return out;
+}
+
+/** The activation registry and elementwise evaluation on Float32Arrays. */
+export const activations = {
+  /** Every registry row (name, parameters, formula, paper, kernels). */
+  list: (): readonly Activation[] => ACTIVATIONS,
+  /** The names of every activation. */
+  names: (): string[] => ACTIVATIONS.map((a) => a.name),
+  get: getActivation,
+  apply,
+  derivative,
+  backward,
+  paramGradients,
+};
