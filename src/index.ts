@@ -4,3 +4,5 @@ export { activations, getActivation, resolveParams, ACTIVATIONS } from './activa
 export type { Activation, ParamSpec, ActivationParams, ApplyOptions, Reference } from './activations/index.js';
 export { softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, softmaxCrossEntropy } from './softmax.js';
 export { memoryStats } from './core/stats.js';
+export { Tensor, tensor, zeros, empty, sizeOf } from './core/tensor.js';
+export type { Shape } from './core/tensor.js';

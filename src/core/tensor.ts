@@ -1,0 +1,100 @@
+// A float32 tensor living in Wasm memory. The tensor owns one heap block and frees it on
+// dispose(); reading a disposed tensor throws. Shapes are checked when a tensor is made.
+import { rt } from './wasm.js';
+import type { Ptr } from './heap.js';
+
+export type Shape = readonly number[];
+
+/** Number of elements in a shape; every dimension must be a non-negative integer. */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`actlab: invalid shape [${shape.join(', ')}]: dimensions must be non-negative integers`);
+    n *= d;
+  }
+  return n;
+}
+
+export function shapeText(shape: Shape): string { return `[${shape.join(', ')}]`; }
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly size: number;
+  private block: Ptr;
+  private disposed = false;
+
+  /** Takes ownership of `block` (at least size * 4 bytes from the heap). Use tensor()/zeros() instead. */
+  constructor(shape: Shape, block: Ptr) {
+    this.shape = Object.freeze([...shape]);
+    this.size = sizeOf(shape);
+    this.block = block;
+  }
+
+  get rank(): number { return this.shape.length; }
+  get isDisposed(): boolean { return this.disposed; }
+
+  /** The data's address in Wasm memory; throws once disposed. */
+  get ptr(): Ptr {
+    if (this.disposed) throw new Error(`actlab: tensor ${shapeText(this.shape)} was disposed and cannot be used`);
+    return this.block;
+  }
+
+  /** A copy of the values. */
+  dataSync(): Float32Array { return rt().heap.f32(this.ptr, this.size).slice(); }
+
+  /** Nested arrays for small tensors (tests, printing). */
+  arraySync(): unknown {
+    const data = this.dataSync();
+    const build = (dim: number, off: number): unknown => {
+      if (dim === this.shape.length) return data[off];
+      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, off + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  /** A new tensor with the same data and another shape of the same size. */
+  reshape(shape: Shape): Tensor {
+    const n = sizeOf(shape);
+    if (n !== this.size) {
+      throw new Error(`actlab: cannot reshape ${shapeText(this.shape)} (${this.size} elements) to ${shapeText(shape)} (${n} elements)`);
+    }
+    const t = empty(shape);
+    rt().heap.f32(t.ptr, n).set(rt().heap.f32(this.ptr, n));
+    return t;
+  }
+
+  /** Frees the memory; idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    rt().heap.free(this.block);
+  }
+
+  toString(): string { return `Tensor${shapeText(this.shape)}`; }
+}
+
+/** An uninitialised tensor (contents undefined until written). */
+export function empty(shape: Shape): Tensor {
+  const n = sizeOf(shape);
+  return new Tensor(shape, rt().heap.alloc(n * 4));
+}
+
+/** A float32 tensor from values; the number of values must equal the shape's size. */
+export function tensor(values: ArrayLike<number>, shape?: Shape): Tensor {
+  const s = shape ?? [values.length];
+  const n = sizeOf(s);
+  if (values.length !== n) {
+    throw new Error(`actlab: tensor(): ${values.length} values do not fill shape ${shapeText(s)} (${n} elements)`);
+  }
+  const t = empty(s);
+  rt().heap.f32(t.ptr, n).set(values);
+  return t;
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: Shape): Tensor {
+  const t = empty(shape);
+  rt().heap.f32(t.ptr, t.size).fill(0);
+  return t;
+}
