@@ -53,7 +53,8 @@ const EXP_MIN: f32 = -150.0;              // e^-150 * 2^64 (the largest bias) st
   const kf = f32x4.nearest(f32x4.mul(xc, splat(LOG2E)));
   let r = f32x4.sub(xc, f32x4.mul(kf, splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(kf, splat(LN2_LO)));
-  r = f32x4.add(r, lo);
+  // A clamped argument has saturated already; its correction (up to ulp(x)) must not leak in.
+  r = f32x4.add(r, sel(f32x4.eq(xc, x), lo, splat(0)));
   const r2 = f32x4.mul(r, r);
   let p = f32x4.add(f32x4.mul(splat(1.9875691500e-4), r), splat(1.3981999507e-3));
   p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
@@ -99,8 +100,8 @@ export const BIAS64: i32 = 64;
   return finiteLo(demoteJoin(f64x2.sub(q0, f64x2.promote_low_f32x4(hi)), f64x2.sub(q1, promoteHigh(hi))));
 }
 
-// Inf - Inf makes a correction NaN; the result is then decided by hi alone.
-@inline function finiteLo(lo: v128): v128 { return sel(f32x4.eq(lo, lo), lo, f32x4.splat(0)); }
+// When hi overflowed (or is NaN) the correction is meaningless; the result is then decided by hi alone.
+@inline function finiteLo(lo: v128): v128 { return sel(f32x4.lt(f32x4.abs(lo), splat(Infinity)), lo, f32x4.splat(0)); }
 
 /** e^x - 1 without cancellation near 0: a Taylor polynomial for |x| < ln2/2, exp(x)-1 beyond. */
 @inline export function expm1_4(x: v128): v128 {
