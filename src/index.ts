@@ -9,3 +9,4 @@ export type { Shape } from './core/tensor.js';
 export { add, sub, mul, div, affine, neg, square, sum, mean, reshape } from './ops/elementwise.js';
 export { valueAndGrads, grads, grad } from './autograd/grad.js';
 export { tidy, keep } from './core/scope.js';
+export { activation } from './ops/activation.js';

@@ -116,3 +116,27 @@ describe('tidy and ownership', () => {
     expect(() => add(x, x)).toThrow(/was disposed/);
   });
 });
+
+describe('activation op', () => {
+  test('gradients w.r.t. x and the learnable parameters of scaledSwish match finite differences', async () => {
+    const { activation } = await import('../src/index.js');
+    const xv = uniform(24, -4, 4, 21);
+    const x = tensor(xv, [4, 6]), alpha = tensor([0.5], []), beta = tensor([1.2], [1]);
+    const g = valueAndGrads(() => sum(mul(activation(x, 'scaledSwish', { alpha, beta }), x)), [x, alpha, beta]);
+    const sig = (z: number): number => 1 / (1 + Math.exp(-z));
+    const ref = ([xx, a, b]: Float64Array[]): number => xx.reduce((s, v) => s + a[0] * v * sig(b[0] * v) * v, 0);
+    expectGrads('scaledSwish', g.grads, numericGrad(ref, [Float64Array.from(xv), Float64Array.from([0.5]), Float64Array.from([Math.fround(1.2)])]), 2e-4);
+    for (const t of [x, alpha, beta, g.value, ...g.grads]) t.dispose();
+  });
+
+  test('prelu with a per-channel alpha tensor', async () => {
+    const { activation } = await import('../src/index.js');
+    const xv = uniform(12, -2, 2, 22);
+    const x = tensor(xv, [4, 3]), alpha = tensor([0.1, 0.2, 0.3], [3]);
+    const g = valueAndGrads(() => sum(square(activation(x, 'prelu', { alpha }))), [x, alpha]);
+    const ref = ([xx, a]: Float64Array[]): number => xx.reduce((s, v, i) => s + (v > 0 ? v : a[i % 3] * v) ** 2, 0);
+    expectGrads('prelu', g.grads, numericGrad(ref, [Float64Array.from(xv), Float64Array.from([0.1, 0.2, 0.3].map(Math.fround))]), 2e-4);
+    expect(() => activation(x, 'prelu', { alpha: tensor([1, 2], [2]) })).toThrow(/has shape \[2\] but x \[4, 3\] has 3 channels/);
+    for (const t of [x, alpha, g.value, ...g.grads]) t.dispose();
+  });
+});
