@@ -10,3 +10,4 @@ export { add, sub, mul, div, affine, neg, square, sum, mean, reshape } from './o
 export { valueAndGrads, grads, grad } from './autograd/grad.js';
 export { tidy, keep } from './core/scope.js';
 export { activation } from './ops/activation.js';
+export { softmaxOp, logSoftmaxOp } from './ops/softmax.js';
