@@ -6,3 +6,7 @@ export { softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, softmaxCrossEntropy }
 export { memoryStats } from './core/stats.js';
 export { Tensor, tensor, zeros, empty, sizeOf } from './core/tensor.js';
 export type { Shape } from './core/tensor.js';
+export { Rng, rng } from './core/random.js';
+export * as initializers from './nn/initializers.js';
+export type { Initializer } from './nn/initializers.js';
+export * from './data/index.js';
