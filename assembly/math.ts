@@ -289,14 +289,15 @@ export function f64_erf1(x: f64): f64 { return f64x2.extract_lane(erf2d(f64x2.sp
 // Two reductions: by turns (x counts full turns, angle = 2*pi*x), exact for every float
 // because x*4 - nearest(x*4) is exact; and by radians, in float64 with fdlibm's two-part
 // pi/2, so k*PIO2_1 is exact while |k| < 2^20 and the reduced argument keeps ~2^-53 |x|
-// absolute accuracy. Past |x| = 2^26 that error reaches ulp(1)/8 and grows; such lanes
-// return NaN instead of a quietly wrong value (use the turns form for large angles).
+// absolute accuracy beyond. Past |x| = 2^24 the quadrant would no longer fit float32 lanes
+// (and float32 angles are 2 apart); such lanes return NaN instead of a quietly wrong value
+// (use the turns form for large angles).
 
 const PIO2_F: f32 = 1.57079632679489661923;
 const PIO2_1: f64 = 1.57079632673412561417e+00;   // 0x3FF921FB54400000, first 33 bits of pi/2
 const PIO2_1T: f64 = 6.07710050650619224932e-11;  // pi/2 - PIO2_1
 const TWO_OVER_PI: f64 = 6.36619772367581382433e-01;
-const SINCOS_MAX: f32 = 67108864.0;                // 2^26
+const SINCOS_MAX: f32 = 16777216.0;                // 2^24
 
 /** sin(r + q*pi/2) for r in [-pi/4, pi/4] (f32 lanes) and any integer q (i32 lanes). */
 @inline export function sinQuadrant4(r: v128, q: v128): v128 {
@@ -304,6 +305,7 @@ const SINCOS_MAX: f32 = 67108864.0;                // 2^26
   let s = f32x4.add(f32x4.mul(splat(-1.9515295891e-4), z), splat(8.3321608736e-3));
   s = f32x4.add(f32x4.mul(s, z), splat(-1.6666654611e-1));
   s = f32x4.add(f32x4.mul(f32x4.mul(s, z), r), r);
+  s = sel(f32x4.eq(r, splat(0)), r, s); // sin(-0) = -0: the sum above would give +0
   let c = f32x4.add(f32x4.mul(splat(2.443315711809948e-5), z), splat(-1.388731625493765e-3));
   c = f32x4.add(f32x4.mul(c, z), splat(4.166664568298827e-2));
   c = f32x4.add(f32x4.sub(f32x4.mul(f32x4.mul(c, z), z), f32x4.mul(z, splat(0.5))), splat(1.0));
@@ -329,15 +331,18 @@ const SINCOS_MAX: f32 = 67108864.0;                // 2^26
   return sinQuadrant4(r, i32x4.add(quadrantOf(k), dq));
 }
 
-/** sin(x + dq*pi/2) for x in radians, |x| < 2^26 (larger lanes give NaN); dq = 1 gives cos. */
+/** sin(x + dq*pi/2) for x in radians, |x| < 2^24 (larger lanes give NaN); dq = 1 gives cos. */
 @inline export function sinRadians4(x: v128, dq: v128): v128 {
   const lo = f64x2.promote_low_f32x4(x);
   const hi = promoteHigh(x);
   const klo = f64x2.nearest(f64x2.mul(lo, f64x2.splat(TWO_OVER_PI)));
   const khi = f64x2.nearest(f64x2.mul(hi, f64x2.splat(TWO_OVER_PI)));
-  const rlo = f64x2.sub(f64x2.sub(lo, f64x2.mul(klo, f64x2.splat(PIO2_1))), f64x2.mul(klo, f64x2.splat(PIO2_1T)));
-  const rhi = f64x2.sub(f64x2.sub(hi, f64x2.mul(khi, f64x2.splat(PIO2_1))), f64x2.mul(khi, f64x2.splat(PIO2_1T)));
-  // |k| < 2^26 fits float32 exactly, so the quadrant can be taken on f32 lanes.
+  // k = 0 keeps x itself, so sin(-0) = -0 (x - 0 would give +0).
+  const rlo = sel(f64x2.eq(klo, f64x2.splat(0)), lo,
+    f64x2.sub(f64x2.sub(lo, f64x2.mul(klo, f64x2.splat(PIO2_1))), f64x2.mul(klo, f64x2.splat(PIO2_1T))));
+  const rhi = sel(f64x2.eq(khi, f64x2.splat(0)), hi,
+    f64x2.sub(f64x2.sub(hi, f64x2.mul(khi, f64x2.splat(PIO2_1))), f64x2.mul(khi, f64x2.splat(PIO2_1T))));
+  // |k| < 2^24 * 2/pi fits float32 exactly, so the quadrant can be taken on f32 lanes.
   const k = demoteJoin(klo, khi);
   const s = sinQuadrant4(demoteJoin(rlo, rhi), i32x4.add(quadrantOf(k), dq));
   return sel(f32x4.lt(f32x4.abs(x), splat(SINCOS_MAX)), s, splat(NaN));
