@@ -30,6 +30,7 @@ function keyOf(seed: number): [number, number] {
  * `a.uniform([10]); a.normal([5])` gives the same normals as `b.uniform([1000]); b.normal([5])`.
  */
 export class Rng {
+  /** The seed this generator, or the generator it was forked from, was made with. */
   readonly seed: number;
   private k0: number;
   private k1: number;
