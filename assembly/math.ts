@@ -290,3 +290,74 @@ export function f32_log1p1(x: f32): f32 { return f32x4.extract_lane(log1p4(f32x4
 export function f32_tanh1(x: f32): f32 { return f32x4.extract_lane(tanh4(f32x4.splat(x)), 0); }
 export function f64_exp1(x: f64): f64 { return f64x2.extract_lane(exp2d(f64x2.splat(x)), 0); }
 export function f64_erf1(x: f64): f64 { return f64x2.extract_lane(erf2d(f64x2.splat(x)), 0); }
+
+// ---- sin / cos -----------------------------------------------------------------------
+// The angle is split into r in [-pi/4, pi/4] and a quadrant q; sin(r + q*pi/2) is then
+// +-sin(r) or +-cos(r), each a short polynomial.
+// see: Cephes sinf.c / cosf.c for the coefficients on [-pi/4, pi/4].
+// Two reductions: by turns (x counts full turns, angle = 2*pi*x), exact for every float
+// because x*4 - nearest(x*4) is exact; and by radians, in float64 with fdlibm's two-part
+// pi/2, so k*PIO2_1 is exact while |k| < 2^20 and the reduced argument keeps ~2^-53 |x|
+// absolute accuracy beyond. Past |x| = 2^24 the quadrant would no longer fit float32 lanes
+// (and float32 angles are 2 apart); such lanes return NaN instead of a quietly wrong value
+// (use the turns form for large angles).
+
+const PIO2_F: f32 = 1.57079632679489661923;
+const PIO2_1: f64 = 1.57079632673412561417e+00;   // 0x3FF921FB54400000, first 33 bits of pi/2
+const PIO2_1T: f64 = 6.07710050650619224932e-11;  // pi/2 - PIO2_1
+const TWO_OVER_PI: f64 = 6.36619772367581382433e-01;
+const SINCOS_MAX: f32 = 16777216.0;                // 2^24
+
+/** sin(r + q*pi/2) for r in [-pi/4, pi/4] (f32 lanes) and any integer q (i32 lanes). */
+@inline export function sinQuadrant4(r: v128, q: v128): v128 {
+  const z = f32x4.mul(r, r);
+  let s = f32x4.add(f32x4.mul(splat(-1.9515295891e-4), z), splat(8.3321608736e-3));
+  s = f32x4.add(f32x4.mul(s, z), splat(-1.6666654611e-1));
+  s = f32x4.add(f32x4.mul(f32x4.mul(s, z), r), r);
+  s = sel(f32x4.eq(r, splat(0)), r, s); // sin(-0) = -0: the sum above would give +0
+  let c = f32x4.add(f32x4.mul(splat(2.443315711809948e-5), z), splat(-1.388731625493765e-3));
+  c = f32x4.add(f32x4.mul(c, z), splat(4.166664568298827e-2));
+  c = f32x4.add(f32x4.sub(f32x4.mul(f32x4.mul(c, z), z), f32x4.mul(z, splat(0.5))), splat(1.0));
+  // q odd: cos(r); q & 2: negate (sin(r + pi) = -sin r).
+  const odd = i32x4.ne(v128.and(q, i32x4.splat(1)), i32x4.splat(0));
+  return v128.xor(sel(odd, c, s), i32x4.shl(v128.and(q, i32x4.splat(2)), 30));
+}
+
+/** k mod 4 (i32 lanes, 0..3) for integral float32 lanes k of any size. */
+@inline function quadrantOf(k: v128): v128 {
+  // (k/4 - floor(k/4)) * 4 is exact for every integral k, even past the i32 range.
+  const k4 = f32x4.mul(k, splat(0.25));
+  return i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(k4, f32x4.floor(k4)), splat(4.0)));
+}
+
+/** sin(2*pi*x + dq*pi/2): x counts turns; dq = 0 gives sin, dq = 1 gives cos. Exact reduction. */
+@inline export function sinTurns4(x: v128, dq: v128): v128 {
+  // Past 2^24 every float is a whole number of quarter turns; x - x keeps Inf/NaN a NaN.
+  const big = f32x4.ge(f32x4.abs(x), splat(16777216.0));
+  const t4 = sel(big, f32x4.sub(x, x), f32x4.mul(x, splat(4.0)));
+  const k = f32x4.nearest(t4);
+  const r = f32x4.mul(f32x4.sub(t4, k), splat(PIO2_F));
+  return sinQuadrant4(r, i32x4.add(quadrantOf(k), dq));
+}
+
+/** sin(x + dq*pi/2) for x in radians, |x| < 2^24 (larger lanes give NaN); dq = 1 gives cos. */
+@inline export function sinRadians4(x: v128, dq: v128): v128 {
+  const lo = f64x2.promote_low_f32x4(x);
+  const hi = promoteHigh(x);
+  const klo = f64x2.nearest(f64x2.mul(lo, f64x2.splat(TWO_OVER_PI)));
+  const khi = f64x2.nearest(f64x2.mul(hi, f64x2.splat(TWO_OVER_PI)));
+  // k = 0 keeps x itself, so sin(-0) = -0 (x - 0 would give +0).
+  const rlo = sel(f64x2.eq(klo, f64x2.splat(0)), lo,
+    f64x2.sub(f64x2.sub(lo, f64x2.mul(klo, f64x2.splat(PIO2_1))), f64x2.mul(klo, f64x2.splat(PIO2_1T))));
+  const rhi = sel(f64x2.eq(khi, f64x2.splat(0)), hi,
+    f64x2.sub(f64x2.sub(hi, f64x2.mul(khi, f64x2.splat(PIO2_1))), f64x2.mul(khi, f64x2.splat(PIO2_1T))));
+  // |k| < 2^24 * 2/pi fits float32 exactly, so the quadrant can be taken on f32 lanes.
+  const k = demoteJoin(klo, khi);
+  const s = sinQuadrant4(demoteJoin(rlo, rhi), i32x4.add(quadrantOf(k), dq));
+  return sel(f32x4.lt(f32x4.abs(x), splat(SINCOS_MAX)), s, splat(NaN));
+}
+
+export function f32_sin1(x: f32): f32 { return f32x4.extract_lane(sinRadians4(f32x4.splat(x), i32x4.splat(0)), 0); }
+export function f32_cos1(x: f32): f32 { return f32x4.extract_lane(sinRadians4(f32x4.splat(x), i32x4.splat(1)), 0); }
+export function f32_sin_turns1(x: f32): f32 { return f32x4.extract_lane(sinTurns4(f32x4.splat(x), i32x4.splat(0)), 0); }
+export function f32_cos_turns1(x: f32): f32 { return f32x4.extract_lane(sinTurns4(f32x4.splat(x), i32x4.splat(1)), 0); }

@@ -27,7 +27,8 @@ function newest(path) {
   return t;
 }
 
-const inputs = ['assembly', 'src', 'scripts/build.mjs', 'asconfig.json', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const inputs = ['assembly', 'src', 'scripts/build.mjs', 'asconfig.json', 'package.json', 'tsconfig.json', 'tsconfig.build.json',
+  'tsconfig.node.json'];
 const stamp = join(root, 'dist', '.stamp');
 if (process.argv.includes('--if-needed') && existsSync(stamp) &&
     Math.max(...inputs.map((p) => newest(join(root, p)))) < statSync(stamp).mtimeMs) {
@@ -73,6 +74,12 @@ writeAtomic(join(root, 'src', 'core', 'kernels.generated.ts'),
 run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 run(bin('esbuild'), ['src/index.ts', '--bundle', '--format=esm', '--platform=neutral', '--target=es2020',
   '--outfile=dist/index.js', '--log-level=warning']);
+// The Node entry keeps `../index.js` as an import of the core bundle (dist/index.js), so
+// both entries share one Wasm runtime; only its own code and Node built-ins are in it.
+run(bin('esbuild'), ['src/node/index.ts', '--bundle', '--format=esm', '--platform=node', '--target=node18',
+  '--external:../index.js', '--outfile=dist/node/index.js', '--log-level=warning']);
+// Core declarations without Node types (the core must not use them); the Node entry's own.
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+run(bin('tsc'), ['-p', 'tsconfig.node.json']);
 writeAtomic(stamp, `${new Date().toISOString()}\n`);
 console.log(`actlab: built dist/ (wasm ${(wasm.length / 1024).toFixed(1)} KiB, ${fns.length} kernels)`);

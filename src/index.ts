@@ -11,3 +11,7 @@ export { valueAndGrads, grads, grad } from './autograd/grad.js';
 export { tidy, keep } from './core/scope.js';
 export { activation } from './ops/activation.js';
 export { softmaxOp, logSoftmaxOp } from './ops/softmax.js';
+export { Rng, rng } from './core/random.js';
+export * as initializers from './nn/initializers.js';
+export type { Initializer } from './nn/initializers.js';
+export * from './data/index.js';

