@@ -69,7 +69,7 @@ export function f32_sgd_momentum_update(n: i32, g: usize, w: usize, v: usize, lr
 
 /**
  * Adam (Keras 3 / tf.keras form), step t >= 1 (the first update is t = 1):
- *   alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+ *   alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)   (betas rounded to float32, then f64)
  *   m += (g - m) * (1 - beta1);  v += (g^2 - v) * (1 - beta2)
  *   w -= m * alpha / (sqrt(v) + epsilon)
  * epsilon is Kingma and Ba's "epsilon hat": it is added to sqrt(v) before bias correction
@@ -81,7 +81,9 @@ export function f32_sgd_momentum_update(n: i32, g: usize, w: usize, v: usize, lr
  */
 export function f32_adam_update(n: i32, g: usize, w: usize, m: usize, v: usize,
   lr: f64, beta1: f64, beta2: f64, epsilon: f64, weightDecay: f64, t: i32): void {
-  const alpha = <f32>(lr * Math.sqrt(1.0 - powi(beta2, t)) / (1.0 - powi(beta1, t)));
+  // Keras raises the float32 betas to the power t (as tfjs' running products do): with
+  // beta2 = 0.999, f32 rounding moves 1 - beta2 by 1.3e-5 relative, more than float32 noise.
+  const alpha = <f32>(lr * Math.sqrt(1.0 - powi(<f64><f32>beta2, t)) / (1.0 - powi(<f64><f32>beta1, t)));
   if (weightDecay != 0) adamLoop(n, g, w, m, v, alpha, beta1, beta2, epsilon, <f32>(lr * weightDecay), true);
   else adamLoop(n, g, w, m, v, alpha, beta1, beta2, epsilon, 0, false);
 }

@@ -6,3 +6,7 @@ export { softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, softmaxCrossEntropy }
 export { memoryStats } from './core/stats.js';
 export { Tensor, tensor, zeros, empty, sizeOf } from './core/tensor.js';
 export type { Shape } from './core/tensor.js';
+export { Optimizer, SGD, Adam, AdamW, RMSprop, sgd, adam, adamw, rmsprop } from './nn/optimizers.js';
+export type { VariableGrad, NamedTensor, ClipOptions, OptimizerConfig, SgdOptions, AdamOptions, AdamWOptions, RmspropOptions } from './nn/optimizers.js';
+export { meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './nn/losses.js';
+export type { LossResult, CrossentropyOptions, SparseLabels } from './nn/losses.js';
