@@ -14,7 +14,10 @@
 
 import { splat, sel, storeTail } from './math';
 
-/** Stores v at p: a whole vector, or (last partial vector) only lanes [0, rem). */
+/**
+ * Stores v at p: a whole vector, or (last partial vector) only lanes [0, rem). Kernels run
+ * the body with full = true and the tail once with full = false, so the body has no branch.
+ */
 @inline function put(p: usize, v: v128, full: bool, rem: i32): void {
   if (full) v128.store(p, v); else storeTail(p, v, rem);
 }
@@ -36,11 +39,11 @@ import { splat, sel, storeTail } from './math';
 
 /** Plain SGD: w -= g * lr. */
 export function f32_sgd_update(n: i32, g: usize, w: usize, lr: f64): void {
-  const end = <usize>n << 2, rem = n & 3;
+  const end = <usize>n << 2, body = end & ~15, rem = n & 3;
   const a = splat(<f32>lr);
-  for (let o: usize = 0; o < end; o += 16) {
-    put(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(v128.load(g + o), a)), o + 16 <= end, rem);
-  }
+  let o: usize = 0;
+  for (; o < body; o += 16) v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(v128.load(g + o), a)));
+  if (o < end) storeTail(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(v128.load(g + o), a)), rem);
 }
 
 /**
@@ -53,16 +56,19 @@ export function f32_sgd_momentum_update(n: i32, g: usize, w: usize, v: usize, lr
 }
 
 @inline function momentumLoop(n: i32, g: usize, w: usize, v: usize, lr: f64, momentum: f64, nesterov: bool): void {
-  const end = <usize>n << 2, rem = n & 3;
+  const end = <usize>n << 2, body = end & ~15, rem = n & 3;
   const a = splat(<f32>lr), mu = splat(<f32>momentum);
-  for (let o: usize = 0; o < end; o += 16) {
-    const full = o + 16 <= end;
-    const step = f32x4.mul(v128.load(g + o), a);
-    const vn = f32x4.sub(f32x4.mul(v128.load(v + o), mu), step);
-    put(v + o, vn, full, rem);
-    const dw = nesterov ? f32x4.sub(f32x4.mul(vn, mu), step) : vn;
-    put(w + o, f32x4.add(v128.load(w + o), dw), full, rem);
-  }
+  let o: usize = 0;
+  for (; o < body; o += 16) momentumVec(g + o, w + o, v + o, a, mu, nesterov, true, rem);
+  if (o < end) momentumVec(g + o, w + o, v + o, a, mu, nesterov, false, rem);
+}
+
+@inline function momentumVec(g: usize, w: usize, v: usize, a: v128, mu: v128, nesterov: bool, full: bool, rem: i32): void {
+  const step = f32x4.mul(v128.load(g), a);
+  const vn = f32x4.sub(f32x4.mul(v128.load(v), mu), step);
+  put(v, vn, full, rem);
+  const dw = nesterov ? f32x4.sub(f32x4.mul(vn, mu), step) : vn;
+  put(w, f32x4.add(v128.load(w), dw), full, rem);
 }
 
 // ---- Adam / AdamW ----------------------------------------------------------------------
@@ -90,22 +96,26 @@ export function f32_adam_update(n: i32, g: usize, w: usize, m: usize, v: usize,
 
 @inline function adamLoop(n: i32, g: usize, w: usize, m: usize, v: usize,
   alpha: f32, beta1: f64, beta2: f64, epsilon: f64, decay: f32, decoupled: bool): void {
-  const end = <usize>n << 2, rem = n & 3;
+  const end = <usize>n << 2, body = end & ~15, rem = n & 3;
   const c1 = splat(<f32>(1.0 - beta1)), c2 = splat(<f32>(1.0 - beta2));
   const al = splat(alpha), eps = splat(<f32>epsilon), d = splat(decay);
-  for (let o: usize = 0; o < end; o += 16) {
-    const full = o + 16 <= end;
-    const gv = v128.load(g + o);
-    let mv = v128.load(m + o), vv = v128.load(v + o);
-    mv = f32x4.add(mv, f32x4.mul(f32x4.sub(gv, mv), c1));
-    vv = f32x4.add(vv, f32x4.mul(f32x4.sub(f32x4.mul(gv, gv), vv), c2));
-    put(m + o, mv, full, rem);
-    put(v + o, vv, full, rem);
-    let wv = v128.load(w + o);
-    if (decoupled) wv = f32x4.sub(wv, f32x4.mul(wv, d));
-    const step = f32x4.div(f32x4.mul(mv, al), f32x4.add(f32x4.sqrt(vv), eps));
-    put(w + o, f32x4.sub(wv, step), full, rem);
-  }
+  let o: usize = 0;
+  for (; o < body; o += 16) adamVec(g + o, w + o, m + o, v + o, c1, c2, al, eps, d, decoupled, true, rem);
+  if (o < end) adamVec(g + o, w + o, m + o, v + o, c1, c2, al, eps, d, decoupled, false, rem);
+}
+
+@inline function adamVec(g: usize, w: usize, m: usize, v: usize, c1: v128, c2: v128, al: v128, eps: v128, d: v128,
+  decoupled: bool, full: bool, rem: i32): void {
+  const gv = v128.load(g);
+  let mv = v128.load(m), vv = v128.load(v);
+  mv = f32x4.add(mv, f32x4.mul(f32x4.sub(gv, mv), c1));
+  vv = f32x4.add(vv, f32x4.mul(f32x4.sub(f32x4.mul(gv, gv), vv), c2));
+  put(m, mv, full, rem);
+  put(v, vv, full, rem);
+  let wv = v128.load(w);
+  if (decoupled) wv = f32x4.sub(wv, f32x4.mul(wv, d));
+  const step = f32x4.div(f32x4.mul(mv, al), f32x4.add(f32x4.sqrt(vv), eps));
+  put(w, f32x4.sub(wv, step), full, rem);
 }
 
 // ---- RMSprop -----------------------------------------------------------------------------
@@ -131,29 +141,33 @@ export function f32_rmsprop_update(n: i32, g: usize, w: usize, ms: usize, mg: us
 
 @inline function rmspropLoop(n: i32, g: usize, w: usize, ms: usize, mg: usize, mom: usize,
   lr: f64, rho: f64, momentum: f64, epsilon: f64, centered: bool, useMomentum: bool): void {
-  const end = <usize>n << 2, rem = n & 3;
+  const end = <usize>n << 2, body = end & ~15, rem = n & 3;
   const r = splat(<f32>rho), c = splat(<f32>(1.0 - rho));
   const a = splat(<f32>lr), mu = splat(<f32>momentum), eps = splat(<f32>epsilon);
-  for (let o: usize = 0; o < end; o += 16) {
-    const full = o + 16 <= end;
-    const gv = v128.load(g + o);
-    const sv = f32x4.add(f32x4.mul(r, v128.load(ms + o)), f32x4.mul(c, f32x4.mul(gv, gv)));
-    put(ms + o, sv, full, rem);
-    let denom: v128;
-    if (centered) {
-      const av = f32x4.add(f32x4.mul(r, v128.load(mg + o)), f32x4.mul(c, gv));
-      put(mg + o, av, full, rem);
-      denom = f32x4.add(f32x4.sub(sv, f32x4.mul(av, av)), eps);
-    } else {
-      denom = f32x4.add(sv, eps);
-    }
-    let inc = f32x4.div(f32x4.mul(a, gv), f32x4.sqrt(denom));
-    if (useMomentum) {
-      inc = f32x4.add(f32x4.mul(mu, v128.load(mom + o)), inc);
-      put(mom + o, inc, full, rem);
-    }
-    put(w + o, f32x4.sub(v128.load(w + o), inc), full, rem);
+  let o: usize = 0;
+  for (; o < body; o += 16) rmspropVec(g, w, ms, mg, mom, o, r, c, a, mu, eps, centered, useMomentum, true, rem);
+  if (o < end) rmspropVec(g, w, ms, mg, mom, o, r, c, a, mu, eps, centered, useMomentum, false, rem);
+}
+
+@inline function rmspropVec(g: usize, w: usize, ms: usize, mg: usize, mom: usize, o: usize,
+  r: v128, c: v128, a: v128, mu: v128, eps: v128, centered: bool, useMomentum: bool, full: bool, rem: i32): void {
+  const gv = v128.load(g + o);
+  const sv = f32x4.add(f32x4.mul(r, v128.load(ms + o)), f32x4.mul(c, f32x4.mul(gv, gv)));
+  put(ms + o, sv, full, rem);
+  let denom: v128;
+  if (centered) {
+    const av = f32x4.add(f32x4.mul(r, v128.load(mg + o)), f32x4.mul(c, gv));
+    put(mg + o, av, full, rem);
+    denom = f32x4.add(f32x4.sub(sv, f32x4.mul(av, av)), eps);
+  } else {
+    denom = f32x4.add(sv, eps);
   }
+  let inc = f32x4.div(f32x4.mul(a, gv), f32x4.sqrt(denom));
+  if (useMomentum) {
+    inc = f32x4.add(f32x4.mul(mu, v128.load(mom + o)), inc);
+    put(mom + o, inc, full, rem);
+  }
+  put(w + o, f32x4.sub(v128.load(w + o), inc), full, rem);
 }
 
 // ---- gradient clipping -----------------------------------------------------------------
@@ -185,13 +199,17 @@ export function f32_sum_squares(n: i32, x: usize, acc: f64): f64 {
 export function f32_clip_by_norm(n: i32, x: usize, y: usize, sumSquares: f64, clipnorm: f64): void {
   const norm = Math.sqrt(sumSquares);
   const s = splat(isFinite(norm) ? <f32>(clipnorm / max(norm, clipnorm)) : NaN);
-  const end = <usize>n << 2, rem = n & 3;
-  for (let o: usize = 0; o < end; o += 16) put(y + o, f32x4.mul(v128.load(x + o), s), o + 16 <= end, rem);
+  const end = <usize>n << 2, body = end & ~15;
+  let o: usize = 0;
+  for (; o < body; o += 16) v128.store(y + o, f32x4.mul(v128.load(x + o), s));
+  if (o < end) storeTail(y + o, f32x4.mul(v128.load(x + o), s), n & 3);
 }
 
 /** y = min(max(x, -clipvalue), clipvalue); NaN stays NaN. y may equal x. */
 export function f32_clip_by_value(n: i32, x: usize, y: usize, clipvalue: f32): void {
   const hi = splat(clipvalue), lo = splat(-clipvalue);
-  const end = <usize>n << 2, rem = n & 3;
-  for (let o: usize = 0; o < end; o += 16) put(y + o, f32x4.min(f32x4.max(v128.load(x + o), lo), hi), o + 16 <= end, rem);
+  const end = <usize>n << 2, body = end & ~15;
+  let o: usize = 0;
+  for (; o < body; o += 16) v128.store(y + o, f32x4.min(f32x4.max(v128.load(x + o), lo), hi));
+  if (o < end) storeTail(y + o, f32x4.min(f32x4.max(v128.load(x + o), lo), hi), n & 3);
 }

@@ -403,6 +403,8 @@ describe('optimizer API', () => {
       .toThrow(/entry 1: grad shape \[3\] does not match variable shape \[2\]/);
     expect(Array.from(a.dataSync())).toEqual([1, 2, 3]);
     expect(o.iterations).toBe(0);
+    o.applyGradients([]);
+    expect(o.iterations).toBe(0);
     o.applyGradients([{ variable: a, grad: ga }]);
     const g2 = tensor([1, 1]);
     expect(() => o.applyGradients([{ variable: b, grad: g2 }]))

@@ -132,6 +132,8 @@ export abstract class Optimizer {
     if (!Array.isArray(pairs)) throw new Error(`actlab: ${this.where}.applyGradients: expected an array of {variable, grad}`);
     // Validate everything before any weight changes, so a bad call leaves the model untouched.
     pairs.forEach((p, i) => this.checkPair(p, i));
+    // As Keras: no gradients, no step (the iteration count does not move).
+    if (pairs.length === 0) return;
     const { heap } = rt();
     const temps: Ptr[] = [];
     try {
@@ -310,19 +312,14 @@ export interface AdamWOptions extends AdamOptions {
 
 const ADAM_KEYS = ['learningRate', 'beta1', 'beta2', 'epsilon', ...CLIP_KEYS] as const;
 
-/**
- * Adam (Keras 3): m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2),
- * w -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps). Kingma and Ba, arXiv:1412.6980.
- */
-export class Adam extends Optimizer {
-  readonly className: string = 'Adam';
+/** Adam's state and kernel, shared by Adam and AdamW (which differ only in the decay). */
+abstract class AdamBase extends Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
   protected readonly decay: number;
 
-  constructor(options: AdamOptions = {}, where = 'adam', decay = 0) {
-    checkKeys(where, options, where === 'adamw' ? [...ADAM_KEYS, 'weightDecay'] : ADAM_KEYS);
+  protected constructor(where: string, options: AdamWOptions, decay: number) {
     super(where, options.learningRate ?? 0.001, resolveClip(where, options));
     this.beta1 = num(where, 'beta1', options.beta1 ?? 0.9, unitOpen, 'a number in [0, 1)');
     this.beta2 = num(where, 'beta2', options.beta2 ?? 0.999, unitOpen, 'a number in [0, 1)');
@@ -342,14 +339,28 @@ export class Adam extends Optimizer {
 }
 
 /**
+ * Adam (Keras 3): m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2),
+ * w -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps). Kingma and Ba, arXiv:1412.6980.
+ */
+export class Adam extends AdamBase {
+  readonly className = 'Adam';
+
+  constructor(options: AdamOptions = {}) {
+    checkKeys('adam', options, ADAM_KEYS);
+    super('adam', options, 0);
+  }
+}
+
+/**
  * AdamW (Keras 3): first w -= lr * weightDecay * w (decoupled, every variable), then the
  * Adam step. Loshchilov and Hutter, arXiv:1711.05101.
  */
-export class AdamW extends Adam {
-  override readonly className: string = 'AdamW';
+export class AdamW extends AdamBase {
+  readonly className = 'AdamW';
 
   constructor(options: AdamWOptions = {}) {
-    super(options, 'adamw', num('adamw', 'weightDecay', options.weightDecay ?? 0.004, nonNegative, 'a finite number >= 0'));
+    checkKeys('adamw', options, [...ADAM_KEYS, 'weightDecay']);
+    super('adamw', options, num('adamw', 'weightDecay', options.weightDecay ?? 0.004, nonNegative, 'a finite number >= 0'));
   }
 
   get weightDecay(): number { return this.decay; }
