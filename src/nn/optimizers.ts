@@ -88,6 +88,9 @@ function resolveClip(where: string, o: ClipOptions): Clip {
   return { kind, value: num(where, kind, o[kind], positive, 'a finite number > 0') };
 }
 
+/** A copy with its own memory (Tensor.reshape always copies). */
+function copy(t: Tensor): Tensor { return t.reshape(t.shape); }
+
 // ---- the base class ------------------------------------------------------------------------
 
 export abstract class Optimizer {
@@ -158,7 +161,7 @@ export abstract class Optimizer {
     const out: NamedTensor[] = [{ name: 'iter', tensor: tensor([this.iters], []) }];
     const slotNames = this.slotNames();
     this.slots.forEach((group, i) => {
-      group.forEach((s, j) => out.push({ name: `${this.names[i]}/${slotNames[j]}`, tensor: s.reshape(s.shape) }));
+      group.forEach((s, j) => out.push({ name: `${this.names[i]}/${slotNames[j]}`, tensor: copy(s) }));
     });
     return out;
   }
@@ -189,7 +192,7 @@ export abstract class Optimizer {
       }
     }));
     this.disposeSlots();
-    this.slots = groups.map((g) => g.map((w) => w.tensor.reshape(w.tensor.shape)));
+    this.slots = groups.map((g) => g.map((w) => copy(w.tensor)));
     this.names = groups.map((g) => g[0].name.slice(0, g[0].name.length - slotNames[0].length - 1));
     this.iters = iter;
   }
