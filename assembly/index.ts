@@ -5,7 +5,9 @@ export * from './activations';
 export * from './softmax';
 export * from './memory';
 export * from './elementwise';
+export * from './random';
+export * from './optim';
+export * from './losses';
 
 /** First byte past the module's static data; the allocator's heap starts here. */
 export function heap_base(): usize { return __heap_base; }
-export * from './random';

@@ -15,3 +15,7 @@ export { Rng, rng } from './core/random.js';
 export * as initializers from './nn/initializers.js';
 export type { Initializer } from './nn/initializers.js';
 export * from './data/index.js';
+export { Optimizer, SGD, Adam, AdamW, RMSprop, sgd, adam, adamw, rmsprop } from './nn/optimizers.js';
+export type { VariableGrad, NamedTensor, ClipOptions, OptimizerConfig, SgdOptions, AdamOptions, AdamWOptions, RmspropOptions } from './nn/optimizers.js';
+export { meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './nn/losses.js';
+export type { LossResult, CrossentropyOptions, SparseLabels } from './nn/losses.js';

@@ -1,0 +1,185 @@
+// Losses with Keras names and Keras 3 formulas: each returns the mean loss (reduced in Wasm
+// in a fixed order) and a new gradient tensor with respect to the predictions, which the
+// caller owns. Arguments are (yTrue, yPred) as in Keras and tfjs.
+//
+// Keras' per-sample loss is a mean over the last axis for binaryCrossentropy and
+// meanSquaredError and a sum over classes for the cross-entropies; the batch mean of the
+// per-sample means equals the mean over all elements, which is what is computed.
+//
+// Differences from tfjs-layers 4.22.0 (measured in test/losses.test.ts): its
+// categoricalCrossentropy with fromLogits takes softmax then clips to [1e-7, 1 - 1e-7];
+// here logits go through the exact fused log-softmax (as Keras 3), so a logit gap of 100
+// costs 100, not 16.1. Its binaryCrossentropy turns clipped probabilities back into logits;
+// here the clipped log form is used directly (same value to rounding).
+import { rt } from '../core/wasm.js';
+import type { Ptr } from '../core/heap.js';
+import { Tensor, empty, shapeText } from '../core/tensor.js';
+
+/** The mean loss and dLoss/dyPred (same shape as yPred; the caller disposes it). */
+export interface LossResult {
+  readonly loss: number;
+  readonly grad: Tensor;
+}
+
+export interface CrossentropyOptions {
+  /** yPred holds logits (unnormalised) rather than probabilities; default false. */
+  readonly fromLogits?: boolean;
+}
+
+function checkTensor(fn: string, what: string, t: unknown): Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`actlab: ${fn}: ${what} must be a Tensor`);
+  if (t.isDisposed) throw new Error(`actlab: ${fn}: ${what} was disposed`);
+  return t;
+}
+
+function checkSameShape(fn: string, yTrue: Tensor, yPred: Tensor): void {
+  const a = yTrue.shape, b = yPred.shape;
+  if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+    throw new Error(`actlab: ${fn}: yTrue shape ${shapeText(a)} does not match yPred shape ${shapeText(b)}`);
+  }
+  if (yPred.size === 0) throw new Error(`actlab: ${fn}: yPred ${shapeText(b)} is empty: the mean loss needs at least one value`);
+}
+
+function fromLogitsOption(fn: string, options: CrossentropyOptions): boolean {
+  for (const key of Object.keys(options)) {
+    if (key !== 'fromLogits') throw new Error(`actlab: ${fn}: unknown option '${key}'; valid options: fromLogits`);
+  }
+  const v = options.fromLogits ?? false;
+  if (typeof v !== 'boolean') throw new Error(`actlab: ${fn}: fromLogits = ${String(v)} must be true or false`);
+  return v;
+}
+
+/** Rows and classes of a [..., classes] prediction tensor. */
+function rowsOf(fn: string, yPred: Tensor): { rows: number; cols: number } {
+  if (yPred.rank === 0) throw new Error(`actlab: ${fn}: yPred must have a class axis (rank >= 1), got a scalar`);
+  const cols = yPred.shape[yPred.rank - 1];
+  if (cols === 0 || yPred.size === 0) throw new Error(`actlab: ${fn}: yPred ${shapeText(yPred.shape)} is empty`);
+  return { rows: yPred.size / cols, cols };
+}
+
+/**
+ * Runs `compute(loss, dx)` with a temporary buffer of `count` per-row or per-element losses
+ * and a new gradient tensor, then reduces the losses; frees the buffer and, on failure, the
+ * gradient.
+ */
+function run(yPred: Tensor, count: number, compute: (loss: Ptr, dx: Ptr) => void): LossResult {
+  const { heap, kernels } = rt();
+  const lossBuf = heap.alloc(count * 4);
+  let grad: Tensor | undefined;
+  try {
+    grad = empty(yPred.shape);
+    compute(lossBuf, grad.ptr);
+    return { loss: kernels.f32_loss_mean(count, lossBuf), grad };
+  } catch (e) {
+    grad?.dispose();
+    throw e;
+  } finally {
+    heap.free(lossBuf);
+  }
+}
+
+/** mean((yPred - yTrue)^2); grad 2 (yPred - yTrue) / n. */
+export function meanSquaredError(yTrue: Tensor, yPred: Tensor): LossResult {
+  const fn = 'meanSquaredError';
+  checkTensor(fn, 'yTrue', yTrue);
+  checkTensor(fn, 'yPred', yPred);
+  checkSameShape(fn, yTrue, yPred);
+  const k = rt().kernels, n = yPred.size, p = yPred.ptr, t = yTrue.ptr;
+  return run(yPred, n, (l, d) => {
+    k.f32_mse(n, p, t, l);
+    k.f32_mse_grad(n, p, t, d, Math.fround(1 / n));
+  });
+}
+
+/**
+ * Binary cross-entropy, mean over all elements. From probabilities (Keras):
+ * -(t log c + (1 - t) log(1 - c)) with c = clip(p, 1e-7, 1 - 1e-7), gradient 0 where p was
+ * clipped. From logits x: max(x, 0) - x t + log1p(exp(-|x|)), gradient sigmoid(x) - t.
+ */
+export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): LossResult {
+  const fn = 'binaryCrossentropy';
+  checkTensor(fn, 'yTrue', yTrue);
+  checkTensor(fn, 'yPred', yPred);
+  checkSameShape(fn, yTrue, yPred);
+  const logits = fromLogitsOption(fn, options);
+  const k = rt().kernels, n = yPred.size, p = yPred.ptr, t = yTrue.ptr, scale = Math.fround(1 / n);
+  return run(yPred, n, (l, d) => {
+    if (logits) {
+      k.f32_bce_logits(n, p, t, l);
+      k.f32_bce_logits_grad(n, p, t, d, scale);
+    } else {
+      k.f32_bce(n, p, t, l);
+      k.f32_bce_grad(n, p, t, d, scale);
+    }
+  });
+}
+
+/**
+ * Categorical cross-entropy against target distributions (one-hot or soft), mean over rows of
+ * -sum_j t_j log q_j. From probabilities (Keras): q = clip(p / sum(p), 1e-7, 1 - 1e-7).
+ * From logits: q = softmax(x), fused with its gradient softmax(x) - t (softmax.ts).
+ */
+export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): LossResult {
+  const fn = 'categoricalCrossentropy';
+  checkTensor(fn, 'yTrue', yTrue);
+  checkTensor(fn, 'yPred', yPred);
+  checkSameShape(fn, yTrue, yPred);
+  const logits = fromLogitsOption(fn, options);
+  const { rows, cols } = rowsOf(fn, yPred);
+  const k = rt().kernels, p = yPred.ptr, t = yTrue.ptr, scale = Math.fround(1 / rows);
+  return run(yPred, rows, (l, d) => {
+    if (logits) k.f32_softmax_xent_dense(rows, cols, p, t, d, l, scale);
+    else {
+      k.f32_cce(rows, cols, p, t, l);
+      k.f32_cce_grad(rows, cols, p, t, d, scale);
+    }
+  });
+}
+
+/** Integer class labels: a Tensor of integral values, an Int32Array, or numbers. */
+export type SparseLabels = Tensor | Int32Array | readonly number[];
+
+/**
+ * Categorical cross-entropy with integer labels, mean over rows of -log q[label]: the same
+ * formulas as categoricalCrossentropy with one-hot targets. Labels must be integers in
+ * [0, classes), one per row of yPred.
+ */
+export function sparseCategoricalCrossentropy(yTrue: SparseLabels, yPred: Tensor, options: CrossentropyOptions = {}): LossResult {
+  const fn = 'sparseCategoricalCrossentropy';
+  checkTensor(fn, 'yPred', yPred);
+  const logits = fromLogitsOption(fn, options);
+  const { rows, cols } = rowsOf(fn, yPred);
+  const labels = yTrue instanceof Tensor ? checkTensor(fn, 'yTrue', yTrue).dataSync() : yTrue;
+  if (labels.length !== rows) {
+    throw new Error(`actlab: ${fn}: ${labels.length} labels for ${rows} rows of yPred ${shapeText(yPred.shape)}: expected one label per row`);
+  }
+  for (let i = 0; i < rows; i++) {
+    const c = labels[i];
+    if (!Number.isInteger(c) || c < 0 || c >= cols) {
+      throw new Error(`actlab: ${fn}: label ${c} at index ${i} is not an integer class in [0, ${cols})`);
+    }
+  }
+  const { heap, kernels: k } = rt();
+  const scale = Math.fround(1 / rows);
+  if (logits) {
+    const lab = heap.alloc(rows * 4);
+    try {
+      heap.i32(lab, rows).set(labels);
+      return run(yPred, rows, (l, d) => k.f32_softmax_xent_sparse(rows, cols, yPred.ptr, lab, d, l, scale));
+    } finally {
+      heap.free(lab);
+    }
+  }
+  const onehot = heap.alloc(rows * cols * 4);
+  try {
+    const view = heap.f32(onehot, rows * cols);
+    view.fill(0);
+    for (let i = 0; i < rows; i++) view[i * cols + labels[i]] = 1;
+    return run(yPred, rows, (l, d) => {
+      k.f32_cce(rows, cols, yPred.ptr, onehot, l);
+      k.f32_cce_grad(rows, cols, yPred.ptr, onehot, d, scale);
+    });
+  } finally {
+    heap.free(onehot);
+  }
+}

@@ -1,0 +1,435 @@
+// Optimizers with tfjs-style factories (`sgd`, `adam`, `adamw`, `rmsprop`) and Keras 3 update
+// rules, each one fused Wasm kernel per variable (assembly/optim.ts holds the formulas).
+//
+// Where the formulas differ from tfjs-core 4.22.0 (measured in test/optim.test.ts):
+// - adam: Keras puts epsilon on sqrt(v) before bias correction ("epsilon hat"):
+//     w -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
+//   tfjs-core puts it after: w -= lr * mhat / (sqrt(vhat) + eps), mhat = m / (1 - b1^t),
+//   vhat = v / (1 - b2^t). The two agree when tfjs' epsilon is eps / sqrt(1 - b2^t).
+// - sgd with momentum: Keras keeps v = momentum v - lr g (lr inside the velocity), tfjs keeps
+//   a = momentum a + g and steps -lr a. Equal while lr is constant; after a learning-rate
+//   change Keras' velocity still carries the old rate.
+// - rmsprop centered: tfjs-core computes sqrt(ms - (mg^2 + eps)), subtracting epsilon;
+//   Keras adds it: sqrt(ms - mg^2 + eps).
+// - adamw: tfjs-core has none. Keras 3 decays first, w -= lr * weightDecay * w, then takes
+//   the Adam step with the same learning rate.
+//
+// State lives in Tensors owned by the optimizer, one set per position in the list given to
+// applyGradients (as tfjs and Keras do): pass the same variables in the same order each step.
+import { rt } from '../core/wasm.js';
+import type { Ptr } from '../core/heap.js';
+import { Tensor, zeros, tensor, shapeText } from '../core/tensor.js';
+
+/** A variable and the gradient of the loss with respect to it (same shape). */
+export interface VariableGrad {
+  readonly variable: Tensor;
+  readonly grad: Tensor;
+  /** Names the variable's state in getWeights(); defaults to its position. */
+  readonly name?: string;
+}
+
+/** A state tensor with the name getWeights() gives it (`iter`, `<variable>/<slot>`). */
+export interface NamedTensor {
+  readonly name: string;
+  readonly tensor: Tensor;
+}
+
+/** Gradient clipping, as Keras: at most one of the three may be set. */
+export interface ClipOptions {
+  /** Clip each gradient to this L2 norm: g * clipnorm / max(||g||, clipnorm). */
+  readonly clipnorm?: number;
+  /** Clip all gradients together to this global L2 norm (one scale for all). */
+  readonly globalClipnorm?: number;
+  /** Clip each gradient element to [-clipvalue, clipvalue]. */
+  readonly clipvalue?: number;
+}
+
+export type OptimizerConfig = Readonly<Record<string, number | boolean | null>>;
+
+// ---- validation --------------------------------------------------------------------------
+
+type Check = (v: number) => boolean;
+const positive: Check = (v) => Number.isFinite(v) && v > 0;
+const nonNegative: Check = (v) => Number.isFinite(v) && v >= 0;
+const unitOpen: Check = (v) => v >= 0 && v < 1;
+const unitClosed: Check = (v) => v >= 0 && v <= 1;
+
+function num(where: string, name: string, v: unknown, ok: Check, expected: string): number {
+  if (typeof v !== 'number' || !ok(v)) {
+    throw new Error(`actlab: ${where}: ${name} = ${String(v)} is out of range: expected ${expected}`);
+  }
+  return v;
+}
+
+function bool(where: string, name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new Error(`actlab: ${where}: ${name} = ${String(v)} must be true or false`);
+  return v;
+}
+
+function checkKeys(where: string, options: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new Error(`actlab: ${where}: unknown option '${key}'; valid options: ${allowed.join(', ')}`);
+    }
+  }
+}
+
+const CLIP_KEYS = ['clipnorm', 'globalClipnorm', 'clipvalue'] as const;
+
+interface Clip { readonly kind: 'none' | 'clipnorm' | 'globalClipnorm' | 'clipvalue'; readonly value: number }
+
+function resolveClip(where: string, o: ClipOptions): Clip {
+  const set = CLIP_KEYS.filter((k) => o[k] !== undefined && o[k] !== null);
+  if (set.length > 1) {
+    throw new Error(`actlab: ${where}: only one of clipnorm, globalClipnorm, clipvalue may be set, got ${set.join(' and ')}`);
+  }
+  if (set.length === 0) return { kind: 'none', value: 0 };
+  const kind = set[0];
+  return { kind, value: num(where, kind, o[kind], positive, 'a finite number > 0') };
+}
+
+/** A copy with its own memory (Tensor.reshape always copies). */
+function copy(t: Tensor): Tensor { return t.reshape(t.shape); }
+
+// ---- the base class ------------------------------------------------------------------------
+
+export abstract class Optimizer {
+  /** Keras / tfjs class name: 'SGD', 'Adam', 'AdamW', 'RMSprop'. */
+  abstract readonly className: string;
+  private lr: number;
+  private iters = 0;
+  private disposed = false;
+  private readonly clip: Clip;
+  /** State per variable position: one tensor per slot name. */
+  private slots: Tensor[][] = [];
+  private names: string[] = [];
+
+  protected constructor(protected readonly where: string, learningRate: number, clip: Clip) {
+    this.lr = num(where, 'learningRate', learningRate, positive, 'a finite number > 0');
+    this.clip = clip;
+  }
+
+  /** The learning rate of the next step; callbacks (reduceLROnPlateau) may set it between steps. */
+  get learningRate(): number { return this.lr; }
+  set learningRate(v: number) { this.lr = num(this.where, 'learningRate', v, positive, 'a finite number > 0'); }
+
+  /** Number of steps taken (Keras `iterations`); Adam's bias correction uses iterations + 1. */
+  get iterations(): number { return this.iters; }
+
+  /** Names of the per-variable state tensors, in getWeights() order. */
+  abstract slotNames(): readonly string[];
+
+  /** The hyperparameters, with Keras-like keys in camelCase. */
+  getConfig(): OptimizerConfig {
+    return {
+      learningRate: this.lr,
+      clipnorm: this.clip.kind === 'clipnorm' ? this.clip.value : null,
+      globalClipnorm: this.clip.kind === 'globalClipnorm' ? this.clip.value : null,
+      clipvalue: this.clip.kind === 'clipvalue' ? this.clip.value : null,
+    };
+  }
+
+  /** One update of every variable from its gradient (t = iterations + 1), then iterations += 1. */
+  applyGradients(pairs: readonly VariableGrad[]): void {
+    this.checkLive();
+    if (!Array.isArray(pairs)) throw new Error(`actlab: ${this.where}.applyGradients: expected an array of {variable, grad}`);
+    // Validate everything before any weight changes, so a bad call leaves the model untouched.
+    pairs.forEach((p, i) => this.checkPair(p, i));
+    // As Keras: no gradients, no step (the iteration count does not move).
+    if (pairs.length === 0) return;
+    const { heap } = rt();
+    const temps: Ptr[] = [];
+    try {
+      const grads = this.clipGrads(pairs, temps);
+      const t = this.iters + 1;
+      pairs.forEach((p, i) => {
+        if (this.slots[i] === undefined) {
+          this.slots[i] = this.slotNames().map(() => zeros(p.variable.shape));
+          this.names[i] = p.name ?? String(i);
+        }
+        this.update(p.variable.size, grads[i], p.variable.ptr, this.slots[i].map((s) => s.ptr), t);
+      });
+      this.iters = t;
+    } finally {
+      for (const q of temps) heap.free(q);
+    }
+  }
+
+  /** Copies of the state: `iter` (shape []), then each variable's slots; the caller owns them. */
+  getWeights(): NamedTensor[] {
+    this.checkLive();
+    const out: NamedTensor[] = [{ name: 'iter', tensor: tensor([this.iters], []) }];
+    const slotNames = this.slotNames();
+    this.slots.forEach((group, i) => {
+      group.forEach((s, j) => out.push({ name: `${this.names[i]}/${slotNames[j]}`, tensor: copy(s) }));
+    });
+    return out;
+  }
+
+  /** Restores state saved by getWeights() (copied in; the caller keeps ownership of `weights`). */
+  setWeights(weights: readonly NamedTensor[]): void {
+    this.checkLive();
+    const where = `${this.where}.setWeights`;
+    if (weights.length === 0 || weights[0].name !== 'iter' || weights[0].tensor.size !== 1) {
+      throw new Error(`actlab: ${where}: the first weight must be 'iter' with one value, as getWeights() returns`);
+    }
+    const iter = weights[0].tensor.dataSync()[0];
+    if (!Number.isInteger(iter) || iter < 0) throw new Error(`actlab: ${where}: iter = ${iter} must be a non-negative integer`);
+    const slotNames = this.slotNames();
+    const rest = weights.slice(1);
+    if (slotNames.length === 0 ? rest.length !== 0 : rest.length % slotNames.length !== 0) {
+      throw new Error(`actlab: ${where}: ${rest.length} state tensors do not form groups of ${slotNames.length} ` +
+        `(${slotNames.join(', ') || 'no state'}) per variable`);
+    }
+    const groups: NamedTensor[][] = [];
+    for (let i = 0; slotNames.length > 0 && i < rest.length; i += slotNames.length) groups.push(rest.slice(i, i + slotNames.length));
+    groups.forEach((g, i) => g.forEach((w, j) => {
+      if (!w.name.endsWith(`/${slotNames[j]}`)) {
+        throw new Error(`actlab: ${where}: state ${1 + i * slotNames.length + j} is named '${w.name}', expected '<variable>/${slotNames[j]}'`);
+      }
+      if (w.tensor.size !== g[0].tensor.size) {
+        throw new Error(`actlab: ${where}: '${w.name}' has shape ${shapeText(w.tensor.shape)}, but '${g[0].name}' has ${shapeText(g[0].tensor.shape)}`);
+      }
+    }));
+    this.disposeSlots();
+    this.slots = groups.map((g) => g.map((w) => copy(w.tensor)));
+    this.names = groups.map((g) => g[0].name.slice(0, g[0].name.length - slotNames[0].length - 1));
+    this.iters = iter;
+  }
+
+  /** Frees the state; the optimizer cannot be used afterwards. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposeSlots();
+    this.disposed = true;
+  }
+
+  /** Runs the kernel on one variable: n elements, gradient g, weights w, state slots. */
+  protected abstract update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], t: number): void;
+
+  private disposeSlots(): void {
+    for (const g of this.slots) for (const s of g) s.dispose();
+    this.slots = [];
+    this.names = [];
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new Error(`actlab: ${this.where}: this optimizer was disposed and cannot be used`);
+  }
+
+  private checkPair(p: VariableGrad, i: number): void {
+    const where = `${this.where}.applyGradients`;
+    if (!(p?.variable instanceof Tensor) || !(p.grad instanceof Tensor)) {
+      throw new Error(`actlab: ${where}: entry ${i} must be {variable: Tensor, grad: Tensor}`);
+    }
+    if (p.variable.isDisposed || p.grad.isDisposed) throw new Error(`actlab: ${where}: entry ${i} holds a disposed tensor`);
+    const a = p.variable.shape, b = p.grad.shape;
+    if (a.length !== b.length || a.some((d, k) => d !== b[k])) {
+      throw new Error(`actlab: ${where}: entry ${i}: grad shape ${shapeText(b)} does not match variable shape ${shapeText(a)}`);
+    }
+    const s = this.slots[i];
+    if (s !== undefined && s.length > 0 && s[0].size !== p.variable.size) {
+      throw new Error(`actlab: ${where}: entry ${i} has ${p.variable.size} elements but the optimizer's state for position ` +
+        `${i} has ${s[0].size}: pass the same variables in the same order every step`);
+    }
+  }
+
+  /** The gradient pointers to use: the originals, or clipped copies in `temps` (freed by the caller). */
+  private clipGrads(pairs: readonly VariableGrad[], temps: Ptr[]): Ptr[] {
+    const { heap, kernels } = rt();
+    const c = this.clip;
+    if (c.kind === 'none') return pairs.map((p) => p.grad.ptr);
+    let global = 0;
+    if (c.kind === 'globalClipnorm') {
+      for (const p of pairs) global = kernels.f32_sum_squares(p.grad.size, p.grad.ptr, global);
+    }
+    return pairs.map((p) => {
+      const n = p.grad.size;
+      const q = heap.alloc(n * 4);
+      temps.push(q);
+      if (c.kind === 'clipvalue') kernels.f32_clip_by_value(n, p.grad.ptr, q, Math.fround(c.value));
+      else {
+        const ss = c.kind === 'clipnorm' ? kernels.f32_sum_squares(n, p.grad.ptr, 0) : global;
+        kernels.f32_clip_by_norm(n, p.grad.ptr, q, ss, c.value);
+      }
+      return q;
+    });
+  }
+}
+
+// ---- SGD -----------------------------------------------------------------------------------
+
+export interface SgdOptions extends ClipOptions {
+  /** Default 0.01 (Keras). */
+  readonly learningRate?: number;
+  /** In [0, 1]; 0 (default) is plain SGD. */
+  readonly momentum?: number;
+  /** Nesterov momentum; ignored when momentum is 0, as in Keras. */
+  readonly nesterov?: boolean;
+}
+
+/** SGD: w -= lr g; with momentum v = momentum v - lr g, w += v (Nesterov: w += momentum v - lr g). */
+export class SGD extends Optimizer {
+  readonly className = 'SGD';
+  readonly momentum: number;
+  readonly nesterov: boolean;
+
+  constructor(options: SgdOptions = {}) {
+    const where = 'sgd';
+    checkKeys(where, options, ['learningRate', 'momentum', 'nesterov', ...CLIP_KEYS]);
+    super(where, options.learningRate ?? 0.01, resolveClip(where, options));
+    this.momentum = num(where, 'momentum', options.momentum ?? 0, unitClosed, 'a number in [0, 1]');
+    this.nesterov = bool(where, 'nesterov', options.nesterov ?? false);
+  }
+
+  slotNames(): readonly string[] { return this.momentum > 0 ? ['momentum'] : []; }
+
+  override getConfig(): OptimizerConfig {
+    return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };
+  }
+
+  protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[]): void {
+    const k = rt().kernels;
+    if (this.momentum > 0) k.f32_sgd_momentum_update(n, g, w, slots[0], this.learningRate, this.momentum, this.nesterov ? 1 : 0);
+    else k.f32_sgd_update(n, g, w, this.learningRate);
+  }
+}
+
+// ---- Adam / AdamW ----------------------------------------------------------------------------
+
+export interface AdamOptions extends ClipOptions {
+  /** Default 0.001. */
+  readonly learningRate?: number;
+  /** In [0, 1), default 0.9. */
+  readonly beta1?: number;
+  /** In [0, 1), default 0.999. */
+  readonly beta2?: number;
+  /** > 0, default 1e-7 (Keras' "epsilon hat"). */
+  readonly epsilon?: number;
+}
+
+export interface AdamWOptions extends AdamOptions {
+  /** >= 0, default 0.004 (Keras 3). */
+  readonly weightDecay?: number;
+}
+
+const ADAM_KEYS = ['learningRate', 'beta1', 'beta2', 'epsilon', ...CLIP_KEYS] as const;
+
+/** Adam's state and kernel, shared by Adam and AdamW (which differ only in the decay). */
+abstract class AdamBase extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  protected readonly decay: number;
+
+  protected constructor(where: string, options: AdamWOptions, decay: number) {
+    super(where, options.learningRate ?? 0.001, resolveClip(where, options));
+    this.beta1 = num(where, 'beta1', options.beta1 ?? 0.9, unitOpen, 'a number in [0, 1)');
+    this.beta2 = num(where, 'beta2', options.beta2 ?? 0.999, unitOpen, 'a number in [0, 1)');
+    this.epsilon = num(where, 'epsilon', options.epsilon ?? 1e-7, positive, 'a finite number > 0');
+    this.decay = decay;
+  }
+
+  slotNames(): readonly string[] { return ['m', 'v']; }
+
+  override getConfig(): OptimizerConfig {
+    return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+
+  protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], t: number): void {
+    rt().kernels.f32_adam_update(n, g, w, slots[0], slots[1], this.learningRate, this.beta1, this.beta2, this.epsilon, this.decay, t);
+  }
+}
+
+/**
+ * Adam (Keras 3): m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2),
+ * w -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps). Kingma and Ba, arXiv:1412.6980.
+ */
+export class Adam extends AdamBase {
+  readonly className = 'Adam';
+
+  constructor(options: AdamOptions = {}) {
+    checkKeys('adam', options, ADAM_KEYS);
+    super('adam', options, 0);
+  }
+}
+
+/**
+ * AdamW (Keras 3): first w -= lr * weightDecay * w (decoupled, every variable), then the
+ * Adam step. Loshchilov and Hutter, arXiv:1711.05101.
+ */
+export class AdamW extends AdamBase {
+  readonly className = 'AdamW';
+
+  constructor(options: AdamWOptions = {}) {
+    checkKeys('adamw', options, [...ADAM_KEYS, 'weightDecay']);
+    super('adamw', options, num('adamw', 'weightDecay', options.weightDecay ?? 0.004, nonNegative, 'a finite number >= 0'));
+  }
+
+  get weightDecay(): number { return this.decay; }
+
+  override getConfig(): OptimizerConfig { return { ...super.getConfig(), weightDecay: this.decay }; }
+}
+
+// ---- RMSprop -----------------------------------------------------------------------------------
+
+export interface RmspropOptions extends ClipOptions {
+  /** Default 0.001. */
+  readonly learningRate?: number;
+  /** Discount of the squared-gradient average, in [0, 1), default 0.9 (tfjs calls it decay). */
+  readonly rho?: number;
+  /** In [0, 1], default 0. */
+  readonly momentum?: number;
+  /** > 0, default 1e-7. */
+  readonly epsilon?: number;
+  /** Divide by the estimated variance (ms - mg^2) instead of ms; default false. */
+  readonly centered?: boolean;
+}
+
+/**
+ * RMSprop (Keras 3): ms = rho ms + (1 - rho) g^2, inc = lr g / sqrt(ms + eps) (centered:
+ * sqrt(ms - mg^2 + eps) with mg = rho mg + (1 - rho) g); w -= inc, or with momentum
+ * mom = momentum mom + inc, w -= mom. Hinton, lecture 6e; Graves, arXiv:1308.0850.
+ */
+export class RMSprop extends Optimizer {
+  readonly className = 'RMSprop';
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+
+  constructor(options: RmspropOptions = {}) {
+    const where = 'rmsprop';
+    checkKeys(where, options, ['learningRate', 'rho', 'momentum', 'epsilon', 'centered', ...CLIP_KEYS]);
+    super(where, options.learningRate ?? 0.001, resolveClip(where, options));
+    this.rho = num(where, 'rho', options.rho ?? 0.9, unitOpen, 'a number in [0, 1)');
+    this.momentum = num(where, 'momentum', options.momentum ?? 0, unitClosed, 'a number in [0, 1]');
+    this.epsilon = num(where, 'epsilon', options.epsilon ?? 1e-7, positive, 'a finite number > 0');
+    this.centered = bool(where, 'centered', options.centered ?? false);
+  }
+
+  slotNames(): readonly string[] {
+    return ['velocity', ...(this.momentum > 0 ? ['momentum'] : []), ...(this.centered ? ['average_gradient'] : [])];
+  }
+
+  override getConfig(): OptimizerConfig {
+    return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+  }
+
+  protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[]): void {
+    const mom = this.momentum > 0 ? slots[1] : 0;
+    const mg = this.centered ? slots[this.momentum > 0 ? 2 : 1] : 0;
+    rt().kernels.f32_rmsprop_update(n, g, w, slots[0], mg, mom, this.learningRate, this.rho, this.momentum, this.epsilon);
+  }
+}
+
+// ---- factories (tfjs-style names) --------------------------------------------------------------
+
+/** SGD, optionally with (Nesterov) momentum; Keras defaults (learningRate 0.01). */
+export function sgd(options: SgdOptions = {}): SGD { return new SGD(options); }
+/** Adam with Keras defaults (learningRate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7). */
+export function adam(options: AdamOptions = {}): Adam { return new Adam(options); }
+/** AdamW with Keras 3 defaults (Adam's, and weightDecay 0.004). */
+export function adamw(options: AdamWOptions = {}): AdamW { return new AdamW(options); }
+/** RMSprop with Keras defaults (learningRate 1e-3, rho 0.9, momentum 0, epsilon 1e-7, not centered). */
+export function rmsprop(options: RmspropOptions = {}): RMSprop { return new RMSprop(options); }
