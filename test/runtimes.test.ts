@@ -26,12 +26,13 @@ const RUN_TIMEOUT_MS = 45_000;
 
 type Runtime = 'node' | 'deno' | 'bun' | 'chromium' | 'firefox';
 const BROWSER_BIN: Partial<Record<Runtime, string>> = { chromium: CHROMIUM_BIN, firefox: FIREFOX_BIN };
+const DEBIAN_PACKAGE: Partial<Record<Runtime, string>> = { chromium: 'chromium', firefox: 'firefox-esr' };
 
 /** Why a runtime is skipped here (outside CI, a browser that is not installed), or undefined when it runs. */
 function skipReason(runtime: Runtime): string | undefined {
   const bin = BROWSER_BIN[runtime];
   if (bin === undefined || existsSync(bin) || CI) return undefined;
-  return `skipped outside CI: ${bin} not found (apt-get install ${runtime === 'firefox' ? 'firefox-esr' : 'chromium'}); with CI=true this fails`;
+  return `skipped outside CI: ${bin} not found (apt-get install ${DEBIAN_PACKAGE[runtime]}); with CI=true this fails`;
 }
 
 const RUNTIMES: readonly Runtime[] = ['node', 'deno', 'bun', 'chromium', 'firefox'];
@@ -50,7 +51,7 @@ function start(runtime: Runtime, b: Bundles): Promise<RunResult> {
 async function run(runtime: Runtime): Promise<RunResult> {
   const bin = BROWSER_BIN[runtime];
   if (bin !== undefined && !existsSync(bin)) {
-    throw new Error(`actlab: ${runtime} is required in CI but ${bin} is missing (apt-get install ${runtime === 'firefox' ? 'firefox-esr' : 'chromium'})`);
+    throw new Error(`actlab: ${runtime} is required in CI but ${bin} is missing (apt-get install ${DEBIAN_PACKAGE[runtime]})`);
   }
   const p = runs.get(runtime);
   if (p === undefined) throw new Error(`actlab: ${runtime} was not started (bundling failed?)`);
@@ -63,6 +64,10 @@ beforeAll(async () => {
   // A no-op when dist/ is newer than its inputs, as it is under `npm test`.
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-needed'], { cwd: ROOT, stdio: 'inherit', timeout: 110_000 });
   bundles = await bundleWorkload();
+  for (const r of RUNTIMES) {
+    const reason = skipReason(r);
+    if (reason !== undefined) console.warn(`actlab: ${r} ${reason}`);
+  }
   // All runtimes at once: each test then only waits for its own.
   for (const r of RUNTIMES) {
     const bin = BROWSER_BIN[r];

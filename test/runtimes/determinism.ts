@@ -2,7 +2,7 @@
 // hash to the same SHA-256 in Node, Deno, Bun, Chromium and Firefox (issue 5).
 //
 // It uses only what every runtime has (Wasm, typed arrays, crypto.subtle), and it reaches
-// the core only through `src/index.ts`, which the runners' bundle (bundle.ts) swaps for
+// the core only through `src/index.ts`, which the runners' bundle (runners.ts) swaps for
 // the built `dist/index.js`, so the runtimes exercise the code that ships.
 //
 // Inputs are made from integers alone (a mulberry32 stream whose 32-bit outputs become
@@ -11,14 +11,16 @@
 //
 // Adding a section (matmul, conv2d, a training epoch): write a function returning
 // `SectionOutput[]` and append it to `sections()` below. The hash changes, which is the
-// point: update EXPECTED_HASH in test/runtimes.test.ts deliberately, after all five
+// point: update EXPECTED_SHA256 in test/runtimes.test.ts deliberately, after all five
 // runtimes agree.
 import { activations, init, logSoftmax, logSoftmaxGrad, softmax, softmaxGrad, softmaxCrossEntropy } from '../../src/index.js';
 
 /**
  * Data a section may need beyond its seed. It is always bytes, never a path: browsers have
- * no file system, so each runner loads the files itself (Node/Deno/Bun read them, the
- * browser page fetches them from the loopback server) and hands the bytes in.
+ * no file system. The way that is identical in all five runtimes is for the entries
+ * (cli-entry.ts, page-entry.ts) to import the files through esbuild's `binary` loader,
+ * which embeds the bytes in the bundle, and pass them to runWorkload; the other is for
+ * Node/Deno/Bun to read the files and for the page to fetch them from the loopback server.
  *
  * `mnist` (for the training section, not yet written): the fixed 2,000-image subset as the
  * raw IDX files, i.e. `images` = the idx3-ubyte bytes (16-byte header, then 2,000 x 28 x 28
@@ -90,6 +92,8 @@ export const INPUT_LENGTH = 4095;
 /** Per-channel parameter values (prelu's alpha) for the channel-indexed runs: both signs, zero, and one. */
 const CHANNEL_VALUES: readonly number[] = [0.25, -0.5, 0, 1, 0.125, 2, -1];
 const CHANNELS = CHANNEL_VALUES.length;
+/** Inputs that are raw random bit patterns (after the specials): huge, tiny, NaN, anything. */
+const WILD_COUNT = 1024;
 
 /**
  * The fixed input set: the special values, then random bit patterns of every kind
@@ -100,7 +104,7 @@ export function makeInputs(seed = 0x5eed): Float32Array {
   const bits = new Uint32Array(INPUT_LENGTH);
   const next = mulberry32(seed);
   bits.set(SPECIAL_BITS);
-  const wild = SPECIAL_BITS.length + 1024;
+  const wild = SPECIAL_BITS.length + WILD_COUNT;
   for (let i = SPECIAL_BITS.length; i < wild; i++) bits[i] = next();
   for (let i = wild; i < INPUT_LENGTH; i++) {
     const r = next();
@@ -110,7 +114,7 @@ export function makeInputs(seed = 0x5eed): Float32Array {
   return new Float32Array(bits.buffer);
 }
 
-/** Random values in [-1, 1) built from integers (k * 2^-23, exact in float32), for upstream gradients. */
+/** Random values in (-1, 1) built from integers (k * 2^-23, exact in float32), for upstream gradients. */
 function makeUnit(length: number, seed: number): Float32Array {
   const bits = new Uint32Array(length);
   const next = mulberry32(seed);
@@ -126,7 +130,7 @@ function makeUnit(length: number, seed: number): Float32Array {
 
 /** The finite, moderate tail of the inputs (log-uniform part), for reductions that a NaN would swamp. */
 function moderate(x: Float32Array): Float32Array {
-  return x.subarray(SPECIAL_BITS.length + 1024);
+  return x.subarray(SPECIAL_BITS.length + WILD_COUNT);
 }
 
 // ---- sections ---------------------------------------------------------------------------
@@ -200,12 +204,7 @@ function softmaxSection(x: Float32Array): SectionOutput[] {
   return out;
 }
 
-/**
- * The sections in hash order; append new ones at the end (matmul, conv2d, training). The
- * training section will read `inputs.mnist`; the entries (cli-entry.ts, page-entry.ts) can
- * supply it identically everywhere by importing the IDX files through esbuild's `binary`
- * loader, which embeds the bytes in the bundle, so no runtime needs fs or fetch for them.
- */
+/** The sections in hash order; append new ones at the end (matmul, conv2d, training on `inputs.mnist`). */
 function sections(x: Float32Array, _inputs: WorkloadInputs): { name: string; run: () => SectionOutput[] }[] {
   return [
     { name: 'inputs', run: () => inputsSection(x) },
@@ -220,8 +219,12 @@ const CANONICAL_NAN = 0x7fc00000;
 
 /**
  * The bytes hashed for one output: a 4-byte length, then the data. Wasm leaves the sign and
- * payload of a NaN result unspecified (engines may differ), so every float32 NaN becomes
- * 0x7fc00000 first; every other bit pattern, -0 included, is hashed as produced.
+ * payload of a NaN result unspecified, and engines do differ: in log-softmax rows holding
+ * Inf and NaN, V8 (Node, Deno, Chromium) and JavaScriptCore (Bun) return 0xffc00000 (x86's
+ * default NaN) where SpiderMonkey (Firefox) returns 0x7fc00000 or carries the input's
+ * payload through (0x7fe00001). So every float32 NaN becomes 0x7fc00000 before hashing;
+ * every other bit pattern, -0 included, is hashed as produced. `rawSha256` keeps the
+ * engine's own bits so such differences stay visible.
  */
 function outputBytes(o: SectionOutput, canonical: boolean, count: { nans: number; rewritten: number }): Uint8Array {
   const bytes = new Uint8Array(4 + o.data.byteLength);
