@@ -46,14 +46,19 @@ const EXP_MIN: f32 = -150.0;              // e^-150 * 2^64 (the largest bias) st
 /**
  * e^(x + lo) * 2^bias, where `lo` is a small correction (|lo| <= ulp(x)) carried in from an
  * exact product and `bias` (i32 lanes, 0..64) lifts a result that would be subnormal back
- * into the normal range, so a product taken before scaling down loses no bits.
+ * into the normal range, so a product taken before scaling down loses no bits. `withLo`
+ * is a compile-time switch: exp4 passes false and the correction costs nothing.
  */
-@inline export function exp4b(x: v128, lo: v128, bias: v128): v128 {
+@inline function expCore(x: v128, lo: v128, bias: v128, withLo: bool): v128 {
   const xc = f32x4.max(f32x4.min(x, splat(EXP_MAX)), splat(EXP_MIN));
-  const kf = f32x4.nearest(f32x4.mul(xc, splat(LOG2E)));
+  // Round x*log2(e) to an integer by adding 1.5 * 2^23: the sum's low mantissa bits are k
+  // itself, so k comes out with an integer subtract instead of nearest + trunc_sat.
+  const t = f32x4.add(f32x4.mul(xc, splat(LOG2E)), splat(ROUND_MAGIC));
+  const kf = f32x4.sub(t, splat(ROUND_MAGIC));
   let r = f32x4.sub(xc, f32x4.mul(kf, splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(kf, splat(LN2_LO)));
-  r = f32x4.add(r, lo);
+  // A clamped argument has saturated already; its correction (up to ulp(x)) must not leak in.
+  if (withLo) r = f32x4.add(r, sel(f32x4.eq(xc, x), lo, splat(0)));
   const r2 = f32x4.mul(r, r);
   let p = f32x4.add(f32x4.mul(splat(1.9875691500e-4), r), splat(1.3981999507e-3));
   p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
@@ -61,24 +66,29 @@ const EXP_MIN: f32 = -150.0;              // e^-150 * 2^64 (the largest bias) st
   p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), splat(1.0));
-  // k in [-217, 129] (+ bias); split it in two halves that are each a normal power of two.
-  const k = i32x4.add(i32x4.trunc_sat_f32x4_s(kf), bias);
+  // k in [-217, 129] (+ bias); split it in two halves that are each a normal power of two,
+  // so a subnormal result is rounded once.
+  const k = i32x4.add(i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS)), bias);
   const k1 = i32x4.shr_s(k, 1);
-  const k2 = i32x4.sub(k, k1);
   const s1 = i32x4.shl(i32x4.add(k1, i32x4.splat(127)), 23);
-  const s2 = i32x4.shl(i32x4.add(k2, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(k, k1), i32x4.splat(127)), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
 }
 
+const ROUND_MAGIC: f32 = 12582912.0;         // 1.5 * 2^23
+const ROUND_MAGIC_BITS: i32 = 0x4B400000;    // its bit pattern
+
+@inline export function exp4b(x: v128, lo: v128, bias: v128): v128 { return expCore(x, lo, bias, true); }
+
 /** e^(x + lo) where `lo` is a small correction carried in from an exact product. */
-@inline export function exp4lo(x: v128, lo: v128): v128 { return exp4b(x, lo, i32x4.splat(0)); }
+@inline export function exp4lo(x: v128, lo: v128): v128 { return expCore(x, lo, i32x4.splat(0), true); }
 
 /** 2^-64 and the i32 bias that pairs with it in exp4b. */
 export const TWO_M64: f32 = 5.421010862427522e-20;
 export const BIAS64: i32 = 64;
 
 /** e^x, within 1 ulp over the float32 range; e^(+Inf) = +Inf, e^(-Inf) = 0, NaN stays NaN. */
-@inline export function exp4(x: v128): v128 { return exp4lo(x, f32x4.splat(0)); }
+@inline export function exp4(x: v128): v128 { return expCore(x, f32x4.splat(0), i32x4.splat(0), false); }
 
 /**
  * The rounding error of hi = fl(a * b): returns lo with a * b = hi + lo (to float32).
@@ -99,8 +109,8 @@ export const BIAS64: i32 = 64;
   return finiteLo(demoteJoin(f64x2.sub(q0, f64x2.promote_low_f32x4(hi)), f64x2.sub(q1, promoteHigh(hi))));
 }
 
-// Inf - Inf makes a correction NaN; the result is then decided by hi alone.
-@inline function finiteLo(lo: v128): v128 { return sel(f32x4.eq(lo, lo), lo, f32x4.splat(0)); }
+// When hi overflowed (or is NaN) the correction is meaningless; the result is then decided by hi alone.
+@inline function finiteLo(lo: v128): v128 { return sel(f32x4.lt(f32x4.abs(lo), splat(Infinity)), lo, f32x4.splat(0)); }
 
 /** e^x - 1 without cancellation near 0: a Taylor polynomial for |x| < ln2/2, exp(x)-1 beyond. */
 @inline export function expm1_4(x: v128): v128 {
@@ -183,8 +193,8 @@ export const BIAS64: i32 = 64;
 /** 1 / (1 + e^-x) without overflow: e = exp(-|x|), then 1/(1+e) or e/(1+e). */
 @inline export function sigmoid4(x: v128): v128 {
   const e = exp4(f32x4.neg(f32x4.abs(x)));
-  const d = f32x4.add(splat(1.0), e);
-  return sel(f32x4.ge(x, splat(0)), f32x4.div(splat(1.0), d), f32x4.div(e, d));
+  const r = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
+  return sel(f32x4.ge(x, splat(0)), r, f32x4.mul(e, r));
 }
 
 /** sigmoid(z) where z = hi + lo exactly (lo from mulLo); used when z = beta * x. */
@@ -192,8 +202,8 @@ export const BIAS64: i32 = 64;
   const neg = f32x4.lt(hi, splat(0));
   // e = exp(-|z|): flip both parts to the non-positive side.
   const e = exp4lo(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)));
-  const d = f32x4.add(splat(1.0), e);
-  return sel(neg, f32x4.div(e, d), f32x4.div(splat(1.0), d));
+  const r = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
+  return sel(neg, f32x4.mul(e, r), r);
 }
 
 // ---- float64 lanes -------------------------------------------------------------------
