@@ -4,6 +4,7 @@ export { f32_exp1, f32_expm1_1, f32_log1, f32_log1p1, f32_tanh1, f64_exp1, f64_e
 export * from './activations';
 export * from './softmax';
 export * from './memory';
+export * from './elementwise';
 
 /** First byte past the module's static data; the allocator's heap starts here. */
 export function heap_base(): usize { return __heap_base; }

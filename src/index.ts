@@ -6,3 +6,8 @@ export { softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, softmaxCrossEntropy }
 export { memoryStats } from './core/stats.js';
 export { Tensor, tensor, zeros, empty, sizeOf } from './core/tensor.js';
 export type { Shape } from './core/tensor.js';
+export { add, sub, mul, div, affine, neg, square, sum, mean, reshape } from './ops/elementwise.js';
+export { valueAndGrads, grads, grad } from './autograd/grad.js';
+export { tidy, keep } from './core/scope.js';
+export { activation } from './ops/activation.js';
+export { softmaxOp, logSoftmaxOp } from './ops/softmax.js';

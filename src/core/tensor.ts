@@ -28,6 +28,7 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
     this.block = block;
+    rt().engine.track(this);
   }
 
   get rank(): number { return this.shape.length; }

@@ -4,12 +4,15 @@
 import { WASM_BASE64 } from './wasm-bytes.generated.js';
 import { bindKernels, type Kernels } from './kernels.generated.js';
 import { Heap } from './heap.js';
+import { Engine } from './engine.js';
 
 export type { Kernels };
 
 export interface Runtime {
   readonly kernels: Kernels;
   readonly heap: Heap;
+  /** Tensor scopes (tidy) and the gradient tape. */
+  readonly engine: Engine;
 }
 
 let runtime: Runtime | undefined;
@@ -35,7 +38,7 @@ export function init(): Promise<void> {
     const memory = exports.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('actlab: the kernel module exports no memory');
     const kernels = bindKernels(exports);
-    runtime = { kernels, heap: new Heap(memory, kernels.heap_base()) };
+    runtime = { kernels, heap: new Heap(memory, kernels.heap_base()), engine: new Engine() };
     return runtime;
   })();
   return loading.then(() => undefined);

@@ -1,0 +1,88 @@
+// Tensor lifetimes and the gradient tape. One Engine per loaded runtime: tidy() scopes
+// collect every tensor created inside them and dispose what the callback does not return;
+// while a gradient is being taken, ops record one entry each on the innermost tape.
+import type { Tensor } from './tensor.js';
+
+export interface TapeEntry {
+  /** What the op was, for error messages and tape dumps. */
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  /**
+   * Given dL/d(output), returns dL/d(input) for each input (undefined where none flows).
+   * `needs[i]` says whether input i's gradient is wanted, so unneeded work is skipped.
+   */
+  readonly backward: (dy: Tensor, needs: readonly boolean[]) => (Tensor | undefined)[];
+}
+
+export class Engine {
+  private readonly scopes: Set<Tensor>[] = [];
+  private readonly tapes: TapeEntry[][] = [];
+
+  /** Called by every new tensor: it belongs to the innermost tidy scope, if any. */
+  track(t: Tensor): void {
+    this.scopes.at(-1)?.add(t);
+  }
+
+  /** Exempts a tensor from every enclosing scope (model weights, optimizer state). */
+  keep<T extends Tensor>(t: T): T {
+    for (const s of this.scopes) s.delete(t);
+    return t;
+  }
+
+  /**
+   * Runs fn and disposes every tensor created inside it except the ones it returns (a
+   * tensor, or tensors in an array or in a plain object's values); those move to the
+   * enclosing scope.
+   */
+  tidy<T>(fn: () => T): T {
+    const scope = new Set<Tensor>();
+    this.scopes.push(scope);
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.scopes.pop();
+      for (const t of scope) t.dispose();
+      throw e;
+    }
+    this.scopes.pop();
+    const returned = new Set<Tensor>();
+    collectTensors(result, returned);
+    for (const t of scope) {
+      if (returned.has(t)) this.scopes.at(-1)?.add(t);
+      else t.dispose();
+    }
+    return result;
+  }
+
+  /** True while some gradient computation is recording. */
+  get recording(): boolean { return this.tapes.length > 0; }
+
+  /** Records an op on the innermost tape (no-op when nothing records). */
+  record(entry: TapeEntry): void {
+    this.tapes.at(-1)?.push(entry);
+  }
+
+  /** Runs fn with a fresh tape and returns what it recorded. */
+  withTape<T>(fn: () => T): { result: T; tape: TapeEntry[] } {
+    const tape: TapeEntry[] = [];
+    this.tapes.push(tape);
+    try {
+      return { result: fn(), tape };
+    } finally {
+      this.tapes.pop();
+    }
+  }
+}
+
+function collectTensors(v: unknown, out: Set<Tensor>): void {
+  if (v === null || typeof v !== 'object') return;
+  if (isTensor(v)) { out.add(v); return; }
+  if (Array.isArray(v)) { for (const x of v) collectTensors(x, out); return; }
+  if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectTensors(x, out);
+}
+
+function isTensor(v: object): v is Tensor {
+  return 'shape' in v && 'dispose' in v && 'dataSync' in v;
+}

@@ -1,0 +1,102 @@
+// Any registry activation as a tensor op on the tape. Parameters may be numbers or tensors;
+// a tensor parameter (a learnable slope, a trainable beta) receives its gradient from the
+// row's paramGrad kernel, so layers with learnable activations need no extra code.
+import { rt } from '../core/wasm.js';
+import { Tensor, empty, shapeText } from '../core/tensor.js';
+import { getActivation } from '../activations/index.js';
+import type { Activation, KernelArgs, ParamSpec } from '../activations/registry.js';
+
+export type ActivationTensorParams = Readonly<Record<string, number | Tensor>>;
+
+interface Bound {
+  readonly args: KernelArgs;
+  /** Tensor-valued parameters in row order, with their specs. */
+  readonly tensors: { spec: ParamSpec; t: Tensor }[];
+}
+
+function checkRange(row: Activation, p: ParamSpec, v: number): void {
+  const ok = !Number.isNaN(v) && (p.minOpen ? v > p.min : v >= p.min) && (p.maxOpen ? v < p.max : v <= p.max);
+  if (!ok) {
+    throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' = ${v} is out of range: expected ` +
+      `${p.min}${p.minOpen ? ' < ' : ' <= '}${p.name}${p.maxOpen ? ' < ' : ' <= '}${p.max}`);
+  }
+}
+
+function bind(row: Activation, x: Tensor, params: ActivationTensorParams): Bound {
+  for (const key of Object.keys(params)) {
+    if (!row.params.some((p) => p.name === key)) {
+      throw new Error(`actlab: activation '${row.name}' has no parameter '${key}'; its parameters: ${row.params.map((p) => p.name).join(', ') || 'none'}`);
+    }
+  }
+  const channels = x.shape.length ? x.shape[x.shape.length - 1] : 1;
+  const s: number[] = [];
+  const tensors: { spec: ParamSpec; t: Tensor }[] = [];
+  let vec = 0;
+  let c = 1;
+  for (const spec of row.params) {
+    const v = params[spec.name] ?? spec.default;
+    if (typeof v === 'number') {
+      checkRange(row, spec, v);
+      if (spec.perChannel) {
+        throw new Error(`actlab: activation '${row.name}' parameter '${spec.name}' must be a tensor of ${channels} values (one per channel)`);
+      }
+      s.push(Math.fround(v));
+      continue;
+    }
+    tensors.push({ spec, t: v });
+    if (spec.perChannel) {
+      if (v.size !== channels) {
+        throw new Error(`actlab: activation '${row.name}' parameter '${spec.name}' has shape ${shapeText(v.shape)} but x ${shapeText(x.shape)} has ${channels} channels on its last axis`);
+      }
+      vec = v.ptr;
+      c = channels;
+      s.push(0);
+    } else {
+      if (v.size !== 1) throw new Error(`actlab: activation '${row.name}' parameter '${spec.name}' must be a single value, got shape ${shapeText(v.shape)}`);
+      const value = v.dataSync()[0];
+      checkRange(row, spec, value);
+      s.push(value);
+    }
+  }
+  const msg = row.check?.(s);
+  if (msg !== undefined) throw new Error(`actlab: activation '${row.name}': ${msg}`);
+  return { args: { s, channels: c, vec }, tensors };
+}
+
+/** f(x) for a registry activation; differentiable with respect to x and tensor parameters. */
+export function activation(x: Tensor, name: string, params: ActivationTensorParams = {}): Tensor {
+  const row = getActivation(name);
+  const { args, tensors } = bind(row, x, params);
+  const { kernels } = rt();
+  const y = empty(x.shape);
+  row.forward(kernels, x.size, x.ptr, y.ptr, args);
+  if (rt().engine.recording) {
+    rt().engine.record({
+      name: `activation:${name}`,
+      inputs: [x, ...tensors.map((p) => p.t)],
+      output: y,
+      backward: (dy, needs) => {
+        const k = rt().kernels;
+        const dx = needs[0] ? empty(x.shape) : undefined;
+        if (dx) row.backward(k, x.size, x.ptr, dy.ptr, dx.ptr, args);
+        if (!needs.slice(1).some(Boolean) || row.paramGrad === undefined) return [dx, ...tensors.map(() => undefined)];
+        const learnable = row.params.filter((p) => p.learnable);
+        const sizes = learnable.map((p) => (p.perChannel ? args.channels : 1));
+        const buf = empty([sizes.reduce((a, b) => a + b, 0)]);
+        row.paramGrad(k, x.size, x.ptr, dy.ptr, buf.ptr, args);
+        const all = buf.dataSync();
+        buf.dispose();
+        const grads = tensors.map(({ spec, t }) => {
+          const at = learnable.indexOf(spec);
+          if (at < 0) throw new Error(`actlab: activation '${name}' parameter '${spec.name}' is not learnable; pass a number`);
+          const off = sizes.slice(0, at).reduce((a, b) => a + b, 0);
+          const g = empty(t.shape);
+          rt().heap.f32(g.ptr, g.size).set(all.subarray(off, off + sizes[at]));
+          return g;
+        });
+        return [dx, ...grads];
+      },
+    });
+  }
+  return y;
+}

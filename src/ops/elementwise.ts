@@ -1,0 +1,144 @@
+// Elementwise tensor ops with gradients. Binary ops broadcast the second operand when its
+// shape is a suffix of the first's (a bias [C] over [N, C]) or when it has one element.
+import { rt } from '../core/wasm.js';
+import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
+
+type BinaryKernel = (n: number, cols: number, a: number, b: number, y: number) => void;
+
+/** How b broadcasts over a: the number of trailing elements it covers (a's size when shapes match). */
+function broadcastCols(a: Shape, b: Shape): number | undefined {
+  const bs = b.reduce((p, d) => p * d, 1);
+  if (a.length === b.length && a.every((d, i) => d === b[i])) return bs;
+  if (bs === 1) return 1;
+  if (b.length <= a.length && b.every((d, i) => d === a[a.length - b.length + i])) return bs;
+  return undefined;
+}
+
+function incompatible(op: string, a: Shape, b: Shape): Error {
+  return new Error(`actlab: ${op}: shapes ${shapeText(a)} and ${shapeText(b)} do not broadcast ` +
+    '(the second must match the first, be a suffix of it, or have one element)');
+}
+
+/** Runs a binary kernel with b broadcast over a; returns a new tensor of a's shape. */
+function run(kernel: BinaryKernel, a: Tensor, b: Tensor, cols: number): Tensor {
+  const y = empty(a.shape);
+  kernel(a.size, cols, a.ptr, b.ptr, y.ptr);
+  return y;
+}
+
+/** Sums dy over the broadcast rows down to a tensor of `shape` (cols values). */
+function reduceTo(dy: Tensor, shape: Shape, cols: number): Tensor {
+  if (cols === dy.size) return dy;
+  const out = empty(shape);
+  rt().kernels.f32_sum_rows(dy.size, cols, dy.ptr, out.ptr);
+  return out;
+}
+
+function scaled(x: Tensor, alpha: number, beta = 0): Tensor {
+  const y = empty(x.shape);
+  rt().kernels.f32_affine(x.size, x.ptr, y.ptr, Math.fround(alpha), Math.fround(beta));
+  return y;
+}
+
+/** Expands a broadcastable `small` to `like`'s shape. */
+function tile(small: Tensor, like: Tensor, cols: number): Tensor {
+  const zero = empty(like.shape);
+  rt().kernels.f32_fill(zero.size, zero.ptr, 0);
+  const y = run(rt().kernels.f32_add, zero, small, cols);
+  zero.dispose();
+  return y;
+}
+
+function binary(name: string, a: Tensor, b: Tensor, kernel: BinaryKernel,
+  grads: (dy: Tensor, a: Tensor, b: Tensor, cols: number, needs: readonly boolean[]) => (Tensor | undefined)[]): Tensor {
+  const cols = broadcastCols(a.shape, b.shape);
+  if (cols === undefined) {
+    // a broadcasts over b: expand a first (rare; keeps one kernel form).
+    const back = broadcastCols(b.shape, a.shape);
+    if (back === undefined) throw incompatible(name, a.shape, b.shape);
+    const left = tile(a, b, back);
+    // Recorded before the op itself so that backprop, walking backwards, reaches it after.
+    rt().engine.record({ name: `${name}:broadcast`, inputs: [a], output: left, backward: (dy) => [reduceTo(dy, a.shape, back)] });
+    return binary(name, left, b, kernel, grads);
+  }
+  const y = run(kernel, a, b, cols);
+  const c = cols;
+  rt().engine.record({ name, inputs: [a, b], output: y, backward: (dy, needs) => grads(dy, a, b, c, needs) });
+  return y;
+}
+
+/** a + b (b broadcast over a's leading axes, or a scalar tensor). */
+export function add(a: Tensor, b: Tensor): Tensor {
+  return binary('add', a, b, rt().kernels.f32_add, (dy, _a, bb, cols, needs) =>
+    [needs[0] ? dy : undefined, needs[1] ? reduceTo(dy, bb.shape, cols) : undefined]);
+}
+
+/** a - b */
+export function sub(a: Tensor, b: Tensor): Tensor {
+  return binary('sub', a, b, rt().kernels.f32_sub, (dy, _a, bb, cols, needs) =>
+    [needs[0] ? dy : undefined, needs[1] ? reduceTo(scaled(dy, -1), bb.shape, cols) : undefined]);
+}
+
+/** a * b (elementwise) */
+export function mul(a: Tensor, b: Tensor): Tensor {
+  return binary('mul', a, b, rt().kernels.f32_mul, (dy, aa, bb, cols, needs) => {
+    const k = rt().kernels;
+    return [
+      needs[0] ? run(k.f32_mul, dy, bb, cols) : undefined,
+      needs[1] ? reduceTo(run(k.f32_mul, dy, aa, aa.size), bb.shape, cols) : undefined,
+    ];
+  });
+}
+
+/** a / b (elementwise) */
+export function div(a: Tensor, b: Tensor): Tensor {
+  return binary('div', a, b, rt().kernels.f32_div, (dy, aa, bb, cols, needs) => {
+    const k = rt().kernels;
+    const da = run(k.f32_div, dy, bb, cols);
+    if (!needs[1]) return [needs[0] ? da : undefined, undefined];
+    // d(a/b)/db = -a/b^2 = -(dy/b) * (a/b)
+    const q = run(k.f32_div, aa, bb, cols);
+    const db = reduceTo(scaled(run(k.f32_mul, da, q, q.size), -1), bb.shape, cols);
+    return [needs[0] ? da : undefined, db];
+  });
+}
+
+/** alpha * x + beta with scalar numbers. */
+export function affine(x: Tensor, alpha: number, beta = 0): Tensor {
+  if (!Number.isFinite(alpha) || !Number.isFinite(beta)) {
+    throw new Error(`actlab: affine: alpha and beta must be finite numbers, got ${alpha} and ${beta}`);
+  }
+  const y = scaled(x, alpha, beta);
+  rt().engine.record({ name: 'affine', inputs: [x], output: y, backward: (dy) => [scaled(dy, alpha)] });
+  return y;
+}
+
+/** -x */
+export function neg(x: Tensor): Tensor { return affine(x, -1); }
+
+/** x * x */
+export function square(x: Tensor): Tensor { return mul(x, x); }
+
+/** Sum of all elements, as a tensor of shape []. */
+export function sum(x: Tensor): Tensor {
+  const y = empty([]);
+  rt().kernels.f32_sum_rows(x.size, 1, x.ptr, y.ptr);
+  rt().engine.record({
+    name: 'sum', inputs: [x], output: y,
+    backward: (dy) => [tile(dy, x, 1)],
+  });
+  return y;
+}
+
+/** Mean of all elements, as a tensor of shape []. */
+export function mean(x: Tensor): Tensor {
+  if (x.size === 0) throw new Error(`actlab: mean of an empty tensor ${shapeText(x.shape)} is undefined`);
+  return affine(sum(x), 1 / x.size);
+}
+
+/** The same data under another shape (a copy; gradients flow back reshaped). */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  const y = x.reshape(shape);
+  rt().engine.record({ name: 'reshape', inputs: [x], output: y, backward: (dy) => [dy.reshape(x.shape)] });
+  return y;
+}
