@@ -81,3 +81,12 @@ export function f32_sum_rows(n: i32, cols: i32, x: usize, out: usize): void {
     if (o + 16 <= row) v128.store(out + o, acc); else storeTail(out + o, acc, cols & 3);
   }
 }
+
+/** mask = u >= rate ? 1 / (1 - rate) : 0 for uniform u in [0, 1) (inverted dropout); mask may equal u. */
+export function f32_dropout_mask(n: i32, u: usize, mask: usize, rate: f32): void {
+  const end = <usize>n << 2;
+  const r = f32x4.splat(rate), keep = f32x4.splat(<f32>1 / (<f32>1 - rate));
+  let o: usize = 0;
+  for (; o + 16 <= end; o += 16) v128.store(mask + o, v128.and(f32x4.ge(v128.load(u + o), r), keep));
+  if (o < end) storeTail(mask + o, v128.and(f32x4.ge(v128.load(u + o), r), keep), n & 3);
+}

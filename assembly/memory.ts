@@ -12,3 +12,12 @@ export function f32_fill(n: i32, y: usize, v: f32): void {
   for (; o < body; o += 16) v128.store(y + o, vv);
   for (; o < end; o += 4) store<f32>(y + o, v);
 }
+
+/** dst row r = src row idx[r] for rows of `cols` floats (batch gathering; idx are i32). */
+export function f32_gather_rows(rows: i32, cols: i32, src: usize, idx: usize, dst: usize): void {
+  const row = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const from = src + <usize>load<i32>(idx + (<usize>r << 2)) * row;
+    memory.copy(dst + <usize>r * row, from, row);
+  }
+}

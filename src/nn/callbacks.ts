@@ -1,0 +1,227 @@
+// Training callbacks with tfjs-layers / Keras hook names. A callback may return a promise
+// from any hook; fit awaits it. Logs use Keras keys: loss, acc, val_loss, val_acc.
+
+export type Logs = Record<string, number>;
+
+/** What a callback may reach in the model while it trains. */
+export interface TrainingModel {
+  stopTraining: boolean;
+  /** The optimizer's learning rate (reduceLROnPlateau changes it). */
+  learningRate: number;
+  /** Snapshot and restore of the weights (earlyStopping's restoreBestWeights). */
+  snapshotWeights(): Float32Array[];
+  restoreWeights(values: readonly Float32Array[]): void;
+}
+
+export interface Callback {
+  setModel?(model: TrainingModel): void;
+  onTrainBegin?(logs?: Logs): void | Promise<void>;
+  onTrainEnd?(logs?: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+}
+
+type Mode = 'auto' | 'min' | 'max';
+
+/** 'auto' watches accuracies upwards and everything else downwards, as Keras does. */
+function improves(mode: Mode, monitor: string): (current: number, best: number, minDelta: number) => boolean {
+  const max = mode === 'max' || (mode === 'auto' && /acc/.test(monitor));
+  return max ? (c, b, d) => c - d > b : (c, b, d) => c + d < b;
+}
+
+function checkMode(where: string, mode: unknown): Mode {
+  if (mode !== 'auto' && mode !== 'min' && mode !== 'max') throw new Error(`actlab: ${where}: mode must be 'auto', 'min' or 'max', got ${String(mode)}`);
+  return mode;
+}
+
+function nonNegative(where: string, name: string, v: number): number {
+  if (!Number.isFinite(v) || v < 0) throw new Error(`actlab: ${where}: ${name} must be a finite number >= 0, got ${v}`);
+  return v;
+}
+
+abstract class Monitor implements Callback {
+  protected model?: TrainingModel;
+  protected readonly better: (c: number, b: number, d: number) => boolean;
+  protected best: number;
+
+  protected constructor(protected readonly where: string, protected readonly monitor: string, mode: Mode, protected readonly minDelta: number) {
+    this.better = improves(checkMode(where, mode), monitor);
+    this.best = this.better(0, 1, 0) ? Infinity : -Infinity;
+  }
+
+  setModel(model: TrainingModel): void { this.model = model; }
+
+  protected current(logs: Logs | undefined): number | undefined {
+    const v = logs?.[this.monitor];
+    if (v === undefined) {
+      // Keras warns and carries on; a silent no-op would hide a typo, so say it once.
+      if (!this.warned) console.warn(`actlab: ${this.where}: metric '${this.monitor}' is not in the logs (${Object.keys(logs ?? {}).join(', ')})`);
+      this.warned = true;
+    }
+    return v;
+  }
+  private warned = false;
+}
+
+export interface EarlyStoppingArgs {
+  monitor?: string;
+  minDelta?: number;
+  patience?: number;
+  mode?: Mode;
+  baseline?: number;
+  restoreBestWeights?: boolean;
+}
+
+/** Stops training when the monitored value stops improving for `patience` epochs. */
+export class EarlyStopping extends Monitor {
+  private readonly patience: number;
+  private readonly baseline?: number;
+  private readonly restore: boolean;
+  private wait = 0;
+  private bestWeights?: Float32Array[];
+  /** The epoch training stopped at (0 when it ran to the end). */
+  stoppedEpoch = 0;
+
+  constructor(args: EarlyStoppingArgs = {}) {
+    super('earlyStopping', args.monitor ?? 'val_loss', args.mode ?? 'auto', nonNegative('earlyStopping', 'minDelta', Math.abs(args.minDelta ?? 0)));
+    this.patience = nonNegative('earlyStopping', 'patience', args.patience ?? 0);
+    this.baseline = args.baseline;
+    this.restore = args.restoreBestWeights ?? false;
+  }
+
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.best = this.baseline ?? (this.better(0, 1, 0) ? Infinity : -Infinity);
+    this.bestWeights = undefined;
+  }
+
+  onEpochEnd(epoch: number, logs?: Logs): void {
+    const v = this.current(logs);
+    if (v === undefined || this.model === undefined) return;
+    if (this.better(v, this.best, this.minDelta)) {
+      this.best = v;
+      this.wait = 0;
+      if (this.restore) this.bestWeights = this.model.snapshotWeights();
+      return;
+    }
+    this.wait++;
+    if (this.wait > this.patience) {
+      this.stoppedEpoch = epoch;
+      this.model.stopTraining = true;
+      if (this.restore && this.bestWeights) this.model.restoreWeights(this.bestWeights);
+    }
+  }
+}
+
+export interface ReduceLROnPlateauArgs {
+  monitor?: string;
+  factor?: number;
+  patience?: number;
+  minDelta?: number;
+  cooldown?: number;
+  minLr?: number;
+  mode?: Mode;
+}
+
+/** Multiplies the learning rate by `factor` after `patience` epochs without improvement (Keras semantics). */
+export class ReduceLROnPlateau extends Monitor {
+  private readonly factor: number;
+  private readonly patience: number;
+  private readonly cooldown: number;
+  private readonly minLr: number;
+  private wait = 0;
+  private cooldownLeft = 0;
+  /** Learning rates set, as [epoch, lr] pairs. */
+  readonly changes: [number, number][] = [];
+
+  constructor(args: ReduceLROnPlateauArgs = {}) {
+    super('reduceLROnPlateau', args.monitor ?? 'val_loss', args.mode ?? 'auto', nonNegative('reduceLROnPlateau', 'minDelta', args.minDelta ?? 1e-4));
+    const factor = args.factor ?? 0.1;
+    if (!(factor > 0 && factor < 1)) throw new Error(`actlab: reduceLROnPlateau: factor must be in (0, 1), got ${factor}`);
+    this.factor = factor;
+    this.patience = nonNegative('reduceLROnPlateau', 'patience', args.patience ?? 10);
+    this.cooldown = nonNegative('reduceLROnPlateau', 'cooldown', args.cooldown ?? 0);
+    this.minLr = nonNegative('reduceLROnPlateau', 'minLr', args.minLr ?? 0);
+  }
+
+  onTrainBegin(): void { this.wait = 0; this.cooldownLeft = 0; }
+
+  onEpochEnd(epoch: number, logs?: Logs): void {
+    const v = this.current(logs);
+    if (v === undefined || this.model === undefined) return;
+    if (this.cooldownLeft > 0) { this.cooldownLeft--; this.wait = 0; }
+    if (this.better(v, this.best, this.minDelta)) {
+      this.best = v;
+      this.wait = 0;
+      return;
+    }
+    if (this.cooldownLeft > 0) return;
+    this.wait++;
+    if (this.wait >= this.patience) {
+      const old = this.model.learningRate;
+      const lr = Math.max(old * this.factor, this.minLr);
+      if (lr < old) {
+        this.model.learningRate = lr;
+        this.changes.push([epoch, lr]);
+      }
+      this.cooldownLeft = this.cooldown;
+      this.wait = 0;
+    }
+  }
+}
+
+/** Stops training at the first non-finite batch loss (fit already does this unless told not to). */
+export class TerminateOnNaN implements Callback {
+  private model?: TrainingModel;
+  /** The batch loss that stopped training, if any. */
+  stoppedAt?: { batch: number; loss: number };
+  setModel(model: TrainingModel): void { this.model = model; }
+  onBatchEnd(batch: number, logs?: Logs): void {
+    const loss = logs?.loss;
+    if (loss !== undefined && !Number.isFinite(loss) && this.model) {
+      this.stoppedAt = { batch, loss };
+      this.model.stopTraining = true;
+    }
+  }
+}
+
+export interface LoggerArgs {
+  /** Receives each line (with a trailing newline); the Node entry offers file writers. */
+  write: (line: string) => void;
+  format?: 'csv' | 'jsonl';
+}
+
+/** Writes one line per epoch: CSV with a header (Keras CSVLogger), or JSON lines. */
+export class EpochLogger implements Callback {
+  private readonly write: (line: string) => void;
+  private readonly format: 'csv' | 'jsonl';
+  private keys?: string[];
+
+  constructor(args: LoggerArgs) {
+    if (typeof args.write !== 'function') throw new Error('actlab: epochLogger: write must be a function (line) => void');
+    this.write = args.write;
+    this.format = args.format ?? 'csv';
+  }
+
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    if (this.format === 'jsonl') {
+      this.write(`${JSON.stringify({ epoch, ...logs })}\n`);
+      return;
+    }
+    if (this.keys === undefined) {
+      this.keys = Object.keys(logs).sort();
+      this.write(`epoch,${this.keys.join(',')}\n`);
+    }
+    this.write(`${epoch},${this.keys.map((k) => logs[k] ?? '').join(',')}\n`);
+  }
+}
+
+export const callbacks = {
+  earlyStopping: (args?: EarlyStoppingArgs): EarlyStopping => new EarlyStopping(args),
+  reduceLROnPlateau: (args?: ReduceLROnPlateauArgs): ReduceLROnPlateau => new ReduceLROnPlateau(args),
+  terminateOnNaN: (): TerminateOnNaN => new TerminateOnNaN(),
+  epochLogger: (args: LoggerArgs): EpochLogger => new EpochLogger(args),
+};

@@ -1,0 +1,168 @@
+// The Layer base: a name, weights (tensors kept out of tidy scopes), shape inference from
+// the input shape, and call() built from tape-recording ops so gradients need no code.
+import { rt } from '../core/wasm.js';
+import { Tensor, shapeText, sizeOf, type Shape } from '../core/tensor.js';
+import type { Rng } from '../core/random.js';
+import { getInitializer, type Initializer } from './initializers.js';
+
+/** A layer weight: the tensor, its name (`dense_1/kernel`), and whether training updates it. */
+export interface LayerWeight {
+  readonly name: string;
+  readonly tensor: Tensor;
+  readonly trainable: boolean;
+}
+
+export interface CallOptions {
+  /** Dropout and other training-only behaviour is on. */
+  readonly training: boolean;
+  /** Return the pre-softmax logits (a softmax layer at the end becomes the loss's job). */
+  readonly logits?: boolean;
+  /** Random numbers for dropout (the model's seeded generator). */
+  readonly rng?: Rng;
+}
+
+export interface LayerArgs {
+  /** A unique name; default `<kind>_<n>`. */
+  name?: string;
+  /** The input shape without the batch axis (only the first layer needs it). */
+  inputShape?: readonly number[];
+  /** Keras spelling: batch axis first, null or a number. */
+  batchInputShape?: readonly (number | null)[];
+  trainable?: boolean;
+}
+
+export type Config = Record<string, unknown>;
+
+export abstract class Layer {
+  /** Keras class name (`Dense`), used when saving. */
+  abstract readonly className: string;
+  /** snake_case kind (`dense`), the stem of automatic names. */
+  readonly kind: string;
+  private explicitName?: string;
+  private autoName?: string;
+  trainable: boolean;
+  /** Input shape without the batch axis, once known. */
+  inputShape?: Shape;
+  private outShape?: Shape;
+  protected readonly weightList: LayerWeight[] = [];
+  private disposed = false;
+
+  constructor(kind: string, args: LayerArgs = {}) {
+    this.kind = kind;
+    if (args.name !== undefined) {
+      if (typeof args.name !== 'string' || args.name.length === 0) throw new Error(`actlab: ${kind}: name must be a non-empty string`);
+      this.explicitName = args.name;
+    }
+    this.trainable = args.trainable ?? true;
+    if (args.inputShape !== undefined) this.inputShape = [...args.inputShape];
+    else if (args.batchInputShape !== undefined) this.inputShape = args.batchInputShape.slice(1).map((d) => d ?? -1);
+  }
+
+  /** The given name, or the one the model assigned (`dense_2`), or the kind. */
+  get name(): string { return this.explicitName ?? this.autoName ?? this.kind; }
+  get hasExplicitName(): boolean { return this.explicitName !== undefined; }
+  /** Called by a model so that unnamed layers get unique names (`dense`, `dense_1`, ...). */
+  assignName(name: string): void {
+    if (this.explicitName === undefined && this.weightList.length === 0) this.autoName = name;
+  }
+
+  get built(): boolean { return this.outShape !== undefined; }
+
+  /** Output shape without the batch axis; throws before build. */
+  get outputShape(): Shape {
+    if (this.outShape === undefined) throw new Error(`actlab: layer '${this.name}' is not built yet: its input shape is unknown`);
+    return this.outShape;
+  }
+
+  /** Creates the weights for `inputShape` (without batch axis) and fixes the output shape. */
+  build(inputShape: Shape, rng: Rng): void {
+    this.checkLive();
+    if (this.inputShape !== undefined && !sameShape(this.inputShape, inputShape)) {
+      throw new Error(`actlab: layer '${this.name}' expects input shape ${shapeText(this.inputShape)} but receives ${shapeText(inputShape)}`);
+    }
+    this.inputShape = [...inputShape];
+    this.outShape = this.computeOutputShape(inputShape);
+    if (this.weightList.length === 0) this.createWeights(inputShape, rng);
+  }
+
+  /** Output shape for an input shape (both without batch axis); throws when the input does not fit. */
+  abstract computeOutputShape(inputShape: Shape): Shape;
+  /** Adds this layer's weights (default: none). */
+  protected createWeights(_inputShape: Shape, _rng: Rng): void {}
+  /** The forward pass, from tape-recording ops. */
+  abstract call(x: Tensor, options: CallOptions): Tensor;
+  /** Constructor arguments as Keras config keys (snake_case), for saving. */
+  abstract getConfig(): Config;
+
+  /** Runs the layer on a batch, checking the input's shape first. */
+  apply(x: Tensor, options: CallOptions): Tensor {
+    this.checkLive();
+    const got = x.shape.slice(1);
+    if (!sameShape(this.inputShape ?? got, got)) {
+      throw new Error(`actlab: layer '${this.name}' expects input shape [batch, ${(this.inputShape ?? []).join(', ')}] ` +
+        `but receives ${shapeText(x.shape)}`);
+    }
+    return this.call(x, options);
+  }
+
+  protected addWeight(name: string, shape: Shape, init: Initializer | string, rng: Rng, trainable = true): Tensor {
+    const t = rt().engine.keep(getInitializer(init).apply(shape, rng));
+    this.weightList.push({ name: `${this.name}/${name}`, tensor: t, trainable });
+    return t;
+  }
+
+  /** Weights in creation order (kernel before bias, as Keras). */
+  get weights(): readonly LayerWeight[] { return this.weightList; }
+  get trainableWeights(): readonly LayerWeight[] { return this.trainable ? this.weightList.filter((w) => w.trainable) : []; }
+
+  /** Copies of the weight values (the caller owns them). */
+  getWeights(): Tensor[] { return this.weightList.map((w) => w.tensor.reshape(w.tensor.shape)); }
+
+  /** Overwrites the weights with values of the same shapes. */
+  setWeights(values: readonly Tensor[]): void {
+    this.checkLive();
+    if (values.length !== this.weightList.length) {
+      throw new Error(`actlab: layer '${this.name}' has ${this.weightList.length} weights but setWeights got ${values.length}`);
+    }
+    values.forEach((v, i) => {
+      const w = this.weightList[i];
+      if (!sameShape(v.shape, w.tensor.shape)) {
+        throw new Error(`actlab: layer '${this.name}' weight '${w.name}' has shape ${shapeText(w.tensor.shape)} but the value has ${shapeText(v.shape)}`);
+      }
+    });
+    const { heap } = rt();
+    values.forEach((v, i) => {
+      const w = this.weightList[i].tensor;
+      heap.f32(w.ptr, w.size).set(heap.f32(v.ptr, v.size));
+    });
+  }
+
+  countParams(): number { return this.weightList.reduce((s, w) => s + w.tensor.size, 0); }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const w of this.weightList) w.tensor.dispose();
+  }
+
+  get isDisposed(): boolean { return this.disposed; }
+
+  private checkLive(): void {
+    if (this.disposed) throw new Error(`actlab: layer '${this.name}' was disposed and cannot be used`);
+  }
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i] || d === -1 || b[i] === -1);
+}
+
+/** Checks a positive integer option. */
+export function positiveInt(layer: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new Error(`actlab: ${layer}: ${name} must be a positive integer, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Number of values per sample for a shape without batch axis. */
+export function perSample(shape: Shape): number { return sizeOf(shape); }

@@ -1,0 +1,464 @@
+// The layers, with tfjs-layers names and config objects. Each call() is a short chain of
+// fused, tape-recording ops, so a training step records only a few entries.
+import { Tensor, shapeText, tensor as makeTensor, type Shape } from '../core/tensor.js';
+import type { Rng } from '../core/random.js';
+import { ACTIVATIONS } from '../activations/registry.js';
+import { activation as activationOp, type ActivationTensorParams } from '../ops/activation.js';
+import { softmaxOp } from '../ops/softmax.js';
+import { reshape } from '../ops/elementwise.js';
+import { linear, conv2dOp, poolOp, dropoutOp, type Padding } from '../ops/nn.js';
+import { Layer, positiveInt, type CallOptions, type Config, type LayerArgs } from './layer.js';
+import type { Initializer } from './initializers.js';
+
+// ---- activations by name -------------------------------------------------------------------
+
+/** An activation a layer applies: a registry row (with fixed parameters) or softmax. */
+export interface ActivationSpec {
+  readonly name: string;
+  readonly params?: Readonly<Record<string, number>>;
+}
+
+const KERAS_TO_REGISTRY = new Map(ACTIVATIONS.filter((a) => a.keras !== undefined).map((a) => [a.keras ?? '', a.name]));
+
+/** Resolves 'relu', 'hard_sigmoid', 'softmax', {name, params}; throws listing the valid names. */
+export function resolveActivation(spec: string | ActivationSpec | undefined, where: string): ActivationSpec | undefined {
+  if (spec === undefined || spec === null) return undefined;
+  const s = typeof spec === 'string' ? { name: spec } : spec;
+  if (s.name === 'softmax') return s;
+  const name = ACTIVATIONS.some((a) => a.name === s.name) ? s.name : KERAS_TO_REGISTRY.get(s.name);
+  if (name === undefined) {
+    throw new Error(`actlab: ${where}: unknown activation '${s.name}'; valid names: softmax, ${ACTIVATIONS.map((a) => a.name).join(', ')}`);
+  }
+  return { name, params: s.params };
+}
+
+/** Applies an activation spec (softmax over the last axis, unless logits are wanted). */
+export function applyActivation(x: Tensor, spec: ActivationSpec | undefined, options: CallOptions): Tensor {
+  if (spec === undefined || spec.name === 'linear') return x;
+  if (spec.name === 'softmax') return options.logits ? x : softmaxOp(x);
+  return activationOp(x, spec.name, spec.params ?? {});
+}
+
+/** The Keras config value for an activation: its Keras name, else actlab's. */
+export function activationConfig(spec: ActivationSpec | undefined): unknown {
+  if (spec === undefined) return 'linear';
+  if (spec.name === 'softmax') return 'softmax';
+  const row = ACTIVATIONS.find((a) => a.name === spec.name);
+  if (spec.params && Object.keys(spec.params).length > 0) return { class_name: spec.name, config: { ...spec.params } };
+  return row?.keras ?? spec.name;
+}
+
+type Init = Initializer | string;
+const initName = (i: Init): string => (typeof i === 'string' ? i : i.name);
+
+// ---- Dense ---------------------------------------------------------------------------
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: string | ActivationSpec;
+  useBias?: boolean;
+  kernelInitializer?: Init;
+  biasInitializer?: Init;
+}
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly activation?: ActivationSpec;
+  readonly useBias: boolean;
+  private readonly kernelInit: Init;
+  private readonly biasInit: Init;
+  private kernel?: Tensor;
+  private bias?: Tensor;
+
+  constructor(args: DenseArgs) {
+    super('dense', args);
+    this.units = positiveInt('dense', 'units', args.units);
+    this.activation = resolveActivation(args.activation, `dense '${this.name}'`);
+    this.useBias = args.useBias ?? true;
+    this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInit = args.biasInitializer ?? 'zeros';
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 1) {
+      throw new Error(`actlab: dense '${this.name}' needs a flat input [batch, features] but receives [batch, ${inputShape.join(', ')}]; add a flatten layer before it`);
+    }
+    return [this.units];
+  }
+
+  protected override createWeights(inputShape: Shape, rng: Rng): void {
+    this.kernel = this.addWeight('kernel', [inputShape[0], this.units], this.kernelInit, rng);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInit, rng);
+  }
+
+  call(x: Tensor, options: CallOptions): Tensor {
+    if (this.kernel === undefined) throw new Error(`actlab: dense '${this.name}' is not built`);
+    return applyActivation(linear(x, this.kernel, this.bias), this.activation, options);
+  }
+
+  getConfig(): Config {
+    return {
+      name: this.name, trainable: this.trainable, units: this.units, activation: activationConfig(this.activation),
+      use_bias: this.useBias, kernel_initializer: initName(this.kernelInit), bias_initializer: initName(this.biasInit),
+    };
+  }
+}
+
+// ---- Activation, Flatten, Dropout ------------------------------------------------------------
+
+export interface ActivationArgs extends LayerArgs {
+  activation: string | ActivationSpec;
+}
+
+export class Activation extends Layer {
+  readonly className = 'Activation';
+  readonly activation: ActivationSpec;
+
+  constructor(args: ActivationArgs) {
+    super('activation', args);
+    const spec = resolveActivation(args.activation, 'activation layer');
+    if (spec === undefined) throw new Error('actlab: activation layer: activation is required');
+    this.activation = spec;
+  }
+
+  computeOutputShape(inputShape: Shape): Shape { return inputShape; }
+  call(x: Tensor, options: CallOptions): Tensor { return applyActivation(x, this.activation, options); }
+  getConfig(): Config { return { name: this.name, trainable: this.trainable, activation: activationConfig(this.activation) }; }
+}
+
+export class Flatten extends Layer {
+  readonly className = 'Flatten';
+  constructor(args: LayerArgs = {}) { super('flatten', args); }
+  computeOutputShape(inputShape: Shape): Shape { return [inputShape.reduce((a, b) => a * b, 1)]; }
+  call(x: Tensor): Tensor { return reshape(x, [x.shape[0], x.size / Math.max(1, x.shape[0])]); }
+  getConfig(): Config { return { name: this.name, trainable: this.trainable }; }
+}
+
+export interface DropoutArgs extends LayerArgs {
+  rate: number;
+  seed?: number;
+}
+
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly rate: number;
+  readonly seed?: number;
+
+  constructor(args: DropoutArgs) {
+    super('dropout', args);
+    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
+      throw new Error(`actlab: dropout: rate = ${String(args.rate)} is out of range: expected 0 <= rate < 1`);
+    }
+    this.rate = args.rate;
+    this.seed = args.seed;
+  }
+
+  computeOutputShape(inputShape: Shape): Shape { return inputShape; }
+
+  call(x: Tensor, options: CallOptions): Tensor {
+    if (!options.training || this.rate === 0) return x;
+    if (options.rng === undefined) throw new Error(`actlab: dropout '${this.name}' needs the model's random generator in training`);
+    return dropoutOp(x, this.rate, options.rng);
+  }
+
+  getConfig(): Config { return { name: this.name, trainable: this.trainable, rate: this.rate, seed: this.seed ?? null }; }
+}
+
+// ---- Learnable activations ---------------------------------------------------------------
+
+export interface PReLUArgs extends LayerArgs {
+  alphaInitializer?: Init;
+}
+
+/** PReLU with one learnable slope per channel (the last axis). */
+export class PReLU extends Layer {
+  readonly className = 'PReLU';
+  private readonly alphaInit: Init;
+  private alpha?: Tensor;
+
+  constructor(args: PReLUArgs = {}) {
+    super('p_re_lu', args);
+    this.alphaInit = args.alphaInitializer ?? 'zeros';
+  }
+
+  computeOutputShape(inputShape: Shape): Shape { return inputShape; }
+  protected override createWeights(inputShape: Shape, rng: Rng): void {
+    this.alpha = this.addWeight('alpha', [inputShape[inputShape.length - 1]], this.alphaInit, rng);
+  }
+  call(x: Tensor): Tensor {
+    if (this.alpha === undefined) throw new Error(`actlab: prelu '${this.name}' is not built`);
+    return activationOp(x, 'prelu', { alpha: this.alpha });
+  }
+  getConfig(): Config { return { name: this.name, trainable: this.trainable, alpha_initializer: initName(this.alphaInit) }; }
+}
+
+/** Registry activations whose parameters are all learnable scalars, as a layer with those weights. */
+abstract class ScalarParamActivation extends Layer {
+  private readonly values: Readonly<Record<string, number>>;
+  private readonly tensors: Record<string, Tensor> = {};
+
+  protected constructor(kind: string, private readonly activationName: string, values: Readonly<Record<string, number>>, args: LayerArgs) {
+    super(kind, args);
+    for (const [k, v] of Object.entries(values)) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`actlab: ${kind}: ${k} = ${String(v)} must be a finite number`);
+    }
+    this.values = values;
+  }
+
+  computeOutputShape(inputShape: Shape): Shape { return inputShape; }
+  protected override createWeights(_inputShape: Shape, rng: Rng): void {
+    for (const [k, v] of Object.entries(this.values)) {
+      this.tensors[k] = this.addWeight(k, [], { name: 'constant', apply: (shape) => tensorOf(shape, v) }, rng);
+    }
+  }
+  call(x: Tensor): Tensor {
+    const p: ActivationTensorParams = this.tensors;
+    return activationOp(x, this.activationName, p);
+  }
+  getConfig(): Config { return { name: this.name, trainable: this.trainable, ...this.initialConfig() }; }
+  protected abstract initialConfig(): Config;
+}
+
+/** A constant-filled tensor (the initial value of a learnable activation parameter). */
+function tensorOf(shape: Shape, v: number): Tensor {
+  return makeTensor(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(v), shape);
+}
+
+export interface SwishArgs extends LayerArgs {
+  /** Initial beta (default 1). */
+  beta?: number;
+}
+
+/** x * sigmoid(beta * x) with a trainable beta (Ramachandran et al., 2017). */
+export class LearnableSwish extends ScalarParamActivation {
+  readonly className = 'LearnableSwish';
+  private readonly beta0: number;
+  constructor(args: SwishArgs = {}) {
+    super('learnable_swish', 'swish', { beta: args.beta ?? 1 }, args);
+    this.beta0 = args.beta ?? 1;
+  }
+  protected initialConfig(): Config { return { beta: this.beta0 }; }
+}
+
+export interface ScaledSwishArgs extends LayerArgs {
+  /** Initial alpha (the seed uses 0.5). */
+  alpha?: number;
+  /** Initial beta (the seed uses 1.0). */
+  beta?: number;
+}
+
+/** The seed's learnable activation alpha * x * sigmoid(beta * x), both trainable. */
+export class ScaledSwish extends ScalarParamActivation {
+  readonly className = 'ScaledSwish';
+  private readonly init0: { alpha: number; beta: number };
+  constructor(args: ScaledSwishArgs = {}) {
+    const init0 = { alpha: args.alpha ?? 0.5, beta: args.beta ?? 1 };
+    super('scaled_swish', 'scaledSwish', init0, args);
+    this.init0 = init0;
+  }
+  protected initialConfig(): Config { return { ...this.init0 }; }
+}
+
+// ---- User-defined activations --------------------------------------------------------------
+
+export interface CustomActivationArgs extends LayerArgs {
+  /** The class name it is saved under (register it with registerCustomActivation to load). */
+  className: string;
+  /** Initial values of the trainable scalar parameters. */
+  params?: Readonly<Record<string, number>>;
+  /** f(x, params) from tensor ops (they record on the tape, so no backward code is needed). */
+  fn: (x: Tensor, params: Readonly<Record<string, Tensor>>) => Tensor;
+}
+
+/** An activation layer written by the user from tensor ops, with trainable scalar parameters. */
+export class CustomActivation extends Layer {
+  readonly className: string;
+  private readonly init0: Readonly<Record<string, number>>;
+  private readonly fn: CustomActivationArgs['fn'];
+  private readonly tensors: Record<string, Tensor> = {};
+
+  constructor(args: CustomActivationArgs) {
+    super('custom_activation', args);
+    if (typeof args.className !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(args.className)) {
+      throw new Error(`actlab: customActivation: className must be an identifier, got ${String(args.className)}`);
+    }
+    if (typeof args.fn !== 'function') throw new Error('actlab: customActivation: fn must be a function (x, params) => Tensor');
+    this.className = args.className;
+    this.init0 = args.params ?? {};
+    this.fn = args.fn;
+  }
+
+  computeOutputShape(inputShape: Shape): Shape { return inputShape; }
+  protected override createWeights(_inputShape: Shape, rng: Rng): void {
+    for (const [k, v] of Object.entries(this.init0)) {
+      this.tensors[k] = this.addWeight(k, [], { name: 'constant', apply: (shape) => tensorOf(shape, v) }, rng);
+    }
+  }
+  call(x: Tensor): Tensor {
+    const y = this.fn(x, this.tensors);
+    if (!(y instanceof Tensor) || y.size !== x.size) {
+      throw new Error(`actlab: custom activation '${this.name}' must return a tensor shaped like its input ${shapeText(x.shape)}`);
+    }
+    return y;
+  }
+  getConfig(): Config { return { name: this.name, trainable: this.trainable, ...this.init0 }; }
+}
+
+// ---- Convolution and pooling --------------------------------------------------------------
+
+type Pair = number | readonly [number, number];
+const pair = (where: string, name: string, v: Pair): [number, number] => {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  positiveInt(where, name, p[0]);
+  positiveInt(where, name, p[1]);
+  return p;
+};
+
+function outSize(inSize: number, k: number, stride: number, dilation: number, padding: Padding): number {
+  const eff = (k - 1) * dilation + 1;
+  return padding === 'same' ? Math.ceil(inSize / stride) : Math.floor((inSize - eff) / stride) + 1;
+}
+
+function checkPadding(where: string, p: unknown): Padding {
+  if (p !== 'valid' && p !== 'same') throw new Error(`actlab: ${where}: padding must be 'valid' or 'same', got ${String(p)}`);
+  return p;
+}
+
+export interface Conv2DArgs extends LayerArgs {
+  filters: number;
+  kernelSize: Pair;
+  strides?: Pair;
+  padding?: Padding;
+  dilationRate?: Pair;
+  activation?: string | ActivationSpec;
+  useBias?: boolean;
+  kernelInitializer?: Init;
+  biasInitializer?: Init;
+}
+
+/** 2-D convolution over NHWC input with a [kh, kw, cin, filters] kernel. */
+export class Conv2D extends Layer {
+  readonly className = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly dilationRate: [number, number];
+  readonly activation?: ActivationSpec;
+  readonly useBias: boolean;
+  private readonly kernelInit: Init;
+  private readonly biasInit: Init;
+  private kernel?: Tensor;
+  private bias?: Tensor;
+
+  constructor(args: Conv2DArgs) {
+    super('conv2d', args);
+    this.filters = positiveInt('conv2d', 'filters', args.filters);
+    this.kernelSize = pair('conv2d', 'kernelSize', args.kernelSize);
+    this.strides = pair('conv2d', 'strides', args.strides ?? 1);
+    this.padding = checkPadding('conv2d', args.padding ?? 'valid');
+    this.dilationRate = pair('conv2d', 'dilationRate', args.dilationRate ?? 1);
+    this.activation = resolveActivation(args.activation, `conv2d '${this.name}'`);
+    this.useBias = args.useBias ?? true;
+    this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInit = args.biasInitializer ?? 'zeros';
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 3) {
+      throw new Error(`actlab: conv2d '${this.name}' needs input [batch, height, width, channels] but receives [batch, ${inputShape.join(', ')}]`);
+    }
+    const [h, w] = inputShape;
+    const oh = outSize(h, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding);
+    const ow = outSize(w, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding);
+    if (oh <= 0 || ow <= 0) {
+      throw new Error(`actlab: conv2d '${this.name}': a ${this.kernelSize.join('x')} kernel (dilation ${this.dilationRate.join('x')}) ` +
+        `does not fit the ${h}x${w} input with 'valid' padding`);
+    }
+    return [oh, ow, this.filters];
+  }
+
+  protected override createWeights(inputShape: Shape, rng: Rng): void {
+    this.kernel = this.addWeight('kernel', [this.kernelSize[0], this.kernelSize[1], inputShape[2], this.filters], this.kernelInit, rng);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit, rng);
+  }
+
+  call(x: Tensor, options: CallOptions): Tensor {
+    if (this.kernel === undefined) throw new Error(`actlab: conv2d '${this.name}' is not built`);
+    const y = conv2dOp(x, this.kernel, this.bias, this.strides, this.padding, this.dilationRate);
+    return applyActivation(y, this.activation, options);
+  }
+
+  getConfig(): Config {
+    return {
+      name: this.name, trainable: this.trainable, filters: this.filters, kernel_size: this.kernelSize, strides: this.strides,
+      padding: this.padding, data_format: 'channels_last', dilation_rate: this.dilationRate, activation: activationConfig(this.activation),
+      use_bias: this.useBias, kernel_initializer: initName(this.kernelInit), bias_initializer: initName(this.biasInit),
+    };
+  }
+}
+
+export interface Pooling2DArgs extends LayerArgs {
+  poolSize?: Pair;
+  strides?: Pair;
+  padding?: Padding;
+}
+
+abstract class Pooling2D extends Layer {
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+
+  protected constructor(kind: string, private readonly mode: 'max' | 'avg', args: Pooling2DArgs) {
+    super(kind, args);
+    this.poolSize = pair(kind, 'poolSize', args.poolSize ?? 2);
+    this.strides = pair(kind, 'strides', args.strides ?? this.poolSize);
+    this.padding = checkPadding(kind, args.padding ?? 'valid');
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 3) {
+      throw new Error(`actlab: ${this.kind} '${this.name}' needs input [batch, height, width, channels] but receives [batch, ${inputShape.join(', ')}]`);
+    }
+    const [h, w, c] = inputShape;
+    const oh = outSize(h, this.poolSize[0], this.strides[0], 1, this.padding);
+    const ow = outSize(w, this.poolSize[1], this.strides[1], 1, this.padding);
+    if (oh <= 0 || ow <= 0) {
+      throw new Error(`actlab: ${this.kind} '${this.name}': pool ${this.poolSize.join('x')} is larger than the ${h}x${w} input with 'valid' padding`);
+    }
+    return [oh, ow, c];
+  }
+
+  call(x: Tensor): Tensor { return poolOp(this.mode, x, this.poolSize, this.strides, this.padding); }
+
+  getConfig(): Config {
+    return { name: this.name, trainable: this.trainable, pool_size: this.poolSize, strides: this.strides, padding: this.padding, data_format: 'channels_last' };
+  }
+}
+
+export class MaxPooling2D extends Pooling2D {
+  readonly className = 'MaxPooling2D';
+  constructor(args: Pooling2DArgs = {}) { super('max_pooling2d', 'max', args); }
+}
+
+export class AveragePooling2D extends Pooling2D {
+  readonly className = 'AveragePooling2D';
+  constructor(args: Pooling2DArgs = {}) { super('average_pooling2d', 'avg', args); }
+}
+
+// ---- factories (tfjs-layers style: layers.dense({...})) ---------------------------------------
+
+export const layers = {
+  dense: (args: DenseArgs): Dense => new Dense(args),
+  activation: (args: ActivationArgs): Activation => new Activation(args),
+  flatten: (args: LayerArgs = {}): Flatten => new Flatten(args),
+  dropout: (args: DropoutArgs): Dropout => new Dropout(args),
+  prelu: (args: PReLUArgs = {}): PReLU => new PReLU(args),
+  learnableSwish: (args: SwishArgs = {}): LearnableSwish => new LearnableSwish(args),
+  scaledSwish: (args: ScaledSwishArgs = {}): ScaledSwish => new ScaledSwish(args),
+  customActivation: (args: CustomActivationArgs): CustomActivation => new CustomActivation(args),
+  conv2d: (args: Conv2DArgs): Conv2D => new Conv2D(args),
+  maxPooling2d: (args: Pooling2DArgs = {}): MaxPooling2D => new MaxPooling2D(args),
+  averagePooling2d: (args: Pooling2DArgs = {}): AveragePooling2D => new AveragePooling2D(args),
+};

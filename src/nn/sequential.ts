@@ -1,0 +1,516 @@
+// Sequential: a stack of layers with Keras' compile / fit / evaluate / predict. A training
+// step is: gather a batch (Wasm copy), forward through fused ops on the tape, the loss
+// (fused with softmax when the model ends in softmax), backprop, one fused optimizer
+// update per variable; every temporary is freed by tidy.
+import { rt } from '../core/wasm.js';
+import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
+import { Rng } from '../core/random.js';
+import { valueAndGrads } from '../autograd/grad.js';
+import type { Optimizer } from './optimizers.js';
+import { adam, sgd, rmsprop, adamw } from './optimizers.js';
+import {
+  sparseCategoricalCrossentropy, categoricalCrossentropy, binaryCrossentropy, meanSquaredError, type LossResult,
+} from './losses.js';
+import type { Layer, LayerWeight } from './layer.js';
+import { Dense, Activation } from './layers.js';
+import type { Callback, Logs, TrainingModel } from './callbacks.js';
+import { argMaxRows } from '../ops/reduce.js';
+
+export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
+const LOSS_ALIASES: Record<string, LossName> = {
+  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  categoricalCrossentropy: 'categoricalCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
+  binaryCrossentropy: 'binaryCrossentropy', binary_crossentropy: 'binaryCrossentropy',
+  meanSquaredError: 'meanSquaredError', mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError',
+};
+
+/** Labels: a tensor ([n] class ids or [n, classes] targets) or class ids as integers. */
+export type Labels = Tensor | Int32Array;
+
+export interface CompileArgs {
+  optimizer: Optimizer | 'adam' | 'sgd' | 'rmsprop' | 'adamw';
+  loss: LossName | string;
+  metrics?: readonly string[];
+}
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  validationData?: readonly [Tensor, Labels];
+  /** The last fraction of the data, before shuffling, is held out (Keras). */
+  validationSplit?: number;
+  shuffle?: boolean;
+  /** Seeds shuffling and dropout; default: the model's seed. */
+  seed?: number;
+  callbacks?: Callback | readonly Callback[];
+  /** 0: silent, 1: one line per epoch. */
+  verbose?: 0 | 1;
+  initialEpoch?: number;
+  /** Stop with an error naming the epoch, batch and tensor at the first NaN/Infinity in the loss or weights (default true). */
+  stopOnNonFinite?: boolean;
+}
+
+export interface EvaluateArgs {
+  batchSize?: number;
+}
+
+/** What fit returns: per-epoch logs (Keras History). */
+export class History {
+  readonly epoch: number[] = [];
+  readonly history: Record<string, number[]> = {};
+  get loss(): number[] { return this.history.loss ?? []; }
+  get acc(): number[] { return this.history.acc ?? []; }
+  get val_loss(): number[] { return this.history.val_loss ?? []; }
+  get val_acc(): number[] { return this.history.val_acc ?? []; }
+  push(epoch: number, logs: Logs): void {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+  }
+}
+
+export interface SequentialArgs {
+  layers?: readonly Layer[];
+  name?: string;
+  /** Seeds weight initialisation (and, by default, shuffling and dropout). Default 0. */
+  seed?: number;
+}
+
+interface Compiled {
+  readonly optimizer: Optimizer;
+  readonly loss: LossName;
+  readonly accuracy: boolean;
+}
+
+function checkEpochsEtc(where: string, name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) throw new Error(`actlab: ${where}: ${name} must be an integer >= ${min}, got ${v}`);
+  return v;
+}
+
+export class Sequential implements TrainingModel {
+  readonly className = 'Sequential';
+  readonly name: string;
+  readonly seed: number;
+  readonly layers: Layer[] = [];
+  stopTraining = false;
+  private readonly rng: Rng;
+  private compiled?: Compiled;
+  private disposed = false;
+
+  constructor(args: SequentialArgs = {}) {
+    this.name = args.name ?? 'sequential';
+    this.seed = args.seed ?? 0;
+    this.rng = new Rng(this.seed);
+    for (const l of args.layers ?? []) this.add(l);
+  }
+
+  /** Appends a layer; builds it at once when the input shape is known. */
+  add(layer: Layer): void {
+    this.checkLive();
+    if (this.layers.includes(layer)) throw new Error(`actlab: layer '${layer.name}' is already in model '${this.name}'`);
+    if (!layer.hasExplicitName) {
+      const same = this.layers.filter((l) => l.kind === layer.kind).length;
+      layer.assignName(same === 0 ? layer.kind : `${layer.kind}_${same}`);
+    }
+    if (this.layers.some((l) => l.name === layer.name)) throw new Error(`actlab: model '${this.name}' already has a layer named '${layer.name}'`);
+    const prev = this.layers.at(-1);
+    if (prev === undefined) {
+      if (layer.inputShape === undefined) {
+        throw new Error(`actlab: the first layer of model '${this.name}' needs an inputShape (e.g. { inputShape: [784] })`);
+      }
+      layer.build(layer.inputShape, this.rng);
+    } else {
+      layer.build(prev.outputShape, this.rng);
+    }
+    this.layers.push(layer);
+  }
+
+  get inputShape(): Shape { return this.first().inputShape ?? []; }
+  get outputShape(): Shape { return this.last().outputShape; }
+
+  /** The layer called `name`; throws listing the names when there is none. */
+  getLayer(name: string): Layer {
+    const l = this.layers.find((x) => x.name === name);
+    if (l === undefined) throw new Error(`actlab: model '${this.name}' has no layer '${name}'; its layers: ${this.layers.map((x) => x.name).join(', ')}`);
+    return l;
+  }
+
+  get weights(): LayerWeight[] { return this.layers.flatMap((l) => [...l.weights]); }
+  get trainableWeights(): LayerWeight[] { return this.layers.flatMap((l) => [...l.trainableWeights]); }
+  countParams(): number { return this.layers.reduce((s, l) => s + l.countParams(), 0); }
+
+  compile(args: CompileArgs): void {
+    this.checkLive();
+    const loss = LOSS_ALIASES[args.loss];
+    if (loss === undefined) throw new Error(`actlab: compile: unknown loss '${args.loss}'; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
+    const metrics = args.metrics ?? [];
+    for (const m of metrics) {
+      if (m !== 'accuracy' && m !== 'acc') throw new Error(`actlab: compile: unknown metric '${m}'; valid: accuracy (acc)`);
+    }
+    const optimizer = typeof args.optimizer === 'string' ? namedOptimizer(args.optimizer) : args.optimizer;
+    this.compiled = { optimizer, loss, accuracy: metrics.length > 0 };
+  }
+
+  get optimizer(): Optimizer { return this.compiledOrThrow('optimizer').optimizer; }
+  get learningRate(): number { return this.optimizer.learningRate; }
+  set learningRate(v: number) { this.optimizer.learningRate = v; }
+
+  /** The model's output for x (inference: dropout off, softmax applied). A new tensor. */
+  predict(x: Tensor, args: EvaluateArgs = {}): Tensor {
+    this.checkInput('predict', x);
+    const batchSize = checkEpochsEtc('predict', 'batchSize', args.batchSize ?? 32, 1);
+    const n = x.shape[0];
+    const out = empty([n, ...this.outputShape]);
+    const per = out.size / Math.max(n, 1);
+    const { engine, kernels } = rt();
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      engine.tidy(() => {
+        const xb = sliceRows(x, start, count);
+        const y = this.forward(xb, { training: false });
+        kernels.f32_copy(y.size, y.ptr, out.ptr + start * per * 4);
+      });
+    }
+    return out;
+  }
+
+  /** Every layer's output for x, in order (inference mode); the caller owns the tensors. */
+  layerOutputs(x: Tensor): Map<string, Tensor> {
+    this.checkInput('layerOutputs', x);
+    const out = new Map<string, Tensor>();
+    rt().engine.tidy(() => {
+      let h = x;
+      for (const l of this.layers) {
+        h = l.apply(h, { training: false });
+        out.set(l.name, rt().engine.keep(h));
+      }
+    });
+    return out;
+  }
+
+  /** One layer's output for x (inference mode); a new tensor. */
+  layerOutput(name: string, x: Tensor): Tensor {
+    const index = this.layers.indexOf(this.getLayer(name));
+    this.checkInput('layerOutput', x);
+    return rt().engine.tidy(() => {
+      let h = x;
+      for (const l of this.layers.slice(0, index + 1)) h = l.apply(h, { training: false });
+      return h === x ? x.reshape(x.shape) : h;
+    });
+  }
+
+  /** Mean loss and metrics over (x, y) as Keras: [loss, accuracy?]. */
+  evaluate(x: Tensor, y: Labels, args: EvaluateArgs = {}): number[] {
+    const c = this.compiledOrThrow('evaluate');
+    this.checkInput('evaluate', x);
+    checkLabels('evaluate', x, y);
+    const batchSize = checkEpochsEtc('evaluate', 'batchSize', args.batchSize ?? 32, 1);
+    const n = x.shape[0];
+    if (n === 0) throw new Error('actlab: evaluate: x has no samples');
+    let lossSum = 0, correct = 0;
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      rt().engine.tidy(() => {
+        const xb = sliceRows(x, start, count);
+        const yb = sliceLabels(y, start, count);
+        const r = this.lossAndOutput(xb, yb, false);
+        lossSum += r.loss * count;
+        if (c.accuracy) correct += countCorrect(r.output, yb, c.loss);
+        r.grad.dispose();
+      });
+    }
+    return c.accuracy ? [lossSum / n, correct / n] : [lossSum / n];
+  }
+
+  /** Trains for `epochs` epochs; resolves to the per-epoch History. */
+  async fit(x: Tensor, y: Labels, args: FitArgs = {}): Promise<History> {
+    const c = this.compiledOrThrow('fit');
+    this.checkInput('fit', x);
+    checkLabels('fit', x, y);
+    const epochs = checkEpochsEtc('fit', 'epochs', args.epochs ?? 1, 0);
+    const batchSize = checkEpochsEtc('fit', 'batchSize', args.batchSize ?? 32, 1);
+    const initialEpoch = checkEpochsEtc('fit', 'initialEpoch', args.initialEpoch ?? 0, 0);
+    const cbs = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? [...args.callbacks] : [args.callbacks as Callback];
+    const stopOnNonFinite = args.stopOnNonFinite ?? true;
+
+    let trainX = x, trainY = y, valX: Tensor | undefined, valY: Labels | undefined;
+    const owned: Tensor[] = [];
+    if (args.validationData !== undefined) {
+      [valX, valY] = args.validationData;
+      this.checkInput('fit (validationData)', valX);
+      checkLabels('fit (validationData)', valX, valY);
+    } else if (args.validationSplit !== undefined) {
+      const f = args.validationSplit;
+      if (!(f > 0 && f < 1)) throw new Error(`actlab: fit: validationSplit must be in (0, 1), got ${f}`);
+      const n = x.shape[0], split = Math.floor(n * (1 - f));
+      if (split === 0 || split === n) throw new Error(`actlab: fit: validationSplit ${f} of ${n} samples leaves an empty part`);
+      trainX = sliceRows(x, 0, split); trainY = sliceLabels(y, 0, split);
+      valX = sliceRows(x, split, n - split); valY = sliceLabels(y, split, n - split);
+      owned.push(trainX, valX);
+      if (trainY instanceof Tensor) owned.push(trainY);
+      if (valY instanceof Tensor) owned.push(valY);
+    }
+    const n = trainX.shape[0];
+    if (n === 0) throw new Error('actlab: fit: x has no samples');
+    const rng = new Rng(args.seed ?? this.seed).fork();
+    const shuffle = args.shuffle ?? true;
+    const history = new History();
+    this.stopTraining = false;
+    for (const cb of cbs) cb.setModel?.(this);
+    try {
+      for (const cb of cbs) await cb.onTrainBegin?.();
+      for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+        for (const cb of cbs) await cb.onEpochBegin?.(epoch);
+        const order = shuffle ? rng.permutation(n) : identity(n);
+        let lossSum = 0, correct = 0, seen = 0;
+        for (let start = 0, batch = 0; start < n && !this.stopTraining; start += batchSize, batch++) {
+          const count = Math.min(batchSize, n - start);
+          for (const cb of cbs) await cb.onBatchBegin?.(batch, { batch, size: count });
+          const idx = order.subarray(start, start + count);
+          const r = this.trainStep(trainX, trainY, idx, c, rng);
+          if (stopOnNonFinite && !Number.isFinite(r.loss)) {
+            throw new Error(`actlab: fit: the loss became ${r.loss} at epoch ${epoch}, batch ${batch}` +
+              `${r.firstNonFinite ? `; first non-finite tensor: ${r.firstNonFinite}` : ''} (pass stopOnNonFinite: false to keep going)`);
+          }
+          if (stopOnNonFinite && r.firstNonFinite) {
+            throw new Error(`actlab: fit: ${r.firstNonFinite} became non-finite at epoch ${epoch}, batch ${batch} (loss ${r.loss})`);
+          }
+          lossSum += r.loss * count;
+          correct += r.correct;
+          seen += count;
+          const logs: Logs = { batch, size: count, loss: r.loss };
+          if (c.accuracy) logs.acc = r.correct / count;
+          for (const cb of cbs) await cb.onBatchEnd?.(batch, logs);
+        }
+        const logs: Logs = { loss: lossSum / seen };
+        if (c.accuracy) logs.acc = correct / seen;
+        if (valX !== undefined && valY !== undefined) {
+          const [vl, va] = this.evaluate(valX, valY, { batchSize });
+          logs.val_loss = vl;
+          if (c.accuracy) logs.val_acc = va;
+        }
+        history.push(epoch, logs);
+        if (args.verbose === 1) {
+          console.log(`Epoch ${epoch + 1}/${epochs} ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
+        }
+        for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
+      }
+      for (const cb of cbs) await cb.onTrainEnd?.();
+    } finally {
+      for (const t of owned) t.dispose();
+    }
+    return history;
+  }
+
+  /** One optimizer step on the rows `idx` of (x, y). */
+  private trainStep(x: Tensor, y: Labels, idx: Int32Array, c: Compiled, rng: Rng):
+    { loss: number; correct: number; firstNonFinite?: string } {
+    const vars = this.trainableWeights;
+    const { engine } = rt();
+    return engine.tidy(() => {
+      const xb = gatherRows(x, idx);
+      const yb = gatherLabels(y, idx);
+      let output: Tensor | undefined;
+      let loss = NaN;
+      const { grads } = valueAndGrads(() => {
+        const r = this.lossAndOutput(xb, yb, true, rng);
+        output = r.output;
+        loss = r.loss;
+        return r.lossTensor;
+      }, vars.map((v) => v.tensor));
+      const correct = c.accuracy && output !== undefined && !output.isDisposed ? countCorrect(output, yb, c.loss) : 0;
+      c.optimizer.applyGradients(vars.map((v, i) => ({ variable: v.tensor, grad: grads[i], name: v.name })));
+      const bad = Number.isFinite(loss) ? vars.find((v) => rt().kernels.f32_first_non_finite(v.tensor.size, v.tensor.ptr) >= 0) : undefined;
+      return { loss, correct, firstNonFinite: bad === undefined ? undefined : `weight '${bad.name}' ${shapeText(bad.tensor.shape)}` };
+    });
+  }
+
+  /**
+   * Forward pass and loss for a batch. When the model ends in softmax and the loss is a
+   * cross-entropy, the softmax is left out and the loss takes logits: one fused kernel,
+   * exact for confident predictions. Records the loss on the tape with its gradient.
+   */
+  private lossAndOutput(xb: Tensor, yb: Labels, training: boolean, rng?: Rng):
+    { loss: number; lossTensor: Tensor; output: Tensor; grad: Tensor } {
+    const c = this.compiledOrThrow('training');
+    const fused = this.endsInSoftmax() && (c.loss === 'sparseCategoricalCrossentropy' || c.loss === 'categoricalCrossentropy');
+    const output = this.forward(xb, { training, logits: fused, rng });
+    const r = computeLoss(c.loss, yb, output, fused);
+    const lossTensor = empty([]);
+    rt().heap.f32(lossTensor.ptr, 1)[0] = r.loss;
+    rt().engine.record({
+      name: `loss:${c.loss}`, inputs: [output], output: lossTensor,
+      backward: (dy) => {
+        const s = dy.dataSync()[0];
+        if (s === 1) return [r.grad];
+        const g = empty(r.grad.shape);
+        rt().kernels.f32_affine(g.size, r.grad.ptr, g.ptr, s, 0);
+        return [g];
+      },
+    });
+    return { loss: r.loss, lossTensor, output, grad: r.grad };
+  }
+
+  private forward(x: Tensor, options: { training: boolean; logits?: boolean; rng?: Rng }): Tensor {
+    let h = x;
+    const lastIndex = this.layers.length - 1;
+    this.layers.forEach((l, i) => {
+      h = l.apply(h, { training: options.training, logits: i === lastIndex ? options.logits : false, rng: options.rng });
+    });
+    return h;
+  }
+
+  private endsInSoftmax(): boolean {
+    const l = this.layers.at(-1);
+    return (l instanceof Dense || l instanceof Activation) && l.activation?.name === 'softmax';
+  }
+
+  /** A Keras-style table of layers, output shapes and parameter counts. */
+  summary(print = true): string {
+    const rows = this.layers.map((l) => [`${l.name} (${l.className})`, `[null, ${l.outputShape.join(', ')}]`, String(l.countParams())]);
+    const widths = [30, 24, 12];
+    const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' ');
+    const trainable = this.trainableWeights.reduce((s, w) => s + w.tensor.size, 0);
+    const text = [
+      `Model: "${this.name}"`, '_'.repeat(68), line(['Layer (type)', 'Output shape', 'Param #']), '='.repeat(68),
+      ...rows.map(line), '='.repeat(68),
+      `Total params: ${this.countParams()}`, `Trainable params: ${trainable}`, `Non-trainable params: ${this.countParams() - trainable}`,
+    ].join('\n');
+    if (print) console.log(text);
+    return text;
+  }
+
+  snapshotWeights(): Float32Array[] { return this.weights.map((w) => w.tensor.dataSync()); }
+  restoreWeights(values: readonly Float32Array[]): void {
+    const ws = this.weights;
+    if (values.length !== ws.length) throw new Error(`actlab: restoreWeights: ${values.length} arrays for ${ws.length} weights`);
+    ws.forEach((w, i) => rt().heap.f32(w.tensor.ptr, w.tensor.size).set(values[i]));
+  }
+
+  /** Frees every layer's weights and the optimizer's state. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const l of this.layers) l.dispose();
+    this.compiled?.optimizer.dispose();
+  }
+
+  get isDisposed(): boolean { return this.disposed; }
+
+  private first(): Layer {
+    const l = this.layers[0];
+    if (l === undefined) throw new Error(`actlab: model '${this.name}' has no layers`);
+    return l;
+  }
+  private last(): Layer { this.first(); return this.layers[this.layers.length - 1]; }
+
+  private compiledOrThrow(what: string): Compiled {
+    this.checkLive();
+    if (this.compiled === undefined) throw new Error(`actlab: ${what}: model '${this.name}' is not compiled; call compile({optimizer, loss}) first`);
+    return this.compiled;
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new Error(`actlab: model '${this.name}' was disposed and cannot be used`);
+  }
+
+  private checkInput(where: string, x: Tensor): void {
+    this.checkLive();
+    const want = this.inputShape;
+    const got = x.shape.slice(1);
+    if (x.rank !== want.length + 1 || got.some((d, i) => d !== want[i])) {
+      throw new Error(`actlab: ${where}: model '${this.name}' expects input [batch, ${want.join(', ')}] but x has shape ${shapeText(x.shape)}`);
+    }
+  }
+}
+
+function namedOptimizer(name: string): Optimizer {
+  switch (name) {
+    case 'adam': return adam();
+    case 'sgd': return sgd({ learningRate: 0.01 });
+    case 'rmsprop': return rmsprop();
+    case 'adamw': return adamw();
+    default: throw new Error(`actlab: compile: unknown optimizer '${name}'; valid: adam, sgd, rmsprop, adamw (or an optimizer object)`);
+  }
+}
+
+function computeLoss(loss: LossName, y: Labels, output: Tensor, fromLogits: boolean): LossResult {
+  switch (loss) {
+    case 'sparseCategoricalCrossentropy': return sparseCategoricalCrossentropy(y, output, { fromLogits });
+    case 'categoricalCrossentropy':
+      if (!(y instanceof Tensor)) throw new Error('actlab: categoricalCrossentropy needs one-hot label tensors [batch, classes], got class ids');
+      return categoricalCrossentropy(y, output, { fromLogits });
+    case 'binaryCrossentropy':
+      if (!(y instanceof Tensor)) throw new Error('actlab: binaryCrossentropy needs a label tensor shaped like the output');
+      return binaryCrossentropy(y, output);
+    case 'meanSquaredError':
+      if (!(y instanceof Tensor)) throw new Error('actlab: meanSquaredError needs a target tensor shaped like the output');
+      return meanSquaredError(y, output);
+  }
+}
+
+function checkLabels(where: string, x: Tensor, y: Labels): void {
+  const n = y instanceof Tensor ? (y.rank === 0 ? 1 : y.shape[0]) : y.length;
+  if (n !== x.shape[0]) throw new Error(`actlab: ${where}: x has ${x.shape[0]} samples but y has ${n}`);
+}
+
+function identity(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+/** Rows [start, start + count) of a tensor, as a new tensor. */
+function sliceRows(x: Tensor, start: number, count: number): Tensor {
+  const per = x.size / Math.max(x.shape[0], 1);
+  const out = empty([count, ...x.shape.slice(1)]);
+  rt().kernels.f32_copy(count * per, x.ptr + start * per * 4, out.ptr);
+  return out;
+}
+
+function sliceLabels(y: Labels, start: number, count: number): Labels {
+  return y instanceof Tensor ? sliceRows(y, start, count) : y.slice(start, start + count);
+}
+
+/** The rows idx of x, gathered by a Wasm copy. */
+function gatherRows(x: Tensor, idx: Int32Array): Tensor {
+  const per = x.size / Math.max(x.shape[0], 1);
+  const out = empty([idx.length, ...x.shape.slice(1)]);
+  const { heap, kernels } = rt();
+  const p = heap.alloc(idx.length * 4);
+  try {
+    heap.i32(p, idx.length).set(idx);
+    kernels.f32_gather_rows(idx.length, per, x.ptr, p, out.ptr);
+  } finally {
+    heap.free(p);
+  }
+  return out;
+}
+
+function gatherLabels(y: Labels, idx: Int32Array): Labels {
+  if (y instanceof Tensor) return gatherRows(y, idx);
+  const out = new Int32Array(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = y[idx[i]];
+  return out;
+}
+
+/** Correct predictions in a batch: argmax against class ids or one-hot rows; 0.5 threshold for one output. */
+function countCorrect(output: Tensor, y: Labels, loss: LossName): number {
+  const cols = output.shape[output.rank - 1];
+  const rows = output.size / cols;
+  const pred = argMaxRows(output, cols);
+  let truth: ArrayLike<number>;
+  if (!(y instanceof Tensor)) truth = y;
+  else if (y.size === rows) truth = y.dataSync();
+  else truth = argMaxRows(y, cols);
+  if (cols === 1 || loss === 'binaryCrossentropy') {
+    const p = output.dataSync(), t = y instanceof Tensor ? y.dataSync() : Float32Array.from(y);
+    let c = 0;
+    for (let i = 0; i < p.length; i++) if ((p[i] > 0.5 ? 1 : 0) === t[i]) c++;
+    return c;
+  }
+  let c = 0;
+  for (let i = 0; i < rows; i++) if (pred[i] === truth[i]) c++;
+  return c;
+}
+
+export function sequential(args: SequentialArgs = {}): Sequential { return new Sequential(args); }

@@ -1,0 +1,79 @@
+// The fused ops layers are made of, each one tape entry: linear (x w + b), conv2d (+ bias),
+// pooling and dropout. Their backward passes call the GEMM / conv kernels directly and
+// skip gradients nobody asked for (the first layer's dx, a frozen layer's dw).
+import { rt } from '../core/wasm.js';
+import { Tensor, empty, shapeText } from '../core/tensor.js';
+import type { Rng } from '../core/random.js';
+
+export type Padding = 'valid' | 'same';
+
+/** C = op(A) op(B) into a new [M, N] tensor with one GEMM call (workspace from the heap). */
+function gemm(M: number, N: number, K: number, a: Tensor, lda: number, transA: boolean, b: Tensor, ldb: number, transB: boolean): Tensor {
+  const c = empty([M, N]);
+  if (M === 0 || N === 0) return c;
+  const { kernels, heap } = rt();
+  if (K === 0) { kernels.f32_fill(M * N, c.ptr, 0); return c; }
+  const bytes = kernels.f32_gemm_workspace(K, N) >>> 0;
+  const ws = heap.alloc(bytes);
+  try {
+    kernels.f32_gemm(M, N, K, a.ptr, lda, b.ptr, ldb, c.ptr, N, ws, bytes, transA ? 1 : 0, transB ? 1 : 0, 1, 0);
+  } finally {
+    heap.free(ws);
+  }
+  return c;
+}
+
+/** x w + b for x [batch, in], w [in, units], b [units]; gradients for all three. */
+export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0]) {
+    throw new Error(`actlab: linear: x ${shapeText(x.shape)} and w ${shapeText(w.shape)} do not chain: expected x [batch, k] and w [k, units]`);
+  }
+  const [M, K] = x.shape;
+  const N = w.shape[1];
+  if (b !== undefined && b.size !== N) throw new Error(`actlab: linear: bias ${shapeText(b.shape)} does not match ${N} units`);
+  const { kernels, heap } = rt();
+  const y = empty([M, N]);
+  if (M > 0 && N > 0) {
+    const packed = kernels.f32_gemm_packed_b_bytes(K, N) >>> 0;
+    const ws = heap.alloc(packed + (kernels.f32_gemm_a_scratch_bytes(K) >>> 0));
+    try {
+      kernels.f32_gemm_pack_b(K, N, w.ptr, N, ws, 0);
+      kernels.f32_gemm_packed(M, N, K, x.ptr, K, ws, b?.ptr ?? 0, y.ptr, N, ws + packed, 0, 1, 0);
+    } finally {
+      heap.free(ws);
+    }
+  }
+  rt().engine.record({
+    name: 'linear', inputs: b ? [x, w, b] : [x, w], output: y,
+    backward: (dy, needs) => {
+      const dx = needs[0] ? gemm(M, K, N, dy, N, false, w, N, true) : undefined;       // dy w^T
+      const dw = needs[1] ? gemm(K, N, M, x, K, true, dy, N, false) : undefined;       // x^T dy
+      let db: Tensor | undefined;
+      if (b && needs[2]) {
+        db = empty([N]);
+        rt().kernels.f32_sum_rows(dy.size, N, dy.ptr, db.ptr);
+      }
+      return [dx, dw, db];
+    },
+  });
+  return y;
+}
+
+/** Inverted dropout: zeroes each element with probability rate and scales the rest by 1/(1-rate). */
+export function dropoutOp(x: Tensor, rate: number, rng: Rng): Tensor {
+  if (!(rate >= 0 && rate < 1)) throw new Error(`actlab: dropout: rate = ${rate} is out of range: expected 0 <= rate < 1`);
+  const mask = rng.uniform([x.size]);
+  const { kernels } = rt();
+  kernels.f32_dropout_mask(mask.size, mask.ptr, mask.ptr, Math.fround(rate));
+  const y = empty(x.shape);
+  kernels.f32_mul(x.size, x.size, x.ptr, mask.ptr, y.ptr);
+  rt().engine.record({
+    name: 'dropout', inputs: [x], output: y,
+    backward: (dy) => {
+      const dx = empty(x.shape);
+      rt().kernels.f32_mul(dy.size, dy.size, dy.ptr, mask.ptr, dx.ptr);
+      return [dx];
+    },
+  });
+  return y;
+}
