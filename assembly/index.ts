@@ -6,3 +6,4 @@ export * from './softmax';
 
 /** First byte past the module's static data; the allocator's heap starts here. */
 export function heap_base(): usize { return __heap_base; }
+export * from './gemm';

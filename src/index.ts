@@ -6,3 +6,4 @@ export { softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, softmaxCrossEntropy }
 export { memoryStats } from './core/stats.js';
 export { Tensor, tensor, zeros, empty, sizeOf } from './core/tensor.js';
 export type { Shape } from './core/tensor.js';
+export { matMul, dense } from './ops/matmul.js';
