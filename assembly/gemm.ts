@@ -7,11 +7,15 @@
 // - op(B) is packed once into caller-given scratch as panels of NR = 8 columns, each panel
 //   K rows of 8 contiguous floats (columns past N are zero), so the micro-kernel reads B
 //   with two aligned loads per k whatever ldb and transB were.
-// - A is not packed: op(A)[i][k] is A[i*lda + k] (rs = lda*4, ks = 4 bytes) or, transposed,
-//   A[k*lda + i] (rs = 4, ks = lda*4); the micro-kernel splats one float per row and k.
+// - op(A) is packed one 4-row tile at a time (K groups of 4 floats, k-major) into the
+//   rest of the scratch, then reused for every panel of the column block: one pointer
+//   with constant offsets feeds the splats, and a transposed A (consecutive k a row of A
+//   apart) is gathered once per tile instead of once per panel.
 // - The micro-kernel keeps a 4 x 8 tile of C in eight f32x4 registers (x64 engines give
 //   Wasm 15 vector registers; 4 x 8 leaves room for the two B vectors, the splat and a
-//   product). It was the fastest of 4x8, 5x8 and 6x8 measured on Zen 4 (bench/README.md).
+//   product). On Zen 4 under V8 it runs at the register-only mul+add peak; 5x8, 6x8, 4x12
+//   and 3x12 spill and reach 55-65% of it, 2x16 ties (`npm run bench -- gemm-tiles`).
+//   A last panel of at most 4 columns gets a 4 x 4 tile (tile4), so N = 10 wastes 2 of 12.
 // - Loop order: columns in blocks of NC (the packed block stays in L2), then 4-row tiles
 //   (the tile's rows of A stay in L1), then 8-column panels.
 //
@@ -180,10 +184,10 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
 }
 
 /**
- * C tile of mr x nr (mr <= 4, nr <= 8) at c from a packed A tile and one packed B panel.
+ * C tile of mr x nr (mr <= 4, 4 < nr <= 8) at c from a packed A tile and one packed B panel.
  * Rows past mr and columns past nr are computed (from zeros) and never stored.
  */
-@inline function tile4x8(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i32,
+@inline function tile8(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i32,
   bias: usize, alpha: f32, beta: f32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
@@ -203,12 +207,36 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
     b += 32;
   }
   const bias0 = bias ? v128.load(bias) : NEG_ZERO;
-  const bias1 = bias && nr > 4 ? v128.load(bias, 16) : NEG_ZERO;
+  const bias1 = bias ? v128.load(bias, 16) : NEG_ZERO;
   const al = f32x4.splat(alpha);
   storeRow(c, c00, c01, nr, bias0, bias1, al, beta);
   if (mr > 1) storeRow(c + ldcB, c10, c11, nr, bias0, bias1, al, beta);
   if (mr > 2) storeRow(c + 2 * ldcB, c20, c21, nr, bias0, bias1, al, beta);
   if (mr > 3) storeRow(c + 3 * ldcB, c30, c31, nr, bias0, bias1, al, beta);
+}
+
+/**
+ * The last panel when it has nr <= 4 columns: only its first vector is computed, so an N
+ * like 10 or 12 wastes 2 of 12 columns, not 6 of 16. Same operation order per element.
+ */
+function tile4(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i32,
+  bias: usize, alpha: f32, beta: f32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(b);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 4), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a, 8), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a, 12), b0));
+    a += 16;
+    b += 32;
+  }
+  const bias0 = bias ? v128.load(bias) : NEG_ZERO;
+  const al = f32x4.splat(alpha);
+  storeRow(c, c0, c0, nr, bias0, bias0, al, beta);
+  if (mr > 1) storeRow(c + ldcB, c1, c1, nr, bias0, bias0, al, beta);
+  if (mr > 2) storeRow(c + 2 * ldcB, c2, c2, nr, bias0, bias0, al, beta);
+  if (mr > 3) storeRow(c + 3 * ldcB, c3, c3, nr, bias0, bias0, al, beta);
 }
 
 @inline function gemmPacked(M: i32, N: i32, K: i32, A: usize, lda: i32, packed: usize, bias: usize,
@@ -227,7 +255,9 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
       for (let j = jc; j < jEnd; j += NR) {
         const b = packed + <usize>(j / NR) * panel;
         const bj = bias ? bias + (<usize>j << 2) : 0;
-        tile4x8(K, ws, b, c + (<usize>j << 2), ldcB, mr, min(NR, N - j), bj, alpha, beta);
+        const nr = min(NR, N - j);
+        if (nr > 4) tile8(K, ws, b, c + (<usize>j << 2), ldcB, mr, nr, bj, alpha, beta);
+        else tile4(K, ws, b, c + (<usize>j << 2), ldcB, mr, nr, bj, alpha, beta);
       }
     }
   }
