@@ -5,10 +5,8 @@
 // thread, and on a machine shared with other jobs CPU time leaves out the time the thread
 // waited for a core, which wall time does not. The wall-time ratio is printed beside it.
 // Run: npm run bench -- gemm   (prints a Markdown table for bench/README.md)
-import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { tf, useBackend } from './tfjs.js';
 import { dense, init, matMul, tensor } from '../src/index.js';
 import { rt } from '../src/core/wasm.js';
 import { mulberry32, uniformF32 } from '../test/helpers/rng.js';
@@ -126,8 +124,7 @@ interface Row { readonly c: Case; readonly ours: number; readonly theirs: number
 
 async function main(): Promise<void> {
   await init();
-  setWasmPaths(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/\\]*$/, ''));
-  if (!(await tf.setBackend('wasm'))) throw new Error('actlab bench: tfjs-backend-wasm did not initialise');
+  await useBackend('wasm');
   const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'threaded' : 'one thread';
   const load = loadavg().map((v) => v.toFixed(2)).join(' ');
   console.log(`# gemm: ${new Date().toISOString()}, ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, ` +

@@ -1,30 +1,40 @@
-// Benchmark dispatcher: `npm run bench -- gemm conv` bundles each bench/<name>.ts with
-// esbuild (TypeScript in, packages left as imports) into build/ and runs it with node, one
-// after another. No name runs every bench/*.ts.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+// `npm run bench -- NAME [NAME ...] [-- options]`: bundles bench/NAME.ts with esbuild and
+// runs it with node, one after another. Dependencies are bundled too: tf.js ships its ESM
+// build with extensionless imports that Node cannot load, and its CommonJS build does not
+// register gradients; one bundle gives a single tf.js instance with everything registered.
+// The banner gives bundled CommonJS code (the tfjs-backend-wasm loader) require/__dirname.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const all = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
-const names = process.argv.slice(2);
+const available = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+if (names.length === 0) {
+  console.error(`usage: npm run bench -- NAME [NAME ...]\navailable: ${available.join(', ')}`);
+  process.exit(2);
+}
 for (const name of names) {
-  if (!all.includes(name)) {
-    console.error(`actlab bench: no benchmark '${name}'; available: ${all.join(', ')}`);
-    process.exit(1);
+  if (!available.includes(name)) {
+    console.error(`actlab bench: no benchmark '${name}'; available: ${available.join(', ')}`);
+    process.exit(2);
   }
 }
-for (const name of names.length ? names : all) {
-  // Written under build/ so node resolves the packages from the repository's node_modules.
-  const out = join(root, 'build', `bench-${name}.mjs`);
-  await build({
-    entryPoints: [join(root, 'bench', `${name}.ts`)],
-    bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external',
-    outfile: out, logLevel: 'warning',
-  });
-  if (!existsSync(out)) process.exit(1);
-  const r = spawnSync(process.execPath, [out], { stdio: 'inherit', cwd: root });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+mkdirSync(join(root, 'build', 'bench'), { recursive: true });
+const BANNER = "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; " +
+  "const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __filename.replace(/[\\\\/][^\\\\/]*$/, '');";
+for (const name of names) {
+  const out = join(root, 'build', 'bench', `${name}.mjs`);
+  execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), [join('bench', `${name}.ts`), '--bundle', '--platform=node',
+    '--format=esm', '--target=node20', `--outfile=${out}`, '--log-level=error',
+    `--banner:js=${BANNER}`], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(out)) throw new Error(`actlab bench: esbuild produced no ${out}`);
+  try {
+    execFileSync(process.execPath, [out, ...flags], { cwd: root, stdio: 'inherit' });
+  } catch {
+    console.error(`actlab bench: '${name}' failed (see above)`);
+    process.exit(1);
+  }
 }
