@@ -32,6 +32,8 @@
 // an array (the allocator pads every block by 16 bytes); writes touch only elements of C
 // inside the M x N result, never the gaps between rows when ldc > N.
 
+import { storeTail } from './math';
+
 const MR: i32 = 4;
 const NR: i32 = 8;
 /** Packed-B bytes kept per column block: half of a 1 MiB L2. */
@@ -136,15 +138,9 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
 @inline function storeRow(c: usize, acc0: v128, acc1: v128, nr: i32, bias0: v128, bias1: v128, alpha: v128, beta: f32): void {
   const v0 = finish(acc0, c, bias0, alpha, beta);
   if (nr >= 4) v128.store(c, v0);
-  else { storeLanes(c, v0, nr); return; }
+  else { storeTail(c, v0, nr); return; }
   if (nr == 8) v128.store(c + 16, finish(acc1, c + 16, bias1, alpha, beta));
-  else if (nr > 4) storeLanes(c + 16, finish(acc1, c + 16, bias1, alpha, beta), nr - 4);
-}
-
-@inline function storeLanes(p: usize, v: v128, n: i32): void {
-  v128.store32_lane(p, v, 0);
-  if (n > 1) v128.store32_lane(p, v, 1, 4);
-  if (n > 2) v128.store32_lane(p, v, 2, 8);
+  else if (nr > 4) storeTail(c + 16, finish(acc1, c + 16, bias1, alpha, beta), nr - 4);
 }
 
 /**
@@ -283,7 +279,8 @@ export function f32_gemm_packed(M: i32, N: i32, K: i32, A: usize, lda: i32, pack
  * C (M x N, ldc) = alpha * op(A) * op(B) + beta * C. op(A) is M x K (A is K x M when transA),
  * op(B) is K x N (B is N x K when transB). `ws` holds f32_gemm_workspace(K, N) bytes of
  * scratch; `wsBytes` says how many were given, and with too few nothing is written (the
- * TypeScript side checks first and throws). beta == 0 never reads C.
+ * TypeScript side sizes it from f32_gemm_workspace). beta == 0 never reads C. C must not
+ * overlap A, B or the workspace.
  */
 export function f32_gemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, ldb: i32,
   C: usize, ldc: i32, ws: usize, wsBytes: usize, transA: i32, transB: i32, alpha: f32, beta: f32): void {
