@@ -12,3 +12,4 @@ export * from './checks';
 
 /** First byte past the module's static data; the allocator's heap starts here. */
 export function heap_base(): usize { return __heap_base; }
+export * from './gemm';

@@ -19,3 +19,4 @@ export { Optimizer, SGD, Adam, AdamW, RMSprop, sgd, adam, adamw, rmsprop } from 
 export type { VariableGrad, NamedTensor, ClipOptions, OptimizerConfig, SgdOptions, AdamOptions, AdamWOptions, RmspropOptions } from './nn/optimizers.js';
 export { meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './nn/losses.js';
 export type { LossResult, CrossentropyOptions, SparseLabels } from './nn/losses.js';
+export { matMul, dense } from './ops/matmul.js';

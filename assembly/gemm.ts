@@ -1,0 +1,315 @@
+// Single-precision GEMM: C = alpha * op(A) * op(B) + beta * C (+ bias per column), with
+// op = identity or transpose for A and B independently, any M, N, K >= 0 and any leading
+// dimensions (in elements, row-major: element (i, j) of an r x c matrix X is X[i*ldx + j]).
+//
+// Shape of the computation (see: K. Goto, R. van de Geijn, "Anatomy of High-Performance
+// Matrix Multiplication", ACM TOMS 2008; XNNPACK src/f32-gemm/ for the wasmsimd splat tile):
+// - op(B) is packed once into caller-given scratch as panels of NR = 8 columns, each panel
+//   K rows of 8 contiguous floats (columns past N are zero), so the micro-kernel reads B
+//   with two aligned loads per k whatever ldb and transB were.
+// - op(A) is packed one 4-row tile at a time (K groups of 4 floats, k-major) into the
+//   rest of the scratch, then reused for every panel of the column block: one pointer
+//   with constant offsets feeds the splats, and a transposed A (consecutive k a row of A
+//   apart) is gathered once per tile instead of once per panel.
+// - The micro-kernel keeps a 4 x 8 tile of C in eight f32x4 registers (x64 engines give
+//   Wasm 15 vector registers; 4 x 8 leaves room for the two B vectors, the splat and a
+//   product). On Zen 4 under V8 it runs at the register-only mul+add peak; 5x8, 6x8, 4x12
+//   and 3x12 spill and reach 55-65% of it, 2x16 ties (`npm run bench -- gemm-tiles`).
+//   A last panel of at most 4 columns gets a 4 x 4 tile (tile4), so N = 10 wastes 2 of 12.
+// - Loop order: columns in blocks of NC (the packed block stays in L2), then 4-row tiles
+//   (the tile's rows of A stay in L1), then 8-column panels.
+//
+// Determinism. Each C element is one float32 accumulator that starts at +0 and adds
+// fl(a_ik * b_kj) for k = 0, 1, ..., K-1 in that order (a mul then an add, never fused),
+// then c = alpha*acc (+ beta*C) (+ bias). K is never split, not across calls and not
+// inside one, and an element's operations do not depend on its tile, its lane or the
+// blocking, so the same inputs give the same bits in every engine, and running rows
+// [r0, r1) in one call (what a row split across threads does) gives the same bits as
+// running all rows at once.
+//
+// Memory. Kernels never allocate: f32_gemm_workspace says how many bytes of scratch a call
+// needs and the caller passes it. Reads may run up to 12 bytes past the last element of
+// an array (the allocator pads every block by 16 bytes); writes touch only elements of C
+// inside the M x N result, never the gaps between rows when ldc > N.
+
+import { storeTail } from './math';
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+/** Packed-B bytes kept per column block: half of a 1 MiB L2. */
+const NC_BYTES: usize = 512 * 1024;
+
+/** -0.0 in every lane: adding it leaves every float (including -0 and NaN) unchanged. */
+const NEG_ZERO: v128 = i32x4.splat(0x80000000);
+
+// ---- workspace and packing ---------------------------------------------------------------
+
+/** Bytes of packed op(B) for K x N: K rows of N rounded up to 8 floats. */
+export function f32_gemm_packed_b_bytes(K: i32, N: i32): usize {
+  return <usize>max(K, 0) * <usize>((max(N, 0) + NR - 1) & ~(NR - 1)) * 4;
+}
+
+/** Bytes of scratch f32_gemm_packed needs for one packed 4-row tile of op(A). */
+export function f32_gemm_a_scratch_bytes(K: i32): usize { return <usize>max(K, 0) * 16; }
+
+/** Bytes of workspace f32_gemm needs: packed op(B), then one packed tile of op(A). */
+export function f32_gemm_workspace(K: i32, N: i32): usize {
+  return f32_gemm_packed_b_bytes(K, N) + f32_gemm_a_scratch_bytes(K);
+}
+
+/**
+ * Packs op(B) (K x N) into `ws` as N/8 panels of K x 8 floats, zero-padded past column N.
+ * B is K x N (transB = 0) or N x K (transB != 0) with leading dimension ldb.
+ */
+export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, transB: i32): void {
+  const panel = <usize>K << 5;
+  const stride = <usize>ldb << 2;
+  for (let j = 0; j < N; j += NR) {
+    const dst = ws + <usize>(j / NR) * panel;
+    const nr = min(NR, N - j);
+    if (transB) packPanelT(K, nr, B + (<usize>j * stride), stride, dst);
+    else packPanelN(K, nr, B + (<usize>j << 2), stride, dst);
+  }
+}
+
+/** Panel of op(B) = B: row k of the panel is B[k][j..j+8). */
+@inline function packPanelN(K: i32, nr: i32, src: usize, stride: usize, dst: usize): void {
+  if (nr == NR) {
+    for (let k = 0; k < K; k++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      src += stride;
+      dst += 32;
+    }
+    return;
+  }
+  for (let k = 0; k < K; k++) {
+    v128.store(dst, i32x4.splat(0));
+    v128.store(dst, i32x4.splat(0), 16);
+    for (let q = 0; q < nr; q++) store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>q << 2)));
+    src += stride;
+    dst += 32;
+  }
+}
+
+/** Panel of op(B) = B^T: row k of the panel is B[j..j+8][k], transposed 4 x 4 at a time. */
+@inline function packPanelT(K: i32, nr: i32, src: usize, stride: usize, dst: usize): void {
+  let k = 0;
+  if (nr == NR) {
+    const r0 = src, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+    const r4 = r3 + stride, r5 = r4 + stride, r6 = r5 + stride, r7 = r6 + stride;
+    for (; k + 4 <= K; k += 4) {
+      const o = <usize>k << 2, d = dst + (<usize>k << 5);
+      transpose4(v128.load(r0 + o), v128.load(r1 + o), v128.load(r2 + o), v128.load(r3 + o), d);
+      transpose4(v128.load(r4 + o), v128.load(r5 + o), v128.load(r6 + o), v128.load(r7 + o), d + 16);
+    }
+  }
+  for (; k < K; k++) {
+    const d = dst + (<usize>k << 5);
+    v128.store(d, i32x4.splat(0));
+    v128.store(d, i32x4.splat(0), 16);
+    const s = src + (<usize>k << 2);
+    for (let q = 0; q < nr; q++) store<f32>(d + (<usize>q << 2), load<f32>(s + <usize>q * stride));
+  }
+}
+
+/** Writes the transpose of rows (v0..v3) as four 4-float rows at d, d+32, d+64, d+96. */
+@inline function transpose4(v0: v128, v1: v128, v2: v128, v3: v128, d: usize): void {
+  const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+  v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+  v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+}
+
+// ---- micro-kernel ----------------------------------------------------------------------
+
+/** One finished vector of C: alpha*acc, + beta*C unless beta == 0 (C is then never read), + bias. */
+@inline function finish(acc: v128, c: usize, bias: v128, alpha: v128, beta: f32): v128 {
+  let v = f32x4.mul(acc, alpha);
+  if (beta != 0) v = f32x4.add(v, f32x4.mul(v128.load(c), f32x4.splat(beta)));
+  return f32x4.add(v, bias);
+}
+
+/** Stores one row of the tile: columns [0, nr) of the 8 at c. */
+@inline function storeRow(c: usize, acc0: v128, acc1: v128, nr: i32, bias0: v128, bias1: v128, alpha: v128, beta: f32): void {
+  const v0 = finish(acc0, c, bias0, alpha, beta);
+  if (nr >= 4) v128.store(c, v0);
+  else { storeTail(c, v0, nr); return; }
+  if (nr == 8) v128.store(c + 16, finish(acc1, c + 16, bias1, alpha, beta));
+  else if (nr > 4) storeTail(c + 16, finish(acc1, c + 16, bias1, alpha, beta), nr - 4);
+}
+
+/**
+ * Packs rows [i, i + mr) of op(A) into `dst` k-major: K groups of 4 floats (row 0..3 at k),
+ * rows past mr zero. op(A) rows are rs bytes apart and consecutive k are ks bytes apart.
+ * One pointer and constant offsets then feed the micro-kernel, and a transposed A (rows
+ * lda apart in k, a page apart for large lda) is read once per tile, not once per panel.
+ */
+@inline function packA(K: i32, a: usize, rs: usize, ks: usize, transA: bool, mr: i32, dst: usize): void {
+  let k = 0;
+  if (mr == MR) {
+    if (transA) {
+      for (; k < K; k++) v128.store(dst + (<usize>k << 4), v128.load(a + <usize>k * ks));
+      return;
+    }
+    const a0 = a, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
+    for (; k + 4 <= K; k += 4) {
+      const o = <usize>k << 2;
+      const d = dst + (<usize>k << 4);
+      const v0 = v128.load(a0 + o), v1 = v128.load(a1 + o), v2 = v128.load(a2 + o), v3 = v128.load(a3 + o);
+      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+      v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+      v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+      v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+    }
+  }
+  for (; k < K; k++) {
+    const d = dst + (<usize>k << 4);
+    v128.store(d, i32x4.splat(0));
+    const s = a + <usize>k * ks;
+    for (let r = 0; r < mr; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + <usize>r * rs));
+  }
+}
+
+/**
+ * C tile of mr x nr (mr <= 4, 4 < nr <= 8) at c from a packed A tile and one packed B panel.
+ * Rows past mr and columns past nr are computed (from zeros) and never stored.
+ */
+@inline function tile8(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i32,
+  bias: usize, alpha: f32, beta: f32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  // One k per iteration. Unrolling with constant offsets is slower here: V8 keeps a base
+  // register per offset and spills accumulators (seen with --print-wasm-code).
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += 16;
+    b += 32;
+  }
+  const bias0 = bias ? v128.load(bias) : NEG_ZERO;
+  const bias1 = bias ? v128.load(bias, 16) : NEG_ZERO;
+  const al = f32x4.splat(alpha);
+  storeRow(c, c00, c01, nr, bias0, bias1, al, beta);
+  if (mr > 1) storeRow(c + ldcB, c10, c11, nr, bias0, bias1, al, beta);
+  if (mr > 2) storeRow(c + 2 * ldcB, c20, c21, nr, bias0, bias1, al, beta);
+  if (mr > 3) storeRow(c + 3 * ldcB, c30, c31, nr, bias0, bias1, al, beta);
+}
+
+/**
+ * The last panel when it has nr <= 4 columns: only its first vector is computed, so an N
+ * like 10 or 12 wastes 2 of 12 columns, not 6 of 16. Same operation order per element.
+ */
+function tile4(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i32,
+  bias: usize, alpha: f32, beta: f32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(b);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 4), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a, 8), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a, 12), b0));
+    a += 16;
+    b += 32;
+  }
+  const bias0 = bias ? v128.load(bias) : NEG_ZERO;
+  const al = f32x4.splat(alpha);
+  storeRow(c, c0, c0, nr, bias0, bias0, al, beta);
+  if (mr > 1) storeRow(c + ldcB, c1, c1, nr, bias0, bias0, al, beta);
+  if (mr > 2) storeRow(c + 2 * ldcB, c2, c2, nr, bias0, bias0, al, beta);
+  if (mr > 3) storeRow(c + 3 * ldcB, c3, c3, nr, bias0, bias0, al, beta);
+}
+
+@inline function gemmPacked(M: i32, N: i32, K: i32, A: usize, lda: i32, packed: usize, bias: usize,
+  C: usize, ldc: i32, ws: usize, transA: bool, alpha: f32, beta: f32): void {
+  const ldaB = <usize>lda << 2, ldcB = <usize>ldc << 2;
+  const rs: usize = transA ? 4 : ldaB, ks: usize = transA ? ldaB : 4;
+  const panel = <usize>K << 5;
+  // Columns per block: as many 8-column panels as fit NC_BYTES, at least one.
+  const nc = max(NR, <i32>(NC_BYTES / max<usize>(panel, 1)) * NR);
+  for (let jc = 0; jc < N; jc += nc) {
+    const jEnd = min(N, jc + nc);
+    for (let i = 0; i < M; i += MR) {
+      const mr = min(MR, M - i);
+      packA(K, A + <usize>i * rs, rs, ks, transA, mr, ws);
+      const c = C + <usize>i * ldcB;
+      for (let j = jc; j < jEnd; j += NR) {
+        const b = packed + <usize>(j / NR) * panel;
+        const bj = bias ? bias + (<usize>j << 2) : 0;
+        const nr = min(NR, N - j);
+        if (nr > 4) tile8(K, ws, b, c + (<usize>j << 2), ldcB, mr, nr, bj, alpha, beta);
+        else tile4(K, ws, b, c + (<usize>j << 2), ldcB, mr, nr, bj, alpha, beta);
+      }
+    }
+  }
+}
+
+// ---- exported kernels --------------------------------------------------------------------
+
+/**
+ * C (M x N, ldc) = alpha * op(A) * packedB + beta * C + bias, where `packedB` holds op(B) as
+ * f32_gemm_pack_b wrote it and `bias` (N floats, or 0 for none) is added per column.
+ * op(A) is M x K: A is M x K (transA = 0) or K x M (transA != 0) with leading dimension lda.
+ * `scratch` holds f32_gemm_a_scratch_bytes(K) bytes. beta == 0 never reads C.
+ * Rows of C are independent: a call on rows [r0, r1) (A and C offset to row r0) gives
+ * the same bits as the whole call.
+ */
+export function f32_gemm_packed(M: i32, N: i32, K: i32, A: usize, lda: i32, packedB: usize, bias: usize,
+  C: usize, ldc: i32, scratch: usize, transA: i32, alpha: f32, beta: f32): void {
+  if (transA) gemmPacked(M, N, K, A, lda, packedB, bias, C, ldc, scratch, true, alpha, beta);
+  else gemmPacked(M, N, K, A, lda, packedB, bias, C, ldc, scratch, false, alpha, beta);
+}
+
+/**
+ * C (M x N, ldc) = alpha * op(A) * op(B) + beta * C. op(A) is M x K (A is K x M when transA),
+ * op(B) is K x N (B is N x K when transB). `ws` holds f32_gemm_workspace(K, N) bytes of
+ * scratch; `wsBytes` says how many were given, and with too few nothing is written (the
+ * TypeScript side sizes it from f32_gemm_workspace). beta == 0 never reads C. C must not
+ * overlap A, B or the workspace.
+ */
+export function f32_gemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, ldb: i32,
+  C: usize, ldc: i32, ws: usize, wsBytes: usize, transA: i32, transB: i32, alpha: f32, beta: f32): void {
+  if (M <= 0 || N <= 0 || wsBytes < f32_gemm_workspace(K, N)) return;
+  f32_gemm_pack_b(K, N, B, ldb, ws, transB);
+  f32_gemm_packed(M, N, K, A, lda, ws, 0, C, ldc, ws + f32_gemm_packed_b_bytes(K, N), transA, alpha, beta);
+}
+
+/**
+ * The engine's register-only f32x4 multiply-add throughput, for benchmarks: `iters`
+ * iterations of twelve independent chains acc = acc * y + z (96 flops per iteration),
+ * nothing loaded or stored. Each product depends on the previous sum, so no compiler can
+ * hoist it; twelve chains cover the mul and add latencies. Returns a sum of the
+ * accumulators so the work cannot be discarded; acc converges to z / (1 - y), no subnormals.
+ */
+export function f32_gemm_peak_probe(iters: i32, z: f32): f32 {
+  const y = f32x4.splat(0.999), zv = f32x4.splat(z);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(1), a2 = f32x4.splat(2), a3 = f32x4.splat(3);
+  let a4 = f32x4.splat(4), a5 = f32x4.splat(5), a6 = f32x4.splat(6), a7 = f32x4.splat(7);
+  let a8 = f32x4.splat(8), a9 = f32x4.splat(9), a10 = f32x4.splat(10), a11 = f32x4.splat(11);
+  for (let i = 0; i < iters; i++) {
+    a0 = f32x4.add(f32x4.mul(a0, y), zv); a1 = f32x4.add(f32x4.mul(a1, y), zv);
+    a2 = f32x4.add(f32x4.mul(a2, y), zv); a3 = f32x4.add(f32x4.mul(a3, y), zv);
+    a4 = f32x4.add(f32x4.mul(a4, y), zv); a5 = f32x4.add(f32x4.mul(a5, y), zv);
+    a6 = f32x4.add(f32x4.mul(a6, y), zv); a7 = f32x4.add(f32x4.mul(a7, y), zv);
+    a8 = f32x4.add(f32x4.mul(a8, y), zv); a9 = f32x4.add(f32x4.mul(a9, y), zv);
+    a10 = f32x4.add(f32x4.mul(a10, y), zv); a11 = f32x4.add(f32x4.mul(a11, y), zv);
+  }
+  const s = f32x4.add(f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7))),
+    f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11)));
+  return f32x4.extract_lane(s, 0);
+}

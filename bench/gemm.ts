@@ -1,0 +1,170 @@
+// GEMM next to tfjs-backend-wasm 4.22.0 (XNNPACK, one thread) in the same process:
+// interleaved rounds, medians, GFLOP/s, the ratio actlab/tfjs and each side's fraction of
+// the register-only f32x4 mul+add peak measured in the same run (f32_gemm_peak_probe).
+// Times are the process's CPU time (process.cpuUsage): both libraries run on this one
+// thread, and on a machine shared with other jobs CPU time leaves out the time the thread
+// waited for a core, which wall time does not. The wall-time ratio is printed beside it.
+// Run: npm run bench -- gemm   (prints a Markdown table for bench/README.md)
+import { cpus, loadavg } from 'node:os';
+import { tf, useBackend } from './tfjs.js';
+import { dense, init, matMul, tensor } from '../src/index.js';
+import { rt } from '../src/core/wasm.js';
+import { mulberry32, uniformF32 } from '../test/helpers/rng.js';
+
+/** Rounds per case; each round times a batch of calls on each side, alternating. */
+const ROUNDS = 9;
+/** Target wall time of one batch, so timer resolution and call overhead do not matter. */
+const BATCH_MS = 25;
+
+interface Case {
+  readonly group: string;
+  readonly label: string;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+  /** A new B tensor every call (weights that change every training step). */
+  readonly fresh?: boolean;
+  /** dense(x, w, bias, 'relu') against tf.fused.matMul with bias and relu. */
+  readonly fused?: boolean;
+  /** The issue's bar for actlab/tfjs. */
+  readonly goal?: number;
+}
+
+const cases: Case[] = [];
+for (const s of [64, 128, 256, 512, 1024]) {
+  cases.push({ group: 'square', label: `${s}x${s} * ${s}x${s}`, M: s, N: s, K: s, goal: s >= 256 ? 1 : undefined });
+}
+const layers: ReadonlyArray<readonly [number, number]> = [[784, 128], [128, 64], [64, 10]];
+for (const batch of [32, 256]) {
+  for (const [k, n] of layers) {
+    cases.push({ group: 'MLP forward', label: `[${batch}x${k}] * [${k}x${n}]`, M: batch, N: n, K: k, goal: 1 });
+  }
+}
+for (const batch of [32, 256]) {
+  cases.push({ group: 'dense+bias+relu', label: `[${batch}x784] * [784x128]`, M: batch, N: 128, K: 784, fused: true });
+}
+for (const batch of [32, 256]) {
+  for (const [k, n] of layers) {
+    cases.push({ group: 'fresh B', label: `[${batch}x${k}] * [${k}x${n}]`, M: batch, N: n, K: k, fresh: true, goal: 2 });
+  }
+}
+for (const batch of [32, 256]) {
+  for (const [k, n] of layers) {
+    // dW = x^T dy: [k x batch] * [batch x n]; dX = dy w^T: [batch x n] * [n x k].
+    cases.push({ group: 'backward dW (transposeA)', label: `[${batch}x${k}]^T * [${batch}x${n}]`, M: k, N: n, K: batch, transA: true, goal: 10 });
+    cases.push({ group: 'backward dX (transposeB)', label: `[${batch}x${n}] * [${k}x${n}]^T`, M: batch, N: k, K: n, transB: true, goal: 10 });
+  }
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+interface Timing { readonly cpu: number; readonly wall: number }
+
+/** CPU and wall milliseconds per call of `fn`, timed over `n` calls. */
+function timeBatch(fn: () => void, n: number): Timing {
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  for (let i = 0; i < n; i++) fn();
+  const wall = performance.now() - t0, c = process.cpuUsage(c0);
+  return { cpu: (c.user + c.system) / 1000 / n, wall: wall / n };
+}
+
+/** Calls per batch so that one batch takes about BATCH_MS. */
+function calibrate(fn: () => void): number {
+  for (let i = 0; i < 3; i++) fn();
+  let n = 1;
+  for (;;) {
+    const ms = timeBatch(fn, n).wall * n;
+    if (ms >= BATCH_MS / 4 || n >= 1 << 20) return Math.max(1, Math.round((n * BATCH_MS) / Math.max(ms, 1e-3)));
+    n *= 4;
+  }
+}
+
+/** GFLOP/s (CPU time) of the register-only mul+add probe, over about 5 ms. */
+function peakOnce(): number {
+  const k = rt().kernels;
+  const iters = 2_000_000;
+  const { cpu } = timeBatch(() => k.f32_gemm_peak_probe(iters, 0.001), 1);
+  return (iters * 96) / (cpu * 1e6);
+}
+
+interface Side { readonly run: () => void; readonly dispose: () => void }
+
+function actlabSide(c: Case, a: Float32Array, b: Float32Array, bias: Float32Array): Side {
+  const ta = tensor(a, c.transA ? [c.K, c.M] : [c.M, c.K]);
+  const bShape = c.transB ? [c.N, c.K] : [c.K, c.N];
+  const tb = tensor(b, bShape);
+  const tbias = tensor(bias, [c.N]);
+  const run = c.fresh
+    ? (): void => { const w = tensor(b, bShape); matMul(ta, w, c.transA, c.transB).dispose(); w.dispose(); }
+    : c.fused
+      ? (): void => { dense(ta, tb, tbias, 'relu').dispose(); }
+      : (): void => { matMul(ta, tb, c.transA, c.transB).dispose(); };
+  return { run, dispose: () => { for (const t of [ta, tb, tbias]) t.dispose(); } };
+}
+
+function tfjsSide(c: Case, a: Float32Array, b: Float32Array, bias: Float32Array): Side {
+  const ta = tf.tensor2d(a, c.transA ? [c.K, c.M] : [c.M, c.K]);
+  const bShape: [number, number] = c.transB ? [c.N, c.K] : [c.K, c.N];
+  const tb = tf.tensor2d(b, bShape);
+  const tbias = tf.tensor1d(bias);
+  const run = c.fresh
+    ? (): void => { const w = tf.tensor2d(b, bShape); tf.matMul(ta, w, c.transA, c.transB).dispose(); w.dispose(); }
+    : c.fused
+      ? (): void => { tf.fused.matMul({ a: ta, b: tb, bias: tbias, activation: 'relu' }).dispose(); }
+      : (): void => { tf.matMul(ta, tb, c.transA, c.transB).dispose(); };
+  return { run, dispose: () => { for (const t of [ta, tb, tbias]) t.dispose(); } };
+}
+
+interface Row { readonly c: Case; readonly ours: number; readonly theirs: number; readonly wallRatio: number }
+
+async function main(): Promise<void> {
+  await init();
+  await useBackend('wasm');
+  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'threaded' : 'one thread';
+  const load = loadavg().map((v) => v.toFixed(2)).join(' ');
+  console.log(`# gemm: ${new Date().toISOString()}, ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, ` +
+    `tfjs-backend-wasm ${threads}, load ${load}`);
+
+  for (let i = 0; i < 5; i++) peakOnce();
+  const peaks: number[] = [];
+  const rows: Row[] = [];
+  const next = mulberry32(2024);
+  for (const c of cases) {
+    const a = uniformF32(next, c.M * c.K), b = uniformF32(next, c.K * c.N), bias = uniformF32(next, c.N);
+    const ours = actlabSide(c, a, b, bias), theirs = tfjsSide(c, a, b, bias);
+    const nOurs = calibrate(ours.run), nTheirs = calibrate(theirs.run);
+    const tOurs: Timing[] = [], tTheirs: Timing[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      tOurs.push(timeBatch(ours.run, nOurs));
+      tTheirs.push(timeBatch(theirs.run, nTheirs));
+      if (r % 3 === 0) peaks.push(peakOnce());
+    }
+    ours.dispose();
+    theirs.dispose();
+    const wallRatio = median(tTheirs.map((t) => t.wall)) / median(tOurs.map((t) => t.wall));
+    rows.push({ c, ours: median(tOurs.map((t) => t.cpu)), theirs: median(tTheirs.map((t) => t.cpu)), wallRatio });
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  const peak = median(peaks);
+  console.log(`register-only f32x4 mul+add peak: ${peak.toFixed(1)} GFLOP/s (median of ${peaks.length} probes, ` +
+    `range ${Math.min(...peaks).toFixed(1)}-${Math.max(...peaks).toFixed(1)})\n`);
+  console.log('| case | shape | actlab ms | tfjs ms | actlab GFLOP/s | tfjs GFLOP/s | actlab/tfjs | (wall) | goal | actlab % peak | tfjs % peak |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const { c, ours, theirs, wallRatio } of rows) {
+    const flop = 2 * c.M * c.N * c.K;
+    const g1 = flop / (ours * 1e6), g2 = flop / (theirs * 1e6);
+    const ratio = theirs / ours;
+    const goal = c.goal === undefined ? '' : `${c.goal}x ${ratio >= c.goal ? 'met' : 'MISSED'}`;
+    console.log(`| ${c.group} | ${c.label} | ${ours.toFixed(3)} | ${theirs.toFixed(3)} | ${g1.toFixed(1)} | ${g2.toFixed(1)} | ` +
+      `${ratio.toFixed(2)} | ${wallRatio.toFixed(2)} | ${goal} | ${((100 * g1) / peak).toFixed(0)}% | ${((100 * g2) / peak).toFixed(0)}% |`);
+  }
+  console.log(`\nload after: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+}
+
+await main();
