@@ -20,3 +20,14 @@ export type { VariableGrad, NamedTensor, ClipOptions, OptimizerConfig, SgdOption
 export { meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './nn/losses.js';
 export type { LossResult, CrossentropyOptions, SparseLabels } from './nn/losses.js';
 export { matMul, dense } from './ops/matmul.js';
+export { Layer } from './nn/layer.js';
+export type { LayerArgs, LayerWeight, CallOptions } from './nn/layer.js';
+export {
+  layers, Dense, Activation, Flatten, Dropout, PReLU, LearnableSwish, ScaledSwish, CustomActivation, Conv2D, MaxPooling2D, AveragePooling2D,
+} from './nn/layers.js';
+export type { DenseArgs, Conv2DArgs, Pooling2DArgs, DropoutArgs, CustomActivationArgs, ActivationSpec } from './nn/layers.js';
+export { Sequential, sequential, History } from './nn/sequential.js';
+export type { CompileArgs, FitArgs, EvaluateArgs, Labels, LossName, SequentialArgs } from './nn/sequential.js';
+export { callbacks, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN, EpochLogger } from './nn/callbacks.js';
+export type { Callback, Logs } from './nn/callbacks.js';
+export { linear, conv2dOp, poolOp, dropoutOp } from './ops/nn.js';

@@ -4,8 +4,12 @@
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
 import type { Rng } from '../core/random.js';
+import {
+  conv2d, conv2dBackpropInput, conv2dBackpropFilter, conv2dBackpropBias, maxPool, maxPoolBackprop, avgPool, avgPoolBackprop,
+  type Padding,
+} from './conv.js';
 
-export type Padding = 'valid' | 'same';
+export type { Padding };
 
 /** C = op(A) op(B) into a new [M, N] tensor with one GEMM call (workspace from the heap). */
 function gemm(M: number, N: number, K: number, a: Tensor, lda: number, transA: boolean, b: Tensor, ldb: number, transB: boolean): Tensor {
@@ -74,6 +78,34 @@ export function dropoutOp(x: Tensor, rate: number, rng: Rng): Tensor {
       rt().kernels.f32_mul(dy.size, dy.size, dy.ptr, mask.ptr, dx.ptr);
       return [dx];
     },
+  });
+  return y;
+}
+
+/** conv2d (+ bias) on the tape: input, filter and bias gradients from the conv kernels. */
+export function conv2dOp(x: Tensor, filter: Tensor, bias: Tensor | undefined, strides: readonly [number, number],
+  padding: Padding, dilations: readonly [number, number]): Tensor {
+  const y = conv2d(x, filter, strides, padding, dilations, bias);
+  rt().engine.record({
+    name: 'conv2d', inputs: bias ? [x, filter, bias] : [x, filter], output: y,
+    backward: (dy, needs) => [
+      needs[0] ? conv2dBackpropInput(x.shape, dy, filter, strides, padding, dilations) : undefined,
+      needs[1] ? conv2dBackpropFilter(x, dy, filter.shape, strides, padding, dilations) : undefined,
+      bias && needs[2] ? conv2dBackpropBias(dy) : undefined,
+    ],
+  });
+  return y;
+}
+
+/** Max or average pooling on the tape; max pooling's backward recomputes the argmax from x. */
+export function poolOp(mode: 'max' | 'avg', x: Tensor, poolSize: readonly [number, number], strides: readonly [number, number],
+  padding: Padding): Tensor {
+  const y = mode === 'max' ? maxPool(x, poolSize, strides, padding) : avgPool(x, poolSize, strides, padding);
+  rt().engine.record({
+    name: `${mode}Pool`, inputs: [x], output: y,
+    backward: (dy) => [mode === 'max'
+      ? maxPoolBackprop(dy, x, poolSize, strides, padding)
+      : avgPoolBackprop(dy, x.shape, poolSize, strides, padding)],
   });
   return y;
 }
