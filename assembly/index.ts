@@ -3,6 +3,8 @@
 export { f32_exp1, f32_expm1_1, f32_log1, f32_log1p1, f32_tanh1, f64_exp1, f64_erf1 } from './math';
 export * from './activations';
 export * from './softmax';
+export * from './conv';
+export * from './reduce';
 
 /** First byte past the module's static data; the allocator's heap starts here. */
 export function heap_base(): usize { return __heap_base; }

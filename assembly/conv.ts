@@ -1,0 +1,519 @@
+// conv2d (NHWC, filter [kh, kw, cin, cout] as in tf.js) forward and backward, and 2-D
+// max / average pooling, forward and backward.
+//
+// Method: direct convolution through an indirection table, not im2col + GEMM. For one
+// output row the kernel writes, into the caller's workspace, one table entry per tile of
+// 4 output pixels and per filter tap: the tap's filter offset and 4 pointers to input
+// pixels (or to a row of zeros where the tap falls into the padding). A 4-pixel x 8-channel
+// register tile then runs over the table: per input channel it broadcasts 4 input values
+// and multiplies them by two vectors of the filter's contiguous output channels. This is
+// XNNPACK's indirect GEMM without its packing. It beat an im2col variant here because
+// im2col writes and re-reads kh*kw copies of every input value (9x the input for a 3x3
+// filter; 4.5 MB for [32,13,13,32]x[3,3,32,64]) through the cache, while the table is a few
+// KiB and the filter slice of 8 channels stays in L1 while the tiles of a row run over it.
+// The backward pass with respect to the input is the same tile run over dy with the filter
+// transposed to [kh, kw, cout, cin] (into the workspace): a gather, so every dx element is
+// written once. The filter gradient is a separate 4 (input channels) x 8 (output channels)
+// tile that keeps its sums in registers over one image's pixels.
+//
+// Reduction order (fixed; every output element is one sequential chain of f32 adds, no
+// FMA, so its bits do not depend on which tile, row block or thread computes it):
+//   conv2d         y = (0 + sum over ky asc, kx asc, ci asc of x*w) + bias. A tap in the
+//                  zero padding adds 0*w like any other tap.
+//   grad input     dx = 0 + sum over ky asc, kx asc (taps that a stride reaches), co asc of
+//                  dy*w; a tap whose output pixel lies outside dy adds 0*w.
+//   grad filter    dw = 0 + sum over n asc, oy asc, ox asc of x*dy over the pixels where
+//                  the tap is inside the input (padding taps are skipped). This sum is never
+//                  split: a threaded version must split dw by taps or channels only.
+//   avg pool       y = (0 + sum over ky asc, kx asc of valid x) / count (padding excluded).
+//   pool grads     gathers: dx = 0 + sum over the windows containing the element, oy asc,
+//                  ox asc, of dy (max: where the window's argmax is this element;
+//                  avg: dy / count).
+// For finite values an added 0*w and a skipped tap give the same bits; with an Inf or NaN
+// weight the padding taps make the forward output NaN, as a dense product would.
+//
+// Memory past an array's end is readable (the allocator pads every block by one vector):
+// channel tails are computed in full vectors and only their valid lanes are stored.
+
+import { storeTail } from './math';
+
+const ZERO: v128 = f32x4.splat(0);
+
+// ---- the indirection table ------------------------------------------------------------
+// One tile: i32 words [ntaps, npix, out, ostride], then per tap [woff, p0, p1, p2, p3].
+// out is the first output pixel's address, ostride the bytes between the tile's pixels,
+// woff the tap's byte offset into the filter, p0..p3 the reduced rows of the 4 pixels.
+const HDR: i32 = 4;
+const TAP: i32 = 5;
+
+@inline function tileBytes(taps: i32): i32 { return (HDR + TAP * taps) << 2; }
+@inline function align16(bytes: i32): i32 { return (bytes + 15) & ~15; }
+@inline function min32(a: i32, b: i32): i32 { return a < b ? a : b; }
+@inline function max32(a: i32, b: i32): i32 { return a > b ? a : b; }
+/** floor(a / b) for b > 0 and any sign of a. */
+@inline function floorDiv(a: i32, b: i32): i32 { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+/** ceil(a / b) for b > 0 and any sign of a. */
+@inline function ceilDiv(a: i32, b: i32): i32 { return -floorDiv(-a, b); }
+
+@inline function addMul(acc: v128, a: v128, b: v128): v128 { return f32x4.add(acc, f32x4.mul(a, b)); }
+
+/** Stores `lanes` (1..8) channels of a0|a1 at o. */
+@inline function store8(o: usize, a0: v128, a1: v128, lanes: i32): void {
+  v128.store(o, a0);
+  if (lanes == 8) v128.store(o, a1, 16); else storeTail(o + 16, a1, lanes - 4);
+}
+/** Stores `lanes` (1..4) channels of a at o. */
+@inline function store4(o: usize, a: v128, lanes: i32): void {
+  if (lanes == 4) v128.store(o, a); else storeTail(o, a, lanes);
+}
+
+/**
+ * One tile of 4 pixels x 8 channels: sums over the tile's taps and `kc` reduced channels
+ * (filter rows `wrow` bytes apart, starting at w + woff), adds b0|b1, and stores `lanes`
+ * (5..8) channels at byte offset `ob` of each of the tile's pixels.
+ */
+function tile4x8(t: usize, kc: i32, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize, lanes: i32): void {
+  const ntaps = load<i32>(t);
+  let a00 = ZERO, a01 = ZERO, a10 = ZERO, a11 = ZERO, a20 = ZERO, a21 = ZERO, a30 = ZERO, a31 = ZERO;
+  let e = t + (HDR << 2);
+  for (let k = 0; k < ntaps; k++) {
+    let wp = w + <usize>load<u32>(e);
+    let p0 = <usize>load<u32>(e, 4), p1 = <usize>load<u32>(e, 8);
+    let p2 = <usize>load<u32>(e, 12), p3 = <usize>load<u32>(e, 16);
+    for (let c = 0; c < kc; c++) {
+      const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+      const x0 = v128.load32_splat(p0), x1 = v128.load32_splat(p1);
+      a00 = addMul(a00, x0, w0); a01 = addMul(a01, x0, w1);
+      a10 = addMul(a10, x1, w0); a11 = addMul(a11, x1, w1);
+      const x2 = v128.load32_splat(p2), x3 = v128.load32_splat(p3);
+      a20 = addMul(a20, x2, w0); a21 = addMul(a21, x2, w1);
+      a30 = addMul(a30, x3, w0); a31 = addMul(a31, x3, w1);
+      wp += wrow; p0 += 4; p1 += 4; p2 += 4; p3 += 4;
+    }
+    e += TAP << 2;
+  }
+  const npix = load<i32>(t, 4);
+  const os = <usize>load<u32>(t, 12);
+  const o = <usize>load<u32>(t, 8) + ob;
+  store8(o, f32x4.add(a00, b0), f32x4.add(a01, b1), lanes);
+  if (npix > 1) store8(o + os, f32x4.add(a10, b0), f32x4.add(a11, b1), lanes);
+  if (npix > 2) store8(o + 2 * os, f32x4.add(a20, b0), f32x4.add(a21, b1), lanes);
+  if (npix > 3) store8(o + 3 * os, f32x4.add(a30, b0), f32x4.add(a31, b1), lanes);
+}
+
+/** tile4x8 for the last 1..4 channels. */
+function tile4x4(t: usize, kc: i32, wrow: usize, w: usize, b0: v128, ob: usize, lanes: i32): void {
+  const ntaps = load<i32>(t);
+  let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
+  let e = t + (HDR << 2);
+  for (let k = 0; k < ntaps; k++) {
+    let wp = w + <usize>load<u32>(e);
+    let p0 = <usize>load<u32>(e, 4), p1 = <usize>load<u32>(e, 8);
+    let p2 = <usize>load<u32>(e, 12), p3 = <usize>load<u32>(e, 16);
+    for (let c = 0; c < kc; c++) {
+      const w0 = v128.load(wp);
+      a0 = addMul(a0, v128.load32_splat(p0), w0);
+      a1 = addMul(a1, v128.load32_splat(p1), w0);
+      a2 = addMul(a2, v128.load32_splat(p2), w0);
+      a3 = addMul(a3, v128.load32_splat(p3), w0);
+      wp += wrow; p0 += 4; p1 += 4; p2 += 4; p3 += 4;
+    }
+    e += TAP << 2;
+  }
+  const npix = load<i32>(t, 4);
+  const os = <usize>load<u32>(t, 12);
+  const o = <usize>load<u32>(t, 8) + ob;
+  store4(o, f32x4.add(a0, b0), lanes);
+  if (npix > 1) store4(o + os, f32x4.add(a1, b0), lanes);
+  if (npix > 2) store4(o + 2 * os, f32x4.add(a2, b0), lanes);
+  if (npix > 3) store4(o + 3 * os, f32x4.add(a3, b0), lanes);
+}
+
+/**
+ * Runs `ntiles` tiles of a table over `nout` output channels in blocks of 8: the channel
+ * block is the outer loop so its filter slice stays in L1 across the row's tiles.
+ */
+function runTiles(ntiles: i32, tab: usize, tstride: usize, kc: i32, wrow: usize, w: usize, bias: usize, nout: i32): void {
+  for (let co = 0; co < nout; co += 8) {
+    const rem = nout - co;
+    const ob = <usize>co << 2;
+    const b0 = bias != 0 ? v128.load(bias + ob) : ZERO;
+    if (rem > 4) {
+      const b1 = bias != 0 ? v128.load(bias + ob, 16) : ZERO;
+      const lanes = min32(rem, 8);
+      for (let i = 0; i < ntiles; i++) tile4x8(tab + <usize>i * tstride, kc, wrow, w + ob, b0, b1, ob, lanes);
+    } else {
+      for (let i = 0; i < ntiles; i++) tile4x4(tab + <usize>i * tstride, kc, wrow, w + ob, b0, ob, rem);
+    }
+  }
+}
+
+// ---- conv2d forward ---------------------------------------------------------------------
+
+/** Workspace bytes f32_conv2d needs: a zero row of cin (+4) floats and one output row's table. */
+export function conv2d_workspace_bytes(cin: i32, ow: i32, kh: i32, kw: i32): i32 {
+  return align16((cin + 4) << 2) + ((ow + 3) >> 2) * tileBytes(kh * kw);
+}
+
+/**
+ * y[n, oy, ox, co] = sum x[n, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, ci] * f[ky, kx, ci, co]
+ * + bias[co]. x is [n, h, w, cin], f [kh, kw, cin, cout], y [n, oh, ow, cout]; bias may be 0
+ * (none). work: conv2d_workspace_bytes(cin, ow, kh, kw) bytes, overwritten.
+ * Preconditions (checked by the caller): sizes >= 1, oh/ow/pt/pl consistent with the padding.
+ */
+export function f32_conv2d(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
+  x: usize, f: usize, bias: usize, y: usize, work: usize,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
+  const zrow = work;
+  memory.fill(zrow, 0, <usize>(cin + 4) << 2);
+  const tab = work + <usize>align16((cin + 4) << 2);
+  const taps = kh * kw;
+  const tstride = <usize>tileBytes(taps);
+  const ntiles = (ow + 3) >> 2;
+  const pix = <usize>cin << 2;
+  const ybytes = <usize>cout << 2;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ti = 0; ti < ntiles; ti++) {
+        const ox0 = ti << 2;
+        const npix = min32(4, ow - ox0);
+        const t = tab + <usize>ti * tstride;
+        store<i32>(t, taps);
+        store<i32>(t, npix, 4);
+        store<u32>(t, <u32>(y + (<usize>((b * oh + oy) * ow + ox0)) * ybytes), 8);
+        store<u32>(t, <u32>ybytes, 12);
+        let e = t + (HDR << 2);
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pt + ky * dh;
+          const rowOk = iy >= 0 && iy < h;
+          const row = x + <usize>((b * h + (rowOk ? iy : 0)) * w) * pix;
+          for (let kx = 0; kx < kw; kx++) {
+            store<u32>(e, <u32>((ky * kw + kx) * cin) * <u32>ybytes);
+            for (let j = 0; j < 4; j++) {
+              const ix = (ox0 + j) * sw - pl + kx * dw;
+              const ok = rowOk && j < npix && ix >= 0 && ix < w;
+              store<u32>(e + (<usize>(j + 1) << 2), <u32>(ok ? row + <usize>ix * pix : zrow));
+            }
+            e += TAP << 2;
+          }
+        }
+      }
+      runTiles(ntiles, tab, tstride, cin, ybytes, f, bias, cout);
+    }
+  }
+}
+
+// ---- conv2d backward with respect to the input ------------------------------------------
+
+/** Workspace bytes f32_conv2d_grad_input needs: the transposed filter, a zero row of cout (+4) floats, one row's table. */
+export function conv2d_grad_input_workspace_bytes(cin: i32, w: i32, cout: i32, kh: i32, kw: i32, sw: i32): i32 {
+  return align16(kh * kw * cin * cout << 2) + align16((cout + 4) << 2) + (((w + 3) >> 2) + min32(sw, w)) * tileBytes(kh * kw);
+}
+
+/**
+ * dx[n, iy, ix, ci] = sum over (ky, kx, co) with iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw
+ * of dy[n, oy, ox, co] * f[ky, kx, ci, co]. dy is [n, oh, ow, cout], dx [n, h, w, cin].
+ * work: conv2d_grad_input_workspace_bytes(cin, w, cout, kh, kw, sw) bytes, overwritten.
+ * Input pixels are tiled by residue class ix = r + sw*t, so the 4 pixels of a tile share
+ * their set of reachable taps and read 4 consecutive dy pixels.
+ */
+export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
+  dy: usize, f: usize, dx: usize, work: usize,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
+  const taps = kh * kw;
+  const ft = work;
+  const zrow = ft + <usize>align16(taps * cin * cout << 2);
+  memory.fill(zrow, 0, <usize>(cout + 4) << 2);
+  const tab = zrow + <usize>align16((cout + 4) << 2);
+  const tstride = <usize>tileBytes(taps);
+  const pix = <usize>cout << 2;
+  const xbytes = <usize>cin << 2;
+  // ft[tap, co, ci] = f[tap, ci, co]
+  for (let k = 0; k < taps; k++) {
+    const src = f + <usize>(k * cin * cout) * 4, dst = ft + <usize>(k * cin * cout) * 4;
+    for (let ci = 0; ci < cin; ci++) {
+      for (let co = 0; co < cout; co++) {
+        store<f32>(dst + <usize>(co * cin + ci) * 4, load<f32>(src + <usize>(ci * cout + co) * 4));
+      }
+    }
+  }
+  const classes = min32(sw, w);
+  for (let b = 0; b < n; b++) {
+    for (let iy = 0; iy < h; iy++) {
+      let nt = 0;
+      for (let r = 0; r < classes; r++) {
+        const cnt = (w - r + sw - 1) / sw;
+        for (let t0 = 0; t0 < cnt; t0 += 4) {
+          const npix = min32(4, cnt - t0);
+          const t = tab + <usize>nt * tstride;
+          nt++;
+          store<i32>(t, npix, 4);
+          store<u32>(t, <u32>(dx + <usize>((b * h + iy) * w + r + sw * t0) * xbytes), 8);
+          store<u32>(t, <u32>(<usize>sw * xbytes), 12);
+          let ntaps = 0;
+          let e = t + (HDR << 2);
+          for (let ky = 0; ky < kh; ky++) {
+            const q = iy + pt - ky * dh;
+            if (q % sh != 0) continue;
+            const oy = q / sh;
+            const rowOk = oy >= 0 && oy < oh;
+            const row = dy + <usize>((b * oh + (rowOk ? oy : 0)) * ow) * pix;
+            for (let kx = 0; kx < kw; kx++) {
+              const qx = r + pl - kx * dw;
+              if (qx % sw != 0) continue;
+              const ox0 = qx / sw + t0;
+              store<u32>(e, <u32>((ky * kw + kx) * cout) * <u32>xbytes);
+              for (let j = 0; j < 4; j++) {
+                const ox = ox0 + j;
+                const ok = rowOk && j < npix && ox >= 0 && ox < ow;
+                store<u32>(e + (<usize>(j + 1) << 2), <u32>(ok ? row + <usize>ox * pix : zrow));
+              }
+              e += TAP << 2;
+              ntaps++;
+            }
+          }
+          store<i32>(t, ntaps);
+        }
+      }
+      runTiles(nt, tab, tstride, cout, xbytes, ft, 0, cin);
+    }
+  }
+}
+
+// ---- conv2d backward with respect to the filter -----------------------------------------
+
+/**
+ * A 4 (input channels, `crows` of them valid) x 8 (output channels, `lanes` valid) block of
+ * the filter gradient at fp, accumulated over one image's pixels oy in [oy0, oy1), ox in [ox0, ox1) on top of the
+ * values already there (the sums of the earlier images: same order as one long chain).
+ */
+function gradTile4x8(xb: usize, xrow: usize, xpix: usize, db: usize, drow: usize, dpix: usize,
+  rows: i32, cols: i32, fp: usize, frow: usize, crows: i32, lanes: i32): void {
+  let a00 = v128.load(fp), a01 = v128.load(fp, 16);
+  let a10 = crows > 1 ? v128.load(fp + frow) : ZERO, a11 = crows > 1 ? v128.load(fp + frow, 16) : ZERO;
+  let a20 = crows > 2 ? v128.load(fp + 2 * frow) : ZERO, a21 = crows > 2 ? v128.load(fp + 2 * frow, 16) : ZERO;
+  let a30 = crows > 3 ? v128.load(fp + 3 * frow) : ZERO, a31 = crows > 3 ? v128.load(fp + 3 * frow, 16) : ZERO;
+  for (let i = 0; i < rows; i++) {
+    let xp = xb + <usize>i * xrow, dp = db + <usize>i * drow;
+    for (let j = 0; j < cols; j++) {
+      const xv = v128.load(xp);
+      const d0 = v128.load(dp), d1 = v128.load(dp, 16);
+      const s0 = i32x4.shuffle(xv, xv, 0, 0, 0, 0), s1 = i32x4.shuffle(xv, xv, 1, 1, 1, 1);
+      a00 = addMul(a00, s0, d0); a01 = addMul(a01, s0, d1);
+      a10 = addMul(a10, s1, d0); a11 = addMul(a11, s1, d1);
+      const s2 = i32x4.shuffle(xv, xv, 2, 2, 2, 2), s3 = i32x4.shuffle(xv, xv, 3, 3, 3, 3);
+      a20 = addMul(a20, s2, d0); a21 = addMul(a21, s2, d1);
+      a30 = addMul(a30, s3, d0); a31 = addMul(a31, s3, d1);
+      xp += xpix; dp += dpix;
+    }
+  }
+  store8(fp, a00, a01, lanes);
+  if (crows > 1) store8(fp + frow, a10, a11, lanes);
+  if (crows > 2) store8(fp + 2 * frow, a20, a21, lanes);
+  if (crows > 3) store8(fp + 3 * frow, a30, a31, lanes);
+}
+
+/** gradTile4x8 for the last 1..4 output channels. */
+function gradTile4x4(xb: usize, xrow: usize, xpix: usize, db: usize, drow: usize, dpix: usize,
+  rows: i32, cols: i32, fp: usize, frow: usize, crows: i32, lanes: i32): void {
+  let a0 = v128.load(fp);
+  let a1 = crows > 1 ? v128.load(fp + frow) : ZERO;
+  let a2 = crows > 2 ? v128.load(fp + 2 * frow) : ZERO;
+  let a3 = crows > 3 ? v128.load(fp + 3 * frow) : ZERO;
+  for (let i = 0; i < rows; i++) {
+    let xp = xb + <usize>i * xrow, dp = db + <usize>i * drow;
+    for (let j = 0; j < cols; j++) {
+      const xv = v128.load(xp);
+      const d0 = v128.load(dp);
+      a0 = addMul(a0, i32x4.shuffle(xv, xv, 0, 0, 0, 0), d0);
+      a1 = addMul(a1, i32x4.shuffle(xv, xv, 1, 1, 1, 1), d0);
+      a2 = addMul(a2, i32x4.shuffle(xv, xv, 2, 2, 2, 2), d0);
+      a3 = addMul(a3, i32x4.shuffle(xv, xv, 3, 3, 3, 3), d0);
+      xp += xpix; dp += dpix;
+    }
+  }
+  store4(fp, a0, lanes);
+  if (crows > 1) store4(fp + frow, a1, lanes);
+  if (crows > 2) store4(fp + 2 * frow, a2, lanes);
+  if (crows > 3) store4(fp + 3 * frow, a3, lanes);
+}
+
+/**
+ * df[ky, kx, ci, co] = sum over n, oy, ox (in that order) of x[n, iy, ix, ci] * dy[n, oy, ox, co]
+ * with iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw inside the input. x is [n, h, w, cin],
+ * dy [n, oh, ow, cout], df [kh, kw, cin, cout] (overwritten). Images are the outer loop so
+ * one image's x and dy stay in cache across all taps; the running sums live in df between images.
+ */
+export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
+  x: usize, dy: usize, df: usize,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
+  const frow = <usize>cout << 2;
+  memory.fill(df, 0, <usize>(kh * kw * cin) * frow);
+  const xpixB = <usize>cin << 2;
+  for (let b = 0; b < n; b++) {
+    for (let ky = 0; ky < kh; ky++) {
+      const oy0 = max32(0, ceilDiv(pt - ky * dh, sh));
+      const oy1 = min32(oh, floorDiv(h - 1 + pt - ky * dh, sh) + 1);
+      if (oy0 >= oy1) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const ox0 = max32(0, ceilDiv(pl - kx * dw, sw));
+        const ox1 = min32(ow, floorDiv(w - 1 + pl - kx * dw, sw) + 1);
+        if (ox0 >= ox1) continue;
+        const iy0 = oy0 * sh - pt + ky * dh, ix0 = ox0 * sw - pl + kx * dw;
+        const xb = x + <usize>((b * h + iy0) * w + ix0) * xpixB;
+        const db = dy + <usize>((b * oh + oy0) * ow + ox0) * frow;
+        const xrow = <usize>(sh * w) * xpixB, xpix = <usize>sw * xpixB;
+        const drow = <usize>ow * frow;
+        const tapRow = df + <usize>((ky * kw + kx) * cin) * frow;
+        for (let ci = 0; ci < cin; ci += 4) {
+          const crows = min32(4, cin - ci);
+          for (let co = 0; co < cout; co += 8) {
+            const rem = cout - co;
+            const dwp = tapRow + <usize>ci * frow + (<usize>co << 2);
+            const xc = xb + (<usize>ci << 2), dc = db + (<usize>co << 2);
+            if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, dwp, frow, crows, min32(rem, 8));
+            else gradTile4x4(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, dwp, frow, crows, rem);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- pooling ------------------------------------------------------------------------------
+// Windows of kh x kw with strides (sh, sw) and top/left padding (pt, pl); padding never
+// takes part (max ignores it, avg divides by the number of valid elements, as TF does).
+// Precondition: every window holds at least one input element ('same' and 'valid' padding
+// guarantee it). Vectorised over channels, 4 at a time.
+
+const LANE_IDS: v128 = i32x4(0, 1, 2, 3);
+
+/**
+ * y = max over each window; NaN wins over numbers, ties go to the first element in window
+ * order (ky asc, kx asc). arg (optional, 0 for none; Int32, same size as y) receives the
+ * flat index into x of the chosen element.
+ */
+export function f32_max_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  const rem = c & 3;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      const ky0 = max32(0, -iy0), ky1 = min32(kh, h - iy0);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const kx0 = max32(0, -ix0), kx1 = min32(kw, w - ix0);
+        const out = ((b * oh + oy) * ow + ox) * c;
+        for (let cc = 0; cc < c; cc += 4) {
+          const first = ((b * h + iy0 + ky0) * w + ix0 + kx0) * c + cc;
+          let best = v128.load(x + (<usize>first << 2));
+          let bidx = i32x4.add(i32x4.splat(first), LANE_IDS);
+          for (let ky = ky0; ky < ky1; ky++) {
+            for (let kx = ky == ky0 ? kx0 + 1 : kx0; kx < kx1; kx++) {
+              const off = ((b * h + iy0 + ky) * w + ix0 + kx) * c + cc;
+              const v = v128.load(x + (<usize>off << 2));
+              // strictly greater keeps the first of equal values; a NaN replaces a number
+              const m = v128.or(f32x4.gt(v, best), v128.andnot(f32x4.ne(v, v), f32x4.ne(best, best)));
+              best = v128.bitselect(v, best, m);
+              bidx = v128.bitselect(i32x4.add(i32x4.splat(off), LANE_IDS), bidx, m);
+            }
+          }
+          const o = <usize>(out + cc) << 2;
+          if (cc + 4 <= c) {
+            v128.store(y + o, best);
+            if (arg != 0) v128.store(arg + o, bidx);
+          } else {
+            storeTail(y + o, best, rem);
+            if (arg != 0) storeTail(arg + o, bidx, rem);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dx[i] = sum of dy over the windows whose argmax is i, windows in (oy, ox) order; a gather,
+ * so every dx element is written once. arg is f32_max_pool2d's index output.
+ */
+export function f32_max_pool2d_grad(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  dy: usize, arg: usize, dx: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  const rem = c & 3;
+  for (let b = 0; b < n; b++) {
+    for (let iy = 0; iy < h; iy++) {
+      const oy0 = max32(0, ceilDiv(iy + pt - kh + 1, sh)), oy1 = min32(oh, floorDiv(iy + pt, sh) + 1);
+      for (let ix = 0; ix < w; ix++) {
+        const ox0 = max32(0, ceilDiv(ix + pl - kw + 1, sw)), ox1 = min32(ow, floorDiv(ix + pl, sw) + 1);
+        const self = ((b * h + iy) * w + ix) * c;
+        for (let cc = 0; cc < c; cc += 4) {
+          const idx = i32x4.add(i32x4.splat(self + cc), LANE_IDS);
+          let acc = ZERO;
+          for (let oy = oy0; oy < oy1; oy++) {
+            for (let ox = ox0; ox < ox1; ox++) {
+              const o = <usize>(((b * oh + oy) * ow + ox) * c + cc) << 2;
+              acc = f32x4.add(acc, v128.and(v128.load(dy + o), i32x4.eq(v128.load(arg + o), idx)));
+            }
+          }
+          const d = <usize>(self + cc) << 2;
+          if (cc + 4 <= c) v128.store(dx + d, acc); else storeTail(dx + d, acc, rem);
+        }
+      }
+    }
+  }
+}
+
+/** y = (sum of the window's valid elements, ky asc, kx asc) / their count. */
+export function f32_avg_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  x: usize, y: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  const rem = c & 3;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      const ky0 = max32(0, -iy0), ky1 = min32(kh, h - iy0);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const kx0 = max32(0, -ix0), kx1 = min32(kw, w - ix0);
+        const count = f32x4.splat(<f32>((ky1 - ky0) * (kx1 - kx0)));
+        const out = ((b * oh + oy) * ow + ox) * c;
+        for (let cc = 0; cc < c; cc += 4) {
+          let acc = ZERO;
+          for (let ky = ky0; ky < ky1; ky++) {
+            for (let kx = kx0; kx < kx1; kx++) {
+              acc = f32x4.add(acc, v128.load(x + (<usize>(((b * h + iy0 + ky) * w + ix0 + kx) * c + cc) << 2)));
+            }
+          }
+          const r = f32x4.div(acc, count);
+          const o = y + (<usize>(out + cc) << 2);
+          if (cc + 4 <= c) v128.store(o, r); else storeTail(o, r, rem);
+        }
+      }
+    }
+  }
+}
+
+/** dx = sum over the windows containing the element (oy asc, ox asc) of dy / window count. */
+export function f32_avg_pool2d_grad(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  dy: usize, dx: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  const rem = c & 3;
+  for (let b = 0; b < n; b++) {
+    for (let iy = 0; iy < h; iy++) {
+      const oy0 = max32(0, ceilDiv(iy + pt - kh + 1, sh)), oy1 = min32(oh, floorDiv(iy + pt, sh) + 1);
+      for (let ix = 0; ix < w; ix++) {
+        const ox0 = max32(0, ceilDiv(ix + pl - kw + 1, sw)), ox1 = min32(ow, floorDiv(ix + pl, sw) + 1);
+        const d = dx + (<usize>(((b * h + iy) * w + ix) * c) << 2);
+        for (let cc = 0; cc < c; cc += 4) {
+          let acc = ZERO;
+          for (let oy = oy0; oy < oy1; oy++) {
+            const wy = min32(kh, h - (oy * sh - pt)) - max32(0, pt - oy * sh);
+            for (let ox = ox0; ox < ox1; ox++) {
+              const wx = min32(kw, w - (ox * sw - pl)) - max32(0, pl - ox * sw);
+              const g = v128.load(dy + (<usize>(((b * oh + oy) * ow + ox) * c + cc) << 2));
+              acc = f32x4.add(acc, f32x4.div(g, f32x4.splat(<f32>(wy * wx))));
+            }
+          }
+          if (cc + 4 <= c) v128.store(d + (<usize>cc << 2), acc); else storeTail(d + (<usize>cc << 2), acc, rem);
+        }
+      }
+    }
+  }
+}
