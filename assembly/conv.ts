@@ -21,7 +21,8 @@
 //   conv2d         y = (0 + sum over ky asc, kx asc, ci asc of x*w) + bias. A tap in the
 //                  zero padding adds 0*w like any other tap.
 //   grad input     dx = 0 + sum over ky asc, kx asc (taps that a stride reaches), co asc of
-//                  dy*w; a tap whose output pixel lies outside dy adds 0*w.
+//                  dy*w; a tap whose output pixel lies outside dy adds 0*w. With cin < 4:
+//                  dx = (s0 + s1) + (s2 + s3), s_l = 0 + the same sum over co = l mod 4 only.
 //   grad filter    dw = 0 + sum over n asc, oy asc, ox asc of x*dy over the pixels where
 //                  the tap is inside the input (padding taps are skipped). This sum is never
 //                  split: a threaded version must split dw by taps or channels only.
@@ -40,11 +41,14 @@ import { storeTail } from './math';
 const ZERO: v128 = f32x4.splat(0);
 
 // ---- the indirection table ------------------------------------------------------------
-// One tile: i32 words [ntaps, npix, out, ostride], then per tap [woff, p0, p1, p2, p3].
+// One tile: i32 words [ntaps, npix, out, ostride], then per tap [woff, kc, p0, p1, p2, p3].
 // out is the first output pixel's address, ostride the bytes between the tile's pixels,
-// woff the tap's byte offset into the filter, p0..p3 the reduced rows of the 4 pixels.
+// woff the tap's byte offset into the filter, kc its number of reduced channels and p0..p3
+// the reduced rows of the 4 pixels. The forward pass merges the kw taps of a filter row
+// into one entry of kw*cin channels where the 4 pixels' windows lie inside the input row
+// (x and the filter are both contiguous over (kx, ci) there): same sum order, fewer entries.
 const HDR: i32 = 4;
-const TAP: i32 = 5;
+const TAP: i32 = 6;
 
 @inline function tileBytes(taps: i32): i32 { return (HDR + TAP * taps) << 2; }
 @inline function align16(bytes: i32): i32 { return (bytes + 15) & ~15; }
@@ -68,27 +72,29 @@ const TAP: i32 = 5;
 }
 
 /**
- * One tile of 4 pixels x 8 channels: sums over the tile's taps and `kc` reduced channels
+ * One tile of 4 pixels x 8 channels: sums over the tile's taps and their reduced channels
  * (filter rows `wrow` bytes apart, starting at w + woff), adds b0|b1, and stores `lanes`
  * (5..8) channels at byte offset `ob` of each of the tile's pixels.
  */
-function tile4x8(t: usize, kc: i32, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize, lanes: i32): void {
+function tile4x8(t: usize, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize, lanes: i32): void {
   const ntaps = load<i32>(t);
   let a00 = ZERO, a01 = ZERO, a10 = ZERO, a11 = ZERO, a20 = ZERO, a21 = ZERO, a30 = ZERO, a31 = ZERO;
   let e = t + (HDR << 2);
   for (let k = 0; k < ntaps; k++) {
     let wp = w + <usize>load<u32>(e);
-    let p0 = <usize>load<u32>(e, 4), p1 = <usize>load<u32>(e, 8);
-    let p2 = <usize>load<u32>(e, 12), p3 = <usize>load<u32>(e, 16);
-    for (let c = 0; c < kc; c++) {
+    const kc = load<i32>(e, 4);
+    const p0 = <usize>load<u32>(e, 8), p1 = <usize>load<u32>(e, 12);
+    const p2 = <usize>load<u32>(e, 16), p3 = <usize>load<u32>(e, 20);
+    const end = <usize>kc << 2;
+    for (let o: usize = 0; o < end; o += 4) {
       const w0 = v128.load(wp), w1 = v128.load(wp, 16);
-      const x0 = v128.load32_splat(p0), x1 = v128.load32_splat(p1);
+      const x0 = v128.load32_splat(p0 + o), x1 = v128.load32_splat(p1 + o);
       a00 = addMul(a00, x0, w0); a01 = addMul(a01, x0, w1);
       a10 = addMul(a10, x1, w0); a11 = addMul(a11, x1, w1);
-      const x2 = v128.load32_splat(p2), x3 = v128.load32_splat(p3);
+      const x2 = v128.load32_splat(p2 + o), x3 = v128.load32_splat(p3 + o);
       a20 = addMul(a20, x2, w0); a21 = addMul(a21, x2, w1);
       a30 = addMul(a30, x3, w0); a31 = addMul(a31, x3, w1);
-      wp += wrow; p0 += 4; p1 += 4; p2 += 4; p3 += 4;
+      wp += wrow;
     }
     e += TAP << 2;
   }
@@ -102,21 +108,23 @@ function tile4x8(t: usize, kc: i32, wrow: usize, w: usize, b0: v128, b1: v128, o
 }
 
 /** tile4x8 for the last 1..4 channels. */
-function tile4x4(t: usize, kc: i32, wrow: usize, w: usize, b0: v128, ob: usize, lanes: i32): void {
+function tile4x4(t: usize, wrow: usize, w: usize, b0: v128, ob: usize, lanes: i32): void {
   const ntaps = load<i32>(t);
   let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
   let e = t + (HDR << 2);
   for (let k = 0; k < ntaps; k++) {
     let wp = w + <usize>load<u32>(e);
-    let p0 = <usize>load<u32>(e, 4), p1 = <usize>load<u32>(e, 8);
-    let p2 = <usize>load<u32>(e, 12), p3 = <usize>load<u32>(e, 16);
-    for (let c = 0; c < kc; c++) {
+    const kc = load<i32>(e, 4);
+    const p0 = <usize>load<u32>(e, 8), p1 = <usize>load<u32>(e, 12);
+    const p2 = <usize>load<u32>(e, 16), p3 = <usize>load<u32>(e, 20);
+    const end = <usize>kc << 2;
+    for (let o: usize = 0; o < end; o += 4) {
       const w0 = v128.load(wp);
-      a0 = addMul(a0, v128.load32_splat(p0), w0);
-      a1 = addMul(a1, v128.load32_splat(p1), w0);
-      a2 = addMul(a2, v128.load32_splat(p2), w0);
-      a3 = addMul(a3, v128.load32_splat(p3), w0);
-      wp += wrow; p0 += 4; p1 += 4; p2 += 4; p3 += 4;
+      a0 = addMul(a0, v128.load32_splat(p0 + o), w0);
+      a1 = addMul(a1, v128.load32_splat(p1 + o), w0);
+      a2 = addMul(a2, v128.load32_splat(p2 + o), w0);
+      a3 = addMul(a3, v128.load32_splat(p3 + o), w0);
+      wp += wrow;
     }
     e += TAP << 2;
   }
@@ -133,7 +141,7 @@ function tile4x4(t: usize, kc: i32, wrow: usize, w: usize, b0: v128, ob: usize, 
  * Runs `ntiles` tiles of a table over `nout` output channels in blocks of 8: the channel
  * block is the outer loop so its filter slice stays in L1 across the row's tiles.
  */
-function runTiles(ntiles: i32, tab: usize, tstride: usize, kc: i32, wrow: usize, w: usize, bias: usize, nout: i32): void {
+function runTiles(ntiles: i32, tab: usize, tstride: usize, wrow: usize, w: usize, bias: usize, nout: i32): void {
   for (let co = 0; co < nout; co += 8) {
     const rem = nout - co;
     const ob = <usize>co << 2;
@@ -141,73 +149,153 @@ function runTiles(ntiles: i32, tab: usize, tstride: usize, kc: i32, wrow: usize,
     if (rem > 4) {
       const b1 = bias != 0 ? v128.load(bias + ob, 16) : ZERO;
       const lanes = min32(rem, 8);
-      for (let i = 0; i < ntiles; i++) tile4x8(tab + <usize>i * tstride, kc, wrow, w + ob, b0, b1, ob, lanes);
+      for (let i = 0; i < ntiles; i++) tile4x8(tab + <usize>i * tstride, wrow, w + ob, b0, b1, ob, lanes);
     } else {
-      for (let i = 0; i < ntiles; i++) tile4x4(tab + <usize>i * tstride, kc, wrow, w + ob, b0, ob, rem);
+      for (let i = 0; i < ntiles; i++) tile4x4(tab + <usize>i * tstride, wrow, w + ob, b0, ob, rem);
     }
   }
 }
 
+/** Lane mask for the first `rem` lanes (rem in 0..4). */
+@inline function laneMask(rem: i32): v128 { return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem)); }
+
+/** ((a0 + a1) + (a2 + a3)): the fixed order in which dot4 folds its lanes. */
+@inline function hsum(a: v128): f32 {
+  return (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
+}
+
+/**
+ * For fewer than 4 output channels, where a channel vector would be mostly empty: one
+ * output channel of a tile's 4 pixels, with the lanes running over the reduced channels
+ * (filter row at w + woff, contiguous over them) and folded by hsum at the end.
+ */
+function dot4(t: usize, w: usize, ob: usize): void {
+  const ntaps = load<i32>(t);
+  let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
+  let e = t + (HDR << 2);
+  for (let k = 0; k < ntaps; k++) {
+    const wp = w + <usize>load<u32>(e);
+    const kc = load<i32>(e, 4);
+    const p0 = <usize>load<u32>(e, 8), p1 = <usize>load<u32>(e, 12);
+    const p2 = <usize>load<u32>(e, 16), p3 = <usize>load<u32>(e, 20);
+    const body = <usize>(kc & ~3) << 2;
+    let o: usize = 0;
+    for (; o < body; o += 16) {
+      const wv = v128.load(wp + o);
+      a0 = addMul(a0, v128.load(p0 + o), wv);
+      a1 = addMul(a1, v128.load(p1 + o), wv);
+      a2 = addMul(a2, v128.load(p2 + o), wv);
+      a3 = addMul(a3, v128.load(p3 + o), wv);
+    }
+    if ((kc & 3) != 0) {
+      // lanes past kc read the next row (or the padding): their products become +0
+      const m = laneMask(kc & 3);
+      const wv = v128.load(wp + o);
+      a0 = f32x4.add(a0, v128.and(f32x4.mul(v128.load(p0 + o), wv), m));
+      a1 = f32x4.add(a1, v128.and(f32x4.mul(v128.load(p1 + o), wv), m));
+      a2 = f32x4.add(a2, v128.and(f32x4.mul(v128.load(p2 + o), wv), m));
+      a3 = f32x4.add(a3, v128.and(f32x4.mul(v128.load(p3 + o), wv), m));
+    }
+    e += TAP << 2;
+  }
+  const npix = load<i32>(t, 4);
+  const os = <usize>load<u32>(t, 12);
+  const out = <usize>load<u32>(t, 8) + ob;
+  store<f32>(out, hsum(a0));
+  if (npix > 1) store<f32>(out + os, hsum(a1));
+  if (npix > 2) store<f32>(out + 2 * os, hsum(a2));
+  if (npix > 3) store<f32>(out + 3 * os, hsum(a3));
+}
+
 // ---- conv2d forward ---------------------------------------------------------------------
 
-/** Workspace bytes f32_conv2d needs: a zero row of cin (+4) floats and one output row's table. */
-export function conv2d_workspace_bytes(cin: i32, ow: i32, kh: i32, kw: i32): i32 {
-  return align16((cin + 4) << 2) + ((ow + 3) >> 2) * tileBytes(kh * kw);
+/** Tiles whose tables are built at once: enough that the filter slice of a channel block is reused, few enough to stay in L1. */
+const CHUNK: i32 = 16;
+
+/** Workspace bytes f32_conv2d needs: a zero row of kw*cin (+4) floats, 4 pixels' coordinates, CHUNK tiles' tables. */
+export function conv2d_workspace_bytes(cin: i32, kh: i32, kw: i32): i32 {
+  return align16((kw * cin + 4) << 2) + 64 + CHUNK * tileBytes(kh * kw);
 }
 
 /**
  * y[n, oy, ox, co] = sum x[n, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, ci] * f[ky, kx, ci, co]
  * + bias[co]. x is [n, h, w, cin], f [kh, kw, cin, cout], y [n, oh, ow, cout]; bias may be 0
- * (none). work: conv2d_workspace_bytes(cin, ow, kh, kw) bytes, overwritten.
+ * (none). work: conv2d_workspace_bytes(cin, kh, kw) bytes, overwritten.
  * Preconditions (checked by the caller): sizes >= 1, oh/ow/pt/pl consistent with the padding.
+ * A tile is 4 consecutive output pixels of the flattened [n * oh * ow] pixel order (y is
+ * contiguous over them), so rows and images do not leave tiles part-empty.
  */
 export function f32_conv2d(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
   x: usize, f: usize, bias: usize, y: usize, work: usize,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
   const zrow = work;
-  memory.fill(zrow, 0, <usize>(cin + 4) << 2);
-  const tab = work + <usize>align16((cin + 4) << 2);
-  const taps = kh * kw;
-  const tstride = <usize>tileBytes(taps);
-  const ntiles = (ow + 3) >> 2;
+  memory.fill(zrow, 0, <usize>(kw * cin + 4) << 2);
+  // per tile pixel j: [image base, iy of ky = 0, ix of kx = 0] at px + 16 j
+  const px = work + <usize>align16((kw * cin + 4) << 2);
+  const tab = px + 64;
+  const tstride = <usize>tileBytes(kh * kw);
   const pix = <usize>cin << 2;
   const ybytes = <usize>cout << 2;
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ti = 0; ti < ntiles; ti++) {
-        const ox0 = ti << 2;
-        const npix = min32(4, ow - ox0);
-        const t = tab + <usize>ti * tstride;
-        store<i32>(t, taps);
-        store<i32>(t, npix, 4);
-        store<u32>(t, <u32>(y + (<usize>((b * oh + oy) * ow + ox0)) * ybytes), 8);
-        store<u32>(t, <u32>ybytes, 12);
-        let e = t + (HDR << 2);
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - pt + ky * dh;
-          const rowOk = iy >= 0 && iy < h;
-          const row = x + <usize>((b * h + (rowOk ? iy : 0)) * w) * pix;
-          for (let kx = 0; kx < kw; kx++) {
-            store<u32>(e, <u32>((ky * kw + kx) * cin) * <u32>ybytes);
-            for (let j = 0; j < 4; j++) {
-              const ix = (ox0 + j) * sw - pl + kx * dw;
-              const ok = rowOk && j < npix && ix >= 0 && ix < w;
-              store<u32>(e + (<usize>(j + 1) << 2), <u32>(ok ? row + <usize>ix * pix : zrow));
-            }
-            e += TAP << 2;
-          }
+  const plane = oh * ow, total = n * plane;
+  for (let q0 = 0; q0 < total; q0 += CHUNK << 2) {
+    const nt = min32(CHUNK, (total - q0 + 3) >> 2);
+    for (let ti = 0; ti < nt; ti++) {
+      const q = q0 + (ti << 2);
+      const npix = min32(4, total - q);
+      const t = tab + <usize>ti * tstride;
+      store<i32>(t, npix, 4);
+      store<u32>(t, <u32>(y + <usize>q * ybytes), 8);
+      store<u32>(t, <u32>ybytes, 12);
+      for (let j = 0; j < 4; j++) {
+        const pj = px + (<usize>j << 4);
+        if (j < npix) {
+          const b = (q + j) / plane, r = q + j - b * plane;
+          const oy = r / ow, ox = r - oy * ow;
+          store<u32>(pj, <u32>(x + <usize>(b * h * w) * pix));
+          store<i32>(pj, oy * sh - pt, 4);
+          store<i32>(pj, ox * sw - pl, 8);
+        } else {
+          // a missing pixel reads the zero row (its sums are not stored)
+          store<u32>(pj, 0);
+          store<i32>(pj, h, 4);
+          store<i32>(pj, 0, 8);
         }
       }
-      runTiles(ntiles, tab, tstride, cin, ybytes, f, bias, cout);
+      let e = t + (HDR << 2);
+      let ntaps = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        let merge = dw == 1 && kw > 1;
+        for (let j = 0; j < npix; j++) {
+          const pj = px + (<usize>j << 4);
+          const iy = load<i32>(pj, 4) + ky * dh, ix = load<i32>(pj, 8);
+          if (iy >= 0 && iy < h && (ix < 0 || ix + kw > w)) merge = false;
+        }
+        const kxs = merge ? 1 : kw;
+        for (let kx = 0; kx < kxs; kx++) {
+          store<u32>(e, <u32>((ky * kw + kx) * cin) * <u32>ybytes);
+          store<i32>(e, merge ? kw * cin : cin, 4);
+          for (let j = 0; j < 4; j++) {
+            const pj = px + (<usize>j << 4);
+            const iy = load<i32>(pj, 4) + ky * dh, ix = load<i32>(pj, 8) + kx * dw;
+            const ok = iy >= 0 && iy < h && ix >= 0 && ix < w;
+            store<u32>(e + (<usize>(j + 2) << 2), <u32>(ok ? <usize>load<u32>(pj) + <usize>(iy * w + ix) * pix : zrow));
+          }
+          e += TAP << 2;
+          ntaps++;
+        }
+      }
+      store<i32>(t, ntaps);
     }
+    runTiles(nt, tab, tstride, ybytes, f, bias, cout);
   }
 }
 
 // ---- conv2d backward with respect to the input ------------------------------------------
 
-/** Workspace bytes f32_conv2d_grad_input needs: the transposed filter, a zero row of cout (+4) floats, one row's table. */
+/** Workspace bytes f32_conv2d_grad_input needs: the transposed filter (cin >= 4), a zero row of cout (+4) floats, one row's table. */
 export function conv2d_grad_input_workspace_bytes(cin: i32, w: i32, cout: i32, kh: i32, kw: i32, sw: i32): i32 {
-  return align16(kh * kw * cin * cout << 2) + align16((cout + 4) << 2) + (((w + 3) >> 2) + min32(sw, w)) * tileBytes(kh * kw);
+  const ft = cin >= 4 ? align16(kh * kw * cin * cout << 2) : 0;
+  return ft + align16((cout + 4) << 2) + (((w + 3) >> 2) + min32(sw, w)) * tileBytes(kh * kw);
 }
 
 /**
@@ -215,21 +303,23 @@ export function conv2d_grad_input_workspace_bytes(cin: i32, w: i32, cout: i32, k
  * of dy[n, oy, ox, co] * f[ky, kx, ci, co]. dy is [n, oh, ow, cout], dx [n, h, w, cin].
  * work: conv2d_grad_input_workspace_bytes(cin, w, cout, kh, kw, sw) bytes, overwritten.
  * Input pixels are tiled by residue class ix = r + sw*t, so the 4 pixels of a tile share
- * their set of reachable taps and read 4 consecutive dy pixels.
+ * their set of reachable taps and read 4 consecutive dy pixels. With cin < 4 the filter is
+ * used as it is, by dot4 (lanes over cout), and the sum order is the one dot4 documents.
  */
 export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
   dy: usize, f: usize, dx: usize, work: usize,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
   const taps = kh * kw;
+  const wide = cin >= 4;
   const ft = work;
-  const zrow = ft + <usize>align16(taps * cin * cout << 2);
+  const zrow = ft + (wide ? <usize>align16(taps * cin * cout << 2) : 0);
   memory.fill(zrow, 0, <usize>(cout + 4) << 2);
   const tab = zrow + <usize>align16((cout + 4) << 2);
   const tstride = <usize>tileBytes(taps);
   const pix = <usize>cout << 2;
   const xbytes = <usize>cin << 2;
   // ft[tap, co, ci] = f[tap, ci, co]
-  for (let k = 0; k < taps; k++) {
+  for (let k = 0; wide && k < taps; k++) {
     const src = f + <usize>(k * cin * cout) * 4, dst = ft + <usize>(k * cin * cout) * 4;
     for (let ci = 0; ci < cin; ci++) {
       for (let co = 0; co < cout; co++) {
@@ -263,10 +353,11 @@ export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32,
               if (qx % sw != 0) continue;
               const ox0 = qx / sw + t0;
               store<u32>(e, <u32>((ky * kw + kx) * cout) * <u32>xbytes);
+              store<i32>(e, cout, 4);
               for (let j = 0; j < 4; j++) {
                 const ox = ox0 + j;
                 const ok = rowOk && j < npix && ox >= 0 && ox < ow;
-                store<u32>(e + (<usize>(j + 1) << 2), <u32>(ok ? row + <usize>ox * pix : zrow));
+                store<u32>(e + (<usize>(j + 2) << 2), <u32>(ok ? row + <usize>ox * pix : zrow));
               }
               e += TAP << 2;
               ntaps++;
@@ -275,7 +366,13 @@ export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32,
           store<i32>(t, ntaps);
         }
       }
-      runTiles(nt, tab, tstride, cout, xbytes, ft, 0, cin);
+      if (wide) {
+        runTiles(nt, tab, tstride, xbytes, ft, 0, cin);
+      } else {
+        for (let ci = 0; ci < cin; ci++) {
+          for (let i = 0; i < nt; i++) dot4(tab + <usize>i * tstride, f + <usize>ci * pix, <usize>ci << 2);
+        }
+      }
     }
   }
 }

@@ -185,7 +185,7 @@ describe('conv2d against tf.js 4.22.0', () => {
       compare('forward', y, yTf, refConv2d(c, d, x, f), c.kh * c.kw * c.cin);
       if (c.dh === 1 && c.dw === 1) {
         // tf.js's conv2d gradients reject dilations > 1
-        const attrs = { strides: [c.sh, c.sw], pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+        const attrs = { strides: [c.sh, c.sw], pad: c.pad, dataFormat: 'NHWC' };
         const dxTf = await onBackend('wasm', () => tf.engine().runKernel('Conv2DBackpropInput',
           { dy: tf.tensor4d(dy, ys), filter: tf.tensor4d(f, fs) }, { ...attrs, inputShape: xs }) as tf.Tensor);
         const dx = withTensors([[dy, ys], [f, fs]], ([a, b]) => conv2dBackpropInput(xs, a, b, [c.sh, c.sw], c.pad), (t) => t.dataSync());

@@ -139,7 +139,7 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
   const resolved = row === undefined ? undefined :
     resolveParams(row, typeof activation === 'object' ? activation.params : undefined);
   const { kernels } = rt();
-  const wsBytes = kernels.conv2d_workspace_bytes(g.cin, g.ow, g.kh, g.kw);
+  const wsBytes = kernels.conv2d_workspace_bytes(g.cin, g.kh, g.kw);
   return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(wsBytes, (work) => {
     const xp = x.ptr, fp = filter.ptr, bp = bias?.ptr ?? 0;
     const run = (n: number, xo: Ptr, yo: Ptr): void => kernels.f32_conv2d(n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw,
