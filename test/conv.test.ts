@@ -227,6 +227,27 @@ describe('conv2d determinism, fusion and splitting', () => {
     bitsEqual('conv2dBackpropFilter run twice', df(), df());
   });
 
+  it("'same' padding gives the same bits as 'valid' on an explicitly zero-padded input", () => {
+    for (const k of [
+      { sh: 1, sw: 1, dh: 1, dw: 1, kh: 3, kw: 3 }, { sh: 2, sw: 1, dh: 1, dw: 2, kh: 3, kw: 3 },
+      { sh: 1, sw: 2, dh: 2, dw: 1, kh: 2, kw: 5 }, { sh: 2, sw: 2, dh: 1, dw: 1, kh: 5, kw: 5 },
+    ]) {
+      const cc: ConvCase = { ...c, ...k, pad: 'same' };
+      const dd = outDims(cc) as Dims;
+      const hp = (dd.oh - 1) * k.sh + (k.kh - 1) * k.dh + 1, wp = (dd.ow - 1) * k.sw + (k.kw - 1) * k.dw + 1;
+      const xp = new Float32Array(c.n * hp * wp * c.cin);
+      for (let b = 0; b < c.n; b++) for (let iy = 0; iy < hp; iy++) for (let ix = 0; ix < wp; ix++) for (let ci = 0; ci < c.cin; ci++) {
+        const sy = iy - dd.pt, sx = ix - dd.pl;
+        if (sy >= 0 && sy < c.h && sx >= 0 && sx < c.w) xp[((b * hp + iy) * wp + ix) * c.cin + ci] = x[((b * c.h + sy) * c.w + sx) * c.cin + ci];
+      }
+      const ff = uniform(mulberry32(9), k.kh * k.kw * c.cin * c.cout);
+      const fsk = [k.kh, k.kw, c.cin, c.cout];
+      const same = withTensors([[x, xs], [ff, fsk]], ([a, b]) => conv2d(a, b, [k.sh, k.sw], 'same', [k.dh, k.dw]), (t) => t.dataSync());
+      const valid = withTensors([[xp, [c.n, hp, wp, c.cin]], [ff, fsk]], ([a, b]) => conv2d(a, b, [k.sh, k.sw], 'valid', [k.dh, k.dw]), (t) => t.dataSync());
+      bitsEqual(`conv2d ${describeCase(cc)} vs explicit padding`, same, valid);
+    }
+  });
+
   it('a fused activation equals the convolution followed by the activation kernel', () => {
     const plain = withTensors([[x, xs], [f, fs], [bias, [c.cout]]], ([a, b, bb]) => conv2d(a, b, [c.sh, c.sw], c.pad, [c.dh, c.dw], bb), (t) => t.dataSync());
     for (const spec of ['relu', 'tanh', { name: 'elu', params: { alpha: 0.5 } }, { name: 'prelu', params: { alpha: Array.from({ length: c.cout }, (_, i) => 0.1 * i) } }] as const) {
