@@ -44,11 +44,17 @@ const ZERO: v128 = f32x4.splat(0);
 // One tile: i32 words [ntaps, npix, out, ostride], then per tap [woff, kc, p0, p1, p2, p3].
 // out is the first output pixel's address, ostride the bytes between the tile's pixels,
 // woff the tap's byte offset into the filter, kc its number of reduced channels and p0..p3
-// the reduced rows of the 4 pixels. The forward pass merges the kw taps of a filter row
+// the reduced rows of the 4 pixels. out and p0..p3 are offsets from base addresses the
+// tile functions take (the forward pass reuses one table for every image of the batch),
+// and a p of -1 (NONE) stands for the zero row. The forward pass merges the kw taps of a filter row
 // into one entry of kw*cin channels where the 4 pixels' windows lie inside the input row
 // (x and the filter are both contiguous over (kx, ci) there): same sum order, fewer entries.
 const HDR: i32 = 4;
 const TAP: i32 = 6;
+const NONE: u32 = 0xFFFFFFFF;
+
+/** The address an entry's pixel offset names: the zero row for NONE. */
+@inline function rowAt(off: u32, base: usize, zrow: usize): usize { return off == NONE ? zrow : base + <usize>off; }
 
 @inline function tileBytes(taps: i32): i32 { return (HDR + TAP * taps) << 2; }
 @inline function align16(bytes: i32): i32 { return (bytes + 15) & ~15; }
@@ -76,15 +82,15 @@ const TAP: i32 = 6;
  * (filter rows `wrow` bytes apart, starting at w + woff), adds b0|b1, and stores `lanes`
  * (5..8) channels at byte offset `ob` of each of the tile's pixels.
  */
-function tile4x8(t: usize, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize, lanes: i32): void {
+function tile4x8(t: usize, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize, lanes: i32, xb: usize, yb: usize, zrow: usize): void {
   const ntaps = load<i32>(t);
   let a00 = ZERO, a01 = ZERO, a10 = ZERO, a11 = ZERO, a20 = ZERO, a21 = ZERO, a30 = ZERO, a31 = ZERO;
   let e = t + (HDR << 2);
   for (let k = 0; k < ntaps; k++) {
     let wp = w + <usize>load<u32>(e);
     const kc = load<i32>(e, 4);
-    const p0 = <usize>load<u32>(e, 8), p1 = <usize>load<u32>(e, 12);
-    const p2 = <usize>load<u32>(e, 16), p3 = <usize>load<u32>(e, 20);
+    const p0 = rowAt(load<u32>(e, 8), xb, zrow), p1 = rowAt(load<u32>(e, 12), xb, zrow);
+    const p2 = rowAt(load<u32>(e, 16), xb, zrow), p3 = rowAt(load<u32>(e, 20), xb, zrow);
     const end = <usize>kc << 2;
     for (let o: usize = 0; o < end; o += 4) {
       const w0 = v128.load(wp), w1 = v128.load(wp, 16);
@@ -100,7 +106,7 @@ function tile4x8(t: usize, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize,
   }
   const npix = load<i32>(t, 4);
   const os = <usize>load<u32>(t, 12);
-  const o = <usize>load<u32>(t, 8) + ob;
+  const o = yb + <usize>load<u32>(t, 8) + ob;
   store8(o, f32x4.add(a00, b0), f32x4.add(a01, b1), lanes);
   if (npix > 1) store8(o + os, f32x4.add(a10, b0), f32x4.add(a11, b1), lanes);
   if (npix > 2) store8(o + 2 * os, f32x4.add(a20, b0), f32x4.add(a21, b1), lanes);
@@ -108,15 +114,15 @@ function tile4x8(t: usize, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize,
 }
 
 /** tile4x8 for the last 1..4 channels. */
-function tile4x4(t: usize, wrow: usize, w: usize, b0: v128, ob: usize, lanes: i32): void {
+function tile4x4(t: usize, wrow: usize, w: usize, b0: v128, ob: usize, lanes: i32, xb: usize, yb: usize, zrow: usize): void {
   const ntaps = load<i32>(t);
   let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
   let e = t + (HDR << 2);
   for (let k = 0; k < ntaps; k++) {
     let wp = w + <usize>load<u32>(e);
     const kc = load<i32>(e, 4);
-    const p0 = <usize>load<u32>(e, 8), p1 = <usize>load<u32>(e, 12);
-    const p2 = <usize>load<u32>(e, 16), p3 = <usize>load<u32>(e, 20);
+    const p0 = rowAt(load<u32>(e, 8), xb, zrow), p1 = rowAt(load<u32>(e, 12), xb, zrow);
+    const p2 = rowAt(load<u32>(e, 16), xb, zrow), p3 = rowAt(load<u32>(e, 20), xb, zrow);
     const end = <usize>kc << 2;
     for (let o: usize = 0; o < end; o += 4) {
       const w0 = v128.load(wp);
@@ -130,7 +136,7 @@ function tile4x4(t: usize, wrow: usize, w: usize, b0: v128, ob: usize, lanes: i3
   }
   const npix = load<i32>(t, 4);
   const os = <usize>load<u32>(t, 12);
-  const o = <usize>load<u32>(t, 8) + ob;
+  const o = yb + <usize>load<u32>(t, 8) + ob;
   store4(o, f32x4.add(a0, b0), lanes);
   if (npix > 1) store4(o + os, f32x4.add(a1, b0), lanes);
   if (npix > 2) store4(o + 2 * os, f32x4.add(a2, b0), lanes);
@@ -141,7 +147,8 @@ function tile4x4(t: usize, wrow: usize, w: usize, b0: v128, ob: usize, lanes: i3
  * Runs `ntiles` tiles of a table over `nout` output channels in blocks of 8: the channel
  * block is the outer loop so its filter slice stays in L1 across the row's tiles.
  */
-function runTiles(ntiles: i32, tab: usize, tstride: usize, wrow: usize, w: usize, bias: usize, nout: i32): void {
+function runTiles(ntiles: i32, tab: usize, tstride: usize, wrow: usize, w: usize, bias: usize, nout: i32,
+  xb: usize, yb: usize, zrow: usize): void {
   for (let co = 0; co < nout; co += 8) {
     const rem = nout - co;
     const ob = <usize>co << 2;
@@ -149,9 +156,9 @@ function runTiles(ntiles: i32, tab: usize, tstride: usize, wrow: usize, w: usize
     if (rem > 4) {
       const b1 = bias != 0 ? v128.load(bias + ob, 16) : ZERO;
       const lanes = min32(rem, 8);
-      for (let i = 0; i < ntiles; i++) tile4x8(tab + <usize>i * tstride, wrow, w + ob, b0, b1, ob, lanes);
+      for (let i = 0; i < ntiles; i++) tile4x8(tab + <usize>i * tstride, wrow, w + ob, b0, b1, ob, lanes, xb, yb, zrow);
     } else {
-      for (let i = 0; i < ntiles; i++) tile4x4(tab + <usize>i * tstride, wrow, w + ob, b0, ob, rem);
+      for (let i = 0; i < ntiles; i++) tile4x4(tab + <usize>i * tstride, wrow, w + ob, b0, ob, rem, xb, yb, zrow);
     }
   }
 }
@@ -214,7 +221,7 @@ const CHUNK: i32 = 16;
 
 /** Workspace bytes f32_conv2d needs: a zero row of kw*cin (+4) floats, 4 pixels' coordinates, CHUNK tiles' tables. */
 export function conv2d_workspace_bytes(cin: i32, kh: i32, kw: i32): i32 {
-  return align16((kw * cin + 4) << 2) + 64 + CHUNK * tileBytes(kh * kw);
+  return align16((kw * cin + 4) << 2) + 32 + CHUNK * tileBytes(kh * kw);
 }
 
 /**
@@ -222,52 +229,45 @@ export function conv2d_workspace_bytes(cin: i32, kh: i32, kw: i32): i32 {
  * + bias[co]. x is [n, h, w, cin], f [kh, kw, cin, cout], y [n, oh, ow, cout]; bias may be 0
  * (none). work: conv2d_workspace_bytes(cin, kh, kw) bytes, overwritten.
  * Preconditions (checked by the caller): sizes >= 1, oh/ow/pt/pl consistent with the padding.
- * A tile is 4 consecutive output pixels of the flattened [n * oh * ow] pixel order (y is
- * contiguous over them), so rows and images do not leave tiles part-empty.
+ * A tile is 4 consecutive output pixels of an image's flattened [oh * ow] pixels (y is
+ * contiguous over them, so rows do not leave tiles part-empty). A chunk of tiles' table
+ * holds offsets within one image and serves every image of the batch.
  */
 export function f32_conv2d(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
   x: usize, f: usize, bias: usize, y: usize, work: usize,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
   const zrow = work;
   memory.fill(zrow, 0, <usize>(kw * cin + 4) << 2);
-  // per tile pixel j: [image base, iy of ky = 0, ix of kx = 0] at px + 16 j
+  // per tile pixel j: [iy of ky = 0, ix of kx = 0] at px + 8 j
   const px = work + <usize>align16((kw * cin + 4) << 2);
-  const tab = px + 64;
+  const tab = px + 32;
   const tstride = <usize>tileBytes(kh * kw);
   const pix = <usize>cin << 2;
   const ybytes = <usize>cout << 2;
-  const plane = oh * ow, total = n * plane;
-  for (let q0 = 0; q0 < total; q0 += CHUNK << 2) {
-    const nt = min32(CHUNK, (total - q0 + 3) >> 2);
+  const plane = oh * ow, tiles = (plane + 3) >> 2;
+  for (let t0 = 0; t0 < tiles; t0 += CHUNK) {
+    const nt = min32(CHUNK, tiles - t0);
     for (let ti = 0; ti < nt; ti++) {
-      const q = q0 + (ti << 2);
-      const npix = min32(4, total - q);
+      const q = (t0 + ti) << 2;
+      const npix = min32(4, plane - q);
       const t = tab + <usize>ti * tstride;
       store<i32>(t, npix, 4);
-      store<u32>(t, <u32>(y + <usize>q * ybytes), 8);
+      store<u32>(t, <u32>(<usize>q * ybytes), 8);
       store<u32>(t, <u32>ybytes, 12);
       for (let j = 0; j < 4; j++) {
-        const pj = px + (<usize>j << 4);
-        if (j < npix) {
-          const b = (q + j) / plane, r = q + j - b * plane;
-          const oy = r / ow, ox = r - oy * ow;
-          store<u32>(pj, <u32>(x + <usize>(b * h * w) * pix));
-          store<i32>(pj, oy * sh - pt, 4);
-          store<i32>(pj, ox * sw - pl, 8);
-        } else {
-          // a missing pixel reads the zero row (its sums are not stored)
-          store<u32>(pj, 0);
-          store<i32>(pj, h, 4);
-          store<i32>(pj, 0, 8);
-        }
+        const pj = px + (<usize>j << 3);
+        const oy = (q + j) / ow, ox = q + j - oy * ow;
+        // a missing pixel (j >= npix) reads the zero row; its sums are not stored
+        store<i32>(pj, j < npix ? oy * sh - pt : h);
+        store<i32>(pj, ox * sw - pl, 4);
       }
       let e = t + (HDR << 2);
       let ntaps = 0;
       for (let ky = 0; ky < kh; ky++) {
         let merge = dw == 1 && kw > 1;
         for (let j = 0; j < npix; j++) {
-          const pj = px + (<usize>j << 4);
-          const iy = load<i32>(pj, 4) + ky * dh, ix = load<i32>(pj, 8);
+          const pj = px + (<usize>j << 3);
+          const iy = load<i32>(pj) + ky * dh, ix = load<i32>(pj, 4);
           if (iy >= 0 && iy < h && (ix < 0 || ix + kw > w)) merge = false;
         }
         const kxs = merge ? 1 : kw;
@@ -275,10 +275,10 @@ export function f32_conv2d(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, c
           store<u32>(e, <u32>((ky * kw + kx) * cin) * <u32>ybytes);
           store<i32>(e, merge ? kw * cin : cin, 4);
           for (let j = 0; j < 4; j++) {
-            const pj = px + (<usize>j << 4);
-            const iy = load<i32>(pj, 4) + ky * dh, ix = load<i32>(pj, 8) + kx * dw;
+            const pj = px + (<usize>j << 3);
+            const iy = load<i32>(pj) + ky * dh, ix = load<i32>(pj, 4) + kx * dw;
             const ok = iy >= 0 && iy < h && ix >= 0 && ix < w;
-            store<u32>(e + (<usize>(j + 2) << 2), <u32>(ok ? <usize>load<u32>(pj) + <usize>(iy * w + ix) * pix : zrow));
+            store<u32>(e + (<usize>(j + 2) << 2), ok ? <u32>(<usize>(iy * w + ix) * pix) : NONE);
           }
           e += TAP << 2;
           ntaps++;
@@ -286,7 +286,9 @@ export function f32_conv2d(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, c
       }
       store<i32>(t, ntaps);
     }
-    runTiles(nt, tab, tstride, ybytes, f, bias, cout);
+    for (let b = 0; b < n; b++) {
+      runTiles(nt, tab, tstride, ybytes, f, bias, cout, x + <usize>(b * h * w) * pix, y + <usize>(b * plane) * ybytes, zrow);
+    }
   }
 }
 
@@ -367,7 +369,7 @@ export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32,
         }
       }
       if (wide) {
-        runTiles(nt, tab, tstride, xbytes, ft, 0, cin);
+        runTiles(nt, tab, tstride, xbytes, ft, 0, cin, 0, 0, 0);
       } else {
         for (let ci = 0; ci < cin; ci++) {
           for (let i = 0; i < nt; i++) dot4(tab + <usize>i * tstride, f + <usize>ci * pix, <usize>ci << 2);

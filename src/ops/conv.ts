@@ -122,12 +122,15 @@ function produce(shape: Shape, body: (out: Ptr) => void): Tensor {
 
 // ---- conv2d -----------------------------------------------------------------------------
 
+/** Output bytes per kernel call when an activation follows: half of a typical 1 MiB L2. */
+const GROUP_BYTES = 512 * 1024;
+
 /**
  * 2-D convolution (cross-correlation, as tf.conv2d), NHWC:
  * y[n, oy, ox, co] = act(sum_{ky,kx,ci} x[n, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, ci] *
  * filter[ky, kx, ci, co] + bias[co]). x is [batch, height, width, inChannels], filter
  * [filterHeight, filterWidth, inChannels, outChannels], bias [outChannels]. The activation
- * (any registry name) runs on each image's finished output while it is still in cache.
+ * (any registry name) runs on each group of finished images while their output is in cache.
  */
 export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, dilations: Pair = 1,
   bias?: Tensor, activation?: ActivationSpec): Tensor {
@@ -148,12 +151,16 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
       run(g.n, xp, y);
       return;
     }
+    // Groups of images whose output fits in L2 (at least one image): the activation reads
+    // it while it is still in cache, and the kernel still reuses its tables across a group.
     const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
+    const group = Math.max(1, Math.floor(GROUP_BYTES / (outImage * 4)));
     withKernelArgs(rt().heap, resolved, outImage, g.cout, row.name, (a) => {
-      for (let i = 0; i < g.n; i++) {
+      for (let i = 0; i < g.n; i += group) {
+        const m = Math.min(group, g.n - i);
         const yo = y + i * outImage * 4;
-        run(1, xp + i * inImage * 4, yo);
-        row.forward(kernels, outImage, yo, yo, a);
+        run(m, xp + i * inImage * 4, yo);
+        row.forward(kernels, m * outImage, yo, yo, a);
       }
     });
   }));
