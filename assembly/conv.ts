@@ -1,20 +1,26 @@
 // conv2d (NHWC, filter [kh, kw, cin, cout] as in tf.js) forward and backward, and 2-D
 // max / average pooling, forward and backward.
 //
-// Method: direct convolution through an indirection table, not im2col + GEMM. For one
-// output row the kernel writes, into the caller's workspace, one table entry per tile of
-// 4 output pixels and per filter tap: the tap's filter offset and 4 pointers to input
-// pixels (or to a row of zeros where the tap falls into the padding). A 4-pixel x 8-channel
-// register tile then runs over the table: per input channel it broadcasts 4 input values
-// and multiplies them by two vectors of the filter's contiguous output channels. This is
-// XNNPACK's indirect GEMM without its packing. It beat an im2col variant here because
-// im2col writes and re-reads kh*kw copies of every input value (9x the input for a 3x3
-// filter; 4.5 MB for [32,13,13,32]x[3,3,32,64]) through the cache, while the table is a few
-// KiB and the filter slice of 8 channels stays in L1 while the tiles of a row run over it.
+// Method: direct convolution through an indirection table, not im2col + GEMM (and no GEMM
+// kernel: sgemm lives in its own file). For a chunk of 16 tiles of 4 output pixels the kernel
+// writes, into the caller's workspace, one table entry per tile and filter tap: the tap's
+// filter offset, its channel count and 4 pixel offsets into the input (or NONE where the tap
+// falls into the padding, which reads a row of zeros). A 4-pixel x 8-channel register tile
+// then runs over the table: per input channel it broadcasts 4 input values and multiplies
+// them by two vectors of the filter's contiguous output channels. This is XNNPACK's indirect
+// GEMM without its packing. The channel block is the outer loop, so its filter slice stays
+// in L1 across the chunk, and the chunk's table, built once, serves every image.
+// Measured alternative: a chunked im2col (the 64 pixels' receptive fields gathered into an
+// L1-sized patch, so a tile has one long entry instead of kh taps) was no faster on the
+// benchmark shapes (2.1-2.3 ms against 2.05-2.2 ms for [32,32,32,3]x[3,3,3,32], 0.69-0.75
+// against 0.65-0.68 ms for [32,28,28,1]x[3,3,1,32]): the copies cost what the shorter table
+// saves. A full im2col would also write kh*kw copies of x (4.5 MB for [32,13,13,32] with a
+// 3x3 filter) through the cache, so the direct form stays.
 // The backward pass with respect to the input is the same tile run over dy with the filter
 // transposed to [kh, kw, cout, cin] (into the workspace): a gather, so every dx element is
-// written once. The filter gradient is a separate 4 (input channels) x 8 (output channels)
-// tile that keeps its sums in registers over one image's pixels.
+// written once. With cin < 4 a channel vector would be mostly empty, so dot4 puts the lanes
+// on cout instead. The filter gradient is a separate 4 (input channels) x 8 (output
+// channels) tile that keeps its sums in registers over one image's pixels.
 //
 // Reduction order (fixed; every output element is one sequential chain of f32 adds, no
 // FMA, so its bits do not depend on which tile, row block or thread computes it):
@@ -23,9 +29,9 @@
 //   grad input     dx = 0 + sum over ky asc, kx asc (taps that a stride reaches), co asc of
 //                  dy*w; a tap whose output pixel lies outside dy adds 0*w. With cin < 4:
 //                  dx = (s0 + s1) + (s2 + s3), s_l = 0 + the same sum over co = l mod 4 only.
-//   grad filter    dw = 0 + sum over n asc, oy asc, ox asc of x*dy over the pixels where
+//   grad filter    df = 0 + sum over n asc, oy asc, ox asc of x*dy over the pixels where
 //                  the tap is inside the input (padding taps are skipped). This sum is never
-//                  split: a threaded version must split dw by taps or channels only.
+//                  split: a threaded version must split df by taps or channels only.
 //   avg pool       y = (0 + sum over ky asc, kx asc of valid x) / count (padding excluded).
 //   pool grads     gathers: dx = 0 + sum over the windows containing the element, oy asc,
 //                  ox asc, of dy (max: where the window's argmax is this element;
@@ -46,9 +52,10 @@ const ZERO: v128 = f32x4.splat(0);
 // woff the tap's byte offset into the filter, kc its number of reduced channels and p0..p3
 // the reduced rows of the 4 pixels. out and p0..p3 are offsets from base addresses the
 // tile functions take (the forward pass reuses one table for every image of the batch),
-// and a p of -1 (NONE) stands for the zero row. The forward pass merges the kw taps of a filter row
-// into one entry of kw*cin channels where the 4 pixels' windows lie inside the input row
-// (x and the filter are both contiguous over (kx, ci) there): same sum order, fewer entries.
+// and a p of -1 (NONE) stands for the zero row. The forward pass merges the kw taps of a
+// filter row into one entry of kw*cin channels where the 4 pixels' windows lie inside the
+// input row (x and the filter are both contiguous over (kx, ci) there): the same products
+// in the same order, fewer entries.
 const HDR: i32 = 4;
 const TAP: i32 = 6;
 const NONE: u32 = 0xFFFFFFFF;
@@ -383,8 +390,9 @@ export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32,
 
 /**
  * A 4 (input channels, `crows` of them valid) x 8 (output channels, `lanes` valid) block of
- * the filter gradient at fp, accumulated over one image's pixels oy in [oy0, oy1), ox in [ox0, ox1) on top of the
- * values already there (the sums of the earlier images: same order as one long chain).
+ * the filter gradient at fp, accumulated over `rows` x `cols` pixels of one image (x from xb,
+ * dy from db, with the given row and pixel strides) on top of the values already there: the
+ * sums of the earlier images, so the order is that of one long chain.
  */
 function gradTile4x8(xb: usize, xrow: usize, xpix: usize, db: usize, drow: usize, dpix: usize,
   rows: i32, cols: i32, fp: usize, frow: usize, crows: i32, lanes: i32): void {
