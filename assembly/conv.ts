@@ -89,7 +89,7 @@ const NONE: u32 = 0xFFFFFFFF;
  * (filter rows `wrow` bytes apart, starting at w + woff), adds b0|b1, and stores `lanes`
  * (5..8) channels at byte offset `ob` of each of the tile's pixels.
  */
-function tile4x8(t: usize, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize, lanes: i32, xb: usize, yb: usize, zrow: usize): void {
+@inline function tile4x8(t: usize, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize, lanes: i32, xb: usize, yb: usize, zrow: usize): void {
   const ntaps = load<i32>(t);
   let a00 = ZERO, a01 = ZERO, a10 = ZERO, a11 = ZERO, a20 = ZERO, a21 = ZERO, a30 = ZERO, a31 = ZERO;
   let e = t + (HDR << 2);
@@ -121,7 +121,7 @@ function tile4x8(t: usize, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize,
 }
 
 /** tile4x8 for the last 1..4 channels. */
-function tile4x4(t: usize, wrow: usize, w: usize, b0: v128, ob: usize, lanes: i32, xb: usize, yb: usize, zrow: usize): void {
+@inline function tile4x4(t: usize, wrow: usize, w: usize, b0: v128, ob: usize, lanes: i32, xb: usize, yb: usize, zrow: usize): void {
   const ntaps = load<i32>(t);
   let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
   let e = t + (HDR << 2);
