@@ -9,7 +9,9 @@ export * from './random';
 export * from './optim';
 export * from './losses';
 export * from './checks';
+export * from './conv';
+export * from './reduce';
+export * from './gemm';
 
 /** First byte past the module's static data; the allocator's heap starts here. */
 export function heap_base(): usize { return __heap_base; }
-export * from './gemm';

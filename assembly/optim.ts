@@ -172,23 +172,6 @@ export function f32_rmsprop_update(n: i32, g: usize, w: usize, ms: usize, mg: us
 
 // ---- gradient clipping -----------------------------------------------------------------
 
-/**
- * acc + sum_i x_i^2, each square exact in f64 and summed in two f64x2 lanes pairs in a
- * fixed order, so a global norm over many arrays chains through `acc` in Wasm.
- */
-export function f32_sum_squares(n: i32, x: usize, acc: f64): f64 {
-  const end = <usize>n << 2;
-  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
-  for (let o: usize = 0; o < end; o += 16) {
-    let v = v128.load(x + o);
-    if (o + 16 > end) v = sel(laneMask(n & 3), v, splat(0));
-    const lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 1));
-    s0 = f64x2.add(s0, f64x2.mul(lo, lo));
-    s1 = f64x2.add(s1, f64x2.mul(hi, hi));
-  }
-  return acc + ((f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1)) +
-    (f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1)));
-}
 
 /**
  * y = x * clipnorm / max(||x||, clipnorm), where sumSquares = ||x||^2 (of this array, or of

@@ -23,7 +23,7 @@ export { matMul, dense } from './ops/matmul.js';
 export { Layer } from './nn/layer.js';
 export type { LayerArgs, LayerWeight, CallOptions } from './nn/layer.js';
 export {
-  layers, Dense, Activation, Flatten, Dropout, PReLU, LearnableSwish, ScaledSwish, CustomActivation, Conv2D, MaxPooling2D, AveragePooling2D,
+  layers, Dense, Activation as ActivationLayer, Flatten, Dropout, PReLU, LearnableSwish, ScaledSwish, CustomActivation, Conv2D, MaxPooling2D, AveragePooling2D,
 } from './nn/layers.js';
 export type { DenseArgs, Conv2DArgs, Pooling2DArgs, DropoutArgs, CustomActivationArgs, ActivationSpec } from './nn/layers.js';
 export { Sequential, sequential, History } from './nn/sequential.js';
@@ -31,3 +31,11 @@ export type { CompileArgs, FitArgs, EvaluateArgs, Labels, LossName, SequentialAr
 export { callbacks, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN, EpochLogger } from './nn/callbacks.js';
 export type { Callback, Logs } from './nn/callbacks.js';
 export { linear, conv2dOp, poolOp, dropoutOp } from './ops/nn.js';
+export {
+  conv2d, conv2dBackpropInput, conv2dBackpropFilter, conv2dBackpropBias, maxPool, maxPoolWithArgmax, maxPoolBackprop,
+  avgPool, avgPoolBackprop, flatten, IndexBuffer, convGeometry, poolGeometry,
+} from './ops/conv.js';
+export type { Padding, Pair, Geometry } from './ops/conv.js';
+/** Reductions to plain numbers (fixed order, float64 accumulation): stats.mean(x), stats.l2Norm(x), ... */
+export * as stats from './ops/reduce.js';
+export type { Values } from './ops/reduce.js';

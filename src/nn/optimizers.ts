@@ -144,7 +144,8 @@ export abstract class Optimizer {
       const t = this.iters + 1;
       pairs.forEach((p, i) => {
         if (this.slots[i] === undefined) {
-          this.slots[i] = this.slotNames().map(() => zeros(p.variable.shape));
+          // State outlives any tidy() the step runs in: it is freed by dispose().
+          this.slots[i] = this.slotNames().map(() => rt().engine.keep(zeros(p.variable.shape)));
           this.names[i] = p.name ?? String(i);
         }
         this.update(p.variable.size, grads[i], p.variable.ptr, this.slots[i].map((s) => s.ptr), t);
@@ -192,7 +193,7 @@ export abstract class Optimizer {
       }
     }));
     this.disposeSlots();
-    this.slots = groups.map((g) => g.map((w) => copy(w.tensor)));
+    this.slots = groups.map((g) => g.map((w) => rt().engine.keep(copy(w.tensor))));
     this.names = groups.map((g) => g[0].name.slice(0, g[0].name.length - slotNames[0].length - 1));
     this.iters = iter;
   }
@@ -241,7 +242,8 @@ export abstract class Optimizer {
     if (c.kind === 'none') return pairs.map((p) => p.grad.ptr);
     let global = 0;
     if (c.kind === 'globalClipnorm') {
-      for (const p of pairs) global = kernels.f32_sum_squares(p.grad.size, p.grad.ptr, global);
+      // Each array's sum is exact-order float64 in Wasm; the running total adds them in list order.
+      for (const p of pairs) global += kernels.f32_sum_squares(p.grad.size, p.grad.ptr);
     }
     return pairs.map((p) => {
       const n = p.grad.size;
@@ -249,7 +251,7 @@ export abstract class Optimizer {
       temps.push(q);
       if (c.kind === 'clipvalue') kernels.f32_clip_by_value(n, p.grad.ptr, q, Math.fround(c.value));
       else {
-        const ss = c.kind === 'clipnorm' ? kernels.f32_sum_squares(n, p.grad.ptr, 0) : global;
+        const ss = c.kind === 'clipnorm' ? kernels.f32_sum_squares(n, p.grad.ptr) : global;
         kernels.f32_clip_by_norm(n, p.grad.ptr, q, ss, c.value);
       }
       return q;

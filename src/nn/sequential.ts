@@ -309,15 +309,14 @@ export class Sequential implements TrainingModel {
     return engine.tidy(() => {
       const xb = gatherRows(x, idx);
       const yb = gatherLabels(y, idx);
-      let output: Tensor | undefined;
-      let loss = NaN;
+      let loss = NaN, correct = 0;
       const { grads } = valueAndGrads(() => {
         const r = this.lossAndOutput(xb, yb, true, rng);
-        output = r.output;
         loss = r.loss;
+        // Counted here: the output is freed when valueAndGrads returns.
+        if (c.accuracy) correct = countCorrect(r.output, yb, c.loss);
         return r.lossTensor;
       }, vars.map((v) => v.tensor));
-      const correct = c.accuracy && output !== undefined && !output.isDisposed ? countCorrect(output, yb, c.loss) : 0;
       c.optimizer.applyGradients(vars.map((v, i) => ({ variable: v.tensor, grad: grads[i], name: v.name })));
       const bad = Number.isFinite(loss) ? vars.find((v) => rt().kernels.f32_first_non_finite(v.tensor.size, v.tensor.ptr) >= 0) : undefined;
       return { loss, correct, firstNonFinite: bad === undefined ? undefined : `weight '${bad.name}' ${shapeText(bad.tensor.shape)}` };

@@ -1,5 +1,6 @@
 // tf.js peers for cross-checks: tfjs-core with every gradient registered, on the wasm
-// backend (XNNPACK) or the cpu backend where wasm lacks a kernel.
+// backend (XNNPACK) or the cpu backend where wasm lacks a kernel (tfjs-backend-wasm does
+// not register Conv2DBackpropFilter).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
@@ -19,4 +20,26 @@ export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
   await tf.setBackend(name);
   await tf.ready();
   if (tf.getBackend() !== name) throw new Error(`tf.js did not switch to the ${name} backend`);
+}
+
+let ready: Promise<void> | undefined;
+
+/** Initialises both backends once (wasm first, so its binary is loaded). */
+export function loadTf(): Promise<void> {
+  ready ??= (async () => {
+    tf.env().set('IS_TEST', true);
+    await useBackend('wasm');
+    await useBackend('cpu');
+  })();
+  return ready;
+}
+
+/** Runs fn on the named backend and returns its result's values. */
+export async function onBackend(name: 'wasm' | 'cpu', fn: () => tf.Tensor): Promise<Float32Array> {
+  await useBackend(name);
+  const t = tf.tidy(fn);
+  const v = t.dataSync();
+  t.dispose();
+  if (!(v instanceof Float32Array)) throw new Error('expected float32 data from tf.js');
+  return v;
 }

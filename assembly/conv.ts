@@ -1,0 +1,626 @@
+// conv2d (NHWC, filter [kh, kw, cin, cout] as in tf.js) forward and backward, and 2-D
+// max / average pooling, forward and backward.
+//
+// Method: direct convolution through an indirection table, not im2col + GEMM (and no GEMM
+// kernel: sgemm lives in its own file). For a chunk of 16 tiles of 4 output pixels the kernel
+// writes, into the caller's workspace, one table entry per tile and filter tap: the tap's
+// filter offset, its channel count and 4 pixel offsets into the input (or NONE where the tap
+// falls into the padding, which reads a row of zeros). A 4-pixel x 8-channel register tile
+// then runs over the table: per input channel it broadcasts 4 input values and multiplies
+// them by two vectors of the filter's contiguous output channels. This is XNNPACK's indirect
+// GEMM without its packing. The channel block is the outer loop, so its filter slice stays
+// in L1 across the chunk, and the chunk's table, built once, serves every image.
+// Measured alternative: a chunked im2col (the 64 pixels' receptive fields gathered into an
+// L1-sized patch, so a tile has one long entry instead of kh taps) was no faster on the
+// benchmark shapes (2.1-2.3 ms against 2.05-2.2 ms for [32,32,32,3]x[3,3,3,32], 0.69-0.75
+// against 0.65-0.68 ms for [32,28,28,1]x[3,3,1,32]): the copies cost what the shorter table
+// saves. A full im2col would also write kh*kw copies of x (4.5 MB for [32,13,13,32] with a
+// 3x3 filter) through the cache, so the direct form stays.
+// The backward pass with respect to the input is the same tile run over dy with the filter
+// transposed to [kh, kw, cout, cin] (into the workspace): a gather, so every dx element is
+// written once. With cin < 4 a channel vector would be mostly empty, so dot4 puts the lanes
+// on cout instead. The filter gradient is a separate 4 (input channels) x 8 (output
+// channels) tile that keeps its sums in registers over one image's pixels.
+//
+// Reduction order (fixed; every output element is one sequential chain of f32 adds, no
+// FMA, so its bits do not depend on which tile, row block or thread computes it):
+//   conv2d         y = (0 + sum over ky asc, kx asc, ci asc of x*w) + bias. A tap in the
+//                  zero padding adds 0*w like any other tap.
+//   grad input     dx = 0 + sum over ky asc, kx asc (taps that a stride reaches), co asc of
+//                  dy*w; a tap whose output pixel lies outside dy adds 0*w. With cin < 4:
+//                  dx = (s0 + s1) + (s2 + s3), s_l = 0 + the same sum over co = l mod 4 only.
+//   grad filter    df = 0 + sum over n asc, oy asc, ox asc of x*dy over the pixels where
+//                  the tap is inside the input (padding taps are skipped). This sum is never
+//                  split: a threaded version must split df by taps or channels only.
+//   avg pool       y = (0 + sum over ky asc, kx asc of valid x) / count (padding excluded).
+//   pool grads     gathers: dx = 0 + sum over the windows containing the element, oy asc,
+//                  ox asc, of dy (max: where the window's argmax is this element;
+//                  avg: dy / count).
+// For finite values an added 0*w and a skipped tap give the same bits; with an Inf or NaN
+// weight the padding taps make the forward output NaN, as a dense product would.
+//
+// Memory past an array's end is readable (the allocator pads every block by one vector):
+// channel tails are computed in full vectors and only their valid lanes are stored.
+
+import { storeTail } from './math';
+
+const ZERO: v128 = f32x4.splat(0);
+
+// ---- the indirection table ------------------------------------------------------------
+// One tile: i32 words [ntaps, npix, out, ostride], then per tap [woff, kc, p0, p1, p2, p3].
+// out is the first output pixel's address, ostride the bytes between the tile's pixels,
+// woff the tap's byte offset into the filter, kc its number of reduced channels and p0..p3
+// the reduced rows of the 4 pixels. out and p0..p3 are offsets from base addresses the
+// tile functions take (the forward pass reuses one table for every image of the batch),
+// and a p of -1 (NONE) stands for the zero row. The forward pass merges the kw taps of a
+// filter row into one entry of kw*cin channels where the 4 pixels' windows lie inside the
+// input row (x and the filter are both contiguous over (kx, ci) there): the same products
+// in the same order, fewer entries.
+const HDR: i32 = 4;
+const TAP: i32 = 6;
+const NONE: u32 = 0xFFFFFFFF;
+
+/** The address an entry's pixel offset names: the zero row for NONE. */
+@inline function rowAt(off: u32, base: usize, zrow: usize): usize { return off == NONE ? zrow : base + <usize>off; }
+
+@inline function tileBytes(taps: i32): i32 { return (HDR + TAP * taps) << 2; }
+@inline function align16(bytes: i32): i32 { return (bytes + 15) & ~15; }
+@inline function min32(a: i32, b: i32): i32 { return a < b ? a : b; }
+@inline function max32(a: i32, b: i32): i32 { return a > b ? a : b; }
+/** floor(a / b) for b > 0 and any sign of a. */
+@inline function floorDiv(a: i32, b: i32): i32 { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+/** ceil(a / b) for b > 0 and any sign of a. */
+@inline function ceilDiv(a: i32, b: i32): i32 { return -floorDiv(-a, b); }
+
+@inline function addMul(acc: v128, a: v128, b: v128): v128 { return f32x4.add(acc, f32x4.mul(a, b)); }
+
+/** Stores `lanes` (1..8) channels of a0|a1 at o. */
+@inline function store8(o: usize, a0: v128, a1: v128, lanes: i32): void {
+  v128.store(o, a0);
+  if (lanes == 8) v128.store(o, a1, 16); else storeTail(o + 16, a1, lanes - 4);
+}
+/** Stores `lanes` (1..4) channels of a at o. */
+@inline function store4(o: usize, a: v128, lanes: i32): void {
+  if (lanes == 4) v128.store(o, a); else storeTail(o, a, lanes);
+}
+
+/**
+ * One tile of 4 pixels x 8 channels: sums over the tile's taps and their reduced channels
+ * (filter rows `wrow` bytes apart, starting at w + woff), adds b0|b1, and stores `lanes`
+ * (5..8) channels at byte offset `ob` of each of the tile's pixels.
+ */
+@inline function tile4x8(t: usize, wrow: usize, w: usize, b0: v128, b1: v128, ob: usize, lanes: i32, xb: usize, yb: usize, zrow: usize): void {
+  const ntaps = load<i32>(t);
+  let a00 = ZERO, a01 = ZERO, a10 = ZERO, a11 = ZERO, a20 = ZERO, a21 = ZERO, a30 = ZERO, a31 = ZERO;
+  let e = t + (HDR << 2);
+  for (let k = 0; k < ntaps; k++) {
+    let wp = w + <usize>load<u32>(e);
+    const kc = load<i32>(e, 4);
+    const p0 = rowAt(load<u32>(e, 8), xb, zrow), p1 = rowAt(load<u32>(e, 12), xb, zrow);
+    const p2 = rowAt(load<u32>(e, 16), xb, zrow), p3 = rowAt(load<u32>(e, 20), xb, zrow);
+    const end = <usize>kc << 2;
+    for (let o: usize = 0; o < end; o += 4) {
+      const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+      const x0 = v128.load32_splat(p0 + o), x1 = v128.load32_splat(p1 + o);
+      a00 = addMul(a00, x0, w0); a01 = addMul(a01, x0, w1);
+      a10 = addMul(a10, x1, w0); a11 = addMul(a11, x1, w1);
+      const x2 = v128.load32_splat(p2 + o), x3 = v128.load32_splat(p3 + o);
+      a20 = addMul(a20, x2, w0); a21 = addMul(a21, x2, w1);
+      a30 = addMul(a30, x3, w0); a31 = addMul(a31, x3, w1);
+      wp += wrow;
+    }
+    e += TAP << 2;
+  }
+  const npix = load<i32>(t, 4);
+  const os = <usize>load<u32>(t, 12);
+  const o = yb + <usize>load<u32>(t, 8) + ob;
+  store8(o, f32x4.add(a00, b0), f32x4.add(a01, b1), lanes);
+  if (npix > 1) store8(o + os, f32x4.add(a10, b0), f32x4.add(a11, b1), lanes);
+  if (npix > 2) store8(o + 2 * os, f32x4.add(a20, b0), f32x4.add(a21, b1), lanes);
+  if (npix > 3) store8(o + 3 * os, f32x4.add(a30, b0), f32x4.add(a31, b1), lanes);
+}
+
+/** tile4x8 for the last 1..4 channels. */
+@inline function tile4x4(t: usize, wrow: usize, w: usize, b0: v128, ob: usize, lanes: i32, xb: usize, yb: usize, zrow: usize): void {
+  const ntaps = load<i32>(t);
+  let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
+  let e = t + (HDR << 2);
+  for (let k = 0; k < ntaps; k++) {
+    let wp = w + <usize>load<u32>(e);
+    const kc = load<i32>(e, 4);
+    const p0 = rowAt(load<u32>(e, 8), xb, zrow), p1 = rowAt(load<u32>(e, 12), xb, zrow);
+    const p2 = rowAt(load<u32>(e, 16), xb, zrow), p3 = rowAt(load<u32>(e, 20), xb, zrow);
+    const end = <usize>kc << 2;
+    for (let o: usize = 0; o < end; o += 4) {
+      const w0 = v128.load(wp);
+      a0 = addMul(a0, v128.load32_splat(p0 + o), w0);
+      a1 = addMul(a1, v128.load32_splat(p1 + o), w0);
+      a2 = addMul(a2, v128.load32_splat(p2 + o), w0);
+      a3 = addMul(a3, v128.load32_splat(p3 + o), w0);
+      wp += wrow;
+    }
+    e += TAP << 2;
+  }
+  const npix = load<i32>(t, 4);
+  const os = <usize>load<u32>(t, 12);
+  const o = yb + <usize>load<u32>(t, 8) + ob;
+  store4(o, f32x4.add(a0, b0), lanes);
+  if (npix > 1) store4(o + os, f32x4.add(a1, b0), lanes);
+  if (npix > 2) store4(o + 2 * os, f32x4.add(a2, b0), lanes);
+  if (npix > 3) store4(o + 3 * os, f32x4.add(a3, b0), lanes);
+}
+
+/**
+ * Runs `ntiles` tiles of a table over `nout` output channels in blocks of 8: the channel
+ * block is the outer loop so its filter slice stays in L1 across the row's tiles.
+ */
+function runTiles(ntiles: i32, tab: usize, tstride: usize, wrow: usize, w: usize, bias: usize, nout: i32,
+  xb: usize, yb: usize, zrow: usize): void {
+  for (let co = 0; co < nout; co += 8) {
+    const rem = nout - co;
+    const ob = <usize>co << 2;
+    const b0 = bias != 0 ? v128.load(bias + ob) : ZERO;
+    if (rem > 4) {
+      const b1 = bias != 0 ? v128.load(bias + ob, 16) : ZERO;
+      const lanes = min32(rem, 8);
+      for (let i = 0; i < ntiles; i++) tile4x8(tab + <usize>i * tstride, wrow, w + ob, b0, b1, ob, lanes, xb, yb, zrow);
+    } else {
+      for (let i = 0; i < ntiles; i++) tile4x4(tab + <usize>i * tstride, wrow, w + ob, b0, ob, rem, xb, yb, zrow);
+    }
+  }
+}
+
+/** Lane mask for the first `rem` lanes (rem in 0..4). */
+@inline function laneMask(rem: i32): v128 { return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem)); }
+
+/** ((a0 + a1) + (a2 + a3)): the fixed order in which dot4 folds its lanes. */
+@inline function hsum(a: v128): f32 {
+  return (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
+}
+
+/**
+ * For fewer than 4 output channels, where a channel vector would be mostly empty: one
+ * output channel of a tile's 4 pixels, with the lanes running over the reduced channels
+ * (filter row at w + woff, contiguous over them) and folded by hsum at the end.
+ */
+function dot4(t: usize, w: usize, ob: usize): void {
+  const ntaps = load<i32>(t);
+  let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
+  let e = t + (HDR << 2);
+  for (let k = 0; k < ntaps; k++) {
+    const wp = w + <usize>load<u32>(e);
+    const kc = load<i32>(e, 4);
+    const p0 = <usize>load<u32>(e, 8), p1 = <usize>load<u32>(e, 12);
+    const p2 = <usize>load<u32>(e, 16), p3 = <usize>load<u32>(e, 20);
+    const body = <usize>(kc & ~3) << 2;
+    let o: usize = 0;
+    for (; o < body; o += 16) {
+      const wv = v128.load(wp + o);
+      a0 = addMul(a0, v128.load(p0 + o), wv);
+      a1 = addMul(a1, v128.load(p1 + o), wv);
+      a2 = addMul(a2, v128.load(p2 + o), wv);
+      a3 = addMul(a3, v128.load(p3 + o), wv);
+    }
+    if ((kc & 3) != 0) {
+      // lanes past kc read the next row (or the padding): their products become +0
+      const m = laneMask(kc & 3);
+      const wv = v128.load(wp + o);
+      a0 = f32x4.add(a0, v128.and(f32x4.mul(v128.load(p0 + o), wv), m));
+      a1 = f32x4.add(a1, v128.and(f32x4.mul(v128.load(p1 + o), wv), m));
+      a2 = f32x4.add(a2, v128.and(f32x4.mul(v128.load(p2 + o), wv), m));
+      a3 = f32x4.add(a3, v128.and(f32x4.mul(v128.load(p3 + o), wv), m));
+    }
+    e += TAP << 2;
+  }
+  const npix = load<i32>(t, 4);
+  const os = <usize>load<u32>(t, 12);
+  const out = <usize>load<u32>(t, 8) + ob;
+  store<f32>(out, hsum(a0));
+  if (npix > 1) store<f32>(out + os, hsum(a1));
+  if (npix > 2) store<f32>(out + 2 * os, hsum(a2));
+  if (npix > 3) store<f32>(out + 3 * os, hsum(a3));
+}
+
+// ---- conv2d forward ---------------------------------------------------------------------
+
+/** Tiles whose tables are built at once: enough that the filter slice of a channel block is reused, few enough to stay in L1. */
+const CHUNK: i32 = 16;
+
+/** Workspace bytes f32_conv2d needs: a zero row of kw*cin (+4) floats, 4 pixels' coordinates, CHUNK tiles' tables. */
+export function conv2d_workspace_bytes(cin: i32, kh: i32, kw: i32): i32 {
+  return align16((kw * cin + 4) << 2) + 32 + CHUNK * tileBytes(kh * kw);
+}
+
+/**
+ * y[n, oy, ox, co] = sum x[n, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, ci] * f[ky, kx, ci, co]
+ * + bias[co]. x is [n, h, w, cin], f [kh, kw, cin, cout], y [n, oh, ow, cout]; bias may be 0
+ * (none). work: conv2d_workspace_bytes(cin, kh, kw) bytes, overwritten.
+ * Preconditions (checked by the caller): sizes >= 1, oh/ow/pt/pl consistent with the padding.
+ * A tile is 4 consecutive output pixels of an image's flattened [oh * ow] pixels (y is
+ * contiguous over them, so rows do not leave tiles part-empty). A chunk of tiles' table
+ * holds offsets within one image and serves every image of the batch.
+ */
+export function f32_conv2d(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
+  x: usize, f: usize, bias: usize, y: usize, work: usize,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
+  const zrow = work;
+  memory.fill(zrow, 0, <usize>(kw * cin + 4) << 2);
+  // per tile pixel j: [iy of ky = 0, ix of kx = 0] at px + 8 j
+  const px = work + <usize>align16((kw * cin + 4) << 2);
+  const tab = px + 32;
+  const tstride = <usize>tileBytes(kh * kw);
+  const pix = <usize>cin << 2;
+  const ybytes = <usize>cout << 2;
+  const plane = oh * ow, tiles = (plane + 3) >> 2;
+  for (let t0 = 0; t0 < tiles; t0 += CHUNK) {
+    const nt = min32(CHUNK, tiles - t0);
+    for (let ti = 0; ti < nt; ti++) {
+      const q = (t0 + ti) << 2;
+      const npix = min32(4, plane - q);
+      const t = tab + <usize>ti * tstride;
+      store<i32>(t, npix, 4);
+      store<u32>(t, <u32>(<usize>q * ybytes), 8);
+      store<u32>(t, <u32>ybytes, 12);
+      for (let j = 0; j < 4; j++) {
+        const pj = px + (<usize>j << 3);
+        const oy = (q + j) / ow, ox = q + j - oy * ow;
+        // a missing pixel (j >= npix) reads the zero row; its sums are not stored
+        store<i32>(pj, j < npix ? oy * sh - pt : h);
+        store<i32>(pj, ox * sw - pl, 4);
+      }
+      let e = t + (HDR << 2);
+      let ntaps = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        let merge = dw == 1 && kw > 1;
+        for (let j = 0; j < npix; j++) {
+          const pj = px + (<usize>j << 3);
+          const iy = load<i32>(pj) + ky * dh, ix = load<i32>(pj, 4);
+          if (iy >= 0 && iy < h && (ix < 0 || ix + kw > w)) merge = false;
+        }
+        const kxs = merge ? 1 : kw;
+        for (let kx = 0; kx < kxs; kx++) {
+          store<u32>(e, <u32>((ky * kw + kx) * cin) * <u32>ybytes);
+          store<i32>(e, merge ? kw * cin : cin, 4);
+          for (let j = 0; j < 4; j++) {
+            const pj = px + (<usize>j << 3);
+            const iy = load<i32>(pj) + ky * dh, ix = load<i32>(pj, 4) + kx * dw;
+            const ok = iy >= 0 && iy < h && ix >= 0 && ix < w;
+            store<u32>(e + (<usize>(j + 2) << 2), ok ? <u32>(<usize>(iy * w + ix) * pix) : NONE);
+          }
+          e += TAP << 2;
+          ntaps++;
+        }
+      }
+      store<i32>(t, ntaps);
+    }
+    for (let b = 0; b < n; b++) {
+      runTiles(nt, tab, tstride, ybytes, f, bias, cout, x + <usize>(b * h * w) * pix, y + <usize>(b * plane) * ybytes, zrow);
+    }
+  }
+}
+
+// ---- conv2d backward with respect to the input ------------------------------------------
+
+/** Workspace bytes f32_conv2d_grad_input needs: the transposed filter (cin >= 4), a zero row of cout (+4) floats, one row's table. */
+export function conv2d_grad_input_workspace_bytes(cin: i32, w: i32, cout: i32, kh: i32, kw: i32, sw: i32): i32 {
+  const ft = cin >= 4 ? align16(kh * kw * cin * cout << 2) : 0;
+  return ft + align16((cout + 4) << 2) + (((w + 3) >> 2) + min32(sw, w)) * tileBytes(kh * kw);
+}
+
+/**
+ * dx[n, iy, ix, ci] = sum over (ky, kx, co) with iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw
+ * of dy[n, oy, ox, co] * f[ky, kx, ci, co]. dy is [n, oh, ow, cout], dx [n, h, w, cin].
+ * work: conv2d_grad_input_workspace_bytes(cin, w, cout, kh, kw, sw) bytes, overwritten.
+ * Input pixels are tiled by residue class ix = r + sw*t, so the 4 pixels of a tile share
+ * their set of reachable taps and read 4 consecutive dy pixels. With cin < 4 the filter is
+ * used as it is, by dot4 (lanes over cout), and the sum order is the one dot4 documents.
+ */
+export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
+  dy: usize, f: usize, dx: usize, work: usize,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
+  const taps = kh * kw;
+  const wide = cin >= 4;
+  const ft = work;
+  const zrow = ft + (wide ? <usize>align16(taps * cin * cout << 2) : 0);
+  memory.fill(zrow, 0, <usize>(cout + 4) << 2);
+  const tab = zrow + <usize>align16((cout + 4) << 2);
+  const tstride = <usize>tileBytes(taps);
+  const pix = <usize>cout << 2;
+  const xbytes = <usize>cin << 2;
+  // ft[tap, co, ci] = f[tap, ci, co]
+  for (let k = 0; wide && k < taps; k++) {
+    const src = f + <usize>(k * cin * cout) * 4, dst = ft + <usize>(k * cin * cout) * 4;
+    for (let ci = 0; ci < cin; ci++) {
+      for (let co = 0; co < cout; co++) {
+        store<f32>(dst + <usize>(co * cin + ci) * 4, load<f32>(src + <usize>(ci * cout + co) * 4));
+      }
+    }
+  }
+  const classes = min32(sw, w);
+  for (let b = 0; b < n; b++) {
+    for (let iy = 0; iy < h; iy++) {
+      let nt = 0;
+      for (let r = 0; r < classes; r++) {
+        const cnt = (w - r + sw - 1) / sw;
+        for (let t0 = 0; t0 < cnt; t0 += 4) {
+          const npix = min32(4, cnt - t0);
+          const t = tab + <usize>nt * tstride;
+          nt++;
+          store<i32>(t, npix, 4);
+          store<u32>(t, <u32>(dx + <usize>((b * h + iy) * w + r + sw * t0) * xbytes), 8);
+          store<u32>(t, <u32>(<usize>sw * xbytes), 12);
+          let ntaps = 0;
+          let e = t + (HDR << 2);
+          for (let ky = 0; ky < kh; ky++) {
+            const q = iy + pt - ky * dh;
+            if (q % sh != 0) continue;
+            const oy = q / sh;
+            const rowOk = oy >= 0 && oy < oh;
+            const row = dy + <usize>((b * oh + (rowOk ? oy : 0)) * ow) * pix;
+            for (let kx = 0; kx < kw; kx++) {
+              const qx = r + pl - kx * dw;
+              if (qx % sw != 0) continue;
+              const ox0 = qx / sw + t0;
+              store<u32>(e, <u32>((ky * kw + kx) * cout) * <u32>xbytes);
+              store<i32>(e, cout, 4);
+              for (let j = 0; j < 4; j++) {
+                const ox = ox0 + j;
+                const ok = rowOk && j < npix && ox >= 0 && ox < ow;
+                store<u32>(e + (<usize>(j + 2) << 2), <u32>(ok ? row + <usize>ox * pix : zrow));
+              }
+              e += TAP << 2;
+              ntaps++;
+            }
+          }
+          store<i32>(t, ntaps);
+        }
+      }
+      if (wide) {
+        runTiles(nt, tab, tstride, xbytes, ft, 0, cin, 0, 0, 0);
+      } else {
+        for (let ci = 0; ci < cin; ci++) {
+          for (let i = 0; i < nt; i++) dot4(tab + <usize>i * tstride, f + <usize>ci * pix, <usize>ci << 2);
+        }
+      }
+    }
+  }
+}
+
+// ---- conv2d backward with respect to the filter -----------------------------------------
+
+/**
+ * A 4 (input channels, `crows` of them valid) x 8 (output channels, `lanes` valid) block of
+ * the filter gradient at fp, accumulated over `rows` x `cols` pixels of one image (x from xb,
+ * dy from db, with the given row and pixel strides) on top of the values already there: the
+ * sums of the earlier images, so the order is that of one long chain.
+ */
+function gradTile4x8(xb: usize, xrow: usize, xpix: usize, db: usize, drow: usize, dpix: usize,
+  rows: i32, cols: i32, fp: usize, frow: usize, crows: i32, lanes: i32): void {
+  let a00 = v128.load(fp), a01 = v128.load(fp, 16);
+  let a10 = crows > 1 ? v128.load(fp + frow) : ZERO, a11 = crows > 1 ? v128.load(fp + frow, 16) : ZERO;
+  let a20 = crows > 2 ? v128.load(fp + 2 * frow) : ZERO, a21 = crows > 2 ? v128.load(fp + 2 * frow, 16) : ZERO;
+  let a30 = crows > 3 ? v128.load(fp + 3 * frow) : ZERO, a31 = crows > 3 ? v128.load(fp + 3 * frow, 16) : ZERO;
+  for (let i = 0; i < rows; i++) {
+    let xp = xb + <usize>i * xrow, dp = db + <usize>i * drow;
+    for (let j = 0; j < cols; j++) {
+      const xv = v128.load(xp);
+      const d0 = v128.load(dp), d1 = v128.load(dp, 16);
+      const s0 = i32x4.shuffle(xv, xv, 0, 0, 0, 0), s1 = i32x4.shuffle(xv, xv, 1, 1, 1, 1);
+      a00 = addMul(a00, s0, d0); a01 = addMul(a01, s0, d1);
+      a10 = addMul(a10, s1, d0); a11 = addMul(a11, s1, d1);
+      const s2 = i32x4.shuffle(xv, xv, 2, 2, 2, 2), s3 = i32x4.shuffle(xv, xv, 3, 3, 3, 3);
+      a20 = addMul(a20, s2, d0); a21 = addMul(a21, s2, d1);
+      a30 = addMul(a30, s3, d0); a31 = addMul(a31, s3, d1);
+      xp += xpix; dp += dpix;
+    }
+  }
+  store8(fp, a00, a01, lanes);
+  if (crows > 1) store8(fp + frow, a10, a11, lanes);
+  if (crows > 2) store8(fp + 2 * frow, a20, a21, lanes);
+  if (crows > 3) store8(fp + 3 * frow, a30, a31, lanes);
+}
+
+/** gradTile4x8 for the last 1..4 output channels. */
+function gradTile4x4(xb: usize, xrow: usize, xpix: usize, db: usize, drow: usize, dpix: usize,
+  rows: i32, cols: i32, fp: usize, frow: usize, crows: i32, lanes: i32): void {
+  let a0 = v128.load(fp);
+  let a1 = crows > 1 ? v128.load(fp + frow) : ZERO;
+  let a2 = crows > 2 ? v128.load(fp + 2 * frow) : ZERO;
+  let a3 = crows > 3 ? v128.load(fp + 3 * frow) : ZERO;
+  for (let i = 0; i < rows; i++) {
+    let xp = xb + <usize>i * xrow, dp = db + <usize>i * drow;
+    for (let j = 0; j < cols; j++) {
+      const xv = v128.load(xp);
+      const d0 = v128.load(dp);
+      a0 = addMul(a0, i32x4.shuffle(xv, xv, 0, 0, 0, 0), d0);
+      a1 = addMul(a1, i32x4.shuffle(xv, xv, 1, 1, 1, 1), d0);
+      a2 = addMul(a2, i32x4.shuffle(xv, xv, 2, 2, 2, 2), d0);
+      a3 = addMul(a3, i32x4.shuffle(xv, xv, 3, 3, 3, 3), d0);
+      xp += xpix; dp += dpix;
+    }
+  }
+  store4(fp, a0, lanes);
+  if (crows > 1) store4(fp + frow, a1, lanes);
+  if (crows > 2) store4(fp + 2 * frow, a2, lanes);
+  if (crows > 3) store4(fp + 3 * frow, a3, lanes);
+}
+
+/**
+ * df[ky, kx, ci, co] = sum over n, oy, ox (in that order) of x[n, iy, ix, ci] * dy[n, oy, ox, co]
+ * with iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw inside the input. x is [n, h, w, cin],
+ * dy [n, oh, ow, cout], df [kh, kw, cin, cout] (overwritten). Images are the outer loop so
+ * one image's x and dy stay in cache across all taps; the running sums live in df between images.
+ */
+export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
+  x: usize, dy: usize, df: usize,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
+  const frow = <usize>cout << 2;
+  memory.fill(df, 0, <usize>(kh * kw * cin) * frow);
+  const xpixB = <usize>cin << 2;
+  for (let b = 0; b < n; b++) {
+    for (let ky = 0; ky < kh; ky++) {
+      const oy0 = max32(0, ceilDiv(pt - ky * dh, sh));
+      const oy1 = min32(oh, floorDiv(h - 1 + pt - ky * dh, sh) + 1);
+      if (oy0 >= oy1) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const ox0 = max32(0, ceilDiv(pl - kx * dw, sw));
+        const ox1 = min32(ow, floorDiv(w - 1 + pl - kx * dw, sw) + 1);
+        if (ox0 >= ox1) continue;
+        const iy0 = oy0 * sh - pt + ky * dh, ix0 = ox0 * sw - pl + kx * dw;
+        const xb = x + <usize>((b * h + iy0) * w + ix0) * xpixB;
+        const db = dy + <usize>((b * oh + oy0) * ow + ox0) * frow;
+        const xrow = <usize>(sh * w) * xpixB, xpix = <usize>sw * xpixB;
+        const drow = <usize>ow * frow;
+        const tapRow = df + <usize>((ky * kw + kx) * cin) * frow;
+        for (let ci = 0; ci < cin; ci += 4) {
+          const crows = min32(4, cin - ci);
+          for (let co = 0; co < cout; co += 8) {
+            const rem = cout - co;
+            const dwp = tapRow + <usize>ci * frow + (<usize>co << 2);
+            const xc = xb + (<usize>ci << 2), dc = db + (<usize>co << 2);
+            if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, dwp, frow, crows, min32(rem, 8));
+            else gradTile4x4(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, dwp, frow, crows, rem);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- pooling ------------------------------------------------------------------------------
+// Windows of kh x kw with strides (sh, sw) and top/left padding (pt, pl); padding never
+// takes part (max ignores it, avg divides by the number of valid elements, as TF does).
+// Precondition: every window holds at least one input element ('same' and 'valid' padding
+// guarantee it). Vectorised over channels, 4 at a time.
+
+const LANE_IDS: v128 = i32x4(0, 1, 2, 3);
+
+/**
+ * y = max over each window; NaN wins over numbers, ties go to the first element in window
+ * order (ky asc, kx asc). arg (optional, 0 for none; Int32, same size as y) receives the
+ * flat index into x of the chosen element.
+ */
+export function f32_max_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  const rem = c & 3;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      const ky0 = max32(0, -iy0), ky1 = min32(kh, h - iy0);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const kx0 = max32(0, -ix0), kx1 = min32(kw, w - ix0);
+        const out = ((b * oh + oy) * ow + ox) * c;
+        for (let cc = 0; cc < c; cc += 4) {
+          const first = ((b * h + iy0 + ky0) * w + ix0 + kx0) * c + cc;
+          let best = v128.load(x + (<usize>first << 2));
+          let bidx = i32x4.add(i32x4.splat(first), LANE_IDS);
+          for (let ky = ky0; ky < ky1; ky++) {
+            for (let kx = ky == ky0 ? kx0 + 1 : kx0; kx < kx1; kx++) {
+              const off = ((b * h + iy0 + ky) * w + ix0 + kx) * c + cc;
+              const v = v128.load(x + (<usize>off << 2));
+              // strictly greater keeps the first of equal values; a NaN replaces a number
+              const m = v128.or(f32x4.gt(v, best), v128.andnot(f32x4.ne(v, v), f32x4.ne(best, best)));
+              best = v128.bitselect(v, best, m);
+              bidx = v128.bitselect(i32x4.add(i32x4.splat(off), LANE_IDS), bidx, m);
+            }
+          }
+          const o = <usize>(out + cc) << 2;
+          if (cc + 4 <= c) {
+            v128.store(y + o, best);
+            if (arg != 0) v128.store(arg + o, bidx);
+          } else {
+            storeTail(y + o, best, rem);
+            if (arg != 0) storeTail(arg + o, bidx, rem);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dx[i] = sum of dy over the windows whose argmax is i, windows in (oy, ox) order; a gather,
+ * so every dx element is written once. arg is f32_max_pool2d's index output.
+ */
+export function f32_max_pool2d_grad(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  dy: usize, arg: usize, dx: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  const rem = c & 3;
+  for (let b = 0; b < n; b++) {
+    for (let iy = 0; iy < h; iy++) {
+      const oy0 = max32(0, ceilDiv(iy + pt - kh + 1, sh)), oy1 = min32(oh, floorDiv(iy + pt, sh) + 1);
+      for (let ix = 0; ix < w; ix++) {
+        const ox0 = max32(0, ceilDiv(ix + pl - kw + 1, sw)), ox1 = min32(ow, floorDiv(ix + pl, sw) + 1);
+        const self = ((b * h + iy) * w + ix) * c;
+        for (let cc = 0; cc < c; cc += 4) {
+          const idx = i32x4.add(i32x4.splat(self + cc), LANE_IDS);
+          let acc = ZERO;
+          for (let oy = oy0; oy < oy1; oy++) {
+            for (let ox = ox0; ox < ox1; ox++) {
+              const o = <usize>(((b * oh + oy) * ow + ox) * c + cc) << 2;
+              acc = f32x4.add(acc, v128.and(v128.load(dy + o), i32x4.eq(v128.load(arg + o), idx)));
+            }
+          }
+          const d = <usize>(self + cc) << 2;
+          if (cc + 4 <= c) v128.store(dx + d, acc); else storeTail(dx + d, acc, rem);
+        }
+      }
+    }
+  }
+}
+
+/** y = (sum of the window's valid elements, ky asc, kx asc) / their count. */
+export function f32_avg_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  x: usize, y: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  const rem = c & 3;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      const ky0 = max32(0, -iy0), ky1 = min32(kh, h - iy0);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const kx0 = max32(0, -ix0), kx1 = min32(kw, w - ix0);
+        const count = f32x4.splat(<f32>((ky1 - ky0) * (kx1 - kx0)));
+        const out = ((b * oh + oy) * ow + ox) * c;
+        for (let cc = 0; cc < c; cc += 4) {
+          let acc = ZERO;
+          for (let ky = ky0; ky < ky1; ky++) {
+            for (let kx = kx0; kx < kx1; kx++) {
+              acc = f32x4.add(acc, v128.load(x + (<usize>(((b * h + iy0 + ky) * w + ix0 + kx) * c + cc) << 2)));
+            }
+          }
+          const r = f32x4.div(acc, count);
+          const o = y + (<usize>(out + cc) << 2);
+          if (cc + 4 <= c) v128.store(o, r); else storeTail(o, r, rem);
+        }
+      }
+    }
+  }
+}
+
+/** dx = sum over the windows containing the element (oy asc, ox asc) of dy / window count. */
+export function f32_avg_pool2d_grad(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  dy: usize, dx: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  const rem = c & 3;
+  for (let b = 0; b < n; b++) {
+    for (let iy = 0; iy < h; iy++) {
+      const oy0 = max32(0, ceilDiv(iy + pt - kh + 1, sh)), oy1 = min32(oh, floorDiv(iy + pt, sh) + 1);
+      for (let ix = 0; ix < w; ix++) {
+        const ox0 = max32(0, ceilDiv(ix + pl - kw + 1, sw)), ox1 = min32(ow, floorDiv(ix + pl, sw) + 1);
+        const d = dx + (<usize>(((b * h + iy) * w + ix) * c) << 2);
+        for (let cc = 0; cc < c; cc += 4) {
+          let acc = ZERO;
+          for (let oy = oy0; oy < oy1; oy++) {
+            const wy = min32(kh, h - (oy * sh - pt)) - max32(0, pt - oy * sh);
+            for (let ox = ox0; ox < ox1; ox++) {
+              const wx = min32(kw, w - (ox * sw - pl)) - max32(0, pl - ox * sw);
+              const g = v128.load(dy + (<usize>(((b * oh + oy) * ow + ox) * c + cc) << 2));
+              acc = f32x4.add(acc, f32x4.div(g, f32x4.splat(<f32>(wy * wx))));
+            }
+          }
+          if (cc + 4 <= c) v128.store(d + (<usize>cc << 2), acc); else storeTail(d + (<usize>cc << 2), acc, rem);
+        }
+      }
+    }
+  }
+}

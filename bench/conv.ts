@@ -1,0 +1,114 @@
+// conv2d forward, input gradient and filter gradient: actlab next to tf.js in the same
+// process, interleaved (one actlab call, one tf.js call, repeated), medians of the wall
+// times, GFLOP/s with 2 * N * OH * OW * KH * KW * Cin * Cout flops per pass.
+// tf.js: tfjs-backend-wasm 4.22.0 (XNNPACK) for the forward pass and the input gradient;
+// tfjs-backend-cpu 4.22.0 for the filter gradient, which the wasm backend does not register.
+// One thread on both sides. Prints a markdown table for bench/README.md.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { init, tensor, conv2d, conv2dBackpropInput, conv2dBackpropFilter, type Tensor } from '../src/index.js';
+
+type Shape4 = [number, number, number, number];
+
+interface Case { readonly x: Shape4; readonly f: Shape4 }
+
+const CASES: Case[] = [
+  { x: [32, 28, 28, 1], f: [3, 3, 1, 32] },
+  { x: [32, 13, 13, 32], f: [3, 3, 32, 64] },
+  { x: [32, 32, 32, 3], f: [3, 3, 3, 32] },
+];
+
+/** A seeded float32 fill in [-1, 1) (mulberry32), so runs compare the same data. */
+function fill(n: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
+  }
+  return out;
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Wall time of one call in ms. */
+function time(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/**
+ * Interleaved medians of `reps` timed calls each, after one warm-up call each (none for
+ * tf.js when `warmTheirs` is false: its cpu filter gradient takes tens of seconds a call).
+ */
+function race(ours: () => void, theirs: () => void, reps: number, warmTheirs = true): [number, number] {
+  ours();
+  if (warmTheirs) theirs();
+  const a: number[] = [], b: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    a.push(time(ours));
+    b.push(time(theirs));
+  }
+  return [median(a), median(b)];
+}
+
+async function main(): Promise<void> {
+  await init();
+  setWasmPaths(join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
+  tf.env().set('IS_TEST', true);
+  if (!(await tf.setBackend('cpu')) || !(await tf.setBackend('wasm'))) throw new Error('tf.js backends failed to initialise');
+
+  const rows: string[] = [];
+  for (const c of CASES) {
+    const [n, h, w, cin] = c.x;
+    const [kh, kw, , cout] = c.f;
+    const oh = h - kh + 1, ow = w - kw + 1;
+    const yShape: Shape4 = [n, oh, ow, cout];
+    const flops = 2 * n * oh * ow * kh * kw * cin * cout;
+    const xv = fill(n * h * w * cin, 1), fv = fill(kh * kw * cin * cout, 2), dyv = fill(n * oh * ow * cout, 3);
+    const x = tensor(xv, c.x), f = tensor(fv, c.f), dy = tensor(dyv, yShape);
+    const shape = `[${c.x.join(',')}]x[${c.f.join(',')}]`;
+    const row = (pass: string, tfName: string, ms: [number, number]): void => {
+      const g = (t: number): string => (flops / t / 1e6).toFixed(2);
+      rows.push(`| ${shape} | ${pass} | ${ms[0].toFixed(2)} | ${g(ms[0])} | ${ms[1].toFixed(2)} | ${g(ms[1])} | ${tfName} | ${(ms[1] / ms[0]).toFixed(2)}x |`);
+      console.log(rows[rows.length - 1]);
+    };
+    const ours = (make: () => Tensor) => () => make().dispose();
+
+    await tf.setBackend('wasm');
+    let tx = tf.tensor4d(xv, c.x), tfl = tf.tensor4d(fv, c.f), tdy = tf.tensor4d(dyv, yShape);
+    const attrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' };
+    row('forward', 'wasm', race(ours(() => conv2d(x, f, 1, 'valid')),
+      () => tf.conv2d(tx, tfl, 1, 'valid').dispose(), 15));
+    row('grad input', 'wasm', race(ours(() => conv2dBackpropInput(c.x, dy, f, 1, 'valid')),
+      () => (tf.engine().runKernel('Conv2DBackpropInput', { dy: tdy, filter: tfl }, { ...attrs, inputShape: c.x }) as tf.Tensor).dispose(), 9));
+    tf.dispose([tx, tfl, tdy]);
+
+    await tf.setBackend('cpu');
+    tx = tf.tensor4d(xv, c.x);
+    tdy = tf.tensor4d(dyv, yShape);
+    row('grad filter', 'cpu', race(ours(() => conv2dBackpropFilter(x, dy, c.f, 1, 'valid')),
+      () => (tf.engine().runKernel('Conv2DBackpropFilter', { x: tx, dy: tdy }, { ...attrs, filterShape: c.f }) as tf.Tensor).dispose(), 1, false));
+    tf.dispose([tx, tdy]);
+    for (const t of [x, f, dy]) t.dispose();
+  }
+
+  console.log('');
+  console.log(`date: ${new Date().toISOString()}; node ${process.version}; loadavg: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  console.log('| conv2d (valid, stride 1) | pass | actlab ms | actlab GFLOP/s | tf.js ms | tf.js GFLOP/s | tf.js backend | actlab / tf.js |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+}
+
+await main();

@@ -1,0 +1,334 @@
+// conv2d and 2-D pooling on NHWC tensors, tf.js-style signatures. Shapes are checked here;
+// the kernels (assembly/conv.ts) trust them. Every kernel workspace is allocated here and
+// freed before returning: kernels never allocate.
+import { rt } from '../core/wasm.js';
+import type { Ptr } from '../core/heap.js';
+import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
+import { getActivation, resolveParams, withKernelArgs, type ActivationParams } from '../activations/index.js';
+
+export type Padding = 'valid' | 'same';
+/** One value for both spatial axes, or [height, width]. */
+export type Pair = number | readonly [number, number];
+/** An activation by registry name, or a name with parameters. */
+export type ActivationSpec = string | { readonly name: string; readonly params?: ActivationParams };
+
+/** Everything a conv or pool kernel call needs, in kernel units. */
+export interface Geometry {
+  readonly n: number; readonly h: number; readonly w: number; readonly cin: number;
+  readonly kh: number; readonly kw: number; readonly cout: number;
+  readonly oh: number; readonly ow: number;
+  readonly sh: number; readonly sw: number; readonly dh: number; readonly dw: number;
+  /** Padding before the first row / column. */
+  readonly pt: number; readonly pl: number;
+}
+
+function pair(fn: string, what: string, v: Pair): [number, number] {
+  const p: readonly number[] = typeof v === 'number' ? [v, v] : v;
+  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new Error(`actlab: ${fn}: ${what} ${JSON.stringify(v)} must be a positive integer or a pair [height, width] of them`);
+  }
+  return [p[0], p[1]];
+}
+
+function rank4(fn: string, what: string, s: Shape, layout: string): void {
+  if (s.length !== 4) throw new Error(`actlab: ${fn}: ${what} must have rank 4 ${layout}, got ${shapeText(s)}`);
+  if (s.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new Error(`actlab: ${fn}: ${what} ${shapeText(s)} must have positive integer dimensions ${layout}`);
+  }
+}
+
+/**
+ * Output size and padding before, TF rules: 'valid' -> ceil((in - ek + 1) / s) with
+ * ek = (k - 1) * d + 1 <= in; 'same' -> ceil(in / s) with pad_total =
+ * max((out - 1) * s + ek - in, 0) and floor(pad_total / 2) before.
+ */
+function axis(fn: string, name: string, size: number, k: number, s: number, d: number, pad: Padding): [number, number] {
+  const ek = (k - 1) * d + 1;
+  if (pad === 'valid') {
+    if (ek > size) {
+      const what = d > 1 ? `dilated window ${ek} ((${k} - 1) * ${d} + 1)` : `window ${k}`;
+      throw new Error(`actlab: ${fn}: ${what} is larger than the input ${name} ${size} with 'valid' padding ` +
+        `(the window must fit inside the input; use 'same' padding or a smaller window)`);
+    }
+    return [Math.floor((size - ek) / s) + 1, 0];
+  }
+  const out = Math.ceil(size / s);
+  const total = Math.max((out - 1) * s + ek - size, 0);
+  return [out, Math.floor(total / 2)];
+}
+
+function checkPad(fn: string, pad: Padding): void {
+  if (pad !== 'valid' && pad !== 'same') throw new Error(`actlab: ${fn}: padding '${String(pad)}' is not supported: expected 'valid' or 'same'`);
+}
+
+/** Geometry of conv2d(x [n,h,w,cin], filter [kh,kw,cin,cout]). */
+export function convGeometry(fn: string, xShape: Shape, filterShape: Shape, strides: Pair, pad: Padding, dilations: Pair): Geometry {
+  rank4(fn, 'x', xShape, '[batch, height, width, inChannels]');
+  rank4(fn, 'filter', filterShape, '[filterHeight, filterWidth, inChannels, outChannels]');
+  checkPad(fn, pad);
+  const [n, h, w, cin] = xShape;
+  const [kh, kw, fin, cout] = filterShape;
+  if (fin !== cin) {
+    throw new Error(`actlab: ${fn}: x ${shapeText(xShape)} has ${cin} input channels but filter ${shapeText(filterShape)} ` +
+      `expects ${fin} (x.shape[3] must equal filter.shape[2])`);
+  }
+  const [sh, sw] = pair(fn, 'strides', strides);
+  const [dh, dw] = pair(fn, 'dilations', dilations);
+  const [oh, pt] = axis(fn, 'height', h, kh, sh, dh, pad);
+  const [ow, pl] = axis(fn, 'width', w, kw, sw, dw, pad);
+  return { n, h, w, cin, kh, kw, cout, oh, ow, sh, sw, dh, dw, pt, pl };
+}
+
+/** Geometry of a pool over x [n,h,w,c] (cin = cout = c, dilation 1). */
+export function poolGeometry(fn: string, xShape: Shape, filterSize: Pair, strides: Pair, pad: Padding): Geometry {
+  rank4(fn, 'x', xShape, '[batch, height, width, channels]');
+  checkPad(fn, pad);
+  const [n, h, w, c] = xShape;
+  const [kh, kw] = pair(fn, 'filterSize', filterSize);
+  const [sh, sw] = pair(fn, 'strides', strides);
+  const [oh, pt] = axis(fn, 'height', h, kh, sh, 1, pad);
+  const [ow, pl] = axis(fn, 'width', w, kw, sw, 1, pad);
+  return { n, h, w, cin: c, kh, kw, cout: c, oh, ow, sh, sw, dh: 1, dw: 1, pt, pl };
+}
+
+function sameShape(fn: string, what: string, actual: Shape, expected: Shape, rule: string): void {
+  if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
+    throw new Error(`actlab: ${fn}: ${what} has shape ${shapeText(actual)} but ${shapeText(expected)} was expected (${rule})`);
+  }
+}
+
+/** Runs `body` with a scratch block of `bytes` bytes, freed afterwards. */
+function withWork<T>(bytes: number, body: (work: Ptr) => T): T {
+  const { heap } = rt();
+  const work = heap.alloc(bytes);
+  try {
+    return body(work);
+  } finally {
+    heap.free(work);
+  }
+}
+
+/** An output tensor that is freed again if the kernel call throws. */
+function produce(shape: Shape, body: (out: Ptr) => void): Tensor {
+  const t = empty(shape);
+  try {
+    body(t.ptr);
+  } catch (e) {
+    t.dispose();
+    throw e;
+  }
+  return t;
+}
+
+// ---- conv2d -----------------------------------------------------------------------------
+
+/** Output bytes per kernel call when an activation follows: half of a typical 1 MiB L2. */
+const GROUP_BYTES = 512 * 1024;
+
+/**
+ * 2-D convolution (cross-correlation, as tf.conv2d), NHWC:
+ * y[n, oy, ox, co] = act(sum_{ky,kx,ci} x[n, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, ci] *
+ * filter[ky, kx, ci, co] + bias[co]). x is [batch, height, width, inChannels], filter
+ * [filterHeight, filterWidth, inChannels, outChannels], bias [outChannels]. The activation
+ * (any registry name) runs on each group of finished images while their output is in cache.
+ */
+export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, dilations: Pair = 1,
+  bias?: Tensor, activation?: ActivationSpec): Tensor {
+  const fn = 'conv2d';
+  const g = convGeometry(fn, x.shape, filter.shape, strides, pad, dilations);
+  if (bias !== undefined) sameShape(fn, 'bias', bias.shape, [g.cout], 'one bias per output channel, filter.shape[3]');
+  const actName = activation === undefined ? undefined : typeof activation === 'string' ? activation : activation.name;
+  const row = actName === undefined ? undefined : getActivation(actName);
+  const resolved = row === undefined ? undefined :
+    resolveParams(row, typeof activation === 'object' ? activation.params : undefined);
+  const { kernels } = rt();
+  const wsBytes = kernels.conv2d_workspace_bytes(g.cin, g.kh, g.kw);
+  return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(wsBytes, (work) => {
+    const xp = x.ptr, fp = filter.ptr, bp = bias?.ptr ?? 0;
+    const run = (n: number, xo: Ptr, yo: Ptr): void => kernels.f32_conv2d(n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw,
+      xo, fp, bp, yo, work, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+    if (row === undefined || resolved === undefined) {
+      run(g.n, xp, y);
+      return;
+    }
+    // Groups of images whose output fits in L2 (at least one image): the activation reads
+    // it while it is still in cache, and the kernel still reuses its tables across a group.
+    const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
+    const group = Math.max(1, Math.floor(GROUP_BYTES / (outImage * 4)));
+    withKernelArgs(rt().heap, resolved, outImage, g.cout, row.name, (a) => {
+      for (let i = 0; i < g.n; i += group) {
+        const m = Math.min(group, g.n - i);
+        const yo = y + i * outImage * 4;
+        run(m, xp + i * inImage * 4, yo);
+        row.forward(kernels, m * outImage, yo, yo, a);
+      }
+    });
+  }));
+}
+
+/**
+ * Gradient of conv2d with respect to its input (tf.conv2DBackpropInput): dx [xShape] from
+ * dy [batch, outHeight, outWidth, outChannels] and the filter.
+ */
+export function conv2dBackpropInput(xShape: Shape, dy: Tensor, filter: Tensor, strides: Pair, pad: Padding,
+  dilations: Pair = 1): Tensor {
+  const fn = 'conv2dBackpropInput';
+  const g = convGeometry(fn, xShape, filter.shape, strides, pad, dilations);
+  sameShape(fn, 'dy', dy.shape, [g.n, g.oh, g.ow, g.cout], `conv2d's output shape for x ${shapeText(xShape)} and filter ${shapeText(filter.shape)}`);
+  const { kernels } = rt();
+  const wsBytes = kernels.conv2d_grad_input_workspace_bytes(g.cin, g.w, g.cout, g.kh, g.kw, g.sw);
+  return produce([g.n, g.h, g.w, g.cin], (dx) => withWork(wsBytes, (work) => {
+    kernels.f32_conv2d_grad_input(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw,
+      dy.ptr, filter.ptr, dx, work, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+  }));
+}
+
+/**
+ * Gradient of conv2d with respect to its filter (tf.conv2DBackpropFilter): dfilter
+ * [filterShape] from x and dy, summed over the batch and all pixels in a fixed order.
+ */
+export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, strides: Pair, pad: Padding,
+  dilations: Pair = 1): Tensor {
+  const fn = 'conv2dBackpropFilter';
+  const g = convGeometry(fn, x.shape, filterShape, strides, pad, dilations);
+  sameShape(fn, 'dy', dy.shape, [g.n, g.oh, g.ow, g.cout], `conv2d's output shape for x ${shapeText(x.shape)} and filter ${shapeText(filterShape)}`);
+  return produce([g.kh, g.kw, g.cin, g.cout], (df) => {
+    rt().kernels.f32_conv2d_grad_filter(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw,
+      x.ptr, dy.ptr, df, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+  });
+}
+
+/** Gradient of sum(dy * bias-broadcast) with respect to bias: dy summed over batch and pixels, per channel. */
+export function conv2dBackpropBias(dy: Tensor): Tensor {
+  const fn = 'conv2dBackpropBias';
+  rank4(fn, 'dy', dy.shape, '[batch, outHeight, outWidth, outChannels]');
+  const c = dy.shape[3];
+  return produce([c], (db) => rt().kernels.f32_column_sums(dy.size / c, c, dy.ptr, db));
+}
+
+// ---- pooling ----------------------------------------------------------------------------
+
+/** Int32 indices in Wasm memory (max-pool argmax); owned, freed by dispose(). */
+export class IndexBuffer {
+  readonly shape: Shape;
+  readonly size: number;
+  private block: Ptr;
+  private disposed = false;
+
+  constructor(shape: Shape) {
+    this.shape = Object.freeze([...shape]);
+    this.size = sizeOf(shape);
+    this.block = rt().heap.alloc(this.size * 4);
+  }
+
+  get ptr(): Ptr {
+    if (this.disposed) throw new Error(`actlab: index buffer ${shapeText(this.shape)} was disposed and cannot be used`);
+    return this.block;
+  }
+
+  /** A copy of the indices. */
+  dataSync(): Int32Array { return rt().heap.i32(this.ptr, this.size).slice(); }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    rt().heap.free(this.block);
+  }
+}
+
+function maxPoolInto(g: Geometry, x: Tensor, y: Ptr, arg: Ptr): void {
+  rt().kernels.f32_max_pool2d(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, x.ptr, y, arg, g.sh, g.sw, g.pt, g.pl);
+}
+
+/**
+ * Max pooling (tf.maxPool), NHWC: the largest value of each filterSize window (padding
+ * ignored); a NaN in the window wins.
+ */
+export function maxPool(x: Tensor, filterSize: Pair, strides: Pair, pad: Padding): Tensor {
+  const g = poolGeometry('maxPool', x.shape, filterSize, strides, pad);
+  return produce([g.n, g.oh, g.ow, g.cin], (y) => maxPoolInto(g, x, y, 0));
+}
+
+/**
+ * Max pooling that also records, per output element, the flat index into x of the value
+ * it took (the first in window order, rows then columns, on ties), for maxPoolBackprop.
+ */
+export function maxPoolWithArgmax(x: Tensor, filterSize: Pair, strides: Pair, pad: Padding): { result: Tensor; argmax: IndexBuffer } {
+  const g = poolGeometry('maxPoolWithArgmax', x.shape, filterSize, strides, pad);
+  const argmax = new IndexBuffer([g.n, g.oh, g.ow, g.cin]);
+  try {
+    const result = produce([g.n, g.oh, g.ow, g.cin], (y) => maxPoolInto(g, x, y, argmax.ptr));
+    return { result, argmax };
+  } catch (e) {
+    argmax.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Gradient of maxPool with respect to x: each dy value goes to the element its window took.
+ * Pass the argmax from maxPoolWithArgmax, or leave it out to recompute it from x.
+ */
+export function maxPoolBackprop(dy: Tensor, x: Tensor, filterSize: Pair, strides: Pair, pad: Padding,
+  argmax?: IndexBuffer): Tensor {
+  const fn = 'maxPoolBackprop';
+  const g = poolGeometry(fn, x.shape, filterSize, strides, pad);
+  const outShape = [g.n, g.oh, g.ow, g.cin];
+  sameShape(fn, 'dy', dy.shape, outShape, `maxPool's output shape for x ${shapeText(x.shape)}`);
+  if (argmax !== undefined) sameShape(fn, 'argmax', argmax.shape, outShape, 'one index per output element');
+  const run = (arg: Ptr): Tensor => produce(x.shape, (dx) => rt().kernels.f32_max_pool2d_grad(g.n, g.h, g.w, g.cin,
+    g.oh, g.ow, g.kh, g.kw, dy.ptr, arg, dx, g.sh, g.sw, g.pt, g.pl));
+  if (argmax !== undefined) return run(argmax.ptr);
+  return withWork(sizeOf(outShape) * 8, (work) => {
+    maxPoolInto(g, x, work, work + sizeOf(outShape) * 4);
+    return run(work + sizeOf(outShape) * 4);
+  });
+}
+
+/** Average pooling (tf.avgPool), NHWC: the mean of each window's elements inside the input. */
+export function avgPool(x: Tensor, filterSize: Pair, strides: Pair, pad: Padding): Tensor {
+  const g = poolGeometry('avgPool', x.shape, filterSize, strides, pad);
+  return produce([g.n, g.oh, g.ow, g.cin], (y) => rt().kernels.f32_avg_pool2d(g.n, g.h, g.w, g.cin, g.oh, g.ow,
+    g.kh, g.kw, x.ptr, y, g.sh, g.sw, g.pt, g.pl));
+}
+
+/** Gradient of avgPool with respect to x (of shape xShape): each window spreads dy / count over its elements. */
+export function avgPoolBackprop(dy: Tensor, xShape: Shape, filterSize: Pair, strides: Pair, pad: Padding): Tensor {
+  const fn = 'avgPoolBackprop';
+  const g = poolGeometry(fn, xShape, filterSize, strides, pad);
+  sameShape(fn, 'dy', dy.shape, [g.n, g.oh, g.ow, g.cin], `avgPool's output shape for x ${shapeText(xShape)}`);
+  return produce(xShape, (dx) => rt().kernels.f32_avg_pool2d_grad(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw,
+    dy.ptr, dx, g.sh, g.sw, g.pt, g.pl));
+}
+
+// ---- flatten ----------------------------------------------------------------------------
+
+/**
+ * A tensor that shares its base's memory under another shape: no copy. It is valid while
+ * the base lives; disposing the view leaves the base alone, disposing the base ends the view.
+ */
+class TensorView extends Tensor {
+  private readonly base: Tensor;
+  private released = false;
+
+  constructor(base: Tensor, shape: Shape) {
+    super(shape, base.ptr);
+    this.base = base;
+  }
+
+  override get ptr(): Ptr {
+    if (this.released) throw new Error(`actlab: view ${shapeText(this.shape)} was disposed and cannot be used`);
+    return this.base.ptr;
+  }
+
+  override get isDisposed(): boolean { return this.released || this.base.isDisposed; }
+
+  override dispose(): void { this.released = true; }
+}
+
+/** [batch, ...rest] -> [batch, prod(rest)] as a view of the same memory (tf.layers.flatten). */
+export function flatten(x: Tensor): Tensor {
+  if (x.rank < 1) throw new Error(`actlab: flatten: x ${shapeText(x.shape)} needs at least one axis (the batch)`);
+  const batch = x.shape[0];
+  return new TensorView(x, [batch, batch === 0 ? 0 : x.size / batch]);
+}
