@@ -164,7 +164,7 @@ describe('one step against tfjs-layers 4.22.0 (cpu backend)', () => {
     const x = tensor(xs, [batch, 784]);
     await ours.fit(x, ys, { epochs: 1, batchSize: batch, shuffle: false });
     await theirs.fit(tf.tensor2d(xs, [batch, 784]), tf.tensor1d(Float32Array.from(ys)), { epochs: 1, batchSize: batch, shuffle: false });
-    const after = theirs.getWeights().map((t) => t.dataSync());
+    const after = theirs.getWeights().map((t) => Float32Array.from(t.dataSync()));
     const mine = ours.snapshotWeights();
     ours.dispose(); x.dispose();
     return { initial, mine, after };
