@@ -19,3 +19,11 @@ export { Optimizer, SGD, Adam, AdamW, RMSprop, sgd, adam, adamw, rmsprop } from 
 export type { VariableGrad, NamedTensor, ClipOptions, OptimizerConfig, SgdOptions, AdamOptions, AdamWOptions, RmspropOptions } from './nn/optimizers.js';
 export { meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './nn/losses.js';
 export type { LossResult, CrossentropyOptions, SparseLabels } from './nn/losses.js';
+export {
+  curves, gradientFlow, softmaxTemperature, SEED_SCORES,
+  compareTraining, activationPatterns, vanishingGradients, benchmarkActivations, trainingDynamics, compareCnn,
+  TrainingCoreMissing,
+} from './analyzers/index.js';
+export type * from './analyzers/index.js';
+export * as plot from './plot/index.js';
+export type { CurvesPlotOptions, CurvePanel } from './plot/index.js';
