@@ -65,13 +65,13 @@ const curvesCommand: Command = {
     const rows = result.curves.map((c) => {
       const finite = (a: readonly number[]): number[] => a.filter(Number.isFinite);
       const f = finite(c.f), df = finite(c.df);
-      return [c.label, `[${num(Math.min(...f))}, ${num(Math.max(...f))}]`, `[${num(Math.min(...df))}, ${num(Math.max(...df))}]`, c.formula];
+      return [c.label, `[${num(Math.min(...f))}, ${num(Math.max(...f))}]`, `[${num(Math.min(...df))}, ${num(Math.max(...df))}]`];
     });
     return {
       result,
       figures: [{ name: 'curves', spec: plot.curvesSpec(result, { show }) }],
       text: `${result.curves.length} activations, ${result.samples} points in [${result.range[0]}, ${result.range[1]}]\n\n` +
-        table(['activation', 'f range', "f' range", 'f(x)'], rows),
+        table(['activation', 'f range', "f' range"], rows),
     };
   },
 };

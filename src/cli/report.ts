@@ -119,7 +119,7 @@ const softmaxSection: SectionProducer = {
       tables: result.results.map((t) => ({
         caption: `T = ${t.temperature}`,
         columns: ['row', ...result.scores[0].map((_, j) => `p${j}`), 'row sum', 'entropy (nats)'],
-        rows: t.probabilities.map((p, r) => [`[${result.scores[r].join(', ')}]`, ...p.map((v) => num(v)), num(t.rowSums[r], 6), num(t.entropy[r])]),
+        rows: t.probabilities.map((p, r) => [`[${SEED_SCORES[r].join(', ')}]`, ...p.map((v) => num(v)), num(t.rowSums[r], 6), num(t.entropy[r])]),
       })),
       result: { seedTemperatures: result, sweep },
     };

@@ -4,7 +4,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { SoftmaxTemperatureResult } from '../analyzers/softmax-temperature.js';
 import { CONFIG, SCHEMA, title } from './theme.js';
 
-const rowName = (r: number, scores: readonly number[]): string => `row ${r}: [${scores.join(', ')}]`;
+// Scores are float32 values: print them to float32 precision (0.1, not 0.10000000149011612).
+const rowName = (r: number, scores: readonly number[]): string => `row ${r}: [${scores.map((v) => Number(v.toPrecision(7))).join(', ')}]`;
 
 /** Grouped bars: for each score row, the probability of every class at every temperature. */
 export function softmaxSpec(result: SoftmaxTemperatureResult, options: { readonly title?: string } = {}): TopLevelSpec {
