@@ -2,7 +2,7 @@
 // `--name value` and `--name=value`, and typed getters whose errors say what was wrong
 // and what was expected. Values may start with '-' (`--range -5,5`), since every option
 // but a flag takes exactly the next word.
-import { getActivation, type ActivationRequest } from '../index.js';
+import { getActivation, resolveParams, type ActivationRequest } from '../index.js';
 
 export type OptionKind = 'flag' | 'value';
 
@@ -98,10 +98,13 @@ export class ParsedArgs {
     return entries.map((entry) => {
       const [act, ...assignments] = entry.split(':');
       if (act === '') this.fail(name, raw, 'comma-separated activation names, e.g. relu,tanh,swish:beta=2');
+      const usage = (e: unknown): UsageError =>
+        new UsageError(`actlab ${this.command}: --${name}: ${e instanceof Error ? e.message.replace(/^actlab: /, '') : String(e)}`);
+      let row;
       try {
-        getActivation(act);
+        row = getActivation(act);
       } catch (e) {
-        throw new UsageError(`actlab ${this.command}: --${name}: ${e instanceof Error ? e.message.replace(/^actlab: /, '') : String(e)}`);
+        throw usage(e);
       }
       if (assignments.length === 0) return act;
       const params: Record<string, number> = {};
@@ -112,6 +115,11 @@ export class ParsedArgs {
           this.fail(name, entry, `NAME:PARAM=NUMBER[:PARAM=NUMBER...], e.g. swish:beta=2 ('${a}' is not PARAM=NUMBER)`);
         }
         params[key] = v;
+      }
+      try {
+        resolveParams(row, params);
+      } catch (e) {
+        throw usage(e);
       }
       return { name: act, params };
     });
