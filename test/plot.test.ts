@@ -50,8 +50,8 @@ const run = (activation: string, base: number, lr?: number[]): TrainingRun => ({
 });
 
 test('the strict compile does catch a spec Vega-Lite has to repair', () => {
-  const spec: TopLevelSpec = { data: { values: [{ a: 1 }] }, mark: 'line', encoding: { shape: { field: 'a', type: 'nominal' } } };
-  expect(compileStrict(spec).join('\n')).toMatch(/shape/);
+  const spec: TopLevelSpec = { data: { values: [{ a: 1 }] }, mark: 'bar', encoding: { x: { field: 'a', type: 'quantitative', scale: { type: 'band' } } } };
+  expect(compileStrict(spec).join('\n')).toMatch(/does not work with "band" scale/);
 });
 
 describe('curve figures', () => {
