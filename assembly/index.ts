@@ -12,6 +12,7 @@ export * from './checks';
 export * from './conv';
 export * from './reduce';
 export * from './gemm';
+export * from './analysis';
 
 /** First byte past the module's static data; the allocator's heap starts here. */
 export function heap_base(): usize { return __heap_base; }

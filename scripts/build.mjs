@@ -3,7 +3,7 @@
 // the .d.ts files in dist/. `--if-needed` skips the work when dist/ is newer than every
 // input, so `npm test` rebuilds only after a change.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,8 +76,14 @@ run(bin('esbuild'), ['src/index.ts', '--bundle', '--format=esm', '--platform=neu
   '--outfile=dist/index.js', '--log-level=warning']);
 // The Node entry keeps `../index.js` as an import of the core bundle (dist/index.js), so
 // both entries share one Wasm runtime; only its own code and Node built-ins are in it.
+// npm packages (vega, vega-lite, resvg's native binary) stay imports: they are dependencies.
 run(bin('esbuild'), ['src/node/index.ts', '--bundle', '--format=esm', '--platform=node', '--target=node18',
-  '--external:../index.js', '--outfile=dist/node/index.js', '--log-level=warning']);
+  '--external:../index.js', '--packages=external', '--outfile=dist/node/index.js', '--log-level=warning']);
+// The `actlab` command: one file with the core and the Node entry inside (the process
+// owns its one runtime), npm packages imported, a shebang so npm can link it as a bin.
+run(bin('esbuild'), ['src/cli/main.ts', '--bundle', '--format=esm', '--platform=node', '--target=node20',
+  '--packages=external', '--banner:js=#!/usr/bin/env node', '--outfile=dist/cli.js', '--log-level=warning']);
+chmodSync(join(root, 'dist', 'cli.js'), 0o755);
 // Core declarations without Node types (the core must not use them); the Node entry's own.
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 run(bin('tsc'), ['-p', 'tsconfig.node.json']);

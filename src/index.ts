@@ -39,3 +39,11 @@ export type { Padding, Pair, Geometry } from './ops/conv.js';
 /** Reductions to plain numbers (fixed order, float64 accumulation): stats.mean(x), stats.l2Norm(x), ... */
 export * as stats from './ops/reduce.js';
 export type { Values } from './ops/reduce.js';
+export {
+  curves, gradientFlow, softmaxTemperature, SEED_SCORES,
+  compareTraining, activationPatterns, vanishingGradients, benchmarkActivations, trainingDynamics, compareCnn,
+  TrainingCoreMissing,
+} from './analyzers/index.js';
+export type * from './analyzers/index.js';
+export * as plot from './plot/index.js';
+export type { CurvesPlotOptions, CurvePanel } from './plot/index.js';

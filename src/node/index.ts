@@ -89,3 +89,6 @@ async function cifar10(dir: string): Promise<{ train: Dataset; test: Dataset }> 
 
 /** Dataset loaders that read files: `await datasets.mnist()`, `await datasets.cifar10(dir)`. */
 export const datasets = { mnist, cifar10 };
+
+export { renderSvg, renderPng, svgToPng } from './render.js';
+export type { PngOptions } from './render.js';

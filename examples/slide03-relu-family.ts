@@ -1,0 +1,11 @@
+// Slide 3: ReLU, leaky ReLU, PReLU (alpha 0.05) and ELU: what each does with negative inputs.
+// Run: node scripts/run-ts.mjs examples/slide03-relu-family.ts [out.svg]
+import { writeFileSync } from 'node:fs';
+import { init, curves, plot } from '../src/index.js';
+import { renderSvg } from '../src/node/index.js';
+
+await init();
+const result = curves(['relu', 'leakyRelu', { name: 'prelu', params: { alpha: 0.05 } }, 'elu'], { range: [-5, 5], samples: 11 });
+console.log(`x:${result.x.map((v) => v.toFixed(0).padStart(8)).join('')}`);
+for (const c of result.curves) console.log(`${c.label}\n  ${c.f.map((v) => v.toFixed(3).padStart(8)).join('')}`);
+if (process.argv[2]) writeFileSync(process.argv[2], await renderSvg(plot.curvesSpec(result)));

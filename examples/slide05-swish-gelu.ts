@@ -1,0 +1,13 @@
+// Slide 5: swish (beta 1 and 2) and GELU: smooth, slightly negative for x < 0, ReLU-like for large x.
+// Run: node scripts/run-ts.mjs examples/slide05-swish-gelu.ts [out.svg]
+import { writeFileSync } from 'node:fs';
+import { init, curves, plot } from '../src/index.js';
+import { renderSvg } from '../src/node/index.js';
+
+await init();
+const result = curves(['swish', { name: 'swish', params: { beta: 2 } }, 'gelu'], { range: [-10, 10], samples: 201 });
+for (const c of result.curves) {
+  const min = c.f.reduce((a, b) => (b < a ? b : a));
+  console.log(`${c.label.padEnd(16)} lowest value ${min.toFixed(4)} at x = ${result.x[c.f.indexOf(min)].toFixed(1)}`);
+}
+if (process.argv[2]) writeFileSync(process.argv[2], await renderSvg(plot.curvesSpec(result)));

@@ -1,0 +1,78 @@
+// What the curve-style analyzers share: how an activation (with parameter variants) is
+// requested, and the sample grid.
+import { getActivation, resolveParams, type Activation } from '../activations/index.js';
+
+/**
+ * One activation to analyze: a registry name (default parameters), or a name with
+ * parameter values and an optional label, e.g. `{ name: 'swish', params: { beta: 2 } }`
+ * (labelled 'swish (beta=2)' unless `label` is given).
+ */
+export type ActivationRequest = string | {
+  readonly name: string;
+  readonly params?: Readonly<Record<string, number>>;
+  readonly label?: string;
+};
+
+/** A request checked against the registry, with every parameter's value filled in. */
+export interface ResolvedRequest {
+  readonly row: Activation;
+  readonly label: string;
+  /** Every parameter of the activation, given or default, as float32 values. */
+  readonly params: Record<string, number>;
+  /** Only the parameters the request gave (what the kernels get; the rest default there too). */
+  readonly given: Readonly<Record<string, number>>;
+}
+
+function labelOf(name: string, given: Readonly<Record<string, number>>): string {
+  const keys = Object.keys(given);
+  return keys.length === 0 ? name : `${name} (${keys.map((k) => `${k}=${given[k]}`).join(', ')})`;
+}
+
+/**
+ * Resolves requests against the registry. `defaults` gives parameters per activation name
+ * for requests that name no parameters. Unknown names, parameters or out-of-range values
+ * throw; two requests with the same label throw, since plots tell series apart by label.
+ */
+export function resolveRequests(fn: string, requests: readonly ActivationRequest[],
+  defaults: Readonly<Record<string, Readonly<Record<string, number>>>> = {}): ResolvedRequest[] {
+  if (requests.length === 0) throw new Error(`actlab: ${fn}: no activations given: expected at least one registry name`);
+  const seen = new Set<string>();
+  return requests.map((req) => {
+    const name = typeof req === 'string' ? req : req.name;
+    const row = getActivation(name);
+    const given = (typeof req === 'string' ? undefined : req.params) ?? defaults[name] ?? {};
+    const resolved = resolveParams(row, given);
+    const params: Record<string, number> = {};
+    row.params.forEach((p, i) => {
+      params[p.name] = p.perChannel && resolved.channelValues !== undefined ? resolved.channelValues[0] : resolved.scalars[i];
+    });
+    const label = (typeof req === 'string' ? undefined : req.label) ?? labelOf(name, given);
+    if (seen.has(label)) {
+      throw new Error(`actlab: ${fn}: two activations are labelled '${label}': give each variant its own parameters or label`);
+    }
+    seen.add(label);
+    return { row, label, params, given };
+  });
+}
+
+/** Checks a sampling range and count. */
+export function checkGrid(fn: string, range: readonly [number, number], samples: number): void {
+  const [lo, hi] = range;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
+    throw new Error(`actlab: ${fn}: range [${lo}, ${hi}] is invalid: expected two finite numbers with lo < hi`);
+  }
+  if (!Number.isInteger(samples) || samples < 2 || samples > 1_000_000) {
+    throw new Error(`actlab: ${fn}: samples = ${samples} is invalid: expected an integer from 2 to 1000000`);
+  }
+}
+
+/**
+ * `samples` evenly spaced float32 points from lo to hi, both ends included. Plain float64
+ * arithmetic (exactly specified in every engine) rounded once to float32.
+ */
+export function sampleGrid(range: readonly [number, number], samples: number): Float32Array {
+  const [lo, hi] = range;
+  const x = new Float32Array(samples);
+  for (let i = 0; i < samples; i++) x[i] = i === samples - 1 ? hi : lo + ((hi - lo) * i) / (samples - 1);
+  return x;
+}

@@ -1,0 +1,62 @@
+// Slides 1, 2, 3 and 5: activation functions and their derivatives over a range, with
+// parameter variants side by side (swish beta = 1 and 2, PReLU alpha = 0.05, ...).
+import { activations } from '../activations/index.js';
+import { checkGrid, resolveRequests, sampleGrid, type ActivationRequest } from './common.js';
+
+export interface CurvesOptions {
+  /** Input range [lo, hi]; default [-10, 10] (the seed's). */
+  readonly range?: readonly [number, number];
+  /** Points in the range, ends included; default 200. */
+  readonly samples?: number;
+  /** Parameters per activation name, for requests that give none. */
+  readonly params?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+/** One activation's curve: f(x) and f'(x) at every grid point, and its registry facts. */
+export interface CurveSeries {
+  readonly label: string;
+  readonly name: string;
+  readonly params: Record<string, number>;
+  readonly f: number[];
+  readonly df: number[];
+  /** f(x) in LaTeX. */
+  readonly formula: string;
+  /** f'(x) in LaTeX. */
+  readonly derivative: string;
+  readonly paper?: string;
+}
+
+export interface CurvesResult {
+  readonly range: [number, number];
+  readonly samples: number;
+  /** The grid, float32 values. */
+  readonly x: number[];
+  readonly curves: CurveSeries[];
+}
+
+/**
+ * f and f' of each requested activation on an even grid, from the forward and backward
+ * kernels. Example: `curves(['relu', { name: 'swish', params: { beta: 2 } }], { range: [-5, 5] })`.
+ */
+export function curves(names: readonly ActivationRequest[], options: CurvesOptions = {}): CurvesResult {
+  const range = options.range ?? [-10, 10];
+  const samples = options.samples ?? 200;
+  checkGrid('curves', range, samples);
+  const requests = resolveRequests('curves', names, options.params);
+  const x = sampleGrid(range, samples);
+  return {
+    range: [range[0], range[1]],
+    samples,
+    x: Array.from(x),
+    curves: requests.map((r) => ({
+      label: r.label,
+      name: r.row.name,
+      params: r.params,
+      f: Array.from(activations.apply(r.row.name, x, r.given)),
+      df: Array.from(activations.derivative(r.row.name, x, r.given)),
+      formula: r.row.formula,
+      derivative: r.row.derivative,
+      ...(r.row.paper === undefined ? {} : { paper: r.row.paper }),
+    })),
+  };
+}

@@ -1,0 +1,158 @@
+// The analyzers against known values: curves are the kernels' outputs, gradientFlow's tape
+// derivative is the backward kernel's bit for bit, its statistics match float64 sums,
+// softmax rows sum to one and entropy grows with temperature; bad input throws clearly.
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  init, activations, curves, gradientFlow, softmaxTemperature, SEED_SCORES, memoryStats,
+  compareTraining, activationPatterns, vanishingGradients, benchmarkActivations, trainingDynamics, compareCnn,
+  TrainingCoreMissing, dataset,
+} from '../src/index.js';
+
+beforeAll(async () => { await init(); });
+
+const bits = (a: readonly number[]): Uint32Array => new Uint32Array(Float32Array.from(a).buffer);
+
+describe('curves', () => {
+  test('f and df equal activations.apply / derivative on the grid, for defaults and variants', () => {
+    const r = curves(['sigmoid', { name: 'swish', params: { beta: 2 } }, { name: 'prelu', params: { alpha: 0.05 } }], { range: [-3, 3], samples: 61 });
+    expect(r.x).toHaveLength(61);
+    expect(r.x[0]).toBe(-3);
+    expect(r.x[60]).toBe(3);
+    expect(r.x[30]).toBe(0);
+    expect(r.curves.map((c) => c.label)).toEqual(['sigmoid', 'swish (beta=2)', 'prelu (alpha=0.05)']);
+    const x = Float32Array.from(r.x);
+    const want = [
+      [activations.apply('sigmoid', x), activations.derivative('sigmoid', x)],
+      [activations.apply('swish', x, { beta: 2 }), activations.derivative('swish', x, { beta: 2 })],
+      [activations.apply('prelu', x, { alpha: 0.05 }), activations.derivative('prelu', x, { alpha: 0.05 })],
+    ];
+    r.curves.forEach((c, i) => {
+      expect(bits(c.f)).toEqual(new Uint32Array(want[i][0].buffer));
+      expect(bits(c.df)).toEqual(new Uint32Array(want[i][1].buffer));
+    });
+    expect(r.curves[1].params).toEqual({ beta: 2 });
+    expect(r.curves[2].params.alpha).toBe(Math.fround(0.05));
+    expect(r.curves[0].f[30]).toBe(0.5);
+    expect(r.curves[0].df[30]).toBe(0.25);
+  });
+
+  test('per-name default parameters, labels, formulas; the result survives JSON', () => {
+    const r = curves(['elu', 'relu'], { params: { elu: { alpha: 0.5 } }, samples: 5 });
+    expect(r.range).toEqual([-10, 10]);
+    expect(r.curves[0].label).toBe('elu (alpha=0.5)');
+    expect(r.curves[0].f[0]).toBeCloseTo(-0.5, 4);
+    expect(r.curves[1].formula).toBe(activations.get('relu').formula);
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+
+  test('errors name the problem', () => {
+    expect(() => curves(['nope'])).toThrow(/unknown activation 'nope'; valid names: sigmoid, tanh/);
+    expect(() => curves([])).toThrow(/no activations given/);
+    expect(() => curves(['relu'], { range: [1, -1] })).toThrow(/range \[1, -1\] is invalid/);
+    expect(() => curves(['relu'], { samples: 1 })).toThrow(/samples = 1 is invalid: expected an integer from 2/);
+    expect(() => curves(['swish', 'swish'])).toThrow(/two activations are labelled 'swish'/);
+    expect(() => curves([{ name: 'swish', params: { gamma: 1 } }])).toThrow(/has no parameter 'gamma'/);
+    expect(() => curves([{ name: 'elu', params: { alpha: -1 } }])).toThrow(/out of range/);
+  });
+});
+
+describe('gradientFlow', () => {
+  test("the tape's f' equals the backward kernel's derivative bit for bit, f equals apply", () => {
+    const names = ['relu', 'sigmoid', 'tanh', 'elu', 'gelu', 'mish'] as const;
+    const r = gradientFlow([...names, { name: 'prelu', params: { alpha: 0.05 } }, { name: 'swish', params: { beta: 2 } }], { samples: 257 });
+    const x = Float32Array.from(r.x);
+    r.series.forEach((s) => {
+      expect(bits(s.df), s.label).toEqual(new Uint32Array(activations.derivative(s.name, x, s.params).buffer));
+      expect(bits(s.f), s.label).toEqual(new Uint32Array(activations.apply(s.name, x, s.params).buffer));
+    });
+  });
+
+  test('mean |f\'|, mean and std match float64 over the float32 derivative (to float32 rounding)', () => {
+    const r = gradientFlow(['relu', 'sigmoid', 'tanh', 'elu']);
+    expect(r.samples).toBe(1000);
+    for (const s of r.series) {
+      const n = s.df.length;
+      const mean = s.df.reduce((a, b) => a + b, 0) / n;
+      const meanAbs = s.df.reduce((a, b) => a + Math.abs(b), 0) / n;
+      const std = Math.sqrt(s.df.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+      expect(s.meanGrad).toBe(Math.fround(mean));
+      expect(s.meanAbsGrad).toBe(Math.fround(meanAbs));
+      expect(Math.abs(s.stdGrad - std)).toBeLessThanOrEqual(std * 1e-6);
+      expect(s.maxAbsGrad).toBe(Math.max(...s.df.map(Math.abs)));
+    }
+    // ReLU on an even grid symmetric about 0: half the points have slope 1.
+    expect(r.series[0].meanAbsGrad).toBe(0.5);
+    expect(r.series[1].maxAbsGrad).toBeLessThanOrEqual(0.25);
+  });
+
+  test('frees every tensor it made', () => {
+    const before = memoryStats().liveBlocks;
+    gradientFlow(['tanh', { name: 'prelu', params: { alpha: 0.1 } }], { samples: 100 });
+    expect(memoryStats().liveBlocks).toBe(before);
+  });
+});
+
+describe('softmaxTemperature', () => {
+  const temperatures = [0.25, 0.5, 1, 2, 4, 100];
+  let r: ReturnType<typeof softmaxTemperature>;
+  beforeAll(() => { r = softmaxTemperature(SEED_SCORES, temperatures); });
+
+  test('rows sum to 1, entropy grows with temperature towards log(classes)', () => {
+    expect(r.classes).toBe(5);
+    expect(r.maxEntropy).toBeCloseTo(Math.log(5), 6);
+    for (const t of r.results) {
+      for (const s of t.rowSums) expect(Math.abs(s - 1)).toBeLessThan(1e-6);
+      for (const p of t.probabilities) expect(Math.abs(p.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-6);
+    }
+    for (let i = 1; i < r.results.length; i++) {
+      r.results[i].entropy.forEach((h, row) => expect(h).toBeGreaterThan(r.results[i - 1].entropy[row]));
+    }
+    for (const h of r.results.at(-1)?.entropy ?? []) expect(r.maxEntropy - h).toBeLessThan(1e-3);
+  });
+
+  test('probabilities and entropy match float64', () => {
+    for (const t of r.results) {
+      t.probabilities.forEach((row, i) => {
+        const z = Float32Array.from(SEED_SCORES[i]);
+        const e = Array.from(z, (v) => Math.exp(v / t.temperature));
+        const sum = e.reduce((a, b) => a + b, 0);
+        const p = e.map((v) => v / sum);
+        row.forEach((v, j) => expect(Math.abs(v - p[j])).toBeLessThan(2e-6));
+        const h = -p.reduce((a, q) => a + q * Math.log(q), 0);
+        expect(Math.abs(t.entropy[i] - h)).toBeLessThan(2e-5);
+      });
+    }
+  });
+
+  test('a one-hot row has zero entropy (0 log 0 counts as 0)', () => {
+    const s = softmaxTemperature([[0, 1000]], [1]);
+    expect(s.results[0].probabilities[0]).toEqual([0, 1]);
+    expect(s.results[0].entropy[0]).toBe(0);
+  });
+
+  test('bad input', () => {
+    expect(() => softmaxTemperature([], [1])).toThrow(/no score rows/);
+    expect(() => softmaxTemperature([[1, 2], [1]], [1])).toThrow(/row 1 has 1 values but row 0 has 2/);
+    expect(() => softmaxTemperature([[1, NaN]], [1])).toThrow(/score \[0\]\[1\] = NaN/);
+    expect(() => softmaxTemperature([[1, 2]], [])).toThrow(/no temperatures/);
+    expect(() => softmaxTemperature([[1, 2]], [0])).toThrow(/temperature must be a finite number > 0, got 0/);
+  });
+});
+
+describe('training analyzers before the training core', () => {
+  const tiny = dataset({ x: new Float32Array(4), y: new Int32Array([0]), shape: [2, 2], numClasses: 2 });
+  const data = { train: tiny, test: tiny };
+  test.each([
+    ['compareTraining', () => compareTraining({ data, seed: 1 })],
+    ['activationPatterns', () => activationPatterns({ data, seed: 1 })],
+    ['vanishingGradients', () => vanishingGradients({ seed: 1 })],
+    ['benchmarkActivations', () => benchmarkActivations({ data, seed: 1 })],
+    ['trainingDynamics', () => trainingDynamics({ data, seed: 1 })],
+    ['compareCnn', () => compareCnn({ data, seed: 1 })],
+  ] as const)('%s says it waits for issue 3', async (name, run) => {
+    const err = await run().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingCoreMissing);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as Error).message)).toBe(`actlab: ${name} needs the training core (issue 3), which has not landed yet`);
+  });
+});

@@ -1,0 +1,174 @@
+// The actlab command in-process (runCli with captured streams): --help for every command,
+// --json shapes, --out files, errors with exit status 2, the training commands' pending
+// error, the built bin, and the report opened in headless Chromium.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+import { chromium } from 'playwright-core';
+import { runCli, COMMANDS } from '../src/cli/run.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TMP = mkdtempSync(join(tmpdir(), 'actlab-cli-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+async function cli(args: readonly string[], tty = false): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '', stderr = '';
+  const code = await runCli(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, stderrIsTTY: tty, columns: 100, cwd: TMP });
+  return { code, stdout, stderr };
+}
+
+const NAMES = ['curves', 'softmax', 'compare', 'patterns', 'gradients', 'vanishing', 'bench', 'dynamics', 'cnn', 'report'];
+
+describe('help', () => {
+  test('the command list', async () => {
+    expect(COMMANDS.map((c) => c.name)).toEqual(NAMES);
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const n of NAMES) expect(r.stdout).toContain(`  ${n} `);
+    const none = await cli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('usage: actlab <command>');
+  });
+
+  test.each(NAMES)('actlab %s --help', async (name) => {
+    const r = await cli([name, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`usage: actlab ${name} [options]`);
+    for (const opt of ['--json', '--out DIR', '--seed N', '--progress', '--help']) expect(r.stdout).toContain(opt);
+    expect(r.stdout).toContain('examples:');
+    expect(r.stderr).toBe('');
+  });
+});
+
+describe('errors', () => {
+  test.each([
+    [['nope'], /actlab: unknown command 'nope'; commands: curves, softmax/],
+    [['curves', '--bogus'], /actlab curves: unknown option '--bogus'; valid options: --activations/],
+    [['curves', '--activations', 'relu,nope'], /actlab curves: --activations: unknown activation 'nope'; valid names: sigmoid, tanh, relu/],
+    [['curves', '--samples', 'x'], /actlab curves: --samples 'x' is invalid: expected an integer >= 2 and <= 1000000/],
+    [['curves', '--range', '5,-5'], /--range '5,-5' is invalid: expected LO,HI/],
+    [['curves', '--activations', 'swish:beta'], /expected NAME:PARAM=NUMBER/],
+    [['curves', '--activations', 'swish:gamma=2'], /has no parameter 'gamma'; its parameters: beta/],
+    [['curves', '--show', 'g'], /--show 'g' is invalid: expected f, df or both/],
+    [['curves', '--png'], /--png writes files: give --out DIR too/],
+    [['curves', 'stray'], /unexpected argument 'stray'/],
+    [['curves', '--samples'], /--samples needs a value/],
+    [['curves', '--json=1'], /--json is a flag and takes no value/],
+    [['softmax', '--temperatures', '1,0'], /--temperatures '1,0' is invalid: expected comma-separated numbers > 0/],
+    [['softmax', '--scores', '1,2;3'], /--scores '1,2;3' is invalid: expected rows of equally many finite numbers/],
+    [['gradients', '--seed', '-1'], /--seed '-1' is invalid: expected an integer >= 0/],
+    [['vanishing', '--depth', '0'], /--depth '0' is invalid: expected an integer >= 1/],
+    [['report', '--sections', '99'], /--sections '99': unknown '99'/],
+  ] as const)('%j', async (args, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  test('a training command parses its options, then says the training core is missing (exit 1)', async () => {
+    const r = await cli(['vanishing', '--activations', 'relu,selu', '--depth', '3']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('actlab: vanishingGradients needs the training core (issue 3), which has not landed yet\n');
+  });
+});
+
+describe('results', () => {
+  test('curves --json: labels, grid, f and df per curve', async () => {
+    const r = await cli(['curves', '--activations', 'sigmoid,swish:beta=2', '--range', '-2,2', '--samples', '5', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.x).toEqual([-2, -1, 0, 1, 2]);
+    expect(out.curves.map((c: { label: string }) => c.label)).toEqual(['sigmoid', 'swish (beta=2)']);
+    expect(out.curves[0].f[2]).toBe(0.5);
+    expect(out.curves[0].df[2]).toBe(0.25);
+    expect(Object.keys(out.curves[1]).sort()).toEqual(['derivative', 'df', 'f', 'formula', 'label', 'name', 'paper', 'params']);
+  });
+
+  test('softmax --json: probabilities, sums and entropy per temperature', async () => {
+    const r = await cli(['softmax', '--scores', '1,2,3;0,0,0', '--temperatures', '0.5,2', '--json']);
+    const out = JSON.parse(r.stdout);
+    expect(out.classes).toBe(3);
+    expect(out.results.map((t: { temperature: number }) => t.temperature)).toEqual([0.5, 2]);
+    for (const t of out.results) {
+      expect(t.probabilities).toHaveLength(2);
+      for (const s of t.rowSums) expect(Math.abs(s - 1)).toBeLessThan(1e-6);
+    }
+    expect(out.results[0].entropy[0]).toBeLessThan(out.results[1].entropy[0]);
+    expect(out.results[0].entropy[1]).toBeCloseTo(Math.log(3), 5);
+  });
+
+  test('gradients: text table, and --json statistics', async () => {
+    const text = await cli(['gradients']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/relu\s+0\.5000\s+0\.5000\s+0\.5000\s+1\.0000/);
+    const r = await cli(['gradients', '--activations', 'tanh', '--samples', '11', '--json']);
+    const out = JSON.parse(r.stdout);
+    expect(out.series[0]).toMatchObject({ label: 'tanh', name: 'tanh' });
+    expect(out.series[0].df).toHaveLength(11);
+    expect(typeof out.series[0].stdGrad).toBe('number');
+  });
+
+  test('curves --out --png writes JSON, SVG and PNG; --progress draws a bar on stderr', async () => {
+    const r = await cli(['curves', '--set', 'modern', '--samples', '50', '--out', 'plots', '--png', '--progress', '--seed', '7']);
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(TMP, 'plots')).sort()).toEqual(['curves.json', 'curves.png', 'curves.svg']);
+    const saved = JSON.parse(readFileSync(join(TMP, 'plots', 'curves.json'), 'utf8'));
+    expect(saved).toMatchObject({ command: 'curves', seed: 7 });
+    expect(saved.result.curves).toHaveLength(3);
+    expect(readFileSync(join(TMP, 'plots', 'curves.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(r.stderr).toMatch(/\[#+-*\]\s+\d+% \d+\/2 .*ETA/);
+    expect(r.stdout).toContain(`wrote ${join(TMP, 'plots', 'curves.json')}`);
+  });
+
+  test('no bar for quick work on a non-terminal stderr', async () => {
+    const r = await cli(['softmax']);
+    expect(r.stderr).toBe('');
+  });
+});
+
+test('the built bin runs (dist/cli.js, as npm links it)', () => {
+  const bin = join(ROOT, 'dist', 'cli.js');
+  expect(existsSync(bin), 'dist/cli.js is missing: run node scripts/build.mjs').toBe(true);
+  expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  const out = execFileSync(process.execPath, [bin, 'softmax', '--temperatures', '1', '--json'], { encoding: 'utf8' });
+  expect(JSON.parse(out).results[0].rowSums).toHaveLength(2);
+});
+
+test('report.html opens offline in headless Chromium with every figure and no console error', async () => {
+  const r = await cli(['report', '--out', 'rep']);
+  expect(r.code, r.stderr).toBe(0);
+  const path = join(TMP, 'rep', 'report.html');
+  expect(r.stdout).toContain(`report: ${path}`);
+  const html = readFileSync(path, 'utf8');
+  expect(html).not.toMatch(/<script|<link|https?:\/\/[^"<\s]*\.(js|css|woff2?)/);
+  // Slides 1, 2, 3, 5 have one figure each; 4 and 9 have two.
+  const figures = (html.match(/<figure>/g) ?? []).length;
+  expect(figures).toBe(8);
+  expect(html).toContain('Sections not in this report');
+  for (const slide of [6, 7, 8, 10, 11, 12, 13]) expect(html).toMatch(new RegExp(`Slide ${slide}: .*?needs the training core`));
+  const profile = mkdtempSync(join(TMP, 'chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', headless: true, timeout: 60_000,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const errors: string[] = [];
+    const page = context.pages()[0] ?? await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('request', (req) => { if (!req.url().startsWith('file:')) errors.push(`request to ${req.url()}`); });
+    await page.goto(pathToFileURL(path).href);
+    expect(await page.locator('figure > svg').count()).toBe(figures);
+    const sizes = await page.locator('figure > svg').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+    for (const w of sizes) expect(w).toBeGreaterThan(300);
+    expect(await page.locator('section h2').count()).toBeGreaterThanOrEqual(7);
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});
