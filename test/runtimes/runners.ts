@@ -79,6 +79,18 @@ export async function bundleWorkload(): Promise<Bundles> {
   return { dir, cli: join(dir, 'determinism-cli.mjs'), page: join(dir, 'determinism-page.mjs') };
 }
 
+/**
+ * Bundles one more entry (an example, a fixture) the way the workload is bundled: ESM for the
+ * browser platform, its `src/index.js` import swapped for the built dist/index.js.
+ */
+export async function bundleWithDist(entry: string, outfile: string): Promise<void> {
+  if (!existsSync(DIST_ENTRY)) throw new Error(`actlab: ${DIST_ENTRY} is missing: run \`npm run build\` first`);
+  await build({
+    entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    plugins: [useDist], logLevel: 'silent',
+  });
+}
+
 // ---- processes ----------------------------------------------------------------------------
 
 const live = new Set<ChildProcess>();
