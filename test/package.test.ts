@@ -145,14 +145,17 @@ describe('the packed package, installed into an empty project', () => {
     expect(await runIn(binPath('bun'), ['run', '--no-install', 'esm.mjs'])).toEqual({ sha: expected });
   });
 
-  it('TypeScript (module nodenext) type-checks an ESM consumer against the shipped declarations', async () => {
+  it('TypeScript (module nodenext) type-checks ESM and CommonJS consumers against the shipped declarations', async () => {
     writeFileSync(join(project, 'consumer.mts'),
       "import { init, activations, type Activation } from 'actlab';\nimport { datasets } from 'actlab/node';\n" +
       'await init();\nconst rows: readonly Activation[] = activations.list();\n' +
       "const y: Float32Array = activations.apply('gelu', new Float32Array([rows.length]));\nexport { y, datasets };\n");
+    // One set of declarations serves both: TypeScript 5.8+ under nodenext types require() of an ES module.
+    writeFileSync(join(project, 'consumer.cts'), "import lib = require('actlab');\n" +
+      "export const f = async (): Promise<Float32Array> => { await lib.init(); return lib.activations.apply('gelu', new Float32Array([1])); };\n");
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, lib: ['es2022', 'dom'], types: [] },
-      files: ['consumer.mts'],
+      files: ['consumer.mts', 'consumer.cts'],
     }));
     const out = await runCommand(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
       cleanEnv(project), project, RUN_TIMEOUT_MS);

@@ -23,7 +23,7 @@ export async function servePlayground(dir: string, port: number): Promise<{ serv
     const path = decodeURIComponent((req.url ?? '/').split('?')[0]);
     const target = resolve(dir, `.${path === '/' ? '/index.html' : path}`);
     const inside = !relative(dir, target).startsWith('..');
-    if (req.method !== 'GET' || !inside || !existsSync(target) || !statSync(target).isFile()) {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !inside || !existsSync(target) || !statSync(target).isFile()) {
       res.writeHead(404, { ...ISOLATION_HEADERS, 'content-type': 'text/plain' });
       res.end('not found');
       return;
