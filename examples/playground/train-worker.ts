@@ -11,9 +11,9 @@ import { datasetFromIdx, init, tensor, twoSpirals, type Tensor } from '../../src
 import type { FromWorker, ToWorker, TrainConfig, View } from './protocol.js';
 
 /** Per-batch and per-epoch figures as fit reports them (Keras names: loss, acc or accuracy). */
-type Logs = Readonly<Record<string, number | undefined>>;
+export type Logs = Readonly<Record<string, number | undefined>>;
 
-interface FitOptions {
+export interface FitOptions {
   readonly epochs: number;
   readonly batchSize: number;
   readonly shuffle: boolean;
@@ -24,14 +24,14 @@ interface FitOptions {
   };
 }
 
-interface TrainingModel {
+export interface TrainingModel {
   compile(config: { optimizer: object; loss: string; metrics: string[] }): void;
   fit(x: Tensor, y: Int32Array, options: FitOptions): Promise<unknown>;
   predict(x: Tensor): Tensor;
 }
 
 /** What the worker uses from the core's training API. */
-interface TrainingApi {
+export interface TrainingApi {
   sequential(config: { layers: object[] }): TrainingModel;
   dense(config: { units: number; activation?: string; inputShape?: readonly number[] }): object;
   adam(config: { learningRate: number }): object;
@@ -40,7 +40,7 @@ interface TrainingApi {
 const REQUIRED = ['sequential', 'dense', 'adam'] as const;
 
 /** The core's training API, or what it still lacks. */
-function trainingApi(core: object): TrainingApi | { missing: string[] } {
+export function trainingApi(core: object): TrainingApi | { missing: string[] } {
   const fns: Record<string, unknown> = { ...core };
   const missing = REQUIRED.filter((k) => typeof fns[k] !== 'function');
   if (missing.length > 0) return { missing };
@@ -124,10 +124,11 @@ function predictView(model: TrainingModel, data: Data): View {
   return { kind: 'boundary', size: GRID, extent: EXTENT, p1, points: data.x, labels: data.y };
 }
 
-const post = (m: FromWorker): void => postMessage(m);
 const accuracyOf = (logs: Logs): number => logs.accuracy ?? logs.acc ?? NaN;
 
-async function train(api: TrainingApi, config: TrainConfig, mnist: { images: Uint8Array; labels: Uint8Array } | undefined): Promise<void> {
+/** Trains as `config` says, reporting through `post`; the page's worker posts to the page, a test collects. */
+export async function train(api: TrainingApi, config: TrainConfig, mnist: { images: Uint8Array; labels: Uint8Array } | undefined,
+  post: (m: FromWorker) => void): Promise<void> {
   await init();
   const data = loadData(config, mnist);
   const model = buildModel(api, config, data.inputDim, data.classes);
@@ -148,18 +149,24 @@ async function train(api: TrainingApi, config: TrainConfig, mnist: { images: Uin
   post({ type: 'done' });
 }
 
-const found = trainingApi(actlab);
-if ('missing' in found) {
-  post({ type: 'ready', available: false, reason: `training arrives with the training core (actlab does not export ${found.missing.join(', ')} yet)` });
-} else {
-  post({ type: 'ready', available: true });
+/** Runs as the page's worker: says whether training is available, then trains on request. */
+function serve(): void {
+  const post = (m: FromWorker): void => postMessage(m);
+  const found = trainingApi(actlab);
+  if ('missing' in found) {
+    post({ type: 'ready', available: false, reason: `training arrives with the training core (actlab does not export ${found.missing.join(', ')} yet)` });
+  } else {
+    post({ type: 'ready', available: true });
+  }
+  addEventListener('message', (e: MessageEvent<ToWorker>) => {
+    if (e.data.type !== 'start') return;
+    if ('missing' in found) {
+      post({ type: 'error', message: `actlab: cannot train: the core lacks ${found.missing.join(', ')}` });
+      return;
+    }
+    train(found, e.data.config, e.data.mnist, post).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+  });
 }
 
-addEventListener('message', (e: MessageEvent<ToWorker>) => {
-  if (e.data.type !== 'start') return;
-  if ('missing' in found) {
-    post({ type: 'error', message: `actlab: cannot train: the core lacks ${found.missing.join(', ')}` });
-    return;
-  }
-  train(found, e.data.config, e.data.mnist).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
-});
+// Only inside a worker: a test imports this module to drive train() itself.
+if ('WorkerGlobalScope' in globalThis) serve();
