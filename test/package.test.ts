@@ -42,7 +42,7 @@ async function probe(lib) {
 }
 `;
 
-/** The same probe in this process, on the source: what every runtime must print. */
+/** The same probe text in this process, on the source: what every runtime must print (one text, so they cannot drift apart). */
 async function expectedHash(): Promise<string> {
   const run = new Function('lib', `${PROBE}\nreturn probe(lib);`) as (lib: typeof core) => Promise<string>;
   return run(core);
