@@ -107,7 +107,8 @@ async function runIn(cmd: string, args: readonly string[]): Promise<Record<strin
   }
 }
 
-const DENO_RUN = ['run', '--no-prompt', '--no-config', '--quiet', '--node-modules-dir=manual'];
+// --cached-only: resolving from the project's node_modules must not need the registry.
+const DENO_RUN = ['run', '--no-prompt', '--no-config', '--quiet', '--node-modules-dir=manual', '--cached-only'];
 
 describe('the packed package, installed into an empty project', () => {
   it('ships dist (ESM, CJS, types, the Node entry) and nothing from the source tree', () => {
