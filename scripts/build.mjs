@@ -74,6 +74,10 @@ writeAtomic(join(root, 'src', 'core', 'kernels.generated.ts'),
 run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 run(bin('esbuild'), ['src/index.ts', '--bundle', '--format=esm', '--platform=neutral', '--target=es2020',
   '--outfile=dist/index.js', '--log-level=warning']);
+// `require('actlab')`: the same core as CommonJS. Cheap because the core has no top-level
+// await (init() is called explicitly), so one esbuild pass converts it.
+run(bin('esbuild'), ['src/index.ts', '--bundle', '--format=cjs', '--platform=neutral', '--target=es2020',
+  '--outfile=dist/index.cjs', '--log-level=warning']);
 // The Node entry keeps `../index.js` as an import of the core bundle (dist/index.js), so
 // both entries share one Wasm runtime; only its own code and Node built-ins are in it.
 // npm packages (vega, vega-lite, resvg's native binary) stay imports: they are dependencies.

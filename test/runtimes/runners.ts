@@ -5,14 +5,14 @@
 // Every child runs in its own process group and is killed (the whole group) on timeout or
 // when the run is over, so a hung browser cannot outlive the test.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { WorkloadReport } from './determinism.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -79,6 +79,18 @@ export async function bundleWorkload(): Promise<Bundles> {
   return { dir, cli: join(dir, 'determinism-cli.mjs'), page: join(dir, 'determinism-page.mjs') };
 }
 
+/**
+ * Bundles one more entry (an example, a fixture) the way the workload is bundled: ESM for the
+ * browser platform, its `src/index.js` import swapped for the built dist/index.js.
+ */
+export async function bundleWithDist(entry: string, outfile: string): Promise<void> {
+  if (!existsSync(DIST_ENTRY)) throw new Error(`actlab: ${DIST_ENTRY} is missing: run \`npm run build\` first`);
+  await build({
+    entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    plugins: [useDist], logLevel: 'silent',
+  });
+}
+
 // ---- processes ----------------------------------------------------------------------------
 
 const live = new Set<ChildProcess>();
@@ -98,7 +110,7 @@ export function killAll(): void {
   for (const c of live) killGroup(c, 'SIGKILL');
 }
 
-function startChild(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): ChildProcess {
+export function startChild(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): ChildProcess {
   const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.on('exit', () => live.delete(child));
@@ -106,7 +118,7 @@ function startChild(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv
 }
 
 /** Resolves when the child has exited; after `ms` it is SIGTERMed, then SIGKILLed, so this always ends. */
-function stopChild(child: ChildProcess, ms: number): Promise<void> {
+export function stopChild(child: ChildProcess, ms: number): Promise<void> {
   return new Promise((done) => {
     if (child.exitCode !== null || child.signalCode !== null) return done();
     const hard = setTimeout(() => killGroup(child, 'SIGKILL'), ms);
@@ -120,10 +132,10 @@ function stopChild(child: ChildProcess, ms: number): Promise<void> {
   });
 }
 
-interface Output { code: number | null; signal: string | null; stdout: string; stderr: string }
+export interface Output { code: number | null; signal: string | null; stdout: string; stderr: string }
 
 /** Runs a command to completion, killing its process group after `timeoutMs`. */
-function runCommand(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<Output> {
+export function runCommand(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<Output> {
   return new Promise((done, fail) => {
     const child = startChild(cmd, args, env, cwd);
     let stdout = '', stderr = '';
@@ -139,7 +151,7 @@ function runCommand(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv
 }
 
 /** A quiet environment: no colours, no update checks, no telemetry, caches in `home`. */
-function cleanEnv(home: string): NodeJS.ProcessEnv {
+export function cleanEnv(home: string): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
@@ -213,13 +225,6 @@ export async function versionOf(cmd: string, args: readonly string[] = ['--versi
 
 // ---- the loopback page server ---------------------------------------------------------------
 
-interface PageServer {
-  readonly url: string;
-  /** Settles with the page's POSTed report, or rejects with the error it POSTed. */
-  readonly result: Promise<{ report: WorkloadReport; userAgent: string }>;
-  close(): Promise<void>;
-}
-
 const PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <title>actlab determinism</title>
@@ -246,27 +251,68 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-/** Serves the page and its bundle on 127.0.0.1 only, and waits for the page to POST /result. */
-export async function servePage(bundles: Bundles): Promise<PageServer> {
-  const script = readFileSync(bundles.page);
-  let settle: { ok: (r: { report: WorkloadReport; userAgent: string }) => void; fail: (e: Error) => void } | undefined;
-  const result = new Promise<{ report: WorkloadReport; userAgent: string }>((ok, fail) => { settle = { ok, fail }; });
+/** A file the loopback server hands out. */
+export interface ServedFile {
+  readonly type: string;
+  readonly body: string | Buffer;
+}
+
+/** What a page POSTs to /result: `{ ok: true, ...anything }` or `{ ok: false, error }`. */
+export interface PostedResult {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface LoopbackServer {
+  readonly url: string;
+  /** Settles with the first JSON the page POSTs to /result with ok: true; rejects on ok: false or bad JSON. */
+  readonly result: Promise<PostedResult>;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml',
+  '.png': 'image/png', '.idx': 'application/octet-stream', '.ubyte': 'application/octet-stream',
+};
+
+/** The file under `dir` for a URL path (index.html for a directory); undefined outside `dir` or when missing. */
+function fileFromDir(dir: string, path: string): ServedFile | undefined {
+  const target = resolve(dir, `.${decodeURIComponent(path)}`);
+  if (relative(dir, target).startsWith('..')) return undefined;
+  const file = existsSync(join(target, 'index.html')) ? join(target, 'index.html') : target;
+  if (!existsSync(file) || !statSync(file).isFile()) return undefined;
+  return { type: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) };
+}
+
+/**
+ * Serves `files` (URL path -> file) or a directory's contents on 127.0.0.1 only, and
+ * collects what the page POSTs to /result. `headers` go on every response (the
+ * playground's COOP/COEP).
+ */
+export async function serveLoopback(files: ReadonlyMap<string, ServedFile> | string,
+  headers: Readonly<Record<string, string>> = {}): Promise<LoopbackServer> {
+  let settle: { ok: (r: PostedResult) => void; fail: (e: Error) => void } | undefined;
+  const result = new Promise<PostedResult>((ok, fail) => { settle = { ok, fail }; });
   // Mark the rejection handled here: the caller may stop waiting (timeout) before it settles.
   result.catch(() => undefined);
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer) => {
-    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    res.writeHead(status, { ...headers, 'content-type': type, 'cache-control': 'no-store' });
     res.end(body);
   };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/') return send(res, 200, 'text/html; charset=utf-8', PAGE_HTML);
-    if (req.method === 'GET' && path === '/determinism-page.mjs') return send(res, 200, 'text/javascript; charset=utf-8', script);
+    if (req.method === 'GET') {
+      const file = typeof files === 'string' ? fileFromDir(files, path) : files.get(path);
+      if (file !== undefined) return send(res, 200, file.type, file.body);
+    }
     if (req.method === 'POST' && path === '/result') {
       readBody(req, 1 << 20).then((text) => {
         send(res, 204, 'text/plain', '');
         try {
-          const msg: { ok: boolean; report?: WorkloadReport; userAgent?: string; error?: string } = JSON.parse(text);
-          if (msg.ok && msg.report !== undefined) settle?.ok({ report: msg.report, userAgent: msg.userAgent ?? '' });
+          const msg: PostedResult = JSON.parse(text);
+          if (msg.ok) settle?.ok(msg);
           else settle?.fail(new Error(`actlab: the page failed: ${msg.error ?? text}`));
         } catch {
           settle?.fail(new Error(`actlab: the page posted something that is not JSON: ${text.slice(0, 500)}`));
@@ -291,8 +337,30 @@ export async function servePage(bundles: Bundles): Promise<PageServer> {
   };
 }
 
+interface PageServer {
+  readonly url: string;
+  /** Settles with the page's POSTed report, or rejects with the error it POSTed. */
+  readonly result: Promise<{ report: WorkloadReport; userAgent: string }>;
+  close(): Promise<void>;
+}
+
+/** Serves the determinism page and its bundle, and waits for the page to POST its report. */
+export async function servePage(bundles: Bundles): Promise<PageServer> {
+  const server = await serveLoopback(new Map([
+    ['/', { type: 'text/html; charset=utf-8', body: PAGE_HTML }],
+    ['/determinism-page.mjs', { type: 'text/javascript; charset=utf-8', body: readFileSync(bundles.page) }],
+  ]));
+  const result = server.result.then((msg) => {
+    const report = msg.report as WorkloadReport | undefined;
+    if (report === undefined) throw new Error(`actlab: the page posted no report: ${JSON.stringify(msg).slice(0, 500)}`);
+    return { report, userAgent: typeof msg.userAgent === 'string' ? msg.userAgent : '' };
+  });
+  result.catch(() => undefined);
+  return { url: server.url, result, close: server.close };
+}
+
 /** Rejects after `ms` with a message naming what took too long; clears its timer when `p` settles first. */
-function withTimeout<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, fail) => {
     // `what` is called late so the message carries what was logged while waiting.
@@ -311,12 +379,15 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Headless Chromium (Debian's) through playwright-core, with a fresh profile. */
-export async function runChromium(bundles: Bundles, timeoutMs: number): Promise<RunResult> {
+/**
+ * Opens `url` in headless Chromium (Debian's) through playwright-core, with a fresh
+ * profile, and runs `fn` on the page; page errors and console errors are collected in
+ * `errors` for messages. The browser is closed and the profile removed afterwards.
+ */
+export async function withChromium<T>(url: string, timeoutMs: number,
+  fn: (page: Page, errors: readonly string[]) => Promise<T>): Promise<T> {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'actlab-chromium-'));
-  const server = await servePage(bundles);
-  const t0 = performance.now();
   const errors: string[] = [];
   let context: BrowserContext | undefined;
   try {
@@ -331,14 +402,29 @@ export async function runChromium(bundles: Bundles, timeoutMs: number): Promise<
     const page = context.pages()[0] ?? await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto(server.url, { timeout: timeoutMs });
-    const r = await withTimeout(server.result, timeoutMs, () => `chromium (page errors: ${errors.join('; ') || 'none'})`);
-    return { runtime: 'chromium', ...r, ms: performance.now() - t0 };
+    await page.goto(url, { timeout: timeoutMs });
+    return await fn(page, errors);
   } finally {
     // playwright kills the browser itself if closing hangs and the worker exits.
     if (context !== undefined) await withTimeout(context.close(), 10_000, () => 'closing chromium').catch(() => undefined);
-    await server.close();
     rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** Waits for what a page POSTs, naming the page errors seen so far if it takes too long. */
+export function pageResult<T>(result: Promise<T>, timeoutMs: number, errors: readonly string[]): Promise<T> {
+  return withTimeout(result, timeoutMs, () => `chromium (page errors: ${errors.join('; ') || 'none'})`);
+}
+
+/** The determinism workload in headless Chromium. */
+export async function runChromium(bundles: Bundles, timeoutMs: number): Promise<RunResult> {
+  const server = await servePage(bundles);
+  const t0 = performance.now();
+  try {
+    const r = await withChromium(server.url, timeoutMs, (_page, errors) => pageResult(server.result, timeoutMs, errors));
+    return { runtime: 'chromium', ...r, ms: performance.now() - t0 };
+  } finally {
+    await server.close();
   }
 }
 

@@ -1,0 +1,33 @@
+// Messages between the playground page and its training worker.
+
+export type DatasetName = 'spirals' | 'mnist';
+
+export interface TrainConfig {
+  readonly dataset: DatasetName;
+  readonly activation: string;
+  /** Units of each hidden dense layer. */
+  readonly hidden: readonly number[];
+  readonly learningRate: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly seed: number;
+}
+
+export type ToWorker =
+  | { readonly type: 'start'; readonly config: TrainConfig; readonly mnist?: { readonly images: Uint8Array; readonly labels: Uint8Array } };
+
+/** What the model predicts, for the view beside the charts. */
+export type View =
+  /** Probability of class 1 on a size x size grid over [-extent, extent]^2, rows from the top; the training points. */
+  | { readonly kind: 'boundary'; readonly size: number; readonly extent: number; readonly p1: Float32Array;
+      readonly points: Float32Array; readonly labels: Int32Array }
+  /** matrix[true * classes + predicted] counts on the held-out images. */
+  | { readonly kind: 'confusion'; readonly classes: number; readonly matrix: Int32Array };
+
+export type FromWorker =
+  | { readonly type: 'ready'; readonly available: true }
+  | { readonly type: 'ready'; readonly available: false; readonly reason: string }
+  | { readonly type: 'batch'; readonly step: number; readonly loss: number; readonly accuracy: number }
+  | { readonly type: 'epoch'; readonly epoch: number; readonly loss: number; readonly accuracy: number; readonly view: View }
+  | { readonly type: 'done' }
+  | { readonly type: 'error'; readonly message: string };
