@@ -47,3 +47,5 @@ export {
 export type * from './analyzers/index.js';
 export * as plot from './plot/index.js';
 export type { CurvesPlotOptions, CurvePanel } from './plot/index.js';
+export { modelToArtifacts, modelFromArtifacts, registerArtifactWriter } from './nn/serialize.js';
+export type { ModelArtifacts, ModelJson, WeightSpec, CustomActivationFactory, ArtifactWriter } from './nn/serialize.js';

@@ -50,7 +50,10 @@ export interface Activation {
   /** f'(x) in LaTeX. */
   readonly derivative: string;
   readonly paper?: string;
-  /** The name tfjs-layers / Keras serialise this activation under, if they have it. */
+  /**
+   * The name tfjs-layers 4.22 serialises this activation under, when it has the same one
+   * (its hard_sigmoid is 0.2x + 0.5, not this default, and it has no exponential).
+   */
   readonly keras?: string;
   /** Extra validation across parameters; returns a message when the values are invalid. */
   readonly check?: (p: readonly number[]) => string | undefined;
@@ -300,7 +303,7 @@ export const ACTIVATIONS: readonly Activation[] = [
     reference: (x) => ({ f: Number.isFinite(x) ? x / (1 + Math.abs(x)) : Math.sign(x), df: 1 / (1 + Math.abs(x)) ** 2 }),
   },
   {
-    name: 'hardSigmoid', saves: 'input', keras: 'hard_sigmoid', paper: PAPERS.hardswish,
+    name: 'hardSigmoid', saves: 'input', paper: PAPERS.hardswish,
     params: [
       { name: 'slope', default: 1 / 6, ...POSITIVE, doc: '1/6 as Keras 3 and PyTorch (relu6(x+3)/6); 0.2 as tfjs and Keras 2' },
       { name: 'offset', default: 0.5, ...FINITE, doc: 'value at x = 0' },
@@ -383,7 +386,7 @@ export const ACTIVATIONS: readonly Activation[] = [
     reference: (x, [l]) => ({ f: Math.abs(x) > l ? x : 0, df: Math.abs(x) > l ? 1 : 0 }),
   },
   {
-    name: 'exponential', params: [], saves: 'input', keras: 'exponential', paper: PAPERS.survey,
+    name: 'exponential', params: [], saves: 'input', paper: PAPERS.survey,
     formula: String.raw`e^x`,
     derivative: String.raw`e^x`,
     forward: (k, n, x, y) => k.f32_exponential(n, x, y),

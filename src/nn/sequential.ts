@@ -15,6 +15,7 @@ import type { Layer, LayerWeight } from './layer.js';
 import { Dense, Activation } from './layers.js';
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
 import { argMaxRows } from '../ops/reduce.js';
+import { saveArtifacts } from './serialize.js';
 
 export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 const LOSS_ALIASES: Record<string, LossName> = {
@@ -377,6 +378,9 @@ export class Sequential implements TrainingModel {
     if (print) console.log(text);
     return text;
   }
+
+  /** Saves model.json + weights.bin (tfjs LayersModel format) into a directory; needs 'actlab/node'. */
+  save(dir: string): Promise<void> { this.checkLive(); return saveArtifacts(this, dir); }
 
   snapshotWeights(): Float32Array[] { return this.weights.map((w) => w.tensor.dataSync()); }
   restoreWeights(values: readonly Float32Array[]): void {

@@ -1,0 +1,59 @@
+// Model files on disk: model.json + weights.bin in a directory (tfjs LayersModel format).
+// Writes go to temporary files renamed into place, weights first, so a crash mid-save
+// leaves the previous model readable.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  modelFromArtifacts, modelToArtifacts, registerArtifactWriter, type CustomActivationFactory, type ModelArtifacts, type ModelJson, type Sequential,
+} from '../index.js';
+
+async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** Writes artifacts into `dir` (created if missing). */
+export async function writeArtifacts(dir: string, artifacts: ModelArtifacts): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const weightsFile = artifacts.modelJson.weightsManifest[0]?.paths[0] ?? 'weights.bin';
+  await writeAtomic(join(dir, weightsFile), new Uint8Array(artifacts.weightData));
+  await writeAtomic(join(dir, 'model.json'), `${JSON.stringify(artifacts.modelJson, null, 1)}\n`);
+}
+
+registerArtifactWriter(writeArtifacts);
+
+/** Saves a model into `dir` (same as model.save(dir)). */
+export async function saveModel(model: Sequential, dir: string): Promise<void> {
+  await writeArtifacts(dir, modelToArtifacts(model));
+}
+
+/** Loads a model saved by saveModel / model.save (or by tf.js, for the layers actlab has). */
+export async function loadModel(dir: string, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Promise<Sequential> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'model.json'), 'utf8');
+  } catch {
+    throw new Error(`actlab: loadModel: cannot read ${join(dir, 'model.json')}: the directory must hold model.json and its weights file`);
+  }
+  let modelJson: ModelJson;
+  try {
+    modelJson = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`actlab: loadModel: ${join(dir, 'model.json')} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const paths = modelJson.weightsManifest?.flatMap((g) => g.paths) ?? [];
+  const parts: Uint8Array[] = [];
+  for (const p of paths) {
+    try {
+      parts.push(await readFile(join(dir, p)));
+    } catch {
+      throw new Error(`actlab: loadModel: the weights file ${join(dir, p)} named in model.json is missing`);
+    }
+  }
+  const total = parts.reduce((s, b) => s + b.length, 0);
+  const bytes = new Uint8Array(total);
+  let off = 0;
+  for (const b of parts) { bytes.set(b, off); off += b.length; }
+  return modelFromArtifacts({ modelJson, weightData: bytes.buffer }, customObjects);
+}
