@@ -8,6 +8,7 @@ export * from './elementwise';
 export * from './random';
 export * from './optim';
 export * from './losses';
+export * from './checks';
 
 /** First byte past the module's static data; the allocator's heap starts here. */
 export function heap_base(): usize { return __heap_base; }

@@ -3,6 +3,7 @@
 import { rt } from '../core/wasm.js';
 import type { Heap, Ptr } from '../core/heap.js';
 import { ACTIVATIONS, type Activation, type KernelArgs, type ParamSpec } from './registry.js';
+import { checkFiniteAt } from '../core/checks.js';
 
 export type { Activation, ParamSpec, KernelArgs, Reference } from './registry.js';
 export { ACTIVATIONS } from './registry.js';
@@ -107,6 +108,7 @@ function runUnary(name: string, x: Float32Array, params: ActivationParams | unde
   const { heap } = rt();
   const px = heap.allocF32(x);
   try {
+    checkFiniteAt(`activation '${name}'`, 'x', px, x.length, [x.length]);
     return withKernelArgs(heap, resolved, x.length, opts?.channels, name, (a) => body(row, px, a));
   } finally {
     heap.free(px);

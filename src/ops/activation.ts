@@ -4,6 +4,7 @@
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
 import { getActivation } from '../activations/index.js';
+import { checkFinite } from '../core/checks.js';
 import type { Activation, KernelArgs, ParamSpec } from '../activations/registry.js';
 
 export type ActivationTensorParams = Readonly<Record<string, number | Tensor>>;
@@ -67,6 +68,7 @@ function bind(row: Activation, x: Tensor, params: ActivationTensorParams): Bound
 export function activation(x: Tensor, name: string, params: ActivationTensorParams = {}): Tensor {
   const row = getActivation(name);
   const { args, tensors } = bind(row, x, params);
+  checkFinite(`activation '${name}'`, [x, ...tensors.map((p) => p.t)], ['x', ...tensors.map((p) => `parameter '${p.spec.name}'`)]);
   const { kernels } = rt();
   const y = empty(x.shape);
   row.forward(kernels, x.size, x.ptr, y.ptr, args);
