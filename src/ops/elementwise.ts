@@ -43,8 +43,10 @@ function scaled(x: Tensor, alpha: number, beta = 0): Tensor {
 
 /** Expands a broadcastable `small` to `like`'s shape. */
 function tile(small: Tensor, like: Tensor, cols: number): Tensor {
+  // -0, not +0: -0 + v is v for every v, while +0 + -0 is +0 and lost the sign of a
+  // broadcast -0 (fuzzing: mul([-0] over [3, 2, 1]) gave +0 products).
   const zero = empty(like.shape);
-  rt().kernels.f32_fill(zero.size, zero.ptr, 0);
+  rt().kernels.f32_fill(zero.size, zero.ptr, -0);
   const y = run(rt().kernels.f32_add, zero, small, cols);
   zero.dispose();
   return y;

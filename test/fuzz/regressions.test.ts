@@ -42,3 +42,11 @@ test('celu with alpha > 1 at subnormal x returns x (it was 2x)', () => {
   expect(y[0]).toBe(x);
   expect(y[1]).toBe(Math.fround(-1.4e-45));
 });
+
+test('a first operand broadcast over a larger second keeps -0 (tile used to add it to +0)', async () => {
+  const { tensor, mul } = await import('../../src/index.js');
+  const a = tensor([-0, 1], [2]), b = tensor([1, 1, 1, 1], [2, 2]);
+  const y = mul(a, b);
+  expect(Object.is(y.dataSync()[0], -0) && Object.is(y.dataSync()[2], -0), `got ${Array.from(y.dataSync()).map((v) => (Object.is(v, -0) ? '-0' : v)).join(', ')}`).toBe(true);
+  for (const t of [a, b, y]) t.dispose();
+});
