@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import {
-  init, tensor, sgd, adam, adamw, rmsprop, meanSquaredError, binaryCrossentropy, categoricalCrossentropy,
+  init, tensor, sgd, adam, rmsprop, meanSquaredError, binaryCrossentropy, categoricalCrossentropy,
   sparseCategoricalCrossentropy, parseIdx, parseCifar10Batch, datasetFromIdx, memoryStats, type Optimizer,
 } from '../../src/index.js';
 import { Heap } from '../../src/core/heap.js';
