@@ -146,7 +146,9 @@ export abstract class Optimizer {
       const t = this.iters + 1;
       pairs.forEach((p, i) => {
         if (this.slots[i] === undefined) {
-          this.slots[i] = this.slotNames().map(() => zeros(p.variable.shape));
+          // keep(): the state outlives the step. The first step usually runs inside a tidy
+          // scope, which freed lazily created state at its end (found by test/memory.test.ts).
+          this.slots[i] = this.slotNames().map(() => rt().engine.keep(zeros(p.variable.shape)));
           this.names[i] = p.name ?? String(i);
         }
         this.update(p.variable.size, grads[i], p.variable.ptr, this.slots[i].map((s) => s.ptr), t);
@@ -194,7 +196,7 @@ export abstract class Optimizer {
       }
     }));
     this.disposeSlots();
-    this.slots = groups.map((g) => g.map((w) => copy(w.tensor)));
+    this.slots = groups.map((g) => g.map((w) => rt().engine.keep(copy(w.tensor))));
     this.names = groups.map((g) => g[0].name.slice(0, g[0].name.length - slotNames[0].length - 1));
     this.iters = iter;
   }
