@@ -9,7 +9,7 @@ import { fuzz, timeoutFor, f32Value, f32Array, f32Finite } from './config.js';
 
 beforeAll(async () => { await init(); });
 
-const RUNS = 60;
+const RUNS = 300;
 
 /** A float32 inside the parameter's valid range, drawn from a moderate window of it. */
 function paramValue(p: ParamSpec): fc.Arbitrary<number> {

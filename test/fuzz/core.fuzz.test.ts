@@ -56,8 +56,8 @@ describe('allocator', () => {
       const p = heap.alloc(whole);
       expect(p).toBe(16);
       heap.free(p);
-    }), fuzz(200));
-  }, timeoutFor(200));
+    }), fuzz(500));
+  }, timeoutFor(500));
 });
 
 describe('optimizers', () => {
@@ -95,8 +95,8 @@ describe('optimizers', () => {
       expect(opt.iterations).toBe(steps);
       opt.dispose(); w.dispose();
       expect(memoryStats().liveBytes).toBe(before);
-    }), fuzz(80));
-  }, timeoutFor(80));
+    }), fuzz(300));
+  }, timeoutFor(300));
 });
 
 describe('losses', () => {
@@ -127,8 +127,8 @@ describe('losses', () => {
         const s = sparseCategoricalCrossentropy(labels, x, { fromLogits: true });
         near('sparse cce logits', s.loss, sce / rows);
         for (const z of [x, t, mse.grad, bce.grad, c.grad, s.grad]) z.dispose();
-      }), fuzz(150));
-  }, timeoutFor(150));
+      }), fuzz(500));
+  }, timeoutFor(500));
 });
 
 describe('parsers on corrupt bytes', () => {
@@ -164,8 +164,8 @@ describe('parsers on corrupt bytes', () => {
       const count = r.dims.reduce((a, b) => a * b, 1);
       expect(r.data.length).toBe(count);
       expect(bytes.length).toBe(4 + 4 * r.dims.length + count * (r.type === 'uint8' ? 1 : 4));
-    }), fuzz(500));
-  }, timeoutFor(500));
+    }), fuzz(2000));
+  }, timeoutFor(2000));
 
   test('IDX datasets and CIFAR-10: corrupt files throw a clear actlab Error or give in-range labels', () => {
     fc.assert(fc.property(edits, fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 }), (ed, cut, records) => {
@@ -188,6 +188,6 @@ describe('parsers on corrupt bytes', () => {
       } catch (e) {
         expect((e as Error).message).toMatch(/^actlab: fuzz\.bin: /);
       }
-    }), fuzz(150));
-  }, timeoutFor(150));
+    }), fuzz(500));
+  }, timeoutFor(500));
 });
