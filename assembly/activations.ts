@@ -184,8 +184,12 @@ const SELU_SCALE_ALPHA: f32 = 1.7580993408473768599; // scale * alpha, alpha = 1
 
 @final @unmanaged class Celu {
   // max(0, x) + min(0, a * expm1(x / a))
+  // Where |x / a| < 2^-24, a expm1(x / a) rounds to x; computing it through the quotient
+  // lost bits for subnormal x with a > 1 (fuzzing: alpha = 9.5, x = -7e-45 gave 2x).
   @inline f(x: v128, a: v128, b: v128): v128 {
-    return sel(f32x4.gt(x, ZERO), x, f32x4.mul(a, expm1_4(f32x4.div(x, a))));
+    const q = f32x4.div(x, a);
+    const neg = sel(f32x4.lt(f32x4.abs(q), splat(TWO_M24)), x, f32x4.mul(a, expm1_4(q)));
+    return sel(f32x4.gt(x, ZERO), x, neg);
   }
   // exp(x / a) for x <= 0; the quotient's rounding error is carried into exp.
   @inline d(x: v128, a: v128, b: v128): v128 {
@@ -203,38 +207,58 @@ const SELU_SCALE_ALPHA: f32 = 1.7580993408473768599; // scale * alpha, alpha = 1
 // finished product is scaled down once, so swish(-100) keeps all its bits. z = hi + lo
 // exactly (mulLo), so a large |z| loses nothing to the rounding of beta * x.
 
-/** exp(-|z|), scaled by 2^64 where z < 0. */
-@inline function gateExp(hi: v128, lo: v128, neg: v128): v128 {
-  return exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), v128.and(neg, i32x4.splat(BIAS64)));
+const TWO_M32: f32 = 2.3283064365386963e-10; // 0x2F800000, 2^-32
+const TWO_M24: f32 = 5.9604644775390625e-8;  // 0x33800000, 2^-24
+const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
+
+/** exp(-|z|) (negated where z >= 0), scaled by 2^64 in the lanes of `scaled`. */
+@inline function gateExp(hi: v128, lo: v128, neg: v128, scaled: v128): v128 {
+  return exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), v128.and(scaled, i32x4.splat(BIAS64)));
 }
 /** 2^-64 where z < 0, else 1: the factor that undoes gateExp's scaling. */
 @inline function gateScale(neg: v128): v128 { return sel(neg, splat(TWO_M64), ONE); }
 
-/** x sigmoid(z) */
+/**
+ * x sigmoid(z). The 2^64 scaling is applied only where it is needed and safe: where e^z
+ * may be subnormal (z < -64) or x is small (|x| < 1). Scaling every z < 0 overflowed x * E
+ * for |x| > 2^64 with a tiny |beta| (fuzzing found swish(1.8e19) = Inf at beta = -1e-45,
+ * and 0 * Inf = NaN in scaledSwish at alpha = 0); elsewhere e^z >= 1.6e-28 is normal and
+ * x * e^z loses nothing, so those lanes keep the same bits as before.
+ */
 @inline function gated(x: v128, hi: v128, lo: v128): v128 {
   const neg = f32x4.lt(hi, ZERO);
-  const E = gateExp(hi, lo, neg);
-  const q = f32x4.add(ONE, f32x4.mul(E, gateScale(neg)));
+  const scaled = v128.and(neg, v128.or(f32x4.lt(hi, splat(-64)), f32x4.lt(f32x4.abs(x), ONE)));
+  const E = gateExp(hi, lo, neg, scaled);
+  const q = f32x4.add(ONE, f32x4.mul(E, gateScale(scaled)));
   const g = sel(neg, E, ONE);
-  return zeroIfZero(g, f32x4.mul(f32x4.div(f32x4.mul(x, g), q), gateScale(neg)));
+  return zeroIfZero(g, f32x4.mul(f32x4.div(f32x4.mul(x, g), q), gateScale(scaled)));
 }
 /** d/dx [x sigmoid(z)] / beta-free part: sigmoid(z) (1 + z sigmoid(-z)) */
 @inline function gatedGrad(hi: v128, lo: v128): v128 {
   const neg = f32x4.lt(hi, ZERO);
-  const E = gateExp(hi, lo, neg);
+  const E = gateExp(hi, lo, neg, neg);
   const e = f32x4.mul(E, gateScale(neg));
   const q = f32x4.add(ONE, e);
   const s = f32x4.div(sel(neg, E, ONE), q);
   const sm = f32x4.div(sel(neg, ONE, e), q);
   return zeroIfZero(s, f32x4.mul(f32x4.mul(s, f32x4.add(ONE, zeroIfZero(sm, f32x4.mul(hi, sm)))), gateScale(neg)));
 }
-/** x^2 sigmoid(z) sigmoid(-z) = x^2 e / (1 + e)^2, e = exp(-|z|), scaled on both sides. */
+/**
+ * x^2 sigmoid(z) sigmoid(-z) = x^2 e / (1 + e)^2, e = exp(-|z|) taken 2^64 too large (E).
+ * For |x| < 2^31, x E x < 2^126 and the 2^64 comes off at the end. For larger x, x^2 E
+ * overflowed (fuzzing found the beta gradient -Inf at beta = 0, x = -4.3e9): there x is
+ * scaled by 2^-32 on both sides instead, which cancels the 2^64 exactly (powers of two), and
+ * the division comes before the second factor so a finite result never passes through Inf.
+ */
 @inline function gatedCurv(x: v128, hi: v128, lo: v128): v128 {
   const neg = f32x4.lt(hi, ZERO);
   const E = exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), i32x4.splat(BIAS64));
   const q = f32x4.add(ONE, f32x4.mul(E, splat(TWO_M64)));
-  const r = f32x4.div(f32x4.mul(f32x4.mul(x, E), x), f32x4.mul(q, q));
-  return zeroIfZero(E, f32x4.mul(r, splat(TWO_M64)));
+  const q2 = f32x4.mul(q, q);
+  const small = f32x4.mul(f32x4.div(f32x4.mul(f32x4.mul(x, E), x), q2), splat(TWO_M64));
+  const xs = f32x4.mul(x, splat(TWO_M32));
+  const large = f32x4.mul(f32x4.div(f32x4.mul(xs, E), q2), xs);
+  return zeroIfZero(E, sel(f32x4.lt(f32x4.abs(x), splat(TWO_P31)), small, large));
 }
 
 @final @unmanaged class Swish {
@@ -317,7 +341,13 @@ const SELU_SCALE_ALPHA: f32 = 1.7580993408473768599; // scale * alpha, alpha = 1
     // log1p(e^z) = max(z, 0) + log1p(e^-|z|)
     const l = log1p4(exp4lo(sel(pos, f32x4.neg(hi), hi), sel(pos, f32x4.neg(lo), lo)));
     const r = sel(pos, f32x4.add(hi, f32x4.add(lo, l)), l);
-    return sel(f32x4.gt(hi, b), x, f32x4.div(r, a));
+    // Below z = -64, log1p(e^z) = e^z, which is subnormal below -87 while e^z / beta can be
+    // normal for a small beta (fuzzing: beta = 2^-10, x = -92573 was 13 ulp off). There
+    // e^z is taken 2^64 too large and scaled down after the division; above, same bits.
+    const deep = f32x4.lt(hi, splat(-64));
+    const E = exp4b(hi, lo, v128.and(deep, i32x4.splat(BIAS64)));
+    const tiny = f32x4.mul(f32x4.div(E, a), splat(TWO_M64));
+    return sel(f32x4.gt(hi, b), x, sel(deep, tiny, f32x4.div(r, a)));
   }
   @inline d(x: v128, a: v128, b: v128): v128 {
     const hi = f32x4.mul(a, x);

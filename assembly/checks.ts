@@ -1,16 +1,20 @@
-// Scans for NaN and Infinity: fit stops at the first non-finite weight, and the opt-in
-// debug checks reject non-finite inputs. Exponent bits all ones means NaN or Inf.
+// Debug scans over float32 arrays, used by the opt-in non-finite checks (src/core/checks.ts).
+// A float32 is non-finite (NaN or +-Inf) exactly when its exponent bits are all ones, so
+// the scan is an integer compare on the bits: no float compare, no NaN-payload question.
 
-/** Index of the first NaN or +-Infinity in x[0..n), or -1 when all are finite. */
+const EXP_MASK: i32 = 0x7f800000;
+
+/** Index of the first NaN or +-Inf in x[0..n), or -1 when every value is finite. */
 export function f32_first_non_finite(n: i32, x: usize): i32 {
   const end = <usize>n << 2, body = end & ~15;
-  const mask = i32x4.splat(0x7F800000);
-  for (let o: usize = 0; o < body; o += 16) {
-    const e = v128.and(v128.load(x + o), mask);
-    if (v128.any_true(i32x4.eq(e, mask))) {
-      for (let j: usize = 0; j < 16; j += 4) if ((load<i32>(x + o + j) & 0x7F800000) == 0x7F800000) return <i32>((o + j) >> 2);
-    }
+  const mask = i32x4.splat(EXP_MASK);
+  let o: usize = 0;
+  // Whole vectors first; the first vector holding a bad lane is resolved lane by lane below.
+  for (; o < body; o += 16) {
+    if (v128.any_true(i32x4.eq(v128.and(v128.load(x + o), mask), mask))) break;
   }
-  for (let o = body; o < end; o += 4) if ((load<i32>(x + o) & 0x7F800000) == 0x7F800000) return <i32>(o >> 2);
+  for (; o < end; o += 4) {
+    if ((load<i32>(x + o) & EXP_MASK) == EXP_MASK) return <i32>(o >> 2);
+  }
   return -1;
 }

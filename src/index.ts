@@ -4,6 +4,8 @@ export { activations, getActivation, resolveParams, ACTIVATIONS } from './activa
 export type { Activation, ParamSpec, ActivationParams, ApplyOptions, Reference } from './activations/index.js';
 export { softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, softmaxCrossEntropy } from './softmax.js';
 export { memoryStats } from './core/stats.js';
+export { setDebugChecks, getDebugChecks } from './core/checks.js';
+export type { DebugChecks, NonFiniteMode } from './core/checks.js';
 export { Tensor, tensor, zeros, empty, sizeOf } from './core/tensor.js';
 export type { Shape } from './core/tensor.js';
 export { add, sub, mul, div, affine, neg, square, sum, mean, reshape } from './ops/elementwise.js';

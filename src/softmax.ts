@@ -1,5 +1,6 @@
 // Row softmax / log-softmax over the last axis of row-major data, with temperature.
 import { rt } from './core/wasm.js';
+import { checkFiniteAt } from './core/checks.js';
 
 function checkRows(fn: string, length: number, cols: number, temperature: number): number {
   if (!Number.isInteger(cols) || cols <= 0) throw new Error(`actlab: ${fn}: cols must be a positive integer, got ${cols}`);
@@ -18,6 +19,7 @@ function rowOp(fn: string, x: Float32Array, cols: number, temperature: number,
   const { heap } = rt();
   const p = heap.allocF32(x);
   try {
+    checkFiniteAt(fn, 'x', p, x.length, [rows, cols]);
     kernel(rows, cols, p, p, Math.fround(temperature));
     return heap.f32(p, x.length).slice();
   } finally {

@@ -18,7 +18,7 @@ import {
   type Bundles, type RunResult,
 } from './runtimes/runners.js';
 
-const EXPECTED_SHA256 = '835ac73d1afefd28300b27a1fe19370fa936d65ab8e9517f2330acbf6af60210';
+const EXPECTED_SHA256 = 'd1c4aecdf82443b52c114677be9e78f57939187d637c28fbbccace26d22f79a6';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Per runtime; generous because Chromium and Firefox start slowly on two shared cores. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { init, tensor, sequential, layers, activation, mul, type Tensor, type Sequential } from '../src/index.js';
-import { saveModel, loadModel } from '../src/node/index.js';
+import { loadModel } from '../src/node/index.js';
 import { tf, useBackend } from './helpers/tfjs.js';
 import { uniform } from './helpers/random.js';
 

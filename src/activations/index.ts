@@ -3,6 +3,7 @@
 import { rt } from '../core/wasm.js';
 import type { Heap, Ptr } from '../core/heap.js';
 import { ACTIVATIONS, type Activation, type KernelArgs, type ParamSpec } from './registry.js';
+import { checkFiniteAt } from '../core/checks.js';
 
 export type { Activation, ParamSpec, KernelArgs, Reference } from './registry.js';
 export { ACTIVATIONS } from './registry.js';
@@ -26,10 +27,14 @@ function rangeText(p: ParamSpec): string {
 }
 
 function checkValue(row: Activation, p: ParamSpec, v: number): void {
+  // The kernels take float32: check the value they will see. 1e39 passed a finite range as a
+  // double and reached the kernel as Infinity; 1e-50 passed 'celu alpha > 0' and became 0.
+  const f = Math.fround(v);
   const ok = typeof v === 'number' && !Number.isNaN(v) &&
-    (p.minOpen ? v > p.min : v >= p.min) && (p.maxOpen ? v < p.max : v <= p.max);
+    (p.minOpen ? f > p.min : f >= p.min) && (p.maxOpen ? f < p.max : f <= p.max);
   if (!ok) {
-    throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' = ${v} is out of range: expected ${rangeText(p)}`);
+    const asF32 = typeof v === 'number' && f !== v ? ` (${f} in float32)` : '';
+    throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' = ${v}${asF32} is out of range: expected ${rangeText(p)}`);
   }
 }
 
@@ -107,6 +112,7 @@ function runUnary(name: string, x: Float32Array, params: ActivationParams | unde
   const { heap } = rt();
   const px = heap.allocF32(x);
   try {
+    checkFiniteAt(`activation '${name}'`, 'x', px, x.length, [x.length]);
     return withKernelArgs(heap, resolved, x.length, opts?.channels, name, (a) => body(row, px, a));
   } finally {
     heap.free(px);

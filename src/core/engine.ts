@@ -15,9 +15,14 @@ export interface TapeEntry {
   readonly backward: (dy: Tensor, needs: readonly boolean[]) => (Tensor | undefined)[];
 }
 
+/** What ops do when an input holds NaN or +-Infinity (see core/checks.ts). */
+export type NonFiniteMode = 'throw' | 'warn' | 'off';
+
 export class Engine {
   private readonly scopes: Set<Tensor>[] = [];
   private readonly tapes: TapeEntry[][] = [];
+  /** The debug switch ops consult; it lives with the runtime rather than in module state. */
+  nonFinite: NonFiniteMode = 'off';
 
   /** Called by every new tensor: it belongs to the innermost tidy scope, if any. */
   track(t: Tensor): void {

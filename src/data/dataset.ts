@@ -176,6 +176,8 @@ export interface BatchOptions {
 export function* batches(ds: Dataset, options: BatchOptions): Generator<Batch, void, undefined> {
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`actlab: batches: batchSize must be a positive integer, got ${batchSize}`);
+  // An empty dataset used to give an epoch of no batches, so training silently did nothing.
+  if (ds.length === 0) throw new Error('actlab: batches: the dataset is empty (0 samples); expected at least one sample');
   const shuffle = options.shuffle ?? (options.rng !== undefined || options.seed !== undefined);
   let order: Int32Array;
   if (shuffle) {

@@ -14,6 +14,7 @@
 import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
+import { checkFinite } from '../core/checks.js';
 
 /** The mean loss and dLoss/dyPred (same shape as yPred; the caller disposes it). */
 export interface LossResult {
@@ -38,6 +39,7 @@ function checkSameShape(fn: string, yTrue: Tensor, yPred: Tensor): void {
     throw new Error(`actlab: ${fn}: yTrue shape ${shapeText(a)} does not match yPred shape ${shapeText(b)}`);
   }
   if (yPred.size === 0) throw new Error(`actlab: ${fn}: yPred ${shapeText(b)} is empty: the mean loss needs at least one value`);
+  checkFinite(fn, [yTrue, yPred], ['yTrue', 'yPred']);
 }
 
 function fromLogitsOption(fn: string, options: CrossentropyOptions): boolean {
@@ -159,6 +161,7 @@ export function sparseCategoricalCrossentropy(yTrue: SparseLabels, yPred: Tensor
       throw new Error(`actlab: ${fn}: label ${c} at index ${i} is not an integer class in [0, ${cols})`);
     }
   }
+  checkFinite(fn, [yPred], ['yPred']);
   const { heap, kernels: k } = rt();
   const scale = Math.fround(1 / rows);
   if (logits) {

@@ -19,6 +19,7 @@
 import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, zeros, tensor, shapeText } from '../core/tensor.js';
+import { checkFinite } from '../core/checks.js';
 
 /** A variable and the gradient of the loss with respect to it (same shape). */
 export interface VariableGrad {
@@ -135,6 +136,7 @@ export abstract class Optimizer {
     if (!Array.isArray(pairs)) throw new Error(`actlab: ${this.where}.applyGradients: expected an array of {variable, grad}`);
     // Validate everything before any weight changes, so a bad call leaves the model untouched.
     pairs.forEach((p, i) => this.checkPair(p, i));
+    pairs.forEach((p, i) => checkFinite(`${this.where}.applyGradients`, [p.grad], [`grad ${i}`]));
     // As Keras: no gradients, no step (the iteration count does not move).
     if (pairs.length === 0) return;
     const { heap } = rt();
@@ -144,7 +146,8 @@ export abstract class Optimizer {
       const t = this.iters + 1;
       pairs.forEach((p, i) => {
         if (this.slots[i] === undefined) {
-          // State outlives any tidy() the step runs in: it is freed by dispose().
+          // keep(): the state outlives the step. The first step usually runs inside a tidy
+          // scope, which freed lazily created state at its end (found by test/memory.test.ts).
           this.slots[i] = this.slotNames().map(() => rt().engine.keep(zeros(p.variable.shape)));
           this.names[i] = p.name ?? String(i);
         }

@@ -4,6 +4,7 @@
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
 import { getActivation } from '../activations/index.js';
+import { checkFinite } from '../core/checks.js';
 import type { Activation, KernelArgs, ParamSpec } from '../activations/registry.js';
 
 export type ActivationTensorParams = Readonly<Record<string, number | Tensor>>;
@@ -15,9 +16,11 @@ interface Bound {
 }
 
 function checkRange(row: Activation, p: ParamSpec, v: number): void {
-  const ok = !Number.isNaN(v) && (p.minOpen ? v > p.min : v >= p.min) && (p.maxOpen ? v < p.max : v <= p.max);
+  // Checked as the float32 the kernel receives (1e39 would arrive as Infinity, 1e-50 as 0).
+  const f = Math.fround(v);
+  const ok = !Number.isNaN(v) && (p.minOpen ? f > p.min : f >= p.min) && (p.maxOpen ? f < p.max : f <= p.max);
   if (!ok) {
-    throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' = ${v} is out of range: expected ` +
+    throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' = ${v}${f !== v ? ` (${f} in float32)` : ''} is out of range: expected ` +
       `${p.min}${p.minOpen ? ' < ' : ' <= '}${p.name}${p.maxOpen ? ' < ' : ' <= '}${p.max}`);
   }
 }
@@ -67,6 +70,7 @@ function bind(row: Activation, x: Tensor, params: ActivationTensorParams): Bound
 export function activation(x: Tensor, name: string, params: ActivationTensorParams = {}): Tensor {
   const row = getActivation(name);
   const { args, tensors } = bind(row, x, params);
+  checkFinite(`activation '${name}'`, [x, ...tensors.map((p) => p.t)], ['x', ...tensors.map((p) => `parameter '${p.spec.name}'`)]);
   const { kernels } = rt();
   const y = empty(x.shape);
   row.forward(kernels, x.size, x.ptr, y.ptr, args);

@@ -2,6 +2,7 @@
 // shape is a suffix of the first's (a bias [C] over [N, C]) or when it has one element.
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
+import { checkFinite } from '../core/checks.js';
 
 type BinaryKernel = (n: number, cols: number, a: number, b: number, y: number) => void;
 
@@ -42,15 +43,23 @@ function scaled(x: Tensor, alpha: number, beta = 0): Tensor {
 
 /** Expands a broadcastable `small` to `like`'s shape. */
 function tile(small: Tensor, like: Tensor, cols: number): Tensor {
+  // -0, not +0: -0 + v is v for every v, while +0 + -0 is +0 and lost the sign of a
+  // broadcast -0 (fuzzing: mul([-0] over [3, 2, 1]) gave +0 products).
   const zero = empty(like.shape);
-  rt().kernels.f32_fill(zero.size, zero.ptr, 0);
+  rt().kernels.f32_fill(zero.size, zero.ptr, -0);
   const y = run(rt().kernels.f32_add, zero, small, cols);
   zero.dispose();
   return y;
 }
 
-function binary(name: string, a: Tensor, b: Tensor, kernel: BinaryKernel,
-  grads: (dy: Tensor, a: Tensor, b: Tensor, cols: number, needs: readonly boolean[]) => (Tensor | undefined)[]): Tensor {
+type BinaryGrads = (dy: Tensor, a: Tensor, b: Tensor, cols: number, needs: readonly boolean[]) => (Tensor | undefined)[];
+
+function binary(name: string, a: Tensor, b: Tensor, kernel: BinaryKernel, grads: BinaryGrads): Tensor {
+  checkFinite(name, [a, b]);
+  return broadcastBinary(name, a, b, kernel, grads);
+}
+
+function broadcastBinary(name: string, a: Tensor, b: Tensor, kernel: BinaryKernel, grads: BinaryGrads): Tensor {
   const cols = broadcastCols(a.shape, b.shape);
   if (cols === undefined) {
     // a broadcasts over b: expand a first (rare; keeps one kernel form).
@@ -59,7 +68,7 @@ function binary(name: string, a: Tensor, b: Tensor, kernel: BinaryKernel,
     const left = tile(a, b, back);
     // Recorded before the op itself so that backprop, walking backwards, reaches it after.
     rt().engine.record({ name: `${name}:broadcast`, inputs: [a], output: left, backward: (dy) => [reduceTo(dy, a.shape, back)] });
-    return binary(name, left, b, kernel, grads);
+    return broadcastBinary(name, left, b, kernel, grads);
   }
   const y = run(kernel, a, b, cols);
   const c = cols;
@@ -108,6 +117,7 @@ export function affine(x: Tensor, alpha: number, beta = 0): Tensor {
   if (!Number.isFinite(alpha) || !Number.isFinite(beta)) {
     throw new Error(`actlab: affine: alpha and beta must be finite numbers, got ${alpha} and ${beta}`);
   }
+  checkFinite('affine', [x]);
   const y = scaled(x, alpha, beta);
   rt().engine.record({ name: 'affine', inputs: [x], output: y, backward: (dy) => [scaled(dy, alpha)] });
   return y;
@@ -121,6 +131,7 @@ export function square(x: Tensor): Tensor { return mul(x, x); }
 
 /** Sum of all elements, as a tensor of shape []. */
 export function sum(x: Tensor): Tensor {
+  checkFinite('sum', [x]);
   const y = empty([]);
   rt().kernels.f32_sum_rows(x.size, 1, x.ptr, y.ptr);
   rt().engine.record({

@@ -1,6 +1,7 @@
 // Softmax and log-softmax over the last axis as tensor ops on the tape.
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
+import { checkFinite } from '../core/checks.js';
 
 function rowsCols(x: Tensor, fn: string, temperature: number): [number, number] {
   if (x.rank === 0) throw new Error(`actlab: ${fn}: needs at least one axis, got a scalar`);
@@ -9,6 +10,7 @@ function rowsCols(x: Tensor, fn: string, temperature: number): [number, number] 
   }
   const cols = x.shape[x.rank - 1];
   if (cols === 0) throw new Error(`actlab: ${fn}: the last axis of ${shapeText(x.shape)} is empty`);
+  checkFinite(fn, [x]);
   return [x.size / cols, cols];
 }
 

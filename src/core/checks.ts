@@ -1,0 +1,71 @@
+// Opt-in debug checks. With `setDebugChecks({ nonFinite: 'throw' })` every op scans its
+// inputs (a Wasm kernel, assembly/checks.ts) and refuses NaN or +-Infinity, naming the op,
+// the input's shape and the first bad element; 'warn' reports the same on console.warn and
+// lets the op run; 'off' (the default) skips the scan, so the switch costs nothing then.
+import { rt } from './wasm.js';
+import type { NonFiniteMode } from './engine.js';
+import type { Ptr } from './heap.js';
+import { shapeText, type Shape, type Tensor } from './tensor.js';
+
+export type { NonFiniteMode };
+
+export interface DebugChecks {
+  /** NaN / Infinity in an op's inputs: 'throw' an Error, 'warn' and continue, or 'off' (default). */
+  readonly nonFinite: NonFiniteMode;
+}
+
+const MODES: readonly NonFiniteMode[] = ['throw', 'warn', 'off'];
+
+/** Sets the debug checks and returns the previous settings (to restore them). Needs `await init()`. */
+export function setDebugChecks(options: Partial<DebugChecks>): DebugChecks {
+  const { engine } = rt();
+  const previous = { nonFinite: engine.nonFinite };
+  for (const key of Object.keys(options)) {
+    if (key !== 'nonFinite') throw new Error(`actlab: setDebugChecks: unknown option '${key}'; valid options: nonFinite`);
+  }
+  const mode = options.nonFinite;
+  if (mode !== undefined) {
+    if (!MODES.includes(mode)) {
+      throw new Error(`actlab: setDebugChecks: nonFinite = ${String(mode)} is not valid; expected 'throw', 'warn' or 'off'`);
+    }
+    engine.nonFinite = mode;
+  }
+  return previous;
+}
+
+/** The current debug settings. */
+export function getDebugChecks(): DebugChecks { return { nonFinite: rt().engine.nonFinite }; }
+
+/** Row-major coordinates of flat index i in `shape`. */
+function coords(shape: Shape, i: number): number[] {
+  const out = new Array<number>(shape.length).fill(0);
+  let rest = i;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = rest % shape[d];
+    rest = (rest - out[d]) / shape[d];
+  }
+  return out;
+}
+
+/**
+ * Scans `n` values at `ptr` (an input of `op` with `shape`, described as `what`) when the
+ * non-finite check is on; throws or warns on the first NaN / Infinity.
+ */
+export function checkFiniteAt(op: string, what: string, ptr: Ptr, n: number, shape: Shape): void {
+  const { engine, kernels, heap } = rt();
+  if (engine.nonFinite === 'off' || n === 0) return;
+  const i = kernels.f32_first_non_finite(n, ptr);
+  if (i < 0) return;
+  const v = heap.f32(ptr, n)[i];
+  const at = shape.length > 1 ? ` [${coords(shape, i).join(', ')}]` : '';
+  const msg = `actlab: ${op}: ${what} ${shapeText(shape)} holds ${v} at index ${i}${at}; expected finite values ` +
+    `(debug check nonFinite = '${engine.nonFinite}')`;
+  if (engine.nonFinite === 'throw') throw new Error(msg);
+  console.warn(msg);
+}
+
+/** checkFiniteAt for tensor inputs: names them 'input 0', 'input 1', ... unless `names` are given. */
+export function checkFinite(op: string, inputs: readonly Tensor[], names?: readonly string[]): void {
+  if (rt().engine.nonFinite === 'off') return;
+  inputs.forEach((t, k) => checkFiniteAt(op, names?.[k] ?? `input ${k}`, t.ptr, t.size, t.shape));
+}
