@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""PyTorch peer for `npm run bench -- train`: trains the same models on the same MNIST IDX
+files for one epoch and prints a JSON line with the wall and CPU seconds.
+Usage: /usr/bin/python3 torch_train.py (mlp|cnn) BATCH THREADS IDX_DIR [LIMIT]"""
+import json, struct, sys, time
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def read_idx(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    magic, = struct.unpack('>I', data[:4])
+    ndim = magic & 0xff
+    dims = struct.unpack('>' + 'I' * ndim, data[4:4 + 4 * ndim])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def main():
+    kind, batch, threads, idx_dir = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    limit = int(sys.argv[5]) if len(sys.argv) > 5 else 60000
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    x = torch.from_numpy(read_idx(f'{idx_dir}/train-images-idx3-ubyte')[:limit].astype(np.float32) / 255.0)
+    y = torch.from_numpy(read_idx(f'{idx_dir}/train-labels-idx1-ubyte')[:limit].astype(np.int64))
+    if kind == 'mlp':
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
+    else:
+        x = x.unsqueeze(1)
+        model = nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(), nn.Linear(64 * 3 * 3, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+    perm = torch.randperm(x.shape[0])
+    t0, c0 = time.perf_counter(), time.process_time()
+    for start in range(0, x.shape[0], batch):
+        idx = perm[start:start + batch]
+        opt.zero_grad()
+        loss = loss_fn(model(x[idx]), y[idx])
+        loss.backward()
+        opt.step()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({'peer': f'pytorch {torch.__version__}', 'kind': kind, 'batch': batch, 'threads': threads,
+                      'samples': int(x.shape[0]), 'wall_s': wall, 'cpu_s': cpu, 'loss': float(loss)}))
+
+
+if __name__ == '__main__':
+    main()
