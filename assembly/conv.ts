@@ -224,7 +224,7 @@ function dot4(t: usize, w: usize, ob: usize): void {
 // ---- conv2d forward ---------------------------------------------------------------------
 
 /** Tiles whose tables are built at once: enough that the filter slice of a channel block is reused, few enough to stay in L1. */
-const CHUNK: i32 = 16;
+const CHUNK: i32 = 64;
 
 /** Workspace bytes f32_conv2d needs: a zero row of kw*cin (+4) floats, 4 pixels' coordinates, CHUNK tiles' tables. */
 export function conv2d_workspace_bytes(cin: i32, kh: i32, kw: i32): i32 {
