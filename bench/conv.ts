@@ -90,9 +90,9 @@ async function main(): Promise<void> {
     let tx = tf.tensor4d(xv, c.x), tfl = tf.tensor4d(fv, c.f), tdy = tf.tensor4d(dyv, yShape);
     const attrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' };
     row('forward', 'wasm', race(ours(() => conv2d(x, f, 1, 'valid')),
-      () => tf.conv2d(tx, tfl, 1, 'valid').dispose(), 15));
+      () => tf.conv2d(tx, tfl, 1, 'valid').dispose(), 21));
     row('grad input', 'wasm', race(ours(() => conv2dBackpropInput(c.x, dy, f, 1, 'valid')),
-      () => (tf.engine().runKernel('Conv2DBackpropInput', { dy: tdy, filter: tfl }, { ...attrs, inputShape: c.x }) as tf.Tensor).dispose(), 9));
+      () => (tf.engine().runKernel('Conv2DBackpropInput', { dy: tdy, filter: tfl }, { ...attrs, inputShape: c.x }) as tf.Tensor).dispose(), 15));
     tf.dispose([tx, tfl, tdy]);
 
     await tf.setBackend('cpu');
