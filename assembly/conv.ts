@@ -445,11 +445,37 @@ function gradTile4x4(xb: usize, xrow: usize, xpix: usize, db: usize, drow: usize
   if (crows > 3) store4(fp + 3 * frow, a3, lanes);
 }
 
+/** Adds x * (d0|d1) to the `lanes` (1..8) channels of the filter-gradient row at fp. */
+@inline function gradRowAdd(fp: usize, x: f32, d0: v128, d1: v128, lanes: i32): void {
+  const s = f32x4.splat(x);
+  if (lanes > 4) store8(fp, addMul(v128.load(fp), s, d0), addMul(v128.load(fp, 16), s, d1), lanes);
+  else store4(fp, addMul(v128.load(fp), s, d0), lanes);
+}
+
+/**
+ * One pixel's contribution to `rows` (1..4) rows m.. of the filter row ky's flattened (kx, ci)
+ * rows, skipping the rows whose tap falls outside the input: the border pixels of the
+ * flattened form below, one at a time.
+ */
+function gradBorderPixel(x: usize, row: usize, ix0: i32, w: i32, cin: i32, m: i32, rows: i32,
+  dp: usize, fp: usize, frow: usize, lanes: i32): void {
+  const d0 = v128.load(dp), d1 = lanes > 4 ? v128.load(dp, 16) : ZERO;
+  for (let l = 0; l < rows; l++) {
+    const kx = (m + l) / cin, ci = m + l - kx * cin;
+    const ix = ix0 + kx;
+    if (ix >= 0 && ix < w) gradRowAdd(fp + <usize>l * frow, load<f32>(x + (<usize>((row + ix) * cin + ci) << 2)), d0, d1, lanes);
+  }
+}
+
 /**
  * df[ky, kx, ci, co] = sum over n, oy, ox (in that order) of x[n, iy, ix, ci] * dy[n, oy, ox, co]
  * with iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw inside the input. x is [n, h, w, cin],
  * dy [n, oh, ow, cout], df [kh, kw, cin, cout] (overwritten). Images are the outer loop so
  * one image's x and dy stay in cache across all taps; the running sums live in df between images.
+ * With cin < 4 and dw = 1 a 4-row tile over ci alone would be mostly empty, so the tile runs
+ * over the flattened (kx, ci) rows of a filter row instead (contiguous in x and in df there);
+ * pixels where some of the tile's taps fall outside the input go through gradBorderPixel,
+ * in their place in the (oy, ox) order, so every element's sum is the same chain.
  */
 export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
   x: usize, dy: usize, df: usize,
@@ -457,29 +483,73 @@ export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32
   const frow = <usize>cout << 2;
   memory.fill(df, 0, <usize>(kh * kw * cin) * frow);
   const xpixB = <usize>cin << 2;
+  const drow = <usize>ow * frow;
+  const flat = dw == 1 && cin < 4;
   for (let b = 0; b < n; b++) {
     for (let ky = 0; ky < kh; ky++) {
       const oy0 = max32(0, ceilDiv(pt - ky * dh, sh));
       const oy1 = min32(oh, floorDiv(h - 1 + pt - ky * dh, sh) + 1);
       if (oy0 >= oy1) continue;
+      const iy0 = oy0 * sh - pt + ky * dh;
+      const xrow = <usize>(sh * w) * xpixB, xpix = <usize>sw * xpixB;
+      if (flat) {
+        const kr = kw * cin;
+        for (let m = 0; m < kr; m += 4) {
+          const rows = min32(4, kr - m);
+          const kxA = m / cin, kxB = (m + rows - 1) / cin;
+          // pixels with some of the rows' taps inside the input, and with all of them
+          const v0 = max32(0, ceilDiv(pl - kxB, sw)), v1 = min32(ow, floorDiv(w - 1 + pl - kxA, sw) + 1);
+          const i0 = max32(v0, ceilDiv(pl - kxA, sw)), i1 = max32(i0, min32(v1, floorDiv(w - 1 + pl - kxB, sw) + 1));
+          if (v0 >= v1) continue;
+          const fm = df + <usize>(ky * kr + m) * frow;
+          for (let co = 0; co < cout; co += 8) {
+            const rem = cout - co, lanes = min32(rem, 8);
+            const fp = fm + (<usize>co << 2);
+            if (v0 == i0 && i1 == v1) {
+              // no border pixels: one tile call over every row
+              const xc = x + (<usize>(((b * h + iy0) * w + i0 * sw - pl) * cin + m) << 2);
+              const dc = dy + <usize>((b * oh + oy0) * ow + i0) * frow + (<usize>co << 2);
+              if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, i1 - i0, fp, frow, rows, lanes);
+              else gradTile4x4(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, i1 - i0, fp, frow, rows, lanes);
+              continue;
+            }
+            for (let oy = oy0; oy < oy1; oy++) {
+              const iy = iy0 + (oy - oy0) * sh;
+              const row = (b * h + iy) * w;
+              const drowp = dy + <usize>((b * oh + oy) * ow) * frow + (<usize>co << 2);
+              for (let ox = v0; ox < i0; ox++) {
+                gradBorderPixel(x, row, ox * sw - pl, w, cin, m, rows, drowp + <usize>ox * frow, fp, frow, lanes);
+              }
+              if (i0 < i1) {
+                const xc = x + (<usize>((row + i0 * sw - pl) * cin + m) << 2);
+                const dc = drowp + <usize>i0 * frow;
+                if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, 1, i1 - i0, fp, frow, rows, lanes);
+                else gradTile4x4(xc, xrow, xpix, dc, drow, frow, 1, i1 - i0, fp, frow, rows, lanes);
+              }
+              for (let ox = i1; ox < v1; ox++) {
+                gradBorderPixel(x, row, ox * sw - pl, w, cin, m, rows, drowp + <usize>ox * frow, fp, frow, lanes);
+              }
+            }
+          }
+        }
+        continue;
+      }
       for (let kx = 0; kx < kw; kx++) {
         const ox0 = max32(0, ceilDiv(pl - kx * dw, sw));
         const ox1 = min32(ow, floorDiv(w - 1 + pl - kx * dw, sw) + 1);
         if (ox0 >= ox1) continue;
-        const iy0 = oy0 * sh - pt + ky * dh, ix0 = ox0 * sw - pl + kx * dw;
+        const ix0 = ox0 * sw - pl + kx * dw;
         const xb = x + <usize>((b * h + iy0) * w + ix0) * xpixB;
         const db = dy + <usize>((b * oh + oy0) * ow + ox0) * frow;
-        const xrow = <usize>(sh * w) * xpixB, xpix = <usize>sw * xpixB;
-        const drow = <usize>ow * frow;
         const tapRow = df + <usize>((ky * kw + kx) * cin) * frow;
         for (let ci = 0; ci < cin; ci += 4) {
           const crows = min32(4, cin - ci);
           for (let co = 0; co < cout; co += 8) {
             const rem = cout - co;
-            const dwp = tapRow + <usize>ci * frow + (<usize>co << 2);
+            const fp = tapRow + <usize>ci * frow + (<usize>co << 2);
             const xc = xb + (<usize>ci << 2), dc = db + (<usize>co << 2);
-            if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, dwp, frow, crows, min32(rem, 8));
-            else gradTile4x4(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, dwp, frow, crows, rem);
+            if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, fp, frow, crows, min32(rem, 8));
+            else gradTile4x4(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, fp, frow, crows, rem);
           }
         }
       }
