@@ -27,7 +27,8 @@
 //   conv2d         y = (0 + sum over ky asc, kx asc, ci asc of x*w) + bias. A tap in the
 //                  zero padding adds 0*w like any other tap.
 //   grad input     dx = 0 + sum over ky asc, kx asc (taps that a stride reaches), co asc of
-//                  dy*w; a tap whose output pixel lies outside dy adds 0*w. With cin < 4:
+//                  dy*w; a tap whose dy row lies outside dy is skipped, one whose dy column
+//                  lies outside adds 0*w (the 4 pixels of a tile share a row). With cin < 4:
 //                  dx = (s0 + s1) + (s2 + s3), s_l = 0 + the same sum over co = l mod 4 only.
 //   grad filter    df = 0 + sum over n asc, oy asc, ox asc of x*dy over the pixels where
 //                  the tap is inside the input (padding taps are skipped). This sum is never
@@ -355,8 +356,9 @@ export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32,
             const q = iy + pt - ky * dh;
             if (q % sh != 0) continue;
             const oy = q / sh;
-            const rowOk = oy >= 0 && oy < oh;
-            const row = dy + <usize>((b * oh + (rowOk ? oy : 0)) * ow) * pix;
+            // a dy row outside dy is skipped (all 4 pixels share it); a column outside adds 0*w
+            if (oy < 0 || oy >= oh) continue;
+            const row = dy + <usize>((b * oh + oy) * ow) * pix;
             for (let kx = 0; kx < kw; kx++) {
               const qx = r + pl - kx * dw;
               if (qx % sw != 0) continue;
@@ -365,7 +367,7 @@ export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32,
               store<i32>(e, cout, 4);
               for (let j = 0; j < 4; j++) {
                 const ox = ox0 + j;
-                const ok = rowOk && j < npix && ox >= 0 && ox < ow;
+                const ok = j < npix && ox >= 0 && ox < ow;
                 store<u32>(e + (<usize>(j + 2) << 2), <u32>(ok ? row + <usize>ox * pix : zrow));
               }
               e += TAP << 2;
