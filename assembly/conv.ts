@@ -2,7 +2,7 @@
 // max / average pooling, forward and backward.
 //
 // Method: direct convolution through an indirection table, not im2col + GEMM (and no GEMM
-// kernel: sgemm lives in its own file). For a chunk of 16 tiles of 4 output pixels the kernel
+// kernel: sgemm lives in its own file). For a chunk of 64 tiles of 4 output pixels the kernel
 // writes, into the caller's workspace, one table entry per tile and filter tap: the tap's
 // filter offset, its channel count and 4 pixel offsets into the input (or NONE where the tap
 // falls into the padding, which reads a row of zeros). A 4-pixel x 8-channel register tile
@@ -10,7 +10,7 @@
 // them by two vectors of the filter's contiguous output channels. This is XNNPACK's indirect
 // GEMM without its packing. The channel block is the outer loop, so its filter slice stays
 // in L1 across the chunk, and the chunk's table, built once, serves every image.
-// Measured alternative: a chunked im2col (the 64 pixels' receptive fields gathered into an
+// Measured alternative: a chunked im2col (64 pixels' receptive fields gathered into an
 // L1-sized patch, so a tile has one long entry instead of kh taps) was no faster on the
 // benchmark shapes (2.1-2.3 ms against 2.05-2.2 ms for [32,32,32,3]x[3,3,3,32], 0.69-0.75
 // against 0.65-0.68 ms for [32,28,28,1]x[3,3,1,32]): the copies cost what the shorter table
@@ -20,7 +20,8 @@
 // transposed to [kh, kw, cout, cin] (into the workspace): a gather, so every dx element is
 // written once. With cin < 4 a channel vector would be mostly empty, so dot4 puts the lanes
 // on cout instead. The filter gradient is a separate 4 (input channels) x 8 (output
-// channels) tile that keeps its sums in registers over one image's pixels.
+// channels) tile that keeps its sums in registers over one image's pixels (for cin < 4 the
+// 4 rows are a filter row's flattened (kx, ci) rows instead).
 //
 // Reduction order (fixed; every output element is one sequential chain of f32 adds, no
 // FMA, so its bits do not depend on which tile, row block or thread computes it):
@@ -33,6 +34,8 @@
 //   grad filter    df = 0 + sum over n asc, oy asc, ox asc of x*dy over the pixels where
 //                  the tap is inside the input (padding taps are skipped). This sum is never
 //                  split: a threaded version must split df by taps or channels only.
+//   max pool       the first maximum in window order (ky asc, kx asc) on ties; a NaN beats
+//                  every number (the first NaN wins); padding never takes part.
 //   avg pool       y = (0 + sum over ky asc, kx asc of valid x) / count (padding excluded).
 //   pool grads     gathers: dx = 0 + sum over the windows containing the element, oy asc,
 //                  ox asc, of dy (max: where the window's argmax is this element;
