@@ -570,14 +570,11 @@ export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32
 
 const LANE_IDS: v128 = i32x4(0, 1, 2, 3);
 
-/**
- * y = max over each window; NaN wins over numbers, ties go to the first element in window
- * order (ky asc, kx asc). arg (optional, 0 for none; Int32, same size as y) receives the
- * flat index into x of the chosen element.
- */
-export function f32_max_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+/** f32_max_pool2d's body; `record` is a constant at both call sites, so the index work folds away without it. */
+@inline function maxPoolBody(record: bool, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
   x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
   const rem = c & 3;
+  const cb = <usize>c << 2;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
       const iy0 = oy * sh - pt;
@@ -585,33 +582,48 @@ export function f32_max_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
       for (let ox = 0; ox < ow; ox++) {
         const ix0 = ox * sw - pl;
         const kx0 = max32(0, -ix0), kx1 = min32(kw, w - ix0);
-        const out = ((b * oh + oy) * ow + ox) * c;
+        const out = <usize>(((b * oh + oy) * ow + ox) * c) << 2;
+        const first = ((b * h + iy0 + ky0) * w + ix0 + kx0) * c;
         for (let cc = 0; cc < c; cc += 4) {
-          const first = ((b * h + iy0 + ky0) * w + ix0 + kx0) * c + cc;
-          let best = v128.load(x + (<usize>first << 2));
-          let bidx = i32x4.add(i32x4.splat(first), LANE_IDS);
+          // start from the window's first element; comparing it with itself changes nothing
+          let best = v128.load(x + (<usize>(first + cc) << 2));
+          let bidx = i32x4.add(i32x4.splat(first + cc), LANE_IDS);
           for (let ky = ky0; ky < ky1; ky++) {
-            for (let kx = ky == ky0 ? kx0 + 1 : kx0; kx < kx1; kx++) {
-              const off = ((b * h + iy0 + ky) * w + ix0 + kx) * c + cc;
-              const v = v128.load(x + (<usize>off << 2));
+            let off = ((b * h + iy0 + ky) * w + ix0 + kx0) * c + cc;
+            let p = x + (<usize>off << 2);
+            for (let kx = kx0; kx < kx1; kx++) {
+              const v = v128.load(p);
               // strictly greater keeps the first of equal values; a NaN replaces a number
               const m = v128.or(f32x4.gt(v, best), v128.andnot(f32x4.ne(v, v), f32x4.ne(best, best)));
               best = v128.bitselect(v, best, m);
-              bidx = v128.bitselect(i32x4.add(i32x4.splat(off), LANE_IDS), bidx, m);
+              if (record) bidx = v128.bitselect(i32x4.add(i32x4.splat(off), LANE_IDS), bidx, m);
+              p += cb;
+              off += c;
             }
           }
-          const o = <usize>(out + cc) << 2;
+          const o = out + (<usize>cc << 2);
           if (cc + 4 <= c) {
             v128.store(y + o, best);
-            if (arg != 0) v128.store(arg + o, bidx);
+            if (record) v128.store(arg + o, bidx);
           } else {
             storeTail(y + o, best, rem);
-            if (arg != 0) storeTail(arg + o, bidx, rem);
+            if (record) storeTail(arg + o, bidx, rem);
           }
         }
       }
     }
   }
+}
+
+/**
+ * y = max over each window; NaN wins over numbers, ties go to the first element in window
+ * order (ky asc, kx asc). arg (optional, 0 for none; Int32, same size as y) receives the
+ * flat index into x of the chosen element.
+ */
+export function f32_max_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  if (arg != 0) maxPoolBody(true, n, h, w, c, oh, ow, kh, kw, x, y, arg, sh, sw, pt, pl);
+  else maxPoolBody(false, n, h, w, c, oh, ow, kh, kw, x, y, 0, sh, sw, pt, pl);
 }
 
 /**
@@ -660,8 +672,10 @@ export function f32_avg_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
         for (let cc = 0; cc < c; cc += 4) {
           let acc = ZERO;
           for (let ky = ky0; ky < ky1; ky++) {
+            let p = x + (<usize>(((b * h + iy0 + ky) * w + ix0 + kx0) * c + cc) << 2);
             for (let kx = kx0; kx < kx1; kx++) {
-              acc = f32x4.add(acc, v128.load(x + (<usize>(((b * h + iy0 + ky) * w + ix0 + kx) * c + cc) << 2)));
+              acc = f32x4.add(acc, v128.load(p));
+              p += <usize>c << 2;
             }
           }
           const r = f32x4.div(acc, count);
