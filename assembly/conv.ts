@@ -2,7 +2,7 @@
 // max / average pooling, forward and backward.
 //
 // Method: direct convolution through an indirection table, not im2col + GEMM (and no GEMM
-// kernel: sgemm lives in its own file). For a chunk of 16 tiles of 4 output pixels the kernel
+// kernel: sgemm lives in its own file). For a chunk of 64 tiles of 4 output pixels the kernel
 // writes, into the caller's workspace, one table entry per tile and filter tap: the tap's
 // filter offset, its channel count and 4 pixel offsets into the input (or NONE where the tap
 // falls into the padding, which reads a row of zeros). A 4-pixel x 8-channel register tile
@@ -10,7 +10,7 @@
 // them by two vectors of the filter's contiguous output channels. This is XNNPACK's indirect
 // GEMM without its packing. The channel block is the outer loop, so its filter slice stays
 // in L1 across the chunk, and the chunk's table, built once, serves every image.
-// Measured alternative: a chunked im2col (the 64 pixels' receptive fields gathered into an
+// Measured alternative: a chunked im2col (64 pixels' receptive fields gathered into an
 // L1-sized patch, so a tile has one long entry instead of kh taps) was no faster on the
 // benchmark shapes (2.1-2.3 ms against 2.05-2.2 ms for [32,32,32,3]x[3,3,3,32], 0.69-0.75
 // against 0.65-0.68 ms for [32,28,28,1]x[3,3,1,32]): the copies cost what the shorter table
@@ -20,18 +20,22 @@
 // transposed to [kh, kw, cout, cin] (into the workspace): a gather, so every dx element is
 // written once. With cin < 4 a channel vector would be mostly empty, so dot4 puts the lanes
 // on cout instead. The filter gradient is a separate 4 (input channels) x 8 (output
-// channels) tile that keeps its sums in registers over one image's pixels.
+// channels) tile that keeps its sums in registers over one image's pixels (for cin < 4 the
+// 4 rows are a filter row's flattened (kx, ci) rows instead).
 //
 // Reduction order (fixed; every output element is one sequential chain of f32 adds, no
 // FMA, so its bits do not depend on which tile, row block or thread computes it):
 //   conv2d         y = (0 + sum over ky asc, kx asc, ci asc of x*w) + bias. A tap in the
 //                  zero padding adds 0*w like any other tap.
 //   grad input     dx = 0 + sum over ky asc, kx asc (taps that a stride reaches), co asc of
-//                  dy*w; a tap whose output pixel lies outside dy adds 0*w. With cin < 4:
+//                  dy*w; a tap whose dy row lies outside dy is skipped, one whose dy column
+//                  lies outside adds 0*w (the 4 pixels of a tile share a row). With cin < 4:
 //                  dx = (s0 + s1) + (s2 + s3), s_l = 0 + the same sum over co = l mod 4 only.
 //   grad filter    df = 0 + sum over n asc, oy asc, ox asc of x*dy over the pixels where
 //                  the tap is inside the input (padding taps are skipped). This sum is never
 //                  split: a threaded version must split df by taps or channels only.
+//   max pool       the first maximum in window order (ky asc, kx asc) on ties; a NaN beats
+//                  every number (the first NaN wins); padding never takes part.
 //   avg pool       y = (0 + sum over ky asc, kx asc of valid x) / count (padding excluded).
 //   pool grads     gathers: dx = 0 + sum over the windows containing the element, oy asc,
 //                  ox asc, of dy (max: where the window's argmax is this element;
@@ -224,7 +228,7 @@ function dot4(t: usize, w: usize, ob: usize): void {
 // ---- conv2d forward ---------------------------------------------------------------------
 
 /** Tiles whose tables are built at once: enough that the filter slice of a channel block is reused, few enough to stay in L1. */
-const CHUNK: i32 = 16;
+const CHUNK: i32 = 64;
 
 /** Workspace bytes f32_conv2d needs: a zero row of kw*cin (+4) floats, 4 pixels' coordinates, CHUNK tiles' tables. */
 export function conv2d_workspace_bytes(cin: i32, kh: i32, kw: i32): i32 {
@@ -355,8 +359,9 @@ export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32,
             const q = iy + pt - ky * dh;
             if (q % sh != 0) continue;
             const oy = q / sh;
-            const rowOk = oy >= 0 && oy < oh;
-            const row = dy + <usize>((b * oh + (rowOk ? oy : 0)) * ow) * pix;
+            // a dy row outside dy is skipped (all 4 pixels share it); a column outside adds 0*w
+            if (oy < 0 || oy >= oh) continue;
+            const row = dy + <usize>((b * oh + oy) * ow) * pix;
             for (let kx = 0; kx < kw; kx++) {
               const qx = r + pl - kx * dw;
               if (qx % sw != 0) continue;
@@ -365,7 +370,7 @@ export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32,
               store<i32>(e, cout, 4);
               for (let j = 0; j < 4; j++) {
                 const ox = ox0 + j;
-                const ok = rowOk && j < npix && ox >= 0 && ox < ow;
+                const ok = j < npix && ox >= 0 && ox < ow;
                 store<u32>(e + (<usize>(j + 2) << 2), <u32>(ok ? row + <usize>ox * pix : zrow));
               }
               e += TAP << 2;
@@ -445,11 +450,37 @@ function gradTile4x4(xb: usize, xrow: usize, xpix: usize, db: usize, drow: usize
   if (crows > 3) store4(fp + 3 * frow, a3, lanes);
 }
 
+/** Adds x * (d0|d1) to the `lanes` (1..8) channels of the filter-gradient row at fp. */
+@inline function gradRowAdd(fp: usize, x: f32, d0: v128, d1: v128, lanes: i32): void {
+  const s = f32x4.splat(x);
+  if (lanes > 4) store8(fp, addMul(v128.load(fp), s, d0), addMul(v128.load(fp, 16), s, d1), lanes);
+  else store4(fp, addMul(v128.load(fp), s, d0), lanes);
+}
+
+/**
+ * One pixel's contribution to `rows` (1..4) rows m.. of the filter row ky's flattened (kx, ci)
+ * rows, skipping the rows whose tap falls outside the input: the border pixels of the
+ * flattened form below, one at a time.
+ */
+function gradBorderPixel(x: usize, row: usize, ix0: i32, w: i32, cin: i32, m: i32, rows: i32,
+  dp: usize, fp: usize, frow: usize, lanes: i32): void {
+  const d0 = v128.load(dp), d1 = lanes > 4 ? v128.load(dp, 16) : ZERO;
+  for (let l = 0; l < rows; l++) {
+    const kx = (m + l) / cin, ci = m + l - kx * cin;
+    const ix = ix0 + kx;
+    if (ix >= 0 && ix < w) gradRowAdd(fp + <usize>l * frow, load<f32>(x + (<usize>((row + ix) * cin + ci) << 2)), d0, d1, lanes);
+  }
+}
+
 /**
  * df[ky, kx, ci, co] = sum over n, oy, ox (in that order) of x[n, iy, ix, ci] * dy[n, oy, ox, co]
  * with iy = oy*sh - pt + ky*dh, ix = ox*sw - pl + kx*dw inside the input. x is [n, h, w, cin],
  * dy [n, oh, ow, cout], df [kh, kw, cin, cout] (overwritten). Images are the outer loop so
  * one image's x and dy stay in cache across all taps; the running sums live in df between images.
+ * With cin < 4 and dw = 1 a 4-row tile over ci alone would be mostly empty, so the tile runs
+ * over the flattened (kx, ci) rows of a filter row instead (contiguous in x and in df there);
+ * pixels where some of the tile's taps fall outside the input go through gradBorderPixel,
+ * in their place in the (oy, ox) order, so every element's sum is the same chain.
  */
 export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
   x: usize, dy: usize, df: usize,
@@ -457,29 +488,73 @@ export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32
   const frow = <usize>cout << 2;
   memory.fill(df, 0, <usize>(kh * kw * cin) * frow);
   const xpixB = <usize>cin << 2;
+  const drow = <usize>ow * frow;
+  const flat = dw == 1 && cin < 4;
   for (let b = 0; b < n; b++) {
     for (let ky = 0; ky < kh; ky++) {
       const oy0 = max32(0, ceilDiv(pt - ky * dh, sh));
       const oy1 = min32(oh, floorDiv(h - 1 + pt - ky * dh, sh) + 1);
       if (oy0 >= oy1) continue;
+      const iy0 = oy0 * sh - pt + ky * dh;
+      const xrow = <usize>(sh * w) * xpixB, xpix = <usize>sw * xpixB;
+      if (flat) {
+        const kr = kw * cin;
+        for (let m = 0; m < kr; m += 4) {
+          const rows = min32(4, kr - m);
+          const kxA = m / cin, kxB = (m + rows - 1) / cin;
+          // pixels with some of the rows' taps inside the input, and with all of them
+          const v0 = max32(0, ceilDiv(pl - kxB, sw)), v1 = min32(ow, floorDiv(w - 1 + pl - kxA, sw) + 1);
+          const i0 = max32(v0, ceilDiv(pl - kxA, sw)), i1 = max32(i0, min32(v1, floorDiv(w - 1 + pl - kxB, sw) + 1));
+          if (v0 >= v1) continue;
+          const fm = df + <usize>(ky * kr + m) * frow;
+          for (let co = 0; co < cout; co += 8) {
+            const rem = cout - co, lanes = min32(rem, 8);
+            const fp = fm + (<usize>co << 2);
+            if (v0 == i0 && i1 == v1) {
+              // no border pixels: one tile call over every row
+              const xc = x + (<usize>(((b * h + iy0) * w + i0 * sw - pl) * cin + m) << 2);
+              const dc = dy + <usize>((b * oh + oy0) * ow + i0) * frow + (<usize>co << 2);
+              if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, i1 - i0, fp, frow, rows, lanes);
+              else gradTile4x4(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, i1 - i0, fp, frow, rows, lanes);
+              continue;
+            }
+            for (let oy = oy0; oy < oy1; oy++) {
+              const iy = iy0 + (oy - oy0) * sh;
+              const row = (b * h + iy) * w;
+              const drowp = dy + <usize>((b * oh + oy) * ow) * frow + (<usize>co << 2);
+              for (let ox = v0; ox < i0; ox++) {
+                gradBorderPixel(x, row, ox * sw - pl, w, cin, m, rows, drowp + <usize>ox * frow, fp, frow, lanes);
+              }
+              if (i0 < i1) {
+                const xc = x + (<usize>((row + i0 * sw - pl) * cin + m) << 2);
+                const dc = drowp + <usize>i0 * frow;
+                if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, 1, i1 - i0, fp, frow, rows, lanes);
+                else gradTile4x4(xc, xrow, xpix, dc, drow, frow, 1, i1 - i0, fp, frow, rows, lanes);
+              }
+              for (let ox = i1; ox < v1; ox++) {
+                gradBorderPixel(x, row, ox * sw - pl, w, cin, m, rows, drowp + <usize>ox * frow, fp, frow, lanes);
+              }
+            }
+          }
+        }
+        continue;
+      }
       for (let kx = 0; kx < kw; kx++) {
         const ox0 = max32(0, ceilDiv(pl - kx * dw, sw));
         const ox1 = min32(ow, floorDiv(w - 1 + pl - kx * dw, sw) + 1);
         if (ox0 >= ox1) continue;
-        const iy0 = oy0 * sh - pt + ky * dh, ix0 = ox0 * sw - pl + kx * dw;
+        const ix0 = ox0 * sw - pl + kx * dw;
         const xb = x + <usize>((b * h + iy0) * w + ix0) * xpixB;
         const db = dy + <usize>((b * oh + oy0) * ow + ox0) * frow;
-        const xrow = <usize>(sh * w) * xpixB, xpix = <usize>sw * xpixB;
-        const drow = <usize>ow * frow;
         const tapRow = df + <usize>((ky * kw + kx) * cin) * frow;
         for (let ci = 0; ci < cin; ci += 4) {
           const crows = min32(4, cin - ci);
           for (let co = 0; co < cout; co += 8) {
             const rem = cout - co;
-            const dwp = tapRow + <usize>ci * frow + (<usize>co << 2);
+            const fp = tapRow + <usize>ci * frow + (<usize>co << 2);
             const xc = xb + (<usize>ci << 2), dc = db + (<usize>co << 2);
-            if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, dwp, frow, crows, min32(rem, 8));
-            else gradTile4x4(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, dwp, frow, crows, rem);
+            if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, fp, frow, crows, min32(rem, 8));
+            else gradTile4x4(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, fp, frow, crows, rem);
           }
         }
       }
@@ -495,14 +570,11 @@ export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32
 
 const LANE_IDS: v128 = i32x4(0, 1, 2, 3);
 
-/**
- * y = max over each window; NaN wins over numbers, ties go to the first element in window
- * order (ky asc, kx asc). arg (optional, 0 for none; Int32, same size as y) receives the
- * flat index into x of the chosen element.
- */
-export function f32_max_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+/** f32_max_pool2d's body; `record` is a constant at both call sites, so the index work folds away without it. */
+@inline function maxPoolBody(record: bool, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
   x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
   const rem = c & 3;
+  const cb = <usize>c << 2;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
       const iy0 = oy * sh - pt;
@@ -510,33 +582,48 @@ export function f32_max_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
       for (let ox = 0; ox < ow; ox++) {
         const ix0 = ox * sw - pl;
         const kx0 = max32(0, -ix0), kx1 = min32(kw, w - ix0);
-        const out = ((b * oh + oy) * ow + ox) * c;
+        const out = <usize>(((b * oh + oy) * ow + ox) * c) << 2;
+        const first = ((b * h + iy0 + ky0) * w + ix0 + kx0) * c;
         for (let cc = 0; cc < c; cc += 4) {
-          const first = ((b * h + iy0 + ky0) * w + ix0 + kx0) * c + cc;
-          let best = v128.load(x + (<usize>first << 2));
-          let bidx = i32x4.add(i32x4.splat(first), LANE_IDS);
+          // start from the window's first element; comparing it with itself changes nothing
+          let best = v128.load(x + (<usize>(first + cc) << 2));
+          let bidx = i32x4.add(i32x4.splat(first + cc), LANE_IDS);
           for (let ky = ky0; ky < ky1; ky++) {
-            for (let kx = ky == ky0 ? kx0 + 1 : kx0; kx < kx1; kx++) {
-              const off = ((b * h + iy0 + ky) * w + ix0 + kx) * c + cc;
-              const v = v128.load(x + (<usize>off << 2));
+            let off = ((b * h + iy0 + ky) * w + ix0 + kx0) * c + cc;
+            let p = x + (<usize>off << 2);
+            for (let kx = kx0; kx < kx1; kx++) {
+              const v = v128.load(p);
               // strictly greater keeps the first of equal values; a NaN replaces a number
               const m = v128.or(f32x4.gt(v, best), v128.andnot(f32x4.ne(v, v), f32x4.ne(best, best)));
               best = v128.bitselect(v, best, m);
-              bidx = v128.bitselect(i32x4.add(i32x4.splat(off), LANE_IDS), bidx, m);
+              if (record) bidx = v128.bitselect(i32x4.add(i32x4.splat(off), LANE_IDS), bidx, m);
+              p += cb;
+              off += c;
             }
           }
-          const o = <usize>(out + cc) << 2;
+          const o = out + (<usize>cc << 2);
           if (cc + 4 <= c) {
             v128.store(y + o, best);
-            if (arg != 0) v128.store(arg + o, bidx);
+            if (record) v128.store(arg + o, bidx);
           } else {
             storeTail(y + o, best, rem);
-            if (arg != 0) storeTail(arg + o, bidx, rem);
+            if (record) storeTail(arg + o, bidx, rem);
           }
         }
       }
     }
   }
+}
+
+/**
+ * y = max over each window; NaN wins over numbers, ties go to the first element in window
+ * order (ky asc, kx asc). arg (optional, 0 for none; Int32, same size as y) receives the
+ * flat index into x of the chosen element.
+ */
+export function f32_max_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  if (arg != 0) maxPoolBody(true, n, h, w, c, oh, ow, kh, kw, x, y, arg, sh, sw, pt, pl);
+  else maxPoolBody(false, n, h, w, c, oh, ow, kh, kw, x, y, 0, sh, sw, pt, pl);
 }
 
 /**
@@ -585,8 +672,10 @@ export function f32_avg_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
         for (let cc = 0; cc < c; cc += 4) {
           let acc = ZERO;
           for (let ky = ky0; ky < ky1; ky++) {
+            let p = x + (<usize>(((b * h + iy0 + ky) * w + ix0 + kx0) * c + cc) << 2);
             for (let kx = kx0; kx < kx1; kx++) {
-              acc = f32x4.add(acc, v128.load(x + (<usize>(((b * h + iy0 + ky) * w + ix0 + kx) * c + cc) << 2)));
+              acc = f32x4.add(acc, v128.load(p));
+              p += <usize>c << 2;
             }
           }
           const r = f32x4.div(acc, count);

