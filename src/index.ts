@@ -31,7 +31,7 @@ export type { DenseArgs, Conv2DArgs, Pooling2DArgs, DropoutArgs, CustomActivatio
 export { Sequential, sequential, History } from './nn/sequential.js';
 export type { CompileArgs, FitArgs, EvaluateArgs, Labels, LossName, SequentialArgs } from './nn/sequential.js';
 export { callbacks, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN, EpochLogger } from './nn/callbacks.js';
-export type { Callback, Logs } from './nn/callbacks.js';
+export type { Callback, Logs, TrainingModel } from './nn/callbacks.js';
 export { linear, conv2dOp, poolOp, dropoutOp } from './ops/nn.js';
 export {
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, conv2dBackpropBias, maxPool, maxPoolWithArgmax, maxPoolBackprop,
@@ -51,3 +51,5 @@ export * as plot from './plot/index.js';
 export type { CurvesPlotOptions, CurvePanel } from './plot/index.js';
 export { modelToArtifacts, modelFromArtifacts, registerArtifactWriter } from './nn/serialize.js';
 export type { ModelArtifacts, ModelJson, WeightSpec, CustomActivationFactory, ArtifactWriter } from './nn/serialize.js';
+export { checkpointOf, restoreCheckpoint } from './nn/checkpoint.js';
+export type { Checkpoint, CheckpointJson } from './nn/checkpoint.js';

@@ -126,6 +126,22 @@ export class Rng {
   }
 
   /**
+   * The generator fork() would return at stream `index`, without consuming a stream: a
+   * keyed sub-generator (fit draws epoch e's shuffle and dropout from forkAt(e), so a run
+   * resumed at epoch e continues with the same numbers).
+   */
+  forkAt(index: number): Rng {
+    if (!Number.isInteger(index) || index < 0 || index >= TWO32) throw new Error(`actlab: Rng.forkAt: index must be an integer in [0, 2^32), got ${index}`);
+    const saved = this.next;
+    this.next = index;
+    try {
+      return this.fork();
+    } finally {
+      this.next = saved;
+    }
+  }
+
+  /**
    * An independent generator: its key is a Philox block of this key at a fresh stream,
    * so forks of forks never collide with the parent's streams. Consumes one stream.
    */

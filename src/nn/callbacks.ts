@@ -1,6 +1,8 @@
 // Training callbacks with tfjs-layers / Keras hook names. A callback may return a promise
 // from any hook; fit awaits it. Logs use Keras keys: loss, acc, val_loss, val_acc.
 
+import type { Checkpoint } from './checkpoint.js';
+
 export type Logs = Record<string, number>;
 
 /** What a callback may reach in the model while it trains. */
@@ -11,6 +13,8 @@ export interface TrainingModel {
   /** Snapshot and restore of the weights (earlyStopping's restoreBestWeights). */
   snapshotWeights(): Float32Array[];
   restoreWeights(values: readonly Float32Array[]): void;
+  /** Model, optimizer state and fit's position (modelCheckpoint writes it). */
+  checkpoint(): Checkpoint;
 }
 
 export interface Callback {

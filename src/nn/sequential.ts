@@ -16,6 +16,7 @@ import { Dense, Activation } from './layers.js';
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
 import { argMaxRows } from '../ops/reduce.js';
 import { saveArtifacts } from './serialize.js';
+import { checkpointOf, type Checkpoint } from './checkpoint.js';
 
 export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 const LOSS_ALIASES: Record<string, LossName> = {
@@ -93,6 +94,8 @@ export class Sequential implements TrainingModel {
   readonly seed: number;
   readonly layers: Layer[] = [];
   stopTraining = false;
+  /** Where fit is: its seed, the next epoch to run, the history so far (checkpoints save it). */
+  fitState?: { seed: number; epoch: number; history: Record<string, number[]> };
   private readonly rng: Rng;
   private compiled?: Compiled;
   private disposed = false;
@@ -152,6 +155,8 @@ export class Sequential implements TrainingModel {
   }
 
   get optimizer(): Optimizer { return this.compiledOrThrow('optimizer').optimizer; }
+  /** What compile() was given (checkpoints save it). */
+  compiledConfig(): { optimizer: Optimizer; loss: LossName; accuracy: boolean } { return this.compiledOrThrow('checkpoint'); }
   get learningRate(): number { return this.optimizer.learningRate; }
   set learningRate(v: number) { this.optimizer.learningRate = v; }
 
@@ -252,7 +257,8 @@ export class Sequential implements TrainingModel {
     }
     const n = trainX.shape[0];
     if (n === 0) throw new Error('actlab: fit: x has no samples');
-    const rng = new Rng(args.seed ?? this.seed).fork();
+    const fitSeed = args.seed ?? this.seed;
+    const baseRng = new Rng(fitSeed);
     const shuffle = args.shuffle ?? true;
     const history = new History();
     this.stopTraining = false;
@@ -260,6 +266,10 @@ export class Sequential implements TrainingModel {
     try {
       for (const cb of cbs) await cb.onTrainBegin?.();
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+        // Each epoch's shuffle and dropout come from a generator keyed by (seed, epoch): a run
+        // resumed from a checkpoint at epoch e draws exactly what the uninterrupted run did.
+        const rng = baseRng.forkAt(epoch);
+        this.fitState = { seed: fitSeed, epoch, history: history.history };
         for (const cb of cbs) await cb.onEpochBegin?.(epoch);
         const order = shuffle ? rng.permutation(n) : identity(n);
         let lossSum = 0, correct = 0, seen = 0;
@@ -290,6 +300,7 @@ export class Sequential implements TrainingModel {
           if (c.accuracy) logs.val_acc = va;
         }
         history.push(epoch, logs);
+        this.fitState = { seed: fitSeed, epoch: epoch + 1, history: history.history };
         if (args.verbose === 1) {
           console.log(`Epoch ${epoch + 1}/${epochs} ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
         }
@@ -381,6 +392,9 @@ export class Sequential implements TrainingModel {
 
   /** Saves model.json + weights.bin (tfjs LayersModel format) into a directory; needs 'actlab/node'. */
   save(dir: string): Promise<void> { this.checkLive(); return saveArtifacts(this, dir); }
+
+  /** Model, optimizer state and fit's position, for resuming (see restoreCheckpoint). */
+  checkpoint(): Checkpoint { return checkpointOf(this); }
 
   snapshotWeights(): Float32Array[] { return this.weights.map((w) => w.tensor.dataSync()); }
   restoreWeights(values: readonly Float32Array[]): void {

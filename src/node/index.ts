@@ -93,3 +93,4 @@ export const datasets = { mnist, cifar10 };
 export { renderSvg, renderPng, svgToPng } from './render.js';
 export type { PngOptions } from './render.js';
 export { saveModel, loadModel, writeArtifacts } from './models.js';
+export { modelCheckpoint, loadCheckpoint, writeCheckpoint } from './checkpoint.js';

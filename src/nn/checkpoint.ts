@@ -1,0 +1,98 @@
+// Training checkpoints: the model (tfjs LayersModel artifacts), the optimizer's state and
+// where fit was (seed, next epoch, history), as one JSON document and one float32 blob.
+// Restoring and calling fit({initialEpoch, seed}) continues bit for bit, because fit's
+// randomness is keyed by (seed, epoch) and optimizer state is restored exactly.
+import { tensor, type Tensor } from '../core/tensor.js';
+import { modelFromArtifacts, modelToArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
+import { adam, adamw, rmsprop, sgd, type Optimizer, type OptimizerConfig } from './optimizers.js';
+import type { Sequential, LossName } from './sequential.js';
+
+export interface CheckpointJson {
+  readonly format: 'actlab-checkpoint';
+  readonly version: 1;
+  readonly model: ModelJson;
+  readonly loss: LossName;
+  readonly metrics: readonly string[];
+  readonly optimizer: { readonly className: string; readonly config: OptimizerConfig; readonly state: { name: string; shape: number[] }[] };
+  readonly fit: { readonly seed: number; readonly epoch: number; readonly history: Record<string, number[]> };
+  /** Float32 values: model weights (manifest order), then optimizer state (state order). */
+  readonly dataBytes: number;
+}
+
+export interface Checkpoint {
+  readonly json: CheckpointJson;
+  readonly data: ArrayBuffer;
+}
+
+/** The model, its optimizer and fit's position as a checkpoint (the model must be compiled). */
+export function checkpointOf(model: Sequential): Checkpoint {
+  const c = model.compiledConfig();
+  const { modelJson, weightData } = modelToArtifacts(model);
+  const state = c.optimizer.getWeights();
+  try {
+    const stateFloats = state.reduce((s, w) => s + w.tensor.size, 0);
+    const data = new Float32Array(weightData.byteLength / 4 + stateFloats);
+    data.set(new Float32Array(weightData), 0);
+    let off = weightData.byteLength / 4;
+    for (const w of state) { data.set(w.tensor.dataSync(), off); off += w.tensor.size; }
+    const fit = model.fitState ?? { seed: model.seed, epoch: 0, history: {} };
+    return {
+      json: {
+        format: 'actlab-checkpoint', version: 1, model: modelJson, loss: c.loss, metrics: c.accuracy ? ['accuracy'] : [],
+        optimizer: { className: c.optimizer.className, config: c.optimizer.getConfig(), state: state.map((w) => ({ name: w.name, shape: [...w.tensor.shape] })) },
+        fit: { seed: fit.seed, epoch: fit.epoch, history: fit.history },
+        dataBytes: data.byteLength,
+      },
+      data: data.buffer,
+    };
+  } finally {
+    for (const w of state) w.tensor.dispose();
+  }
+}
+
+function optimizerFrom(className: string, config: OptimizerConfig): Optimizer {
+  const num = (k: string): number | undefined => (typeof config[k] === 'number' ? Number(config[k]) : undefined);
+  const clip = { clipnorm: num('clipnorm'), globalClipnorm: num('globalClipnorm'), clipvalue: num('clipvalue') };
+  switch (className) {
+    case 'SGD': return sgd({ learningRate: num('learningRate'), momentum: num('momentum'), nesterov: config.nesterov === true, ...clip });
+    case 'Adam': return adam({ learningRate: num('learningRate'), beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), ...clip });
+    case 'AdamW': return adamw({ learningRate: num('learningRate'), beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay'), ...clip });
+    case 'RMSprop': return rmsprop({ learningRate: num('learningRate'), rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: config.centered === true, ...clip });
+    default: throw new Error(`actlab: restoreCheckpoint: unknown optimizer class '${className}'`);
+  }
+}
+
+/** Rebuilds model + optimizer from a checkpoint; returns the epoch fit should resume at. */
+export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}):
+  { model: Sequential; initialEpoch: number; seed: number; history: Record<string, number[]> } {
+  const { json, data } = cp;
+  if (json?.format !== 'actlab-checkpoint' || json.version !== 1) {
+    throw new Error(`actlab: restoreCheckpoint: not an actlab checkpoint (format ${String(json?.format)}, version ${String(json?.version)})`);
+  }
+  if (data.byteLength !== json.dataBytes) {
+    throw new Error(`actlab: restoreCheckpoint: the data has ${data.byteLength} bytes but the checkpoint says ${json.dataBytes}`);
+  }
+  const weightFloats = json.model.weightsManifest.flatMap((g) => g.weights).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+  const floats = new Float32Array(data);
+  const model = modelFromArtifacts({ modelJson: json.model, weightData: floats.slice(0, weightFloats).buffer }, customObjects);
+  const state: { name: string; tensor: Tensor }[] = [];
+  try {
+    const optimizer = optimizerFrom(json.optimizer.className, json.optimizer.config);
+    let off = weightFloats;
+    for (const s of json.optimizer.state) {
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      if (off + n > floats.length) throw new Error(`actlab: restoreCheckpoint: optimizer state '${s.name}' runs past the end of the data`);
+      state.push({ name: s.name, tensor: tensor(floats.subarray(off, off + n), s.shape) });
+      off += n;
+    }
+    optimizer.setWeights(state);
+    model.compile({ optimizer, loss: json.loss, metrics: [...json.metrics] });
+    model.fitState = { ...json.fit };
+    return { model, initialEpoch: json.fit.epoch, seed: json.fit.seed, history: json.fit.history };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    for (const s of state) s.tensor.dispose();
+  }
+}

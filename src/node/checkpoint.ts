@@ -1,0 +1,65 @@
+// Checkpoint files: `checkpoint.json` names the blob `ckpt-<epoch>.bin` it belongs to.
+// The blob is written first and the JSON last, each to a temporary file renamed into
+// place, so a process killed at any moment leaves the previous pair intact and readable.
+import { readdir, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { restoreCheckpoint, type Callback, type Checkpoint, type CheckpointJson, type CustomActivationFactory, type Sequential, type TrainingModel } from '../index.js';
+
+async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** Writes a checkpoint into `dir` atomically and removes older blobs. */
+export async function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const blob = `ckpt-${cp.json.fit.epoch}.bin`;
+  await writeAtomic(join(dir, blob), new Uint8Array(cp.data));
+  await writeAtomic(join(dir, 'checkpoint.json'), `${JSON.stringify({ ...cp.json, data: blob })}\n`);
+  for (const f of await readdir(dir)) {
+    if (/^ckpt-\d+\.bin$/.test(f) && f !== blob) await rm(join(dir, f), { force: true });
+  }
+}
+
+/** Reads the checkpoint in `dir` and rebuilds the compiled model; fit({initialEpoch, seed}) resumes it. */
+export async function loadCheckpoint(dir: string, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}):
+  Promise<{ model: Sequential; initialEpoch: number; seed: number; history: Record<string, number[]> }> {
+  let json: CheckpointJson & { data?: string };
+  try {
+    json = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
+  } catch (e) {
+    throw new Error(`actlab: loadCheckpoint: no readable checkpoint.json in ${dir} (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof json.data !== 'string' || !/^ckpt-\d+\.bin$/.test(json.data)) {
+    throw new Error(`actlab: loadCheckpoint: ${join(dir, 'checkpoint.json')} does not name its data file`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(join(dir, json.data));
+  } catch {
+    throw new Error(`actlab: loadCheckpoint: the data file ${join(dir, json.data)} named in checkpoint.json is missing`);
+  }
+  const data = new Uint8Array(bytes).buffer;
+  return restoreCheckpoint({ json, data }, customObjects);
+}
+
+export interface ModelCheckpointArgs {
+  dir: string;
+  /** Write after every `every` epochs (default 1). */
+  every?: number;
+}
+
+/** A fit callback that checkpoints model, optimizer and position every N epochs (Keras ModelCheckpoint). */
+export function modelCheckpoint(args: ModelCheckpointArgs): Callback {
+  const every = args.every ?? 1;
+  if (!Number.isInteger(every) || every < 1) throw new Error(`actlab: modelCheckpoint: every must be a positive integer, got ${every}`);
+  if (typeof args.dir !== 'string' || args.dir.length === 0) throw new Error('actlab: modelCheckpoint: dir must be a directory path');
+  let model: TrainingModel | undefined;
+  return {
+    setModel: (m) => { model = m; },
+    onEpochEnd: async (epoch) => {
+      if (model !== undefined && (epoch + 1) % every === 0) await writeCheckpoint(args.dir, model.checkpoint());
+    },
+  };
+}
