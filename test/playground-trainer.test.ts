@@ -5,7 +5,7 @@
 // recording stand-in, so this checks the worker's plumbing, not training itself.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, tensor, type Tensor } from '../src/index.js';
-import { MNIST_SUBSET, mnistSubset } from '../examples/playground/build.js';
+import { MNIST_SUBSET, mnistSubset } from './runtimes/mnist-subset.js';
 import type { FromWorker, TrainConfig } from '../examples/playground/protocol.js';
 import { train, trainingApi, type FitOptions, type TrainingApi, type TrainingModel } from '../examples/playground/train-worker.js';
 

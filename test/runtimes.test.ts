@@ -18,7 +18,7 @@ import {
   type Bundles, type RunResult,
 } from './runtimes/runners.js';
 
-const EXPECTED_SHA256 = '835ac73d1afefd28300b27a1fe19370fa936d65ab8e9517f2330acbf6af60210';
+const EXPECTED_SHA256 = 'fbbc448601c97af72f6ae9832104f099dc1fa0edd8bd2fc3fb3cc373a97dfa67';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Per runtime; generous because Chromium and Firefox start slowly on two shared cores. */
@@ -94,8 +94,25 @@ afterAll(async () => {
       `${String(Math.round(r.ms)).padStart(5)} ms  ${await versions[runtime]()}`);
   }
   // "raw" hashes NaNs as the engine left them; they may differ (see determinism.ts), the canonical hash may not.
-  if (lines.length) console.log(`actlab runtimes (expected ${EXPECTED_SHA256}):\n${lines.join('\n')}`);
+  if (lines.length) console.log(`actlab runtimes (expected ${EXPECTED_SHA256}):\n${lines.join('\n')}\n${sectionTable()}`);
 });
+
+/** Each section's hash, and which finished runtimes gave it (all of them, when they agree). */
+function sectionTable(): string {
+  const all = [...finished.values()];
+  const names = [...new Set(all.flatMap((r) => r.report.sections.map((s) => s.name)))];
+  const rows = names.map((name) => {
+    const byHash = new Map<string, string[]>();
+    for (const r of all) {
+      const s = r.report.sections.find((t) => t.name === name);
+      const key = s === undefined ? '(missing)' : s.sha256;
+      byHash.set(key, [...(byHash.get(key) ?? []), r.runtime]);
+    }
+    const hashes = [...byHash].map(([h, rs]) => `${h}${byHash.size > 1 || rs.length < RUNTIMES.length ? `  (${rs.join(', ')})` : ''}`);
+    return `  ${name.padEnd(12)} ${hashes.join(`\n  ${' '.repeat(13)}`)}`;
+  });
+  return `sections (${all.length} runtimes):\n${rows.join('\n')}`;
+}
 
 /** Every section hash of every finished runtime that differs from Node's (or the first finished one's). */
 function disagreements(): string[] {
