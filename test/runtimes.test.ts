@@ -17,8 +17,10 @@ import {
   CHROMIUM_BIN, FIREFOX_BIN, ROOT, binPath, bundleWorkload, killAll, runChromium, runCli, runFirefox, versionOf,
   type Bundles, type RunResult,
 } from './runtimes/runners.js';
+import { checkMnist } from './runtimes/determinism.js';
+import { mnistSubset } from './runtimes/mnist-subset.js';
 
-const EXPECTED_SHA256 = 'fbbc448601c97af72f6ae9832104f099dc1fa0edd8bd2fc3fb3cc373a97dfa67';
+const EXPECTED_SHA256 = '2386f7a48c704a5fbbf1f87af5a3fcff76806b5795e9e955b69f82e126c977aa';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Per runtime; generous because Chromium and Firefox start slowly on two shared cores. */
@@ -152,4 +154,16 @@ describe('one workload, one hash, in every runtime', () => {
     expect(finished.size, 'no runtime finished').toBeGreaterThan(0);
     expect(disagreements()).toEqual([]);
   }, RUN_TIMEOUT_MS + 30_000);
+});
+
+describe('the training section\'s inputs', () => {
+  it('accepts the 2,000-image subset and refuses other IDX bytes with an actlab: error', () => {
+    const good = mnistSubset(2000);
+    expect(() => checkMnist(good)).not.toThrow();
+    const fewer = mnistSubset(1999);
+    expect(() => checkMnist(fewer)).toThrow(/^actlab: the training section needs the 2000-image MNIST subset.*got images: magic 0x803, dims 1999 x 28 x 28/);
+    expect(() => checkMnist({ images: good.labels, labels: good.images })).toThrow(/got images: magic 0x801, dims 2000, 2008 bytes/);
+    expect(() => checkMnist({ images: good.images.subarray(0, 100), labels: good.labels })).toThrow(/got images: magic 0x803, dims 2000 x 28 x 28, 100 bytes/);
+    expect(() => checkMnist({ images: good.images, labels: new Uint8Array(3) })).toThrow(/labels: 3 bytes, too short for its IDX header$/);
+  });
 });

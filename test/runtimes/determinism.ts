@@ -10,8 +10,8 @@
 // ever touches a value that reaches the hash.
 //
 // Sections, in hash order: the inputs, every activation, softmax, matmul and the fused
-// dense, conv2d and its gradients, pooling, and one seeded training epoch on the MNIST
-// subset (whose bytes the entries embed; see inputs.ts). Adding one: write a function
+// dense, conv2d and its gradients, pooling, the MNIST subset's bytes, and one seeded
+// training epoch on that subset (whose bytes the entries embed; see inputs.ts). Adding one: write a function
 // returning `SectionOutput[]` (or a promise of them) and append it to `sections()` below. The hash changes, which is the
 // point: update EXPECTED_SHA256 in test/runtimes.test.ts deliberately, after all five
 // runtimes agree.
@@ -327,22 +327,45 @@ const MNIST_SIDE = 28;
 /** Images whose predictions after the epoch are hashed too (the inference path). */
 const PREDICTED = 100;
 
-/** Checks the IDX headers before training: magic, rank, count and image size. */
-function checkMnist(mnist: { readonly images: Uint8Array; readonly labels: Uint8Array }): void {
-  const im = new DataView(mnist.images.buffer, mnist.images.byteOffset, mnist.images.byteLength);
-  const lb = new DataView(mnist.labels.buffer, mnist.labels.byteOffset, mnist.labels.byteLength);
-  const header = (v: DataView, bytes: number) => (v.byteLength >= bytes ? Array.from({ length: bytes / 4 }, (_, i) => v.getUint32(4 * i)) : []);
-  const [imMagic, imCount, rows, cols] = header(im, 16);
-  const [lbMagic, lbCount] = header(lb, 8);
-  const imOk = imMagic === 0x803 && imCount === MNIST_COUNT && rows === MNIST_SIDE && cols === MNIST_SIDE &&
-    im.byteLength === 16 + MNIST_COUNT * MNIST_SIDE * MNIST_SIDE;
-  const lbOk = lbMagic === 0x801 && lbCount === MNIST_COUNT && lb.byteLength === 8 + MNIST_COUNT;
+/** An IDX file's magic and dimensions (its rank is the magic's low byte), or undefined when the bytes are too short. */
+function idxHeader(bytes: Uint8Array): { magic: number; dims: number[] } | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < 4) return undefined;
+  const magic = view.getUint32(0), rank = magic & 0xff;
+  if (bytes.byteLength < 4 + 4 * rank) return undefined;
+  return { magic, dims: Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i)) };
+}
+
+function describeIdx(name: string, bytes: Uint8Array): string {
+  const h = idxHeader(bytes);
+  if (h === undefined) return `${name}: ${bytes.byteLength} bytes, too short for its IDX header`;
+  return `${name}: magic 0x${h.magic.toString(16)}, dims ${h.dims.join(' x ')}, ${bytes.byteLength} bytes`;
+}
+
+/** Checks the IDX headers before training: magic, count, image size and byte lengths; throws naming what differs. */
+export function checkMnist(mnist: { readonly images: Uint8Array; readonly labels: Uint8Array }): void {
+  const im = idxHeader(mnist.images), lb = idxHeader(mnist.labels);
+  const imageBytes = 16 + MNIST_COUNT * MNIST_SIDE * MNIST_SIDE, labelBytes = 8 + MNIST_COUNT;
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  const imOk = im !== undefined && im.magic === 0x803 && same(im.dims, [MNIST_COUNT, MNIST_SIDE, MNIST_SIDE]) &&
+    mnist.images.byteLength === imageBytes;
+  const lbOk = lb !== undefined && lb.magic === 0x801 && same(lb.dims, [MNIST_COUNT]) && mnist.labels.byteLength === labelBytes;
   if (!imOk || !lbOk) {
     throw new Error(`actlab: the training section needs the ${MNIST_COUNT}-image MNIST subset as IDX bytes ` +
-      `(images: magic 0x803, ${MNIST_COUNT} x ${MNIST_SIDE} x ${MNIST_SIDE}, ${16 + MNIST_COUNT * MNIST_SIDE * MNIST_SIDE} bytes; ` +
-      `labels: magic 0x801, ${MNIST_COUNT}, ${8 + MNIST_COUNT} bytes); got images magic 0x${(imMagic ?? 0).toString(16)} ` +
-      `count ${imCount} ${rows}x${cols} in ${im.byteLength} bytes, labels magic 0x${(lbMagic ?? 0).toString(16)} count ${lbCount} in ${lb.byteLength} bytes`);
+      `(images: magic 0x803, dims ${MNIST_COUNT} x ${MNIST_SIDE} x ${MNIST_SIDE}, ${imageBytes} bytes; ` +
+      `labels: magic 0x801, dims ${MNIST_COUNT}, ${labelBytes} bytes); got ` +
+      `${describeIdx('images', mnist.images)}; ${describeIdx('labels', mnist.labels)}`);
   }
+}
+
+/**
+ * The subset's IDX bytes as the runtime received them, so a training hash that differs can
+ * be told apart from data that arrived differently (the bundle embeds them as base64).
+ */
+function mnistSection(inputs: WorkloadInputs): SectionOutput[] {
+  if (inputs.mnist === undefined) throw new Error('actlab: the mnist-subset section needs inputs.mnist (the MNIST subset\'s IDX bytes)');
+  checkMnist(inputs.mnist);
+  return [{ label: 'mnist.images', data: inputs.mnist.images }, { label: 'mnist.labels', data: inputs.mnist.labels }];
 }
 
 /**
@@ -397,6 +420,7 @@ function sections(x: Float32Array, inputs: WorkloadInputs): { name: string; run:
     { name: 'matmul', run: matmulSection },
     { name: 'conv2d', run: convSection },
     { name: 'pooling', run: poolSection },
+    { name: 'mnist-subset', run: () => mnistSection(inputs) },
     { name: 'training', run: () => trainingSection(inputs) },
   ];
 }
