@@ -316,7 +316,8 @@ function startWorker(): Worker {
       case 'ready':
         card.dataset.available = 'true';
         $('train-start', HTMLButtonElement).disabled = false;
-        if (card.dataset.state !== 'training') setNote('Ready: pick the data and the model, then Train.');
+        // Each run and each Stop start a new worker; its 'ready' must not hide that run's note.
+        if (card.dataset.state === undefined) setNote('Ready: pick the data and the model, then Train.');
         break;
       case 'batch':
         history.loss.push(m.loss);
