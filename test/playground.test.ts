@@ -1,8 +1,10 @@
 // The browser playground (examples/playground/) in headless Chromium: built and served the
 // way `npm run playground` does it (COOP/COEP, so the page is cross-origin isolated), a
 // parameter slider and the temperature slider moved with the keyboard, the redrawn curves
-// checked bit for bit against the core in this process, the training panel checked, and a
-// screenshot saved to test-output/playground.png.
+// checked bit for bit against the core in this process, training run in the page's worker
+// (the MNIST subset for an epoch, then the spirals) with its losses, confusion matrix and
+// decision boundary checked bit for bit against the same training in Node, and a
+// screenshot of the finished run saved to test-output/playground.png.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -10,20 +12,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as core from '../src/index.js';
 import { activations, init, softmax } from '../src/index.js';
 import { buildPlayground } from '../examples/playground/build.js';
 import { checksum } from '../examples/playground/plot.js';
 import { servePlayground } from '../examples/playground/serve.js';
+import type { TrainConfig } from '../examples/playground/protocol.js';
+import { train } from '../examples/playground/train-worker.js';
+import { MNIST_SUBSET, mnistSubset, type IdxPair } from './runtimes/mnist-subset.js';
 import { CHROMIUM_BIN, ROOT, withChromium } from './runtimes/runners.js';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 const TIMEOUT_MS = 45_000;
 const SCREENSHOT = join(ROOT, 'test-output', 'playground.png');
+/** The training panel after the MNIST epoch (the confusion matrix view). */
+const MNIST_SCREENSHOT = join(ROOT, 'test-output', 'playground-mnist.png');
 const chromiumMissing = !existsSync(CHROMIUM_BIN);
 const skip = chromiumMissing && !CI ? ` (skipped outside CI: ${CHROMIUM_BIN} not found; with CI=true this fails)` : '';
-/** Whether the core has the training API the worker needs (issue 5's sequential/dense). */
-const hasTraining = 'sequential' in core && 'dense' in core;
+/** The training fields the test leaves as the page sets them (index.html, main.ts). */
+const PAGE_DEFAULTS: TrainConfig = { dataset: 'spirals', activation: 'relu', hidden: [32, 32], learningRate: 0.01, epochs: 100, batchSize: 32, seed: 42 };
 
 let dir = '';
 let server: Server | undefined;
@@ -59,8 +65,27 @@ async function expectedCurves(page: Page): Promise<string> {
 
 const attr = (page: Page, selector: string, name: string) => page.locator(selector).getAttribute(name);
 
+/** Waits until the run the page started has finished (or failed, which fails the test with the page's note). */
+async function waitForRun(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.getElementById('training-card')?.dataset.state !== 'training', undefined, { timeout: TIMEOUT_MS });
+  const state = await attr(page, '#training-card', 'data-state');
+  if (state !== 'idle') throw new Error(`actlab: training in the page ended ${state}: ${await page.locator('#train-note').textContent()}`);
+}
+
+/** The same training in this process: the epoch losses and the last view as the page records them. */
+async function trainInNode(config: TrainConfig, mnist: IdxPair | undefined): Promise<{ epochLosses: string; view: string }> {
+  const losses: number[] = [];
+  let view = '';
+  await train(config, mnist, (m) => {
+    if (m.type !== 'epoch') return;
+    losses.push(m.loss);
+    view = m.view.kind === 'boundary' ? checksum([m.view.p1]) : m.view.matrix.join(',');
+  });
+  return { epochLosses: JSON.stringify(losses), view };
+}
+
 describe('playground in headless Chromium', () => {
-  it.skipIf(skip !== '')(`sliders redraw the curves with the core's exact values; training panel; screenshot${skip}`, async () => {
+  it.skipIf(skip !== '')(`sliders redraw the curves with the core's exact values; training in the worker matches Node; screenshot${skip}`, async () => {
     if (chromiumMissing) throw new Error(`actlab: chromium is required in CI but ${CHROMIUM_BIN} is missing (apt-get install chromium)`);
     const errors = await withChromium(url, TIMEOUT_MS, async (page, pageErrors) => {
       await page.setViewportSize({ width: 1280, height: 1000 });
@@ -92,18 +117,38 @@ describe('playground in headless Chromium', () => {
       expect(sm1).not.toBe(sm0);
       expect(sm1).toBe(checksum([softmax(new Float32Array([2, 1, 0.1, -1, 3]), 5, t)]));
 
-      const card = page.locator('#training-card');
-      await page.waitForFunction(() => document.getElementById('training-card')?.dataset.available !== undefined, undefined, { timeout: TIMEOUT_MS });
-      if (hasTraining) {
-        expect(await card.getAttribute('data-available')).toBe('true');
-        await page.locator('#train-start').click();
-        await page.waitForFunction(() => Number(document.getElementById('training-card')?.dataset.steps ?? 0) >= 3, undefined, { timeout: TIMEOUT_MS });
-      } else {
-        // Until the core exports the training API, the panel must say so rather than pretend.
-        expect(await card.getAttribute('data-available')).toBe('false');
-        expect(await page.locator('#train-note').textContent()).toMatch(/training arrives with the training core/);
-        expect(await page.locator('#train-start').isDisabled()).toBe(true);
-      }
+      // Training: the worker loads the kernels and enables Train.
+      await page.waitForFunction(() => document.getElementById('training-card')?.dataset.available === 'true', undefined, { timeout: TIMEOUT_MS });
+
+      // The MNIST subset for one epoch: the confusion matrix on the 400 held-out images equals Node's, count for count.
+      await page.selectOption('#train-dataset', 'mnist');
+      await page.fill('#train-epochs', '1');
+      const mnistConfig: TrainConfig = { ...PAGE_DEFAULTS, dataset: 'mnist', learningRate: Number(await page.inputValue('#train-lr')), epochs: 1 };
+      await page.locator('#train-start').click();
+      await waitForRun(page);
+      const node = await trainInNode(mnistConfig, mnistSubset(MNIST_SUBSET));
+      expect(await attr(page, '#view', 'data-kind')).toBe('confusion');
+      expect(await attr(page, '#view', 'data-checksum'), 'confusion matrix in Chromium vs Node').toBe(node.view);
+      expect(await attr(page, '#training-card', 'data-epoch-losses'), 'epoch loss in Chromium vs Node').toBe(node.epochLosses);
+      mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+      await page.locator('#training-card').screenshot({ path: MNIST_SCREENSHOT });
+
+      // The spirals (the default 100 epochs): at least 3 steps with their loss shown while it trains,
+      // then the finished run's losses and decision boundary equal Node's, bit for bit.
+      await page.selectOption('#train-dataset', 'spirals');
+      const spiralsConfig: TrainConfig = {
+        ...PAGE_DEFAULTS, learningRate: Number(await page.inputValue('#train-lr')), epochs: Number(await page.inputValue('#train-epochs')),
+      };
+      expect(spiralsConfig.epochs).toBe(100);
+      await page.locator('#train-start').click();
+      await page.waitForFunction(() => Number(document.getElementById('training-card')?.dataset.steps ?? 0) >= 3, undefined, { timeout: TIMEOUT_MS });
+      expect(await page.locator('#train-stats').textContent()).toMatch(/\d+\.\d{4}batch loss/);
+      await waitForRun(page);
+      expect(Number(await attr(page, '#loss', 'data-points'))).toBe(100 * 19);
+      expect(await page.locator('#train-note').textContent()).toMatch(/^Done: 1900 steps/);
+      const spirals = await trainInNode(spiralsConfig, undefined);
+      expect(await attr(page, '#training-card', 'data-epoch-losses'), 'epoch losses in Chromium vs Node').toBe(spirals.epochLosses);
+      expect(await attr(page, '#view', 'data-checksum'), 'decision boundary in Chromium vs Node').toBe(spirals.view);
       mkdirSync(join(ROOT, 'test-output'), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       return [...pageErrors];

@@ -17,8 +17,10 @@ import {
   CHROMIUM_BIN, FIREFOX_BIN, ROOT, binPath, bundleWorkload, killAll, runChromium, runCli, runFirefox, versionOf,
   type Bundles, type RunResult,
 } from './runtimes/runners.js';
+import { checkMnist } from './runtimes/determinism.js';
+import { mnistSubset } from './runtimes/mnist-subset.js';
 
-const EXPECTED_SHA256 = 'd1c4aecdf82443b52c114677be9e78f57939187d637c28fbbccace26d22f79a6';
+const EXPECTED_SHA256 = 'e6a371b9c5c901c89e13ae133a21c388850ee514100d9a847aaaf061ad529f80';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Per runtime; generous because Chromium and Firefox start slowly on two shared cores. */
@@ -94,8 +96,25 @@ afterAll(async () => {
       `${String(Math.round(r.ms)).padStart(5)} ms  ${await versions[runtime]()}`);
   }
   // "raw" hashes NaNs as the engine left them; they may differ (see determinism.ts), the canonical hash may not.
-  if (lines.length) console.log(`actlab runtimes (expected ${EXPECTED_SHA256}):\n${lines.join('\n')}`);
+  if (lines.length) console.log(`actlab runtimes (expected ${EXPECTED_SHA256}):\n${lines.join('\n')}\n${sectionTable()}`);
 });
+
+/** Each section's hash, and which finished runtimes gave it (all of them, when they agree). */
+function sectionTable(): string {
+  const all = [...finished.values()];
+  const names = [...new Set(all.flatMap((r) => r.report.sections.map((s) => s.name)))];
+  const rows = names.map((name) => {
+    const byHash = new Map<string, string[]>();
+    for (const r of all) {
+      const s = r.report.sections.find((t) => t.name === name);
+      const key = s === undefined ? '(missing)' : s.sha256;
+      byHash.set(key, [...(byHash.get(key) ?? []), r.runtime]);
+    }
+    const hashes = [...byHash].map(([h, rs]) => `${h}${byHash.size > 1 || rs.length < RUNTIMES.length ? `  (${rs.join(', ')})` : ''}`);
+    return `  ${name.padEnd(12)} ${hashes.join(`\n  ${' '.repeat(13)}`)}`;
+  });
+  return `sections (${all.length} runtimes):\n${rows.join('\n')}`;
+}
 
 /** Every section hash of every finished runtime that differs from Node's (or the first finished one's). */
 function disagreements(): string[] {
@@ -135,4 +154,16 @@ describe('one workload, one hash, in every runtime', () => {
     expect(finished.size, 'no runtime finished').toBeGreaterThan(0);
     expect(disagreements()).toEqual([]);
   }, RUN_TIMEOUT_MS + 30_000);
+});
+
+describe('the training section\'s inputs', () => {
+  it('accepts the 2,000-image subset and refuses other IDX bytes with an actlab: error', () => {
+    const good = mnistSubset(2000);
+    expect(() => checkMnist(good)).not.toThrow();
+    const fewer = mnistSubset(1999);
+    expect(() => checkMnist(fewer)).toThrow(/^actlab: the training section needs the 2000-image MNIST subset.*got images: magic 0x803, dims 1999 x 28 x 28/);
+    expect(() => checkMnist({ images: good.labels, labels: good.images })).toThrow(/got images: magic 0x801, dims 2000, 2008 bytes/);
+    expect(() => checkMnist({ images: good.images.subarray(0, 100), labels: good.labels })).toThrow(/got images: magic 0x803, dims 2000 x 28 x 28, 100 bytes/);
+    expect(() => checkMnist({ images: good.images, labels: new Uint8Array(3) })).toThrow(/labels: 3 bytes, too short for its IDX header$/);
+  });
 });

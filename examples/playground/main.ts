@@ -209,16 +209,29 @@ function updateRuntime(): void {
 
 // ---- training ---------------------------------------------------------------------------
 
-interface History { loss: number[]; accuracy: number[] }
+/** Per-step figures as fit reported them, and the epoch means at the step each epoch ended. */
+interface History {
+  loss: number[];
+  accuracy: number[];
+  epochs: { step: number; loss: number; accuracy: number }[];
+}
+
+/** Epochs and learning rate that suit each data set (the spirals need many short epochs). */
+const DATASET_DEFAULTS: Readonly<Record<DatasetName, { epochs: number; learningRate: number }>> = {
+  spirals: { epochs: 100, learningRate: 0.01 },
+  mnist: { epochs: 5, learningRate: 0.003 },
+};
 
 let worker: Worker | undefined;
-let history: History = { loss: [], accuracy: [] };
+let history: History = { loss: [], accuracy: [], epochs: [] };
+let startedAt = 0;
+let drawPending = false;
 let mnistAssets: Promise<{ images: Uint8Array; labels: Uint8Array }> | undefined;
 
-function setNote(text: string, unavailable = false): void {
+function setNote(text: string, failed = false): void {
   const note = $('train-note', HTMLParagraphElement);
   note.textContent = text;
-  note.classList.toggle('unavailable', unavailable);
+  note.classList.toggle('unavailable', failed);
 }
 
 function loadMnist(): Promise<{ images: Uint8Array; labels: Uint8Array }> {
@@ -233,13 +246,43 @@ function loadMnist(): Promise<{ images: Uint8Array; labels: Uint8Array }> {
 }
 
 function drawTraining(): void {
-  drawHistory($('loss', HTMLCanvasElement), history.loss, PALETTE[1], 'loss');
-  drawHistory($('accuracy', HTMLCanvasElement), history.accuracy, PALETTE[2], 'accuracy', [0, 1]);
+  const epochs = (key: 'loss' | 'accuracy') => history.epochs.map((e) => ({ step: e.step, value: e[key] }));
+  drawHistory($('loss', HTMLCanvasElement), history.loss, PALETTE[1], 'loss', undefined, epochs('loss'));
+  drawHistory($('accuracy', HTMLCanvasElement), history.accuracy, PALETTE[2], 'accuracy', [0, 1], epochs('accuracy'));
+  const stats = $('train-stats', HTMLElement);
+  const step = history.loss.length;
+  const last = history.epochs.at(-1);
+  stats.dataset.steps = String(step);
+  stats.replaceChildren(...[
+    ['step', String(step)],
+    ['batch loss', step ? history.loss[step - 1].toFixed(4) : '–'],
+    ['batch accuracy', step ? `${(history.accuracy[step - 1] * 100).toFixed(1)}%` : '–'],
+    ['epoch', last ? String(history.epochs.length) : '–'],
+    ['epoch loss', last ? last.loss.toFixed(4) : '–'],
+    ['epoch accuracy', last ? `${(last.accuracy * 100).toFixed(1)}%` : '–'],
+  ].map(([k, v]) => {
+    const cell = document.createElement('div');
+    const b = document.createElement('b');
+    b.textContent = v;
+    cell.append(b, k);
+    return cell;
+  }));
+}
+
+/** Redraws the charts once per frame however many batches arrived (a step can take well under a millisecond). */
+function scheduleDraw(): void {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    drawTraining();
+  });
 }
 
 function resetView(): void {
   const spirals = $('train-dataset', HTMLSelectElement).value === 'spirals';
-  placeholder($('view', HTMLCanvasElement), spirals ? 'decision boundary after each epoch' : 'confusion matrix after each epoch');
+  placeholder($('view', HTMLCanvasElement), spirals ? 'decision boundary after each epoch' : 'confusion matrix (400 held-out images) after each epoch');
+  $('view-title', HTMLElement).textContent = spirals ? 'Decision boundary: P(class 1) on the plane' : 'Confusion matrix: true (rows) vs predicted';
 }
 
 function readConfig(): TrainConfig {
@@ -250,9 +293,18 @@ function readConfig(): TrainConfig {
   }
   const learningRate = Number($('train-lr', HTMLInputElement).value);
   const epochs = Number($('train-epochs', HTMLInputElement).value);
+  const seed = Number($('train-seed', HTMLInputElement).value);
   if (!(learningRate > 0)) throw new Error('actlab: the learning rate must be a number > 0');
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error('actlab: epochs must be a whole number >= 1');
-  return { dataset, activation: $('train-activation', HTMLSelectElement).value, hidden, learningRate, epochs, batchSize: 32, seed: 42 };
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error('actlab: the seed must be a whole number >= 0');
+  return { dataset, activation: $('train-activation', HTMLSelectElement).value, hidden, learningRate, epochs, batchSize: 32, seed };
+}
+
+function finish(text: string, failed = false): void {
+  $('train-stop', HTMLButtonElement).disabled = true;
+  $('training-card', HTMLElement).dataset.state = failed ? 'failed' : 'idle';
+  setNote(text, failed);
+  drawTraining();
 }
 
 function startWorker(): Worker {
@@ -262,35 +314,44 @@ function startWorker(): Worker {
     const m = e.data;
     switch (m.type) {
       case 'ready':
-        card.dataset.available = String(m.available);
-        $('train-start', HTMLButtonElement).disabled = !m.available;
-        if (m.available) setNote('Ready: pick the data and the model, then Train.');
-        else setNote(m.reason, true);
+        card.dataset.available = 'true';
+        $('train-start', HTMLButtonElement).disabled = false;
+        // Each run and each Stop start a new worker; its 'ready' must not hide that run's note.
+        if (card.dataset.state === undefined) setNote('Ready: pick the data and the model, then Train.');
         break;
       case 'batch':
         history.loss.push(m.loss);
         history.accuracy.push(m.accuracy);
         card.dataset.steps = String(m.step);
-        drawTraining();
+        scheduleDraw();
         break;
       case 'epoch': {
-        setNote(`epoch ${m.epoch + 1}: loss ${m.loss.toFixed(4)}, accuracy ${(m.accuracy * 100).toFixed(1)}%`);
+        history.epochs.push({ step: history.loss.length, loss: m.loss, accuracy: m.accuracy });
+        const epochs = Number($('train-epochs', HTMLInputElement).value);
+        setNote(`training… epoch ${m.epoch + 1} of ${epochs}: loss ${m.loss.toFixed(4)}, accuracy ${(m.accuracy * 100).toFixed(1)}%`);
         const view = $('view', HTMLCanvasElement);
         if (m.view.kind === 'boundary') drawBoundary(view, m.view.size, m.view.extent, m.view.p1, m.view.points, m.view.labels);
         else drawConfusion(view, m.view.classes, m.view.matrix);
+        // For the test: what the page drew, to compare bit for bit with the same training in Node.
+        view.dataset.kind = m.view.kind;
+        view.dataset.checksum = m.view.kind === 'boundary' ? checksum([m.view.p1]) : m.view.matrix.join(',');
+        card.dataset.epochs = String(m.epoch + 1);
+        card.dataset.epochLosses = JSON.stringify(history.epochs.map((e) => e.loss));
+        scheduleDraw();
         break;
       }
-      case 'done':
-        $('train-stop', HTMLButtonElement).disabled = true;
-        setNote(`done: ${history.loss.length} steps`);
+      case 'done': {
+        const last = history.epochs.at(-1);
+        finish(`Done: ${m.steps} steps in ${((performance.now() - startedAt) / 1000).toFixed(1)} s` +
+          (last ? `; last epoch: loss ${last.loss.toFixed(4)}, accuracy ${(last.accuracy * 100).toFixed(1)}%.` : '.'));
         break;
+      }
       case 'error':
-        $('train-stop', HTMLButtonElement).disabled = true;
-        setNote(m.message, true);
+        finish(m.message, true);
         break;
     }
   });
-  w.addEventListener('error', (e) => setNote(`actlab: the training worker failed: ${e.message}`, true));
+  w.addEventListener('error', (e) => finish(`actlab: the training worker failed: ${e.message}`, true));
   return w;
 }
 
@@ -299,12 +360,17 @@ async function startTraining(): Promise<void> {
   // A fresh worker per run: Stop terminates it, which is the only way to interrupt fit().
   worker?.terminate();
   worker = startWorker();
-  history = { loss: [], accuracy: [] };
+  history = { loss: [], accuracy: [], epochs: [] };
+  const card = $('training-card', HTMLElement);
+  card.dataset.state = 'training';
+  card.dataset.steps = '0';
+  card.dataset.epochs = '0';
   drawTraining();
   resetView();
   $('train-stop', HTMLButtonElement).disabled = false;
   setNote('training…');
   const msg: ToWorker = config.dataset === 'mnist' ? { type: 'start', config, mnist: await loadMnist() } : { type: 'start', config };
+  startedAt = performance.now();
   worker.postMessage(msg);
 }
 
@@ -312,15 +378,21 @@ function setupTraining(): void {
   const act = $('train-activation', HTMLSelectElement);
   act.replaceChildren(...activations.list().map((a) => new Option(a.name, a.name, a.name === 'relu', a.name === 'relu')));
   $('train-start', HTMLButtonElement).addEventListener('click', () => {
-    startTraining().catch((e: unknown) => setNote(e instanceof Error ? e.message : String(e), true));
+    startTraining().catch((e: unknown) => finish(e instanceof Error ? e.message : String(e), true));
   });
   $('train-stop', HTMLButtonElement).addEventListener('click', () => {
     worker?.terminate();
     worker = startWorker();
-    $('train-stop', HTMLButtonElement).disabled = true;
-    setNote(`stopped after ${history.loss.length} steps`);
+    finish(`Stopped after ${history.loss.length} steps.`);
   });
-  $('train-dataset', HTMLSelectElement).addEventListener('change', resetView);
+  $('train-dataset', HTMLSelectElement).addEventListener('change', (e) => {
+    const sel = e.currentTarget;
+    if (!(sel instanceof HTMLSelectElement)) return;
+    const d = DATASET_DEFAULTS[sel.value === 'mnist' ? 'mnist' : 'spirals'];
+    $('train-epochs', HTMLInputElement).value = String(d.epochs);
+    $('train-lr', HTMLInputElement).value = String(d.learningRate);
+    resetView();
+  });
   worker = startWorker();
   drawTraining();
   resetView();
@@ -338,7 +410,7 @@ async function main(): Promise<void> {
   $('range', HTMLInputElement).addEventListener('input', redraw);
   $('temperature', HTMLInputElement).addEventListener('input', redrawSoftmax);
   $('logits', HTMLInputElement).addEventListener('input', redrawSoftmax);
-  addEventListener('resize', () => { redraw(); redrawSoftmax(); drawTraining(); });
+  addEventListener('resize', () => { redraw(); redrawSoftmax(); scheduleDraw(); });
   redrawSoftmax();
   setupTraining();
   setInterval(updateRuntime, 1000);

@@ -173,8 +173,19 @@ export function drawBars(canvas: HTMLCanvasElement, values: Float32Array, labels
   g.beginPath(); g.moveTo(0, top + ph + 0.5); g.lineTo(w, top + ph + 0.5); g.stroke();
 }
 
-/** A history (loss or accuracy per step) as one line. */
-export function drawHistory(canvas: HTMLCanvasElement, values: readonly number[], color: string, title: string, range?: [number, number]): void {
+/** A point of a per-epoch series: the step (batch count) at which the epoch ended, and its value. */
+export interface EpochPoint {
+  readonly step: number;
+  readonly value: number;
+}
+
+/**
+ * A history per training step as a thin line, with the per-epoch means (if any) as dots
+ * joined by a thicker line, and the latest batch value in the corner.
+ */
+export function drawHistory(canvas: HTMLCanvasElement, values: readonly number[], color: string, title: string,
+  range?: [number, number], epochs: readonly EpochPoint[] = []): void {
+  canvas.dataset.points = String(values.length);
   if (values.length === 0) {
     placeholder(canvas, `${title} per training step appears here`);
     return;
@@ -182,39 +193,74 @@ export function drawHistory(canvas: HTMLCanvasElement, values: readonly number[]
   const n = Math.max(values.length, 2);
   const finite = values.filter(Number.isFinite);
   const [y0, y1] = range ?? [0, Math.max(1e-3, ...finite) * 1.05];
-  const { g, x, y } = axes(canvas, 0, n - 1, y0, y1);
+  const { g, x, y } = axes(canvas, 1, n, y0, y1);
+  g.save();
   g.strokeStyle = color;
-  g.lineWidth = 1.5;
+  g.globalAlpha = epochs.length > 0 ? 0.35 : 1;
+  g.lineWidth = 1.2;
   g.beginPath();
-  values.forEach((v, i) => (i === 0 ? g.moveTo(x(i), y(v)) : g.lineTo(x(i), y(v))));
+  values.forEach((v, i) => (i === 0 ? g.moveTo(x(i + 1), y(v)) : g.lineTo(x(i + 1), y(v))));
   g.stroke();
-  g.fillStyle = INK;
+  g.restore();
+  if (epochs.length > 0) {
+    g.strokeStyle = color;
+    g.fillStyle = color;
+    g.lineWidth = 2;
+    g.beginPath();
+    epochs.forEach((e, i) => (i === 0 ? g.moveTo(x(e.step), y(e.value)) : g.lineTo(x(e.step), y(e.value))));
+    g.stroke();
+    // Dots only while they stay apart; hundreds of epochs read better as the line alone.
+    if (epochs.length <= 60) {
+      for (const e of epochs) {
+        g.beginPath();
+        g.arc(x(e.step), y(e.value), 3, 0, 2 * Math.PI);
+        g.fill();
+      }
+    }
+  }
+  const last = values.at(-1);
+  const text = `${title}${last === undefined ? '' : ` ${last.toFixed(3)}`}`;
+  g.font = `600 ${FONT}`;
   g.textAlign = 'right';
   g.textBaseline = 'top';
-  const last = values.at(-1);
-  g.fillText(`${title}${last === undefined ? '' : `: ${last.toFixed(3)}`}`, x(n - 1) - 6, PAD.top + 6);
+  const tw = g.measureText(text).width;
+  g.fillStyle = 'rgba(255, 255, 255, 0.85)';
+  g.fillRect(x(n) - tw - 12, PAD.top + 3, tw + 8, 18);
+  g.fillStyle = INK;
+  g.fillText(text, x(n) - 8, PAD.top + 6);
 }
 
-/** P(class 1) on a grid as a two-colour heatmap, with the points on top. */
+/** P(class 1) on a grid as a smoothly scaled two-colour heatmap, with the points on top. */
 export function drawBoundary(canvas: HTMLCanvasElement, size: number, extent: number, p1: Float32Array,
   points: Float32Array, labels: Int32Array): void {
   const { g, w, h } = context(canvas);
-  const cell = Math.min(w, h) / size;
+  const side = Math.min(w, h);
   const blue = [37, 99, 235], red = [220, 38, 38];
-  for (let r = 0; r < size; r++) {
-    for (let c = 0; c < size; c++) {
-      const p = p1[r * size + c];
-      const mix = (i: number) => Math.round(255 + (((p > 0.5 ? red : blue)[i] - 255) * Math.abs(p - 0.5) * 2) * 0.45);
-      g.fillStyle = `rgb(${mix(0)}, ${mix(1)}, ${mix(2)})`;
-      g.fillRect(c * cell, r * cell, cell + 0.5, cell + 0.5);
-    }
+  const image = new ImageData(size, size);
+  for (let i = 0; i < size * size; i++) {
+    const p = p1[i];
+    const tint = p > 0.5 ? red : blue;
+    const k = Math.abs(p - 0.5) * 2 * 0.5;
+    for (let c = 0; c < 3; c++) image.data[4 * i + c] = Math.round(255 + (tint[c] - 255) * k);
+    image.data[4 * i + 3] = 255;
   }
-  const px = (v: number) => ((v + extent) / (2 * extent)) * size * cell;
+  // One pixel per grid cell, scaled up with smoothing: a soft boundary instead of blocks.
+  const cells = document.createElement('canvas');
+  cells.width = size;
+  cells.height = size;
+  cells.getContext('2d')?.putImageData(image, 0, 0);
+  g.imageSmoothingEnabled = true;
+  g.imageSmoothingQuality = 'high';
+  g.drawImage(cells, 0, 0, side, side);
+  const px = (v: number) => ((v + extent) / (2 * extent)) * side;
+  g.lineWidth = 0.8;
+  g.strokeStyle = '#fff';
   for (let i = 0; i < labels.length; i++) {
     g.fillStyle = labels[i] === 1 ? '#b91c1c' : '#1d4ed8';
     g.beginPath();
-    g.arc(px(points[2 * i]), px(-points[2 * i + 1]), 2.2, 0, 2 * Math.PI);
+    g.arc(px(points[2 * i]), px(-points[2 * i + 1]), 2.6, 0, 2 * Math.PI);
     g.fill();
+    g.stroke();
   }
 }
 

@@ -25,9 +25,11 @@ export type View =
   | { readonly kind: 'confusion'; readonly classes: number; readonly matrix: Int32Array };
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly available: true }
-  | { readonly type: 'ready'; readonly available: false; readonly reason: string }
+  /** The worker has loaded the kernels and takes a 'start'. */
+  | { readonly type: 'ready' }
+  /** After each batch (fit's onBatchEnd): step counts batches from 1 over the whole run. */
   | { readonly type: 'batch'; readonly step: number; readonly loss: number; readonly accuracy: number }
+  /** After each epoch (fit's onEpochEnd): the epoch's mean loss and accuracy, and the predictions. */
   | { readonly type: 'epoch'; readonly epoch: number; readonly loss: number; readonly accuracy: number; readonly view: View }
-  | { readonly type: 'done' }
+  | { readonly type: 'done'; readonly steps: number }
   | { readonly type: 'error'; readonly message: string };

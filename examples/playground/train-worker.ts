@@ -1,90 +1,59 @@
 // The playground's training worker: trains a small MLP on two spirals or the MNIST subset
-// off the page's thread and streams loss, accuracy and a view of the predictions back.
-//
-// The model API (issue 5's interface: sequential, dense, adam, compile, fit, predict) is
-// reached through `trainingApi` below, the one adapter between this file and the core.
-// Until the core exports sequential and dense, the worker reports that training is not
-// available and the page says so; once they are exported with this shape, it trains with
-// no change here. If the shape differs, only TrainingApi and `buildModel` change.
-import * as actlab from '../../src/index.js';
-import { datasetFromIdx, init, tensor, twoSpirals, type Tensor } from '../../src/index.js';
+// off the page's thread with the core's model API (sequential, layers.dense, adam, fit with
+// onBatchEnd / onEpochEnd, predict) and streams loss, accuracy and a view of the
+// predictions back to the page.
+import {
+  adam, datasetFromIdx, init, layers, sequential, tensor, twoSpirals, type Logs, type Sequential,
+} from '../../src/index.js';
 import type { FromWorker, ToWorker, TrainConfig, View } from './protocol.js';
 
-/** Per-batch and per-epoch figures as fit reports them (Keras names: loss, acc or accuracy). */
-export type Logs = Readonly<Record<string, number | undefined>>;
+/** Samples of the MNIST subset kept out of training for the confusion matrix. */
+export const MNIST_HELD_OUT = 400;
+/** Points in the two-spirals set. */
+export const SPIRAL_POINTS = 600;
+/** The decision boundary is sampled on GRID x GRID cell centres over [-EXTENT, EXTENT]^2. */
+export const GRID = 48;
+const EXTENT = 1.3;
 
-export interface FitOptions {
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly shuffle: boolean;
-  readonly seed: number;
-  readonly callbacks: {
-    readonly onBatchEnd: (batch: number, logs: Logs) => void;
-    readonly onEpochEnd: (epoch: number, logs: Logs) => void;
-  };
-}
-
-export interface TrainingModel {
-  compile(config: { optimizer: object; loss: string; metrics: string[] }): void;
-  fit(x: Tensor, y: Int32Array, options: FitOptions): Promise<unknown>;
-  predict(x: Tensor): Tensor;
-}
-
-/** What the worker uses from the core's training API. */
-export interface TrainingApi {
-  sequential(config: { layers: object[] }): TrainingModel;
-  dense(config: { units: number; activation?: string; inputShape?: readonly number[] }): object;
-  adam(config: { learningRate: number }): object;
-}
-
-const REQUIRED = ['sequential', 'dense', 'adam'] as const;
-
-/** The core's training API, or what it still lacks. */
-export function trainingApi(core: object): TrainingApi | { missing: string[] } {
-  const fns: Record<string, unknown> = { ...core };
-  const missing = REQUIRED.filter((k) => typeof fns[k] !== 'function');
-  if (missing.length > 0) return { missing };
-  // Checked just above: the three functions exist; their signatures are issue 5's.
-  return core as TrainingApi;
-}
-
-function buildModel(api: TrainingApi, config: TrainConfig, inputDim: number, classes: number): TrainingModel {
-  const layers = [
-    ...config.hidden.map((units, i) =>
-      api.dense(i === 0 ? { units, activation: config.activation, inputShape: [inputDim] } : { units, activation: config.activation })),
-    api.dense({ units: classes, activation: 'softmax' }),
-  ];
-  const model = api.sequential({ layers });
-  model.compile({ optimizer: api.adam({ learningRate: config.learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+/** Dense layers (hidden ones with the chosen activation) ending in a softmax, compiled with Adam. */
+function buildModel(config: TrainConfig, inputShape: readonly number[], classes: number): Sequential {
+  const model = sequential({
+    seed: config.seed,
+    layers: [
+      ...(inputShape.length > 1 ? [layers.flatten({ inputShape })] : []),
+      ...config.hidden.map((units, i) => layers.dense(i === 0 && inputShape.length === 1
+        ? { units, activation: config.activation, inputShape }
+        : { units, activation: config.activation })),
+      layers.dense({ units: classes, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: adam({ learningRate: config.learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return model;
 }
 
 interface Data {
   readonly x: Float32Array;
   readonly y: Int32Array;
-  readonly inputDim: number;
+  /** One sample's shape: [2] for the spirals, [28, 28] for MNIST. */
+  readonly shape: readonly number[];
   readonly classes: number;
   /** Held-out samples for the confusion matrix (MNIST). */
   readonly evalX?: Float32Array;
   readonly evalY?: Int32Array;
 }
 
-/** Samples of the MNIST subset kept out of training for the confusion matrix. */
-const MNIST_HELD_OUT = 400;
-const GRID = 48;
-const EXTENT = 1.3;
-
 function loadData(config: TrainConfig, mnist: { images: Uint8Array; labels: Uint8Array } | undefined): Data {
   if (config.dataset === 'spirals') {
-    const d = twoSpirals({ n: 600, noise: 0.04, seed: config.seed });
-    return { x: d.x, y: d.y, inputDim: 2, classes: 2 };
+    const d = twoSpirals({ n: SPIRAL_POINTS, noise: 0.04, seed: config.seed });
+    return { x: d.x, y: d.y, shape: d.shape, classes: 2 };
   }
   if (mnist === undefined) throw new Error('actlab: the MNIST subset was not sent to the worker');
   const d = datasetFromIdx(mnist.images, mnist.labels, { imagesName: 'mnist-train-2000-images.idx', labelsName: 'mnist-train-2000-labels.idx' });
-  const dim = 28 * 28, n = d.length - MNIST_HELD_OUT;
+  if (d.length <= MNIST_HELD_OUT) throw new Error(`actlab: the MNIST subset has ${d.length} images; expected more than the ${MNIST_HELD_OUT} held out`);
+  const per = d.x.length / d.length, n = d.length - MNIST_HELD_OUT;
   return {
-    x: d.x.subarray(0, n * dim), y: d.y.subarray(0, n), inputDim: dim, classes: 10,
-    evalX: d.x.subarray(n * dim), evalY: d.y.subarray(n),
+    x: d.x.subarray(0, n * per), y: d.y.subarray(0, n), shape: d.shape, classes: d.numClasses,
+    evalX: d.x.subarray(n * per), evalY: d.y.subarray(n),
   };
 }
 
@@ -95,13 +64,23 @@ function argmax(p: Float32Array, cols: number, row: number): number {
   return best;
 }
 
-function predictView(model: TrainingModel, data: Data): View {
-  if (data.evalX !== undefined && data.evalY !== undefined) {
-    const x = tensor(data.evalX, [data.evalY.length, data.inputDim]);
-    const out = model.predict(x);
+/** The model's probabilities for `x` (rows of `shape`), as a plain array. */
+function probabilities(model: Sequential, x: Float32Array, shape: readonly number[]): Float32Array {
+  const per = shape.reduce((a, b) => a * b, 1);
+  const input = tensor(x, [x.length / per, ...shape]);
+  try {
+    const out = model.predict(input);
     const p = out.dataSync();
-    x.dispose();
     out.dispose();
+    return p;
+  } finally {
+    input.dispose();
+  }
+}
+
+function predictView(model: Sequential, data: Data): View {
+  if (data.evalX !== undefined && data.evalY !== undefined) {
+    const p = probabilities(model, data.evalX, data.shape);
     const matrix = new Int32Array(data.classes * data.classes);
     for (let i = 0; i < data.evalY.length; i++) matrix[data.evalY[i] * data.classes + argmax(p, data.classes, i)]++;
     return { kind: 'confusion', classes: data.classes, matrix };
@@ -114,58 +93,48 @@ function predictView(model: TrainingModel, data: Data): View {
       grid[2 * (r * GRID + c) + 1] = EXTENT - ((r + 0.5) * 2 * EXTENT) / GRID;
     }
   }
-  const x = tensor(grid, [GRID * GRID, 2]);
-  const out = model.predict(x);
-  const p = out.dataSync();
-  x.dispose();
-  out.dispose();
+  const p = probabilities(model, grid, data.shape);
   const p1 = new Float32Array(GRID * GRID);
   for (let i = 0; i < p1.length; i++) p1[i] = p[2 * i + 1];
   return { kind: 'boundary', size: GRID, extent: EXTENT, p1, points: data.x, labels: data.y };
 }
 
-const accuracyOf = (logs: Logs): number => logs.accuracy ?? logs.acc ?? NaN;
+const logged = (logs: Logs | undefined, key: string): number => logs?.[key] ?? NaN;
 
 /** Trains as `config` says, reporting through `post`; the page's worker posts to the page, a test collects. */
-export async function train(api: TrainingApi, config: TrainConfig, mnist: { images: Uint8Array; labels: Uint8Array } | undefined,
+export async function train(config: TrainConfig, mnist: { images: Uint8Array; labels: Uint8Array } | undefined,
   post: (m: FromWorker) => void): Promise<void> {
   await init();
   const data = loadData(config, mnist);
-  const model = buildModel(api, config, data.inputDim, data.classes);
+  const model = buildModel(config, data.shape, data.classes);
   const n = data.y.length;
-  const x = tensor(data.x, [n, data.inputDim]);
+  const x = tensor(data.x, [n, ...data.shape]);
   let step = 0;
   try {
     await model.fit(x, data.y, {
       epochs: config.epochs, batchSize: config.batchSize, shuffle: true, seed: config.seed,
       callbacks: {
-        onBatchEnd: (_batch, logs) => post({ type: 'batch', step: ++step, loss: logs.loss ?? NaN, accuracy: accuracyOf(logs) }),
-        onEpochEnd: (epoch, logs) => post({ type: 'epoch', epoch, loss: logs.loss ?? NaN, accuracy: accuracyOf(logs), view: predictView(model, data) }),
+        onBatchEnd: (_batch, logs) => post({ type: 'batch', step: ++step, loss: logged(logs, 'loss'), accuracy: logged(logs, 'acc') }),
+        onEpochEnd: (epoch, logs) => post({
+          type: 'epoch', epoch, loss: logged(logs, 'loss'), accuracy: logged(logs, 'acc'), view: predictView(model, data),
+        }),
       },
     });
   } finally {
     x.dispose();
+    model.dispose();
   }
-  post({ type: 'done' });
+  post({ type: 'done', steps: step });
 }
 
-/** Runs as the page's worker: says whether training is available, then trains on request. */
+/** Runs as the page's worker: loads the kernels, says so, then trains on request. */
 function serve(): void {
   const post = (m: FromWorker): void => postMessage(m);
-  const found = trainingApi(actlab);
-  if ('missing' in found) {
-    post({ type: 'ready', available: false, reason: `training arrives with the training core (actlab does not export ${found.missing.join(', ')} yet)` });
-  } else {
-    post({ type: 'ready', available: true });
-  }
+  const fail = (err: unknown): void => post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   addEventListener('message', (e: MessageEvent<ToWorker>) => {
-    if (e.data.type !== 'start') return;
-    if ('missing' in found) {
-      post({ type: 'error', message: `actlab: cannot train: the core lacks ${found.missing.join(', ')}` });
-      return;
-    }
-    train(found, e.data.config, e.data.mnist, post).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+    if (e.data.type === 'start') train(e.data.config, e.data.mnist, post).catch(fail);
   });
+  init().then(() => post({ type: 'ready' }), fail);
 }
 
 // Only inside a worker: a test imports this module to drive train() itself.

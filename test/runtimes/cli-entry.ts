@@ -2,6 +2,7 @@
 // stdout. Nothing runtime-specific: the report is the only output, and a failure rejects
 // the top-level await, which makes every one of these runtimes exit non-zero.
 import { runWorkload } from './determinism.js';
+import { WORKLOAD_INPUTS } from './inputs.js';
 
-const report = await runWorkload();
+const report = await runWorkload(WORKLOAD_INPUTS);
 console.log(JSON.stringify({ report, userAgent: typeof navigator === 'undefined' ? '' : navigator.userAgent }));

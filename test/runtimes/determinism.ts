@@ -9,11 +9,17 @@
 // float32 bit patterns), so no JS Math function, whose results differ between engines,
 // ever touches a value that reaches the hash.
 //
-// Adding a section (matmul, conv2d, a training epoch): write a function returning
-// `SectionOutput[]` and append it to `sections()` below. The hash changes, which is the
+// Sections, in hash order: the inputs, every activation, softmax, matmul and the fused
+// dense, conv2d and its gradients, pooling, the MNIST subset's bytes, and one seeded
+// training epoch on that subset (whose bytes the entries embed; see inputs.ts). Adding one: write a function
+// returning `SectionOutput[]` (or a promise of them) and append it to `sections()` below. The hash changes, which is the
 // point: update EXPECTED_SHA256 in test/runtimes.test.ts deliberately, after all five
 // runtimes agree.
-import { activations, init, logSoftmax, logSoftmaxGrad, softmax, softmaxGrad, softmaxCrossEntropy } from '../../src/index.js';
+import {
+  activations, adam, avgPool, avgPoolBackprop, conv2d, conv2dBackpropBias, conv2dBackpropFilter, conv2dBackpropInput,
+  datasetFromIdx, dense, init, layers, logSoftmax, logSoftmaxGrad, matMul, maxPool, maxPoolBackprop, maxPoolWithArgmax,
+  sequential, softmax, softmaxCrossEntropy, softmaxGrad, tensor, tidy, type Padding, type Shape, type Tensor,
+} from '../../src/index.js';
 
 /**
  * Data a section may need beyond its seed. It is always bytes, never a path: browsers have
@@ -22,7 +28,7 @@ import { activations, init, logSoftmax, logSoftmaxGrad, softmax, softmaxGrad, so
  * which embeds the bytes in the bundle, and pass them to runWorkload; the other is for
  * Node/Deno/Bun to read the files and for the page to fetch them from the loopback server.
  *
- * `mnist` (for the training section, not yet written): the fixed 2,000-image subset as the
+ * `mnist` (for the training section): the fixed 2,000-image subset as the
  * raw IDX files, i.e. `images` = the idx3-ubyte bytes (16-byte header, then 2,000 x 28 x 28
  * uint8 pixels) and `labels` = the idx1-ubyte bytes (8-byte header, then 2,000 uint8
  * labels). The section must check the headers and counts and throw an `actlab: ` error on
@@ -32,10 +38,11 @@ export interface WorkloadInputs {
   readonly mnist?: { readonly images: Uint8Array; readonly labels: Uint8Array };
 }
 
-/** One named output array of a section; float32 arrays are NaN-canonicalised before hashing. */
+/** One named output array of a section; float arrays are NaN-canonicalised before hashing. */
 export interface SectionOutput {
   readonly label: string;
-  readonly data: Float32Array | Int32Array | Uint8Array;
+  /** Float64Array: numbers JavaScript holds (per-batch losses as fit reports them), hashed with all 64 bits. */
+  readonly data: Float32Array | Float64Array | Int32Array | Uint8Array;
 }
 
 export interface SectionReport {
@@ -45,7 +52,7 @@ export interface SectionReport {
   /** SHA-256 of the same outputs as the engine produced them (diagnostic only: NaN payloads may differ). */
   readonly rawSha256: string;
   readonly values: number;
-  /** NaNs found in float32 outputs, and how many of them had a bit pattern other than the canonical one. */
+  /** NaNs found in float outputs, and how many of them had a bit pattern other than the canonical one. */
   readonly nans: number;
   readonly nansRewritten: number;
 }
@@ -204,27 +211,235 @@ function softmaxSection(x: Float32Array): SectionOutput[] {
   return out;
 }
 
-/** The sections in hash order; append new ones at the end (matmul, conv2d, training on `inputs.mnist`). */
-function sections(x: Float32Array, _inputs: WorkloadInputs): { name: string; run: () => SectionOutput[] }[] {
+// ---- tensor sections (matmul, conv2d, pooling) ---------------------------------------------
+
+/** A tensor of `shape` holding makeUnit(seed) values. */
+function unitTensor(shape: Shape, seed: number): Tensor {
+  return tensor(makeUnit(shape.reduce((a, b) => a * b, 1), seed), shape);
+}
+
+/** [M, K, N] shapes: odd sizes off the 4 x 8 gemm tile, one row, and K past a packed panel. */
+const MATMUL_SHAPES: readonly (readonly [number, number, number])[] = [[37, 29, 53], [1, 7, 3], [70, 131, 9]];
+
+/** matMul in all four transpose cases, and the fused dense (bias + relu, and no bias + gelu). */
+function matmulSection(): SectionOutput[] {
+  return tidy(() => {
+    const out: SectionOutput[] = [];
+    MATMUL_SHAPES.forEach(([M, K, N], i) => {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const a = unitTensor(ta ? [K, M] : [M, K], 0xa000 + 16 * i + (ta ? 1 : 0));
+          const b = unitTensor(tb ? [N, K] : [K, N], 0xb000 + 16 * i + (tb ? 1 : 0));
+          out.push({ label: `matMul.${M}x${K}x${N}.${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`, data: matMul(a, b, ta, tb).dataSync() });
+        }
+      }
+      const x = unitTensor([M, K], 0xc000 + i), w = unitTensor([K, N], 0xd000 + i), bias = unitTensor([N], 0xe000 + i);
+      out.push({ label: `dense.${M}x${K}x${N}.bias.relu`, data: dense(x, w, bias, 'relu').dataSync() });
+      out.push({ label: `dense.${M}x${K}x${N}.gelu`, data: dense(x, w, undefined, 'gelu').dataSync() });
+    });
+    return out;
+  });
+}
+
+interface ConvCase {
+  readonly x: Shape;
+  readonly filter: Shape;
+  readonly strides: number | readonly [number, number];
+  readonly pad: Padding;
+  readonly dilations: number | readonly [number, number];
+}
+
+/** Odd images and channel counts, stride 2, dilation 2 (alone and together), 'same' and 'valid', a non-square filter. */
+const CONV_CASES: readonly ConvCase[] = [
+  { x: [2, 13, 11, 5], filter: [3, 3, 5, 7], strides: 2, pad: 'same', dilations: 1 },
+  { x: [2, 13, 11, 5], filter: [3, 3, 5, 7], strides: 2, pad: 'valid', dilations: 1 },
+  { x: [2, 13, 11, 5], filter: [3, 3, 5, 7], strides: 1, pad: 'same', dilations: 2 },
+  { x: [2, 13, 11, 5], filter: [3, 3, 5, 7], strides: 1, pad: 'valid', dilations: 2 },
+  { x: [3, 9, 15, 3], filter: [2, 5, 3, 9], strides: [2, 1], pad: 'same', dilations: [1, 2] },
+  { x: [1, 17, 10, 8], filter: [3, 2, 8, 11], strides: 2, pad: 'valid', dilations: 2 },
+];
+
+/** conv2d forward (plain, and with bias + relu), its input and filter gradients, and the bias gradient. */
+function convSection(): SectionOutput[] {
+  return tidy(() => {
+    const out: SectionOutput[] = [];
+    CONV_CASES.forEach((c, i) => {
+      const name = `conv.${c.x.join('x')}.${c.filter.join('x')}.s${String(c.strides)}.d${String(c.dilations)}.${c.pad}`;
+      const x = unitTensor(c.x, 0xc0 + i), filter = unitTensor(c.filter, 0xf0 + i), bias = unitTensor([c.filter[3]], 0xb0 + i);
+      const y = conv2d(x, filter, c.strides, c.pad, c.dilations);
+      out.push({ label: `${name}.y`, data: y.dataSync() });
+      out.push({ label: `${name}.y.bias.relu`, data: conv2d(x, filter, c.strides, c.pad, c.dilations, bias, 'relu').dataSync() });
+      const dy = unitTensor(y.shape, 0xd0 + i);
+      out.push({ label: `${name}.dx`, data: conv2dBackpropInput(c.x, dy, filter, c.strides, c.pad, c.dilations).dataSync() });
+      out.push({ label: `${name}.dfilter`, data: conv2dBackpropFilter(x, dy, c.filter, c.strides, c.pad, c.dilations).dataSync() });
+      out.push({ label: `${name}.dbias`, data: conv2dBackpropBias(dy).dataSync() });
+    });
+    return out;
+  });
+}
+
+interface PoolCase {
+  readonly size: number | readonly [number, number];
+  readonly strides: number | readonly [number, number];
+  readonly pad: Padding;
+}
+
+const POOL_CASES: readonly PoolCase[] = [
+  { size: 3, strides: 2, pad: 'same' },
+  { size: 2, strides: 2, pad: 'valid' },
+  { size: 3, strides: 1, pad: 'valid' },
+  { size: [2, 3], strides: [1, 2], pad: 'same' },
+];
+
+/**
+ * Max and average pooling forward and backward on odd images. Half of the input is
+ * quantised to a few values, so windows hold ties and the argmax's tie rule (first in
+ * window order) is part of the hash.
+ */
+function poolSection(): SectionOutput[] {
+  return tidy(() => {
+    const out: SectionOutput[] = [];
+    const shape: Shape = [2, 9, 7, 6];
+    const values = makeUnit(2 * 9 * 7 * 6, 0x9001);
+    for (let i = 0; i < values.length; i += 2) values[i] = ((i * 7) % 5) / 4;
+    const x = tensor(values, shape);
+    POOL_CASES.forEach((c, i) => {
+      const name = `pool.${shape.join('x')}.k${String(c.size)}.s${String(c.strides)}.${c.pad}`;
+      const { result, argmax } = maxPoolWithArgmax(x, c.size, c.strides, c.pad);
+      out.push({ label: `${name}.max`, data: result.dataSync() });
+      out.push({ label: `${name}.argmax`, data: argmax.dataSync() });
+      const dy = unitTensor(result.shape, 0x9100 + i);
+      out.push({ label: `${name}.max.dx`, data: maxPoolBackprop(dy, x, c.size, c.strides, c.pad, argmax).dataSync() });
+      argmax.dispose();
+      out.push({ label: `${name}.max.plain`, data: maxPool(x, c.size, c.strides, c.pad).dataSync() });
+      out.push({ label: `${name}.avg`, data: avgPool(x, c.size, c.strides, c.pad).dataSync() });
+      out.push({ label: `${name}.avg.dx`, data: avgPoolBackprop(dy, shape, c.size, c.strides, c.pad).dataSync() });
+    });
+    return out;
+  });
+}
+
+// ---- training ------------------------------------------------------------------------------
+
+/** The subset's size and image geometry; the section refuses anything else. */
+const MNIST_COUNT = 2000;
+const MNIST_SIDE = 28;
+/** Images whose predictions after the epoch are hashed too (the inference path). */
+const PREDICTED = 100;
+
+/** An IDX file's magic and dimensions (its rank is the magic's low byte), or undefined when the bytes are too short. */
+function idxHeader(bytes: Uint8Array): { magic: number; dims: number[] } | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < 4) return undefined;
+  const magic = view.getUint32(0), rank = magic & 0xff;
+  if (bytes.byteLength < 4 + 4 * rank) return undefined;
+  return { magic, dims: Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i)) };
+}
+
+function describeIdx(name: string, bytes: Uint8Array): string {
+  const h = idxHeader(bytes);
+  if (h === undefined) return `${name}: ${bytes.byteLength} bytes, too short for its IDX header`;
+  return `${name}: magic 0x${h.magic.toString(16)}, dims ${h.dims.join(' x ')}, ${bytes.byteLength} bytes`;
+}
+
+/** Checks the IDX headers before training: magic, count, image size and byte lengths; throws naming what differs. */
+export function checkMnist(mnist: { readonly images: Uint8Array; readonly labels: Uint8Array }): void {
+  const im = idxHeader(mnist.images), lb = idxHeader(mnist.labels);
+  const imageBytes = 16 + MNIST_COUNT * MNIST_SIDE * MNIST_SIDE, labelBytes = 8 + MNIST_COUNT;
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  const imOk = im !== undefined && im.magic === 0x803 && same(im.dims, [MNIST_COUNT, MNIST_SIDE, MNIST_SIDE]) &&
+    mnist.images.byteLength === imageBytes;
+  const lbOk = lb !== undefined && lb.magic === 0x801 && same(lb.dims, [MNIST_COUNT]) && mnist.labels.byteLength === labelBytes;
+  if (!imOk || !lbOk) {
+    throw new Error(`actlab: the training section needs the ${MNIST_COUNT}-image MNIST subset as IDX bytes ` +
+      `(images: magic 0x803, dims ${MNIST_COUNT} x ${MNIST_SIDE} x ${MNIST_SIDE}, ${imageBytes} bytes; ` +
+      `labels: magic 0x801, dims ${MNIST_COUNT}, ${labelBytes} bytes); got ` +
+      `${describeIdx('images', mnist.images)}; ${describeIdx('labels', mnist.labels)}`);
+  }
+}
+
+/**
+ * The subset's IDX bytes as the runtime received them, so a training hash that differs can
+ * be told apart from data that arrived differently (the bundle embeds them as base64).
+ */
+function mnistSection(inputs: WorkloadInputs): SectionOutput[] {
+  if (inputs.mnist === undefined) throw new Error('actlab: the mnist-subset section needs inputs.mnist (the MNIST subset\'s IDX bytes)');
+  checkMnist(inputs.mnist);
+  return [{ label: 'mnist.images', data: inputs.mnist.images }, { label: 'mnist.labels', data: inputs.mnist.labels }];
+}
+
+/**
+ * One seeded epoch: Flatten -> Dense 64 relu -> Dense 10 softmax, Adam (lr 0.001), batch 32,
+ * shuffled, on the 2,000-image MNIST subset. Hashes every batch's loss and accuracy as fit
+ * reported them, the epoch's logs, the final weights and the predictions for 100 images.
+ */
+async function trainingSection(inputs: WorkloadInputs): Promise<SectionOutput[]> {
+  if (inputs.mnist === undefined) throw new Error('actlab: the training section needs inputs.mnist (the MNIST subset\'s IDX bytes)');
+  checkMnist(inputs.mnist);
+  const data = datasetFromIdx(inputs.mnist.images, inputs.mnist.labels, { imagesName: 'mnist images', labelsName: 'mnist labels' });
+  const model = sequential({
+    seed: 2024,
+    layers: [
+      layers.flatten({ inputShape: [MNIST_SIDE, MNIST_SIDE] }),
+      layers.dense({ units: 64, activation: 'relu' }),
+      layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  const x = tensor(data.x, [data.length, MNIST_SIDE, MNIST_SIDE]);
+  const losses: number[] = [], accuracies: number[] = [], epochLogs: number[] = [];
+  try {
+    model.compile({ optimizer: adam({ learningRate: 0.001 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    await model.fit(x, data.y, {
+      epochs: 1, batchSize: 32, shuffle: true, seed: 7,
+      callbacks: {
+        onBatchEnd: (_batch, logs) => { losses.push(logs?.loss ?? NaN); accuracies.push(logs?.acc ?? NaN); },
+        onEpochEnd: (_epoch, logs) => { epochLogs.push(logs?.loss ?? NaN, logs?.acc ?? NaN); },
+      },
+    });
+    const out: SectionOutput[] = [
+      { label: 'train.batchLoss', data: Float64Array.from(losses) },
+      { label: 'train.batchAcc', data: Float64Array.from(accuracies) },
+      { label: 'train.epochLogs', data: Float64Array.from(epochLogs) },
+      ...model.weights.map((w) => ({ label: `train.weight.${w.name}`, data: w.tensor.dataSync() })),
+    ];
+    const predicted = tidy(() => model.predict(tensor(data.x.subarray(0, PREDICTED * MNIST_SIDE * MNIST_SIDE), [PREDICTED, MNIST_SIDE, MNIST_SIDE])).dataSync());
+    out.push({ label: 'train.predict', data: predicted });
+    return out;
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+}
+
+/** The sections in hash order; append new ones at the end. */
+function sections(x: Float32Array, inputs: WorkloadInputs): { name: string; run: () => SectionOutput[] | Promise<SectionOutput[]> }[] {
   return [
     { name: 'inputs', run: () => inputsSection(x) },
     { name: 'activations', run: () => activationSection(x) },
     { name: 'softmax', run: () => softmaxSection(x) },
+    { name: 'matmul', run: matmulSection },
+    { name: 'conv2d', run: convSection },
+    { name: 'pooling', run: poolSection },
+    { name: 'mnist-subset', run: () => mnistSection(inputs) },
+    { name: 'training', run: () => trainingSection(inputs) },
   ];
 }
 
 // ---- hashing ----------------------------------------------------------------------------
 
 const CANONICAL_NAN = 0x7fc00000;
+/** The high word of the canonical float64 NaN 0x7ff8000000000000 (little-endian: the low word is 0). */
+const CANONICAL_NAN64_HIGH = 0x7ff80000;
 
 /**
  * The bytes hashed for one output: a 4-byte length, then the data. Wasm leaves the sign and
  * payload of a NaN result unspecified, and engines do differ: in log-softmax rows holding
  * Inf and NaN, V8 (Node, Deno, Chromium) and JavaScriptCore (Bun) return 0xffc00000 (x86's
  * default NaN) where SpiderMonkey (Firefox) returns 0x7fc00000 or carries the input's
- * payload through (0x7fe00001). So every float32 NaN becomes 0x7fc00000 before hashing;
- * every other bit pattern, -0 included, is hashed as produced. `rawSha256` keeps the
- * engine's own bits so such differences stay visible.
+ * payload through (0x7fe00001). So every float32 NaN becomes 0x7fc00000 and every
+ * float64 NaN (a JavaScript number, e.g. a loss) 0x7ff8000000000000 before hashing; every
+ * other bit pattern, -0 included, is hashed as produced. `rawSha256` keeps the engine's
+ * own bits so such differences stay visible.
  */
 function outputBytes(o: SectionOutput, canonical: boolean, count: { nans: number; rewritten: number }): Uint8Array {
   const bytes = new Uint8Array(4 + o.data.byteLength);
@@ -240,6 +455,18 @@ function outputBytes(o: SectionOutput, canonical: boolean, count: { nans: number
           count.rewritten++;
           view.setUint32(i * 4, CANONICAL_NAN, true);
         }
+      }
+    }
+  }
+  if (canonical && o.data instanceof Float64Array) {
+    const view = new DataView(bytes.buffer, 4);
+    for (let i = 0; i < o.data.length; i++) {
+      if (!Number.isNaN(o.data[i])) continue;
+      count.nans++;
+      if (view.getUint32(i * 8, true) !== 0 || view.getUint32(i * 8 + 4, true) !== CANONICAL_NAN64_HIGH) {
+        count.rewritten++;
+        view.setUint32(i * 8, 0, true);
+        view.setUint32(i * 8 + 4, CANONICAL_NAN64_HIGH, true);
       }
     }
   }
@@ -269,7 +496,7 @@ export async function runWorkload(inputs: WorkloadInputs = {}): Promise<Workload
   const all: Uint8Array[] = [];
   const allRaw: Uint8Array[] = [];
   for (const s of sections(x, inputs)) {
-    const outputs = s.run();
+    const outputs = await s.run();
     const count = { nans: 0, rewritten: 0 };
     const canonical = concat(outputs.map((o) => outputBytes(o, true, count)));
     const raw = concat(outputs.map((o) => outputBytes(o, false, count)));

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { WorkloadReport } from './determinism.js';
+import { MNIST_SUBSET, mnistSubset, type IdxPair } from './mnist-subset.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST_ENTRY = join(ROOT, 'dist', 'index.js');
@@ -54,6 +55,25 @@ const useDist: Plugin = {
   },
 };
 
+/**
+ * Generates the `actlab-fixture:` modules (fixtures.d.ts) at bundle time: the MNIST
+ * subset's IDX bytes, embedded with esbuild's binary loader, so every runtime gets them
+ * from the bundle itself (browsers have no file system) and nothing large is committed.
+ */
+const embedFixtures: Plugin = {
+  name: 'actlab-fixtures',
+  setup(b) {
+    let subset: IdxPair | undefined;
+    b.onResolve({ filter: /^actlab-fixture:/ }, (args) => ({ path: args.path.slice('actlab-fixture:'.length), namespace: 'actlab-fixture' }));
+    b.onLoad({ filter: /.*/, namespace: 'actlab-fixture' }, (args) => {
+      subset ??= mnistSubset(MNIST_SUBSET);
+      const bytes = args.path === 'mnist-images' ? subset.images : args.path === 'mnist-labels' ? subset.labels : undefined;
+      if (bytes === undefined) return { errors: [{ text: `actlab: unknown fixture 'actlab-fixture:${args.path}'; known: mnist-images, mnist-labels` }] };
+      return { contents: bytes, loader: 'binary' };
+    });
+  },
+};
+
 /** Bundles the two entries with esbuild for the browser platform (which Node, Deno and Bun also run). */
 export async function bundleWorkload(): Promise<Bundles> {
   if (!existsSync(DIST_ENTRY)) throw new Error(`actlab: ${DIST_ENTRY} is missing: run \`npm run build\` first`);
@@ -69,7 +89,7 @@ export async function bundleWorkload(): Promise<Bundles> {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    plugins: [useDist],
+    plugins: [useDist, embedFixtures],
     metafile: true,
     logLevel: 'silent',
   });
