@@ -332,6 +332,26 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
 }
 
+/** swish at beta = 1 (SiLU, the default): z = x exactly, so no product split is needed. */
+@final @unmanaged class SwishUnit {
+  @inline f(x: v128, a: v128, b: v128): v128 { return gated(x, x, ZERO); }
+  @inline d(x: v128, a: v128, b: v128): v128 { return gatedGrad(x, ZERO); }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return gatedCurv(x, x, ZERO); }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
+/** softplus at beta = 1 (the default): z = x exactly, and e^z needs no rescaling after a division. */
+@final @unmanaged class SoftplusUnit {
+  @inline f(x: v128, a: v128, b: v128): v128 {
+    const pos = f32x4.gt(x, ZERO);
+    const l = log1p4(exp4(f32x4.neg(f32x4.abs(x))));
+    return sel(f32x4.gt(x, b), x, sel(pos, f32x4.add(x, l), l));
+  }
+  @inline d(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, b), ONE, sigmoid4(x)); }
+  @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+}
+
 @final @unmanaged class Softplus {
   // log1p(exp(a x)) / a, and x itself where a x > b (a = beta, b = threshold).
   @inline f(x: v128, a: v128, b: v128): v128 {
@@ -547,8 +567,13 @@ export function f32_selu_grad(n: i32, x: usize, dy: usize, dx: usize): void { ba
 export function f32_celu(n: i32, x: usize, y: usize, alpha: f32): void { forward<Celu>(n, x, y, splat(alpha), ZERO); }
 export function f32_celu_grad(n: i32, x: usize, dy: usize, dx: usize, alpha: f32): void { backward<Celu>(n, x, dy, dx, splat(alpha), ZERO); }
 
-export function f32_swish(n: i32, x: usize, y: usize, beta: f32): void { forward<Swish>(n, x, y, splat(beta), ZERO); }
-export function f32_swish_grad(n: i32, x: usize, dy: usize, dx: usize, beta: f32): void { backward<Swish>(n, x, dy, dx, splat(beta), ZERO); }
+// beta = 1 (the default and SiLU) takes the unit-beta class: same values, no float64 product split.
+export function f32_swish(n: i32, x: usize, y: usize, beta: f32): void {
+  if (beta == 1) forward<SwishUnit>(n, x, y, ZERO, ZERO); else forward<Swish>(n, x, y, splat(beta), ZERO);
+}
+export function f32_swish_grad(n: i32, x: usize, dy: usize, dx: usize, beta: f32): void {
+  if (beta == 1) backward<SwishUnit>(n, x, dy, dx, ZERO, ZERO); else backward<Swish>(n, x, dy, dx, splat(beta), ZERO);
+}
 export function f32_swish_grad_beta(n: i32, x: usize, dy: usize, out: usize, beta: f32): void { store<f32>(out, <f32>paramGrad<Swish>(n, x, dy, splat(beta), ZERO, 0)); }
 export function f32_scaled_swish(n: i32, x: usize, y: usize, alpha: f32, beta: f32): void { forward<ScaledSwish>(n, x, y, splat(alpha), splat(beta)); }
 export function f32_scaled_swish_grad(n: i32, x: usize, dy: usize, dx: usize, alpha: f32, beta: f32): void { backward<ScaledSwish>(n, x, dy, dx, splat(alpha), splat(beta)); }
@@ -556,8 +581,12 @@ export function f32_scaled_swish_grad_alpha(n: i32, x: usize, dy: usize, out: us
 export function f32_scaled_swish_grad_beta(n: i32, x: usize, dy: usize, out: usize, alpha: f32, beta: f32): void { store<f32>(out, <f32>paramGrad<ScaledSwish>(n, x, dy, splat(alpha), splat(beta), 1)); }
 export function f32_mish(n: i32, x: usize, y: usize): void { forward<Mish>(n, x, y, ZERO, ZERO); }
 export function f32_mish_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Mish>(n, x, dy, dx, ZERO, ZERO); }
-export function f32_softplus(n: i32, x: usize, y: usize, beta: f32, threshold: f32): void { forward<Softplus>(n, x, y, splat(beta), splat(threshold)); }
-export function f32_softplus_grad(n: i32, x: usize, dy: usize, dx: usize, beta: f32, threshold: f32): void { backward<Softplus>(n, x, dy, dx, splat(beta), splat(threshold)); }
+export function f32_softplus(n: i32, x: usize, y: usize, beta: f32, threshold: f32): void {
+  if (beta == 1) forward<SoftplusUnit>(n, x, y, ONE, splat(threshold)); else forward<Softplus>(n, x, y, splat(beta), splat(threshold));
+}
+export function f32_softplus_grad(n: i32, x: usize, dy: usize, dx: usize, beta: f32, threshold: f32): void {
+  if (beta == 1) backward<SoftplusUnit>(n, x, dy, dx, ONE, splat(threshold)); else backward<Softplus>(n, x, dy, dx, splat(beta), splat(threshold));
+}
 export function f32_softsign(n: i32, x: usize, y: usize): void { forward<Softsign>(n, x, y, ZERO, ZERO); }
 export function f32_softsign_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Softsign>(n, x, dy, dx, ZERO, ZERO); }
 export function f32_hard_swish(n: i32, x: usize, y: usize): void { forward<HardSwish>(n, x, y, ZERO, ZERO); }

@@ -31,7 +31,8 @@ for (const name of names) {
   const out = join(root, 'build', 'bench', `${name}.mjs`);
   execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), [join('bench', `${name}.ts`), '--bundle', '--platform=node',
     '--format=esm', '--target=node20', `--outfile=${out}`, '--log-level=error',
-    `--banner:js=${BANNER}`, ...EXTERNAL.map((p) => `--external:${p}`)], { cwd: root, stdio: 'inherit' });
+    // tf.js backends register themselves on import but declare sideEffects: false.
+    '--ignore-annotations', `--banner:js=${BANNER}`, ...EXTERNAL.map((p) => `--external:${p}`)], { cwd: root, stdio: 'inherit' });
   if (!existsSync(out)) throw new Error(`actlab bench: esbuild produced no ${out}`);
   try {
     execFileSync(process.execPath, [out, ...flags], { cwd: root, stdio: 'inherit' });

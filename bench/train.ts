@@ -88,6 +88,7 @@ for (const batch of [32, 128]) {
   }
   const a = med(ours), b = med(theirs), c = hasTorch ? med(torch) : undefined;
   rows.push([`MLP batch ${batch}`, fmt(a), fmt(b), `**${(b.cpu / a.cpu).toFixed(1)}x**`, c ? fmt(c) : '-', c ? `**${(c.cpu / a.cpu).toFixed(1)}x**` : '-']);
+  console.log(rows[rows.length - 1].join(' | '));
 }
 xMlp.dispose(); tf.dispose([tfX, tfY]);
 
