@@ -9,18 +9,26 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Milliseconds of CPU time this process has used (user + system). */
+export function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
 /**
  * Times each contestant `reps` times, interleaved (a, b, a, b, ...) so that load changes on
- * a shared machine hit both alike; returns the median milliseconds of each.
+ * a shared machine hit both alike; returns the median milliseconds of each. `clock` is
+ * wall time by default; pass cpuMs to count only the time this process ran (both peers run
+ * on this one thread, and CPU time leaves out the time other jobs held the core).
  */
-export function interleave(reps: number, fns: (() => void)[]): number[] {
+export function interleave(reps: number, fns: (() => void)[], clock: () => number = now): number[] {
   const times: number[][] = fns.map(() => []);
   for (const fn of fns) fn(); // warm-up: compile, allocate, fill caches
   for (let r = 0; r < reps; r++) {
     fns.forEach((fn, i) => {
-      const t0 = now();
+      const t0 = clock();
       fn();
-      times[i].push(now() - t0);
+      times[i].push(clock() - t0);
     });
   }
   return times.map(median);
