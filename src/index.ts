@@ -44,7 +44,7 @@ export type { Values } from './ops/reduce.js';
 export {
   curves, gradientFlow, softmaxTemperature, SEED_SCORES,
   compareTraining, activationPatterns, vanishingGradients, benchmarkActivations, trainingDynamics, compareCnn,
-  TrainingCoreMissing,
+  DynamicsRecorder, denseGrid,
 } from './analyzers/index.js';
 export type * from './analyzers/index.js';
 export * as plot from './plot/index.js';

@@ -4,8 +4,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
   init, activations, curves, gradientFlow, softmaxTemperature, SEED_SCORES, memoryStats,
-  compareTraining, activationPatterns, vanishingGradients, benchmarkActivations, trainingDynamics, compareCnn,
-  TrainingCoreMissing, dataset,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -136,23 +134,5 @@ describe('softmaxTemperature', () => {
     expect(() => softmaxTemperature([[1, NaN]], [1])).toThrow(/score \[0\]\[1\] = NaN/);
     expect(() => softmaxTemperature([[1, 2]], [])).toThrow(/no temperatures/);
     expect(() => softmaxTemperature([[1, 2]], [0])).toThrow(/temperature must be a finite number > 0, got 0/);
-  });
-});
-
-describe('training analyzers before the training core', () => {
-  const tiny = dataset({ x: new Float32Array(4), y: new Int32Array([0]), shape: [2, 2], numClasses: 2 });
-  const data = { train: tiny, test: tiny };
-  test.each([
-    ['compareTraining', () => compareTraining({ data, seed: 1 })],
-    ['activationPatterns', () => activationPatterns({ data, seed: 1 })],
-    ['vanishingGradients', () => vanishingGradients({ seed: 1 })],
-    ['benchmarkActivations', () => benchmarkActivations({ data, seed: 1 })],
-    ['trainingDynamics', () => trainingDynamics({ data, seed: 1 })],
-    ['compareCnn', () => compareCnn({ data, seed: 1 })],
-  ] as const)('%s says it waits for issue 3', async (name, run) => {
-    const err = await run().then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(TrainingCoreMissing);
-    expect(err).toBeInstanceOf(Error);
-    expect(String((err as Error).message)).toBe(`actlab: ${name} needs the training core (issue 3), which has not landed yet`);
   });
 });

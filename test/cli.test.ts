@@ -1,6 +1,7 @@
 // The actlab command in-process (runCli with captured streams): --help for every command,
-// --json shapes, --out files, errors with exit status 2, the training commands' pending
-// error, the built bin, and the report opened in headless Chromium.
+// --json shapes, --out files, errors with exit status 2, one real run of every training
+// command on a few hundred MNIST images, the built bin, and a tiny-profile report opened
+// in headless Chromium.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,7 @@ describe('help', () => {
     expect(r.stdout).toContain(`usage: actlab ${name} [options]`);
     for (const opt of ['--json', '--out DIR', '--seed N', '--progress', '--help']) expect(r.stdout).toContain(opt);
     expect(r.stdout).toContain('examples:');
+    expect(r.stdout).not.toContain('--profile');
     expect(r.stderr).toBe('');
   });
 });
@@ -62,17 +64,17 @@ describe('errors', () => {
     [['gradients', '--seed', '-1'], /--seed '-1' is invalid: expected an integer >= 0/],
     [['vanishing', '--depth', '0'], /--depth '0' is invalid: expected an integer >= 1/],
     [['report', '--sections', '99'], /--sections '99': unknown '99'/],
+    [['report', '--profile', 'huge'], /--profile 'huge' is invalid: expected one of quick, full, tiny/],
+    [['compare', '--subset', '10', '--train-samples', '5'], /give --subset or --train-samples\/--test-samples, not both/],
+    [['compare', '--subset', '0'], /--subset '0' is invalid: expected an integer >= 1 and <= 60000/],
+    [['patterns', '--architecture', 'rnn'], /--architecture 'rnn' is invalid: expected mlp or cnn/],
+    [['cnn', '--cifar', '/nowhere', '--subset', '5'], /--cifar uses all of CIFAR-10/],
+    [['bench', '--activations', 'relu,nope'], /unknown activation 'nope'; valid names/],
   ] as const)('%j', async (args, message) => {
     const r = await cli(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
-  });
-
-  test('a training command parses its options, then says the training core is missing (exit 1)', async () => {
-    const r = await cli(['vanishing', '--activations', 'relu,selu', '--depth', '3']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe('actlab: vanishingGradients needs the training core (issue 3), which has not landed yet\n');
   });
 });
 
@@ -130,6 +132,57 @@ describe('results', () => {
   });
 });
 
+describe('training commands: one real run each on a few hundred MNIST images', () => {
+  const run = async (args: readonly string[]): Promise<Record<string, unknown>> => {
+    const r = await cli([...args, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+
+  test('compare', async () => {
+    const out = await run(['compare', '--subset', '500', '--epochs', '2', '--hidden', '32', '--activations', 'relu,scaledSwish', '--learnable', 'scaledSwish']);
+    expect(out.settings).toMatchObject({ epochs: 2, hidden: [32], trainSamples: 500, testSamples: 100, learnable: ['scaledSwish'] });
+    const runs = out.runs as { activation: string; testAccuracy: number; learnedParams?: unknown[] }[];
+    expect(runs.map((x) => x.activation)).toEqual(['relu', 'scaledSwish']);
+    expect(runs[0].testAccuracy).toBeGreaterThan(0.2);
+    expect(runs[1].learnedParams).toHaveLength(1);
+  });
+
+  test('patterns', async () => {
+    const out = await run(['patterns', '--subset', '300', '--epochs', '1', '--sample', '2']);
+    expect(out).toMatchObject({ activation: 'relu', layer: 'dense', sample: 2, pattern: { kind: 'dense', units: 128, rows: 11, cols: 12 } });
+  });
+
+  test('vanishing', async () => {
+    const r = await cli(['vanishing', '--activations', 'relu,sigmoid', '--depth', '10']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/activation\s+first layer norm\s+last layer norm\s+max\/min ratio/);
+    expect(r.stdout).toMatch(/\nsigmoid\s/);
+  });
+
+  test('bench', async () => {
+    const out = await run(['bench', '--subset', '300', '--epochs', '2', '--hidden', '16', '--activations', 'relu,tanh']);
+    const runs = out.runs as { activation: string; convergenceRate: number; inferenceMsPerSample: number }[];
+    expect(runs.map((x) => x.activation)).toEqual(['relu', 'tanh']);
+    for (const x of runs) expect(Number.isFinite(x.convergenceRate) && x.inferenceMsPerSample > 0).toBe(true);
+  });
+
+  test('dynamics', async () => {
+    const out = await run(['dynamics', '--subset', '300', '--epochs', '2', '--probe', '20', '--hidden', '16']);
+    const runs = out.runs as { layer: string; epochs: unknown[] }[];
+    expect(runs[0].layer).toBe('dense');
+    expect(runs[0].epochs).toHaveLength(2);
+  });
+
+  test('cnn --out: text table, JSON and SVG', async () => {
+    const r = await cli(['cnn', '--subset', '100', '--epochs', '1', '--activations', 'relu', '--out', 'cnn-out', '--progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/relu\s+\d+\.\d\d%/);
+    expect(r.stderr).toMatch(/relu: epoch 1\/1/);
+    expect(readdirSync(join(TMP, 'cnn-out')).sort()).toEqual(['cnn.json', 'cnn.svg']);
+  });
+});
+
 test('the built bin runs (dist/cli.js, as npm links it)', () => {
   const bin = join(ROOT, 'dist', 'cli.js');
   expect(existsSync(bin), 'dist/cli.js is missing: run node scripts/build.mjs').toBe(true);
@@ -138,18 +191,20 @@ test('the built bin runs (dist/cli.js, as npm links it)', () => {
   expect(JSON.parse(out).results[0].rowSums).toHaveLength(2);
 });
 
-test('report.html opens offline in headless Chromium with every figure and no console error', async () => {
-  const r = await cli(['report', '--out', 'rep']);
+test('a tiny-profile report.html opens offline in headless Chromium with every figure and no console error', async () => {
+  const r = await cli(['report', '--profile', 'tiny', '--out', 'rep']);
   expect(r.code, r.stderr).toBe(0);
   const path = join(TMP, 'rep', 'report.html');
   expect(r.stdout).toContain(`report: ${path}`);
+  expect(r.stdout).toContain('13 sections (slides 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13), profile tiny, seed 42');
+  expect(r.stdout).toContain(pathToFileURL(path).href);
   const html = readFileSync(path, 'utf8');
   expect(html).not.toMatch(/<script|<link|https?:\/\/[^"<\s]*\.(js|css|woff2?)/);
-  // Slides 1, 2, 3, 5 have one figure each; 4 and 9 have two.
-  const figures = (html.match(/<figure>/g) ?? []).length;
-  expect(figures).toBe(8);
-  expect(html).toContain('Sections not in this report');
-  for (const slide of [6, 7, 8, 10, 11, 12, 13]) expect(html).toMatch(new RegExp(`Slide ${slide}: .*?needs the training core`));
+  expect(html).toContain('tiny (a test profile');
+  // Figures per section, in slide order: 1, 2, 3 one each; 4 two; 5, 6, 7, 8 one each; 9 two; 10-13 one each.
+  const perSection = [1, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1];
+  const total = perSection.reduce((a, b) => a + b, 0);
+  expect((html.match(/<figure>/g) ?? []).length).toBe(total);
   const profile = mkdtempSync(join(TMP, 'chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium', headless: true, timeout: 60_000,
@@ -163,10 +218,16 @@ test('report.html opens offline in headless Chromium with every figure and no co
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     page.on('request', (req) => { if (!req.url().startsWith('file:')) errors.push(`request to ${req.url()}`); });
     await page.goto(pathToFileURL(path).href);
-    expect(await page.locator('figure > svg').count()).toBe(figures);
+    const sections = page.locator('section:has(figure)');
+    expect(await sections.count()).toBe(perSection.length);
+    expect(await sections.evaluateAll((els) => els.map((e) => e.querySelectorAll('figure > svg').length))).toEqual(perSection);
+    expect(await page.locator('figure > svg').count()).toBe(total);
     const sizes = await page.locator('figure > svg').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
-    for (const w of sizes) expect(w).toBeGreaterThan(300);
-    expect(await page.locator('section h2').count()).toBeGreaterThanOrEqual(7);
+    for (const w of sizes) expect(w).toBeGreaterThan(150);
+    // Every figure drew marks (lines, bars, heatmap cells), not just axes.
+    const marks = await page.locator('figure > svg').evaluateAll((els) => els.map((e) => e.querySelectorAll('path, rect').length));
+    for (const m of marks) expect(m).toBeGreaterThan(5);
+    expect(await page.locator('#settings').innerText()).toMatch(/seed\s+42/);
     expect(errors).toEqual([]);
   } finally {
     await context.close();

@@ -84,7 +84,7 @@ describe('curve figures', () => {
 describe('training figures (fixtures)', () => {
   test('compareTraining: accuracy and loss, train and validation, per activation', async () => {
     const r: CompareTrainingResult = {
-      settings: { hidden: [128, 64], epochs: 3, batchSize: 32, learningRate: 0.001, seed: 42, trainSamples: 60000, testSamples: 10000 },
+      settings: { hidden: [128, 64], epochs: 3, batchSize: 32, learningRate: 0.001, seed: 42, trainSamples: 60000, testSamples: 10000, learnable: [] },
       runs: [run('relu', 0.02), run('tanh', 0), run('sigmoid', -0.05)],
     };
     await check(plot.compareTrainingSpec(r), { line: 3 * 2 * 2, symbol: 3 * 2 * 2 * 3 });

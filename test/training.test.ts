@@ -124,6 +124,20 @@ describe('two spirals, learnable activations, callbacks', () => {
     model.dispose(); x.dispose();
   });
 
+  test('reduceLROnPlateau reused for a second fit starts from a fresh best (Keras resets it on train begin)', async () => {
+    const ds = twoSpirals({ n: 100, noise: 0.1, seed: 4 });
+    const x = tensor(ds.x, [ds.length, 2]);
+    const model = sequential({ seed: 1, layers: [layers.dense({ units: 2, inputShape: [2], activation: 'softmax' })] });
+    model.compile({ optimizer: sgd({ learningRate: 1e-6 }), loss: 'sparseCategoricalCrossentropy' });
+    // minDelta 1: only the first epoch of a fit can improve on a fresh best; one epoch per fit never waits.
+    const plateau = callbacks.reduceLROnPlateau({ monitor: 'loss', patience: 1, factor: 0.5, minDelta: 1 });
+    await model.fit(x, ds.y, { epochs: 1, callbacks: [plateau] });
+    await model.fit(x, ds.y, { epochs: 1, callbacks: [plateau] });
+    expect(plateau.changes).toEqual([]);
+    expect(model.learningRate).toBe(1e-6);
+    model.dispose(); x.dispose();
+  });
+
   test('a diverging run stops with the epoch, batch and tensor named', async () => {
     const x = tensor(new Float32Array(40).fill(1e30), [20, 2]);
     const model = sequential({ layers: [layers.dense({ units: 2, inputShape: [2], activation: 'softmax' })] });

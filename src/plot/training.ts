@@ -83,7 +83,8 @@ export function compareCnnSpec(result: CompareCnnResult, options: { readonly tit
 export function activationPatternsSpec(result: ActivationPatternsResult, options: { readonly title?: string } = {}): TopLevelSpec {
   const p = result.pattern;
   const head = title(options.title ?? `Activation pattern of ${result.layer} (${result.activation})`,
-    `test sample ${result.sample} (label ${result.label}), ${(result.sparsity * 100).toFixed(1)}% of outputs exactly zero`);
+    `${result.sample === null ? 'the given input' : `test sample ${result.sample}`}${result.label === null ? '' : ` (label ${result.label})`}, ` +
+    `${(result.sparsity * 100).toFixed(1)}% of outputs exactly zero`);
   const color = { field: 'v', type: 'quantitative' as const, title: 'activation', scale: { scheme: 'viridis' } };
   if (p.kind === 'dense') {
     const values: Row[] = [];
