@@ -8,19 +8,15 @@ import type { Part } from './pool.js';
 
 export type { Part };
 
-/**
- * Minimum work per thread, in the unit each op states. A parallel call costs the caller
- * about 5-20 us (notify, a worker waking, the wait); a part must take several times that.
- */
-export const MIN_FLOPS_PER_THREAD = 2_000_000;
-/** Elementwise kernels (activations, optimizer updates): elements per thread. */
-export const MIN_ELEMENTS_PER_THREAD = 65_536;
+/** What a work estimate counts: flops (GEMM, conv) or elements (elementwise, pooling). */
+export type WorkUnit = 'flops' | 'elements';
 
-/** Threads worth using for `units` independent units costing `work` in total. */
-export function threadsFor(units: number, work: number, minPerThread: number): number {
-  const n = rt().threads.count;
-  if (n === 1 || units < 2) return 1;
-  return Math.max(1, Math.min(n, units, Math.floor(work / minPerThread)));
+/** Threads worth using for `units` independent units costing `work` (flops or elements) in total. */
+export function threadsFor(units: number, work: number, unit: WorkUnit): number {
+  const t = rt().threads;
+  if (t.count === 1 || units < 2) return 1;
+  const min = unit === 'flops' ? t.minFlops : t.minElements;
+  return Math.max(1, Math.min(t.count, units, Math.floor(work / min)));
 }
 
 /**
@@ -51,7 +47,7 @@ export function parallel(parts: readonly Part[]): void {
  * the kernel on elements [start, start + count).
  */
 export function elementwise(n: number, align: number, call: (k: Kernels, start: number, count: number) => void): void {
-  const t = threadsFor(Math.ceil(n / align), n, MIN_ELEMENTS_PER_THREAD);
+  const t = threadsFor(Math.ceil(n / align), n, 'elements');
   if (t === 1) {
     call(rt().kernels, 0, n);
     return;

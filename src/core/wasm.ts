@@ -39,12 +39,25 @@ export interface InitOptions {
 /** The most threads init accepts. */
 export const MAX_THREADS = 64;
 const DEFAULT_MAX_THREADS = 8;
+/**
+ * Minimum work per thread. A parallel call costs the caller about 10-30 us (stores, a
+ * notify, a worker waking, the final wait) on the 2-core machine of bench/README.md; a part
+ * must be worth several times that. GEMM and conv count flops (2 per multiply-add),
+ * elementwise kernels and pooling count elements (`npm run bench -- threads` measures both).
+ */
+const MIN_FLOPS_PER_THREAD = 2_000_000;
+const MIN_ELEMENTS_PER_THREAD = 65_536;
 
 /** The thread state of a loaded runtime: the pool (when running) and what threadInfo says. */
 export class Threads {
   pool: Pool | undefined;
   reason: string | undefined;
   readonly shared: boolean;
+  /** Work below which a part stays on the calling thread (parallel.ts; tests lower them to split small shapes). */
+  minFlops = MIN_FLOPS_PER_THREAD;
+  minElements = MIN_ELEMENTS_PER_THREAD;
+  /** Calls that went to the pool (for tests: proof that work was split). */
+  parallelCalls = 0;
   constructor(shared: boolean, reason: string | undefined) {
     this.shared = shared;
     this.reason = reason;
@@ -62,6 +75,7 @@ export class Threads {
       for (const p of parts) p(kernels);
       return;
     }
+    this.parallelCalls++;
     try {
       pool.run(parts, kernels);
     } catch (e) {
@@ -233,6 +247,14 @@ export const threadTesting = {
   /** Replaces the runtime probe before the first init (undefined restores it). */
   setSupport(fn: (() => Promise<WorkerSupport>) | undefined): void { supportOverride = fn; },
   /** The next parallel call's worker parts throw (HOOK_THROW) or their worker exits (HOOK_EXIT). */
+  /** Lowers (or restores, with undefined) the per-thread minimum work, so small shapes split. */
+  setMinWork(flops: number | undefined, elements: number | undefined): void {
+    const t = rt().threads;
+    t.minFlops = flops ?? MIN_FLOPS_PER_THREAD;
+    t.minElements = elements ?? MIN_ELEMENTS_PER_THREAD;
+  },
+  /** Parallel calls the pool has run so far. */
+  parallelCalls(): number { return rt().threads.parallelCalls; },
   failNext(hook: number): void {
     const pool = rt().threads.pool;
     if (pool === undefined) throw new Error('actlab: no thread pool is running');

@@ -3,7 +3,7 @@
 // freed before returning: kernels never allocate.
 import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
-import { MIN_ELEMENTS_PER_THREAD, MIN_FLOPS_PER_THREAD, parallel, splitRange, threadsFor } from '../core/parallel.js';
+import { parallel, splitRange, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type ActivationParams } from '../activations/index.js';
 
@@ -146,7 +146,7 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
   const wsBytes = align16(kernels.conv2d_workspace_bytes(g.cin, g.kh, g.kw));
   const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
   // Threads take whole images (each with its own workspace): no output element is split.
-  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), MIN_FLOPS_PER_THREAD));
+  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'flops'));
   return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(wsBytes * images.length, (work) => {
     const xp = x.ptr, fp = filter.ptr, bp = bias?.ptr ?? 0;
     const run = (k: Kernels, n: number, i: number, part: number): void => k.f32_conv2d(n, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
@@ -191,7 +191,7 @@ export function conv2dBackpropInput(xShape: Shape, dy: Tensor, filter: Tensor, s
   const wsBytes = align16(kernels.conv2d_grad_input_workspace_bytes(g.cin, g.w, g.cout, g.kh, g.kw, g.sw));
   const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
   // Threads take whole images of dx, each with its own workspace (table and transposed filter).
-  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), MIN_FLOPS_PER_THREAD));
+  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'flops'));
   return produce([g.n, g.h, g.w, g.cin], (dx) => withWork(wsBytes * images.length, (work) => {
     parallel(images.map(([i0, i1], part) => (k: Kernels) => k.f32_conv2d_grad_input(i1 - i0, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
       g.kh, g.kw, dy.ptr + i0 * outImage * 4, filter.ptr, dx + i0 * inImage * 4, work + part * wsBytes,
@@ -211,7 +211,7 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, 
   // Threads take (tap, 8 output channels) units of df; each element's sum over the batch
   // and the pixels stays whole, in one call.
   const units = rt().kernels.conv2d_grad_filter_units(g.cout, g.kh, g.kw);
-  const ranges = splitRange(units, threadsFor(units, convFlops(g), MIN_FLOPS_PER_THREAD));
+  const ranges = splitRange(units, threadsFor(units, convFlops(g), 'flops'));
   return produce([g.kh, g.kw, g.cin, g.cout], (df) => {
     parallel(ranges.map(([u0, u1]) => (k: Kernels) => k.f32_conv2d_grad_filter_units(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
       g.kh, g.kw, x.ptr, dy.ptr, df, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, u0, u1)));
@@ -261,7 +261,7 @@ export class IndexBuffer {
  * input element about once per window, so its threshold counts input elements.
  */
 function byImages(g: Geometry, call: (k: Kernels, i0: number, count: number) => void): void {
-  const t = threadsFor(g.n, g.n * g.h * g.w * g.cin * Math.max(1, (g.kh * g.kw) / (g.sh * g.sw)), MIN_ELEMENTS_PER_THREAD);
+  const t = threadsFor(g.n, g.n * g.h * g.w * g.cin * Math.max(1, (g.kh * g.kw) / (g.sh * g.sw)), 'elements');
   parallel(splitRange(g.n, t).map(([i0, i1]) => (k: Kernels) => call(k, i0, i1 - i0)));
 }
 
