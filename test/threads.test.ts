@@ -3,7 +3,7 @@
 // exits mid-call gives a clear error, no hang, and the pool restarts; without
 // SharedArrayBuffer init falls back to one thread with the reason.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -11,7 +11,11 @@ import { init, matMul, tensor, threadInfo } from '../src/index.js';
 import { threadTesting } from '../src/core/wasm.js';
 import { HOOK_EXIT, HOOK_THROW } from '../src/core/pool.js';
 import { fnv, threadWorkload } from './threads-workload.js';
-import { ROOT } from './runtimes/runners.js';
+import {
+  CHROMIUM_BIN, FIREFOX_BIN, ROOT, pageResult, serveLoopback, withChromium, withFirefox, type PostedResult,
+} from './runtimes/runners.js';
+
+const CI = process.env.CI === 'true' || process.env.CI === '1';
 
 /** The workload at `threads`, with every op split as far as it goes (minimum work 1). */
 async function runAt(threads: number): Promise<Map<string, Uint8Array>> {
@@ -137,4 +141,70 @@ console.log(JSON.stringify({ info: threadInfo(), cores: os.availableParallelism(
     await expect(init({ threads: 0 })).rejects.toThrow('actlab: init: threads = 0 is out of range: expected an integer from 1 to 64');
     await expect(init({ threads: 2.5 })).rejects.toThrow(/threads = 2.5 is out of range/);
   });
+});
+
+// ---- browsers ------------------------------------------------------------------------------
+
+const COOP_COEP = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+const PAGE = `<!doctype html><meta charset="utf-8"><title>actlab threads</title>
+<script>addEventListener('error', (e) => fetch('/result', { method: 'POST',
+  body: JSON.stringify({ ok: false, error: 'page error: ' + (e.message || 'cannot load a script') }) }), true);</script>
+<script type="module" src="/threads-page.mjs"></script>`;
+
+interface PageRun { threads: number; info: { threads: number; reason?: string; shared: boolean }; hashes: [string, string][] }
+
+function isPageReport(r: PostedResult): r is PostedResult & { first: PageRun['info']; runs: PageRun[] } {
+  return typeof r.first === 'object' && Array.isArray(r.runs);
+}
+
+let pageBundle: string | undefined;
+async function page(): Promise<string> {
+  if (pageBundle === undefined) {
+    const out = join(ROOT, 'build', 'threads-test', 'threads-page.mjs');
+    await build({ entryPoints: [join(ROOT, 'test', 'runtimes', 'threads-page.ts')], bundle: true, format: 'esm', platform: 'browser',
+      target: 'es2022', outfile: out, logLevel: 'silent' });
+    pageBundle = readFileSync(out, 'utf8');
+  }
+  return pageBundle;
+}
+
+/** Serves the page (with or without COOP/COEP) to a browser and returns what it POSTs. */
+async function inBrowser(browser: 'chromium' | 'firefox', isolated: boolean) {
+  const server = await serveLoopback(new Map([
+    ['/', { type: 'text/html; charset=utf-8', body: PAGE }],
+    ['/threads-page.mjs', { type: 'text/javascript; charset=utf-8', body: await page() }],
+  ]), isolated ? COOP_COEP : {});
+  try {
+    const r = browser === 'chromium'
+      ? await withChromium(server.url, 90_000, (_p, errors) => pageResult(server.result, 90_000, errors))
+      : await withFirefox(server.url, 90_000, server.result);
+    if (!isPageReport(r)) throw new Error(`actlab: the threads page posted no runs: ${JSON.stringify(r).slice(0, 300)}`);
+    return r;
+  } finally {
+    await server.close();
+  }
+}
+
+const BROWSERS = [['chromium', CHROMIUM_BIN], ['firefox', FIREFOX_BIN]] as const;
+describe.each(BROWSERS)('%s (main thread: the caller spins instead of Atomics.wait)', (browser, bin) => {
+  // Outside CI a missing browser skips, as test/runtimes.test.ts does; with CI=true it fails.
+  const run = existsSync(bin) || CI ? test : test.skip;
+  run('cross-origin isolated: 1-4 threads give the bytes Node gives', async () => {
+    const r = await inBrowser(browser, true);
+    expect(r.first).toEqual({ threads: 4, shared: true });
+    expect(r.runs.map((x) => x.threads)).toEqual([1, 2, 3, 4]);
+    const expected = [...reference].map(([k, v]) => [k, fnv(v)]);
+    for (const x of r.runs) {
+      expect(x.info).toEqual({ threads: x.threads, shared: true });
+      expect(x.hashes, `${browser} at ${x.threads} threads`).toEqual(expected);
+    }
+  }, 120_000);
+
+  run('without COOP/COEP: one thread, the reason, the same bytes', async () => {
+    const r = await inBrowser(browser, false);
+    expect(r.first.threads).toBe(1);
+    expect(r.first.shared).toBe(false);
+    expect(r.first.reason).toMatch(/cross-origin isolated/);
+    expect(r.runs[0].hashes).toEqual([...reference].map(([k, v]) => [k, fnv(v)]));
+  }, 120_000);
 });

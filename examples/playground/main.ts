@@ -194,6 +194,7 @@ function updateRuntime(): void {
     ['Cross-origin isolated', crossOriginIsolated ? 'yes: SharedArrayBuffer is available for threads' : 'no (serve with COOP/COEP)',
       crossOriginIsolated ? 'yes' : 'no'],
     ['CPU threads', String(navigator.hardwareConcurrency)],
+    ['Kernel threads', trainingThreads],
   ];
   const dl = $('runtime', HTMLElement);
   dl.replaceChildren(...rows.flatMap(([k, v, cls]) => {
@@ -212,6 +213,8 @@ function updateRuntime(): void {
 interface History { loss: number[]; accuracy: number[] }
 
 let worker: Worker | undefined;
+/** What the training worker's init() reported (threadInfo()), shown in the runtime card. */
+let trainingThreads = 'training runs in a worker; its thread count shows once a run starts';
 let history: History = { loss: [], accuracy: [] };
 let mnistAssets: Promise<{ images: Uint8Array; labels: Uint8Array }> | undefined;
 
@@ -280,6 +283,12 @@ function startWorker(): Worker {
         else drawConfusion(view, m.view.classes, m.view.matrix);
         break;
       }
+      case 'threads':
+        trainingThreads = m.reason === undefined
+          ? `${m.threads} in the training worker (its pool; same bits as one thread)`
+          : `${m.threads} in the training worker: ${m.reason}`;
+        updateRuntime();
+        break;
       case 'done':
         $('train-stop', HTMLButtonElement).disabled = true;
         setNote(`done: ${history.loss.length} steps`);
@@ -329,7 +338,9 @@ function setupTraining(): void {
 // ---- start ------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  await init();
+  // The page's own work (curves, softmax) is far below the threads' break-even, and its
+  // main thread may not block: threads are used where the work is, in the training worker.
+  await init({ threads: 1 });
   for (const name of DEFAULT_SELECTION) addActivation(name);
   $('add-activation', HTMLSelectElement).addEventListener('change', (e) => {
     const sel = e.currentTarget;

@@ -29,5 +29,7 @@ export type FromWorker =
   | { readonly type: 'ready'; readonly available: false; readonly reason: string }
   | { readonly type: 'batch'; readonly step: number; readonly loss: number; readonly accuracy: number }
   | { readonly type: 'epoch'; readonly epoch: number; readonly loss: number; readonly accuracy: number; readonly view: View }
+  /** The threads the worker's kernels run on, and why only one when so (threadInfo()). */
+  | { readonly type: 'threads'; readonly threads: number; readonly reason?: string }
   | { readonly type: 'done' }
   | { readonly type: 'error'; readonly message: string };

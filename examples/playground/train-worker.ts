@@ -7,7 +7,7 @@
 // available and the page says so; once they are exported with this shape, it trains with
 // no change here. If the shape differs, only TrainingApi and `buildModel` change.
 import * as actlab from '../../src/index.js';
-import { datasetFromIdx, init, tensor, twoSpirals, type Tensor } from '../../src/index.js';
+import { datasetFromIdx, init, tensor, threadInfo, twoSpirals, type Tensor } from '../../src/index.js';
 import type { FromWorker, ToWorker, TrainConfig, View } from './protocol.js';
 
 /** Per-batch and per-epoch figures as fit reports them (Keras names: loss, acc or accuracy). */
@@ -129,7 +129,11 @@ const accuracyOf = (logs: Logs): number => logs.accuracy ?? logs.acc ?? NaN;
 /** Trains as `config` says, reporting through `post`; the page's worker posts to the page, a test collects. */
 export async function train(api: TrainingApi, config: TrainConfig, mnist: { images: Uint8Array; labels: Uint8Array } | undefined,
   post: (m: FromWorker) => void): Promise<void> {
+  // Threads: the default (the cores, at most 8) where the page is cross-origin isolated.
+  // Inside this worker the pool's caller may block in Atomics.wait, unlike the page's main thread.
   await init();
+  const info = threadInfo();
+  post(info.reason === undefined ? { type: 'threads', threads: info.threads } : { type: 'threads', threads: info.threads, reason: info.reason });
   const data = loadData(config, mnist);
   const model = buildModel(api, config, data.inputDim, data.classes);
   const n = data.y.length;

@@ -205,7 +205,8 @@ async function initOnce(options: InitOptions): Promise<void> {
     runtime = await loading;
     if (!runtime.threads.shared) return;
   } else if (!runtime.threads.shared) {
-    if (wanted > 1) {
+    if (wanted === 1) runtime.threads.reason = undefined;
+    else {
       runtime.threads.reason = 'the kernels were loaded single-threaded by an earlier init() (threads: 1, or no ' +
         'SharedArrayBuffer or workers then), and tensors live in that memory: pass threads to the first init()';
     }
