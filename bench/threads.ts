@@ -215,7 +215,11 @@ async function main(): Promise<void> {
   const loadBefore = load();
   console.log(`threads bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, node ${process.version}, ` +
     `${new Date().toISOString()}, threads ${THREADS.join(', ')}; /proc/loadavg before: ${loadBefore}`);
-  const rows: (string | number)[][] = [];
+  // Rows are printed as each case finishes, so a run cut short (a time limit) still shows them.
+  const header = ['case', 'shape', 'threads', 'wall ms', 'CPU ms (all threads)', 'busiest thread CPU ms', 'GFLOP/s (wall)',
+    'speedup (wall)', 'speedup (busiest-thread CPU)'];
+  console.log();
+  console.log(table(header, []));
   const cases = ONLY === 'epochs' ? await epochCases() : ONLY === 'ops' ? opCases() : [...opCases(), ...await epochCases()];
   for (const c of cases) {
     const r = await measure(c);
@@ -224,14 +228,13 @@ async function main(): Promise<void> {
       const m = r.get(n);
       if (m === undefined || base === undefined) continue;
       const digits = c.name.includes('epoch') ? 0 : 2;
-      rows.push([c.name, c.shape, n, m.wall.toFixed(digits), m.cpu.toFixed(digits), m.busiest.toFixed(digits),
-        c.gflop ? (c.gflop / (m.wall / 1000)).toFixed(1) : '', (base.wall / m.wall).toFixed(2), (base.busiest / m.busiest).toFixed(2)]);
+      console.log(table(header, [[c.name, c.shape, n, m.wall.toFixed(digits), m.cpu.toFixed(digits), m.busiest.toFixed(digits),
+        c.gflop ? (c.gflop / (m.wall / 1000)).toFixed(1) : '', (base.wall / m.wall).toFixed(2), (base.busiest / m.busiest).toFixed(2)]])
+        .split('\n').at(-1));
     }
-    console.log(`  ${c.name} ${c.shape}: ${THREADS.map((n) => `${n}t ${r.get(n)?.wall.toFixed(2)} ms`).join(', ')} (load ${load()})`);
+    console.error(`  (${c.name} ${c.shape} done; load ${load()})`);
   }
   console.log();
-  console.log(table(['case', 'shape', 'threads', 'wall ms', 'CPU ms (all threads)', 'busiest thread CPU ms', 'GFLOP/s (wall)',
-    'speedup (wall)', 'speedup (busiest-thread CPU)'], rows));
   if (ONLY !== 'epochs') {
     console.log();
     const d = [];

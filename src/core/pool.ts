@@ -24,7 +24,7 @@ const PENDING = 0;
 const ERROR = 1;
 const QUIT = 2;
 const HEADER = 4;
-const READY = 1;
+/** A worker's STATE after it exited (it writes 1 when ready, 2 on exit: it sees no constants). */
 const DEAD = 2;
 /** Doubles per worker slot: room for a few hundred kernel calls. */
 const SLOT_DOUBLES = 8192;
@@ -197,6 +197,8 @@ export interface PoolOptions {
   readonly timeoutMs: number;
   /** Milliseconds to wait for the workers to start. */
   readonly startTimeoutMs: number;
+  /** Atomics.load polls a worker makes before it sleeps in Atomics.wait (0: sleep at once). */
+  readonly spin: number;
 }
 
 /** A kernel call list for one thread: the part's code runs against a Kernels object. */
@@ -214,13 +216,14 @@ export class Pool {
   private readonly msgs: Uint16Array[];
   private readonly timeoutMs: number;
   private readonly canBlock: boolean;
-  private readonly names: readonly string[];
   /** Recording kernels: every call appends to `target` at `cursor`. */
   readonly recorder: Kernels;
   private target: Float64Array | undefined;
   private cursor = 0;
   private calls = 0;
   private closed = false;
+  /** Test hook: the next run's worker parts fail (HOOK_THROW) or their worker exits (HOOK_EXIT). */
+  hookNext: number | undefined;
 
   private constructor(opts: PoolOptions, workers: WorkerHandle[], control: SharedArrayBuffer, layout: Layout, recorder: (p: Pool) => Kernels) {
     this.threads = opts.threads;
@@ -230,7 +233,6 @@ export class Pool {
     this.msgs = workers.map((_, i) => new Uint16Array(control, layout.msgByte + i * layout.msgChars * 2, layout.msgChars));
     this.timeoutMs = opts.timeoutMs;
     this.canBlock = mayBlock(this.ctl);
-    this.names = opts.names;
     this.recorder = recorder(this);
   }
 
@@ -249,9 +251,7 @@ export class Pool {
     const workers: WorkerHandle[] = [];
     try {
       for (let i = 0; i < n; i++) workers.push(opts.factory(source));
-      // On a machine with fewer cores than threads, a spinning worker steals the core the
-      // caller needs; spin only when there are cores to spare.
-      const spin = 2000;
+      const spin = opts.spin;
       const ready = workers.map((w, i) => {
         const first = w.firstMessage();
         const start: StartMessage = { module: opts.module, memory: opts.memory, control, index: i, names: opts.names, layout, spin };
@@ -283,9 +283,6 @@ export class Pool {
     this.cursor += 2 + args.length;
     this.calls++;
   }
-
-  /** Test hook: the next run's worker parts fail (throw) or their worker exits. */
-  hookNext: number | undefined;
 
   /**
    * Runs parts[0] on this thread with `kernels` and parts[1..] on workers, and returns when
@@ -353,13 +350,6 @@ export class Pool {
     return s;
   }
 
-  /** Number of workers that reported themselves ready and have not died. */
-  get liveWorkers(): number {
-    let n = 0;
-    for (let i = 0; i < this.workers.length; i++) if (Atomics.load(this.ctl, HEADER + 2 * i + 1) === READY) n++;
-    return n;
-  }
-
   get isClosed(): boolean { return this.closed; }
 
   /** Stops every worker; idempotent. */
@@ -373,9 +363,6 @@ export class Pool {
     }
     for (const w of this.workers) w.terminate();
   }
-
-  /** Kernel names in id order (the recorder's ids). */
-  get kernelNames(): readonly string[] { return this.names; }
 }
 
 /** True where this thread may block in Atomics.wait (not a browser's main thread). */

@@ -181,6 +181,9 @@ async function startPool(r: Runtime, threads: number, s: WorkerSupport, timeoutM
   try {
     t.pool = await Pool.start({
       threads, module: sharedModule, memory: r.heap.memory, names, factory: s.factory, timeoutMs, startTimeoutMs: 20_000,
+      // A worker polls a little before it sleeps, so back-to-back calls skip the futex wake;
+      // with more threads than cores the polling would take the core the caller needs.
+      spin: s.cores !== undefined && threads <= s.cores ? 2000 : 0,
     }, (pool) => bindKernels(Object.fromEntries(names.map((name, id) => [name, (...a: number[]): number => {
       pool.record(id, a);
       return 0;
