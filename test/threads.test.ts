@@ -3,7 +3,7 @@
 // exits mid-call gives a clear error, no hang, and the pool restarts; without
 // SharedArrayBuffer init falls back to one thread with the reason.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -11,8 +11,10 @@ import { init, matMul, tensor, threadInfo } from '../src/index.js';
 import { threadTesting } from '../src/core/wasm.js';
 import { HOOK_EXIT, HOOK_THROW } from '../src/core/pool.js';
 import { fnv, threadWorkload } from './threads-workload.js';
+import { tmpdir } from 'node:os';
 import {
-  CHROMIUM_BIN, FIREFOX_BIN, ROOT, pageResult, serveLoopback, withChromium, withFirefox, type PostedResult,
+  CHROMIUM_BIN, FIREFOX_BIN, ROOT, cleanEnv, cliCommand, pageResult, runCommand, serveLoopback, withChromium, withFirefox,
+  type PostedResult,
 } from './runtimes/runners.js';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -86,6 +88,37 @@ console.log(JSON.stringify({ info: threadInfo(), hashes: [...r].map(([k, v]) => 
     expect(got.info).toEqual({ threads: 1, shared: false });
     expect(got.hashes).toEqual([...reference].map(([k, v]) => [k, fnv(v)]));
   });
+});
+
+describe('Deno and Bun (node:worker_threads, no permissions asked)', () => {
+  test.each(['deno', 'bun'] as const)('%s at 3 threads gives the bytes Node gives', async (runtime) => {
+    const out = join(ROOT, 'build', 'threads-test', 'workload-3.mjs');
+    await build({
+      stdin: {
+        contents: `import { init, threadInfo } from '../src/index.js';
+import { threadTesting } from '../src/core/wasm.js';
+import { threadWorkload, fnv } from './threads-workload.js';
+await init({ threads: 3 });
+threadTesting.setMinWork(1, 1);
+const r = await threadWorkload();
+console.log(JSON.stringify({ info: threadInfo(), split: threadTesting.parallelCalls(), hashes: [...r].map(([k, v]) => [k, fnv(v)]) }));`,
+        resolveDir: join(ROOT, 'test'), loader: 'ts',
+      },
+      bundle: true, format: 'esm', platform: 'browser', outfile: out, logLevel: 'silent',
+    });
+    const home = mkdtempSync(join(tmpdir(), `actlab-threads-${runtime}-`));
+    try {
+      const [cmd, args] = cliCommand(runtime, out);
+      const r = await runCommand(cmd, args, cleanEnv(home), home, 90_000);
+      expect(r.code, r.stderr.slice(-2000)).toBe(0);
+      const got: { info: unknown; split: number; hashes: [string, string][] } = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '');
+      expect(got.info).toEqual({ threads: 3, shared: true });
+      expect(got.split).toBeGreaterThan(500);
+      expect(got.hashes).toEqual([...reference].map(([k, v]) => [k, fnv(v)]));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('worker failures', () => {

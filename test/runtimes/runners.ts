@@ -183,7 +183,7 @@ export type CliRuntime = 'node' | 'deno' | 'bun';
 export const binPath = (name: string): string => join(ROOT, 'node_modules', '.bin', name);
 
 /** The command line that runs an ESM file in each command-line runtime; none needs a permission. */
-function cliCommand(runtime: CliRuntime, file: string): [string, string[]] {
+export function cliCommand(runtime: CliRuntime, file: string): [string, string[]] {
   switch (runtime) {
     case 'node': return [process.execPath, [file]];
     // --no-prompt: a permission the bundle should never need fails instead of waiting on a prompt.
