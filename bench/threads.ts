@@ -232,7 +232,6 @@ async function main(): Promise<void> {
         c.gflop ? (c.gflop / (m.wall / 1000)).toFixed(1) : '', (base.wall / m.wall).toFixed(2), (base.busiest / m.busiest).toFixed(2)]])
         .split('\n').at(-1));
     }
-    console.error(`  (${c.name} ${c.shape} done; load ${load()})`);
   }
   console.log();
   if (ONLY !== 'epochs') {
