@@ -33,7 +33,7 @@
 //                  dx = (s0 + s1) + (s2 + s3), s_l = 0 + the same sum over co = l mod 4 only.
 //   grad filter    df = 0 + sum over n asc, oy asc, ox asc of x*dy over the pixels where
 //                  the tap is inside the input (padding taps are skipped). This sum is never
-//                  split: a threaded version must split df by taps or channels only.
+//                  split: threads split df by (tap, 8 output channels) units instead.
 //   max pool       the first maximum in window order (ky asc, kx asc) on ties; a NaN beats
 //                  every number (the first NaN wins); padding never takes part.
 //   avg pool       y = (0 + sum over ky asc, kx asc of valid x) / count (padding excluded).
@@ -562,6 +562,57 @@ export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32
   }
 }
 
+/** Filter-gradient work units: one per (tap, block of 8 output channels). */
+export function conv2d_grad_filter_units(cout: i32, kh: i32, kw: i32): i32 { return kh * kw * ((cout + 7) >> 3); }
+
+/**
+ * f32_conv2d_grad_filter restricted to work units [u0, u1), the threaded path (the whole-range
+ * call above takes the flattened fast path for cin < 4: same per-element order, same bits).
+ * Unit u is tap u / cb (taps in (ky, kx) order) and output channels [8 (u % cb), +8) with
+ * cb = ceil(cout / 8); only those
+ * elements of df are zeroed and written. Every element keeps its whole sum over n, oy, ox
+ * in the same order, so running the units in any partition (threads) gives the same bits.
+ */
+export function f32_conv2d_grad_filter_units(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
+  x: usize, dy: usize, df: usize,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, u0: i32, u1: i32): void {
+  const frow = <usize>cout << 2;
+  const cb = (cout + 7) >> 3;
+  for (let u = u0; u < u1; u++) {
+    const tap = u / cb, co = (u - tap * cb) << 3;
+    const lanes = min32(8, cout - co);
+    const dst = df + <usize>(tap * cin) * frow + (<usize>co << 2);
+    for (let ci = 0; ci < cin; ci++) memory.fill(dst + <usize>ci * frow, 0, <usize>lanes << 2);
+  }
+  const xpixB = <usize>cin << 2;
+  for (let b = 0; b < n; b++) {
+    for (let u = u0; u < u1; u++) {
+      const tap = u / cb, co = (u - tap * cb) << 3;
+      const ky = tap / kw, kx = tap - ky * kw;
+      const oy0 = max32(0, ceilDiv(pt - ky * dh, sh));
+      const oy1 = min32(oh, floorDiv(h - 1 + pt - ky * dh, sh) + 1);
+      if (oy0 >= oy1) continue;
+      const ox0 = max32(0, ceilDiv(pl - kx * dw, sw));
+      const ox1 = min32(ow, floorDiv(w - 1 + pl - kx * dw, sw) + 1);
+      if (ox0 >= ox1) continue;
+      const iy0 = oy0 * sh - pt + ky * dh, ix0 = ox0 * sw - pl + kx * dw;
+      const xb = x + <usize>((b * h + iy0) * w + ix0) * xpixB;
+      const db = dy + <usize>((b * oh + oy0) * ow + ox0) * frow;
+      const xrow = <usize>(sh * w) * xpixB, xpix = <usize>sw * xpixB;
+      const drow = <usize>ow * frow;
+      const tapRow = df + <usize>(tap * cin) * frow;
+      const rem = cout - co;
+      for (let ci = 0; ci < cin; ci += 4) {
+        const crows = min32(4, cin - ci);
+        const dwp = tapRow + <usize>ci * frow + (<usize>co << 2);
+        const xc = xb + (<usize>ci << 2), dc = db + (<usize>co << 2);
+        if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, dwp, frow, crows, min32(rem, 8));
+        else gradTile4x4(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, dwp, frow, crows, rem);
+      }
+    }
+  }
+}
+
 // ---- pooling ------------------------------------------------------------------------------
 // Windows of kh x kw with strides (sh, sw) and top/left padding (pt, pl); padding never
 // takes part (max ignores it, avg divides by the number of valid elements, as TF does).
@@ -572,10 +623,10 @@ const LANE_IDS: v128 = i32x4(0, 1, 2, 3);
 
 /** f32_max_pool2d's body; `record` is a constant at both call sites, so the index work folds away without it. */
 @inline function maxPoolBody(record: bool, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
-  x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32, b0: i32): void {
   const rem = c & 3;
   const cb = <usize>c << 2;
-  for (let b = 0; b < n; b++) {
+  for (let b = b0; b < b0 + n; b++) {
     for (let oy = 0; oy < oh; oy++) {
       const iy0 = oy * sh - pt;
       const ky0 = max32(0, -iy0), ky1 = min32(kh, h - iy0);
@@ -618,22 +669,24 @@ const LANE_IDS: v128 = i32x4(0, 1, 2, 3);
 /**
  * y = max over each window; NaN wins over numbers, ties go to the first element in window
  * order (ky asc, kx asc). arg (optional, 0 for none; Int32, same size as y) receives the
- * flat index into x of the chosen element.
+ * flat index into x of the chosen element. Only images [b0, b0 + n) are computed; x, y and
+ * arg point at image 0, so the indices are the same whichever call (thread) computes an image.
  */
 export function f32_max_pool2d(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
-  x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
-  if (arg != 0) maxPoolBody(true, n, h, w, c, oh, ow, kh, kw, x, y, arg, sh, sw, pt, pl);
-  else maxPoolBody(false, n, h, w, c, oh, ow, kh, kw, x, y, 0, sh, sw, pt, pl);
+  x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32, b0: i32): void {
+  if (arg != 0) maxPoolBody(true, n, h, w, c, oh, ow, kh, kw, x, y, arg, sh, sw, pt, pl, b0);
+  else maxPoolBody(false, n, h, w, c, oh, ow, kh, kw, x, y, 0, sh, sw, pt, pl, b0);
 }
 
 /**
  * dx[i] = sum of dy over the windows whose argmax is i, windows in (oy, ox) order; a gather,
- * so every dx element is written once. arg is f32_max_pool2d's index output.
+ * so every dx element is written once. arg is f32_max_pool2d's index output. Images
+ * [b0, b0 + n), with dy, arg and dx pointing at image 0 (arg holds indices from image 0).
  */
 export function f32_max_pool2d_grad(n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
-  dy: usize, arg: usize, dx: usize, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  dy: usize, arg: usize, dx: usize, sh: i32, sw: i32, pt: i32, pl: i32, b0: i32): void {
   const rem = c & 3;
-  for (let b = 0; b < n; b++) {
+  for (let b = b0; b < b0 + n; b++) {
     for (let iy = 0; iy < h; iy++) {
       const oy0 = max32(0, ceilDiv(iy + pt - kh + 1, sh)), oy1 = min32(oh, floorDiv(iy + pt, sh) + 1);
       for (let ix = 0; ix < w; ix++) {

@@ -45,12 +45,13 @@ describe('checkpoints', () => {
     const path = join(dir, 'killed');
     const script = join(dir, 'saver.mjs');
     const dist = resolve('dist');
-    // The child saves a 4 MB model over and over, each save a new epoch number.
+    // The child saves a 16 MB model over and over, each save a new epoch number, so most of
+    // its time is spent writing and a kill at a random moment usually lands inside a write.
     writeFileSync(script, `
       import { init, sequential, layers } from ${JSON.stringify(join(dist, 'index.js'))};
       import { writeCheckpoint } from ${JSON.stringify(join(dist, 'node', 'index.js'))};
-      await init();
-      const m = sequential({ seed: 1, layers: [layers.dense({ units: 1000, inputShape: [1000] })] });
+      await init({ threads: 1 });
+      const m = sequential({ seed: 1, layers: [layers.dense({ units: 1000, inputShape: [4000] })] });
       m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
       for (let epoch = Number(process.argv[2]); ; epoch++) {
         m.fitState = { seed: 1, epoch, history: {} };
@@ -59,24 +60,25 @@ describe('checkpoints', () => {
       }
     `);
     let midSave = 0, lastEpoch = 0;
-    for (let trial = 0; trial < 8; trial++) {
+    const trials = 12;
+    for (let trial = 0; trial < trials; trial++) {
       const child = spawn(process.execPath, [script, String(lastEpoch + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       await new Promise<void>((resolveSaved, reject) => {
         child.stdout.on('data', (d: Buffer) => { out += d; if (out.includes('saved')) resolveSaved(); });
         child.on('exit', (code) => reject(new Error(`saver exited early with ${code}: ${out}`)));
       });
-      await new Promise((r) => setTimeout(r, 3 + trial * 7));
+      await new Promise((r) => setTimeout(r, 5 + ((trial * 37) % 60)));
       child.kill('SIGKILL');
       await new Promise((r) => child.on('close', r));
       if (readdirSync(path).some((f) => f.endsWith('.tmp'))) midSave++;
       const r = await loadCheckpoint(path);
       expect(r.initialEpoch).toBeGreaterThan(lastEpoch);
-      expect(r.model.countParams()).toBe(1001000);
+      expect(r.model.countParams()).toBe(4001000);
       lastEpoch = r.initialEpoch;
       r.model.dispose();
     }
-    console.log(`checkpoint kill test: ${midSave} of 8 kills left a half-written temporary file; every checkpoint loaded`);
+    console.log(`checkpoint kill test: ${midSave} of ${trials} kills left a half-written temporary file; every checkpoint loaded`);
     expect(midSave).toBeGreaterThan(0);
     expect(existsSync(join(path, 'checkpoint.json'))).toBe(true);
   }, 120_000);

@@ -19,7 +19,8 @@ const NODE_GLOBALS: readonly [string, RegExp][] = [
   ['process.', /\bprocess\s*\./],
   ['Buffer', /\bBuffer\b/],
   // esbuild turns a `require` it cannot resolve at build time into its `__require` shim.
-  ['require', /\brequire\b|__require/],
+  // `require-corp` is the COEP header value the threads fallback reason names, not a call.
+  ['require', /\brequire\b(?!-corp)|__require/],
   ['__dirname', /\b__dirname\b/],
   ['__filename', /\b__filename\b/],
 ];

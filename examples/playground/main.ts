@@ -194,6 +194,7 @@ function updateRuntime(): void {
     ['Cross-origin isolated', crossOriginIsolated ? 'yes: SharedArrayBuffer is available for threads' : 'no (serve with COOP/COEP)',
       crossOriginIsolated ? 'yes' : 'no'],
     ['CPU threads', String(navigator.hardwareConcurrency)],
+    ['Kernel threads', trainingThreads],
   ];
   const dl = $('runtime', HTMLElement);
   dl.replaceChildren(...rows.flatMap(([k, v, cls]) => {
@@ -223,6 +224,8 @@ const DATASET_DEFAULTS: Readonly<Record<DatasetName, { epochs: number; learningR
 };
 
 let worker: Worker | undefined;
+/** What the training worker's init() reported (threadInfo()), shown in the runtime card. */
+let trainingThreads = 'training runs in a worker; its thread count shows once a run starts';
 let history: History = { loss: [], accuracy: [], epochs: [] };
 let startedAt = 0;
 let drawPending = false;
@@ -340,6 +343,12 @@ function startWorker(): Worker {
         scheduleDraw();
         break;
       }
+      case 'threads':
+        trainingThreads = m.reason === undefined
+          ? `${m.threads} in the training worker (its pool; same bits as one thread)`
+          : `${m.threads} in the training worker: ${m.reason}`;
+        updateRuntime();
+        break;
       case 'done': {
         const last = history.epochs.at(-1);
         finish(`Done: ${m.steps} steps in ${((performance.now() - startedAt) / 1000).toFixed(1)} s` +
@@ -401,7 +410,9 @@ function setupTraining(): void {
 // ---- start ------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  await init();
+  // The page's own work (curves, softmax) is far below the threads' break-even, and its
+  // main thread may not block: threads are used where the work is, in the training worker.
+  await init({ threads: 1 });
   for (const name of DEFAULT_SELECTION) addActivation(name);
   $('add-activation', HTMLSelectElement).addEventListener('change', (e) => {
     const sel = e.currentTarget;

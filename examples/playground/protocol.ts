@@ -32,4 +32,6 @@ export type FromWorker =
   /** After each epoch (fit's onEpochEnd): the epoch's mean loss and accuracy, and the predictions. */
   | { readonly type: 'epoch'; readonly epoch: number; readonly loss: number; readonly accuracy: number; readonly view: View }
   | { readonly type: 'done'; readonly steps: number }
+  /** The threads the worker's kernels run on, and why only one when so (threadInfo()). */
+  | { readonly type: 'threads'; readonly threads: number; readonly reason?: string }
   | { readonly type: 'error'; readonly message: string };

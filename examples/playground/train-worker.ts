@@ -3,7 +3,7 @@
 // onBatchEnd / onEpochEnd, predict) and streams loss, accuracy and a view of the
 // predictions back to the page.
 import {
-  adam, datasetFromIdx, init, layers, sequential, tensor, twoSpirals, type Logs, type Sequential,
+  adam, datasetFromIdx, init, layers, sequential, tensor, threadInfo, twoSpirals, type Logs, type Sequential,
 } from '../../src/index.js';
 import type { FromWorker, ToWorker, TrainConfig, View } from './protocol.js';
 
@@ -104,7 +104,11 @@ const logged = (logs: Logs | undefined, key: string): number => logs?.[key] ?? N
 /** Trains as `config` says, reporting through `post`; the page's worker posts to the page, a test collects. */
 export async function train(config: TrainConfig, mnist: { images: Uint8Array; labels: Uint8Array } | undefined,
   post: (m: FromWorker) => void): Promise<void> {
+  // Threads: the default (the cores, at most 8) where the page is cross-origin isolated.
+  // Inside this worker the pool's caller may block in Atomics.wait, unlike the page's main thread.
   await init();
+  const info = threadInfo();
+  post(info.reason === undefined ? { type: 'threads', threads: info.threads } : { type: 'threads', threads: info.threads, reason: info.reason });
   const data = loadData(config, mnist);
   const model = buildModel(config, data.shape, data.classes);
   const n = data.y.length;

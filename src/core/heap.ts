@@ -20,9 +20,12 @@ export class Heap {
   private readonly freeSize: number[] = [];
   private live = 0;
   private peak = 0;
+  /** The memory's maximum in pages: 4 GiB, or what a shared memory was created with. */
+  private readonly maxPages: number;
 
-  constructor(memory: WebAssembly.Memory, base: number) {
+  constructor(memory: WebAssembly.Memory, base: number, maxPages = MAX_PAGES) {
     this.memory = memory;
+    this.maxPages = maxPages;
     const start = align(base >>> 0);
     const end = memory.buffer.byteLength;
     if (end > start) this.addFree(start, end - start);
@@ -96,10 +99,11 @@ export class Heap {
     const need = Math.ceil((size - tail) / PAGE);
     const curPages = cur / PAGE;
     // Grow by at least half the current size so a growing workload reallocates rarely.
-    const want = Math.min(Math.max(need, Math.ceil(curPages / 2)), MAX_PAGES - curPages);
-    if (need > MAX_PAGES - curPages) {
+    const want = Math.min(Math.max(need, Math.ceil(curPages / 2)), this.maxPages - curPages);
+    if (need > this.maxPages - curPages) {
       throw new RangeError(`actlab: cannot allocate ${size} bytes: Wasm memory is ${mib(cur)} and would need ` +
-        `${mib((curPages + need) * PAGE)}, above the 4 GiB wasm32 limit; free tensors or use smaller batches`);
+        `${mib((curPages + need) * PAGE)}, above its ${mib(this.maxPages * PAGE)} maximum (the wasm32 limit is 4 GiB); ` +
+        'free tensors or use smaller batches');
     }
     try {
       this.memory.grow(want);

@@ -1,22 +1,112 @@
-// Loads the one Wasm module in any runtime: its bytes are embedded (base64), so no file
-// access, fetch or bundler configuration is needed. This file and heap.ts are the only
+// Loads the kernels in any runtime: their bytes are embedded (base64), so no file access,
+// fetch or bundler configuration is needed. This file, heap.ts and pool.ts are the only
 // code that touches the module's exports and memory.
+//
+// Two builds of the same kernels are embedded: the default one with its own memory, and a
+// shared-memory one (build check: the same code section, no data segments, no start
+// function) that worker threads instantiate on the same memory. init({threads}) picks.
 import { WASM_BASE64 } from './wasm-bytes.generated.js';
+import { WASM_THREADS_BASE64 } from './wasm-threads-bytes.generated.js';
 import { bindKernels, type Kernels } from './kernels.generated.js';
-import { Heap } from './heap.js';
+import { Heap, MAX_PAGES } from './heap.js';
 import { Engine } from './engine.js';
+import { Pool, PoolError, type Part } from './pool.js';
+import { workerSupport, type WorkerSupport } from './workers.js';
 
 export type { Kernels };
+
+/** Threads the kernels run on, and why it is one when more were asked for or expected. */
+export interface ThreadInfo {
+  /** Threads a parallel kernel call uses, the calling thread included. */
+  readonly threads: number;
+  /** One line saying why the pool is not running with more threads; absent when it runs as asked. */
+  readonly reason?: string;
+  /** True when the shared-memory build is loaded (threads can be started later with init). */
+  readonly shared: boolean;
+}
+
+export interface InitOptions {
+  /**
+   * Threads for parallel kernels, the calling thread included: 1 runs today's
+   * single-threaded build with no workers. Default: the runtime's logical cores, at most 8.
+   * Results are bit-identical for every value.
+   */
+  readonly threads?: number;
+  /** Milliseconds one parallel call may take before the pool is declared broken (default 300000). */
+  readonly threadTimeoutMs?: number;
+}
+
+/** The most threads init accepts. */
+export const MAX_THREADS = 64;
+const DEFAULT_MAX_THREADS = 8;
+/**
+ * Minimum work per thread. A parallel call costs the caller about 10-30 us (stores, a
+ * notify, a worker waking, the final wait) on the 2-core machine of bench/README.md; a part
+ * must be worth several times that. GEMM and conv count flops (2 per multiply-add),
+ * elementwise kernels and pooling count elements (`npm run bench -- threads` measures both).
+ */
+const MIN_FLOPS_PER_THREAD = 2_000_000;
+const MIN_ELEMENTS_PER_THREAD = 65_536;
+
+/** The thread state of a loaded runtime: the pool (when running) and what threadInfo says. */
+export class Threads {
+  pool: Pool | undefined;
+  reason: string | undefined;
+  readonly shared: boolean;
+  /** Work below which a part stays on the calling thread (parallel.ts; tests lower them to split small shapes). */
+  minFlops = MIN_FLOPS_PER_THREAD;
+  minElements = MIN_ELEMENTS_PER_THREAD;
+  /** Calls that went to the pool (for tests: proof that work was split). */
+  parallelCalls = 0;
+  constructor(shared: boolean, reason: string | undefined) {
+    this.shared = shared;
+    this.reason = reason;
+  }
+
+  get count(): number { return this.pool?.threads ?? 1; }
+
+  /**
+   * Runs the parts, parts[0] on this thread; with no pool (or one part) all run here in
+   * order. A worker failure shuts the pool down, leaves one thread with the reason, and throws.
+   */
+  run(parts: readonly Part[], kernels: Kernels): void {
+    const pool = this.pool;
+    if (pool === undefined || parts.length === 1) {
+      for (const p of parts) p(kernels);
+      return;
+    }
+    this.parallelCalls++;
+    try {
+      pool.run(parts, kernels);
+    } catch (e) {
+      if (e instanceof PoolError) {
+        this.pool = undefined;
+        this.reason = `${e.message.replace(/^actlab: /, '')}; running on one thread (await init({ threads }) starts a fresh pool)`;
+        throw new Error(`${e.message}. The pool was shut down: this call's result is lost, later calls run on one ` +
+          'thread, and await init({ threads }) starts a fresh pool');
+      }
+      throw e;
+    }
+  }
+}
 
 export interface Runtime {
   readonly kernels: Kernels;
   readonly heap: Heap;
   /** Tensor scopes (tidy) and the gradient tape. */
   readonly engine: Engine;
+  /** The worker pool and its state. */
+  readonly threads: Threads;
 }
 
 let runtime: Runtime | undefined;
 let loading: Promise<Runtime> | undefined;
+/** init calls run one after another, so pools are never started twice at once. */
+let queue: Promise<void> = Promise.resolve();
+let sharedModule: WebAssembly.Module | undefined;
+let support: Promise<WorkerSupport> | undefined;
+/** Test seam: replaces the runtime probe (simulating a runtime without SharedArrayBuffer or workers). */
+let supportOverride: (() => Promise<WorkerSupport>) | undefined;
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const bin = atob(text);
@@ -25,23 +115,123 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Loads and instantiates the kernels; safe to call any number of times (one load). */
-export function init(): Promise<void> {
-  loading ??= (async () => {
-    const bytes = decodeBase64(WASM_BASE64);
-    if (!WebAssembly.validate(bytes)) {
-      throw new Error('actlab: this engine cannot run the kernels: WebAssembly SIMD (128-bit) is required');
+async function compile(base64: string): Promise<WebAssembly.Module> {
+  const bytes = decodeBase64(base64);
+  if (!WebAssembly.validate(bytes)) {
+    throw new Error('actlab: this engine cannot run the kernels: WebAssembly SIMD (128-bit) is required');
+  }
+  return WebAssembly.compile(bytes);
+}
+
+function checkThreads(n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new Error(`actlab: init: threads = ${String(n)} is out of range: expected an integer from 1 to ${MAX_THREADS}`);
+  }
+  return n;
+}
+
+/** A shared memory with the largest maximum the engine accepts (it reserves that much address space). */
+function sharedMemory(): { memory: WebAssembly.Memory; maxPages: number } {
+  let last: unknown;
+  for (const maxPages of [MAX_PAGES, MAX_PAGES / 2, MAX_PAGES / 4, MAX_PAGES / 16]) {
+    try {
+      return { memory: new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true }), maxPages };
+    } catch (e) {
+      last = e;
     }
-    const module = await WebAssembly.compile(bytes);
-    const instance = await WebAssembly.instantiate(module, {});
-    const exports = instance.exports;
-    const memory = exports.memory;
-    if (!(memory instanceof WebAssembly.Memory)) throw new Error('actlab: the kernel module exports no memory');
-    const kernels = bindKernels(exports);
-    runtime = { kernels, heap: new Heap(memory, kernels.heap_base()), engine: new Engine() };
-    return runtime;
-  })();
-  return loading.then(() => undefined);
+  }
+  throw new Error(`actlab: this engine refused a shared WebAssembly memory: ${last instanceof Error ? last.message : String(last)}`);
+}
+
+async function loadSingle(reason: string | undefined): Promise<Runtime> {
+  const module = await compile(WASM_BASE64);
+  const instance = await WebAssembly.instantiate(module, {});
+  const memory = instance.exports.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error('actlab: the kernel module exports no memory');
+  const kernels = bindKernels(instance.exports);
+  return { kernels, heap: new Heap(memory, kernels.heap_base()), engine: new Engine(), threads: new Threads(false, reason) };
+}
+
+async function loadShared(): Promise<Runtime> {
+  const module = await compile(WASM_THREADS_BASE64);
+  const { memory, maxPages } = sharedMemory();
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  sharedModule = module;
+  const kernels = bindKernels(instance.exports);
+  return { kernels, heap: new Heap(memory, kernels.heap_base(), maxPages), engine: new Engine(), threads: new Threads(true, undefined) };
+}
+
+function probe(): Promise<WorkerSupport> {
+  if (supportOverride !== undefined) return supportOverride();
+  support ??= workerSupport();
+  return support;
+}
+
+async function startPool(r: Runtime, threads: number, s: WorkerSupport, timeoutMs: number): Promise<void> {
+  const t = r.threads;
+  t.pool?.close();
+  t.pool = undefined;
+  t.reason = undefined;
+  if (threads === 1) return;
+  if (s.factory === undefined || sharedModule === undefined) {
+    t.reason = s.reason ?? 'the kernels were loaded single-threaded';
+    return;
+  }
+  const names = Object.keys(r.kernels);
+  try {
+    t.pool = await Pool.start({
+      threads, module: sharedModule, memory: r.heap.memory, names, factory: s.factory, timeoutMs, startTimeoutMs: 20_000,
+      // A worker polls a little before it sleeps, so back-to-back calls skip the futex wake;
+      // with more threads than cores the polling would take the core the caller needs.
+      spin: s.cores !== undefined && threads <= s.cores ? 2000 : 0,
+    }, (pool) => bindKernels(Object.fromEntries(names.map((name, id) => [name, (...a: number[]): number => {
+      pool.record(id, a);
+      return 0;
+    }]))));
+  } catch (e) {
+    t.reason = `the worker pool did not start: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+async function initOnce(options: InitOptions): Promise<void> {
+  const timeoutMs = options.threadTimeoutMs ?? 300_000;
+  if (!(timeoutMs > 0)) throw new Error(`actlab: init: threadTimeoutMs = ${timeoutMs} must be a positive number of milliseconds`);
+  const asked = options.threads === undefined ? undefined : checkThreads(options.threads);
+  if (runtime !== undefined && asked === undefined) return;
+  const s = asked === 1 && runtime === undefined ? {} : await probe();
+  const wanted = asked ?? Math.min(s.cores ?? 1, DEFAULT_MAX_THREADS);
+  if (runtime === undefined) {
+    loading ??= (async () => {
+      if (wanted === 1 || s.factory === undefined) return loadSingle(wanted === 1 ? undefined : s.reason);
+      return loadShared();
+    })();
+    runtime = await loading;
+    if (!runtime.threads.shared) return;
+  } else if (!runtime.threads.shared) {
+    if (wanted === 1) runtime.threads.reason = undefined;
+    else {
+      runtime.threads.reason = 'the kernels were loaded single-threaded by an earlier init() (threads: 1, or no ' +
+        'SharedArrayBuffer or workers then), and tensors live in that memory: pass threads to the first init()';
+    }
+    return;
+  } else if (runtime.threads.pool?.threads === wanted && !runtime.threads.pool.isClosed) {
+    return;
+  }
+  await startPool(runtime, wanted, s, timeoutMs);
+}
+
+/**
+ * Loads and instantiates the kernels and starts the worker pool; safe to call any number
+ * of times. The first call picks the build: with threads > 1 (the default where the runtime
+ * has several cores) and SharedArrayBuffer and workers available, the shared-memory build
+ * and a pool of threads - 1 workers; otherwise the single-threaded build, with the reason
+ * in threadInfo(). A later call with `threads` resizes the pool (or restarts one after a
+ * worker failure); without it, a later call changes nothing.
+ */
+export function init(options: InitOptions = {}): Promise<void> {
+  const next = queue.then(() => initOnce(options));
+  queue = next.catch(() => undefined);
+  return next;
 }
 
 /** The loaded runtime; throws a clear Error before `await init()` has finished. */
@@ -49,3 +239,29 @@ export function rt(): Runtime {
   if (runtime === undefined) throw new Error('actlab: kernels are not loaded yet: call `await init()` first');
   return runtime;
 }
+
+/** Threads the kernels use and, when fewer than asked or expected, why (one line). */
+export function threadInfo(): ThreadInfo {
+  const t = rt().threads;
+  return t.reason === undefined ? { threads: t.count, shared: t.shared } : { threads: t.count, reason: t.reason, shared: t.shared };
+}
+
+/** Test seams for the pool: not part of the public API (not exported from the package entry). */
+export const threadTesting = {
+  /** Replaces the runtime probe before the first init (undefined restores it). */
+  setSupport(fn: (() => Promise<WorkerSupport>) | undefined): void { supportOverride = fn; },
+  /** The next parallel call's worker parts throw (HOOK_THROW) or their worker exits (HOOK_EXIT). */
+  /** Lowers (or restores, with undefined) the per-thread minimum work, so small shapes split. */
+  setMinWork(flops: number | undefined, elements: number | undefined): void {
+    const t = rt().threads;
+    t.minFlops = flops ?? MIN_FLOPS_PER_THREAD;
+    t.minElements = elements ?? MIN_ELEMENTS_PER_THREAD;
+  },
+  /** Parallel calls the pool has run so far. */
+  parallelCalls(): number { return rt().threads.parallelCalls; },
+  failNext(hook: number): void {
+    const pool = rt().threads.pool;
+    if (pool === undefined) throw new Error('actlab: no thread pool is running');
+    pool.hookNext = hook;
+  },
+};

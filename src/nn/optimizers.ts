@@ -16,6 +16,7 @@
 //
 // State lives in Tensors owned by the optimizer, one set per position in the list given to
 // applyGradients (as tfjs and Keras do): pass the same variables in the same order each step.
+import { elementwise } from '../core/parallel.js';
 import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, zeros, tensor, shapeText } from '../core/tensor.js';
@@ -294,9 +295,11 @@ export class SGD extends Optimizer {
   }
 
   protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[]): void {
-    const k = rt().kernels;
-    if (this.momentum > 0) k.f32_sgd_momentum_update(n, g, w, slots[0], this.learningRate, this.momentum, this.nesterov ? 1 : 0);
-    else k.f32_sgd_update(n, g, w, this.learningRate);
+    elementwise(n, 4, (k, i, c) => {
+      const o = i * 4;
+      if (this.momentum > 0) k.f32_sgd_momentum_update(c, g + o, w + o, slots[0] + o, this.learningRate, this.momentum, this.nesterov ? 1 : 0);
+      else k.f32_sgd_update(c, g + o, w + o, this.learningRate);
+    });
   }
 }
 
@@ -342,7 +345,10 @@ abstract class AdamBase extends Optimizer {
   }
 
   protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], t: number): void {
-    rt().kernels.f32_adam_update(n, g, w, slots[0], slots[1], this.learningRate, this.beta1, this.beta2, this.epsilon, this.decay, t);
+    elementwise(n, 4, (k, i, c) => {
+      const o = i * 4;
+      k.f32_adam_update(c, g + o, w + o, slots[0] + o, slots[1] + o, this.learningRate, this.beta1, this.beta2, this.epsilon, this.decay, t);
+    });
   }
 }
 
@@ -424,7 +430,10 @@ export class RMSprop extends Optimizer {
   protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[]): void {
     const mom = this.momentum > 0 ? slots[1] : 0;
     const mg = this.centered ? slots[this.momentum > 0 ? 2 : 1] : 0;
-    rt().kernels.f32_rmsprop_update(n, g, w, slots[0], mg, mom, this.learningRate, this.rho, this.momentum, this.epsilon);
+    elementwise(n, 4, (k, i, c) => {
+      const o = i * 4;
+      k.f32_rmsprop_update(c, g + o, w + o, slots[0] + o, mg && mg + o, mom && mom + o, this.learningRate, this.rho, this.momentum, this.epsilon);
+    });
   }
 }
 

@@ -2,6 +2,7 @@
 // a tensor parameter (a learnable slope, a trainable beta) receives its gradient from the
 // row's paramGrad kernel, so layers with learnable activations need no extra code.
 import { rt } from '../core/wasm.js';
+import { elementwise } from '../core/parallel.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
 import { getActivation } from '../activations/index.js';
 import { checkFinite } from '../core/checks.js';
@@ -71,9 +72,11 @@ export function activation(x: Tensor, name: string, params: ActivationTensorPara
   const row = getActivation(name);
   const { args, tensors } = bind(row, x, params);
   checkFinite(`activation '${name}'`, [x, ...tensors.map((p) => p.t)], ['x', ...tensors.map((p) => `parameter '${p.spec.name}'`)]);
-  const { kernels } = rt();
   const y = empty(x.shape);
-  row.forward(kernels, x.size, x.ptr, y.ptr, args);
+  // Chunks start on a multiple of 4 elements and of the channel count (per-channel
+  // parameters are indexed from a call's first element).
+  const align = 4 * args.channels;
+  elementwise(x.size, align, (k, i, c) => row.forward(k, c, x.ptr + i * 4, y.ptr + i * 4, args));
   if (rt().engine.recording) {
     rt().engine.record({
       name: `activation:${name}`,
@@ -82,7 +85,7 @@ export function activation(x: Tensor, name: string, params: ActivationTensorPara
       backward: (dy, needs) => {
         const k = rt().kernels;
         const dx = needs[0] ? empty(x.shape) : undefined;
-        if (dx) row.backward(k, x.size, x.ptr, dy.ptr, dx.ptr, args);
+        if (dx) elementwise(x.size, align, (kk, i, c) => row.backward(kk, c, x.ptr + i * 4, dy.ptr + i * 4, dx.ptr + i * 4, args));
         if (!needs.slice(1).some(Boolean) || row.paramGrad === undefined) return [dx, ...tensors.map(() => undefined)];
         const learnable = row.params.filter((p) => p.learnable);
         const sizes = learnable.map((p) => (p.perChannel ? args.channels : 1));

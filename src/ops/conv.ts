@@ -1,8 +1,9 @@
 // conv2d and 2-D pooling on NHWC tensors, tf.js-style signatures. Shapes are checked here;
 // the kernels (assembly/conv.ts) trust them. Every kernel workspace is allocated here and
 // freed before returning: kernels never allocate.
-import { rt } from '../core/wasm.js';
+import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
+import { parallel, splitRange, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type ActivationParams } from '../activations/index.js';
 
@@ -142,29 +143,40 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
   const resolved = row === undefined ? undefined :
     resolveParams(row, typeof activation === 'object' ? activation.params : undefined);
   const { kernels } = rt();
-  const wsBytes = kernels.conv2d_workspace_bytes(g.cin, g.kh, g.kw);
-  return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(wsBytes, (work) => {
+  const wsBytes = align16(kernels.conv2d_workspace_bytes(g.cin, g.kh, g.kw));
+  const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
+  // Threads take whole images (each with its own workspace): no output element is split.
+  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'flops'));
+  return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(wsBytes * images.length, (work) => {
     const xp = x.ptr, fp = filter.ptr, bp = bias?.ptr ?? 0;
-    const run = (n: number, xo: Ptr, yo: Ptr): void => kernels.f32_conv2d(n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw,
-      xo, fp, bp, yo, work, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+    const run = (k: Kernels, n: number, i: number, part: number): void => k.f32_conv2d(n, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
+      g.kh, g.kw, xp + i * inImage * 4, fp, bp, y + i * outImage * 4, work + part * wsBytes, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
     if (row === undefined || resolved === undefined) {
-      run(g.n, xp, y);
+      parallel(images.map(([i0, i1], part) => (k: Kernels) => run(k, i1 - i0, i0, part)));
       return;
     }
     // Groups of images whose output fits in L2 (at least one image): the activation reads
     // it while it is still in cache, and the kernel still reuses its tables across a group.
-    const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
     const group = Math.max(1, Math.floor(GROUP_BYTES / (outImage * 4)));
     withKernelArgs(rt().heap, resolved, outImage, g.cout, row.name, (a) => {
-      for (let i = 0; i < g.n; i += group) {
-        const m = Math.min(group, g.n - i);
-        const yo = y + i * outImage * 4;
-        run(m, xp + i * inImage * 4, yo);
-        row.forward(kernels, m * outImage, yo, yo, a);
-      }
+      parallel(images.map(([i0, i1], part) => (k: Kernels) => {
+        for (let i = i0; i < i1; i += group) {
+          const m = Math.min(group, i1 - i);
+          run(k, m, i, part);
+          const yo = y + i * outImage * 4;
+          row.forward(k, m * outImage, yo, yo, a);
+        }
+      }));
     });
   }));
 }
+
+/** Multiply-adds times two of a conv2d (and of each of its gradients). */
+function convFlops(g: Geometry): number {
+  return 2 * g.n * g.oh * g.ow * g.cout * g.kh * g.kw * g.cin;
+}
+
+function align16(bytes: number): number { return Math.ceil(bytes / 16) * 16; }
 
 /**
  * Gradient of conv2d with respect to its input (tf.conv2DBackpropInput): dx [xShape] from
@@ -176,10 +188,14 @@ export function conv2dBackpropInput(xShape: Shape, dy: Tensor, filter: Tensor, s
   const g = convGeometry(fn, xShape, filter.shape, strides, pad, dilations);
   sameShape(fn, 'dy', dy.shape, [g.n, g.oh, g.ow, g.cout], `conv2d's output shape for x ${shapeText(xShape)} and filter ${shapeText(filter.shape)}`);
   const { kernels } = rt();
-  const wsBytes = kernels.conv2d_grad_input_workspace_bytes(g.cin, g.w, g.cout, g.kh, g.kw, g.sw);
-  return produce([g.n, g.h, g.w, g.cin], (dx) => withWork(wsBytes, (work) => {
-    kernels.f32_conv2d_grad_input(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw,
-      dy.ptr, filter.ptr, dx, work, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+  const wsBytes = align16(kernels.conv2d_grad_input_workspace_bytes(g.cin, g.w, g.cout, g.kh, g.kw, g.sw));
+  const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
+  // Threads take whole images of dx, each with its own workspace (table and transposed filter).
+  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'flops'));
+  return produce([g.n, g.h, g.w, g.cin], (dx) => withWork(wsBytes * images.length, (work) => {
+    parallel(images.map(([i0, i1], part) => (k: Kernels) => k.f32_conv2d_grad_input(i1 - i0, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
+      g.kh, g.kw, dy.ptr + i0 * outImage * 4, filter.ptr, dx + i0 * inImage * 4, work + part * wsBytes,
+      g.sh, g.sw, g.dh, g.dw, g.pt, g.pl)));
   }));
 }
 
@@ -192,9 +208,13 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, 
   const fn = 'conv2dBackpropFilter';
   const g = convGeometry(fn, x.shape, filterShape, strides, pad, dilations);
   sameShape(fn, 'dy', dy.shape, [g.n, g.oh, g.ow, g.cout], `conv2d's output shape for x ${shapeText(x.shape)} and filter ${shapeText(filterShape)}`);
+  // Threads take (tap, 8 output channels) units of df; each element's sum over the batch
+  // and the pixels stays whole, in one call.
+  const units = rt().kernels.conv2d_grad_filter_units(g.cout, g.kh, g.kw);
+  const ranges = splitRange(units, threadsFor(units, convFlops(g), 'flops'));
   return produce([g.kh, g.kw, g.cin, g.cout], (df) => {
-    rt().kernels.f32_conv2d_grad_filter(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw,
-      x.ptr, dy.ptr, df, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+    parallel(ranges.map(([u0, u1]) => (k: Kernels) => k.f32_conv2d_grad_filter_units(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
+      g.kh, g.kw, x.ptr, dy.ptr, df, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, u0, u1)));
   });
 }
 
@@ -236,8 +256,17 @@ export class IndexBuffer {
   }
 }
 
+/**
+ * Pooling kernels run images [i0, i1) per thread: `call(k, i0, count)`. Pooling reads each
+ * input element about once per window, so its threshold counts input elements.
+ */
+function byImages(g: Geometry, call: (k: Kernels, i0: number, count: number) => void): void {
+  const t = threadsFor(g.n, g.n * g.h * g.w * g.cin * Math.max(1, (g.kh * g.kw) / (g.sh * g.sw)), 'elements');
+  parallel(splitRange(g.n, t).map(([i0, i1]) => (k: Kernels) => call(k, i0, i1 - i0)));
+}
+
 function maxPoolInto(g: Geometry, x: Tensor, y: Ptr, arg: Ptr): void {
-  rt().kernels.f32_max_pool2d(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, x.ptr, y, arg, g.sh, g.sw, g.pt, g.pl);
+  byImages(g, (k, i0, n) => k.f32_max_pool2d(n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, x.ptr, y, arg, g.sh, g.sw, g.pt, g.pl, i0));
 }
 
 /**
@@ -276,8 +305,8 @@ export function maxPoolBackprop(dy: Tensor, x: Tensor, filterSize: Pair, strides
   const outShape = [g.n, g.oh, g.ow, g.cin];
   sameShape(fn, 'dy', dy.shape, outShape, `maxPool's output shape for x ${shapeText(x.shape)}`);
   if (argmax !== undefined) sameShape(fn, 'argmax', argmax.shape, outShape, 'one index per output element');
-  const run = (arg: Ptr): Tensor => produce(x.shape, (dx) => rt().kernels.f32_max_pool2d_grad(g.n, g.h, g.w, g.cin,
-    g.oh, g.ow, g.kh, g.kw, dy.ptr, arg, dx, g.sh, g.sw, g.pt, g.pl));
+  const run = (arg: Ptr): Tensor => produce(x.shape, (dx) => byImages(g, (k, i0, n) => k.f32_max_pool2d_grad(n, g.h, g.w,
+    g.cin, g.oh, g.ow, g.kh, g.kw, dy.ptr, arg, dx, g.sh, g.sw, g.pt, g.pl, i0)));
   if (argmax !== undefined) return run(argmax.ptr);
   return withWork(sizeOf(outShape) * 8, (work) => {
     maxPoolInto(g, x, work, work + sizeOf(outShape) * 4);
@@ -288,8 +317,9 @@ export function maxPoolBackprop(dy: Tensor, x: Tensor, filterSize: Pair, strides
 /** Average pooling (tf.avgPool), NHWC: the mean of each window's elements inside the input. */
 export function avgPool(x: Tensor, filterSize: Pair, strides: Pair, pad: Padding): Tensor {
   const g = poolGeometry('avgPool', x.shape, filterSize, strides, pad);
-  return produce([g.n, g.oh, g.ow, g.cin], (y) => rt().kernels.f32_avg_pool2d(g.n, g.h, g.w, g.cin, g.oh, g.ow,
-    g.kh, g.kw, x.ptr, y, g.sh, g.sw, g.pt, g.pl));
+  const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cin;
+  return produce([g.n, g.oh, g.ow, g.cin], (y) => byImages(g, (k, i0, n) => k.f32_avg_pool2d(n, g.h, g.w, g.cin, g.oh, g.ow,
+    g.kh, g.kw, x.ptr + i0 * inImage * 4, y + i0 * outImage * 4, g.sh, g.sw, g.pt, g.pl)));
 }
 
 /** Gradient of avgPool with respect to x (of shape xShape): each window spreads dy / count over its elements. */
@@ -297,8 +327,9 @@ export function avgPoolBackprop(dy: Tensor, xShape: Shape, filterSize: Pair, str
   const fn = 'avgPoolBackprop';
   const g = poolGeometry(fn, xShape, filterSize, strides, pad);
   sameShape(fn, 'dy', dy.shape, [g.n, g.oh, g.ow, g.cin], `avgPool's output shape for x ${shapeText(xShape)}`);
-  return produce(xShape, (dx) => rt().kernels.f32_avg_pool2d_grad(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw,
-    dy.ptr, dx, g.sh, g.sw, g.pt, g.pl));
+  const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cin;
+  return produce(xShape, (dx) => byImages(g, (k, i0, n) => k.f32_avg_pool2d_grad(n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw,
+    dy.ptr + i0 * outImage * 4, dx + i0 * inImage * 4, g.sh, g.sw, g.pt, g.pl)));
 }
 
 // ---- flatten ----------------------------------------------------------------------------

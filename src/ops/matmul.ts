@@ -1,6 +1,8 @@
 // Matrix products on Tensors: matMul (tf.matMul semantics for rank 2) and dense, the fused
 // x * w + bias followed by any registry activation, one op for a Dense layer's forward.
-import { rt } from '../core/wasm.js';
+import { rt, type Kernels } from '../core/wasm.js';
+import type { Ptr } from '../core/heap.js';
+import { parallel, splitRange, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type ActivationParams } from '../activations/index.js';
 
@@ -32,16 +34,61 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   }
   const c = empty([M, N]);
   if (M === 0 || N === 0) return c;
-  const { kernels, heap } = rt();
-  const bytes = kernels.f32_gemm_workspace(Ka, N) >>> 0;
-  const ws = heap.alloc(bytes);
   try {
-    kernels.f32_gemm(M, N, Ka, a.ptr, a.shape[1], b.ptr, b.shape[1], c.ptr, N, ws, bytes,
-      transposeA ? 1 : 0, transposeB ? 1 : 0, 1, 0);
-  } finally {
-    heap.free(ws);
+    gemm(M, N, Ka, a.ptr, a.shape[1], transposeA, b.ptr, b.shape[1], transposeB, c.ptr);
+  } catch (e) {
+    c.dispose();
+    throw e;
   }
   return c;
+}
+
+/**
+ * Rows [0, M) of C (ldc = N) = op(A) * packedB (+ bias per column), op(A) = A (M x K, lda)
+ * or A^T (A is K x M). Rows are split across threads in multiples of the 4-row tile (each
+ * part with its own A scratch); a row's sum over K is never split, so the bits do not
+ * depend on the thread count. Within a part, rows go in blocks of `rowsPerBlock` and
+ * `epilogue(k, rows, c)` runs on each finished block (dense's activation, while in cache).
+ */
+export function gemmPackedRows(M: number, N: number, K: number, A: Ptr, lda: number, transA: boolean, packed: Ptr, bias: Ptr,
+  C: Ptr, rowsPerBlock = M, epilogue?: (k: Kernels, rows: number, c: Ptr) => void): void {
+  const { kernels, heap } = rt();
+  const t = threadsFor(Math.ceil(M / TILE_ROWS), 2 * M * N * K, 'flops');
+  const ranges = splitRange(M, t, TILE_ROWS);
+  const scratchBytes = kernels.f32_gemm_a_scratch_bytes(K) >>> 0;
+  const scratch = heap.alloc(scratchBytes * ranges.length);
+  const rowBytes = transA ? 4 : lda * 4;
+  try {
+    parallel(ranges.map(([r0, r1], i) => (k: Kernels) => {
+      for (let r = r0; r < r1; r += rowsPerBlock) {
+        const rows = Math.min(rowsPerBlock, r1 - r);
+        const cp = C + r * N * 4;
+        k.f32_gemm_packed(rows, N, K, A + r * rowBytes, lda, packed, bias, cp, N, scratch + i * scratchBytes, transA ? 1 : 0, 1, 0);
+        epilogue?.(k, rows, cp);
+      }
+    }));
+  } finally {
+    heap.free(scratch);
+  }
+}
+
+/**
+ * C [M, N] (contiguous) = op(A) op(B): op(B) packed once on this thread, then rows of C
+ * split across threads. The same operations as f32_gemm, so the same bits.
+ */
+export function gemm(M: number, N: number, K: number, A: Ptr, lda: number, transA: boolean, B: Ptr, ldb: number, transB: boolean, C: Ptr): void {
+  const { kernels, heap } = rt();
+  if (K === 0) {
+    kernels.f32_fill(M * N, C, 0);
+    return;
+  }
+  const packed = heap.alloc(kernels.f32_gemm_packed_b_bytes(K, N) >>> 0);
+  try {
+    kernels.f32_gemm_pack_b(K, N, B, ldb, packed, transB ? 1 : 0);
+    gemmPackedRows(M, N, K, A, lda, transA, packed, 0, C);
+  } finally {
+    heap.free(packed);
+  }
 }
 
 /**
@@ -68,22 +115,16 @@ export function dense(x: Tensor, w: Tensor, bias?: Tensor, activation?: string, 
   const y = empty([M, N]);
   if (M === 0 || N === 0) return y;
   const { kernels, heap } = rt();
-  const packedBytes = kernels.f32_gemm_packed_b_bytes(K, N) >>> 0;
-  const ws = heap.alloc(packedBytes + (kernels.f32_gemm_a_scratch_bytes(K) >>> 0));
+  const ws = heap.alloc(kernels.f32_gemm_packed_b_bytes(K, N) >>> 0);
   try {
     kernels.f32_gemm_pack_b(K, N, w.ptr, N, ws, 0);
     const rowsPerBlock = Math.max(TILE_ROWS, Math.floor(DENSE_BLOCK_BYTES / (N * 4 * TILE_ROWS)) * TILE_ROWS);
     const biasPtr = bias === undefined ? 0 : bias.ptr;
-    const run = (act?: (n: number, p: number) => void): void => {
-      for (let r = 0; r < M; r += rowsPerBlock) {
-        const rows = Math.min(rowsPerBlock, M - r);
-        const cp = y.ptr + r * N * 4;
-        kernels.f32_gemm_packed(rows, N, K, x.ptr + r * K * 4, K, ws, biasPtr, cp, N, ws + packedBytes, 0, 1, 0);
-        act?.(rows * N, cp);
-      }
-    };
-    if (row === undefined || resolved === undefined) run();
-    else withKernelArgs(heap, resolved, M * N, N, row.name, (a) => run((n, p) => row.forward(kernels, n, p, p, a)));
+    if (row === undefined || resolved === undefined) gemmPackedRows(M, N, K, x.ptr, K, false, ws, biasPtr, y.ptr);
+    else {
+      withKernelArgs(heap, resolved, M * N, N, row.name, (a) => gemmPackedRows(M, N, K, x.ptr, K, false, ws, biasPtr, y.ptr,
+        rowsPerBlock, (k, rows, cp) => row.forward(k, rows * N, cp, cp, a)));
+    }
   } catch (e) {
     y.dispose();
     throw e;

@@ -3,6 +3,7 @@
 // skip gradients nobody asked for (the first layer's dx, a frozen layer's dw).
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
+import { gemm, gemmPackedRows } from './matmul.js';
 import type { Rng } from '../core/random.js';
 import {
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, conv2dBackpropBias, maxPool, maxPoolBackprop, avgPool, avgPoolBackprop,
@@ -11,18 +12,18 @@ import {
 
 export type { Padding };
 
-/** C = op(A) op(B) into a new [M, N] tensor with one GEMM call (workspace from the heap). */
-function gemm(M: number, N: number, K: number, a: Tensor, lda: number, transA: boolean, b: Tensor, ldb: number, transB: boolean): Tensor {
+/**
+ * C = op(A) op(B) into a new [M, N] tensor. Threads split the rows of C: for dX = dy w^T
+ * the batch rows, for dW = x^T dy the input features (dW's rows), never the batch sum.
+ */
+function gemmTensor(M: number, N: number, K: number, a: Tensor, lda: number, transA: boolean, b: Tensor, ldb: number, transB: boolean): Tensor {
   const c = empty([M, N]);
   if (M === 0 || N === 0) return c;
-  const { kernels, heap } = rt();
-  if (K === 0) { kernels.f32_fill(M * N, c.ptr, 0); return c; }
-  const bytes = kernels.f32_gemm_workspace(K, N) >>> 0;
-  const ws = heap.alloc(bytes);
   try {
-    kernels.f32_gemm(M, N, K, a.ptr, lda, b.ptr, ldb, c.ptr, N, ws, bytes, transA ? 1 : 0, transB ? 1 : 0, 1, 0);
-  } finally {
-    heap.free(ws);
+    gemm(M, N, K, a.ptr, lda, transA, b.ptr, ldb, transB, c.ptr);
+  } catch (e) {
+    c.dispose();
+    throw e;
   }
   return c;
 }
@@ -38,11 +39,10 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   const { kernels, heap } = rt();
   const y = empty([M, N]);
   if (M > 0 && N > 0) {
-    const packed = kernels.f32_gemm_packed_b_bytes(K, N) >>> 0;
-    const ws = heap.alloc(packed + (kernels.f32_gemm_a_scratch_bytes(K) >>> 0));
+    const ws = heap.alloc(kernels.f32_gemm_packed_b_bytes(K, N) >>> 0);
     try {
       kernels.f32_gemm_pack_b(K, N, w.ptr, N, ws, 0);
-      kernels.f32_gemm_packed(M, N, K, x.ptr, K, ws, b?.ptr ?? 0, y.ptr, N, ws + packed, 0, 1, 0);
+      gemmPackedRows(M, N, K, x.ptr, K, false, ws, b?.ptr ?? 0, y.ptr);
     } finally {
       heap.free(ws);
     }
@@ -50,8 +50,8 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   rt().engine.record({
     name: 'linear', inputs: b ? [x, w, b] : [x, w], output: y,
     backward: (dy, needs) => {
-      const dx = needs[0] ? gemm(M, K, N, dy, N, false, w, N, true) : undefined;       // dy w^T
-      const dw = needs[1] ? gemm(K, N, M, x, K, true, dy, N, false) : undefined;       // x^T dy
+      const dx = needs[0] ? gemmTensor(M, K, N, dy, N, false, w, N, true) : undefined;       // dy w^T
+      const dw = needs[1] ? gemmTensor(K, N, M, x, K, true, dy, N, false) : undefined;       // x^T dy
       let db: Tensor | undefined;
       if (b && needs[2]) {
         db = empty([N]);

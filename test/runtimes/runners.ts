@@ -203,7 +203,7 @@ export type CliRuntime = 'node' | 'deno' | 'bun';
 export const binPath = (name: string): string => join(ROOT, 'node_modules', '.bin', name);
 
 /** The command line that runs an ESM file in each command-line runtime; none needs a permission. */
-function cliCommand(runtime: CliRuntime, file: string): [string, string[]] {
+export function cliCommand(runtime: CliRuntime, file: string): [string, string[]] {
   switch (runtime) {
     case 'node': return [process.execPath, [file]];
     // --no-prompt: a permission the bundle should never need fails instead of waiting on a prompt.
@@ -508,13 +508,26 @@ const FIREFOX_PREFS: Record<string, boolean | number | string> = {
  * loopback server.
  */
 export async function runFirefox(bundles: Bundles, timeoutMs: number): Promise<RunResult> {
+  const server = await servePage(bundles);
+  const t0 = performance.now();
+  try {
+    const r = await withFirefox(server.url, timeoutMs, server.result);
+    return { runtime: 'firefox', ...r, ms: performance.now() - t0 };
+  } finally {
+    await server.close();
+  }
+}
+
+/**
+ * Opens `url` in headless Firefox ESR with a fresh profile and waits for `result` (what
+ * the page POSTs to its loopback server); the browser is stopped and the profile removed.
+ */
+export async function withFirefox<T>(url: string, timeoutMs: number, result: Promise<T>): Promise<T> {
   const profile = mkdtempSync(join(tmpdir(), 'actlab-firefox-'));
   writeFileSync(join(profile, 'user.js'),
     Object.entries(FIREFOX_PREFS).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join(''));
-  const server = await servePage(bundles);
-  const t0 = performance.now();
   const env = { ...cleanEnv(profile), MOZ_CRASHREPORTER_DISABLE: '1', MOZ_DISABLE_AUTO_SAFE_MODE: '1' };
-  const child = startChild(FIREFOX_BIN, ['--headless', '-no-remote', '-new-instance', '-profile', profile, server.url], env, profile);
+  const child = startChild(FIREFOX_BIN, ['--headless', '-no-remote', '-new-instance', '-profile', profile, url], env, profile);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   child.stdout?.resume();
@@ -524,11 +537,9 @@ export async function runFirefox(bundles: Bundles, timeoutMs: number): Promise<R
   });
   exited.catch(() => undefined);
   try {
-    const r = await withTimeout(Promise.race([server.result, exited]), timeoutMs, () => `firefox (stderr: ${stderr.slice(-1000)})`);
-    return { runtime: 'firefox', ...r, ms: performance.now() - t0 };
+    return await withTimeout(Promise.race([result, exited]), timeoutMs, () => `firefox (stderr: ${stderr.slice(-1000)})`);
   } finally {
     await stopChild(child, 5_000);
-    await server.close();
     rmSync(profile, { recursive: true, force: true });
   }
 }

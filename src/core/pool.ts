@@ -1,0 +1,391 @@
+// The worker pool: threads that instantiate the shared-memory build of the kernels on the
+// same WebAssembly.Memory and run kernel calls the calling thread hands them. It is started
+// once (init) and reused; a parallel call costs a few stores and one notify per worker.
+//
+// Protocol, all in one SharedArrayBuffer (the control block), Int32 words:
+//   PENDING  workers still running the current call; the last one to finish notifies it
+//   ERROR    0, or 1 + the index of the first worker whose task failed (its message is in
+//            its message slot, UTF-16)
+//   QUIT     non-zero: workers return when they next wake
+//   per worker: JOB (bumped by the caller for each task; the worker waits on it), STATE
+// and per worker a Float64 slot holding its task: a list of kernel calls [id, argc, args...].
+// Arguments travel as float64, which holds every i32, u32 pointer, f32 and f64 exactly, so a
+// worker's call receives the same values the calling thread would pass.
+//
+// Waiting. Workers block in Atomics.wait after a short spin. The caller takes the first
+// share itself, then waits on PENDING: Atomics.wait where the thread may block, a spin on
+// Atomics.load where it may not (a browser's main thread). A worker that throws reports the
+// error and still counts down; one that exits (Node's process.exit in a worker) counts
+// down from its exit handler; a watchdog ends a call that takes longer than the timeout.
+// After any failure the pool is shut down and the call throws; see wasm.ts for the rest.
+import type { Kernels } from './kernels.generated.js';
+
+const PENDING = 0;
+const ERROR = 1;
+const QUIT = 2;
+const HEADER = 4;
+/** A worker's STATE after it exited (it writes 1 when ready, 2 on exit: it sees no constants). */
+const DEAD = 2;
+/** Doubles per worker slot: room for a few hundred kernel calls. */
+const SLOT_DOUBLES = 8192;
+const MSG_CHARS = 512;
+/** Kernel ids the test hooks use: a task that throws, a worker that exits mid-task. */
+export const HOOK_THROW = -1;
+export const HOOK_EXIT = -2;
+
+/** Where things live in the control block; sent to every worker. */
+interface Layout {
+  readonly pending: number;
+  readonly error: number;
+  readonly quit: number;
+  readonly header: number;
+  readonly slotDoubles: number;
+  readonly argsByte: number;
+  readonly msgChars: number;
+  readonly msgByte: number;
+}
+
+/** What a worker needs from its host runtime (worker_threads or a Web Worker). */
+export interface WorkerHost {
+  post(message: unknown): void;
+  onMessage(handler: (message: unknown) => void): void;
+  onExit(handler: () => void): void;
+  exit(): void;
+}
+
+interface StartMessage {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly control: SharedArrayBuffer;
+  readonly index: number;
+  readonly names: readonly string[];
+  readonly layout: Layout;
+  readonly spin: number;
+}
+
+/**
+ * The worker's whole program. It is sent as source text (Function.prototype.toString), so
+ * it must not refer to anything outside itself: constants come in the start message.
+ */
+function workerMain(host: WorkerHost): void {
+  host.onMessage((data: unknown) => {
+    // The only message a worker receives is the start message the pool built.
+    const m = data as StartMessage;
+    const L = m.layout;
+    const ctl = new Int32Array(m.control);
+    const me = m.index;
+    const jobAt = L.header + 2 * me;
+    const stateAt = jobAt + 1;
+    const args = new Float64Array(m.control, L.argsByte + me * L.slotDoubles * 8, L.slotDoubles);
+    const msg = new Uint16Array(m.control, L.msgByte + me * L.msgChars * 2, L.msgChars);
+    let fns: ((...a: number[]) => unknown)[];
+    try {
+      const exports = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
+      fns = m.names.map((name) => {
+        const f = exports[name];
+        if (typeof f !== 'function') throw new Error(`the kernel module lacks ${name}`);
+        return (...a: number[]): unknown => f(...a);
+      });
+    } catch (e) {
+      host.post({ kind: 'error', message: String(e) });
+      return;
+    }
+    let busy = false;
+    const fail = (text: string): void => {
+      const n = Math.min(text.length, L.msgChars - 1);
+      for (let i = 0; i < n; i++) msg[i] = text.charCodeAt(i);
+      msg[n] = 0;
+      Atomics.compareExchange(ctl, L.error, 0, me + 1);
+    };
+    const done = (): void => {
+      busy = false;
+      if (Atomics.sub(ctl, L.pending, 1) === 1) Atomics.notify(ctl, L.pending);
+    };
+    host.onExit(() => {
+      Atomics.store(ctl, stateAt, 2);
+      if (busy) {
+        fail('the worker exited while running its share');
+        done();
+      }
+    });
+    Atomics.store(ctl, stateAt, 1);
+    host.post({ kind: 'ready' });
+    let seen = 0;
+    for (;;) {
+      let job = Atomics.load(ctl, jobAt);
+      for (let s = 0; job === seen && s < m.spin; s++) job = Atomics.load(ctl, jobAt);
+      while (job === seen) {
+        Atomics.wait(ctl, jobAt, seen);
+        job = Atomics.load(ctl, jobAt);
+      }
+      seen = job;
+      if (Atomics.load(ctl, L.quit) !== 0) return;
+      busy = true;
+      try {
+        const calls = args[0];
+        let p = 1;
+        for (let c = 0; c < calls; c++) {
+          const id = args[p], argc = args[p + 1];
+          if (id === -1) throw new Error('test hook: a kernel call failed');
+          if (id === -2) {
+            host.exit();
+            return;
+          }
+          const a: number[] = [];
+          for (let i = 0; i < argc; i++) a.push(args[p + 2 + i]);
+          fns[id](...a);
+          p += 2 + argc;
+        }
+      } catch (e) {
+        fail(e instanceof Error ? e.message : String(e));
+      }
+      done();
+    }
+  });
+}
+
+/** Source of the Node-style worker (worker_threads: Node, Deno, Bun), run with `eval: true`. */
+function nodeWorkerSource(): string {
+  // Node's process is reached through globalThis inside the worker's own source text; the
+  // core never touches it. process.exit in a worker fires 'exit' there, which counts the
+  // worker out of a call it had started.
+  return `import('node:worker_threads').then(({ parentPort }) => {
+  const proc = globalThis['process'];
+  (${workerMain.toString()})({
+    post: (m) => parentPort.postMessage(m),
+    onMessage: (h) => parentPort.on('message', h),
+    onExit: (h) => proc.on('exit', h),
+    exit: () => proc.exit(1),
+  });
+});`;
+}
+
+/** Source of a module Web Worker (browsers). */
+function webWorkerSource(): string {
+  // A Web Worker that closes itself fires no event the pool could see, so exit() runs the
+  // handlers itself before closing.
+  return `const exits = [];
+(${workerMain.toString()})({
+  post: (m) => self.postMessage(m),
+  onMessage: (h) => self.addEventListener('message', (e) => h(e.data)),
+  onExit: (h) => exits.push(h),
+  exit: () => { for (const h of exits) h(); self.close(); },
+});`;
+}
+
+/** The pool's handle on one worker, whatever the runtime's worker API. */
+export interface WorkerHandle {
+  postMessage(message: unknown): void;
+  /** Resolves on the worker's first message; rejects on its error or early exit. */
+  firstMessage(): Promise<unknown>;
+  /** Lets the process exit while the worker waits (Node, Deno, Bun). */
+  unref(): void;
+  terminate(): void;
+}
+
+/** Starts one worker running the given source. */
+export type WorkerFactory = (source: { node: string; web: string }) => WorkerHandle;
+
+export interface PoolOptions {
+  /** Threads including the caller (>= 2). */
+  readonly threads: number;
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly names: readonly string[];
+  readonly factory: WorkerFactory;
+  /** Milliseconds one parallel call may take before the pool is declared broken. */
+  readonly timeoutMs: number;
+  /** Milliseconds to wait for the workers to start. */
+  readonly startTimeoutMs: number;
+  /** Atomics.load polls a worker makes before it sleeps in Atomics.wait (0: sleep at once). */
+  readonly spin: number;
+}
+
+/** A kernel call list for one thread: the part's code runs against a Kernels object. */
+export type Part = (k: Kernels) => void;
+
+/** Thrown by Pool.run when a worker failed; the pool is closed by then. */
+export class PoolError extends Error {}
+
+export class Pool {
+  /** Threads including the caller. */
+  readonly threads: number;
+  private readonly workers: WorkerHandle[];
+  private readonly ctl: Int32Array;
+  private readonly slots: Float64Array[];
+  private readonly msgs: Uint16Array[];
+  private readonly timeoutMs: number;
+  private readonly canBlock: boolean;
+  /** Recording kernels: every call appends to `target` at `cursor`. */
+  readonly recorder: Kernels;
+  private target: Float64Array | undefined;
+  private cursor = 0;
+  private calls = 0;
+  private closed = false;
+  /** Test hook: the next run's worker parts fail (HOOK_THROW) or their worker exits (HOOK_EXIT). */
+  hookNext: number | undefined;
+
+  private constructor(opts: PoolOptions, workers: WorkerHandle[], control: SharedArrayBuffer, layout: Layout, recorder: (p: Pool) => Kernels) {
+    this.threads = opts.threads;
+    this.workers = workers;
+    this.ctl = new Int32Array(control);
+    this.slots = workers.map((_, i) => new Float64Array(control, layout.argsByte + i * layout.slotDoubles * 8, layout.slotDoubles));
+    this.msgs = workers.map((_, i) => new Uint16Array(control, layout.msgByte + i * layout.msgChars * 2, layout.msgChars));
+    this.timeoutMs = opts.timeoutMs;
+    this.canBlock = mayBlock(this.ctl);
+    this.recorder = recorder(this);
+  }
+
+  /** Starts threads - 1 workers and resolves when every one has instantiated the kernels. */
+  static async start(opts: PoolOptions, recorder: (p: Pool) => Kernels): Promise<Pool> {
+    const n = opts.threads - 1;
+    const header = HEADER + 2 * n;
+    const argsByte = Math.ceil(header * 4 / 8) * 8;
+    const msgByte = argsByte + n * SLOT_DOUBLES * 8;
+    const layout: Layout = {
+      pending: PENDING, error: ERROR, quit: QUIT, header: HEADER, slotDoubles: SLOT_DOUBLES, argsByte,
+      msgChars: MSG_CHARS, msgByte,
+    };
+    const control = new SharedArrayBuffer(msgByte + n * MSG_CHARS * 2);
+    const source = { node: nodeWorkerSource(), web: webWorkerSource() };
+    const workers: WorkerHandle[] = [];
+    try {
+      for (let i = 0; i < n; i++) workers.push(opts.factory(source));
+      const spin = opts.spin;
+      const ready = workers.map((w, i) => {
+        const first = w.firstMessage();
+        const start: StartMessage = { module: opts.module, memory: opts.memory, control, index: i, names: opts.names, layout, spin };
+        w.postMessage(start);
+        return first.then((m) => {
+          if (!isReady(m)) throw new Error(`worker ${i + 1} could not start: ${describe(m)}`);
+        });
+      });
+      await withTimeout(Promise.all(ready), opts.startTimeoutMs, `the workers did not start within ${opts.startTimeoutMs} ms`);
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      throw e;
+    }
+    for (const w of workers) w.unref();
+    return new Pool(opts, workers, control, layout, recorder);
+  }
+
+  /** Appends one recorded call (used by the recording kernels). */
+  record(id: number, args: readonly number[]): void {
+    const t = this.target;
+    if (t === undefined) throw new Error('actlab: a recording kernel was called outside a parallel part');
+    if (this.cursor + 2 + args.length > t.length) {
+      throw new Error(`actlab: a parallel part made more kernel calls than a worker slot holds (${t.length} doubles); ` +
+        'expected fewer, larger calls per part');
+    }
+    t[this.cursor] = id;
+    t[this.cursor + 1] = args.length;
+    for (let i = 0; i < args.length; i++) t[this.cursor + 2 + i] = args[i];
+    this.cursor += 2 + args.length;
+    this.calls++;
+  }
+
+  /**
+   * Runs parts[0] on this thread with `kernels` and parts[1..] on workers, and returns when
+   * all are done. Throws PoolError (after closing the pool) when a worker failed.
+   */
+  run(parts: readonly Part[], kernels: Kernels): void {
+    if (this.closed) throw new Error('actlab: the thread pool is closed');
+    const k = parts.length - 1;
+    if (k > this.workers.length) throw new Error(`actlab: ${parts.length} parts for a pool of ${this.threads} threads; expected at most ${this.threads}`);
+    for (let i = 0; i < k; i++) {
+      this.target = this.slots[i];
+      this.cursor = 1;
+      this.calls = 0;
+      try {
+        if (this.hookNext !== undefined) this.record(this.hookNext, []);
+        parts[i + 1](this.recorder);
+      } finally {
+        this.target = undefined;
+      }
+      this.slots[i][0] = this.calls;
+    }
+    this.hookNext = undefined;
+    Atomics.store(this.ctl, PENDING, k);
+    for (let i = 0; i < k; i++) {
+      Atomics.add(this.ctl, HEADER + 2 * i, 1);
+      Atomics.notify(this.ctl, HEADER + 2 * i, 1);
+    }
+    let own: unknown;
+    try {
+      parts[0](kernels);
+    } catch (e) {
+      own = e;
+    }
+    this.waitAll();
+    const failed = Atomics.load(this.ctl, ERROR);
+    if (failed !== 0) {
+      const text = this.message(failed - 1);
+      this.close();
+      throw new PoolError(`actlab: thread pool: worker ${failed} failed: ${text}`);
+    }
+    if (own !== undefined) throw own;
+  }
+
+  private waitAll(): void {
+    let p = Atomics.load(this.ctl, PENDING);
+    for (let s = 0; p !== 0 && s < 4000; s++) p = Atomics.load(this.ctl, PENDING);
+    if (p === 0) return;
+    const start = performance.now();
+    while (p !== 0) {
+      if (this.canBlock) Atomics.wait(this.ctl, PENDING, p, 100);
+      p = Atomics.load(this.ctl, PENDING);
+      if (p !== 0 && performance.now() - start > this.timeoutMs) {
+        const dead = this.workers.map((_, i) => i).filter((i) => Atomics.load(this.ctl, HEADER + 2 * i + 1) === DEAD);
+        this.close();
+        throw new PoolError(`actlab: thread pool: a parallel call did not finish within ${this.timeoutMs} ms ` +
+          `(${p} of ${this.workers.length} workers still busy${dead.length ? `, worker ${dead.map((i) => i + 1).join(', ')} dead` : ''})`);
+      }
+    }
+  }
+
+  private message(i: number): string {
+    const m = this.msgs[i];
+    let s = '';
+    for (let j = 0; j < m.length && m[j] !== 0; j++) s += String.fromCharCode(m[j]);
+    return s;
+  }
+
+  get isClosed(): boolean { return this.closed; }
+
+  /** Stops every worker; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.ctl, QUIT, 1);
+    for (let i = 0; i < this.workers.length; i++) {
+      Atomics.add(this.ctl, HEADER + 2 * i, 1);
+      Atomics.notify(this.ctl, HEADER + 2 * i);
+    }
+    for (const w of this.workers) w.terminate();
+  }
+}
+
+/** True where this thread may block in Atomics.wait (not a browser's main thread). */
+function mayBlock(ctl: Int32Array): boolean {
+  try {
+    Atomics.wait(ctl, QUIT, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isReady(m: unknown): boolean {
+  return typeof m === 'object' && m !== null && 'kind' in m && m.kind === 'ready';
+}
+
+function describe(m: unknown): string {
+  if (typeof m === 'object' && m !== null && 'message' in m) return String(m.message);
+  return String(m);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(what)), ms); });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}

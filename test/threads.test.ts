@@ -1,0 +1,243 @@
+// Threads: every split op and short training runs give the same bytes at 1, 2, 3 and 4
+// threads and with the single-threaded build (a child process); a worker that throws or
+// exits mid-call gives a clear error, no hang, and the pool restarts; without
+// SharedArrayBuffer init falls back to one thread with the reason.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { init, matMul, tensor, threadInfo } from '../src/index.js';
+import { threadTesting } from '../src/core/wasm.js';
+import { HOOK_EXIT, HOOK_THROW } from '../src/core/pool.js';
+import { fnv, threadWorkload } from './threads-workload.js';
+import { tmpdir } from 'node:os';
+import {
+  CHROMIUM_BIN, FIREFOX_BIN, ROOT, cleanEnv, cliCommand, pageResult, runCommand, serveLoopback, withChromium, withFirefox,
+  type PostedResult,
+} from './runtimes/runners.js';
+
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+
+/** The workload at `threads`, with every op split as far as it goes (minimum work 1). */
+async function runAt(threads: number): Promise<Map<string, Uint8Array>> {
+  await init({ threads });
+  expect(threadInfo()).toEqual({ threads, shared: true });
+  threadTesting.setMinWork(1, 1);
+  const before = threadTesting.parallelCalls();
+  try {
+    const out = await threadWorkload();
+    // Every op split: dozens of GEMM, conv, pool, activation and optimizer calls per fit.
+    if (threads > 1) expect(threadTesting.parallelCalls() - before).toBeGreaterThan(500);
+    else expect(threadTesting.parallelCalls()).toBe(before);
+    return out;
+  } finally {
+    threadTesting.setMinWork(undefined, undefined);
+  }
+}
+
+function sameBytes(ref: Map<string, Uint8Array>, got: Map<string, Uint8Array>, what: string): void {
+  expect([...got.keys()]).toEqual([...ref.keys()]);
+  for (const [name, r] of ref) {
+    const g = got.get(name) ?? new Uint8Array();
+    let first = -1;
+    for (let i = 0; i < Math.max(r.length, g.length) && first < 0; i++) if (r[i] !== g[i]) first = i;
+    expect(first, `${what}: ${name}: bytes differ from byte ${first} (float ${first >> 2}); ` +
+      `hash ${fnv(g)} vs ${fnv(r)}`).toBe(-1);
+  }
+}
+
+/** Runs `code` (an ES module importing dist/) in a fresh Node and returns its stdout. */
+function node(code: string): string {
+  const dir = join(ROOT, 'build', 'threads-test');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `probe-${process.pid}.mjs`);
+  writeFileSync(file, code);
+  return execFileSync(process.execPath, [file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+}
+
+let reference: Map<string, Uint8Array>;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-needed'], { cwd: ROOT, stdio: 'inherit', timeout: 110_000 });
+  // The first init picks the build: with threads > 1 the shared-memory one, which then
+  // runs at every count, 1 included (the single-threaded build is the child process below).
+  await init({ threads: 4 });
+  reference = await runAt(1);
+}, 120_000);
+
+describe('bit-identical at any thread count', () => {
+  test.each([2, 3, 4])('%i threads give the bytes of one thread (GEMM, conv, pooling, activations, optimizers, fit)', async (n) => {
+    sameBytes(reference, await runAt(n), `${n} threads`);
+  });
+
+  test('the single-threaded build gives the same bytes (child process, init({ threads: 1 }))', async () => {
+    const out = join(ROOT, 'build', 'threads-test', 'workload.mjs');
+    await build({
+      stdin: {
+        contents: `import { init, threadInfo } from '../src/index.js';
+import { threadWorkload, fnv } from './threads-workload.js';
+await init({ threads: 1 });
+const r = await threadWorkload();
+console.log(JSON.stringify({ info: threadInfo(), hashes: [...r].map(([k, v]) => [k, fnv(v)]) }));`,
+        resolveDir: join(ROOT, 'test'), loader: 'ts',
+      },
+      bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'silent',
+    });
+    const got: { info: unknown; hashes: [string, string][] } = JSON.parse(execFileSync(process.execPath, [out], { encoding: 'utf8', timeout: 60_000 }));
+    expect(got.info).toEqual({ threads: 1, shared: false });
+    expect(got.hashes).toEqual([...reference].map(([k, v]) => [k, fnv(v)]));
+  });
+});
+
+describe('Deno and Bun (node:worker_threads, no permissions asked)', () => {
+  test.each(['deno', 'bun'] as const)('%s at 3 threads gives the bytes Node gives', async (runtime) => {
+    const out = join(ROOT, 'build', 'threads-test', 'workload-3.mjs');
+    await build({
+      stdin: {
+        contents: `import { init, threadInfo } from '../src/index.js';
+import { threadTesting } from '../src/core/wasm.js';
+import { threadWorkload, fnv } from './threads-workload.js';
+await init({ threads: 3 });
+threadTesting.setMinWork(1, 1);
+const r = await threadWorkload();
+console.log(JSON.stringify({ info: threadInfo(), split: threadTesting.parallelCalls(), hashes: [...r].map(([k, v]) => [k, fnv(v)]) }));`,
+        resolveDir: join(ROOT, 'test'), loader: 'ts',
+      },
+      bundle: true, format: 'esm', platform: 'browser', outfile: out, logLevel: 'silent',
+    });
+    const home = mkdtempSync(join(tmpdir(), `actlab-threads-${runtime}-`));
+    try {
+      const [cmd, args] = cliCommand(runtime, out);
+      const r = await runCommand(cmd, args, cleanEnv(home), home, 90_000);
+      expect(r.code, r.stderr.slice(-2000)).toBe(0);
+      const got: { info: unknown; split: number; hashes: [string, string][] } = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '');
+      expect(got.info).toEqual({ threads: 3, shared: true });
+      expect(got.split).toBeGreaterThan(500);
+      expect(got.hashes).toEqual([...reference].map(([k, v]) => [k, fnv(v)]));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('worker failures', () => {
+  const a = () => tensor(Float32Array.from({ length: 64 * 40 }, (_, i) => (i % 17) - 8), [64, 40]);
+  const b = () => tensor(Float32Array.from({ length: 40 * 24 }, (_, i) => (i % 13) - 6), [40, 24]);
+
+  for (const [hook, what] of [[HOOK_THROW, 'a kernel call throws in a worker'], [HOOK_EXIT, 'a worker exits mid-call']] as const) {
+    test(`${what}: a clear error, no hang, one thread after, and init restarts the pool`, async () => {
+      await init({ threads: 3 });
+      threadTesting.setMinWork(1, 1);
+      const expected = matMul(a(), b()).dataSync();
+      threadTesting.failNext(hook);
+      const t0 = performance.now();
+      expect(() => matMul(a(), b())).toThrow(/^actlab: thread pool: worker \d failed: .+ The pool was shut down/);
+      expect(performance.now() - t0).toBeLessThan(5000);
+      const info = threadInfo();
+      expect(info.threads).toBe(1);
+      expect(info.reason).toMatch(/worker \d failed: .*running on one thread \(await init\(\{ threads \}\) starts a fresh pool\)/);
+      expect(Array.from(matMul(a(), b()).dataSync())).toEqual(Array.from(expected));
+      await init({ threads: 3 });
+      threadTesting.setMinWork(1, 1);
+      expect(threadInfo()).toEqual({ threads: 3, shared: true });
+      expect(Array.from(matMul(a(), b()).dataSync())).toEqual(Array.from(expected));
+      threadTesting.setMinWork(undefined, undefined);
+    });
+  }
+});
+
+describe('fallback and options', () => {
+  test('without SharedArrayBuffer, init({ threads: 4 }) runs one thread and says why', () => {
+    const out = node(`delete globalThis.SharedArrayBuffer;
+const { init, threadInfo, matMul, tensor } = await import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
+await init({ threads: 4 });
+const c = matMul(tensor([1, 2, 3, 4], [2, 2]), tensor([1, 0, 0, 1], [2, 2]));
+console.log(JSON.stringify({ info: threadInfo(), c: Array.from(c.dataSync()) }));`);
+    const got = JSON.parse(out);
+    expect(got.c).toEqual([1, 2, 3, 4]);
+    expect(got.info.threads).toBe(1);
+    expect(got.info.shared).toBe(false);
+    expect(got.info.reason).toMatch(/^SharedArrayBuffer is unavailable/);
+  });
+
+  test('the default is the cores (at most 8) and the process exits with the pool running', () => {
+    const out = node(`const { init, threadInfo } = await import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
+const os = await import('node:os');
+await init();
+console.log(JSON.stringify({ info: threadInfo(), cores: os.availableParallelism() }));`);
+    const got = JSON.parse(out);
+    expect(got.info.threads).toBe(Math.min(got.cores, 8));
+  });
+
+  test('threads out of range are refused with the valid range', async () => {
+    await expect(init({ threads: 0 })).rejects.toThrow('actlab: init: threads = 0 is out of range: expected an integer from 1 to 64');
+    await expect(init({ threads: 2.5 })).rejects.toThrow(/threads = 2.5 is out of range/);
+  });
+});
+
+// ---- browsers ------------------------------------------------------------------------------
+
+const COOP_COEP = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+const PAGE = `<!doctype html><meta charset="utf-8"><title>actlab threads</title>
+<script>addEventListener('error', (e) => fetch('/result', { method: 'POST',
+  body: JSON.stringify({ ok: false, error: 'page error: ' + (e.message || 'cannot load a script') }) }), true);</script>
+<script type="module" src="/threads-page.mjs"></script>`;
+
+interface PageRun { threads: number; info: { threads: number; reason?: string; shared: boolean }; hashes: [string, string][] }
+
+function isPageReport(r: PostedResult): r is PostedResult & { first: PageRun['info']; runs: PageRun[] } {
+  return typeof r.first === 'object' && Array.isArray(r.runs);
+}
+
+let pageBundle: string | undefined;
+async function page(): Promise<string> {
+  if (pageBundle === undefined) {
+    const out = join(ROOT, 'build', 'threads-test', 'threads-page.mjs');
+    await build({ entryPoints: [join(ROOT, 'test', 'runtimes', 'threads-page.ts')], bundle: true, format: 'esm', platform: 'browser',
+      target: 'es2022', outfile: out, logLevel: 'silent' });
+    pageBundle = readFileSync(out, 'utf8');
+  }
+  return pageBundle;
+}
+
+/** Serves the page (with or without COOP/COEP) to a browser and returns what it POSTs. */
+async function inBrowser(browser: 'chromium' | 'firefox', isolated: boolean) {
+  const server = await serveLoopback(new Map([
+    ['/', { type: 'text/html; charset=utf-8', body: PAGE }],
+    ['/threads-page.mjs', { type: 'text/javascript; charset=utf-8', body: await page() }],
+  ]), isolated ? COOP_COEP : {});
+  try {
+    const r = browser === 'chromium'
+      ? await withChromium(server.url, 90_000, (_p, errors) => pageResult(server.result, 90_000, errors))
+      : await withFirefox(server.url, 90_000, server.result);
+    if (!isPageReport(r)) throw new Error(`actlab: the threads page posted no runs: ${JSON.stringify(r).slice(0, 300)}`);
+    return r;
+  } finally {
+    await server.close();
+  }
+}
+
+const BROWSERS = [['chromium', CHROMIUM_BIN], ['firefox', FIREFOX_BIN]] as const;
+describe.each(BROWSERS)('%s (main thread: the caller spins instead of Atomics.wait)', (browser, bin) => {
+  // Outside CI a missing browser skips, as test/runtimes.test.ts does; with CI=true it fails.
+  const run = existsSync(bin) || CI ? test : test.skip;
+  run('cross-origin isolated: 1-4 threads give the bytes Node gives', async () => {
+    const r = await inBrowser(browser, true);
+    expect(r.first).toEqual({ threads: 4, shared: true });
+    expect(r.runs.map((x) => x.threads)).toEqual([1, 2, 3, 4]);
+    const expected = [...reference].map(([k, v]) => [k, fnv(v)]);
+    for (const x of r.runs) {
+      expect(x.info).toEqual({ threads: x.threads, shared: true });
+      expect(x.hashes, `${browser} at ${x.threads} threads`).toEqual(expected);
+    }
+  }, 120_000);
+
+  run('without COOP/COEP: one thread, the reason, the same bytes', async () => {
+    const r = await inBrowser(browser, false);
+    expect(r.first.threads).toBe(1);
+    expect(r.first.shared).toBe(false);
+    expect(r.first.reason).toMatch(/cross-origin isolated/);
+    expect(r.runs[0].hashes).toEqual([...reference].map(([k, v]) => [k, fnv(v)]));
+  }, 120_000);
+});
