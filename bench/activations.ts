@@ -34,7 +34,7 @@ const PEERS: Record<string, [Record<string, number>, Fn]> = {
   hardSigmoid: [{ slope: 0.2, offset: 0.5 }, layer('hardSigmoid')],
 };
 
-await init();
+await init({ threads: 1 }); // one thread, as the single-threaded peers
 await useBackend('wasm');
 const { kernels, heap } = rt();
 const sizes = [1 << 20, 1 << 24];

@@ -65,7 +65,7 @@ function race(ours: () => void, theirs: () => void, reps: number, theirReps = re
 }
 
 async function main(): Promise<void> {
-  await init();
+  await init({ threads: 1 }); // one thread, as the single-threaded peers
   setWasmPaths(join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
   tf.env().set('IS_TEST', true);
   if (!(await tf.setBackend('cpu')) || !(await tf.setBackend('wasm'))) throw new Error('tf.js backends failed to initialise');

@@ -123,7 +123,7 @@ function tfjsSide(c: Case, a: Float32Array, b: Float32Array, bias: Float32Array)
 interface Row { readonly c: Case; readonly ours: number; readonly theirs: number; readonly wallRatio: number }
 
 async function main(): Promise<void> {
-  await init();
+  await init({ threads: 1 }); // one thread, as the single-threaded peers
   await useBackend('wasm');
   const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'threaded' : 'one thread';
   const load = loadavg().map((v) => v.toFixed(2)).join(' ');

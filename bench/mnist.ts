@@ -6,7 +6,7 @@ import { init, tensor, sequential, layers, adam } from '../src/index.js';
 import { datasets } from '../src/node/index.js';
 import { machine, table } from './util.js';
 
-await init();
+await init({ threads: 1 }); // one thread, as the single-threaded peers
 const { train, test } = await datasets.mnist();
 console.log(`actlab MNIST acceptance, ${new Date().toISOString()}\n${machine()}\n`);
 const xTrain = tensor(train.x, [train.length, 28, 28]), xTest = tensor(test.x, [test.length, 28, 28]);

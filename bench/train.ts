@@ -57,7 +57,7 @@ function torchEpoch(kind: 'mlp' | 'cnn', batch: number): Timing {
   return { wall: r.wall_s, cpu: r.cpu_s };
 }
 
-await init();
+await init({ threads: 1 }); // one thread, as the single-threaded peers
 await useBackend('wasm');
 const { train } = await datasets.mnist({ subset: { train: 60000, test: 10 } });
 const n = train.length;
