@@ -213,6 +213,13 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, 
   const units = rt().kernels.conv2d_grad_filter_units(g.cout, g.kh, g.kw);
   const ranges = splitRange(units, threadsFor(units, convFlops(g), 'flops'));
   return produce([g.kh, g.kw, g.cin, g.cout], (df) => {
+    // One part: the whole-range kernel, whose flattened path for cin < 4 is about 4x faster
+    // than the unit loop; it adds every element's terms in the same order (same bits).
+    if (ranges.length === 1) {
+      rt().kernels.f32_conv2d_grad_filter(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, x.ptr, dy.ptr, df,
+        g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+      return;
+    }
     parallel(ranges.map(([u0, u1]) => (k: Kernels) => k.f32_conv2d_grad_filter_units(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
       g.kh, g.kw, x.ptr, dy.ptr, df, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, u0, u1)));
   });
