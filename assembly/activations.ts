@@ -29,6 +29,10 @@ const ONE: v128 = f32x4.splat(1);
 @inline function laneMask(rem: i32): v128 { return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem)); }
 
 // ---- drivers -------------------------------------------------------------------------
+//
+// Clamps use pmin/pmax (one x86 instruction each; Wasm's min/max take several for their
+// NaN and -0 rules). pmax(0, x) maps -0 to +0 as max(x, 0) does; a NaN input comes out of
+// the drivers as NaN through keepNaN, so each replacement gives the same bits.
 
 // The drivers run two vectors per iteration: the two chains are independent, and V8 on x64
 // overlaps them where it does not overlap consecutive iterations of a one-vector loop
@@ -122,7 +126,7 @@ const ONE: v128 = f32x4.splat(1);
 @final @unmanaged class LogSigmoid {
   // log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))
   @inline f(x: v128, a: v128, b: v128): v128 {
-    return f32x4.sub(f32x4.min(x, ZERO), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
+    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
   }
   // sigmoid(-x)
   @inline d(x: v128, a: v128, b: v128): v128 {
@@ -143,7 +147,7 @@ const ONE: v128 = f32x4.splat(1);
 @final @unmanaged class HardSigmoid {
   // clip(a*x + b, 0, 1); a = slope, b = offset
   @inline f(x: v128, a: v128, b: v128): v128 {
-    return f32x4.min(f32x4.max(affine(x, a, b), ZERO), ONE);
+    return f32x4.pmin(ONE, f32x4.pmax(ZERO, affine(x, a, b)));
   }
   @inline d(x: v128, a: v128, b: v128): v128 {
     const v = affine(x, a, b);
@@ -156,14 +160,14 @@ const ONE: v128 = f32x4.splat(1);
 // ---- rectifiers ----------------------------------------------------------------------
 
 @final @unmanaged class Relu {
-  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.max(x, ZERO); }
+  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.pmax(ZERO, x); }
   @inline d(x: v128, a: v128, b: v128): v128 { return ones(f32x4.gt(x, ZERO)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
 }
 
 @final @unmanaged class Relu6 {
-  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.min(f32x4.max(x, ZERO), splat(6)); }
+  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.pmin(splat(6), f32x4.pmax(ZERO, x)); }
   @inline d(x: v128, a: v128, b: v128): v128 {
     return ones(v128.and(f32x4.gt(x, ZERO), f32x4.lt(x, splat(6))));
   }
@@ -328,21 +332,21 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   // once; past x = 20, tanh(softplus(x)) rounds to 1.
   @inline f(x: v128, a: v128, b: v128): v128 {
     const neg = f32x4.lt(x, ZERO);
-    const E = exp4b(f32x4.min(x, splat(20)), ZERO, v128.and(neg, i32x4.splat(BIAS64)));
+    const E = exp4b(f32x4.pmin(x, splat(20)), ZERO, v128.and(neg, i32x4.splat(BIAS64)));
     const e = f32x4.mul(E, gateScale(neg));
     const q = f32x4.add(f32x4.mul(e, f32x4.add(e, splat(2))), splat(2));
     const nS = f32x4.mul(E, f32x4.add(e, splat(2)));
     // x is clamped where it multiplies a vanishing factor, so -Inf gives -0, not NaN.
-    return f32x4.mul(f32x4.mul(f32x4.max(x, splat(-1e4)), f32x4.div(nS, q)), gateScale(neg));
+    return f32x4.mul(f32x4.mul(f32x4.pmax(x, splat(-1e4)), f32x4.div(nS, q)), gateScale(neg));
   }
   // n/(n+2) + 4 x e (1 + e) / (n + 2)^2
   @inline d(x: v128, a: v128, b: v128): v128 {
     const neg = f32x4.lt(x, ZERO);
-    const E = exp4b(f32x4.min(x, splat(20)), ZERO, v128.and(neg, i32x4.splat(BIAS64)));
+    const E = exp4b(f32x4.pmin(x, splat(20)), ZERO, v128.and(neg, i32x4.splat(BIAS64)));
     const e = f32x4.mul(E, gateScale(neg));
     const q = f32x4.add(f32x4.mul(e, f32x4.add(e, splat(2))), splat(2));
     const t = f32x4.div(f32x4.mul(E, f32x4.add(e, splat(2))), q);
-    const xc = f32x4.max(x, splat(-1e4));
+    const xc = f32x4.pmax(x, splat(-1e4));
     const g = f32x4.div(f32x4.div(f32x4.mul(f32x4.mul(f32x4.mul(xc, splat(4)), E), f32x4.add(ONE, e)), q), q);
     return sel(f32x4.gt(x, splat(20)), ONE, f32x4.mul(f32x4.add(t, g), gateScale(neg)));
   }
@@ -414,7 +418,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   // x * relu6(x + 3) / 6
   @inline f(x: v128, a: v128, b: v128): v128 {
     // x * (c / 6), not (x * c) / 6, which overflows above 5.7e37.
-    const c = f32x4.min(f32x4.max(f32x4.add(x, splat(3)), ZERO), splat(6));
+    const c = f32x4.pmin(splat(6), f32x4.pmax(ZERO, f32x4.add(x, splat(3))));
     return f32x4.mul(x, f32x4.div(c, splat(6)));
   }
   // 0 below -3, (2x + 3)/6 on [-3, 3], 1 above (PyTorch's one-sided values at the kinks)

@@ -50,7 +50,9 @@ const EXP_MIN: f32 = -150.0;              // e^-150 * 2^64 (the largest bias) st
  * is a compile-time switch: exp4 passes false and the correction costs nothing.
  */
 @inline function expCore(x: v128, lo: v128, bias: v128, withLo: bool): v128 {
-  const xc = f32x4.max(f32x4.min(x, splat(EXP_MAX)), splat(EXP_MIN));
+  // pmin/pmax are one x86 instruction each (Wasm's min/max take several for their NaN and
+  // -0 rules); with x as the first operand a NaN stays NaN, which is all the clamp needs.
+  const xc = f32x4.pmax(f32x4.pmin(x, splat(EXP_MAX)), splat(EXP_MIN));
   // Round x*log2(e) to an integer by adding 1.5 * 2^23: the sum's low mantissa bits are k
   // itself, so k comes out with an integer subtract instead of nearest + trunc_sat.
   const t = f32x4.add(f32x4.mul(xc, splat(LOG2E)), splat(ROUND_MAGIC));
