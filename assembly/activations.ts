@@ -34,19 +34,23 @@ const ONE: v128 = f32x4.splat(1);
 // NaN and -0 rules). pmax(0, x) maps -0 to +0 as max(x, 0) does; a NaN input comes out of
 // the drivers as NaN through keepNaN, so each replacement gives the same bits.
 
-// The drivers run two vectors per iteration: the two chains are independent, and V8 on x64
-// overlaps them where it does not overlap consecutive iterations of a one-vector loop
-// (measured: exp 0.26 -> 0.50 Gelem/s). Each lane's instructions are unchanged, so the bits are too.
+// The drivers run several vectors per iteration (four forward, two backward): the chains are
+// independent, and V8 on x64 overlaps them where it does not overlap consecutive iterations
+// of a one-vector loop (measured on exp: one vector 0.40, two 0.56, four 0.82 Gelem/s). Each
+// lane's instructions are unchanged, so the bits are too.
 
 @inline function forward<T>(n: i32, x: usize, y: usize, a: v128, b: v128): void {
   const op = changetype<T>(0);
-  const end = <usize>n << 2, body = end & ~15, pairs = end & ~31;
+  const end = <usize>n << 2, body = end & ~15, quads = end & ~63;
   let o: usize = 0;
-  for (; o < pairs; o += 32) {
-    const v = v128.load(x + o), w = v128.load(x + o, 16);
-    const fv = keepNaN(v, op.f(v, a, b)), fw = keepNaN(w, op.f(w, a, b));
-    v128.store(y + o, fv);
-    v128.store(y + o, fw, 16);
+  for (; o < quads; o += 64) {
+    const v0 = v128.load(x + o), v1 = v128.load(x + o, 16), v2 = v128.load(x + o, 32), v3 = v128.load(x + o, 48);
+    const f0 = keepNaN(v0, op.f(v0, a, b)), f1 = keepNaN(v1, op.f(v1, a, b));
+    const f2 = keepNaN(v2, op.f(v2, a, b)), f3 = keepNaN(v3, op.f(v3, a, b));
+    v128.store(y + o, f0);
+    v128.store(y + o, f1, 16);
+    v128.store(y + o, f2, 32);
+    v128.store(y + o, f3, 48);
   }
   for (; o < body; o += 16) {
     const v = v128.load(x + o);
