@@ -23,7 +23,9 @@ export function cpuMs(): number {
  */
 export function interleave(reps: number, fns: (() => void)[], clock: () => number = now): number[] {
   const times: number[][] = fns.map(() => []);
-  for (const fn of fns) fn(); // warm-up: compile, allocate, fill caches
+  // Warm-up: V8 compiles a Wasm function with its baseline compiler first and swaps in the
+  // optimised code after a few calls; three rounds get every contestant there.
+  for (let w = 0; w < 3; w++) for (const fn of fns) fn();
   for (let r = 0; r < reps; r++) {
     fns.forEach((fn, i) => {
       const t0 = clock();
