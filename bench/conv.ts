@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { init, tensor, conv2d, conv2dBackpropInput, conv2dBackpropFilter, type Tensor } from '../src/index.js';
+import { seededFill, median } from './util.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -21,25 +22,6 @@ const CASES: Case[] = [
   { x: [32, 13, 13, 32], f: [3, 3, 32, 64] },
   { x: [32, 32, 32, 3], f: [3, 3, 3, 32] },
 ];
-
-/** A seeded float32 fill in [-1, 1) (mulberry32), so runs compare the same data. */
-function fill(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
-  }
-  return out;
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Wall time of one call in ms. */
 function time(fn: () => void): number {
@@ -77,7 +59,7 @@ async function main(): Promise<void> {
     const oh = h - kh + 1, ow = w - kw + 1;
     const yShape: Shape4 = [n, oh, ow, cout];
     const flops = 2 * n * oh * ow * kh * kw * cin * cout;
-    const xv = fill(n * h * w * cin, 1), fv = fill(kh * kw * cin * cout, 2), dyv = fill(n * oh * ow * cout, 3);
+    const xv = seededFill(n * h * w * cin, 1), fv = seededFill(kh * kw * cin * cout, 2), dyv = seededFill(n * oh * ow * cout, 3);
     const x = tensor(xv, c.x), f = tensor(fv, c.f), dy = tensor(dyv, yShape);
     const shape = `[${c.x.join(',')}]x[${c.f.join(',')}]`;
     const row = (pass: string, tfName: string, ms: [number, number]): void => {

@@ -10,6 +10,7 @@ import { tf, useBackend } from './tfjs.js';
 import { dense, init, matMul, tensor } from '../src/index.js';
 import { rt } from '../src/core/wasm.js';
 import { mulberry32, uniformF32 } from '../test/helpers/rng.js';
+import { median } from './util.js';
 
 /** Rounds per case; each round times a batch of calls on each side, alternating. */
 const ROUNDS = 9;
@@ -56,11 +57,6 @@ for (const batch of [32, 256]) {
     cases.push({ group: 'backward dW (transposeA)', label: `[${batch}x${k}]^T * [${batch}x${n}]`, M: k, N: n, K: batch, transA: true, goal: 10 });
     cases.push({ group: 'backward dX (transposeB)', label: `[${batch}x${n}] * [${k}x${n}]^T`, M: batch, N: k, K: n, transB: true, goal: 10 });
   }
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 interface Timing { readonly cpu: number; readonly wall: number }

@@ -15,7 +15,7 @@ import {
 } from '../src/index.js';
 import { threadTesting } from '../src/core/wasm.js';
 import { parallel } from '../src/core/parallel.js';
-import { median, table } from './util.js';
+import { median, seededFill, table } from './util.js';
 
 const arg = (name: string, def: string): string =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
@@ -25,18 +25,7 @@ const EPOCH_ROUNDS = Number(arg('epoch-rounds', '2'));
 const SUBSET = Number(arg('subset', '10000'));
 const ONLY = arg('only', '');
 
-function fill(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
-  }
-  return out;
-}
-const rand = (shape: number[], seed: number): Tensor => tensor(fill(shape.reduce((a, b) => a * b, 1), seed), shape);
+const rand = (shape: number[], seed: number): Tensor => tensor(seededFill(shape.reduce((a, b) => a * b, 1), seed), shape);
 
 interface Case {
   readonly name: string;

@@ -51,3 +51,16 @@ export function table(header: string[], rows: (string | number)[][]): string {
 export function geomean(xs: number[]): number {
   return Math.exp(xs.reduce((s, v) => s + Math.log(v), 0) / xs.length);
 }
+
+/** n seeded float32 values in [-1, 1) (mulberry32 integer steps), so runs compare the same data. */
+export function seededFill(n: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
+  }
+  return out;
+}
