@@ -621,7 +621,16 @@ export function f32_conv2d_grad_filter_units(n: i32, h: i32, w: i32, cin: i32, o
 
 const LANE_IDS: v128 = i32x4(0, 1, 2, 3);
 
-/** f32_max_pool2d's body; `record` is a constant at both call sites, so the index work folds away without it. */
+/** Lanes where v replaces best: strictly greater (the first of equal values stays), or a NaN over a number. */
+@inline function takes(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), v128.andnot(f32x4.ne(v, v), f32x4.ne(best, best)));
+}
+
+/**
+ * f32_max_pool2d's body; `record` is a constant at both call sites, so the index work folds
+ * away without it. Each window's comparisons form a chain per channel vector (one compare
+ * waits for the last), so four channel vectors run side by side: four independent chains.
+ */
 @inline function maxPoolBody(record: bool, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
   x: usize, y: usize, arg: usize, sh: i32, sw: i32, pt: i32, pl: i32, b0: i32): void {
   const rem = c & 3;
@@ -635,8 +644,39 @@ const LANE_IDS: v128 = i32x4(0, 1, 2, 3);
         const kx0 = max32(0, -ix0), kx1 = min32(kw, w - ix0);
         const out = <usize>(((b * oh + oy) * ow + ox) * c) << 2;
         const first = ((b * h + iy0 + ky0) * w + ix0 + kx0) * c;
-        for (let cc = 0; cc < c; cc += 4) {
+        let cc = 0;
+        for (; cc + 16 <= c; cc += 16) {
           // start from the window's first element; comparing it with itself changes nothing
+          const f = x + (<usize>(first + cc) << 2);
+          let b0v = v128.load(f), b1v = v128.load(f, 16), b2v = v128.load(f, 32), b3v = v128.load(f, 48);
+          let i0 = i32x4.add(i32x4.splat(first + cc), LANE_IDS);
+          let i1 = i32x4.add(i0, i32x4.splat(4)), i2 = i32x4.add(i0, i32x4.splat(8)), i3 = i32x4.add(i0, i32x4.splat(12));
+          for (let ky = ky0; ky < ky1; ky++) {
+            let off = ((b * h + iy0 + ky) * w + ix0 + kx0) * c + cc;
+            let p = x + (<usize>off << 2);
+            for (let kx = kx0; kx < kx1; kx++) {
+              const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+              const m0 = takes(v0, b0v), m1 = takes(v1, b1v), m2 = takes(v2, b2v), m3 = takes(v3, b3v);
+              b0v = v128.bitselect(v0, b0v, m0); b1v = v128.bitselect(v1, b1v, m1);
+              b2v = v128.bitselect(v2, b2v, m2); b3v = v128.bitselect(v3, b3v, m3);
+              if (record) {
+                const o0 = i32x4.add(i32x4.splat(off), LANE_IDS);
+                i0 = v128.bitselect(o0, i0, m0);
+                i1 = v128.bitselect(i32x4.add(o0, i32x4.splat(4)), i1, m1);
+                i2 = v128.bitselect(i32x4.add(o0, i32x4.splat(8)), i2, m2);
+                i3 = v128.bitselect(i32x4.add(o0, i32x4.splat(12)), i3, m3);
+              }
+              p += cb;
+              off += c;
+            }
+          }
+          const o = out + (<usize>cc << 2);
+          v128.store(y + o, b0v); v128.store(y + o, b1v, 16); v128.store(y + o, b2v, 32); v128.store(y + o, b3v, 48);
+          if (record) {
+            v128.store(arg + o, i0); v128.store(arg + o, i1, 16); v128.store(arg + o, i2, 32); v128.store(arg + o, i3, 48);
+          }
+        }
+        for (; cc < c; cc += 4) {
           let best = v128.load(x + (<usize>(first + cc) << 2));
           let bidx = i32x4.add(i32x4.splat(first + cc), LANE_IDS);
           for (let ky = ky0; ky < ky1; ky++) {
@@ -644,8 +684,7 @@ const LANE_IDS: v128 = i32x4(0, 1, 2, 3);
             let p = x + (<usize>off << 2);
             for (let kx = kx0; kx < kx1; kx++) {
               const v = v128.load(p);
-              // strictly greater keeps the first of equal values; a NaN replaces a number
-              const m = v128.or(f32x4.gt(v, best), v128.andnot(f32x4.ne(v, v), f32x4.ne(best, best)));
+              const m = takes(v, best);
               best = v128.bitselect(v, best, m);
               if (record) bidx = v128.bitselect(i32x4.add(i32x4.splat(off), LANE_IDS), bidx, m);
               p += cb;
@@ -689,9 +728,27 @@ export function f32_max_pool2d_grad(n: i32, h: i32, w: i32, c: i32, oh: i32, ow:
   for (let b = b0; b < b0 + n; b++) {
     for (let iy = 0; iy < h; iy++) {
       const oy0 = max32(0, ceilDiv(iy + pt - kh + 1, sh)), oy1 = min32(oh, floorDiv(iy + pt, sh) + 1);
+      // The windows over column ix are ox in [ceil((ix + pl - kw + 1) / sw), floor((ix + pl) / sw)],
+      // clipped to [0, ow). Both ends move by one every sw columns: counted, not divided, per pixel.
+      let lo = ceilDiv(pl - kw + 1, sw), loRem = lo * sw - (pl - kw + 1);   // lo * sw - numerator, in [0, sw)
+      let hi = floorDiv(pl, sw), hiRem = pl - hi * sw;                    // numerator - hi * sw, in [0, sw)
       for (let ix = 0; ix < w; ix++) {
-        const ox0 = max32(0, ceilDiv(ix + pl - kw + 1, sw)), ox1 = min32(ow, floorDiv(ix + pl, sw) + 1);
+        const ox0 = max32(0, lo), ox1 = min32(ow, hi + 1);
+        if (--loRem < 0) { lo++; loRem += sw; }
+        if (++hiRem == sw) { hi++; hiRem = 0; }
         const self = ((b * h + iy) * w + ix) * c;
+        if (oy1 - oy0 == 1 && ox1 - ox0 == 1) {
+          // one window (non-overlapping pooling): 0 + (dy where the argmax is this element), as below
+          const o = <usize>(((b * oh + oy0) * ow + ox0) * c) << 2;
+          for (let cc = 0; cc < c; cc += 4) {
+            const idx = i32x4.add(i32x4.splat(self + cc), LANE_IDS);
+            const q = o + (<usize>cc << 2);
+            const acc = f32x4.add(ZERO, v128.and(v128.load(dy + q), i32x4.eq(v128.load(arg + q), idx)));
+            const d = <usize>(self + cc) << 2;
+            if (cc + 4 <= c) v128.store(dx + d, acc); else storeTail(dx + d, acc, rem);
+          }
+          continue;
+        }
         for (let cc = 0; cc < c; cc += 4) {
           const idx = i32x4.add(i32x4.splat(self + cc), LANE_IDS);
           let acc = ZERO;

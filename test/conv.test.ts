@@ -290,7 +290,7 @@ describe('pooling against the float64 reference', () => {
   const rand0 = mulberry32(5);
   for (let i = 0; i < 160; i++) {
     const k = [[1, 1], [2, 2], [3, 3], [2, 3], [3, 2]][i % 5];
-    cases.push({ n: 1 + pick(rand0, 2), h: HW[pick(rand0, 4)], w: HW[(i >> 2) % 4], c: [1, 3, 4, 5, 9][(i >> 1) % 5],
+    cases.push({ n: 1 + pick(rand0, 2), h: HW[pick(rand0, 4)], w: HW[(i >> 2) % 4], c: [1, 3, 4, 5, 9, 16, 21][(i >> 1) % 7],
       kh: k[0], kw: k[1], sh: 1 + pick(rand0, 2), sw: 1 + pick(rand0, 3), pad: (i >> 3) & 1 ? 'valid' : 'same' });
   }
 
@@ -355,6 +355,31 @@ describe('pooling against the float64 reference', () => {
     for (const t of [x, result, y, r.result]) t.dispose();
     argmax.dispose();
     r.argmax.dispose();
+  });
+
+  it('max pool over many channels (four channel vectors at a time, then the rest): NaN, ties and -0 as one channel at a time', () => {
+    // 37 channels: two 16-channel groups, one 4-channel vector and a 1-channel tail
+    const p: PoolCase = { n: 2, h: 5, w: 6, c: 37, kh: 2, kw: 3, sh: 1, sw: 2, pad: 'same' };
+    const d = poolDims(p) as Dims;
+    const rand = mulberry32(11);
+    const vals = [NaN, -0, 0, 1, 1, -Infinity, 2];
+    const x = new Float32Array(p.n * p.h * p.w * p.c).map(() => vals[pick(rand, vals.length)]);
+    const ref = refMaxPool(p, d, x);
+    const tx = tensor(x, [p.n, p.h, p.w, p.c]);
+    const { result, argmax } = maxPoolWithArgmax(tx, [p.kh, p.kw], [p.sh, p.sw], p.pad);
+    const y = result.dataSync(), arg = argmax.dataSync();
+    for (let i = 0; i < y.length; i++) {
+      if (!Object.is(y[i], Math.fround(ref.v[i])) || arg[i] !== ref.arg[i]) {
+        throw new Error(`maxPool c = 37: index ${i}: expected ${ref.v[i]} at ${ref.arg[i]}, actual ${y[i]} at ${arg[i]}`);
+      }
+    }
+    const dy = uniform(rand, y.length);
+    const tdy = tensor(dy, [p.n, d.oh, d.ow, p.c]);
+    const dx = maxPoolBackprop(tdy, tx, [p.kh, p.kw], [p.sh, p.sw], p.pad, argmax).dataSync();
+    const refDx = refMaxPoolGrad(x.length, Float32Array.from(dy), arg);
+    for (let i = 0; i < dx.length; i++) expect(dx[i], `maxPoolBackprop c = 37 dx[${i}]`).toBeCloseTo(refDx[i], 5);
+    for (const t of [tx, result, tdy]) t.dispose();
+    argmax.dispose();
   });
 
   it('the pool gradients agree with central finite differences', () => {
