@@ -16,10 +16,13 @@
 // against 0.65-0.68 ms for [32,28,28,1]x[3,3,1,32]): the copies cost what the shorter table
 // saves. A full im2col would also write kh*kw copies of x (4.5 MB for [32,13,13,32] with a
 // 3x3 filter) through the cache, so the direct form stays.
-// The backward pass with respect to the input is the same tile run over dy with the filter
-// transposed to [kh, kw, cout, cin] (into the workspace): a gather, so every dx element is
-// written once. With cin < 4 a channel vector would be mostly empty, so dot4 puts the lanes
-// on cout instead. The filter gradient is a separate 4 (input channels) x 8 (output
+// The backward pass with respect to the input, for cin >= 4, is a GEMM and a gather (the
+// caller, src/ops/conv.ts, runs dcol = dy * filter^T with sgemm; f32_conv2d_col2im sums each
+// dx element's taps): every product is a real one (the 4x8 tile form it replaced multiplied
+// the zero padding around dy and left tile slots empty at row ends: 7.7 -> 3.5 ms for
+// [32,13,13,32]x[3,3,32,64], measured). For cin < 4 the GEMM would be too narrow (N = kh*kw*cin),
+// so f32_conv2d_grad_input runs a table over dy (a gather too) whose dot4 tile puts the
+// lanes on cout: a vector over so few input channels would be mostly empty. The filter gradient is a separate 4 (input channels) x 8 (output
 // channels) tile that keeps its sums in registers over one image's pixels (for cin < 4 the
 // 4 rows are a filter row's flattened (kx, ci) rows instead).
 //
@@ -27,10 +30,11 @@
 // FMA, so its bits do not depend on which tile, row block or thread computes it):
 //   conv2d         y = (0 + sum over ky asc, kx asc, ci asc of x*w) + bias. A tap in the
 //                  zero padding adds 0*w like any other tap.
-//   grad input     dx = 0 + sum over ky asc, kx asc (taps that a stride reaches), co asc of
-//                  dy*w; a tap whose dy row lies outside dy is skipped, one whose dy column
-//                  lies outside adds 0*w (the 4 pixels of a tile share a row). With cin < 4:
-//                  dx = (s0 + s1) + (s2 + s3), s_l = 0 + the same sum over co = l mod 4 only.
+//   grad input     cin >= 4: dx = 0 + sum over ky asc, kx asc (taps that reach an output
+//                  pixel inside dy) of (0 + sum over co asc of dy*w), the inner sums being
+//                  sgemm's. cin < 4: dx = (s0 + s1) + (s2 + s3), s_l = 0 + sum over ky asc,
+//                  kx asc (taps a stride reaches), co = l mod 4 asc of dy*w; a tap whose dy
+//                  row lies outside dy is skipped, one whose dy column lies outside adds 0*w.
 //   grad filter    df = 0 + sum over n asc, oy asc, ox asc of x*dy over the pixels where
 //                  the tap is inside the input (padding taps are skipped). This sum is never
 //                  split: threads split df by (tap, 8 output channels) units instead.
@@ -305,10 +309,9 @@ export function f32_conv2d(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, c
 
 // ---- conv2d backward with respect to the input ------------------------------------------
 
-/** Workspace bytes f32_conv2d_grad_input needs: the transposed filter (cin >= 4), a zero row of cout (+4) floats, one row's table. */
+/** Workspace bytes f32_conv2d_grad_input needs: a zero row of cout (+4) floats and one row's table (cin is unused: kept for the callers' signature). */
 export function conv2d_grad_input_workspace_bytes(cin: i32, w: i32, cout: i32, kh: i32, kw: i32, sw: i32): i32 {
-  const ft = cin >= 4 ? align16(kh * kw * cin * cout << 2) : 0;
-  return ft + align16((cout + 4) << 2) + (((w + 3) >> 2) + min32(sw, w)) * tileBytes(kh * kw);
+  return align16((cout + 4) << 2) + (((w + 3) >> 2) + min32(sw, w)) * tileBytes(kh * kw);
 }
 
 /**
@@ -316,30 +319,21 @@ export function conv2d_grad_input_workspace_bytes(cin: i32, w: i32, cout: i32, k
  * of dy[n, oy, ox, co] * f[ky, kx, ci, co]. dy is [n, oh, ow, cout], dx [n, h, w, cin].
  * work: conv2d_grad_input_workspace_bytes(cin, w, cout, kh, kw, sw) bytes, overwritten.
  * Input pixels are tiled by residue class ix = r + sw*t, so the 4 pixels of a tile share
- * their set of reachable taps and read 4 consecutive dy pixels. With cin < 4 the filter is
- * used as it is, by dot4 (lanes over cout), and the sum order is the one dot4 documents.
+ * their set of reachable taps and read 4 consecutive dy pixels. The filter is used as it
+ * is, by dot4 (lanes over cout), and the sum order is the one dot4 documents. Meant for
+ * cin < 4 (correct for any cin): from 4 input channels src/ops/conv.ts takes the GEMM path
+ * (f32_conv2d_col2im), which is several times faster there.
  */
 export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
   dy: usize, f: usize, dx: usize, work: usize,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
   const taps = kh * kw;
-  const wide = cin >= 4;
-  const ft = work;
-  const zrow = ft + (wide ? <usize>align16(taps * cin * cout << 2) : 0);
+  const zrow = work;
   memory.fill(zrow, 0, <usize>(cout + 4) << 2);
   const tab = zrow + <usize>align16((cout + 4) << 2);
   const tstride = <usize>tileBytes(taps);
   const pix = <usize>cout << 2;
   const xbytes = <usize>cin << 2;
-  // ft[tap, co, ci] = f[tap, ci, co]
-  for (let k = 0; wide && k < taps; k++) {
-    const src = f + <usize>(k * cin * cout) * 4, dst = ft + <usize>(k * cin * cout) * 4;
-    for (let ci = 0; ci < cin; ci++) {
-      for (let co = 0; co < cout; co++) {
-        store<f32>(dst + <usize>(co * cin + ci) * 4, load<f32>(src + <usize>(ci * cout + co) * 4));
-      }
-    }
-  }
   const classes = min32(sw, w);
   for (let b = 0; b < n; b++) {
     for (let iy = 0; iy < h; iy++) {
@@ -380,11 +374,51 @@ export function f32_conv2d_grad_input(n: i32, h: i32, w: i32, cin: i32, oh: i32,
           store<i32>(t, ntaps);
         }
       }
-      if (wide) {
-        runTiles(nt, tab, tstride, xbytes, ft, 0, cin, 0, 0, 0);
-      } else {
-        for (let ci = 0; ci < cin; ci++) {
-          for (let i = 0; i < nt; i++) dot4(tab + <usize>i * tstride, f + <usize>ci * pix, <usize>ci << 2);
+      for (let ci = 0; ci < cin; ci++) {
+        for (let i = 0; i < nt; i++) dot4(tab + <usize>i * tstride, f + <usize>ci * pix, <usize>ci << 2);
+      }
+    }
+  }
+}
+
+/**
+ * The input gradient's second half when it goes through a GEMM (the caller computes
+ * dcol = dy * filter^T, [n, oh, ow, kh*kw*cin]): dx[b, iy, ix, ci] = 0 + the sum, over the
+ * taps (ky asc, kx asc) that reach (iy, ix) from an output pixel (oy, ox) inside dy, of
+ * dcol[b, oy, ox, (ky*kw + kx)*cin + ci]. A gather: every dx element is written by one call.
+ * Images [b0, b0 + n), with dcol and dx pointing at image 0.
+ */
+export function f32_conv2d_col2im(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  dcol: usize, dx: usize, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, b0: i32): void {
+  const taps = <usize>(kh * kw * cin) << 2;
+  const body = cin & ~3, rem = cin & 3;
+  for (let b = b0; b < b0 + n; b++) {
+    for (let iy = 0; iy < h; iy++) {
+      for (let ix = 0; ix < w; ix++) {
+        const d = dx + (<usize>(((b * h + iy) * w + ix) * cin) << 2);
+        // dx's pixel holds the running sums: 0, then each reachable tap's column in order
+        memory.fill(d, 0, <usize>cin << 2);
+        for (let ky = 0; ky < kh; ky++) {
+          const qy = iy + pt - ky * dh;
+          if (qy < 0 || qy % sh != 0) continue;
+          const oy = qy / sh;
+          if (oy >= oh) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const qx = ix + pl - kx * dw;
+            if (qx < 0 || qx % sw != 0) continue;
+            const ox = qx / sw;
+            if (ox >= ow) continue;
+            const src = dcol + <usize>((b * oh + oy) * ow + ox) * taps + (<usize>((ky * kw + kx) * cin) << 2);
+            let c = 0;
+            for (; c < body; c += 4) {
+              const o = <usize>c << 2;
+              v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(src + o)));
+            }
+            if (rem != 0) {
+              const o = <usize>c << 2;
+              storeTail(d + o, f32x4.add(v128.load(d + o), v128.load(src + o)), rem);
+            }
+          }
         }
       }
     }

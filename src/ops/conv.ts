@@ -6,6 +6,7 @@ import type { Ptr } from '../core/heap.js';
 import { parallel, splitRange, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type ActivationParams } from '../activations/index.js';
+import { gemmPackedRows } from './matmul.js';
 
 export type Padding = 'valid' | 'same';
 /** One value for both spatial axes, or [height, width]. */
@@ -187,6 +188,7 @@ export function conv2dBackpropInput(xShape: Shape, dy: Tensor, filter: Tensor, s
   const fn = 'conv2dBackpropInput';
   const g = convGeometry(fn, xShape, filter.shape, strides, pad, dilations);
   sameShape(fn, 'dy', dy.shape, [g.n, g.oh, g.ow, g.cout], `conv2d's output shape for x ${shapeText(xShape)} and filter ${shapeText(filter.shape)}`);
+  if (g.cin >= GEMM_INPUT_GRAD_MIN_CIN) return backpropInputByGemm(g, xShape, dy, filter);
   const { kernels } = rt();
   const wsBytes = align16(kernels.conv2d_grad_input_workspace_bytes(g.cin, g.w, g.cout, g.kh, g.kw, g.sw));
   const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
@@ -196,6 +198,39 @@ export function conv2dBackpropInput(xShape: Shape, dy: Tensor, filter: Tensor, s
     parallel(images.map(([i0, i1], part) => (k: Kernels) => k.f32_conv2d_grad_input(i1 - i0, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
       g.kh, g.kw, dy.ptr + i0 * outImage * 4, filter.ptr, dx + i0 * inImage * 4, work + part * wsBytes,
       g.sh, g.sw, g.dh, g.dw, g.pt, g.pl)));
+  }));
+}
+
+/** From this many input channels the input gradient goes through the GEMM (below it, N = kh*kw*cin is too narrow). */
+const GEMM_INPUT_GRAD_MIN_CIN = 4;
+/** Bytes of dcol per chunk of images: the col2im gather reads it back while it is still in L2. */
+const COL_CHUNK_BYTES = 512 * 1024;
+
+/**
+ * The input gradient as dcol = dy * filter^T (one GEMM over all output pixels of a chunk of
+ * images: [pixels, cout] x [cout, kh*kw*cin], the filter packed once), then a gather that
+ * sums each dx element's reachable taps (f32_conv2d_col2im). Every product is a real one (no
+ * zero padding is multiplied), and the GEMM runs at its full rate. Each dx element is the
+ * sum over taps (ky asc, kx asc) of a sum over cout in order: the same bits at any thread
+ * count (the GEMM splits rows of dcol, the gather splits images).
+ */
+function backpropInputByGemm(g: Geometry, xShape: Shape, dy: Tensor, filter: Tensor): Tensor {
+  const { kernels } = rt();
+  const k9 = g.kh * g.kw * g.cin, pixels = g.oh * g.ow;
+  const inImage = g.h * g.w * g.cin, outImage = pixels * g.cout;
+  const chunk = Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / (pixels * k9 * 4))));
+  return produce(xShape, (dx) => withWork(align16(kernels.f32_gemm_packed_b_bytes(g.cout, k9) >>> 0) + chunk * pixels * k9 * 4, (work) => {
+    const packed = work, dcol = work + align16(kernels.f32_gemm_packed_b_bytes(g.cout, k9) >>> 0);
+    // op(B) = filter^T: the filter is [kh*kw*cin, cout] row-major, so transposed it is [cout, k9]
+    rt().kernels.f32_gemm_pack_b(g.cout, k9, filter.ptr, g.cout, packed, 1);
+    for (let i0 = 0; i0 < g.n; i0 += chunk) {
+      const m = Math.min(chunk, g.n - i0);
+      gemmPackedRows(m * pixels, k9, g.cout, dy.ptr + i0 * outImage * 4, g.cout, false, packed, 0, dcol);
+      const out = dx + i0 * inImage * 4;
+      const parts = splitRange(m, threadsFor(m, m * inImage * g.kh * g.kw, 'elements'));
+      parallel(parts.map(([a, b]) => (k: Kernels) => k.f32_conv2d_col2im(b - a, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, dcol, out,
+        g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, a)));
+    }
   }));
 }
 
