@@ -68,7 +68,17 @@ describe('checkpoints', () => {
         child.stdout.on('data', (d: Buffer) => { out += d; if (out.includes('saved')) resolveSaved(); });
         child.on('exit', (code) => reject(new Error(`saver exited early with ${code}: ${out}`)));
       });
-      await new Promise((r) => setTimeout(r, 5 + ((trial * 37) % 60)));
+      if (trial % 2 === 0) {
+        // a kill at some moment of the save loop (writing, or serialising between writes)
+        await new Promise((r) => setTimeout(r, 5 + ((trial * 37) % 60)));
+      } else {
+        // a kill while a temporary file exists: inside a write, however loaded the machine
+        // is (the poll gives up after 5 s and kills wherever the child is)
+        const until = Date.now() + 5000;
+        while (Date.now() < until && !readdirSync(path).some((f) => f.endsWith('.tmp'))) {
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      }
       child.kill('SIGKILL');
       await new Promise((r) => child.on('close', r));
       if (readdirSync(path).some((f) => f.endsWith('.tmp'))) midSave++;

@@ -6,13 +6,15 @@
 // the hash this process computes from the source.
 //
 // The tarball is installed with `npm install --offline` (the core has no dependencies;
-// the Node entry's come from the npm cache that `npm ci` filled). Where the cache lacks
-// them, the tarball is unpacked into node_modules/actlab instead, which still tests the
-// packed file list and the exports map; the test prints which one it used.
+// the Node entry's come from the npm cache). `npm ci` caches tarballs but not the registry
+// metadata a new install asks for, so on a fresh machine that fails; the tarball is then
+// unpacked into node_modules/actlab and the Node entry's dependencies are linked from this
+// checkout, which still tests the packed file list, the exports map and the declarations.
+// The test prints which one it used.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as core from '../src/index.js';
 import {
@@ -77,7 +79,16 @@ beforeAll(async () => {
     const pkgDir = join(project, 'node_modules', 'actlab');
     mkdirSync(pkgDir, { recursive: true });
     execFileSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1']);
-    installMethod = `the packed tarball unpacked into node_modules/actlab (npm install --offline failed: ${String(e).split('\n')[0]})`;
+    // The Node entry's dependencies, linked from this checkout's node_modules (npm ci put them
+    // there): Node and TypeScript resolve a link's own imports from its real path.
+    const deps = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> })
+      .dependencies ?? {});
+    for (const dep of deps) {
+      mkdirSync(dirname(join(project, 'node_modules', dep)), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules', dep), join(project, 'node_modules', dep), 'dir');
+    }
+    installMethod = `the packed tarball unpacked into node_modules/actlab, its dependencies (${deps.join(', ')}) linked from ` +
+      `this checkout (npm install --offline failed: ${String(e).split('\n')[0]})`;
   }
   console.log(`actlab package: ${installMethod}`);
   writeFileSync(join(project, 'esm.mjs'), esm('actlab'));
