@@ -24,6 +24,10 @@ const ROUNDS = Number(arg('rounds', '5'));
 const EPOCH_ROUNDS = Number(arg('epoch-rounds', '2'));
 const SUBSET = Number(arg('subset', '10000'));
 const ONLY = arg('only', '');
+// --min-flops=N / --min-elements=N: the per-thread minimum work (src/core/wasm.ts) for the
+// timed cases, to compare thresholds; the defaults are the library's.
+const MIN_FLOPS = arg('min-flops', '') === '' ? undefined : Number(arg('min-flops', ''));
+const MIN_ELEMENTS = arg('min-elements', '') === '' ? undefined : Number(arg('min-elements', ''));
 
 const rand = (shape: number[], seed: number): Tensor => tensor(seededFill(shape.reduce((a, b) => a * b, 1), seed), shape);
 
@@ -77,6 +81,7 @@ async function measure(c: Case): Promise<Map<number, { wall: number; cpu: number
     for (const n of THREADS) {
       await init({ threads: n });
       if (threadInfo().threads !== n) throw new Error(`actlab bench: asked for ${n} threads, got ${JSON.stringify(threadInfo())}`);
+      threadTesting.setMinWork(MIN_FLOPS, MIN_ELEMENTS);
       const s0 = threadNs(), c0 = cpuMs(), t0 = performance.now();
       for (let i = 0; i < c.reps; i++) await c.run();
       const wall = (performance.now() - t0) / c.reps, cpu = (cpuMs() - c0) / c.reps, busiest = busiestMs(s0, threadNs()) / c.reps;
@@ -203,7 +208,8 @@ async function main(): Promise<void> {
   await init({ threads: Math.max(2, ...THREADS) });
   const loadBefore = load();
   console.log(`threads bench: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, node ${process.version}, ` +
-    `${new Date().toISOString()}, threads ${THREADS.join(', ')}; /proc/loadavg before: ${loadBefore}`);
+    `${new Date().toISOString()}, threads ${THREADS.join(', ')}; /proc/loadavg before: ${loadBefore}` +
+    (MIN_FLOPS !== undefined || MIN_ELEMENTS !== undefined ? `; per-thread minimum work: ${MIN_FLOPS ?? 'default'} flops, ${MIN_ELEMENTS ?? 'default'} elements` : ''));
   // Rows are printed as each case finishes, so a run cut short (a time limit) still shows them.
   const header = ['case', 'shape', 'threads', 'wall ms', 'CPU ms (all threads)', 'busiest thread CPU ms', 'GFLOP/s (wall)',
     'speedup (wall)', 'speedup (busiest-thread CPU)'];

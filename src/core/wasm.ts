@@ -252,7 +252,6 @@ export function threadInfo(): ThreadInfo {
 export const threadTesting = {
   /** Replaces the runtime probe before the first init (undefined restores it). */
   setSupport(fn: (() => Promise<WorkerSupport>) | undefined): void { supportOverride = fn; },
-  /** The next parallel call's worker parts throw (HOOK_THROW) or their worker exits (HOOK_EXIT). */
   /** Lowers (or restores, with undefined) the per-thread minimum work, so small shapes split. */
   setMinWork(flops: number | undefined, elements: number | undefined): void {
     const t = rt().threads;
@@ -261,6 +260,7 @@ export const threadTesting = {
   },
   /** Parallel calls the pool has run so far. */
   parallelCalls(): number { return rt().threads.parallelCalls; },
+  /** The next parallel call's worker parts throw (HOOK_THROW) or their worker exits (HOOK_EXIT). */
   failNext(hook: number): void {
     const pool = rt().threads.pool;
     if (pool === undefined) throw new Error('actlab: no thread pool is running');
