@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch peer for `npm run bench -- train`: trains the same models on the same MNIST IDX
 files for one epoch and prints a JSON line with the wall and CPU seconds.
-Usage: /usr/bin/python3 torch_train.py (mlp|cnn) BATCH THREADS IDX_DIR [LIMIT]"""
+Usage: /usr/bin/python3 torch_train.py (mlp|cnn) BATCH THREADS IDX_DIR [LIMIT [SEED EPOCHS]]
+With SEED the weights start as Keras starts them (glorot_uniform kernels, zero biases), the
+model trains EPOCHS epochs and the line also carries the test accuracy: a reference for
+the accuracy actlab's Keras-equivalent recipe reaches (see bench/README.md, MNIST accuracy)."""
 import json, struct, sys, time
 import numpy as np
 import torch
@@ -20,8 +23,10 @@ def read_idx(path):
 def main():
     kind, batch, threads, idx_dir = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     limit = int(sys.argv[5]) if len(sys.argv) > 5 else 60000
+    seed = int(sys.argv[6]) if len(sys.argv) > 6 else None
+    epochs = int(sys.argv[7]) if len(sys.argv) > 7 else 1
     torch.set_num_threads(threads)
-    torch.manual_seed(0)
+    torch.manual_seed(0 if seed is None else seed)
     x = torch.from_numpy(read_idx(f'{idx_dir}/train-images-idx3-ubyte')[:limit].astype(np.float32) / 255.0)
     y = torch.from_numpy(read_idx(f'{idx_dir}/train-labels-idx1-ubyte')[:limit].astype(np.int64))
     if kind == 'mlp':
@@ -31,19 +36,35 @@ def main():
         model = nn.Sequential(
             nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(), nn.Linear(64 * 3 * 3, 64), nn.ReLU(), nn.Linear(64, 10))
+    if seed is not None:
+        for m in model.modules():
+            if isinstance(m, (nn.Linear, nn.Conv2d)):
+                # Keras glorot_uniform: fans of a [out, in, kh, kw] kernel are in*kh*kw and out*kh*kw
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
-    perm = torch.randperm(x.shape[0])
     t0, c0 = time.perf_counter(), time.process_time()
-    for start in range(0, x.shape[0], batch):
-        idx = perm[start:start + batch]
-        opt.zero_grad()
-        loss = loss_fn(model(x[idx]), y[idx])
-        loss.backward()
-        opt.step()
+    for _ in range(epochs):
+        perm = torch.randperm(x.shape[0])
+        for start in range(0, x.shape[0], batch):
+            idx = perm[start:start + batch]
+            opt.zero_grad()
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(json.dumps({'peer': f'pytorch {torch.__version__}', 'kind': kind, 'batch': batch, 'threads': threads,
-                      'samples': int(x.shape[0]), 'wall_s': wall, 'cpu_s': cpu, 'loss': float(loss)}))
+    out = {'peer': f'pytorch {torch.__version__}', 'kind': kind, 'batch': batch, 'threads': threads,
+           'samples': int(x.shape[0]), 'wall_s': wall / epochs, 'cpu_s': cpu / epochs, 'loss': float(loss)}
+    if seed is not None:
+        xt = torch.from_numpy(read_idx(f'{idx_dir}/t10k-images-idx3-ubyte').astype(np.float32) / 255.0)
+        yt = torch.from_numpy(read_idx(f'{idx_dir}/t10k-labels-idx1-ubyte').astype(np.int64))
+        if kind != 'mlp':
+            xt = xt.unsqueeze(1)
+        with torch.no_grad():
+            out['seed'], out['epochs'] = seed, epochs
+            out['test_accuracy'] = float((model(xt).argmax(1) == yt).float().mean())
+    print(json.dumps(out))
 
 
 if __name__ == '__main__':
