@@ -51,6 +51,7 @@
 // channel tails are computed in full vectors and only their valid lanes are stored.
 
 import { storeTail } from './math';
+import { madd } from './madd';
 
 const ZERO: v128 = f32x4.splat(0);
 
@@ -80,7 +81,8 @@ const NONE: u32 = 0xFFFFFFFF;
 /** ceil(a / b) for b > 0 and any sign of a. */
 @inline function ceilDiv(a: i32, b: i32): i32 { return -floorDiv(-a, b); }
 
-@inline function addMul(acc: v128, a: v128, b: v128): v128 { return f32x4.add(acc, f32x4.mul(a, b)); }
+/** acc + a*b: unfused in the default build, f32x4.relaxed_madd in the relaxed one (madd.ts). */
+@inline function addMul(acc: v128, a: v128, b: v128): v128 { return madd(acc, a, b); }
 
 /** Stores `lanes` (1..8) channels of a0|a1 at o. */
 @inline function store8(o: usize, a0: v128, a1: v128, lanes: i32): void {

@@ -33,6 +33,7 @@
 // inside the M x N result, never the gaps between rows when ldc > N.
 
 import { storeTail } from './math';
+import { madd, mulAdd } from './madd';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -192,13 +193,13 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let x = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(c00, x, b0); c01 = madd(c01, x, b1);
     x = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(c10, x, b0); c11 = madd(c11, x, b1);
     x = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(c20, x, b0); c21 = madd(c21, x, b1);
     x = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(c30, x, b0); c31 = madd(c31, x, b1);
     a += 16;
     b += 32;
   }
@@ -220,10 +221,10 @@ function tile4(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(b);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 4), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a, 8), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a, 12), b0));
+    c0 = madd(c0, v128.load32_splat(a), b0);
+    c1 = madd(c1, v128.load32_splat(a, 4), b0);
+    c2 = madd(c2, v128.load32_splat(a, 8), b0);
+    c3 = madd(c3, v128.load32_splat(a, 12), b0);
     a += 16;
     b += 32;
   }
@@ -302,12 +303,12 @@ export function f32_gemm_peak_probe(iters: i32, z: f32): f32 {
   let a4 = f32x4.splat(4), a5 = f32x4.splat(5), a6 = f32x4.splat(6), a7 = f32x4.splat(7);
   let a8 = f32x4.splat(8), a9 = f32x4.splat(9), a10 = f32x4.splat(10), a11 = f32x4.splat(11);
   for (let i = 0; i < iters; i++) {
-    a0 = f32x4.add(f32x4.mul(a0, y), zv); a1 = f32x4.add(f32x4.mul(a1, y), zv);
-    a2 = f32x4.add(f32x4.mul(a2, y), zv); a3 = f32x4.add(f32x4.mul(a3, y), zv);
-    a4 = f32x4.add(f32x4.mul(a4, y), zv); a5 = f32x4.add(f32x4.mul(a5, y), zv);
-    a6 = f32x4.add(f32x4.mul(a6, y), zv); a7 = f32x4.add(f32x4.mul(a7, y), zv);
-    a8 = f32x4.add(f32x4.mul(a8, y), zv); a9 = f32x4.add(f32x4.mul(a9, y), zv);
-    a10 = f32x4.add(f32x4.mul(a10, y), zv); a11 = f32x4.add(f32x4.mul(a11, y), zv);
+    a0 = mulAdd(a0, y, zv); a1 = mulAdd(a1, y, zv);
+    a2 = mulAdd(a2, y, zv); a3 = mulAdd(a3, y, zv);
+    a4 = mulAdd(a4, y, zv); a5 = mulAdd(a5, y, zv);
+    a6 = mulAdd(a6, y, zv); a7 = mulAdd(a7, y, zv);
+    a8 = mulAdd(a8, y, zv); a9 = mulAdd(a9, y, zv);
+    a10 = mulAdd(a10, y, zv); a11 = mulAdd(a11, y, zv);
   }
   const s = f32x4.add(f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7))),
     f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11)));

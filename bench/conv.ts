@@ -4,14 +4,17 @@
 // tf.js: tfjs-backend-wasm 4.22.0 (XNNPACK) for the forward pass and the input gradient;
 // tfjs-backend-cpu 4.22.0 for the filter gradient, which the wasm backend does not register.
 // One thread on both sides. Prints a markdown table for bench/README.md.
+// With --relaxed (npm run bench -- conv --relaxed) it times actlab's relaxed-SIMD kernels
+// against its plain ones instead, on the same tensors, interleaved, medians of CPU time.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { init, tensor, conv2d, conv2dBackpropInput, conv2dBackpropFilter, type Tensor } from '../src/index.js';
-import { seededFill, median } from './util.js';
+import { init, tensor, conv2d, conv2dBackpropInput, conv2dBackpropFilter, simdInfo, type Tensor } from '../src/index.js';
+import { simdTesting } from '../src/core/wasm.js';
+import { cpuMs, interleave, seededFill, median } from './util.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -44,6 +47,38 @@ function race(ours: () => void, theirs: () => void, reps: number, theirReps = re
     if (i < theirReps) b.push(time(theirs));
   }
   return [median(a), median(b)];
+}
+
+/** relaxed against plain: the same calls with the kernels switched, interleaved, CPU-time medians. */
+async function mainRelaxed(): Promise<void> {
+  await init({ threads: 1, relaxedSimd: true });
+  const info = simdInfo();
+  if (info.engine !== 'relaxed') throw new Error(`actlab bench: --relaxed, but the relaxed kernels did not load: ${info.reason ?? 'unknown'}`);
+  const rows: string[] = [];
+  for (const c of CASES) {
+    const [n, h, w, cin] = c.x;
+    const [kh, kw, , cout] = c.f;
+    const oh = h - kh + 1, ow = w - kw + 1;
+    const flops = 2 * n * oh * ow * kh * kw * cin * cout;
+    const x = tensor(seededFill(n * h * w * cin, 1), c.x), f = tensor(seededFill(kh * kw * cin * cout, 2), c.f);
+    const dy = tensor(seededFill(n * oh * ow * cout, 3), [n, oh, ow, cout]);
+    const passes: [string, () => Tensor][] = [
+      ['forward', () => conv2d(x, f, 1, 'valid')],
+      ['grad input', () => conv2dBackpropInput(c.x, dy, f, 1, 'valid')],
+      ['grad filter', () => conv2dBackpropFilter(x, dy, c.f, 1, 'valid')],
+    ];
+    for (const [pass, make] of passes) {
+      const on = (e: 'relaxed' | 'plain') => (): void => { simdTesting.use(e); make().dispose(); };
+      const [r, p] = interleave(21, [on('relaxed'), on('plain')], cpuMs);
+      const g = (t: number): string => (flops / t / 1e6).toFixed(2);
+      rows.push(`| [${c.x.join(',')}]x[${c.f.join(',')}] | ${pass} | ${r.toFixed(2)} | ${g(r)} | ${p.toFixed(2)} | ${g(p)} | ${(p / r).toFixed(2)}x |`);
+    }
+    for (const t of [x, f, dy]) t.dispose();
+  }
+  console.log(`date: ${new Date().toISOString()}; node ${process.version} ${process.execArgv.join(' ')}; loadavg: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  console.log('| conv2d (valid, stride 1) | pass | relaxed ms | relaxed GFLOP/s | plain ms | plain GFLOP/s | relaxed / plain |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
 }
 
 async function main(): Promise<void> {
@@ -94,4 +129,4 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r);
 }
 
-await main();
+await (process.argv.includes('--relaxed') ? mainRelaxed() : main());

@@ -3,7 +3,7 @@
 // NR/4 B vectors loaded, MR A floats splatted, MR*NR/4 accumulators), compiles them with
 // asc into build/, and times each on packed data that stays in L1 (K = 256), CPU time.
 // A tile whose accumulators and operands exceed the engine's vector registers spills.
-// Run: npm run bench -- gemm-tiles
+// Run: npm run bench -- gemm-tiles   (--relaxed: the same tiles with f32x4.relaxed_madd)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ const root = process.cwd();
 const TILES: ReadonlyArray<readonly [number, number]> = [[4, 8], [2, 16], [5, 8], [6, 8], [4, 12], [3, 12], [8, 4]];
 const K = 256;
 const REPS = 20000;
+const RELAXED = process.argv.includes('--relaxed');
 
 function kernel(mr: number, nr: number): string {
   const nv = nr / 4;
@@ -23,7 +24,10 @@ function kernel(mr: number, nr: number): string {
   for (let j = 0; j < nv; j++) lines.push(`      const b${j} = v128.load(b, ${16 * j});`);
   for (let i = 0; i < mr; i++) {
     lines.push(`      const x${i} = v128.load32_splat(a, ${4 * i});`);
-    for (let j = 0; j < nv; j++) lines.push(`      ${acc(i, j)} = f32x4.add(${acc(i, j)}, f32x4.mul(x${i}, b${j}));`);
+    for (let j = 0; j < nv; j++) {
+      lines.push(RELAXED ? `      ${acc(i, j)} = f32x4.relaxed_madd(x${i}, b${j}, ${acc(i, j)});`
+        : `      ${acc(i, j)} = f32x4.add(${acc(i, j)}, f32x4.mul(x${i}, b${j}));`);
+    }
   }
   lines.push(`      a += ${4 * mr}; b += ${16 * nv};`, '    }');
   for (let i = 0; i < mr; i++) for (let j = 0; j < nv; j++) lines.push(`    v128.store(C, ${acc(i, j)}, ${16 * (i * nv + j)});`);
@@ -34,7 +38,8 @@ function kernel(mr: number, nr: number): string {
 const src = join(root, 'build', 'gemm-tiles.ts'), out = join(root, 'build', 'gemm-tiles.wasm');
 writeFileSync(src, TILES.map(([m, n]) => kernel(m, n)).join('\n\n') + '\n');
 execFileSync(join(root, 'node_modules', '.bin', 'asc'),
-  [src, '-O3', '--enable', 'simd', '--runtime', 'stub', '--use', 'abort=', '-o', out], { stdio: 'inherit' });
+  [src, '-O3', '--enable', 'simd', ...(RELAXED ? ['--enable', 'relaxed-simd'] : []), '--runtime', 'stub', '--use', 'abort=', '-o', out],
+  { stdio: 'inherit' });
 const { instance } = await WebAssembly.instantiate(readFileSync(out), {});
 const memory = instance.exports.memory;
 if (!(memory instanceof WebAssembly.Memory)) throw new Error('actlab bench: the tile module exports no memory');

@@ -5,15 +5,22 @@
 // thread, and on a machine shared with other jobs CPU time leaves out the time the thread
 // waited for a core, which wall time does not. The wall-time ratio is printed beside it.
 // Run: npm run bench -- gemm   (prints a Markdown table for bench/README.md)
+//
+// With --relaxed (npm run bench -- gemm --relaxed; bench/run.mjs adds Node 20's
+// --experimental-wasm-relaxed-simd) it loads the relaxed-SIMD overlay too and times three
+// sides per case, interleaved: actlab relaxed, actlab plain (the same tensors, the kernels
+// switched with simdTesting.use between batches) and tfjs-wasm; it measures both register
+// peaks, the plain mul+add chain and the relaxed_madd chain (the overlay's f32_gemm_peak_probe).
 import { cpus, loadavg } from 'node:os';
 import { tf, useBackend } from './tfjs.js';
-import { dense, init, matMul, tensor } from '../src/index.js';
-import { rt } from '../src/core/wasm.js';
+import { dense, init, matMul, simdInfo, tensor } from '../src/index.js';
+import { rt, simdTesting, type Kernels } from '../src/core/wasm.js';
 import { mulberry32, uniformF32 } from '../test/helpers/rng.js';
 import { median } from './util.js';
 
 /** Rounds per case; each round times a batch of calls on each side, alternating. */
 const ROUNDS = 9;
+const RELAXED = process.argv.includes('--relaxed');
 /** Target wall time of one batch, so timer resolution and call overhead do not matter. */
 const BATCH_MS = 25;
 
@@ -80,9 +87,8 @@ function calibrate(fn: () => void): number {
   }
 }
 
-/** GFLOP/s (CPU time) of the register-only mul+add probe, over about 5 ms. */
-function peakOnce(): number {
-  const k = rt().kernels;
+/** GFLOP/s (CPU time) of a register-only multiply-add probe (plain mul+add or relaxed_madd), over about 5 ms. */
+function peakOnce(k: Kernels = rt().simd.plain): number {
   const iters = 2_000_000;
   const { cpu } = timeBatch(() => k.f32_gemm_peak_probe(iters, 0.001), 1);
   return (iters * 96) / (cpu * 1e6);
@@ -117,6 +123,66 @@ function tfjsSide(c: Case, a: Float32Array, b: Float32Array, bias: Float32Array)
 }
 
 interface Row { readonly c: Case; readonly ours: number; readonly theirs: number; readonly wallRatio: number }
+
+/** One case of the relaxed table: CPU-time medians (ms) of relaxed, plain and tfjs, and relaxed/tfjs from wall medians. */
+interface RelaxedRow { readonly c: Case; readonly relaxed: number; readonly plain: number; readonly tfjs: number; readonly wallRatio: number }
+
+/** The relaxed table: actlab relaxed, actlab plain and tfjs-wasm per case, interleaved. */
+async function mainRelaxed(): Promise<void> {
+  await init({ threads: 1, relaxedSimd: true });
+  const info = simdInfo();
+  const relaxedKernels = rt().simd.relaxed;
+  if (info.engine !== 'relaxed' || relaxedKernels === undefined) {
+    throw new Error(`actlab bench: --relaxed, but the relaxed kernels did not load: ${info.reason ?? 'unknown'}`);
+  }
+  await useBackend('wasm');
+  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'threaded' : 'one thread';
+  console.log(`# gemm --relaxed: ${new Date().toISOString()}, ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version} ` +
+    `${process.execArgv.join(' ')}, tfjs-backend-wasm ${threads}, load ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  for (let i = 0; i < 5; i++) { peakOnce(); peakOnce(relaxedKernels); }
+  const peaks: number[] = [], relaxedPeaks: number[] = [];
+  const rows: RelaxedRow[] = [];
+  const engines = ['relaxed', 'plain'] as const;
+  const next = mulberry32(2024);
+  for (const c of cases) {
+    const a = uniformF32(next, c.M * c.K), b = uniformF32(next, c.K * c.N), bias = uniformF32(next, c.N);
+    const ours = actlabSide(c, a, b, bias), theirs = tfjsSide(c, a, b, bias);
+    const n = engines.map((e) => { simdTesting.use(e); return calibrate(ours.run); });
+    const nTheirs = calibrate(theirs.run);
+    const t: Timing[][] = [[], [], []];
+    for (let r = 0; r < ROUNDS; r++) {
+      engines.forEach((e, i) => { simdTesting.use(e); t[i].push(timeBatch(ours.run, n[i])); });
+      t[2].push(timeBatch(theirs.run, nTheirs));
+      if (r % 3 === 0) { peaks.push(peakOnce()); relaxedPeaks.push(peakOnce(relaxedKernels)); }
+    }
+    simdTesting.use('relaxed');
+    ours.dispose();
+    theirs.dispose();
+    const [relaxed, plain, tfjs] = t.map((ts) => median(ts.map((x) => x.cpu)));
+    const wallRatio = median(t[2].map((x) => x.wall)) / median(t[0].map((x) => x.wall));
+    rows.push({ c, relaxed, plain, tfjs, wallRatio });
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  const peak = median(peaks), relaxedPeak = median(relaxedPeaks);
+  const range = (xs: number[]): string => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
+  console.log(`register-only peaks (medians of ${peaks.length} probes each): plain f32x4 mul+add ${peak.toFixed(1)} GFLOP/s ` +
+    `(range ${range(peaks)}), relaxed_madd ${relaxedPeak.toFixed(1)} GFLOP/s (range ${range(relaxedPeaks)})\n`);
+  console.log('| case | shape | relaxed ms | plain ms | tfjs ms | relaxed GFLOP/s | plain GFLOP/s | tfjs GFLOP/s | relaxed/tfjs | ' +
+    'plain/tfjs | relaxed/plain | (wall) | goal | relaxed % relaxed peak |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const { c, relaxed, plain, tfjs, wallRatio } of rows) {
+    const flop = 2 * c.M * c.N * c.K;
+    const g = (ms: number): number => flop / (ms * 1e6);
+    // the issue's relaxed bar: >= 1.4x tfjs-wasm on the square 256-1024 and MLP forward shapes
+    const goal = c.group === 'MLP forward' || (c.group === 'square' && c.goal !== undefined)
+      ? `1.4x ${tfjs / relaxed >= 1.4 ? 'met' : 'MISSED'}` : '';
+    console.log(`| ${c.group} | ${c.label} | ${relaxed.toFixed(3)} | ${plain.toFixed(3)} | ${tfjs.toFixed(3)} | ${g(relaxed).toFixed(1)} | ` +
+      `${g(plain).toFixed(1)} | ${g(tfjs).toFixed(1)} | ${(tfjs / relaxed).toFixed(2)} | ${(tfjs / plain).toFixed(2)} | ` +
+      `${(plain / relaxed).toFixed(2)} | ${wallRatio.toFixed(2)} | ${goal} | ${((100 * g(relaxed)) / relaxedPeak).toFixed(0)}% |`);
+  }
+  console.log(`\nload after: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+}
 
 async function main(): Promise<void> {
   await init({ threads: 1 }); // one thread, as the single-threaded peers
@@ -163,4 +229,4 @@ async function main(): Promise<void> {
   console.log(`\nload after: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 }
 
-await main();
+await (RELAXED ? mainRelaxed() : main());

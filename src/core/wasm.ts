@@ -5,9 +5,15 @@
 // Two builds of the same kernels are embedded: the default one with its own memory, and a
 // shared-memory one (build check: the same code section, no data segments, no start
 // function) that worker threads instantiate on the same memory. init({threads}) picks.
+//
+// A third, small module is optional: the relaxed-SIMD overlay (assembly/relaxed.ts, one
+// build per memory kind), GEMM and conv compiled with f32x4.relaxed_madd. It imports the
+// loaded module's memory and its exports replace those kernels; init({ relaxedSimd: true })
+// loads it where WebAssembly.validate accepts it, and simdInfo() says which engine runs.
 import { WASM_BASE64 } from './wasm-bytes.generated.js';
 import { WASM_THREADS_BASE64 } from './wasm-threads-bytes.generated.js';
-import { bindKernels, type Kernels } from './kernels.generated.js';
+import { WASM_RELAXED_BASE64, WASM_RELAXED_THREADS_BASE64 } from './wasm-relaxed-bytes.generated.js';
+import { bindKernels, overlayKernels, type Kernels } from './kernels.generated.js';
 import { Heap, MAX_PAGES } from './heap.js';
 import { Engine } from './engine.js';
 import { Pool, PoolError, type Part } from './pool.js';
@@ -25,6 +31,18 @@ export interface ThreadInfo {
   readonly shared: boolean;
 }
 
+/** Which multiply-add the GEMM and conv kernels run. */
+export interface SimdInfo {
+  /**
+   * 'plain': the default, a rounded multiply then a rounded add; the same bits in every
+   * engine. 'relaxed': f32x4.relaxed_madd, fused (one rounding) where the CPU has FMA,
+   * faster, and its bits depend on the engine and the CPU.
+   */
+  readonly engine: 'plain' | 'relaxed';
+  /** Why the plain engine runs although init was asked for relaxedSimd; absent otherwise. */
+  readonly reason?: string;
+}
+
 export interface InitOptions {
   /**
    * Threads for parallel kernels, the calling thread included: 1 runs today's
@@ -34,6 +52,15 @@ export interface InitOptions {
   readonly threads?: number;
   /** Milliseconds one parallel call may take before the pool is declared broken (default 300000). */
   readonly threadTimeoutMs?: number;
+  /**
+   * GEMM and conv with f32x4.relaxed_madd (relaxed SIMD) where the engine validates it,
+   * otherwise the plain kernels, with the reason in simdInfo(). Never the default: results
+   * then differ from the default build's in the last bits and between CPUs, so the
+   * cross-runtime determinism does not hold for them (results do not depend on the thread
+   * count). Node 20 needs --experimental-wasm-relaxed-simd; Node 22+, Deno, Bun and
+   * Chromium accept it. Read by the first init only: a later init with a different value throws.
+   */
+  readonly relaxedSimd?: boolean;
 }
 
 /** The most threads init accepts. */
@@ -90,8 +117,22 @@ export class Threads {
   }
 }
 
+/** The engine choice of a loaded runtime. */
+export interface Simd {
+  /** What the first init asked for. */
+  readonly asked: boolean;
+  /** The default module's own kernels. */
+  readonly plain: Kernels;
+  /** The plain kernels with the overlay's in their place, when it loaded. */
+  readonly relaxed: Kernels | undefined;
+  /** Why relaxed was asked for but did not load. */
+  readonly reason: string | undefined;
+}
+
 export interface Runtime {
+  /** The kernels calls go to: simd.relaxed when it loaded, else simd.plain. */
   readonly kernels: Kernels;
+  readonly simd: Simd;
   readonly heap: Heap;
   /** Tensor scopes (tidy) and the gradient tape. */
   readonly engine: Engine;
@@ -104,6 +145,8 @@ let loading: Promise<Runtime> | undefined;
 /** init calls run one after another, so pools are never started twice at once. */
 let queue: Promise<void> = Promise.resolve();
 let sharedModule: WebAssembly.Module | undefined;
+/** The relaxed overlay for shared memory, when the shared runtime loaded it (workers instantiate it too). */
+let sharedOverlay: WebAssembly.Module | undefined;
 let support: Promise<WorkerSupport> | undefined;
 /** Test seam: replaces the runtime probe (simulating a runtime without SharedArrayBuffer or workers). */
 let supportOverride: (() => Promise<WorkerSupport>) | undefined;
@@ -143,22 +186,59 @@ function sharedMemory(): { memory: WebAssembly.Memory; maxPages: number } {
   throw new Error(`actlab: this engine refused a shared WebAssembly memory: ${last instanceof Error ? last.message : String(last)}`);
 }
 
-async function loadSingle(reason: string | undefined): Promise<Runtime> {
+interface Overlay {
+  readonly module?: WebAssembly.Module;
+  readonly simd: Simd;
+}
+
+/**
+ * The engine choice for a module's kernels on `memory`: with relaxedSimd, the overlay
+ * instantiated on the same memory when the engine validates it, else the reason why not.
+ */
+async function loadOverlay(asked: boolean, base64: string, memory: WebAssembly.Memory, plain: Kernels): Promise<Overlay> {
+  if (!asked) return { simd: { asked, plain, relaxed: undefined, reason: undefined } };
+  const bytes = decodeBase64(base64);
+  if (!WebAssembly.validate(bytes)) {
+    const reason = 'this engine does not validate relaxed SIMD (f32x4.relaxed_madd); Node 20 needs ' +
+      '--experimental-wasm-relaxed-simd. Running the plain SIMD kernels';
+    return { simd: { asked, plain, relaxed: undefined, reason } };
+  }
+  try {
+    const module = await WebAssembly.compile(bytes);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    return { module, simd: { asked, plain, relaxed: overlayKernels(plain, instance.exports), reason: undefined } };
+  } catch (e) {
+    const reason = `the relaxed SIMD kernels did not load: ${e instanceof Error ? e.message : String(e)}. Running the plain SIMD kernels`;
+    return { simd: { asked, plain, relaxed: undefined, reason } };
+  }
+}
+
+async function loadSingle(reason: string | undefined, relaxed: boolean): Promise<Runtime> {
   const module = await compile(WASM_BASE64);
   const instance = await WebAssembly.instantiate(module, {});
   const memory = instance.exports.memory;
   if (!(memory instanceof WebAssembly.Memory)) throw new Error('actlab: the kernel module exports no memory');
-  const kernels = bindKernels(instance.exports);
-  return { kernels, heap: new Heap(memory, kernels.heap_base()), engine: new Engine(), threads: new Threads(false, reason) };
+  const plain = bindKernels(instance.exports);
+  const { simd } = await loadOverlay(relaxed, WASM_RELAXED_BASE64, memory, plain);
+  return {
+    kernels: simd.relaxed ?? plain, simd, heap: new Heap(memory, plain.heap_base()), engine: new Engine(),
+    threads: new Threads(false, reason),
+  };
 }
 
-async function loadShared(): Promise<Runtime> {
+async function loadShared(relaxed: boolean): Promise<Runtime> {
   const module = await compile(WASM_THREADS_BASE64);
   const { memory, maxPages } = sharedMemory();
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const plain = bindKernels(instance.exports);
+  const overlay = await loadOverlay(relaxed, WASM_RELAXED_THREADS_BASE64, memory, plain);
   sharedModule = module;
-  const kernels = bindKernels(instance.exports);
-  return { kernels, heap: new Heap(memory, kernels.heap_base(), maxPages), engine: new Engine(), threads: new Threads(true, undefined) };
+  sharedOverlay = overlay.module;
+  const { simd } = overlay;
+  return {
+    kernels: simd.relaxed ?? plain, simd, heap: new Heap(memory, plain.heap_base(), maxPages), engine: new Engine(),
+    threads: new Threads(true, undefined),
+  };
 }
 
 function probe(): Promise<WorkerSupport> {
@@ -180,7 +260,7 @@ async function startPool(r: Runtime, threads: number, s: WorkerSupport, timeoutM
   const names = Object.keys(r.kernels);
   try {
     t.pool = await Pool.start({
-      threads, module: sharedModule, memory: r.heap.memory, names, factory: s.factory, timeoutMs, startTimeoutMs: 20_000,
+      threads, module: sharedModule, overlay: sharedOverlay, memory: r.heap.memory, names, factory: s.factory, timeoutMs, startTimeoutMs: 20_000,
       // A worker polls for a while (about 0.1-0.5 ms) before it sleeps, so the calls of a training
       // step, tens of microseconds apart, skip the futex wake (about 60 us here; CNN epoch on 2
       // threads 47 -> 27-41 s with 200,000 polls against 2,000);
@@ -199,13 +279,22 @@ async function initOnce(options: InitOptions): Promise<void> {
   const timeoutMs = options.threadTimeoutMs ?? 300_000;
   if (!(timeoutMs > 0)) throw new Error(`actlab: init: threadTimeoutMs = ${timeoutMs} must be a positive number of milliseconds`);
   const asked = options.threads === undefined ? undefined : checkThreads(options.threads);
+  const relaxed = options.relaxedSimd;
+  if (relaxed !== undefined && typeof relaxed !== 'boolean') {
+    throw new Error(`actlab: init: relaxedSimd = ${String(relaxed)} must be true or false`);
+  }
+  if (runtime !== undefined && relaxed !== undefined && relaxed !== runtime.simd.asked) {
+    throw new Error(`actlab: init: relaxedSimd = ${relaxed}, but the first init() loaded the kernels with relaxedSimd = ` +
+      `${runtime.simd.asked}: the engine is chosen once (tensors live in its memory, and the two engines give different ` +
+      'bits); pass relaxedSimd to the first init()');
+  }
   if (runtime !== undefined && asked === undefined) return;
   const s = asked === 1 && runtime === undefined ? {} : await probe();
   const wanted = asked ?? Math.min(s.cores ?? 1, DEFAULT_MAX_THREADS);
   if (runtime === undefined) {
     loading ??= (async () => {
-      if (wanted === 1 || s.factory === undefined) return loadSingle(wanted === 1 ? undefined : s.reason);
-      return loadShared();
+      if (wanted === 1 || s.factory === undefined) return loadSingle(wanted === 1 ? undefined : s.reason, relaxed === true);
+      return loadShared(relaxed === true);
     })();
     runtime = await loading;
     if (!runtime.threads.shared) return;
@@ -224,7 +313,7 @@ async function initOnce(options: InitOptions): Promise<void> {
 
 /**
  * Loads and instantiates the kernels and starts the worker pool; safe to call any number
- * of times. The first call picks the build: with threads > 1 (the default where the runtime
+ * of times. `relaxedSimd` is read by the first call only (see InitOptions). The first call picks the build: with threads > 1 (the default where the runtime
  * has several cores) and SharedArrayBuffer and workers available, the shared-memory build
  * and a pool of threads - 1 workers; otherwise the single-threaded build, with the reason
  * in threadInfo(). A later call with `threads` resizes the pool (or restarts one after a
@@ -247,6 +336,29 @@ export function threadInfo(): ThreadInfo {
   const t = rt().threads;
   return t.reason === undefined ? { threads: t.count, shared: t.shared } : { threads: t.count, reason: t.reason, shared: t.shared };
 }
+
+/** The engine GEMM and conv run ('plain' or 'relaxed') and, when relaxed was asked for but is not running, why. */
+export function simdInfo(): SimdInfo {
+  const r = rt();
+  const engine = r.simd.relaxed !== undefined && r.kernels === r.simd.relaxed ? 'relaxed' : 'plain';
+  return r.simd.reason === undefined ? { engine } : { engine, reason: r.simd.reason };
+}
+
+/** Test and benchmark seams for the engine choice: not part of the public API (not exported from the package entry). */
+export const simdTesting = {
+  /**
+   * Points kernel calls at the plain or the relaxed kernels of the loaded runtime, so one
+   * process can time both on the same tensors (bench/gemm.ts). One thread only: workers
+   * keep the kernels they were started with.
+   */
+  use(engine: 'plain' | 'relaxed'): void {
+    const r = rt();
+    if (r.threads.pool !== undefined) throw new Error('actlab: simdTesting.use needs a runtime without a thread pool (init({ threads: 1 }))');
+    const k = engine === 'relaxed' ? r.simd.relaxed : r.simd.plain;
+    if (k === undefined) throw new Error(`actlab: the relaxed kernels are not loaded: ${r.simd.reason ?? 'init({ relaxedSimd: true }) first'}`);
+    runtime = { ...r, kernels: k };
+  },
+};
 
 /** Test seams for the pool: not part of the public API (not exported from the package entry). */
 export const threadTesting = {
