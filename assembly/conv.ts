@@ -521,8 +521,27 @@ function gradBorderPixel(x: usize, row: usize, ix0: i32, w: i32, cin: i32, m: i3
 export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
   x: usize, dy: usize, df: usize,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
+  gradFilterBody(n, h, w, cin, oh, ow, cout, kh, kw, x, dy, df, sh, sw, dh, dw, pt, pl, 0, cout);
+}
+
+/**
+ * f32_conv2d_grad_filter for output channels [c0, c1) only (c0 a multiple of 8): only those
+ * columns of df are zeroed and written, each element with the same chain as the whole call.
+ * Threads split the flattened (cin < 4) path this way, which the (tap, channel) units of
+ * f32_conv2d_grad_filter_units cannot take.
+ */
+export function f32_conv2d_grad_filter_channels(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
+  x: usize, dy: usize, df: usize,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, c0: i32, c1: i32): void {
+  gradFilterBody(n, h, w, cin, oh, ow, cout, kh, kw, x, dy, df, sh, sw, dh, dw, pt, pl, c0, c1);
+}
+
+@inline function gradFilterBody(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, kh: i32, kw: i32,
+  x: usize, dy: usize, df: usize,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, c0: i32, c1: i32): void {
   const frow = <usize>cout << 2;
-  memory.fill(df, 0, <usize>(kh * kw * cin) * frow);
+  if (c0 == 0 && c1 == cout) memory.fill(df, 0, <usize>(kh * kw * cin) * frow);
+  else for (let r = 0; r < kh * kw * cin; r++) memory.fill(df + <usize>r * frow + (<usize>c0 << 2), 0, <usize>(c1 - c0) << 2);
   const xpixB = <usize>cin << 2;
   const drow = <usize>ow * frow;
   const flat = dw == 1 && cin < 4;
@@ -543,8 +562,8 @@ export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32
           const i0 = max32(v0, ceilDiv(pl - kxA, sw)), i1 = max32(i0, min32(v1, floorDiv(w - 1 + pl - kxB, sw) + 1));
           if (v0 >= v1) continue;
           const fm = df + <usize>(ky * kr + m) * frow;
-          for (let co = 0; co < cout; co += 8) {
-            const rem = cout - co, lanes = min32(rem, 8);
+          for (let co = c0; co < c1; co += 8) {
+            const rem = c1 - co, lanes = min32(rem, 8);
             const fp = fm + (<usize>co << 2);
             if (v0 == i0 && i1 == v1) {
               // no border pixels: one tile call over every row
@@ -585,8 +604,8 @@ export function f32_conv2d_grad_filter(n: i32, h: i32, w: i32, cin: i32, oh: i32
         const tapRow = df + <usize>((ky * kw + kx) * cin) * frow;
         for (let ci = 0; ci < cin; ci += 4) {
           const crows = min32(4, cin - ci);
-          for (let co = 0; co < cout; co += 8) {
-            const rem = cout - co;
+          for (let co = c0; co < c1; co += 8) {
+            const rem = c1 - co;
             const fp = tapRow + <usize>ci * frow + (<usize>co << 2);
             const xc = xb + (<usize>ci << 2), dc = db + (<usize>co << 2);
             if (rem > 4) gradTile4x8(xc, xrow, xpix, dc, drow, frow, oy1 - oy0, ox1 - ox0, fp, frow, crows, min32(rem, 8));

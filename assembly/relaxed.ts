@@ -4,4 +4,6 @@
 // only; everything else (packing, activations, pooling, optimizers) stays the default
 // build's. Loaded by init({ relaxedSimd: true }) where the engine validates it.
 export { f32_gemm, f32_gemm_packed, f32_gemm_peak_probe } from './gemm';
-export { f32_conv2d, f32_conv2d_grad_input, f32_conv2d_grad_filter, f32_conv2d_grad_filter_units } from './conv';
+export {
+  f32_conv2d, f32_conv2d_grad_input, f32_conv2d_grad_filter, f32_conv2d_grad_filter_channels, f32_conv2d_grad_filter_units,
+} from './conv';
