@@ -12,7 +12,7 @@
 // alone loses them (1 - tanh(x)^2 from a rounded tanh(x) near 1 has 1e-3 relative error).
 
 import {
-  splat, sel, storeTail, exp4, exp4b, exp4lo, expm1_4, log1p4, tanh4, sigmoid4, sigmoid4lo,
+  splat, sel, storeTail, exp4, exp4b, exp4bias, exp4lo, EXP_FAST, EXP_FAST_BIASED, expm1_4, log1p4, tanh4, sigmoid4, sigmoid4lo,
   mulLo, divLo, promoteHigh, demoteJoin, erfc2d, exp2d, tanh2d, TWO_M64, BIAS64,
 } from './math';
 
@@ -38,52 +38,95 @@ const ONE: v128 = f32x4.splat(1);
 // independent, and V8 on x64 overlaps them where it does not overlap consecutive iterations
 // of a one-vector loop (measured on exp: one vector 0.40, two 0.56, four 0.82 Gelem/s). Each
 // lane's instructions are unchanged, so the bits are too.
+//
+// An activation built on exp gives a bound (bound(a, b) > 0): while every |x| of the four
+// vectors is below it, f and d run with fast = true, where exp skips its clamp and scales
+// by 2^k in one step (same bits, see expCore), and keepNaN is not needed. One check
+// covers four vectors; other quads, the single vectors and the tail take the careful path.
+// For the rest, bound() is the constant 0 and the check compiles away.
+
+const ABS_BITS: v128 = i32x4.splat(0x7FFFFFFF);
+
+/**
+ * Every lane of v0..v3 has |x| < limit (limit > 0 at compile time, or there is no fast
+ * path). A NaN lane compares false, so the fast path never sees a NaN and needs no keepNaN.
+ * |x| is taken with an and (f32x4.abs costs V8 three instructions) and the four masks are
+ * read with one bitmask.
+ */
+@inline function allBelow(limit: f32, lim: v128, v0: v128, v1: v128, v2: v128, v3: v128): bool {
+  if (!(limit > 0)) return false;
+  const m01 = v128.and(f32x4.lt(v128.and(v0, ABS_BITS), lim), f32x4.lt(v128.and(v1, ABS_BITS), lim));
+  const m23 = v128.and(f32x4.lt(v128.and(v2, ABS_BITS), lim), f32x4.lt(v128.and(v3, ABS_BITS), lim));
+  return i32x4.bitmask(v128.and(m01, m23)) == 15;
+}
 
 @inline function forward<T>(n: i32, x: usize, y: usize, a: v128, b: v128): void {
   const op = changetype<T>(0);
   const end = <usize>n << 2, body = end & ~15, quads = end & ~63;
+  // A NaN bound (from a NaN parameter) turns the fast path off.
+  const limit = op.bound(a, b);
+  const lim = splat(limit > 0 ? limit : 0);
   let o: usize = 0;
   for (; o < quads; o += 64) {
     const v0 = v128.load(x + o), v1 = v128.load(x + o, 16), v2 = v128.load(x + o, 32), v3 = v128.load(x + o, 48);
-    const f0 = keepNaN(v0, op.f(v0, a, b)), f1 = keepNaN(v1, op.f(v1, a, b));
-    const f2 = keepNaN(v2, op.f(v2, a, b)), f3 = keepNaN(v3, op.f(v3, a, b));
-    v128.store(y + o, f0);
-    v128.store(y + o, f1, 16);
-    v128.store(y + o, f2, 32);
-    v128.store(y + o, f3, 48);
+    if (allBelow(limit, lim, v0, v1, v2, v3)) {
+      const f0 = op.f(v0, a, b, true), f1 = op.f(v1, a, b, true), f2 = op.f(v2, a, b, true), f3 = op.f(v3, a, b, true);
+      v128.store(y + o, f0);
+      v128.store(y + o, f1, 16);
+      v128.store(y + o, f2, 32);
+      v128.store(y + o, f3, 48);
+    } else {
+      const f0 = keepNaN(v0, op.f(v0, a, b, false)), f1 = keepNaN(v1, op.f(v1, a, b, false));
+      const f2 = keepNaN(v2, op.f(v2, a, b, false)), f3 = keepNaN(v3, op.f(v3, a, b, false));
+      v128.store(y + o, f0);
+      v128.store(y + o, f1, 16);
+      v128.store(y + o, f2, 32);
+      v128.store(y + o, f3, 48);
+    }
   }
   for (; o < body; o += 16) {
     const v = v128.load(x + o);
-    v128.store(y + o, keepNaN(v, op.f(v, a, b)));
+    v128.store(y + o, keepNaN(v, op.f(v, a, b, false)));
   }
   if (o < end) {
     const v = v128.load(x + o);
-    storeTail(y + o, keepNaN(v, op.f(v, a, b)), n & 3);
+    storeTail(y + o, keepNaN(v, op.f(v, a, b, false)), n & 3);
   }
 }
 
 @inline function backward<T>(n: i32, x: usize, dy: usize, dx: usize, a: v128, b: v128): void {
   const op = changetype<T>(0);
   const end = <usize>n << 2, body = end & ~15, quads = end & ~63;
+  const limit = op.bound(a, b);
+  const lim = splat(limit > 0 ? limit : 0);
   let o: usize = 0;
   for (; o < quads; o += 64) {
     const v0 = v128.load(x + o), v1 = v128.load(x + o, 16), v2 = v128.load(x + o, 32), v3 = v128.load(x + o, 48);
     // dy is read before dx is written: dx may equal dy.
     const g0 = v128.load(dy + o), g1 = v128.load(dy + o, 16), g2 = v128.load(dy + o, 32), g3 = v128.load(dy + o, 48);
-    const r0 = f32x4.mul(g0, keepNaN(v0, op.d(v0, a, b))), r1 = f32x4.mul(g1, keepNaN(v1, op.d(v1, a, b)));
-    const r2 = f32x4.mul(g2, keepNaN(v2, op.d(v2, a, b))), r3 = f32x4.mul(g3, keepNaN(v3, op.d(v3, a, b)));
-    v128.store(dx + o, r0);
-    v128.store(dx + o, r1, 16);
-    v128.store(dx + o, r2, 32);
-    v128.store(dx + o, r3, 48);
+    if (allBelow(limit, lim, v0, v1, v2, v3)) {
+      const r0 = f32x4.mul(g0, op.d(v0, a, b, true)), r1 = f32x4.mul(g1, op.d(v1, a, b, true));
+      const r2 = f32x4.mul(g2, op.d(v2, a, b, true)), r3 = f32x4.mul(g3, op.d(v3, a, b, true));
+      v128.store(dx + o, r0);
+      v128.store(dx + o, r1, 16);
+      v128.store(dx + o, r2, 32);
+      v128.store(dx + o, r3, 48);
+    } else {
+      const r0 = f32x4.mul(g0, keepNaN(v0, op.d(v0, a, b, false))), r1 = f32x4.mul(g1, keepNaN(v1, op.d(v1, a, b, false)));
+      const r2 = f32x4.mul(g2, keepNaN(v2, op.d(v2, a, b, false))), r3 = f32x4.mul(g3, keepNaN(v3, op.d(v3, a, b, false)));
+      v128.store(dx + o, r0);
+      v128.store(dx + o, r1, 16);
+      v128.store(dx + o, r2, 32);
+      v128.store(dx + o, r3, 48);
+    }
   }
   for (; o < body; o += 16) {
     const v = v128.load(x + o);
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b))));
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b, false))));
   }
   if (o < end) {
     const v = v128.load(x + o);
-    storeTail(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b))), n & 3);
+    storeTail(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b, false))), n & 3);
   }
 }
 
@@ -107,42 +150,45 @@ const ONE: v128 = f32x4.splat(1);
 // ---- sigmoid family --------------------------------------------------------------------
 
 @final @unmanaged class Sigmoid {
-  @inline f(x: v128, a: v128, b: v128): v128 { return sigmoid4(x); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sigmoid4(x, fast); }
   // s(1-s) = e / (1+e)^2 with e = exp(-|x|): no 1 - s cancellation.
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    const e = exp4(f32x4.neg(f32x4.abs(x)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const e = exp4(f32x4.neg(f32x4.abs(x)), fast);
     const q = f32x4.add(ONE, e);
     return f32x4.div(e, f32x4.mul(q, q));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(-|x|)
 }
 
 @final @unmanaged class Tanh {
-  @inline f(x: v128, a: v128, b: v128): v128 { return tanh4(x); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return tanh4(x, fast); }
   // sech^2 x = 4e / (1+e)^2 with e = exp(-2|x|).
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    const e = exp4(f32x4.mul(f32x4.abs(x), splat(-2)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const e = exp4(f32x4.mul(f32x4.abs(x), splat(-2)), fast);
     const q = f32x4.add(ONE, e);
     return f32x4.div(f32x4.mul(e, splat(4)), f32x4.mul(q, q));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 43; } // exp(-2|x|)
 }
 
 @final @unmanaged class LogSigmoid {
   // log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))
-  @inline f(x: v128, a: v128, b: v128): v128 {
-    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(f32x4.neg(f32x4.abs(x)), fast)));
   }
   // sigmoid(-x)
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    const e = exp4(f32x4.neg(f32x4.abs(x)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const e = exp4(f32x4.neg(f32x4.abs(x)), fast);
     const q = f32x4.add(ONE, e);
     return sel(f32x4.ge(x, ZERO), f32x4.div(e, q), f32x4.div(ONE, q));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(-|x|)
 }
 
 /** a*x + b with the product's rounding error added back: near the ends of the ramp the sum cancels. */
@@ -153,47 +199,52 @@ const ONE: v128 = f32x4.splat(1);
 
 @final @unmanaged class HardSigmoid {
   // clip(a*x + b, 0, 1); a = slope, b = offset
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     return f32x4.pmin(ONE, f32x4.pmax(ZERO, affine(x, a, b)));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const v = affine(x, a, b);
     return v128.and(v128.and(f32x4.gt(v, ZERO), f32x4.lt(v, ONE)), a);
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 // ---- rectifiers ----------------------------------------------------------------------
 
 @final @unmanaged class Relu {
-  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.pmax(ZERO, x); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return ones(f32x4.gt(x, ZERO)); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return f32x4.pmax(ZERO, x); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(x, ZERO)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 @final @unmanaged class Relu6 {
-  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.pmin(splat(6), f32x4.pmax(ZERO, x)); }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return f32x4.pmin(splat(6), f32x4.pmax(ZERO, x)); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     return ones(v128.and(f32x4.gt(x, ZERO), f32x4.lt(x, splat(6))));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 @final @unmanaged class LeakyRelu {
-  @inline f(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), x, f32x4.mul(x, a)); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), ONE, a); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, ZERO), x, f32x4.mul(x, a)); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, ZERO), ONE, a); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 @final @unmanaged class Elu {
-  @inline f(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), x, f32x4.mul(a, expm1_4(x))); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), ONE, f32x4.mul(a, exp4(x))); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, ZERO), x, f32x4.mul(a, expm1_4(x, fast))); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, ZERO), ONE, f32x4.mul(a, exp4(x, fast))); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(x)
 }
 
 // see: Klambauer et al., Self-Normalizing Neural Networks (2017), eq. 2 for the constants.
@@ -201,32 +252,34 @@ const SELU_SCALE: f32 = 1.0507009873554804934;
 const SELU_SCALE_ALPHA: f32 = 1.7580993408473768599; // scale * alpha, alpha = 1.6732632423543772848
 
 @final @unmanaged class Selu {
-  @inline f(x: v128, a: v128, b: v128): v128 {
-    return sel(f32x4.gt(x, ZERO), f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(splat(SELU_SCALE_ALPHA), expm1_4(x)));
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return sel(f32x4.gt(x, ZERO), f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(splat(SELU_SCALE_ALPHA), expm1_4(x, fast)));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    return sel(f32x4.gt(x, ZERO), splat(SELU_SCALE), f32x4.mul(splat(SELU_SCALE_ALPHA), exp4(x)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return sel(f32x4.gt(x, ZERO), splat(SELU_SCALE), f32x4.mul(splat(SELU_SCALE_ALPHA), exp4(x, fast)));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(x)
 }
 
 @final @unmanaged class Celu {
   // max(0, x) + min(0, a * expm1(x / a))
   // Where |x / a| < 2^-24, a expm1(x / a) rounds to x; computing it through the quotient
   // lost bits for subnormal x with a > 1 (fuzzing: alpha = 9.5, x = -7e-45 gave 2x).
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const q = f32x4.div(x, a);
-    const neg = sel(f32x4.lt(f32x4.abs(q), splat(TWO_M24)), x, f32x4.mul(a, expm1_4(q)));
+    const neg = sel(f32x4.lt(f32x4.abs(q), splat(TWO_M24)), x, f32x4.mul(a, expm1_4(q, fast)));
     return sel(f32x4.gt(x, ZERO), x, neg);
   }
   // exp(x / a) for x <= 0; the quotient's rounding error is carried into exp.
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const q = f32x4.div(x, a);
-    return sel(f32x4.gt(x, ZERO), ONE, exp4lo(q, divLo(x, a, q)));
+    return sel(f32x4.gt(x, ZERO), ONE, exp4lo(q, divLo(x, a, q), fast));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 86 * f32x4.extract_lane(a, 0); } // exp(x / a), alpha > 0
 }
 
 // ---- smooth gates ----------------------------------------------------------------------
@@ -241,8 +294,8 @@ const TWO_M24: f32 = 5.9604644775390625e-8;  // 0x33800000, 2^-24
 const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 
 /** exp(-|z|) (negated where z >= 0), scaled by 2^64 in the lanes of `scaled`. */
-@inline function gateExp(hi: v128, lo: v128, neg: v128, scaled: v128): v128 {
-  return exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), v128.and(scaled, i32x4.splat(BIAS64)));
+@inline function gateExp(hi: v128, lo: v128, neg: v128, scaled: v128, fast: bool): v128 {
+  return exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), v128.and(scaled, i32x4.splat(BIAS64)), fast);
 }
 /** 2^-64 where z < 0, else 1: the factor that undoes gateExp's scaling. */
 @inline function gateScale(neg: v128): v128 { return sel(neg, splat(TWO_M64), ONE); }
@@ -254,18 +307,18 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
  * and 0 * Inf = NaN in scaledSwish at alpha = 0); elsewhere e^z >= 1.6e-28 is normal and
  * x * e^z loses nothing, so those lanes keep the same bits as before.
  */
-@inline function gated(x: v128, hi: v128, lo: v128): v128 {
+@inline function gated(x: v128, hi: v128, lo: v128, fast: bool): v128 {
   const neg = f32x4.lt(hi, ZERO);
   const scaled = v128.and(neg, v128.or(f32x4.lt(hi, splat(-64)), f32x4.lt(f32x4.abs(x), ONE)));
-  const E = gateExp(hi, lo, neg, scaled);
+  const E = gateExp(hi, lo, neg, scaled, fast);
   const q = f32x4.add(ONE, f32x4.mul(E, gateScale(scaled)));
   const g = sel(neg, E, ONE);
   return zeroIfZero(g, f32x4.mul(f32x4.div(f32x4.mul(x, g), q), gateScale(scaled)));
 }
 /** d/dx [x sigmoid(z)] / beta-free part: sigmoid(z) (1 + z sigmoid(-z)) */
-@inline function gatedGrad(hi: v128, lo: v128): v128 {
+@inline function gatedGrad(hi: v128, lo: v128, fast: bool): v128 {
   const neg = f32x4.lt(hi, ZERO);
-  const E = gateExp(hi, lo, neg, neg);
+  const E = gateExp(hi, lo, neg, neg, fast);
   const e = f32x4.mul(E, gateScale(neg));
   const q = f32x4.add(ONE, e);
   const s = f32x4.div(sel(neg, E, ONE), q);
@@ -292,13 +345,13 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 
 @final @unmanaged class Swish {
   // x * sigmoid(a * x); a = beta
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(a, x);
-    return gated(x, hi, mulLo(a, x, hi));
+    return gated(x, hi, mulLo(a, x, hi), fast);
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(a, x);
-    return gatedGrad(hi, mulLo(a, x, hi));
+    return gatedGrad(hi, mulLo(a, x, hi), fast);
   }
   // d/dbeta = x^2 s (1 - s)
   @inline p0(x: v128, a: v128, b: v128): v128 {
@@ -306,6 +359,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
     return gatedCurv(x, hi, mulLo(a, x, hi));
   }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 41 / abs<f32>(f32x4.extract_lane(a, 0)); } // exp(-|beta x|) with a bias
 }
 
 /** r where g != 0, else 0: a product whose small factor underflowed is 0 even if x is Inf. */
@@ -313,33 +367,34 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 
 @final @unmanaged class ScaledSwish {
   // a * x * sigmoid(b * x); a = alpha, b = beta (the seed's learnable activation)
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(b, x);
-    return f32x4.mul(a, gated(x, hi, mulLo(b, x, hi)));
+    return f32x4.mul(a, gated(x, hi, mulLo(b, x, hi), fast));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(b, x);
-    return f32x4.mul(a, gatedGrad(hi, mulLo(b, x, hi)));
+    return f32x4.mul(a, gatedGrad(hi, mulLo(b, x, hi), fast));
   }
   // d/dalpha = x s
   @inline p0(x: v128, a: v128, b: v128): v128 {
     const hi = f32x4.mul(b, x);
-    return gated(x, hi, mulLo(b, x, hi));
+    return gated(x, hi, mulLo(b, x, hi), false);
   }
   // d/dbeta = a x^2 s (1 - s)
   @inline p1(x: v128, a: v128, b: v128): v128 {
     const hi = f32x4.mul(b, x);
     return f32x4.mul(a, gatedCurv(x, hi, mulLo(b, x, hi)));
   }
+  @inline bound(a: v128, b: v128): f32 { return 41 / abs<f32>(f32x4.extract_lane(b, 0)); } // exp(-|beta x|) with a bias
 }
 
 @final @unmanaged class Mish {
   // x tanh(softplus(x)) = x n / (n + 2), n = e (e + 2), e = exp(x): no log, no cancellation.
   // Below 0, e is taken 2^64 too large (as in the gated family) and the result scaled down
   // once; past x = 20, tanh(softplus(x)) rounds to 1.
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const neg = f32x4.lt(x, ZERO);
-    const E = exp4b(f32x4.pmin(x, splat(20)), ZERO, v128.and(neg, i32x4.splat(BIAS64)));
+    const E = exp4bias(f32x4.pmin(x, splat(20)), v128.and(neg, i32x4.splat(BIAS64)), fast);
     const e = f32x4.mul(E, gateScale(neg));
     const q = f32x4.add(f32x4.mul(e, f32x4.add(e, splat(2))), splat(2));
     const nS = f32x4.mul(E, f32x4.add(e, splat(2)));
@@ -347,9 +402,9 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
     return f32x4.mul(f32x4.mul(f32x4.pmax(x, splat(-1e4)), f32x4.div(nS, q)), gateScale(neg));
   }
   // n/(n+2) + 4 x e (1 + e) / (n + 2)^2
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const neg = f32x4.lt(x, ZERO);
-    const E = exp4b(f32x4.pmin(x, splat(20)), ZERO, v128.and(neg, i32x4.splat(BIAS64)));
+    const E = exp4bias(f32x4.pmin(x, splat(20)), v128.and(neg, i32x4.splat(BIAS64)), fast);
     const e = f32x4.mul(E, gateScale(neg));
     const q = f32x4.add(f32x4.mul(e, f32x4.add(e, splat(2))), splat(2));
     const t = f32x4.div(f32x4.mul(E, f32x4.add(e, splat(2))), q);
@@ -359,82 +414,88 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST_BIASED; } // exp(min(x, 20)) with a bias
 }
 
 /** swish at beta = 1 (SiLU, the default): z = x exactly, so no product split is needed. */
 @final @unmanaged class SwishUnit {
-  @inline f(x: v128, a: v128, b: v128): v128 { return gated(x, x, ZERO); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return gatedGrad(x, ZERO); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return gated(x, x, ZERO, fast); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return gatedGrad(x, ZERO, fast); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return gatedCurv(x, x, ZERO); }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST_BIASED; } // exp(-|x|) with a bias
 }
 
 /** softplus at beta = 1 (the default): z = x exactly, and e^z needs no rescaling after a division. */
 @final @unmanaged class SoftplusUnit {
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const pos = f32x4.gt(x, ZERO);
-    const l = log1p4(exp4(f32x4.neg(f32x4.abs(x))));
+    const l = log1p4(exp4(f32x4.neg(f32x4.abs(x)), fast));
     return sel(f32x4.gt(x, b), x, sel(pos, f32x4.add(x, l), l));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, b), ONE, sigmoid4(x)); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, b), ONE, sigmoid4(x, fast)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(-|x|)
 }
 
 @final @unmanaged class Softplus {
   // log1p(exp(a x)) / a, and x itself where a x > b (a = beta, b = threshold).
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(a, x);
     const lo = mulLo(a, x, hi);
     const pos = f32x4.gt(hi, ZERO);
     // log1p(e^z) = max(z, 0) + log1p(e^-|z|)
-    const l = log1p4(exp4lo(sel(pos, f32x4.neg(hi), hi), sel(pos, f32x4.neg(lo), lo)));
+    const l = log1p4(exp4lo(sel(pos, f32x4.neg(hi), hi), sel(pos, f32x4.neg(lo), lo), fast));
     const r = sel(pos, f32x4.add(hi, f32x4.add(lo, l)), l);
     // Below z = -64, log1p(e^z) = e^z, which is subnormal below -87 while e^z / beta can be
     // normal for a small beta (fuzzing: beta = 2^-10, x = -92573 was 13 ulp off). There
     // e^z is taken 2^64 too large and scaled down after the division; above, same bits.
     const deep = f32x4.lt(hi, splat(-64));
-    const E = exp4b(hi, lo, v128.and(deep, i32x4.splat(BIAS64)));
+    const E = exp4b(hi, lo, v128.and(deep, i32x4.splat(BIAS64)), fast);
     const tiny = f32x4.mul(f32x4.div(E, a), splat(TWO_M64));
     return sel(f32x4.gt(hi, b), x, sel(deep, tiny, f32x4.div(r, a)));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(a, x);
-    return sel(f32x4.gt(hi, b), ONE, sigmoid4lo(hi, mulLo(a, x, hi)));
+    return sel(f32x4.gt(hi, b), ONE, sigmoid4lo(hi, mulLo(a, x, hi), fast));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 41 / abs<f32>(f32x4.extract_lane(a, 0)); } // exp(+-beta x), one with a bias
 }
 
 @final @unmanaged class Softsign {
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const ax = f32x4.abs(x);
     const r = f32x4.div(x, f32x4.add(ONE, ax));
     return sel(f32x4.eq(ax, splat(Infinity)), sel(f32x4.gt(x, ZERO), ONE, splat(-1)), r);
   }
   // (1/q)^2 rather than 1/q^2: q^2 overflows for |x| > 1.8e19 while the result is still > 0.
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const r = f32x4.div(ONE, f32x4.add(ONE, f32x4.abs(x)));
     return f32x4.mul(r, r);
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 @final @unmanaged class HardSwish {
   // x * relu6(x + 3) / 6
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     // x * (c / 6), not (x * c) / 6, which overflows above 5.7e37.
     const c = f32x4.pmin(splat(6), f32x4.pmax(ZERO, f32x4.add(x, splat(3))));
     return f32x4.mul(x, f32x4.div(c, splat(6)));
   }
   // 0 below -3, (2x + 3)/6 on [-3, 3], 1 above (PyTorch's one-sided values at the kinks)
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const mid = f32x4.div(f32x4.add(f32x4.add(x, x), splat(3)), splat(6));
     return sel(f32x4.lt(x, splat(-3)), ZERO, sel(f32x4.le(x, splat(3)), mid, ONE));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 // ---- float64 activations -------------------------------------------------------------
@@ -466,15 +527,16 @@ const GELU_K: f64 = 0.044715;
 
 @final @unmanaged class Gelu {
   // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     return demoteJoin(geluHalf(f64x2.promote_low_f32x4(x)), geluHalf(promoteHigh(x)));
   }
   // Phi(x) + x phi(x)
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     return demoteJoin(geluGradHalf(f64x2.promote_low_f32x4(x)), geluGradHalf(promoteHigh(x)));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 /** sigmoid(2u) and sigmoid(-2u) for u = sqrt(2/pi) (x + 0.044715 x^3), float64 lanes. */
@@ -499,14 +561,15 @@ const GELU_K: f64 = 0.044715;
 
 @final @unmanaged class GeluTanh {
   // x (1 + tanh u) / 2 = x sigmoid(2u)
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     return demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x)), geluTanhHalf(promoteHigh(x)));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     return demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x)), geluTanhGradHalf(promoteHigh(x)));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 // x - tanh x: a series below |x| = 0.1 (x^3/3 - 2x^5/15 + 17x^7/315 - 62x^9/2835, the next
@@ -522,54 +585,60 @@ const GELU_K: f64 = 0.044715;
 }
 
 @final @unmanaged class TanhShrink {
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     return demoteJoin(tanhShrinkHalf(f64x2.promote_low_f32x4(x)), tanhShrinkHalf(promoteHigh(x)));
   }
   // 1 - sech^2 x = tanh^2 x
-  @inline d(x: v128, a: v128, b: v128): v128 { const t = tanh4(x); return f32x4.mul(t, t); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { const t = tanh4(x, fast); return f32x4.mul(t, t); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 43; } // the derivative's tanh: exp(-2|x|)
 }
 
 // ---- clipping and shrinking --------------------------------------------------------------
 
 @final @unmanaged class HardTanh {
   // clip(x, a, b); a = min, b = max
-  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.min(f32x4.max(x, a), b); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return ones(v128.and(f32x4.gt(x, a), f32x4.lt(x, b))); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return f32x4.min(f32x4.max(x, a), b); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(v128.and(f32x4.gt(x, a), f32x4.lt(x, b))); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 @final @unmanaged class SoftShrink {
   // x - a above a, x + a below -a, 0 between (a = lambda)
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     return sel(f32x4.gt(x, a), f32x4.sub(x, a), sel(f32x4.lt(x, f32x4.neg(a)), f32x4.add(x, a), ZERO));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 { return ones(f32x4.gt(f32x4.abs(x), a)); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(f32x4.abs(x), a)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 @final @unmanaged class HardShrink {
-  @inline f(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(f32x4.abs(x), a), x, ZERO); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return ones(f32x4.gt(f32x4.abs(x), a)); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(f32x4.abs(x), a), x, ZERO); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(f32x4.abs(x), a)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 @final @unmanaged class Exponential {
-  @inline f(x: v128, a: v128, b: v128): v128 { return exp4(x); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return exp4(x); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return exp4(x, fast); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return exp4(x, fast); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; }
 }
 
 @final @unmanaged class Linear {
-  @inline f(x: v128, a: v128, b: v128): v128 { return x; }
-  @inline d(x: v128, a: v128, b: v128): v128 { return ONE; }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return x; }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ONE; }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 // ---- exported kernels ------------------------------------------------------------------

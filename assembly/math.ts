@@ -46,51 +46,83 @@ const EXP_MIN: f32 = -150.0;              // e^-150 * 2^64 (the largest bias) st
 /**
  * e^(x + lo) * 2^bias, where `lo` is a small correction (|lo| <= ulp(x)) carried in from an
  * exact product and `bias` (i32 lanes, 0..64) lifts a result that would be subnormal back
- * into the normal range, so a product taken before scaling down loses no bits. `withLo`
- * is a compile-time switch: exp4 passes false and the correction costs nothing.
+ * into the normal range, so a product taken before scaling down loses no bits. `withLo`,
+ * `withBias` and `fast` are compile-time switches (the callers pass constants, and the
+ * inlined code keeps one path).
+ *
+ * `fast` is for callers that have checked |x| < EXP_FAST (EXP_FAST_BIASED with a bias) in
+ * every lane: there the clamp is the identity and 2^(k + bias) is a normal float, so the
+ * scale is one multiplication. Both paths round the exact p * 2^k once, so they give the
+ * same bits; a NaN lane gives NaN on both.
  */
-@inline function expCore(x: v128, lo: v128, bias: v128, withLo: bool): v128 {
+@inline function expCore(x: v128, lo: v128, bias: v128, withLo: bool, withBias: bool, fast: bool): v128 {
+  if (fast) {
+    const t = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUND_MAGIC));
+    const p = expPoly(x, t, lo, withLo);
+    // t's bits are ROUND_MAGIC_BITS + k, and ROUND_MAGIC_BITS << 23 wraps to 0: t << 23 = k << 23.
+    const kb = withBias ? i32x4.add(t, bias) : t;
+    return f32x4.mul(p, i32x4.add(i32x4.shl(kb, 23), i32x4.splat(ONE_BITS)));
+  }
   // pmin/pmax are one x86 instruction each (Wasm's min/max take several for their NaN and
   // -0 rules); with x as the first operand a NaN stays NaN, which is all the clamp needs.
   const xc = f32x4.pmax(f32x4.pmin(x, splat(EXP_MAX)), splat(EXP_MIN));
-  // Round x*log2(e) to an integer by adding 1.5 * 2^23: the sum's low mantissa bits are k
-  // itself, so k comes out with an integer subtract instead of nearest + trunc_sat.
   const t = f32x4.add(f32x4.mul(xc, splat(LOG2E)), splat(ROUND_MAGIC));
-  const kf = f32x4.sub(t, splat(ROUND_MAGIC));
-  let r = f32x4.sub(xc, f32x4.mul(kf, splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(kf, splat(LN2_LO)));
   // A clamped argument has saturated already; its correction (up to ulp(x)) must not leak in.
-  if (withLo) r = f32x4.add(r, sel(f32x4.eq(xc, x), lo, splat(0)));
-  const r2 = f32x4.mul(r, r);
-  let p = f32x4.add(f32x4.mul(splat(1.9875691500e-4), r), splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), splat(1.0));
+  const p = expPoly(xc, t, withLo ? sel(f32x4.eq(xc, x), lo, splat(0)) : lo, withLo);
   // k in [-217, 129] (+ bias); split it in two halves that are each a normal power of two,
   // so a subnormal result is rounded once.
-  const k = i32x4.add(i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS)), bias);
+  let k = i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS));
+  if (withBias) k = i32x4.add(k, bias);
   const k1 = i32x4.shr_s(k, 1);
   const s1 = i32x4.shl(i32x4.add(k1, i32x4.splat(127)), 23);
   const s2 = i32x4.shl(i32x4.add(i32x4.sub(k, k1), i32x4.splat(127)), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
 }
 
+/**
+ * e^r for x = k ln2 + r, |r| <= ln2/2, given t = x log2(e) + ROUND_MAGIC: the addition
+ * rounds to an integer and leaves k in t's low mantissa bits, so kf comes out with a
+ * subtraction instead of nearest + trunc_sat.
+ */
+@inline function expPoly(xc: v128, t: v128, lo: v128, withLo: bool): v128 {
+  const kf = f32x4.sub(t, splat(ROUND_MAGIC));
+  let r = f32x4.sub(xc, f32x4.mul(kf, splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(kf, splat(LN2_LO)));
+  if (withLo) r = f32x4.add(r, lo);
+  const r2 = f32x4.mul(r, r);
+  let p = f32x4.add(f32x4.mul(splat(1.9875691500e-4), r), splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
+  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), splat(1.0));
+}
+
 const ROUND_MAGIC: f32 = 12582912.0;         // 1.5 * 2^23
 const ROUND_MAGIC_BITS: i32 = 0x4B400000;    // its bit pattern
+const ONE_BITS: i32 = 0x3F800000;            // 1.0: 127 << 23
 
-@inline export function exp4b(x: v128, lo: v128, bias: v128): v128 { return expCore(x, lo, bias, true); }
+/** Bounds on |x| for exp's fast path: |k| <= 126 (2^k normal); with a bias <= 64, |k| <= 61. */
+export const EXP_FAST: f32 = 87.0;
+export const EXP_FAST_BIASED: f32 = 42.0;
+
+@inline export function exp4b(x: v128, lo: v128, bias: v128, fast: bool = false): v128 { return expCore(x, lo, bias, true, true, fast); }
+
+/** e^x * 2^bias (bias as in exp4b), for an argument without a correction. */
+@inline export function exp4bias(x: v128, bias: v128, fast: bool = false): v128 { return expCore(x, f32x4.splat(0), bias, false, true, fast); }
 
 /** e^(x + lo) where `lo` is a small correction carried in from an exact product. */
-@inline export function exp4lo(x: v128, lo: v128): v128 { return expCore(x, lo, i32x4.splat(0), true); }
+@inline export function exp4lo(x: v128, lo: v128, fast: bool = false): v128 { return expCore(x, lo, i32x4.splat(0), true, false, fast); }
 
 /** 2^-64 and the i32 bias that pairs with it in exp4b. */
 export const TWO_M64: f32 = 5.421010862427522e-20;
 export const BIAS64: i32 = 64;
 
-/** e^x, within 1 ulp over the float32 range; e^(+Inf) = +Inf, e^(-Inf) = 0, NaN stays NaN. */
-@inline export function exp4(x: v128): v128 { return expCore(x, f32x4.splat(0), i32x4.splat(0), false); }
+/**
+ * e^x, within 1 ulp over the float32 range; e^(+Inf) = +Inf, e^(-Inf) = 0, NaN stays NaN.
+ * fast: the caller has checked |x| < EXP_FAST in every lane (same bits, fewer instructions).
+ */
+@inline export function exp4(x: v128, fast: bool = false): v128 { return expCore(x, f32x4.splat(0), i32x4.splat(0), false, false, fast); }
 
 /**
  * The rounding error of hi = fl(a * b): returns lo with a * b = hi + lo (to float32).
@@ -115,7 +147,7 @@ export const BIAS64: i32 = 64;
 @inline function finiteLo(lo: v128): v128 { return sel(f32x4.lt(f32x4.abs(lo), splat(Infinity)), lo, f32x4.splat(0)); }
 
 /** e^x - 1 without cancellation near 0: a Taylor polynomial for |x| < ln2/2, exp(x)-1 beyond. */
-@inline export function expm1_4(x: v128): v128 {
+@inline export function expm1_4(x: v128, fast: bool = false): v128 {
   // Taylor to x^8; the x^9 term is below 6e-10 relative on |x| <= 0.3466.
   let p = f32x4.add(f32x4.mul(x, splat(1.0 / 40320.0)), splat(1.0 / 5040.0));
   p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 720.0));
@@ -124,7 +156,7 @@ export const BIAS64: i32 = 64;
   p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 6.0));
   p = f32x4.add(f32x4.mul(p, x), splat(0.5));
   const small = f32x4.add(x, f32x4.mul(f32x4.mul(x, x), p));
-  const big = f32x4.sub(exp4(x), splat(1.0));
+  const big = f32x4.sub(exp4(x, fast), splat(1.0));
   return sel(f32x4.lt(f32x4.abs(x), splat(0.34657359)), small, big);
 }
 
@@ -178,7 +210,7 @@ export const BIAS64: i32 = 64;
 // |x| < 0.625: odd polynomial (Cephes tanhf.c); beyond: (1 - e)/(1 + e), e = exp(-2|x|),
 // which has no cancellation there and saturates to exactly 1.
 
-@inline export function tanh4(x: v128): v128 {
+@inline export function tanh4(x: v128, fast: bool = false): v128 {
   // Work on |x| and restore the sign last, so tanh(-0) = -0 and tanh(-x) = -tanh(x) exactly.
   const a = f32x4.abs(x);
   const z = f32x4.mul(a, a);
@@ -187,23 +219,23 @@ export const BIAS64: i32 = 64;
   p = f32x4.add(f32x4.mul(p, z), splat(1.33314422036e-1));
   p = f32x4.add(f32x4.mul(p, z), splat(-3.33332819422e-1));
   const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), a), a);
-  const e = exp4(f32x4.mul(a, splat(-2.0)));
+  const e = exp4(f32x4.mul(a, splat(-2.0)), fast);
   const big = f32x4.div(f32x4.sub(splat(1.0), e), f32x4.add(splat(1.0), e));
   return copysign(sel(f32x4.lt(a, splat(0.625)), small, big), x);
 }
 
 /** 1 / (1 + e^-x) without overflow: e = exp(-|x|), then 1/(1+e) or e/(1+e). */
-@inline export function sigmoid4(x: v128): v128 {
-  const e = exp4(f32x4.neg(f32x4.abs(x)));
+@inline export function sigmoid4(x: v128, fast: bool = false): v128 {
+  const e = exp4(f32x4.neg(f32x4.abs(x)), fast);
   const r = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
   return sel(f32x4.ge(x, splat(0)), r, f32x4.mul(e, r));
 }
 
 /** sigmoid(z) where z = hi + lo exactly (lo from mulLo); used when z = beta * x. */
-@inline export function sigmoid4lo(hi: v128, lo: v128): v128 {
+@inline export function sigmoid4lo(hi: v128, lo: v128, fast: bool = false): v128 {
   const neg = f32x4.lt(hi, splat(0));
   // e = exp(-|z|): flip both parts to the non-positive side.
-  const e = exp4lo(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)));
+  const e = exp4lo(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), fast);
   const r = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
   return sel(neg, f32x4.mul(e, r), r);
 }
