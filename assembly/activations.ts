@@ -12,7 +12,7 @@
 // alone loses them (1 - tanh(x)^2 from a rounded tanh(x) near 1 has 1e-3 relative error).
 
 import {
-  splat, sel, storeTail, exp4, exp4b, exp4bias, exp4lo, EXP_FAST, EXP_FAST_BIASED, expm1_4, log1p4, tanh4, sigmoid4, sigmoid4lo,
+  splat, sel, vabs, vneg, storeTail, exp4, exp4b, exp4bias, exp4lo, EXP_FAST, EXP_FAST_BIASED, expm1_4, log1p4, tanh4, sigmoid4, sigmoid4lo,
   mulLo, divLo, promoteHigh, demoteJoin, erfc2d, exp2d, tanh2d, TWO_M64, BIAS64,
 } from './math';
 
@@ -45,18 +45,15 @@ const ONE: v128 = f32x4.splat(1);
 // covers four vectors; other quads, the single vectors and the tail take the careful path.
 // For the rest, bound() is the constant 0 and the check compiles away.
 
-const ABS_BITS: v128 = i32x4.splat(0x7FFFFFFF);
-
 /**
  * Every lane of v0..v3 has |x| < limit (limit > 0 at compile time, or there is no fast
  * path). A NaN lane compares false, so the fast path never sees a NaN and needs no keepNaN.
- * |x| is taken with an and (f32x4.abs costs V8 three instructions) and the four masks are
- * read with one bitmask.
+ * The four masks are read with one bitmask.
  */
 @inline function allBelow(limit: f32, lim: v128, v0: v128, v1: v128, v2: v128, v3: v128): bool {
   if (!(limit > 0)) return false;
-  const m01 = v128.and(f32x4.lt(v128.and(v0, ABS_BITS), lim), f32x4.lt(v128.and(v1, ABS_BITS), lim));
-  const m23 = v128.and(f32x4.lt(v128.and(v2, ABS_BITS), lim), f32x4.lt(v128.and(v3, ABS_BITS), lim));
+  const m01 = v128.and(f32x4.lt(vabs(v0), lim), f32x4.lt(vabs(v1), lim));
+  const m23 = v128.and(f32x4.lt(vabs(v2), lim), f32x4.lt(vabs(v3), lim));
   return i32x4.bitmask(v128.and(m01, m23)) == 15;
 }
 
@@ -153,7 +150,7 @@ const ABS_BITS: v128 = i32x4.splat(0x7FFFFFFF);
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sigmoid4(x, fast); }
   // s(1-s) = e / (1+e)^2 with e = exp(-|x|): no 1 - s cancellation.
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    const e = exp4(f32x4.neg(f32x4.abs(x)), fast);
+    const e = exp4(vneg(vabs(x)), fast);
     const q = f32x4.add(ONE, e);
     return f32x4.div(e, f32x4.mul(q, q));
   }
@@ -166,7 +163,7 @@ const ABS_BITS: v128 = i32x4.splat(0x7FFFFFFF);
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return tanh4(x, fast); }
   // sech^2 x = 4e / (1+e)^2 with e = exp(-2|x|).
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    const e = exp4(f32x4.mul(f32x4.abs(x), splat(-2)), fast);
+    const e = exp4(f32x4.mul(vabs(x), splat(-2)), fast);
     const q = f32x4.add(ONE, e);
     return f32x4.div(f32x4.mul(e, splat(4)), f32x4.mul(q, q));
   }
@@ -178,11 +175,11 @@ const ABS_BITS: v128 = i32x4.splat(0x7FFFFFFF);
 @final @unmanaged class LogSigmoid {
   // log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(f32x4.neg(f32x4.abs(x)), fast)));
+    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(vneg(vabs(x)), fast)));
   }
   // sigmoid(-x)
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    const e = exp4(f32x4.neg(f32x4.abs(x)), fast);
+    const e = exp4(vneg(vabs(x)), fast);
     const q = f32x4.add(ONE, e);
     return sel(f32x4.ge(x, ZERO), f32x4.div(e, q), f32x4.div(ONE, q));
   }
@@ -269,7 +266,7 @@ const SELU_SCALE_ALPHA: f32 = 1.7580993408473768599; // scale * alpha, alpha = 1
   // lost bits for subnormal x with a > 1 (fuzzing: alpha = 9.5, x = -7e-45 gave 2x).
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const q = f32x4.div(x, a);
-    const neg = sel(f32x4.lt(f32x4.abs(q), splat(TWO_M24)), x, f32x4.mul(a, expm1_4(q, fast)));
+    const neg = sel(f32x4.lt(vabs(q), splat(TWO_M24)), x, f32x4.mul(a, expm1_4(q, fast)));
     return sel(f32x4.gt(x, ZERO), x, neg);
   }
   // exp(x / a) for x <= 0; the quotient's rounding error is carried into exp.
@@ -295,7 +292,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 
 /** exp(-|z|) (negated where z >= 0), scaled by 2^64 in the lanes of `scaled`. */
 @inline function gateExp(hi: v128, lo: v128, neg: v128, scaled: v128, fast: bool): v128 {
-  return exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), v128.and(scaled, i32x4.splat(BIAS64)), fast);
+  return exp4b(sel(neg, hi, vneg(hi)), sel(neg, lo, vneg(lo)), v128.and(scaled, i32x4.splat(BIAS64)), fast);
 }
 /** 2^-64 where z < 0, else 1: the factor that undoes gateExp's scaling. */
 @inline function gateScale(neg: v128): v128 { return sel(neg, splat(TWO_M64), ONE); }
@@ -309,7 +306,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
  */
 @inline function gated(x: v128, hi: v128, lo: v128, fast: bool): v128 {
   const neg = f32x4.lt(hi, ZERO);
-  const scaled = v128.and(neg, v128.or(f32x4.lt(hi, splat(-64)), f32x4.lt(f32x4.abs(x), ONE)));
+  const scaled = v128.and(neg, v128.or(f32x4.lt(hi, splat(-64)), f32x4.lt(vabs(x), ONE)));
   const E = gateExp(hi, lo, neg, scaled, fast);
   const q = f32x4.add(ONE, f32x4.mul(E, gateScale(scaled)));
   const g = sel(neg, E, ONE);
@@ -334,13 +331,13 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
  */
 @inline function gatedCurv(x: v128, hi: v128, lo: v128): v128 {
   const neg = f32x4.lt(hi, ZERO);
-  const E = exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), i32x4.splat(BIAS64));
+  const E = exp4b(sel(neg, hi, vneg(hi)), sel(neg, lo, vneg(lo)), i32x4.splat(BIAS64));
   const q = f32x4.add(ONE, f32x4.mul(E, splat(TWO_M64)));
   const q2 = f32x4.mul(q, q);
   const small = f32x4.mul(f32x4.div(f32x4.mul(f32x4.mul(x, E), x), q2), splat(TWO_M64));
   const xs = f32x4.mul(x, splat(TWO_M32));
   const large = f32x4.mul(f32x4.div(f32x4.mul(xs, E), q2), xs);
-  return zeroIfZero(E, sel(f32x4.lt(f32x4.abs(x), splat(TWO_P31)), small, large));
+  return zeroIfZero(E, sel(f32x4.lt(vabs(x), splat(TWO_P31)), small, large));
 }
 
 @final @unmanaged class Swish {
@@ -430,7 +427,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 @final @unmanaged class SoftplusUnit {
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const pos = f32x4.gt(x, ZERO);
-    const l = log1p4(exp4(f32x4.neg(f32x4.abs(x)), fast));
+    const l = log1p4(exp4(vneg(vabs(x)), fast));
     return sel(f32x4.gt(x, b), x, sel(pos, f32x4.add(x, l), l));
   }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, b), ONE, sigmoid4(x, fast)); }
@@ -446,7 +443,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
     const lo = mulLo(a, x, hi);
     const pos = f32x4.gt(hi, ZERO);
     // log1p(e^z) = max(z, 0) + log1p(e^-|z|)
-    const l = log1p4(exp4lo(sel(pos, f32x4.neg(hi), hi), sel(pos, f32x4.neg(lo), lo), fast));
+    const l = log1p4(exp4lo(sel(pos, vneg(hi), hi), sel(pos, vneg(lo), lo), fast));
     const r = sel(pos, f32x4.add(hi, f32x4.add(lo, l)), l);
     // Below z = -64, log1p(e^z) = e^z, which is subnormal below -87 while e^z / beta can be
     // normal for a small beta (fuzzing: beta = 2^-10, x = -92573 was 13 ulp off). There
@@ -467,13 +464,13 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 
 @final @unmanaged class Softsign {
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    const ax = f32x4.abs(x);
+    const ax = vabs(x);
     const r = f32x4.div(x, f32x4.add(ONE, ax));
     return sel(f32x4.eq(ax, splat(Infinity)), sel(f32x4.gt(x, ZERO), ONE, splat(-1)), r);
   }
   // (1/q)^2 rather than 1/q^2: q^2 overflows for |x| > 1.8e19 while the result is still > 0.
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    const r = f32x4.div(ONE, f32x4.add(ONE, f32x4.abs(x)));
+    const r = f32x4.div(ONE, f32x4.add(ONE, vabs(x)));
     return f32x4.mul(r, r);
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
@@ -609,17 +606,17 @@ const GELU_K: f64 = 0.044715;
 @final @unmanaged class SoftShrink {
   // x - a above a, x + a below -a, 0 between (a = lambda)
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return sel(f32x4.gt(x, a), f32x4.sub(x, a), sel(f32x4.lt(x, f32x4.neg(a)), f32x4.add(x, a), ZERO));
+    return sel(f32x4.gt(x, a), f32x4.sub(x, a), sel(f32x4.lt(x, vneg(a)), f32x4.add(x, a), ZERO));
   }
-  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(f32x4.abs(x), a)); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(vabs(x), a)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
 }
 
 @final @unmanaged class HardShrink {
-  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(f32x4.abs(x), a), x, ZERO); }
-  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(f32x4.abs(x), a)); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(vabs(x), a), x, ZERO); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(vabs(x), a)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }

@@ -16,8 +16,16 @@
 
 const SIGN: v128 = i32x4.splat(0x80000000);
 
+const ABS_MASK: v128 = i32x4.splat(0x7FFFFFFF);
+
+// f32x4.abs and f32x4.neg are bit operations, but V8 (x64) builds their sign mask anew at
+// every use (three instructions); an and/xor with a constant is one. Same bits.
+
 /** |x| with the sign bit cleared (keeps NaN a NaN). */
-@inline export function vabs(x: v128): v128 { return f32x4.abs(x); }
+@inline export function vabs(x: v128): v128 { return v128.and(x, ABS_MASK); }
+
+/** -x: the sign bit flipped. */
+@inline export function vneg(x: v128): v128 { return v128.xor(x, SIGN); }
 
 /** Magnitude of `mag` with the sign of `sgn`. */
 @inline export function copysign(mag: v128, sgn: v128): v128 {
@@ -148,7 +156,7 @@ export const BIAS64: i32 = 64;
 }
 
 // When hi overflowed (or is NaN) the correction is meaningless; the result is then decided by hi alone.
-@inline function finiteLo(lo: v128): v128 { return sel(f32x4.lt(f32x4.abs(lo), splat(Infinity)), lo, f32x4.splat(0)); }
+@inline function finiteLo(lo: v128): v128 { return sel(f32x4.lt(vabs(lo), splat(Infinity)), lo, f32x4.splat(0)); }
 
 /**
  * e^x - 1 = (2^k - 1) + 2^k (e^r - 1), x = k ln2 + r: exp's reduction and polynomial
@@ -224,7 +232,7 @@ export const BIAS64: i32 = 64;
 
 @inline export function tanh4(x: v128, fast: bool = false): v128 {
   // Work on |x| and restore the sign last, so tanh(-0) = -0 and tanh(-x) = -tanh(x) exactly.
-  const a = f32x4.abs(x);
+  const a = vabs(x);
   const z = f32x4.mul(a, a);
   let p = f32x4.add(f32x4.mul(splat(-5.70498872745e-3), z), splat(2.06390887954e-2));
   p = f32x4.add(f32x4.mul(p, z), splat(-5.37397155531e-2));
@@ -238,7 +246,7 @@ export const BIAS64: i32 = 64;
 
 /** 1 / (1 + e^-x) without overflow: e = exp(-|x|), then 1/(1+e) or e/(1+e). */
 @inline export function sigmoid4(x: v128, fast: bool = false): v128 {
-  const e = exp4(f32x4.neg(f32x4.abs(x)), fast);
+  const e = exp4(vneg(vabs(x)), fast);
   const r = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
   return sel(f32x4.ge(x, splat(0)), r, f32x4.mul(e, r));
 }
@@ -247,7 +255,7 @@ export const BIAS64: i32 = 64;
 @inline export function sigmoid4lo(hi: v128, lo: v128, fast: bool = false): v128 {
   const neg = f32x4.lt(hi, splat(0));
   // e = exp(-|z|): flip both parts to the non-positive side.
-  const e = exp4lo(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), fast);
+  const e = exp4lo(sel(neg, hi, vneg(hi)), sel(neg, lo, vneg(lo)), fast);
   const r = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
   return sel(neg, f32x4.mul(e, r), r);
 }
@@ -379,7 +387,7 @@ const SINCOS_MAX: f32 = 16777216.0;                // 2^24
 /** sin(2*pi*x + dq*pi/2): x counts turns; dq = 0 gives sin, dq = 1 gives cos. Exact reduction. */
 @inline export function sinTurns4(x: v128, dq: v128): v128 {
   // Past 2^24 every float is a whole number of quarter turns; x - x keeps Inf/NaN a NaN.
-  const big = f32x4.ge(f32x4.abs(x), splat(16777216.0));
+  const big = f32x4.ge(vabs(x), splat(16777216.0));
   const t4 = sel(big, f32x4.sub(x, x), f32x4.mul(x, splat(4.0)));
   const k = f32x4.nearest(t4);
   const r = f32x4.mul(f32x4.sub(t4, k), splat(PIO2_F));
@@ -400,7 +408,7 @@ const SINCOS_MAX: f32 = 16777216.0;                // 2^24
   // |k| < 2^24 * 2/pi fits float32 exactly, so the quadrant can be taken on f32 lanes.
   const k = demoteJoin(klo, khi);
   const s = sinQuadrant4(demoteJoin(rlo, rhi), i32x4.add(quadrantOf(k), dq));
-  return sel(f32x4.lt(f32x4.abs(x), splat(SINCOS_MAX)), s, splat(NaN));
+  return sel(f32x4.lt(vabs(x), splat(SINCOS_MAX)), s, splat(NaN));
 }
 
 export function f32_sin1(x: f32): f32 { return f32x4.extract_lane(sinRadians4(f32x4.splat(x), i32x4.splat(0)), 0); }
