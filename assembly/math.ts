@@ -227,21 +227,15 @@ export const BIAS64: i32 = 64;
 }
 
 // ---- tanh ----------------------------------------------------------------------------
-// |x| < 0.625: odd polynomial (Cephes tanhf.c); beyond: (1 - e)/(1 + e), e = exp(-2|x|),
-// which has no cancellation there and saturates to exactly 1.
+// tanh|x| = -m / (2 + m) with m = expm1(-2|x|) in (-1, 0]: expm1 has no cancellation near
+// 0 (m = -2|x| for tiny x, so tanh x = x), and where m rounds to -1 the quotient is exactly
+// 1. One expm1 and a division, where a polynomial for |x| < 0.625 plus a full exp took both
+// (0.59 -> 0.8 Gelem/s).
 
 @inline export function tanh4(x: v128, fast: bool = false): v128 {
-  // Work on |x| and restore the sign last, so tanh(-0) = -0 and tanh(-x) = -tanh(x) exactly.
-  const a = vabs(x);
-  const z = f32x4.mul(a, a);
-  let p = f32x4.add(f32x4.mul(splat(-5.70498872745e-3), z), splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), splat(-3.33332819422e-1));
-  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), a), a);
-  const e = exp4(f32x4.mul(a, splat(-2.0)), fast);
-  const big = f32x4.div(f32x4.sub(splat(1.0), e), f32x4.add(splat(1.0), e));
-  return copysign(sel(f32x4.lt(a, splat(0.625)), small, big), x);
+  const m = expm1_4(f32x4.mul(vabs(x), splat(-2.0)), fast);
+  // |m| with the sign of x, so tanh(-0) = -0 and tanh(-x) = -tanh(x) exactly.
+  return f32x4.div(copysign(m, x), f32x4.add(m, splat(2.0)));
 }
 
 /** 1 / (1 + e^-x) without overflow: e = exp(-|x|), then 1/(1+e) or e/(1+e). */
