@@ -12,7 +12,7 @@
 // alone loses them (1 - tanh(x)^2 from a rounded tanh(x) near 1 has 1e-3 relative error).
 
 import {
-  splat, sel, vabs, vneg, storeTail, exp4, exp4b, exp4bias, exp4lo, EXP_FAST, EXP_FAST_BIASED, expm1_4, log1p4, tanh4, sigmoid4, sigmoid4lo,
+  splat, sel, vabs, vneg, negAbs, storeTail, exp4, exp4b, exp4bias, exp4lo, EXP_FAST, EXP_FAST_BIASED, expm1_4, log1p4, tanh4, sigmoid4, sigmoid4lo,
   mulLo, divLo, promoteHigh, demoteJoin, erfc2d, exp2d, tanh2d, TWO_M64, BIAS64,
 } from './math';
 
@@ -150,7 +150,7 @@ const ONE: v128 = f32x4.splat(1);
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sigmoid4(x, fast); }
   // s(1-s) = e / (1+e)^2 with e = exp(-|x|): no 1 - s cancellation.
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    const e = exp4(vneg(vabs(x)), fast);
+    const e = exp4(negAbs(x), fast);
     const q = f32x4.add(ONE, e);
     return f32x4.div(e, f32x4.mul(q, q));
   }
@@ -175,11 +175,11 @@ const ONE: v128 = f32x4.splat(1);
 @final @unmanaged class LogSigmoid {
   // log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(vneg(vabs(x)), fast)));
+    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(negAbs(x), fast)));
   }
   // sigmoid(-x)
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    const e = exp4(vneg(vabs(x)), fast);
+    const e = exp4(negAbs(x), fast);
     const q = f32x4.add(ONE, e);
     return sel(f32x4.ge(x, ZERO), f32x4.div(e, q), f32x4.div(ONE, q));
   }
@@ -294,9 +294,15 @@ const TWO_M32: f32 = 2.3283064365386963e-10; // 0x2F800000, 2^-32
 const TWO_M24: f32 = 5.9604644775390625e-8;  // 0x33800000, 2^-24
 const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 
-/** exp(-|z|) (negated where z >= 0), scaled by 2^64 in the lanes of `scaled`. */
-@inline function gateExp(hi: v128, lo: v128, neg: v128, scaled: v128, fast: bool): v128 {
-  return exp4b(sel(neg, hi, vneg(hi)), sel(neg, lo, vneg(lo)), v128.and(scaled, i32x4.splat(BIAS64)), fast);
+/**
+ * exp(-|z|) (negated where z >= 0), scaled by 2^64 in the lanes of `scaled`. hasLo = false
+ * (z = x exactly) leaves the correction out: adding +-0 to the reduced argument changes
+ * nothing there, since it is never -0 where +0 would be added.
+ */
+@inline function gateExp(hi: v128, lo: v128, neg: v128, scaled: v128, fast: bool, hasLo: bool): v128 {
+  const bias = v128.and(scaled, i32x4.splat(BIAS64));
+  if (!hasLo) return exp4bias(negAbs(hi), bias, fast);
+  return exp4b(sel(neg, hi, vneg(hi)), sel(neg, lo, vneg(lo)), bias, fast);
 }
 /** 2^-64 where z < 0, else 1: the factor that undoes gateExp's scaling. */
 @inline function gateScale(neg: v128): v128 { return sel(neg, splat(TWO_M64), ONE); }
@@ -307,23 +313,28 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
  * for |x| > 2^64 with a tiny |beta| (fuzzing found swish(1.8e19) = Inf at beta = -1e-45,
  * and 0 * Inf = NaN in scaledSwish at alpha = 0); elsewhere e^z >= 1.6e-28 is normal and
  * x * e^z loses nothing, so those lanes keep the same bits as before.
+ * fast (every |z| < 42, so z >= -64 and e^z >= 5e-19): the z < -64 test and the zero
+ * guard drop out; each lane gets the same bits as on the careful path.
  */
-@inline function gated(x: v128, hi: v128, lo: v128, fast: bool): v128 {
+@inline function gated(x: v128, hi: v128, lo: v128, fast: bool, hasLo: bool): v128 {
   const neg = f32x4.lt(hi, ZERO);
-  const scaled = v128.and(neg, v128.or(f32x4.lt(hi, splat(-64)), f32x4.lt(vabs(x), ONE)));
-  const E = gateExp(hi, lo, neg, scaled, fast);
+  const small = f32x4.lt(vabs(x), ONE);
+  const scaled = v128.and(neg, fast ? small : v128.or(f32x4.lt(hi, splat(-64)), small));
+  const E = gateExp(hi, lo, neg, scaled, fast, hasLo);
   const q = f32x4.add(ONE, f32x4.mul(E, gateScale(scaled)));
   const g = sel(neg, E, ONE);
-  return zeroIfZero(g, f32x4.mul(f32x4.div(f32x4.mul(x, g), q), gateScale(scaled)));
+  const r = f32x4.mul(f32x4.div(f32x4.mul(x, g), q), gateScale(scaled));
+  return fast ? r : zeroIfZero(g, r);
 }
-/** d/dx [x sigmoid(z)] / beta-free part: sigmoid(z) (1 + z sigmoid(-z)) */
-@inline function gatedGrad(hi: v128, lo: v128, fast: bool): v128 {
+/** d/dx [x sigmoid(z)] / beta-free part: sigmoid(z) (1 + z sigmoid(-z)); fast as in gated. */
+@inline function gatedGrad(hi: v128, lo: v128, fast: bool, hasLo: bool): v128 {
   const neg = f32x4.lt(hi, ZERO);
-  const E = gateExp(hi, lo, neg, neg, fast);
+  const E = gateExp(hi, lo, neg, neg, fast, hasLo);
   const e = f32x4.mul(E, gateScale(neg));
   const q = f32x4.add(ONE, e);
   const s = f32x4.div(sel(neg, E, ONE), q);
   const sm = f32x4.div(sel(neg, ONE, e), q);
+  if (fast) return f32x4.mul(f32x4.mul(s, f32x4.add(ONE, f32x4.mul(hi, sm))), gateScale(neg));
   return zeroIfZero(s, f32x4.mul(f32x4.mul(s, f32x4.add(ONE, zeroIfZero(sm, f32x4.mul(hi, sm)))), gateScale(neg)));
 }
 /**
@@ -348,11 +359,11 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   // x * sigmoid(a * x); a = beta
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(a, x);
-    return gated(x, hi, mulLo(a, x, hi), fast);
+    return gated(x, hi, mulLo(a, x, hi), fast, true);
   }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(a, x);
-    return gatedGrad(hi, mulLo(a, x, hi), fast);
+    return gatedGrad(hi, mulLo(a, x, hi), fast, true);
   }
   // d/dbeta = x^2 s (1 - s)
   @inline p0(x: v128, a: v128, b: v128): v128 {
@@ -370,16 +381,16 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   // a * x * sigmoid(b * x); a = alpha, b = beta (the seed's learnable activation)
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(b, x);
-    return f32x4.mul(a, gated(x, hi, mulLo(b, x, hi), fast));
+    return f32x4.mul(a, gated(x, hi, mulLo(b, x, hi), fast, true));
   }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(b, x);
-    return f32x4.mul(a, gatedGrad(hi, mulLo(b, x, hi), fast));
+    return f32x4.mul(a, gatedGrad(hi, mulLo(b, x, hi), fast, true));
   }
   // d/dalpha = x s
   @inline p0(x: v128, a: v128, b: v128): v128 {
     const hi = f32x4.mul(b, x);
-    return gated(x, hi, mulLo(b, x, hi), false);
+    return gated(x, hi, mulLo(b, x, hi), false, true);
   }
   // d/dbeta = a x^2 s (1 - s)
   @inline p1(x: v128, a: v128, b: v128): v128 {
@@ -420,8 +431,8 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 
 /** swish at beta = 1 (SiLU, the default): z = x exactly, so no product split is needed. */
 @final @unmanaged class SwishUnit {
-  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return gated(x, x, ZERO, fast); }
-  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return gatedGrad(x, ZERO, fast); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return gated(x, x, ZERO, fast, false); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return gatedGrad(x, ZERO, fast, false); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return gatedCurv(x, x, ZERO); }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return EXP_FAST_BIASED; } // exp(-|x|) with a bias
@@ -431,7 +442,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 @final @unmanaged class SoftplusUnit {
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const pos = f32x4.gt(x, ZERO);
-    const l = log1p4(exp4(vneg(vabs(x)), fast));
+    const l = log1p4(exp4(negAbs(x), fast));
     return sel(f32x4.gt(x, b), x, sel(pos, f32x4.add(x, l), l));
   }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, b), ONE, sigmoid4(x, fast)); }

@@ -24,6 +24,9 @@ const ABS_MASK: v128 = i32x4.splat(0x7FFFFFFF);
 /** |x| with the sign bit cleared (keeps NaN a NaN). */
 @inline export function vabs(x: v128): v128 { return v128.and(x, ABS_MASK); }
 
+/** -|x|: the sign bit set. */
+@inline export function negAbs(x: v128): v128 { return v128.or(x, SIGN); }
+
 /** -x: the sign bit flipped. */
 @inline export function vneg(x: v128): v128 { return v128.xor(x, SIGN); }
 
@@ -240,7 +243,7 @@ export const BIAS64: i32 = 64;
 
 /** 1 / (1 + e^-x) without overflow: e = exp(-|x|), then 1/(1+e) or e/(1+e). */
 @inline export function sigmoid4(x: v128, fast: bool = false): v128 {
-  const e = exp4(vneg(vabs(x)), fast);
+  const e = exp4(negAbs(x), fast);
   const r = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
   return sel(f32x4.ge(x, splat(0)), r, f32x4.mul(e, r));
 }
