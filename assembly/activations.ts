@@ -175,7 +175,7 @@ const ONE: v128 = f32x4.splat(1);
 @final @unmanaged class LogSigmoid {
   // log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(negAbs(x), fast)));
+    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(negAbs(x), fast), true));
   }
   // sigmoid(-x)
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
@@ -442,7 +442,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 @final @unmanaged class SoftplusUnit {
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const pos = f32x4.gt(x, ZERO);
-    const l = log1p4(exp4(negAbs(x), fast));
+    const l = log1p4(exp4(negAbs(x), fast), true);
     return sel(f32x4.gt(x, b), x, sel(pos, f32x4.add(x, l), l));
   }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, b), ONE, sigmoid4(x, fast)); }
@@ -458,7 +458,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
     const lo = mulLo(a, x, hi);
     const pos = f32x4.gt(hi, ZERO);
     // log1p(e^z) = max(z, 0) + log1p(e^-|z|)
-    const l = log1p4(exp4lo(sel(pos, vneg(hi), hi), sel(pos, vneg(lo), lo), fast));
+    const l = log1p4(exp4lo(sel(pos, vneg(hi), hi), sel(pos, vneg(lo), lo), fast), fast);
     const r = sel(pos, f32x4.add(hi, f32x4.add(lo, l)), l);
     // Below z = -64, log1p(e^z) = e^z, which is subnormal below -87 while e^z / beta can be
     // normal for a small beta (fuzzing: beta = 2^-10, x = -92573 was 13 ulp off). There
@@ -481,6 +481,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const ax = vabs(x);
     const r = f32x4.div(x, f32x4.add(ONE, ax));
+    if (fast) return r;
     return sel(f32x4.eq(ax, splat(Infinity)), sel(f32x4.gt(x, ZERO), ONE, splat(-1)), r);
   }
   // (1/q)^2 rather than 1/q^2: q^2 overflows for |x| > 1.8e19 while the result is still > 0.
@@ -490,7 +491,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
-  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline bound(a: v128, b: v128): f32 { return Infinity; } // finite x: no Inf / Inf, no keepNaN
 }
 
 @final @unmanaged class HardSwish {

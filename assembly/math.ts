@@ -187,14 +187,17 @@ export const BIAS64: i32 = 64;
 // x = m * 2^e with m in [sqrt(1/2), sqrt(2)), log(m) = f - f^2/2 + f^3 P(f), f = m - 1.
 // see: Cephes logf.c for the polynomial.
 
-/** Natural log: log(0) = -Inf, log(x<0) = NaN, log(+Inf) = +Inf; subnormal inputs are exact. */
-@inline export function log4(x: v128): v128 {
+/**
+ * Natural log: log(0) = -Inf, log(x<0) = NaN, log(+Inf) = +Inf; subnormal inputs are exact.
+ * normal: the caller knows every lane is a positive normal float, so the subnormal lift and
+ * the special cases drop out (same bits in those lanes).
+ */
+@inline export function log4(x: v128, normal: bool = false): v128 {
   // Lift subnormals into the normal range first (x * 2^23, exponent - 23).
   const sub = f32x4.lt(x, splat(1.17549435e-38));
-  const xs = sel(sub, f32x4.mul(x, splat(8388608.0)), x);
-  const bits = xs;
+  const bits = normal ? x : sel(sub, f32x4.mul(x, splat(8388608.0)), x);
   let e = i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(126));
-  e = sel(sub, i32x4.sub(e, i32x4.splat(23)), e);
+  if (!normal) e = sel(sub, i32x4.sub(e, i32x4.splat(23)), e);
   // mantissa in [0.5, 1)
   let m = v128.or(v128.and(bits, i32x4.splat(0x007FFFFF)), i32x4.splat(0x3F000000));
   const lowm = f32x4.lt(m, splat(0.707106781186547524));
@@ -214,18 +217,23 @@ export const BIAS64: i32 = 64;
   y = f32x4.add(y, f32x4.mul(fe, splat(LN2_LO)));
   y = f32x4.sub(y, f32x4.mul(z, splat(0.5)));
   let r = f32x4.add(f32x4.add(f, y), f32x4.mul(fe, splat(LN2_HI)));
+  if (normal) return r;
   r = sel(f32x4.eq(x, splat(0)), splat(-Infinity), r);
   r = sel(f32x4.eq(x, splat(Infinity)), x, r);
   r = sel(f32x4.lt(x, splat(0)), splat(NaN), r);
   return sel(f32x4.ne(x, x), x, r);
 }
 
-/** log(1 + u) for u >= 0, accurate for tiny u (log1p(u) = u below 2^-24). */
-@inline export function log1p4(u: v128): v128 {
+/**
+ * log(1 + u) for u >= 0, accurate for tiny u (log1p(u) = u below 2^-24). small: the caller
+ * knows u <= 1 in every lane (u = e^-|x|), so 1 + u is normal and finite (same bits).
+ */
+@inline export function log1p4(u: v128, small: bool = false): v128 {
   const t = f32x4.add(u, splat(1.0));
   // (u - (t - 1)) / t restores the bits of u lost when 1 + u was rounded.
   const c = f32x4.div(f32x4.sub(u, f32x4.sub(t, splat(1.0))), t);
-  const r = f32x4.add(log4(t), c);
+  const r = f32x4.add(log4(t, small), c);
+  if (small) return sel(f32x4.eq(t, splat(1.0)), u, r);
   return sel(f32x4.eq(t, splat(1.0)), u, sel(f32x4.eq(u, splat(Infinity)), u, r));
 }
 
