@@ -519,8 +519,8 @@ const SQRT_2_OVER_PI: f64 = 0.79788456080286535588;
 const GELU_K: f64 = 0.044715;
 
 /** Phi(x), the standard normal CDF, on float64 lanes: 1 - h or h with h = erfc(|x|/sqrt2)/2. */
-@inline function normalCdf2d(x: v128): v128 {
-  const h = f64x2.mul(erfc2d(f64x2.mul(f64x2.abs(x), f64x2.splat(INV_SQRT2))), f64x2.splat(0.5));
+@inline function normalCdf2d(x: v128, fast: bool): v128 {
+  const h = f64x2.mul(erfc2d(f64x2.mul(f64x2.abs(x), f64x2.splat(INV_SQRT2)), fast), f64x2.splat(0.5));
   return sel(f64x2.ge(x, f64x2.splat(0)), f64x2.sub(f64x2.splat(1), h), h);
 }
 
@@ -529,45 +529,46 @@ const GELU_K: f64 = 0.044715;
 }
 
 // Past |x| = 50 every exp(-x^2/2) term is 0 in float64, so clamping keeps Inf * 0 out.
-@inline function geluHalf(x: v128): v128 {
-  return f64x2.mul(f64x2.max(x, f64x2.splat(-50)), normalCdf2d(x));
+// fast (every |x| < 26, so each exp argument is above -400): the clamps are the identity.
+@inline function geluHalf(x: v128, fast: bool): v128 {
+  return f64x2.mul(fast ? x : f64x2.max(x, f64x2.splat(-50)), normalCdf2d(x, fast));
 }
-@inline function geluGradHalf(x: v128): v128 {
-  const xc = clamp2d(x, -50, 50);
-  const pdf = f64x2.mul(exp2d(f64x2.mul(f64x2.mul(xc, xc), f64x2.splat(-0.5))), f64x2.splat(INV_SQRT_2PI));
-  return f64x2.add(normalCdf2d(x), f64x2.mul(xc, pdf));
+@inline function geluGradHalf(x: v128, fast: bool): v128 {
+  const xc = fast ? x : clamp2d(x, -50, 50);
+  const pdf = f64x2.mul(exp2d(f64x2.mul(f64x2.mul(xc, xc), f64x2.splat(-0.5)), fast), f64x2.splat(INV_SQRT_2PI));
+  return f64x2.add(normalCdf2d(x, fast), f64x2.mul(xc, pdf));
 }
 
 @final @unmanaged class Gelu {
   // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return demoteJoin(geluHalf(f64x2.promote_low_f32x4(x)), geluHalf(promoteHigh(x)));
+    return demoteJoin(geluHalf(f64x2.promote_low_f32x4(x), fast), geluHalf(promoteHigh(x), fast));
   }
   // Phi(x) + x phi(x)
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return demoteJoin(geluGradHalf(f64x2.promote_low_f32x4(x)), geluGradHalf(promoteHigh(x)));
+    return demoteJoin(geluGradHalf(f64x2.promote_low_f32x4(x), fast), geluGradHalf(promoteHigh(x), fast));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
-  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline bound(a: v128, b: v128): f32 { return 26; } // exp(-x^2/2) and erfc's exp above -400
 }
 
 /** sigmoid(2u) and sigmoid(-2u) for u = sqrt(2/pi) (x + 0.044715 x^3), float64 lanes. */
-@inline function geluTanhS(x: v128, wantComplement: bool): v128 {
+@inline function geluTanhS(x: v128, wantComplement: bool, fast: bool): v128 {
   const u = f64x2.mul(f64x2.splat(SQRT_2_OVER_PI), f64x2.add(x, f64x2.mul(f64x2.splat(GELU_K), f64x2.mul(f64x2.mul(x, x), x))));
-  const e = exp2d(f64x2.mul(f64x2.abs(u), f64x2.splat(-2)));
+  const e = exp2d(f64x2.mul(f64x2.abs(u), f64x2.splat(-2)), fast);
   const q = f64x2.add(f64x2.splat(1), e);
   const big = f64x2.div(f64x2.splat(1), q), small = f64x2.div(e, q);
   const pos = f64x2.ge(u, f64x2.splat(0));
   return wantComplement ? sel(pos, small, big) : sel(pos, big, small);
 }
-@inline function geluTanhHalf(x: v128): v128 {
-  return f64x2.mul(f64x2.max(x, f64x2.splat(-50)), geluTanhS(x, false));
+@inline function geluTanhHalf(x: v128, fast: bool): v128 {
+  return f64x2.mul(fast ? x : f64x2.max(x, f64x2.splat(-50)), geluTanhS(x, false, fast));
 }
 // s + 2 x s (1 - s) u',  u' = sqrt(2/pi) (1 + 3 k x^2)
-@inline function geluTanhGradHalf(x: v128): v128 {
-  const s = geluTanhS(x, false), sm = geluTanhS(x, true);
-  const xc = clamp2d(x, -50, 50);
+@inline function geluTanhGradHalf(x: v128, fast: bool): v128 {
+  const s = geluTanhS(x, false, fast), sm = geluTanhS(x, true, fast);
+  const xc = fast ? x : clamp2d(x, -50, 50);
   const du = f64x2.mul(f64x2.splat(SQRT_2_OVER_PI), f64x2.add(f64x2.splat(1), f64x2.mul(f64x2.splat(3 * GELU_K), f64x2.mul(xc, xc))));
   return f64x2.add(s, f64x2.mul(f64x2.mul(f64x2.mul(f64x2.mul(xc, f64x2.splat(2)), s), sm), du));
 }
@@ -575,31 +576,31 @@ const GELU_K: f64 = 0.044715;
 @final @unmanaged class GeluTanh {
   // x (1 + tanh u) / 2 = x sigmoid(2u)
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x)), geluTanhHalf(promoteHigh(x)));
+    return demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x), fast), geluTanhHalf(promoteHigh(x), fast));
   }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x)), geluTanhGradHalf(promoteHigh(x)));
+    return demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x), fast), geluTanhGradHalf(promoteHigh(x), fast));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
-  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline bound(a: v128, b: v128): f32 { return 10; } // exp(-2|u|), |u| < 44
 }
 
 // x - tanh x: a series below |x| = 0.1 (x^3/3 - 2x^5/15 + 17x^7/315 - 62x^9/2835, the next
 // term is 3e-10 relative there), the float64 difference above (cancellation costs at most
 // 300x of 1e-16).
-@inline function tanhShrinkHalf(x: v128): v128 {
+@inline function tanhShrinkHalf(x: v128, fast: bool): v128 {
   const z = f64x2.mul(x, x);
   let p = f64x2.add(f64x2.mul(z, f64x2.splat(-62.0 / 2835.0)), f64x2.splat(17.0 / 315.0));
   p = f64x2.add(f64x2.mul(p, z), f64x2.splat(-2.0 / 15.0));
   p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 3.0));
   const series = f64x2.mul(f64x2.mul(p, z), x);
-  return sel(f64x2.lt(f64x2.abs(x), f64x2.splat(0.1)), series, f64x2.sub(x, tanh2d(x)));
+  return sel(f64x2.lt(f64x2.abs(x), f64x2.splat(0.1)), series, f64x2.sub(x, tanh2d(x, fast)));
 }
 
 @final @unmanaged class TanhShrink {
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return demoteJoin(tanhShrinkHalf(f64x2.promote_low_f32x4(x)), tanhShrinkHalf(promoteHigh(x)));
+    return demoteJoin(tanhShrinkHalf(f64x2.promote_low_f32x4(x), fast), tanhShrinkHalf(promoteHigh(x), fast));
   }
   // 1 - sech^2 x = tanh^2 x
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { const t = tanh4(x, fast); return f32x4.mul(t, t); }

@@ -279,10 +279,36 @@ export const BIAS64: i32 = 64;
 
 @inline function dsplat(v: f64): v128 { return f64x2.splat(v); }
 
-/** e^x on float64 lanes, about 1e-15 relative; the argument is clamped to [-745, 709]. */
-@inline export function exp2d(x: v128): v128 {
+/**
+ * e^x on float64 lanes, about 1e-15 relative; the argument is clamped to [-745, 709].
+ * fast: the caller has checked |x| < 708 in every lane, so the clamp (f64x2.min/max are
+ * long sequences in V8) is the identity and 2^k is a normal float: k comes from the
+ * rounding constant's low bits and the scale is one multiplication. Same bits as the
+ * careful path: the constant rounds x log2(e) to nearest-even as f64x2.nearest does.
+ */
+@inline export function exp2d(x: v128, fast: bool = false): v128 {
+  if (fast) {
+    const t = f64x2.add(f64x2.mul(x, dsplat(1.4426950408889634)), dsplat(ROUND_MAGIC64));
+    const p = exp2dPoly(x, f64x2.sub(t, dsplat(ROUND_MAGIC64)));
+    // t's bits are those of ROUND_MAGIC64 plus k, and ROUND_MAGIC64's low 12 bits are 0.
+    return f64x2.mul(p, i64x2.add(i64x2.shl(t, 52), i64x2.splat(0x3FF0000000000000)));
+  }
   const xc = f64x2.max(f64x2.min(x, dsplat(709.0)), dsplat(-745.0));
   const kf = f64x2.nearest(f64x2.mul(xc, dsplat(1.4426950408889634)));
+  const p = exp2dPoly(xc, kf);
+  // k in [-1075, 1023]: two normal halves, one rounding.
+  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
+  const k1 = i64x2.shr_s(k, 1);
+  const k2 = i64x2.sub(k, k1);
+  const s1 = i64x2.shl(i64x2.add(k1, i64x2.splat(1023)), 52);
+  const s2 = i64x2.shl(i64x2.add(k2, i64x2.splat(1023)), 52);
+  return f64x2.mul(f64x2.mul(p, s1), s2);
+}
+
+const ROUND_MAGIC64: f64 = 6755399441055744.0; // 1.5 * 2^52
+
+/** e^r for x = k ln2 + r on float64 lanes, kf = k. */
+@inline function exp2dPoly(xc: v128, kf: v128): v128 {
   // fdlibm's ln2 split: k * LN2HI is exact for |k| < 2^20.
   let r = f64x2.sub(xc, f64x2.mul(kf, dsplat(6.93147180369123816490e-01)));
   r = f64x2.sub(r, f64x2.mul(kf, dsplat(1.90821492927058770002e-10)));
@@ -297,14 +323,7 @@ export const BIAS64: i32 = 64;
   p = f64x2.add(f64x2.mul(p, r), dsplat(1.0 / 6.0));
   p = f64x2.add(f64x2.mul(p, r), dsplat(0.5));
   p = f64x2.add(f64x2.mul(p, r), dsplat(1.0));
-  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0));
-  // k in [-1075, 1023]: two normal halves, one rounding.
-  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
-  const k1 = i64x2.shr_s(k, 1);
-  const k2 = i64x2.sub(k, k1);
-  const s1 = i64x2.shl(i64x2.add(k1, i64x2.splat(1023)), 52);
-  const s2 = i64x2.shl(i64x2.add(k2, i64x2.splat(1023)), 52);
-  return f64x2.mul(f64x2.mul(p, s1), s2);
+  return f64x2.add(f64x2.mul(p, r), dsplat(1.0));
 }
 
 /**
@@ -312,7 +331,7 @@ export const BIAS64: i32 = 64;
  * see: W. H. Press et al., Numerical Recipes in C, 2nd ed., section 6.2 (erfcc, a
  * Chebyshev fit of erfc(z) * exp(z^2) in t = 1 / (1 + z/2)).
  */
-@inline export function erfc2d(z: v128): v128 {
+@inline export function erfc2d(z: v128, fast: bool = false): v128 {
   const t = f64x2.div(dsplat(1.0), f64x2.add(dsplat(1.0), f64x2.mul(z, dsplat(0.5))));
   let p = f64x2.add(f64x2.mul(t, dsplat(0.17087277)), dsplat(-0.82215223));
   p = f64x2.add(f64x2.mul(p, t), dsplat(1.48851587));
@@ -323,7 +342,7 @@ export const BIAS64: i32 = 64;
   p = f64x2.add(f64x2.mul(p, t), dsplat(0.37409196));
   p = f64x2.add(f64x2.mul(p, t), dsplat(1.00002368));
   p = f64x2.add(f64x2.mul(p, t), dsplat(-1.26551223));
-  return f64x2.mul(t, exp2d(f64x2.sub(p, f64x2.mul(z, z))));
+  return f64x2.mul(t, exp2d(f64x2.sub(p, f64x2.mul(z, z)), fast));
 }
 
 /** erf(z) on float64 lanes for any sign: 1 - erfc(|z|) with the sign of z. */
@@ -334,8 +353,8 @@ export const BIAS64: i32 = 64;
 }
 
 /** tanh on float64 lanes: (1 - e)/(1 + e) with e = exp(-2|x|), sign restored. */
-@inline export function tanh2d(x: v128): v128 {
-  const e = exp2d(f64x2.mul(f64x2.abs(x), dsplat(-2.0)));
+@inline export function tanh2d(x: v128, fast: bool = false): v128 {
+  const e = exp2d(f64x2.mul(f64x2.abs(x), dsplat(-2.0)), fast);
   const t = f64x2.div(f64x2.sub(dsplat(1.0), e), f64x2.add(dsplat(1.0), e));
   return v128.or(t, v128.and(x, i64x2.splat(0x8000000000000000)));
 }
