@@ -47,14 +47,14 @@ const ONE: v128 = f32x4.splat(1);
 
 /**
  * Every lane of v0..v3 has |x| < limit (limit > 0 at compile time, or there is no fast
- * path). A NaN lane compares false, so the fast path never sees a NaN and needs no keepNaN.
- * The four masks are read with one bitmask.
+ * path). |x| < limit as integers on the bits (both are non-negative floats): a NaN's bits
+ * are above every finite limit's, so the fast path never sees a NaN and needs no keepNaN,
+ * and the integer max of four vectors needs one compare and one bitmask.
  */
 @inline function allBelow(limit: f32, lim: v128, v0: v128, v1: v128, v2: v128, v3: v128): bool {
   if (!(limit > 0)) return false;
-  const m01 = v128.and(f32x4.lt(vabs(v0), lim), f32x4.lt(vabs(v1), lim));
-  const m23 = v128.and(f32x4.lt(vabs(v2), lim), f32x4.lt(vabs(v3), lim));
-  return i32x4.bitmask(v128.and(m01, m23)) == 15;
+  const m = i32x4.max_s(i32x4.max_s(vabs(v0), vabs(v1)), i32x4.max_s(vabs(v2), vabs(v3)));
+  return i32x4.bitmask(i32x4.lt_s(m, lim)) == 15;
 }
 
 @inline function forward<T>(n: i32, x: usize, y: usize, a: v128, b: v128): void {
