@@ -539,10 +539,47 @@ const GELU_K: f64 = 0.044715;
   return f64x2.add(normalCdf2d(x, fast), f64x2.mul(xc, pdf));
 }
 
+// GELU's forward on float32 lanes for |x| < GELU_F32, through Q(|x|) = 1 - Phi(|x|) =
+// exp(-x^2/2) G(|x|), Phi = Q or 1 - Q, with G(y) = P4(y) / Q5(y): a rational fit of
+// erfc(y / sqrt 2) exp(y^2 / 2) / 2 on [0, 12] (iterated weighted least squares on 9000
+// points against float64 erfc; 7e-9 relative in float64). Its coefficients are all
+// positive, so Horner's rule in float32 stays within 3.7e-7 relative (checked on 1e5
+// float32 points). W. J. Cody's 8/8 form (R's pnorm) was as accurate in float32 and cost
+// twice the instructions. x^2 is split exactly (Dekker) so exp's argument carries no
+// rounding error: at x = -12 an error of ulp(72) there would be 4e-6 relative. Past
+// GELU_F32 the result nears the subnormal range and the float64 path takes over, lane by lane.
+const GELU_F32: f32 = 12;
+
+/** Phi(x) on float32 lanes for |x| < GELU_F32; fast: every |x| < GELU_F32 (exp without its clamp). */
+@inline function normalCdf4(x: v128, fast: bool): v128 {
+  const ax = vabs(x);
+  const x2 = f32x4.mul(x, x);
+  let num = f32x4.add(f32x4.mul(splat(0.3989489202020735), ax), splat(3.9739746559267566));
+  num = f32x4.add(f32x4.mul(num, ax), splat(18.051127840887453));
+  num = f32x4.add(f32x4.mul(num, ax), splat(43.44785226393444));
+  num = f32x4.add(f32x4.mul(num, ax), splat(49.990399961549926));
+  let den = f32x4.add(ax, splat(9.962095754974804));
+  den = f32x4.add(f32x4.mul(den, ax), splat(46.22977324663214));
+  den = f32x4.add(f32x4.mul(den, ax), splat(119.09391710507866));
+  den = f32x4.add(f32x4.mul(den, ax), splat(166.66888438399891));
+  den = f32x4.add(f32x4.mul(den, ax), splat(99.98079921806438));
+  const ratio = f32x4.div(num, den);
+  // x^2 = hi + lo exactly: Veltkamp's split of |x| into 12-bit halves, Dekker's product.
+  const c = f32x4.mul(ax, splat(4097));
+  const ah = f32x4.sub(c, f32x4.sub(c, ax));
+  const al = f32x4.sub(ax, ah);
+  const lo = f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(ah, ah), x2), f32x4.mul(f32x4.add(ah, ah), al)), f32x4.mul(al, al));
+  const q = f32x4.mul(exp4lo(f32x4.mul(x2, splat(-0.5)), f32x4.mul(lo, splat(-0.5)), fast), ratio);
+  return sel(f32x4.gt(x, ZERO), f32x4.sub(ONE, q), q);
+}
+
 @final @unmanaged class Gelu {
   // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return demoteJoin(geluHalf(f64x2.promote_low_f32x4(x), fast), geluHalf(promoteHigh(x), fast));
+    const y = f32x4.mul(x, normalCdf4(x, fast));
+    if (fast) return y;
+    const wide = demoteJoin(geluHalf(f64x2.promote_low_f32x4(x), false), geluHalf(promoteHigh(x), false));
+    return sel(f32x4.lt(vabs(x), splat(GELU_F32)), y, wide);
   }
   // Phi(x) + x phi(x)
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
@@ -550,7 +587,7 @@ const GELU_K: f64 = 0.044715;
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
-  @inline bound(a: v128, b: v128): f32 { return 26; } // exp(-x^2/2) and erfc's exp above -400
+  @inline bound(a: v128, b: v128): f32 { return GELU_F32; } // f: float32 lanes; d: exp arguments above -80
 }
 
 /** sigmoid(2u) and sigmoid(-2u) for u = sqrt(2/pi) (x + 0.044715 x^3), float64 lanes. */
