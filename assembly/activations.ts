@@ -57,6 +57,11 @@ const ONE: v128 = f32x4.splat(1);
   return i32x4.bitmask(i32x4.lt_s(m, lim)) == 15;
 }
 
+/** keepNaN for forms that need it; a form that returns a NaN x itself (keepsNaN) skips it. */
+@inline function fwdNaN<T>(x: v128, r: v128): v128 {
+  return changetype<T>(0).keepsNaN() ? r : keepNaN(x, r);
+}
+
 @inline function forward<T>(n: i32, x: usize, y: usize, a: v128, b: v128): void {
   const op = changetype<T>(0);
   const end = <usize>n << 2, body = end & ~15, quads = end & ~63;
@@ -73,8 +78,8 @@ const ONE: v128 = f32x4.splat(1);
       v128.store(y + o, f2, 32);
       v128.store(y + o, f3, 48);
     } else {
-      const f0 = keepNaN(v0, op.f(v0, a, b, false)), f1 = keepNaN(v1, op.f(v1, a, b, false));
-      const f2 = keepNaN(v2, op.f(v2, a, b, false)), f3 = keepNaN(v3, op.f(v3, a, b, false));
+      const f0 = fwdNaN<T>(v0, op.f(v0, a, b, false)), f1 = fwdNaN<T>(v1, op.f(v1, a, b, false));
+      const f2 = fwdNaN<T>(v2, op.f(v2, a, b, false)), f3 = fwdNaN<T>(v3, op.f(v3, a, b, false));
       v128.store(y + o, f0);
       v128.store(y + o, f1, 16);
       v128.store(y + o, f2, 32);
@@ -83,11 +88,11 @@ const ONE: v128 = f32x4.splat(1);
   }
   for (; o < body; o += 16) {
     const v = v128.load(x + o);
-    v128.store(y + o, keepNaN(v, op.f(v, a, b, false)));
+    v128.store(y + o, fwdNaN<T>(v, op.f(v, a, b, false)));
   }
   if (o < end) {
     const v = v128.load(x + o);
-    storeTail(y + o, keepNaN(v, op.f(v, a, b, false)), n & 3);
+    storeTail(y + o, fwdNaN<T>(v, op.f(v, a, b, false)), n & 3);
   }
 }
 
@@ -164,6 +169,7 @@ const ONE: v128 = f32x4.splat(1);
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(-|x|)
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Tanh {
@@ -177,6 +183,7 @@ const ONE: v128 = f32x4.splat(1);
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 43; } // exp(-2|x|)
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class LogSigmoid {
@@ -193,6 +200,7 @@ const ONE: v128 = f32x4.splat(1);
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(-|x|)
+  @inline keepsNaN(): bool { return false; }
 }
 
 /**
@@ -217,34 +225,44 @@ const ONE: v128 = f32x4.splat(1);
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 // ---- rectifiers ----------------------------------------------------------------------
 
+/** x where x > 0 or x is NaN, +0 elsewhere (-0 included): one compare and an andnot. */
+@inline function relu4(x: v128): v128 { return v128.andnot(x, f32x4.le(x, ZERO)); }
+
+// The rectifiers' forms return a NaN x itself (keepsNaN), so the driver's keepNaN is left
+// out for them: relu 3, relu6 4 and leakyRelu 5 instructions where they took 5, 7 and 9.
 @final @unmanaged class Relu {
-  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return f32x4.pmax(ZERO, x); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return relu4(x); }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(x, ZERO)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 @final @unmanaged class Relu6 {
-  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return f32x4.pmin(splat(6), f32x4.pmax(ZERO, x)); }
+  // pmin(r, 6) = 6 < r ? 6 : r keeps a NaN r.
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return f32x4.pmin(relu4(x), splat(6)); }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     return ones(v128.and(f32x4.gt(x, ZERO), f32x4.lt(x, splat(6))));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 @final @unmanaged class LeakyRelu {
-  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, ZERO), x, f32x4.mul(x, a)); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.le(x, ZERO), f32x4.mul(x, a), x); }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, ZERO), ONE, a); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 @final @unmanaged class Elu {
@@ -253,6 +271,7 @@ const ONE: v128 = f32x4.splat(1);
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(x)
+  @inline keepsNaN(): bool { return false; }
 }
 
 // see: Klambauer et al., Self-Normalizing Neural Networks (2017), eq. 2 for the constants.
@@ -269,6 +288,7 @@ const SELU_SCALE_ALPHA: f32 = 1.7580993408473768599; // scale * alpha, alpha = 1
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(x)
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Celu {
@@ -288,6 +308,7 @@ const SELU_SCALE_ALPHA: f32 = 1.7580993408473768599; // scale * alpha, alpha = 1
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 86 * f32x4.extract_lane(a, 0); } // exp(x / a), alpha > 0
+  @inline keepsNaN(): bool { return false; }
 }
 
 // ---- smooth gates ----------------------------------------------------------------------
@@ -379,6 +400,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 41 / abs<f32>(f32x4.extract_lane(a, 0)); } // exp(-|beta x|) with a bias
+  @inline keepsNaN(): bool { return false; }
 }
 
 /** r where g != 0, else 0: a product whose small factor underflowed is 0 even if x is Inf. */
@@ -405,6 +427,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
     return f32x4.mul(a, gatedCurv(x, hi, mulLo(b, x, hi)));
   }
   @inline bound(a: v128, b: v128): f32 { return 41 / abs<f32>(f32x4.extract_lane(b, 0)); } // exp(-|beta x|) with a bias
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Mish {
@@ -434,6 +457,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return EXP_FAST_BIASED; } // exp(min(x, 20)) with a bias
+  @inline keepsNaN(): bool { return false; }
 }
 
 /** swish at beta = 1 (SiLU, the default): z = x exactly, so no product split is needed. */
@@ -450,6 +474,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   @inline p0(x: v128, a: v128, b: v128): v128 { return gatedCurv(x, x, ZERO); }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return EXP_FAST_BIASED; } // exp(-|x|) with a bias
+  @inline keepsNaN(): bool { return false; }
 }
 
 /** softplus at beta = 1 (the default): z = x exactly, and e^z needs no rescaling after a division. */
@@ -463,6 +488,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(-|x|)
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Softplus {
@@ -489,6 +515,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 41 / abs<f32>(f32x4.extract_lane(a, 0)); } // exp(+-beta x), one with a bias
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Softsign {
@@ -506,6 +533,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return Infinity; } // finite x: no Inf / Inf, no keepNaN
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class HardSwish {
@@ -523,6 +551,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 // ---- float64 activations -------------------------------------------------------------
@@ -602,6 +631,7 @@ const GELU_F32: f32 = 12;
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return GELU_F32; } // f: float32 lanes; d: exp arguments above -80
+  @inline keepsNaN(): bool { return false; }
 }
 
 /** sigmoid(2u) and sigmoid(-2u) for u = sqrt(2/pi) (x + 0.044715 x^3), float64 lanes. */
@@ -635,6 +665,7 @@ const GELU_F32: f32 = 12;
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 10; } // exp(-2|u|), |u| < 44
+  @inline keepsNaN(): bool { return false; }
 }
 
 // x - tanh x: a series below |x| = 0.1 (x^3/3 - 2x^5/15 + 17x^7/315 - 62x^9/2835, the next
@@ -658,6 +689,7 @@ const GELU_F32: f32 = 12;
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 43; } // the derivative's tanh: exp(-2|x|)
+  @inline keepsNaN(): bool { return false; }
 }
 
 // ---- clipping and shrinking --------------------------------------------------------------
@@ -669,6 +701,7 @@ const GELU_F32: f32 = 12;
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class SoftShrink {
@@ -680,6 +713,7 @@ const GELU_F32: f32 = 12;
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class HardShrink {
@@ -688,6 +722,7 @@ const GELU_F32: f32 = 12;
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Exponential {
@@ -696,6 +731,7 @@ const GELU_F32: f32 = 12;
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return EXP_FAST; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Linear {
@@ -704,6 +740,7 @@ const GELU_F32: f32 = 12;
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 // ---- exported kernels ------------------------------------------------------------------
