@@ -12,7 +12,7 @@
 // alone loses them (1 - tanh(x)^2 from a rounded tanh(x) near 1 has 1e-3 relative error).
 
 import {
-  splat, sel, storeTail, exp4, exp4b, exp4lo, expm1_4, log1p4, tanh4, sigmoid4, sigmoid4lo,
+  splat, sel, vabs, vneg, negAbs, storeTail, exp4, exp4b, exp4bias, exp4lo, EXP_FAST, EXP_FAST_BIASED, expm1_4, log1p4, tanh4, sigmoid4, sigmoid4lo,
   mulLo, divLo, promoteHigh, demoteJoin, erfc2d, exp2d, tanh2d, TWO_M64, BIAS64,
 } from './math';
 
@@ -38,52 +38,97 @@ const ONE: v128 = f32x4.splat(1);
 // independent, and V8 on x64 overlaps them where it does not overlap consecutive iterations
 // of a one-vector loop (measured on exp: one vector 0.40, two 0.56, four 0.82 Gelem/s). Each
 // lane's instructions are unchanged, so the bits are too.
+//
+// An activation built on exp gives a bound (bound(a, b) > 0): while every |x| of the four
+// vectors is below it, f and d run with fast = true, where exp skips its clamp and scales
+// by 2^k in one step (same bits, see expCore), and keepNaN is not needed. One check
+// covers four vectors; other quads, the single vectors and the tail take the careful path.
+// For the rest, bound() is the constant 0 and the check compiles away.
+
+/**
+ * Every lane of v0..v3 has |x| < limit (limit > 0 at compile time, or there is no fast
+ * path). |x| < limit as integers on the bits (both are non-negative floats): a NaN's bits
+ * are above every finite limit's, so the fast path never sees a NaN and needs no keepNaN,
+ * and the integer max of four vectors needs one compare and one bitmask.
+ */
+@inline function allBelow(limit: f32, lim: v128, v0: v128, v1: v128, v2: v128, v3: v128): bool {
+  if (!(limit > 0)) return false;
+  const m = i32x4.max_s(i32x4.max_s(vabs(v0), vabs(v1)), i32x4.max_s(vabs(v2), vabs(v3)));
+  return i32x4.bitmask(i32x4.lt_s(m, lim)) == 15;
+}
+
+/** keepNaN for forms that need it; a form that returns a NaN x itself (keepsNaN) skips it. */
+@inline function fwdNaN<T>(x: v128, r: v128): v128 {
+  return changetype<T>(0).keepsNaN() ? r : keepNaN(x, r);
+}
 
 @inline function forward<T>(n: i32, x: usize, y: usize, a: v128, b: v128): void {
   const op = changetype<T>(0);
   const end = <usize>n << 2, body = end & ~15, quads = end & ~63;
+  // A NaN bound (from a NaN parameter) turns the fast path off.
+  const limit = op.bound(a, b);
+  const lim = splat(limit > 0 ? limit : 0);
   let o: usize = 0;
   for (; o < quads; o += 64) {
     const v0 = v128.load(x + o), v1 = v128.load(x + o, 16), v2 = v128.load(x + o, 32), v3 = v128.load(x + o, 48);
-    const f0 = keepNaN(v0, op.f(v0, a, b)), f1 = keepNaN(v1, op.f(v1, a, b));
-    const f2 = keepNaN(v2, op.f(v2, a, b)), f3 = keepNaN(v3, op.f(v3, a, b));
-    v128.store(y + o, f0);
-    v128.store(y + o, f1, 16);
-    v128.store(y + o, f2, 32);
-    v128.store(y + o, f3, 48);
+    if (allBelow(limit, lim, v0, v1, v2, v3)) {
+      const f0 = op.f(v0, a, b, true), f1 = op.f(v1, a, b, true), f2 = op.f(v2, a, b, true), f3 = op.f(v3, a, b, true);
+      v128.store(y + o, f0);
+      v128.store(y + o, f1, 16);
+      v128.store(y + o, f2, 32);
+      v128.store(y + o, f3, 48);
+    } else {
+      const f0 = fwdNaN<T>(v0, op.f(v0, a, b, false)), f1 = fwdNaN<T>(v1, op.f(v1, a, b, false));
+      const f2 = fwdNaN<T>(v2, op.f(v2, a, b, false)), f3 = fwdNaN<T>(v3, op.f(v3, a, b, false));
+      v128.store(y + o, f0);
+      v128.store(y + o, f1, 16);
+      v128.store(y + o, f2, 32);
+      v128.store(y + o, f3, 48);
+    }
   }
   for (; o < body; o += 16) {
     const v = v128.load(x + o);
-    v128.store(y + o, keepNaN(v, op.f(v, a, b)));
+    v128.store(y + o, fwdNaN<T>(v, op.f(v, a, b, false)));
   }
   if (o < end) {
     const v = v128.load(x + o);
-    storeTail(y + o, keepNaN(v, op.f(v, a, b)), n & 3);
+    storeTail(y + o, fwdNaN<T>(v, op.f(v, a, b, false)), n & 3);
   }
 }
 
 @inline function backward<T>(n: i32, x: usize, dy: usize, dx: usize, a: v128, b: v128): void {
   const op = changetype<T>(0);
   const end = <usize>n << 2, body = end & ~15, quads = end & ~63;
+  const limit = op.bound(a, b);
+  const lim = splat(limit > 0 ? limit : 0);
   let o: usize = 0;
   for (; o < quads; o += 64) {
     const v0 = v128.load(x + o), v1 = v128.load(x + o, 16), v2 = v128.load(x + o, 32), v3 = v128.load(x + o, 48);
     // dy is read before dx is written: dx may equal dy.
     const g0 = v128.load(dy + o), g1 = v128.load(dy + o, 16), g2 = v128.load(dy + o, 32), g3 = v128.load(dy + o, 48);
-    const r0 = f32x4.mul(g0, keepNaN(v0, op.d(v0, a, b))), r1 = f32x4.mul(g1, keepNaN(v1, op.d(v1, a, b)));
-    const r2 = f32x4.mul(g2, keepNaN(v2, op.d(v2, a, b))), r3 = f32x4.mul(g3, keepNaN(v3, op.d(v3, a, b)));
-    v128.store(dx + o, r0);
-    v128.store(dx + o, r1, 16);
-    v128.store(dx + o, r2, 32);
-    v128.store(dx + o, r3, 48);
+    if (allBelow(limit, lim, v0, v1, v2, v3)) {
+      const r0 = f32x4.mul(g0, op.d(v0, a, b, true)), r1 = f32x4.mul(g1, op.d(v1, a, b, true));
+      const r2 = f32x4.mul(g2, op.d(v2, a, b, true)), r3 = f32x4.mul(g3, op.d(v3, a, b, true));
+      v128.store(dx + o, r0);
+      v128.store(dx + o, r1, 16);
+      v128.store(dx + o, r2, 32);
+      v128.store(dx + o, r3, 48);
+    } else {
+      const r0 = f32x4.mul(g0, keepNaN(v0, op.d(v0, a, b, false))), r1 = f32x4.mul(g1, keepNaN(v1, op.d(v1, a, b, false)));
+      const r2 = f32x4.mul(g2, keepNaN(v2, op.d(v2, a, b, false))), r3 = f32x4.mul(g3, keepNaN(v3, op.d(v3, a, b, false)));
+      v128.store(dx + o, r0);
+      v128.store(dx + o, r1, 16);
+      v128.store(dx + o, r2, 32);
+      v128.store(dx + o, r3, 48);
+    }
   }
   for (; o < body; o += 16) {
     const v = v128.load(x + o);
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b))));
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b, false))));
   }
   if (o < end) {
     const v = v128.load(x + o);
-    storeTail(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b))), n & 3);
+    storeTail(dx + o, f32x4.mul(v128.load(dy + o), keepNaN(v, op.d(v, a, b, false))), n & 3);
   }
 }
 
@@ -107,93 +152,126 @@ const ONE: v128 = f32x4.splat(1);
 // ---- sigmoid family --------------------------------------------------------------------
 
 @final @unmanaged class Sigmoid {
-  @inline f(x: v128, a: v128, b: v128): v128 { return sigmoid4(x); }
+  // Below |x| = 87, 1 / (1 + e^-x) with e^-x normal and finite: one exp, an add and a
+  // division (sigmoid4's sign select and product cost 20% more); within 2 ulp. Beyond,
+  // lane by lane, sigmoid4, which keeps subnormal results exact.
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const y = f32x4.div(ONE, f32x4.add(ONE, exp4(vneg(x), fast)));
+    if (fast) return y;
+    return sel(f32x4.lt(vabs(x), splat(EXP_FAST)), y, sigmoid4(x, false));
+  }
   // s(1-s) = e / (1+e)^2 with e = exp(-|x|): no 1 - s cancellation.
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    const e = exp4(f32x4.neg(f32x4.abs(x)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const e = exp4(negAbs(x), fast);
     const q = f32x4.add(ONE, e);
     return f32x4.div(e, f32x4.mul(q, q));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(-|x|)
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Tanh {
-  @inline f(x: v128, a: v128, b: v128): v128 { return tanh4(x); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return tanh4(x, fast); }
   // sech^2 x = 4e / (1+e)^2 with e = exp(-2|x|).
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    const e = exp4(f32x4.mul(f32x4.abs(x), splat(-2)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const e = exp4(f32x4.mul(vabs(x), splat(-2)), fast);
     const q = f32x4.add(ONE, e);
     return f32x4.div(f32x4.mul(e, splat(4)), f32x4.mul(q, q));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 43; } // exp(-2|x|)
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class LogSigmoid {
   // log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))
-  @inline f(x: v128, a: v128, b: v128): v128 {
-    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(negAbs(x), fast), true));
   }
   // sigmoid(-x)
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    const e = exp4(f32x4.neg(f32x4.abs(x)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const e = exp4(negAbs(x), fast);
     const q = f32x4.add(ONE, e);
     return sel(f32x4.ge(x, ZERO), f32x4.div(e, q), f32x4.div(ONE, q));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(-|x|)
+  @inline keepsNaN(): bool { return false; }
 }
 
-/** a*x + b with the product's rounding error added back: near the ends of the ramp the sum cancels. */
+/**
+ * a*x + b on float64 lanes, where the product is exact, rounded to float32 at the end: near
+ * the ends of the ramp the sum cancels. (Float32 with the product's error added back via
+ * mulLo took twice the instructions: 1.5 -> 3 Gelem/s.)
+ */
 @inline function affine(x: v128, a: v128, b: v128): v128 {
-  const hi = f32x4.mul(a, x);
-  return f32x4.add(f32x4.add(hi, b), mulLo(a, x, hi));
+  const a64 = f64x2.promote_low_f32x4(a), b64 = f64x2.promote_low_f32x4(b);
+  return demoteJoin(f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(x), a64), b64), f64x2.add(f64x2.mul(promoteHigh(x), a64), b64));
 }
 
 @final @unmanaged class HardSigmoid {
   // clip(a*x + b, 0, 1); a = slope, b = offset
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     return f32x4.pmin(ONE, f32x4.pmax(ZERO, affine(x, a, b)));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const v = affine(x, a, b);
     return v128.and(v128.and(f32x4.gt(v, ZERO), f32x4.lt(v, ONE)), a);
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 // ---- rectifiers ----------------------------------------------------------------------
 
+/** x where x > 0 or x is NaN, +0 elsewhere (-0 included): one compare and an andnot. */
+@inline function relu4(x: v128): v128 { return v128.andnot(x, f32x4.le(x, ZERO)); }
+
+// The rectifiers' forms return a NaN x itself (keepsNaN), so the driver's keepNaN is left
+// out for them: relu 3, relu6 4 and leakyRelu 5 instructions where they took 5, 7 and 9.
 @final @unmanaged class Relu {
-  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.pmax(ZERO, x); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return ones(f32x4.gt(x, ZERO)); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return relu4(x); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(x, ZERO)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 @final @unmanaged class Relu6 {
-  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.pmin(splat(6), f32x4.pmax(ZERO, x)); }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  // pmin(r, 6) = 6 < r ? 6 : r keeps a NaN r.
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return f32x4.pmin(relu4(x), splat(6)); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     return ones(v128.and(f32x4.gt(x, ZERO), f32x4.lt(x, splat(6))));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 @final @unmanaged class LeakyRelu {
-  @inline f(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), x, f32x4.mul(x, a)); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), ONE, a); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.le(x, ZERO), f32x4.mul(x, a), x); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, ZERO), ONE, a); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 @final @unmanaged class Elu {
-  @inline f(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), x, f32x4.mul(a, expm1_4(x))); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, ZERO), ONE, f32x4.mul(a, exp4(x))); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, ZERO), x, f32x4.mul(a, expm1_4(x, fast))); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, ZERO), ONE, f32x4.mul(a, exp4(x, fast))); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(x)
+  @inline keepsNaN(): bool { return false; }
 }
 
 // see: Klambauer et al., Self-Normalizing Neural Networks (2017), eq. 2 for the constants.
@@ -201,32 +279,36 @@ const SELU_SCALE: f32 = 1.0507009873554804934;
 const SELU_SCALE_ALPHA: f32 = 1.7580993408473768599; // scale * alpha, alpha = 1.6732632423543772848
 
 @final @unmanaged class Selu {
-  @inline f(x: v128, a: v128, b: v128): v128 {
-    return sel(f32x4.gt(x, ZERO), f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(splat(SELU_SCALE_ALPHA), expm1_4(x)));
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return sel(f32x4.gt(x, ZERO), f32x4.mul(x, splat(SELU_SCALE)), f32x4.mul(splat(SELU_SCALE_ALPHA), expm1_4(x, fast)));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    return sel(f32x4.gt(x, ZERO), splat(SELU_SCALE), f32x4.mul(splat(SELU_SCALE_ALPHA), exp4(x)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return sel(f32x4.gt(x, ZERO), splat(SELU_SCALE), f32x4.mul(splat(SELU_SCALE_ALPHA), exp4(x, fast)));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(x)
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Celu {
   // max(0, x) + min(0, a * expm1(x / a))
   // Where |x / a| < 2^-24, a expm1(x / a) rounds to x; computing it through the quotient
   // lost bits for subnormal x with a > 1 (fuzzing: alpha = 9.5, x = -7e-45 gave 2x).
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const q = f32x4.div(x, a);
-    const neg = sel(f32x4.lt(f32x4.abs(q), splat(TWO_M24)), x, f32x4.mul(a, expm1_4(q)));
+    const neg = sel(f32x4.lt(vabs(q), splat(TWO_M24)), x, f32x4.mul(a, expm1_4(q, fast)));
     return sel(f32x4.gt(x, ZERO), x, neg);
   }
   // exp(x / a) for x <= 0; the quotient's rounding error is carried into exp.
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const q = f32x4.div(x, a);
-    return sel(f32x4.gt(x, ZERO), ONE, exp4lo(q, divLo(x, a, q)));
+    return sel(f32x4.gt(x, ZERO), ONE, exp4lo(q, divLo(x, a, q), fast));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 86 * f32x4.extract_lane(a, 0); } // exp(x / a), alpha > 0
+  @inline keepsNaN(): bool { return false; }
 }
 
 // ---- smooth gates ----------------------------------------------------------------------
@@ -240,9 +322,15 @@ const TWO_M32: f32 = 2.3283064365386963e-10; // 0x2F800000, 2^-32
 const TWO_M24: f32 = 5.9604644775390625e-8;  // 0x33800000, 2^-24
 const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 
-/** exp(-|z|) (negated where z >= 0), scaled by 2^64 in the lanes of `scaled`. */
-@inline function gateExp(hi: v128, lo: v128, neg: v128, scaled: v128): v128 {
-  return exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), v128.and(scaled, i32x4.splat(BIAS64)));
+/**
+ * exp(-|z|) (negated where z >= 0), scaled by 2^64 in the lanes of `scaled`. hasLo = false
+ * (z = x exactly) leaves the correction out: adding +-0 to the reduced argument changes
+ * nothing there, since it is never -0 where +0 would be added.
+ */
+@inline function gateExp(hi: v128, lo: v128, neg: v128, scaled: v128, fast: bool, hasLo: bool): v128 {
+  const bias = v128.and(scaled, i32x4.splat(BIAS64));
+  if (!hasLo) return exp4bias(negAbs(hi), bias, fast);
+  return exp4b(sel(neg, hi, vneg(hi)), sel(neg, lo, vneg(lo)), bias, fast);
 }
 /** 2^-64 where z < 0, else 1: the factor that undoes gateExp's scaling. */
 @inline function gateScale(neg: v128): v128 { return sel(neg, splat(TWO_M64), ONE); }
@@ -253,23 +341,28 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
  * for |x| > 2^64 with a tiny |beta| (fuzzing found swish(1.8e19) = Inf at beta = -1e-45,
  * and 0 * Inf = NaN in scaledSwish at alpha = 0); elsewhere e^z >= 1.6e-28 is normal and
  * x * e^z loses nothing, so those lanes keep the same bits as before.
+ * fast (every |z| < 42, so z >= -64 and e^z >= 5e-19): the z < -64 test and the zero
+ * guard drop out; each lane gets the same bits as on the careful path.
  */
-@inline function gated(x: v128, hi: v128, lo: v128): v128 {
+@inline function gated(x: v128, hi: v128, lo: v128, fast: bool, hasLo: bool): v128 {
   const neg = f32x4.lt(hi, ZERO);
-  const scaled = v128.and(neg, v128.or(f32x4.lt(hi, splat(-64)), f32x4.lt(f32x4.abs(x), ONE)));
-  const E = gateExp(hi, lo, neg, scaled);
+  const small = f32x4.lt(vabs(x), ONE);
+  const scaled = v128.and(neg, fast ? small : v128.or(f32x4.lt(hi, splat(-64)), small));
+  const E = gateExp(hi, lo, neg, scaled, fast, hasLo);
   const q = f32x4.add(ONE, f32x4.mul(E, gateScale(scaled)));
   const g = sel(neg, E, ONE);
-  return zeroIfZero(g, f32x4.mul(f32x4.div(f32x4.mul(x, g), q), gateScale(scaled)));
+  const r = f32x4.mul(f32x4.div(f32x4.mul(x, g), q), gateScale(scaled));
+  return fast ? r : zeroIfZero(g, r);
 }
-/** d/dx [x sigmoid(z)] / beta-free part: sigmoid(z) (1 + z sigmoid(-z)) */
-@inline function gatedGrad(hi: v128, lo: v128): v128 {
+/** d/dx [x sigmoid(z)] / beta-free part: sigmoid(z) (1 + z sigmoid(-z)); fast as in gated. */
+@inline function gatedGrad(hi: v128, lo: v128, fast: bool, hasLo: bool): v128 {
   const neg = f32x4.lt(hi, ZERO);
-  const E = gateExp(hi, lo, neg, neg);
+  const E = gateExp(hi, lo, neg, neg, fast, hasLo);
   const e = f32x4.mul(E, gateScale(neg));
   const q = f32x4.add(ONE, e);
   const s = f32x4.div(sel(neg, E, ONE), q);
   const sm = f32x4.div(sel(neg, ONE, e), q);
+  if (fast) return f32x4.mul(f32x4.mul(s, f32x4.add(ONE, f32x4.mul(hi, sm))), gateScale(neg));
   return zeroIfZero(s, f32x4.mul(f32x4.mul(s, f32x4.add(ONE, zeroIfZero(sm, f32x4.mul(hi, sm)))), gateScale(neg)));
 }
 /**
@@ -281,24 +374,24 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
  */
 @inline function gatedCurv(x: v128, hi: v128, lo: v128): v128 {
   const neg = f32x4.lt(hi, ZERO);
-  const E = exp4b(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)), i32x4.splat(BIAS64));
+  const E = exp4b(sel(neg, hi, vneg(hi)), sel(neg, lo, vneg(lo)), i32x4.splat(BIAS64));
   const q = f32x4.add(ONE, f32x4.mul(E, splat(TWO_M64)));
   const q2 = f32x4.mul(q, q);
   const small = f32x4.mul(f32x4.div(f32x4.mul(f32x4.mul(x, E), x), q2), splat(TWO_M64));
   const xs = f32x4.mul(x, splat(TWO_M32));
   const large = f32x4.mul(f32x4.div(f32x4.mul(xs, E), q2), xs);
-  return zeroIfZero(E, sel(f32x4.lt(f32x4.abs(x), splat(TWO_P31)), small, large));
+  return zeroIfZero(E, sel(f32x4.lt(vabs(x), splat(TWO_P31)), small, large));
 }
 
 @final @unmanaged class Swish {
   // x * sigmoid(a * x); a = beta
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(a, x);
-    return gated(x, hi, mulLo(a, x, hi));
+    return gated(x, hi, mulLo(a, x, hi), fast, true);
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(a, x);
-    return gatedGrad(hi, mulLo(a, x, hi));
+    return gatedGrad(hi, mulLo(a, x, hi), fast, true);
   }
   // d/dbeta = x^2 s (1 - s)
   @inline p0(x: v128, a: v128, b: v128): v128 {
@@ -306,6 +399,8 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
     return gatedCurv(x, hi, mulLo(a, x, hi));
   }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 41 / abs<f32>(f32x4.extract_lane(a, 0)); } // exp(-|beta x|) with a bias
+  @inline keepsNaN(): bool { return false; }
 }
 
 /** r where g != 0, else 0: a product whose small factor underflowed is 0 even if x is Inf. */
@@ -313,33 +408,35 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 
 @final @unmanaged class ScaledSwish {
   // a * x * sigmoid(b * x); a = alpha, b = beta (the seed's learnable activation)
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(b, x);
-    return f32x4.mul(a, gated(x, hi, mulLo(b, x, hi)));
+    return f32x4.mul(a, gated(x, hi, mulLo(b, x, hi), fast, true));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(b, x);
-    return f32x4.mul(a, gatedGrad(hi, mulLo(b, x, hi)));
+    return f32x4.mul(a, gatedGrad(hi, mulLo(b, x, hi), fast, true));
   }
   // d/dalpha = x s
   @inline p0(x: v128, a: v128, b: v128): v128 {
     const hi = f32x4.mul(b, x);
-    return gated(x, hi, mulLo(b, x, hi));
+    return gated(x, hi, mulLo(b, x, hi), false, true);
   }
   // d/dbeta = a x^2 s (1 - s)
   @inline p1(x: v128, a: v128, b: v128): v128 {
     const hi = f32x4.mul(b, x);
     return f32x4.mul(a, gatedCurv(x, hi, mulLo(b, x, hi)));
   }
+  @inline bound(a: v128, b: v128): f32 { return 41 / abs<f32>(f32x4.extract_lane(b, 0)); } // exp(-|beta x|) with a bias
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Mish {
   // x tanh(softplus(x)) = x n / (n + 2), n = e (e + 2), e = exp(x): no log, no cancellation.
   // Below 0, e is taken 2^64 too large (as in the gated family) and the result scaled down
   // once; past x = 20, tanh(softplus(x)) rounds to 1.
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const neg = f32x4.lt(x, ZERO);
-    const E = exp4b(f32x4.pmin(x, splat(20)), ZERO, v128.and(neg, i32x4.splat(BIAS64)));
+    const E = exp4bias(f32x4.pmin(x, splat(20)), v128.and(neg, i32x4.splat(BIAS64)), fast);
     const e = f32x4.mul(E, gateScale(neg));
     const q = f32x4.add(f32x4.mul(e, f32x4.add(e, splat(2))), splat(2));
     const nS = f32x4.mul(E, f32x4.add(e, splat(2)));
@@ -347,9 +444,9 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
     return f32x4.mul(f32x4.mul(f32x4.pmax(x, splat(-1e4)), f32x4.div(nS, q)), gateScale(neg));
   }
   // n/(n+2) + 4 x e (1 + e) / (n + 2)^2
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const neg = f32x4.lt(x, ZERO);
-    const E = exp4b(f32x4.pmin(x, splat(20)), ZERO, v128.and(neg, i32x4.splat(BIAS64)));
+    const E = exp4bias(f32x4.pmin(x, splat(20)), v128.and(neg, i32x4.splat(BIAS64)), fast);
     const e = f32x4.mul(E, gateScale(neg));
     const q = f32x4.add(f32x4.mul(e, f32x4.add(e, splat(2))), splat(2));
     const t = f32x4.div(f32x4.mul(E, f32x4.add(e, splat(2))), q);
@@ -359,82 +456,102 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST_BIASED; } // exp(min(x, 20)) with a bias
+  @inline keepsNaN(): bool { return false; }
 }
 
 /** swish at beta = 1 (SiLU, the default): z = x exactly, so no product split is needed. */
 @final @unmanaged class SwishUnit {
-  @inline f(x: v128, a: v128, b: v128): v128 { return gated(x, x, ZERO); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return gatedGrad(x, ZERO); }
+  // Below |x| = 42, x / (1 + e^-x) with e^-x in [6e-19, 2e18]: one exp, an add and a
+  // division, where gated's scaling for subnormal products costs as much again (0.77 ->
+  // 1.1 Gelem/s); within 3 ulp. Beyond, lane by lane, gated.
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const y = f32x4.div(x, f32x4.add(ONE, exp4(vneg(x), fast)));
+    if (fast) return y;
+    return sel(f32x4.lt(vabs(x), splat(EXP_FAST_BIASED)), y, gated(x, x, ZERO, false, false));
+  }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return gatedGrad(x, ZERO, fast, false); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return gatedCurv(x, x, ZERO); }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST_BIASED; } // exp(-|x|) with a bias
+  @inline keepsNaN(): bool { return false; }
 }
 
 /** softplus at beta = 1 (the default): z = x exactly, and e^z needs no rescaling after a division. */
 @final @unmanaged class SoftplusUnit {
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const pos = f32x4.gt(x, ZERO);
-    const l = log1p4(exp4(f32x4.neg(f32x4.abs(x))));
+    const l = log1p4(exp4(negAbs(x), fast), true);
     return sel(f32x4.gt(x, b), x, sel(pos, f32x4.add(x, l), l));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(x, b), ONE, sigmoid4(x)); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, b), ONE, sigmoid4(x, fast)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; } // exp(-|x|)
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Softplus {
   // log1p(exp(a x)) / a, and x itself where a x > b (a = beta, b = threshold).
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(a, x);
     const lo = mulLo(a, x, hi);
     const pos = f32x4.gt(hi, ZERO);
     // log1p(e^z) = max(z, 0) + log1p(e^-|z|)
-    const l = log1p4(exp4lo(sel(pos, f32x4.neg(hi), hi), sel(pos, f32x4.neg(lo), lo)));
+    const l = log1p4(exp4lo(sel(pos, vneg(hi), hi), sel(pos, vneg(lo), lo), fast), fast);
     const r = sel(pos, f32x4.add(hi, f32x4.add(lo, l)), l);
     // Below z = -64, log1p(e^z) = e^z, which is subnormal below -87 while e^z / beta can be
     // normal for a small beta (fuzzing: beta = 2^-10, x = -92573 was 13 ulp off). There
     // e^z is taken 2^64 too large and scaled down after the division; above, same bits.
     const deep = f32x4.lt(hi, splat(-64));
-    const E = exp4b(hi, lo, v128.and(deep, i32x4.splat(BIAS64)));
+    const E = exp4b(hi, lo, v128.and(deep, i32x4.splat(BIAS64)), fast);
     const tiny = f32x4.mul(f32x4.div(E, a), splat(TWO_M64));
     return sel(f32x4.gt(hi, b), x, sel(deep, tiny, f32x4.div(r, a)));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const hi = f32x4.mul(a, x);
-    return sel(f32x4.gt(hi, b), ONE, sigmoid4lo(hi, mulLo(a, x, hi)));
+    return sel(f32x4.gt(hi, b), ONE, sigmoid4lo(hi, mulLo(a, x, hi), fast));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 41 / abs<f32>(f32x4.extract_lane(a, 0)); } // exp(+-beta x), one with a bias
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Softsign {
-  @inline f(x: v128, a: v128, b: v128): v128 {
-    const ax = f32x4.abs(x);
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const ax = vabs(x);
     const r = f32x4.div(x, f32x4.add(ONE, ax));
+    if (fast) return r;
     return sel(f32x4.eq(ax, splat(Infinity)), sel(f32x4.gt(x, ZERO), ONE, splat(-1)), r);
   }
   // (1/q)^2 rather than 1/q^2: q^2 overflows for |x| > 1.8e19 while the result is still > 0.
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    const r = f32x4.div(ONE, f32x4.add(ONE, f32x4.abs(x)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const r = f32x4.div(ONE, f32x4.add(ONE, vabs(x)));
     return f32x4.mul(r, r);
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return Infinity; } // finite x: no Inf / Inf, no keepNaN
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class HardSwish {
   // x * relu6(x + 3) / 6
-  @inline f(x: v128, a: v128, b: v128): v128 {
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     // x * (c / 6), not (x * c) / 6, which overflows above 5.7e37.
     const c = f32x4.pmin(splat(6), f32x4.pmax(ZERO, f32x4.add(x, splat(3))));
     return f32x4.mul(x, f32x4.div(c, splat(6)));
   }
   // 0 below -3, (2x + 3)/6 on [-3, 3], 1 above (PyTorch's one-sided values at the kinks)
-  @inline d(x: v128, a: v128, b: v128): v128 {
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const mid = f32x4.div(f32x4.add(f32x4.add(x, x), splat(3)), splat(6));
     return sel(f32x4.lt(x, splat(-3)), ZERO, sel(f32x4.le(x, splat(3)), mid, ONE));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 // ---- float64 activations -------------------------------------------------------------
@@ -445,8 +562,8 @@ const SQRT_2_OVER_PI: f64 = 0.79788456080286535588;
 const GELU_K: f64 = 0.044715;
 
 /** Phi(x), the standard normal CDF, on float64 lanes: 1 - h or h with h = erfc(|x|/sqrt2)/2. */
-@inline function normalCdf2d(x: v128): v128 {
-  const h = f64x2.mul(erfc2d(f64x2.mul(f64x2.abs(x), f64x2.splat(INV_SQRT2))), f64x2.splat(0.5));
+@inline function normalCdf2d(x: v128, fast: bool): v128 {
+  const h = f64x2.mul(erfc2d(f64x2.mul(f64x2.abs(x), f64x2.splat(INV_SQRT2)), fast), f64x2.splat(0.5));
   return sel(f64x2.ge(x, f64x2.splat(0)), f64x2.sub(f64x2.splat(1), h), h);
 }
 
@@ -455,121 +572,175 @@ const GELU_K: f64 = 0.044715;
 }
 
 // Past |x| = 50 every exp(-x^2/2) term is 0 in float64, so clamping keeps Inf * 0 out.
-@inline function geluHalf(x: v128): v128 {
-  return f64x2.mul(f64x2.max(x, f64x2.splat(-50)), normalCdf2d(x));
+// fast (every |x| < 26, so each exp argument is above -400): the clamps are the identity.
+@inline function geluHalf(x: v128, fast: bool): v128 {
+  return f64x2.mul(fast ? x : f64x2.max(x, f64x2.splat(-50)), normalCdf2d(x, fast));
 }
-@inline function geluGradHalf(x: v128): v128 {
-  const xc = clamp2d(x, -50, 50);
-  const pdf = f64x2.mul(exp2d(f64x2.mul(f64x2.mul(xc, xc), f64x2.splat(-0.5))), f64x2.splat(INV_SQRT_2PI));
-  return f64x2.add(normalCdf2d(x), f64x2.mul(xc, pdf));
+@inline function geluGradHalf(x: v128, fast: bool): v128 {
+  const xc = fast ? x : clamp2d(x, -50, 50);
+  const pdf = f64x2.mul(exp2d(f64x2.mul(f64x2.mul(xc, xc), f64x2.splat(-0.5)), fast), f64x2.splat(INV_SQRT_2PI));
+  return f64x2.add(normalCdf2d(x, fast), f64x2.mul(xc, pdf));
+}
+
+// GELU's forward on float32 lanes for |x| < GELU_F32, through Q(|x|) = 1 - Phi(|x|) =
+// exp(-x^2/2) G(|x|), Phi = Q or 1 - Q, with G(y) = P4(y) / Q5(y): a rational fit of
+// erfc(y / sqrt 2) exp(y^2 / 2) / 2 on [0, 12] (iterated weighted least squares on 9000
+// points against float64 erfc; 7e-9 relative in float64). Its coefficients are all
+// positive, so Horner's rule in float32 stays within 3.7e-7 relative (checked on 1e5
+// float32 points). W. J. Cody's 8/8 form (R's pnorm) was as accurate in float32 and cost
+// twice the instructions. x^2 is split exactly (Dekker) so exp's argument carries no
+// rounding error: at x = -12 an error of ulp(72) there would be 4e-6 relative. Past
+// GELU_F32 the result nears the subnormal range and the float64 path takes over, lane by lane.
+const GELU_F32: f32 = 12;
+
+/** Phi(x) on float32 lanes for |x| < GELU_F32; fast: every |x| < GELU_F32 (exp without its clamp). */
+@inline function normalCdf4(x: v128, fast: bool): v128 {
+  const ax = vabs(x);
+  const x2 = f32x4.mul(x, x);
+  let num = f32x4.add(f32x4.mul(splat(0.3989489202020735), ax), splat(3.9739746559267566));
+  num = f32x4.add(f32x4.mul(num, ax), splat(18.051127840887453));
+  num = f32x4.add(f32x4.mul(num, ax), splat(43.44785226393444));
+  num = f32x4.add(f32x4.mul(num, ax), splat(49.990399961549926));
+  let den = f32x4.add(ax, splat(9.962095754974804));
+  den = f32x4.add(f32x4.mul(den, ax), splat(46.22977324663214));
+  den = f32x4.add(f32x4.mul(den, ax), splat(119.09391710507866));
+  den = f32x4.add(f32x4.mul(den, ax), splat(166.66888438399891));
+  den = f32x4.add(f32x4.mul(den, ax), splat(99.98079921806438));
+  const ratio = f32x4.div(num, den);
+  // x^2 = hi + lo exactly: Veltkamp's split of |x| into 12-bit halves, Dekker's product.
+  const c = f32x4.mul(ax, splat(4097));
+  const ah = f32x4.sub(c, f32x4.sub(c, ax));
+  const al = f32x4.sub(ax, ah);
+  const lo = f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(ah, ah), x2), f32x4.mul(f32x4.add(ah, ah), al)), f32x4.mul(al, al));
+  const q = f32x4.mul(exp4lo(f32x4.mul(x2, splat(-0.5)), f32x4.mul(lo, splat(-0.5)), fast), ratio);
+  return sel(f32x4.gt(x, ZERO), f32x4.sub(ONE, q), q);
 }
 
 @final @unmanaged class Gelu {
   // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2
-  @inline f(x: v128, a: v128, b: v128): v128 {
-    return demoteJoin(geluHalf(f64x2.promote_low_f32x4(x)), geluHalf(promoteHigh(x)));
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    const y = f32x4.mul(x, normalCdf4(x, fast));
+    if (fast) return y;
+    const wide = demoteJoin(geluHalf(f64x2.promote_low_f32x4(x), false), geluHalf(promoteHigh(x), false));
+    return sel(f32x4.lt(vabs(x), splat(GELU_F32)), y, wide);
   }
   // Phi(x) + x phi(x)
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    return demoteJoin(geluGradHalf(f64x2.promote_low_f32x4(x)), geluGradHalf(promoteHigh(x)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return demoteJoin(geluGradHalf(f64x2.promote_low_f32x4(x), fast), geluGradHalf(promoteHigh(x), fast));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return GELU_F32; } // f: float32 lanes; d: exp arguments above -80
+  @inline keepsNaN(): bool { return false; }
 }
 
 /** sigmoid(2u) and sigmoid(-2u) for u = sqrt(2/pi) (x + 0.044715 x^3), float64 lanes. */
-@inline function geluTanhS(x: v128, wantComplement: bool): v128 {
+@inline function geluTanhS(x: v128, wantComplement: bool, fast: bool): v128 {
   const u = f64x2.mul(f64x2.splat(SQRT_2_OVER_PI), f64x2.add(x, f64x2.mul(f64x2.splat(GELU_K), f64x2.mul(f64x2.mul(x, x), x))));
-  const e = exp2d(f64x2.mul(f64x2.abs(u), f64x2.splat(-2)));
+  const e = exp2d(f64x2.mul(f64x2.abs(u), f64x2.splat(-2)), fast);
   const q = f64x2.add(f64x2.splat(1), e);
   const big = f64x2.div(f64x2.splat(1), q), small = f64x2.div(e, q);
   const pos = f64x2.ge(u, f64x2.splat(0));
   return wantComplement ? sel(pos, small, big) : sel(pos, big, small);
 }
-@inline function geluTanhHalf(x: v128): v128 {
-  return f64x2.mul(f64x2.max(x, f64x2.splat(-50)), geluTanhS(x, false));
+@inline function geluTanhHalf(x: v128, fast: bool): v128 {
+  return f64x2.mul(fast ? x : f64x2.max(x, f64x2.splat(-50)), geluTanhS(x, false, fast));
 }
 // s + 2 x s (1 - s) u',  u' = sqrt(2/pi) (1 + 3 k x^2)
-@inline function geluTanhGradHalf(x: v128): v128 {
-  const s = geluTanhS(x, false), sm = geluTanhS(x, true);
-  const xc = clamp2d(x, -50, 50);
+@inline function geluTanhGradHalf(x: v128, fast: bool): v128 {
+  const s = geluTanhS(x, false, fast), sm = geluTanhS(x, true, fast);
+  const xc = fast ? x : clamp2d(x, -50, 50);
   const du = f64x2.mul(f64x2.splat(SQRT_2_OVER_PI), f64x2.add(f64x2.splat(1), f64x2.mul(f64x2.splat(3 * GELU_K), f64x2.mul(xc, xc))));
   return f64x2.add(s, f64x2.mul(f64x2.mul(f64x2.mul(f64x2.mul(xc, f64x2.splat(2)), s), sm), du));
 }
 
 @final @unmanaged class GeluTanh {
   // x (1 + tanh u) / 2 = x sigmoid(2u)
-  @inline f(x: v128, a: v128, b: v128): v128 {
-    return demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x)), geluTanhHalf(promoteHigh(x)));
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x), fast), geluTanhHalf(promoteHigh(x), fast));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 {
-    return demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x)), geluTanhGradHalf(promoteHigh(x)));
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x), fast), geluTanhGradHalf(promoteHigh(x), fast));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 10; } // exp(-2|u|), |u| < 44
+  @inline keepsNaN(): bool { return false; }
 }
 
 // x - tanh x: a series below |x| = 0.1 (x^3/3 - 2x^5/15 + 17x^7/315 - 62x^9/2835, the next
 // term is 3e-10 relative there), the float64 difference above (cancellation costs at most
 // 300x of 1e-16).
-@inline function tanhShrinkHalf(x: v128): v128 {
+@inline function tanhShrinkHalf(x: v128, fast: bool): v128 {
   const z = f64x2.mul(x, x);
   let p = f64x2.add(f64x2.mul(z, f64x2.splat(-62.0 / 2835.0)), f64x2.splat(17.0 / 315.0));
   p = f64x2.add(f64x2.mul(p, z), f64x2.splat(-2.0 / 15.0));
   p = f64x2.add(f64x2.mul(p, z), f64x2.splat(1.0 / 3.0));
   const series = f64x2.mul(f64x2.mul(p, z), x);
-  return sel(f64x2.lt(f64x2.abs(x), f64x2.splat(0.1)), series, f64x2.sub(x, tanh2d(x)));
+  return sel(f64x2.lt(f64x2.abs(x), f64x2.splat(0.1)), series, f64x2.sub(x, tanh2d(x, fast)));
 }
 
 @final @unmanaged class TanhShrink {
-  @inline f(x: v128, a: v128, b: v128): v128 {
-    return demoteJoin(tanhShrinkHalf(f64x2.promote_low_f32x4(x)), tanhShrinkHalf(promoteHigh(x)));
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return demoteJoin(tanhShrinkHalf(f64x2.promote_low_f32x4(x), fast), tanhShrinkHalf(promoteHigh(x), fast));
   }
   // 1 - sech^2 x = tanh^2 x
-  @inline d(x: v128, a: v128, b: v128): v128 { const t = tanh4(x); return f32x4.mul(t, t); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { const t = tanh4(x, fast); return f32x4.mul(t, t); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 43; } // the derivative's tanh: exp(-2|x|)
+  @inline keepsNaN(): bool { return false; }
 }
 
 // ---- clipping and shrinking --------------------------------------------------------------
 
 @final @unmanaged class HardTanh {
   // clip(x, a, b); a = min, b = max
-  @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.min(f32x4.max(x, a), b); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return ones(v128.and(f32x4.gt(x, a), f32x4.lt(x, b))); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return f32x4.min(f32x4.max(x, a), b); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(v128.and(f32x4.gt(x, a), f32x4.lt(x, b))); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class SoftShrink {
   // x - a above a, x + a below -a, 0 between (a = lambda)
-  @inline f(x: v128, a: v128, b: v128): v128 {
-    return sel(f32x4.gt(x, a), f32x4.sub(x, a), sel(f32x4.lt(x, f32x4.neg(a)), f32x4.add(x, a), ZERO));
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
+    return sel(f32x4.gt(x, a), f32x4.sub(x, a), sel(f32x4.lt(x, vneg(a)), f32x4.add(x, a), ZERO));
   }
-  @inline d(x: v128, a: v128, b: v128): v128 { return ones(f32x4.gt(f32x4.abs(x), a)); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(vabs(x), a)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class HardShrink {
-  @inline f(x: v128, a: v128, b: v128): v128 { return sel(f32x4.gt(f32x4.abs(x), a), x, ZERO); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return ones(f32x4.gt(f32x4.abs(x), a)); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(vabs(x), a), x, ZERO); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(vabs(x), a)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Exponential {
-  @inline f(x: v128, a: v128, b: v128): v128 { return exp4(x); }
-  @inline d(x: v128, a: v128, b: v128): v128 { return exp4(x); }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return exp4(x, fast); }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return exp4(x, fast); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return EXP_FAST; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 @final @unmanaged class Linear {
-  @inline f(x: v128, a: v128, b: v128): v128 { return x; }
-  @inline d(x: v128, a: v128, b: v128): v128 { return ONE; }
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return x; }
+  @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ONE; }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
+  @inline bound(a: v128, b: v128): f32 { return 0; }
+  @inline keepsNaN(): bool { return false; }
 }
 
 // ---- exported kernels ------------------------------------------------------------------
@@ -640,30 +811,77 @@ export function f32_linear_grad(n: i32, x: usize, dy: usize, dx: usize): void { 
 
 // ---- PReLU: a learnable slope per channel (the last axis, c channels) ---------------------
 
+/**
+ * alpha[0..c) repeated across one vector when c divides 4 (1, 2 or 4 channels): the data is
+ * then one flat run of vectors with a fixed slope vector, instead of rows shorter than a
+ * vector (c = 1, a shared slope, went element by element: 0.5 Gelem/s).
+ */
+@inline function slopeVector(c: i32, alpha: usize): v128 {
+  const v = v128.load(alpha);
+  if (c == 1) return i32x4.shuffle(v, v, 0, 0, 0, 0);
+  if (c == 2) return i32x4.shuffle(v, v, 0, 1, 0, 1);
+  return v;
+}
+
+@inline function preluF(v: v128, s: v128): v128 { return sel(f32x4.gt(v, ZERO), v, f32x4.mul(v, s)); }
+@inline function preluD(v: v128, s: v128): v128 { return keepNaN(v, sel(f32x4.gt(v, ZERO), ONE, s)); }
+
 /** y = x where x > 0, alpha[c] * x elsewhere; x is [n / c, c]. */
 export function f32_prelu(n: i32, c: i32, x: usize, alpha: usize, y: usize): void {
+  if (c == 1 || c == 2 || c == 4) {
+    const s = slopeVector(c, alpha);
+    const end = <usize>n << 2, body = end & ~15, quads = end & ~63;
+    let o: usize = 0;
+    for (; o < quads; o += 64) {
+      const v0 = v128.load(x + o), v1 = v128.load(x + o, 16), v2 = v128.load(x + o, 32), v3 = v128.load(x + o, 48);
+      v128.store(y + o, preluF(v0, s));
+      v128.store(y + o, preluF(v1, s), 16);
+      v128.store(y + o, preluF(v2, s), 32);
+      v128.store(y + o, preluF(v3, s), 48);
+    }
+    for (; o < body; o += 16) v128.store(y + o, preluF(v128.load(x + o), s));
+    if (o < end) storeTail(y + o, preluF(v128.load(x + o), s), n & 3);
+    return;
+  }
   const row = <usize>c << 2, body = row & ~15, end = <usize>n << 2;
   for (let r: usize = 0; r < end; r += row) {
     let o: usize = 0;
     for (; o < body; o += 16) {
       const v = v128.load(x + r + o);
-      v128.store(y + r + o, sel(f32x4.gt(v, ZERO), v, f32x4.mul(v, v128.load(alpha + o))));
+      v128.store(y + r + o, preluF(v, v128.load(alpha + o)));
     }
     if (o < row) {
       const v = v128.load(x + r + o);
-      storeTail(y + r + o, sel(f32x4.gt(v, ZERO), v, f32x4.mul(v, v128.load(alpha + o))), c & 3);
+      storeTail(y + r + o, preluF(v, v128.load(alpha + o)), c & 3);
     }
   }
 }
 
 /** dx = dy where x > 0, dy * alpha[c] elsewhere (NaN x gives NaN). */
 export function f32_prelu_grad(n: i32, c: i32, x: usize, alpha: usize, dy: usize, dx: usize): void {
+  if (c == 1 || c == 2 || c == 4) {
+    const s = slopeVector(c, alpha);
+    const end = <usize>n << 2, body = end & ~15, quads = end & ~63;
+    let o: usize = 0;
+    for (; o < quads; o += 64) {
+      const v0 = v128.load(x + o), v1 = v128.load(x + o, 16), v2 = v128.load(x + o, 32), v3 = v128.load(x + o, 48);
+      // dy is read before dx is written: dx may equal dy.
+      const g0 = v128.load(dy + o), g1 = v128.load(dy + o, 16), g2 = v128.load(dy + o, 32), g3 = v128.load(dy + o, 48);
+      v128.store(dx + o, f32x4.mul(g0, preluD(v0, s)));
+      v128.store(dx + o, f32x4.mul(g1, preluD(v1, s)), 16);
+      v128.store(dx + o, f32x4.mul(g2, preluD(v2, s)), 32);
+      v128.store(dx + o, f32x4.mul(g3, preluD(v3, s)), 48);
+    }
+    for (; o < body; o += 16) v128.store(dx + o, f32x4.mul(v128.load(dy + o), preluD(v128.load(x + o), s)));
+    if (o < end) storeTail(dx + o, f32x4.mul(v128.load(dy + o), preluD(v128.load(x + o), s)), n & 3);
+    return;
+  }
   const row = <usize>c << 2, body = row & ~15, end = <usize>n << 2;
   for (let r: usize = 0; r < end; r += row) {
     let o: usize = 0;
     for (; o < row; o += 16) {
       const v = v128.load(x + r + o);
-      const g = f32x4.mul(v128.load(dy + r + o), keepNaN(v, sel(f32x4.gt(v, ZERO), ONE, v128.load(alpha + o))));
+      const g = f32x4.mul(v128.load(dy + r + o), preluD(v, v128.load(alpha + o)));
       if (o < body) v128.store(dx + r + o, g); else storeTail(dx + r + o, g, c & 3);
     }
   }

@@ -16,8 +16,19 @@
 
 const SIGN: v128 = i32x4.splat(0x80000000);
 
+const ABS_MASK: v128 = i32x4.splat(0x7FFFFFFF);
+
+// f32x4.abs and f32x4.neg are bit operations, but V8 (x64) builds their sign mask anew at
+// every use (three instructions); an and/xor with a constant is one. Same bits.
+
 /** |x| with the sign bit cleared (keeps NaN a NaN). */
-@inline export function vabs(x: v128): v128 { return f32x4.abs(x); }
+@inline export function vabs(x: v128): v128 { return v128.and(x, ABS_MASK); }
+
+/** -|x|: the sign bit set. */
+@inline export function negAbs(x: v128): v128 { return v128.or(x, SIGN); }
+
+/** -x: the sign bit flipped. */
+@inline export function vneg(x: v128): v128 { return v128.xor(x, SIGN); }
 
 /** Magnitude of `mag` with the sign of `sgn`. */
 @inline export function copysign(mag: v128, sgn: v128): v128 {
@@ -46,51 +57,87 @@ const EXP_MIN: f32 = -150.0;              // e^-150 * 2^64 (the largest bias) st
 /**
  * e^(x + lo) * 2^bias, where `lo` is a small correction (|lo| <= ulp(x)) carried in from an
  * exact product and `bias` (i32 lanes, 0..64) lifts a result that would be subnormal back
- * into the normal range, so a product taken before scaling down loses no bits. `withLo`
- * is a compile-time switch: exp4 passes false and the correction costs nothing.
+ * into the normal range, so a product taken before scaling down loses no bits. `withLo`,
+ * `withBias` and `fast` are compile-time switches (the callers pass constants, and the
+ * inlined code keeps one path).
+ *
+ * `fast` is for callers that have checked |x| < EXP_FAST (EXP_FAST_BIASED with a bias) in
+ * every lane: there the clamp is the identity and 2^(k + bias) is a normal float, so the
+ * scale is one multiplication. Both paths round the exact p * 2^k once, so they give the
+ * same bits; a NaN lane gives NaN on both.
  */
-@inline function expCore(x: v128, lo: v128, bias: v128, withLo: bool): v128 {
+@inline function expCore(x: v128, lo: v128, bias: v128, withLo: bool, withBias: bool, fast: bool): v128 {
+  if (fast) {
+    const t = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUND_MAGIC));
+    const p = expPoly(x, t, lo, withLo);
+    // t's bits are ROUND_MAGIC_BITS + k, and ROUND_MAGIC_BITS << 23 wraps to 0: t << 23 = k << 23.
+    const kb = withBias ? i32x4.add(t, bias) : t;
+    return f32x4.mul(p, i32x4.add(i32x4.shl(kb, 23), i32x4.splat(ONE_BITS)));
+  }
   // pmin/pmax are one x86 instruction each (Wasm's min/max take several for their NaN and
   // -0 rules); with x as the first operand a NaN stays NaN, which is all the clamp needs.
   const xc = f32x4.pmax(f32x4.pmin(x, splat(EXP_MAX)), splat(EXP_MIN));
-  // Round x*log2(e) to an integer by adding 1.5 * 2^23: the sum's low mantissa bits are k
-  // itself, so k comes out with an integer subtract instead of nearest + trunc_sat.
   const t = f32x4.add(f32x4.mul(xc, splat(LOG2E)), splat(ROUND_MAGIC));
-  const kf = f32x4.sub(t, splat(ROUND_MAGIC));
-  let r = f32x4.sub(xc, f32x4.mul(kf, splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(kf, splat(LN2_LO)));
   // A clamped argument has saturated already; its correction (up to ulp(x)) must not leak in.
-  if (withLo) r = f32x4.add(r, sel(f32x4.eq(xc, x), lo, splat(0)));
-  const r2 = f32x4.mul(r, r);
-  let p = f32x4.add(f32x4.mul(splat(1.9875691500e-4), r), splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), splat(1.0));
+  const p = expPoly(xc, t, withLo ? sel(f32x4.eq(xc, x), lo, splat(0)) : lo, withLo);
   // k in [-217, 129] (+ bias); split it in two halves that are each a normal power of two,
   // so a subnormal result is rounded once.
-  const k = i32x4.add(i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS)), bias);
+  let k = i32x4.sub(t, i32x4.splat(ROUND_MAGIC_BITS));
+  if (withBias) k = i32x4.add(k, bias);
   const k1 = i32x4.shr_s(k, 1);
   const s1 = i32x4.shl(i32x4.add(k1, i32x4.splat(127)), 23);
   const s2 = i32x4.shl(i32x4.add(i32x4.sub(k, k1), i32x4.splat(127)), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
 }
 
+/**
+ * e^r - 1 for x = k ln2 + r, |r| <= ln2/2, given t = x log2(e) + ROUND_MAGIC: the addition
+ * rounds to an integer and leaves k in t's low mantissa bits, so kf comes out with a
+ * subtraction instead of nearest + trunc_sat. exp adds the 1; expm1 keeps the small part.
+ */
+@inline function expPolyM1(xc: v128, t: v128, lo: v128, withLo: bool): v128 {
+  const kf = f32x4.sub(t, splat(ROUND_MAGIC));
+  let r = f32x4.sub(xc, f32x4.mul(kf, splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(kf, splat(LN2_LO)));
+  if (withLo) r = f32x4.add(r, lo);
+  const r2 = f32x4.mul(r, r);
+  let p = f32x4.add(f32x4.mul(splat(1.9875691500e-4), r), splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
+  return f32x4.add(f32x4.mul(p, r2), r);
+}
+
+@inline function expPoly(xc: v128, t: v128, lo: v128, withLo: bool): v128 {
+  return f32x4.add(expPolyM1(xc, t, lo, withLo), splat(1.0));
+}
+
 const ROUND_MAGIC: f32 = 12582912.0;         // 1.5 * 2^23
 const ROUND_MAGIC_BITS: i32 = 0x4B400000;    // its bit pattern
+const ONE_BITS: i32 = 0x3F800000;            // 1.0: 127 << 23
 
-@inline export function exp4b(x: v128, lo: v128, bias: v128): v128 { return expCore(x, lo, bias, true); }
+/** Bounds on |x| for exp's fast path: |k| <= 126 (2^k normal); with a bias <= 64, |k| <= 61. */
+export const EXP_FAST: f32 = 87.0;
+export const EXP_FAST_BIASED: f32 = 42.0;
+
+@inline export function exp4b(x: v128, lo: v128, bias: v128, fast: bool = false): v128 { return expCore(x, lo, bias, true, true, fast); }
+
+/** e^x * 2^bias (bias as in exp4b), for an argument without a correction. */
+@inline export function exp4bias(x: v128, bias: v128, fast: bool = false): v128 { return expCore(x, f32x4.splat(0), bias, false, true, fast); }
 
 /** e^(x + lo) where `lo` is a small correction carried in from an exact product. */
-@inline export function exp4lo(x: v128, lo: v128): v128 { return expCore(x, lo, i32x4.splat(0), true); }
+@inline export function exp4lo(x: v128, lo: v128, fast: bool = false): v128 { return expCore(x, lo, i32x4.splat(0), true, false, fast); }
 
 /** 2^-64 and the i32 bias that pairs with it in exp4b. */
 export const TWO_M64: f32 = 5.421010862427522e-20;
 export const BIAS64: i32 = 64;
 
-/** e^x, within 1 ulp over the float32 range; e^(+Inf) = +Inf, e^(-Inf) = 0, NaN stays NaN. */
-@inline export function exp4(x: v128): v128 { return expCore(x, f32x4.splat(0), i32x4.splat(0), false); }
+/**
+ * e^x, within 1 ulp over the float32 range; e^(+Inf) = +Inf, e^(-Inf) = 0, NaN stays NaN.
+ * fast: the caller has checked |x| < EXP_FAST in every lane (same bits, fewer instructions).
+ */
+@inline export function exp4(x: v128, fast: bool = false): v128 { return expCore(x, f32x4.splat(0), i32x4.splat(0), false, false, fast); }
 
 /**
  * The rounding error of hi = fl(a * b): returns lo with a * b = hi + lo (to float32).
@@ -112,34 +159,45 @@ export const BIAS64: i32 = 64;
 }
 
 // When hi overflowed (or is NaN) the correction is meaningless; the result is then decided by hi alone.
-@inline function finiteLo(lo: v128): v128 { return sel(f32x4.lt(f32x4.abs(lo), splat(Infinity)), lo, f32x4.splat(0)); }
+@inline function finiteLo(lo: v128): v128 { return sel(f32x4.lt(vabs(lo), splat(Infinity)), lo, f32x4.splat(0)); }
 
-/** e^x - 1 without cancellation near 0: a Taylor polynomial for |x| < ln2/2, exp(x)-1 beyond. */
-@inline export function expm1_4(x: v128): v128 {
-  // Taylor to x^8; the x^9 term is below 6e-10 relative on |x| <= 0.3466.
-  let p = f32x4.add(f32x4.mul(x, splat(1.0 / 40320.0)), splat(1.0 / 5040.0));
-  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 720.0));
-  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 120.0));
-  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 24.0));
-  p = f32x4.add(f32x4.mul(p, x), splat(1.0 / 6.0));
-  p = f32x4.add(f32x4.mul(p, x), splat(0.5));
-  const small = f32x4.add(x, f32x4.mul(f32x4.mul(x, x), p));
-  const big = f32x4.sub(exp4(x), splat(1.0));
-  return sel(f32x4.lt(f32x4.abs(x), splat(0.34657359)), small, big);
+/**
+ * e^x - 1 = (2^k - 1) + 2^k (e^r - 1), x = k ln2 + r: exp's reduction and polynomial
+ * without its final 1, so no cancellation near 0 (k = 0 leaves e^r - 1 itself). 2^k - 1 is
+ * exact for |k| <= 24; below, it rounds to -1 as expm1 does. One exp's work where the
+ * Taylor series plus a full exp took both (elu 0.57 -> 1.0 Gelem/s).
+ * fast: every |x| < EXP_FAST (as exp4). Otherwise x is clamped to +-EXP_FAST, which gives
+ * -1 below and the same bits inside; above, e^x - 1 rounds to e^x.
+ */
+@inline export function expm1_4(x: v128, fast: bool = false): v128 {
+  if (fast) return expm1Normal(x);
+  const m = expm1Normal(f32x4.pmax(f32x4.pmin(x, splat(EXP_FAST)), splat(-EXP_FAST)));
+  return sel(f32x4.gt(x, splat(EXP_FAST)), exp4(x), m);
+}
+
+/** expm1 for |x| <= EXP_FAST, where 2^k is a normal float. */
+@inline function expm1Normal(x: v128): v128 {
+  const t = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUND_MAGIC));
+  const pm = expPolyM1(x, t, f32x4.splat(0), false);
+  const s = i32x4.add(i32x4.shl(t, 23), i32x4.splat(ONE_BITS));
+  return f32x4.add(f32x4.sub(s, splat(1.0)), f32x4.mul(s, pm));
 }
 
 // ---- log -----------------------------------------------------------------------------
 // x = m * 2^e with m in [sqrt(1/2), sqrt(2)), log(m) = f - f^2/2 + f^3 P(f), f = m - 1.
 // see: Cephes logf.c for the polynomial.
 
-/** Natural log: log(0) = -Inf, log(x<0) = NaN, log(+Inf) = +Inf; subnormal inputs are exact. */
-@inline export function log4(x: v128): v128 {
+/**
+ * Natural log: log(0) = -Inf, log(x<0) = NaN, log(+Inf) = +Inf; subnormal inputs are exact.
+ * normal: the caller knows every lane is a positive normal float, so the subnormal lift and
+ * the special cases drop out (same bits in those lanes).
+ */
+@inline export function log4(x: v128, normal: bool = false): v128 {
   // Lift subnormals into the normal range first (x * 2^23, exponent - 23).
   const sub = f32x4.lt(x, splat(1.17549435e-38));
-  const xs = sel(sub, f32x4.mul(x, splat(8388608.0)), x);
-  const bits = xs;
+  const bits = normal ? x : sel(sub, f32x4.mul(x, splat(8388608.0)), x);
   let e = i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(126));
-  e = sel(sub, i32x4.sub(e, i32x4.splat(23)), e);
+  if (!normal) e = sel(sub, i32x4.sub(e, i32x4.splat(23)), e);
   // mantissa in [0.5, 1)
   let m = v128.or(v128.and(bits, i32x4.splat(0x007FFFFF)), i32x4.splat(0x3F000000));
   const lowm = f32x4.lt(m, splat(0.707106781186547524));
@@ -159,51 +217,50 @@ export const BIAS64: i32 = 64;
   y = f32x4.add(y, f32x4.mul(fe, splat(LN2_LO)));
   y = f32x4.sub(y, f32x4.mul(z, splat(0.5)));
   let r = f32x4.add(f32x4.add(f, y), f32x4.mul(fe, splat(LN2_HI)));
+  if (normal) return r;
   r = sel(f32x4.eq(x, splat(0)), splat(-Infinity), r);
   r = sel(f32x4.eq(x, splat(Infinity)), x, r);
   r = sel(f32x4.lt(x, splat(0)), splat(NaN), r);
   return sel(f32x4.ne(x, x), x, r);
 }
 
-/** log(1 + u) for u >= 0, accurate for tiny u (log1p(u) = u below 2^-24). */
-@inline export function log1p4(u: v128): v128 {
+/**
+ * log(1 + u) for u >= 0, accurate for tiny u (log1p(u) = u below 2^-24). small: the caller
+ * knows u <= 1 in every lane (u = e^-|x|), so 1 + u is normal and finite (same bits).
+ */
+@inline export function log1p4(u: v128, small: bool = false): v128 {
   const t = f32x4.add(u, splat(1.0));
   // (u - (t - 1)) / t restores the bits of u lost when 1 + u was rounded.
   const c = f32x4.div(f32x4.sub(u, f32x4.sub(t, splat(1.0))), t);
-  const r = f32x4.add(log4(t), c);
+  const r = f32x4.add(log4(t, small), c);
+  if (small) return sel(f32x4.eq(t, splat(1.0)), u, r);
   return sel(f32x4.eq(t, splat(1.0)), u, sel(f32x4.eq(u, splat(Infinity)), u, r));
 }
 
 // ---- tanh ----------------------------------------------------------------------------
-// |x| < 0.625: odd polynomial (Cephes tanhf.c); beyond: (1 - e)/(1 + e), e = exp(-2|x|),
-// which has no cancellation there and saturates to exactly 1.
+// tanh|x| = -m / (2 + m) with m = expm1(-2|x|) in (-1, 0]: expm1 has no cancellation near
+// 0 (m = -2|x| for tiny x, so tanh x = x), and where m rounds to -1 the quotient is exactly
+// 1. One expm1 and a division, where a polynomial for |x| < 0.625 plus a full exp took both
+// (0.59 -> 0.8 Gelem/s).
 
-@inline export function tanh4(x: v128): v128 {
-  // Work on |x| and restore the sign last, so tanh(-0) = -0 and tanh(-x) = -tanh(x) exactly.
-  const a = f32x4.abs(x);
-  const z = f32x4.mul(a, a);
-  let p = f32x4.add(f32x4.mul(splat(-5.70498872745e-3), z), splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), splat(-3.33332819422e-1));
-  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), a), a);
-  const e = exp4(f32x4.mul(a, splat(-2.0)));
-  const big = f32x4.div(f32x4.sub(splat(1.0), e), f32x4.add(splat(1.0), e));
-  return copysign(sel(f32x4.lt(a, splat(0.625)), small, big), x);
+@inline export function tanh4(x: v128, fast: bool = false): v128 {
+  const m = expm1_4(f32x4.mul(vabs(x), splat(-2.0)), fast);
+  // |m| with the sign of x, so tanh(-0) = -0 and tanh(-x) = -tanh(x) exactly.
+  return f32x4.div(copysign(m, x), f32x4.add(m, splat(2.0)));
 }
 
 /** 1 / (1 + e^-x) without overflow: e = exp(-|x|), then 1/(1+e) or e/(1+e). */
-@inline export function sigmoid4(x: v128): v128 {
-  const e = exp4(f32x4.neg(f32x4.abs(x)));
+@inline export function sigmoid4(x: v128, fast: bool = false): v128 {
+  const e = exp4(negAbs(x), fast);
   const r = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
   return sel(f32x4.ge(x, splat(0)), r, f32x4.mul(e, r));
 }
 
 /** sigmoid(z) where z = hi + lo exactly (lo from mulLo); used when z = beta * x. */
-@inline export function sigmoid4lo(hi: v128, lo: v128): v128 {
+@inline export function sigmoid4lo(hi: v128, lo: v128, fast: bool = false): v128 {
   const neg = f32x4.lt(hi, splat(0));
   // e = exp(-|z|): flip both parts to the non-positive side.
-  const e = exp4lo(sel(neg, hi, f32x4.neg(hi)), sel(neg, lo, f32x4.neg(lo)));
+  const e = exp4lo(sel(neg, hi, vneg(hi)), sel(neg, lo, vneg(lo)), fast);
   const r = f32x4.div(splat(1.0), f32x4.add(splat(1.0), e));
   return sel(neg, f32x4.mul(e, r), r);
 }
@@ -222,10 +279,36 @@ export const BIAS64: i32 = 64;
 
 @inline function dsplat(v: f64): v128 { return f64x2.splat(v); }
 
-/** e^x on float64 lanes, about 1e-15 relative; the argument is clamped to [-745, 709]. */
-@inline export function exp2d(x: v128): v128 {
+/**
+ * e^x on float64 lanes, about 1e-15 relative; the argument is clamped to [-745, 709].
+ * fast: the caller has checked |x| < 708 in every lane, so the clamp (f64x2.min/max are
+ * long sequences in V8) is the identity and 2^k is a normal float: k comes from the
+ * rounding constant's low bits and the scale is one multiplication. Same bits as the
+ * careful path: the constant rounds x log2(e) to nearest-even as f64x2.nearest does.
+ */
+@inline export function exp2d(x: v128, fast: bool = false): v128 {
+  if (fast) {
+    const t = f64x2.add(f64x2.mul(x, dsplat(1.4426950408889634)), dsplat(ROUND_MAGIC64));
+    const p = exp2dPoly(x, f64x2.sub(t, dsplat(ROUND_MAGIC64)));
+    // t's bits are those of ROUND_MAGIC64 plus k, and ROUND_MAGIC64's low 12 bits are 0.
+    return f64x2.mul(p, i64x2.add(i64x2.shl(t, 52), i64x2.splat(0x3FF0000000000000)));
+  }
   const xc = f64x2.max(f64x2.min(x, dsplat(709.0)), dsplat(-745.0));
   const kf = f64x2.nearest(f64x2.mul(xc, dsplat(1.4426950408889634)));
+  const p = exp2dPoly(xc, kf);
+  // k in [-1075, 1023]: two normal halves, one rounding.
+  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
+  const k1 = i64x2.shr_s(k, 1);
+  const k2 = i64x2.sub(k, k1);
+  const s1 = i64x2.shl(i64x2.add(k1, i64x2.splat(1023)), 52);
+  const s2 = i64x2.shl(i64x2.add(k2, i64x2.splat(1023)), 52);
+  return f64x2.mul(f64x2.mul(p, s1), s2);
+}
+
+const ROUND_MAGIC64: f64 = 6755399441055744.0; // 1.5 * 2^52
+
+/** e^r for x = k ln2 + r on float64 lanes, kf = k. */
+@inline function exp2dPoly(xc: v128, kf: v128): v128 {
   // fdlibm's ln2 split: k * LN2HI is exact for |k| < 2^20.
   let r = f64x2.sub(xc, f64x2.mul(kf, dsplat(6.93147180369123816490e-01)));
   r = f64x2.sub(r, f64x2.mul(kf, dsplat(1.90821492927058770002e-10)));
@@ -240,14 +323,7 @@ export const BIAS64: i32 = 64;
   p = f64x2.add(f64x2.mul(p, r), dsplat(1.0 / 6.0));
   p = f64x2.add(f64x2.mul(p, r), dsplat(0.5));
   p = f64x2.add(f64x2.mul(p, r), dsplat(1.0));
-  p = f64x2.add(f64x2.mul(p, r), dsplat(1.0));
-  // k in [-1075, 1023]: two normal halves, one rounding.
-  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
-  const k1 = i64x2.shr_s(k, 1);
-  const k2 = i64x2.sub(k, k1);
-  const s1 = i64x2.shl(i64x2.add(k1, i64x2.splat(1023)), 52);
-  const s2 = i64x2.shl(i64x2.add(k2, i64x2.splat(1023)), 52);
-  return f64x2.mul(f64x2.mul(p, s1), s2);
+  return f64x2.add(f64x2.mul(p, r), dsplat(1.0));
 }
 
 /**
@@ -255,7 +331,7 @@ export const BIAS64: i32 = 64;
  * see: W. H. Press et al., Numerical Recipes in C, 2nd ed., section 6.2 (erfcc, a
  * Chebyshev fit of erfc(z) * exp(z^2) in t = 1 / (1 + z/2)).
  */
-@inline export function erfc2d(z: v128): v128 {
+@inline export function erfc2d(z: v128, fast: bool = false): v128 {
   const t = f64x2.div(dsplat(1.0), f64x2.add(dsplat(1.0), f64x2.mul(z, dsplat(0.5))));
   let p = f64x2.add(f64x2.mul(t, dsplat(0.17087277)), dsplat(-0.82215223));
   p = f64x2.add(f64x2.mul(p, t), dsplat(1.48851587));
@@ -266,7 +342,7 @@ export const BIAS64: i32 = 64;
   p = f64x2.add(f64x2.mul(p, t), dsplat(0.37409196));
   p = f64x2.add(f64x2.mul(p, t), dsplat(1.00002368));
   p = f64x2.add(f64x2.mul(p, t), dsplat(-1.26551223));
-  return f64x2.mul(t, exp2d(f64x2.sub(p, f64x2.mul(z, z))));
+  return f64x2.mul(t, exp2d(f64x2.sub(p, f64x2.mul(z, z)), fast));
 }
 
 /** erf(z) on float64 lanes for any sign: 1 - erfc(|z|) with the sign of z. */
@@ -277,8 +353,8 @@ export const BIAS64: i32 = 64;
 }
 
 /** tanh on float64 lanes: (1 - e)/(1 + e) with e = exp(-2|x|), sign restored. */
-@inline export function tanh2d(x: v128): v128 {
-  const e = exp2d(f64x2.mul(f64x2.abs(x), dsplat(-2.0)));
+@inline export function tanh2d(x: v128, fast: bool = false): v128 {
+  const e = exp2d(f64x2.mul(f64x2.abs(x), dsplat(-2.0)), fast);
   const t = f64x2.div(f64x2.sub(dsplat(1.0), e), f64x2.add(dsplat(1.0), e));
   return v128.or(t, v128.and(x, i64x2.splat(0x8000000000000000)));
 }
@@ -335,7 +411,7 @@ const SINCOS_MAX: f32 = 16777216.0;                // 2^24
 /** sin(2*pi*x + dq*pi/2): x counts turns; dq = 0 gives sin, dq = 1 gives cos. Exact reduction. */
 @inline export function sinTurns4(x: v128, dq: v128): v128 {
   // Past 2^24 every float is a whole number of quarter turns; x - x keeps Inf/NaN a NaN.
-  const big = f32x4.ge(f32x4.abs(x), splat(16777216.0));
+  const big = f32x4.ge(vabs(x), splat(16777216.0));
   const t4 = sel(big, f32x4.sub(x, x), f32x4.mul(x, splat(4.0)));
   const k = f32x4.nearest(t4);
   const r = f32x4.mul(f32x4.sub(t4, k), splat(PIO2_F));
@@ -356,7 +432,7 @@ const SINCOS_MAX: f32 = 16777216.0;                // 2^24
   // |k| < 2^24 * 2/pi fits float32 exactly, so the quadrant can be taken on f32 lanes.
   const k = demoteJoin(klo, khi);
   const s = sinQuadrant4(demoteJoin(rlo, rhi), i32x4.add(quadrantOf(k), dq));
-  return sel(f32x4.lt(f32x4.abs(x), splat(SINCOS_MAX)), s, splat(NaN));
+  return sel(f32x4.lt(vabs(x), splat(SINCOS_MAX)), s, splat(NaN));
 }
 
 export function f32_sin1(x: f32): f32 { return f32x4.extract_lane(sinRadians4(f32x4.splat(x), i32x4.splat(0)), 0); }

@@ -20,7 +20,7 @@ import {
 import { checkMnist } from './runtimes/determinism.js';
 import { mnistSubset } from './runtimes/mnist-subset.js';
 
-const EXPECTED_SHA256 = '624c0658583d2e649d62db6c66461011e06a13d11460484be340b891a4b8b510';
+const EXPECTED_SHA256 = '5441fb090681f2e53cca238069992abb3aca8626bab6c5fa4b639c5ec78be3c3';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Per runtime; generous because Chromium and Firefox start slowly on two shared cores. */
