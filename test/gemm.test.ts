@@ -9,6 +9,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { ACTIVATIONS, activations, dense, init, matMul, memoryStats, tensor, type ActivationParams } from '../src/index.js';
 import { rt } from '../src/core/wasm.js';
 import { mulberry32, uniformF32 } from './helpers/rng.js';
+import { runRawGemm } from './helpers/raw-gemm.js';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 127];
 const TRANSPOSES: ReadonlyArray<readonly [boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
@@ -67,26 +68,7 @@ function runGemm(c: GemmCase): string[] {
   const c0 = new Float32Array(M * ldc + TRAIL).fill(SENTINEL);
   for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) c0[i * ldc + j] = beta === 0 ? NaN : 2 * next() - 1;
 
-  const { kernels, heap } = rt();
-  const pa = heap.allocF32(a), pb = heap.allocF32(b), pc = heap.allocF32(c0), pbias = heap.allocF32(bias);
-  let out: Float32Array;
-  try {
-    if (c.bias) {
-      const packed = kernels.f32_gemm_packed_b_bytes(K, N) >>> 0;
-      const ws = heap.alloc(packed + (kernels.f32_gemm_a_scratch_bytes(K) >>> 0));
-      kernels.f32_gemm_pack_b(K, N, pb, ldb, ws, transB ? 1 : 0);
-      kernels.f32_gemm_packed(M, N, K, pa, lda, ws, pbias, pc, ldc, ws + packed, transA ? 1 : 0, alpha, beta);
-      heap.free(ws);
-    } else {
-      const bytes = kernels.f32_gemm_workspace(K, N) >>> 0;
-      const ws = heap.alloc(bytes);
-      kernels.f32_gemm(M, N, K, pa, lda, pb, ldb, pc, ldc, ws, bytes, transA ? 1 : 0, transB ? 1 : 0, alpha, beta);
-      heap.free(ws);
-    }
-    out = heap.f32(pc, c0.length).slice();
-  } finally {
-    for (const p of [pa, pb, pc, pbias]) heap.free(p);
-  }
+  const out = runRawGemm({ M, N, K, transA, transB, alpha, beta, lda, ldb, ldc }, a, b, c0, c.bias ? bias : undefined);
 
   const fails: string[] = [];
   const name = describeCase(c, lda, ldb, ldc);

@@ -15,8 +15,9 @@
 //   with 1, bit for bit, where the runtime has workers;
 // - how many GEMM outputs differ from the plain kernels' bits (simdTesting.use('plain')).
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, init, matMul, simdInfo, tensor, threadInfo, type SimdInfo } from '../../src/index.js';
-import { rt, simdTesting, threadTesting } from '../../src/core/wasm.js';
+import { simdTesting, threadTesting } from '../../src/core/wasm.js';
 import { mulberry32, uniformF32 } from '../helpers/rng.js';
+import { runRawGemm } from '../helpers/raw-gemm.js';
 import { outDims, refConv2d, refConv2dGradFilter, refConv2dGradInput, type ConvCase } from '../helpers/conv-reference.js';
 
 export interface RelaxedReport {
@@ -64,26 +65,7 @@ function gemm(g: Gemm, verify: boolean): Float32Array {
   const lda = ca + g.pad, ldb = cb + g.pad, ldc = N + g.pad;
   const a = uniformF32(next, ra * lda), b = uniformF32(next, rb * ldb), bias = uniformF32(next, N);
   const c0 = uniformF32(next, M * ldc);
-  const { kernels, heap } = rt();
-  const pa = heap.allocF32(a), pb = heap.allocF32(b), pc = heap.allocF32(c0), pbias = heap.allocF32(bias);
-  let out: Float32Array;
-  try {
-    if (g.bias) {
-      const packed = kernels.f32_gemm_packed_b_bytes(K, N) >>> 0;
-      const ws = heap.alloc(packed + (kernels.f32_gemm_a_scratch_bytes(K) >>> 0));
-      kernels.f32_gemm_pack_b(K, N, pb, ldb, ws, transB ? 1 : 0);
-      kernels.f32_gemm_packed(M, N, K, pa, lda, ws, pbias, pc, ldc, ws + packed, transA ? 1 : 0, alpha, beta);
-      heap.free(ws);
-    } else {
-      const bytes = kernels.f32_gemm_workspace(K, N) >>> 0;
-      const ws = heap.alloc(bytes);
-      kernels.f32_gemm(M, N, K, pa, lda, pb, ldb, pc, ldc, ws, bytes, transA ? 1 : 0, transB ? 1 : 0, alpha, beta);
-      heap.free(ws);
-    }
-    out = heap.f32(pc, c0.length).slice();
-  } finally {
-    for (const p of [pa, pb, pc, pbias]) heap.free(p);
-  }
+  const out = runRawGemm({ M, N, K, transA, transB, alpha, beta, lda, ldb, ldc }, a, b, c0, g.bias ? bias : undefined);
   if (!verify) return out;
   const name = `${M} x ${N} x ${K} transA=${transA} transB=${transB} ld+${g.pad} alpha=${alpha} beta=${beta}${g.bias ? ' +bias' : ''}`;
   for (let i = 0; i < M; i++) {
