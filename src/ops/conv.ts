@@ -219,10 +219,11 @@ function backpropInputByGemm(g: Geometry, xShape: Shape, dy: Tensor, filter: Ten
   const k9 = g.kh * g.kw * g.cin, pixels = g.oh * g.ow;
   const inImage = g.h * g.w * g.cin, outImage = pixels * g.cout;
   const chunk = Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / (pixels * k9 * 4))));
-  return produce(xShape, (dx) => withWork(align16(kernels.f32_gemm_packed_b_bytes(g.cout, k9) >>> 0) + chunk * pixels * k9 * 4, (work) => {
-    const packed = work, dcol = work + align16(kernels.f32_gemm_packed_b_bytes(g.cout, k9) >>> 0);
+  const packedBytes = align16(kernels.f32_gemm_packed_b_bytes(g.cout, k9) >>> 0);
+  return produce(xShape, (dx) => withWork(packedBytes + chunk * pixels * k9 * 4, (work) => {
+    const packed = work, dcol = work + packedBytes;
     // op(B) = filter^T: the filter is [kh*kw*cin, cout] row-major, so transposed it is [cout, k9]
-    rt().kernels.f32_gemm_pack_b(g.cout, k9, filter.ptr, g.cout, packed, 1);
+    kernels.f32_gemm_pack_b(g.cout, k9, filter.ptr, g.cout, packed, 1);
     for (let i0 = 0; i0 < g.n; i0 += chunk) {
       const m = Math.min(chunk, g.n - i0);
       gemmPackedRows(m * pixels, k9, g.cout, dy.ptr + i0 * outImage * 4, g.cout, false, packed, 0, dcol);
