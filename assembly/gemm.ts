@@ -21,11 +21,12 @@
 //
 // Determinism. Each C element is one float32 accumulator that starts at +0 and adds
 // fl(a_ik * b_kj) for k = 0, 1, ..., K-1 in that order (a mul then an add, never fused),
-// then c = alpha*acc (+ beta*C) (+ bias). K is never split, not across calls and not
-// inside one, and an element's operations do not depend on its tile, its lane or the
-// blocking, so the same inputs give the same bits in every engine, and running rows
-// [r0, r1) in one call (what a row split across threads does) gives the same bits as
-// running all rows at once.
+// then c = alpha*acc (+ beta*C) (+ bias). Terms with a_ik = +0 in all four rows of a tile
+// are left out when op(B) is finite (packASkip says why that changes no bit). K is never
+// split, not across calls and not inside one, and an element's operations do not depend on
+// its tile, its lane or the blocking, so the same inputs give the same bits in every
+// engine, and running rows [r0, r1) in one call (what a row split across threads does)
+// gives the same bits as running all rows at once.
 //
 // Memory. Kernels never allocate: f32_gemm_workspace says how many bytes of scratch a call
 // needs and the caller passes it. Reads may run up to 12 bytes past the last element of
@@ -50,8 +51,11 @@ export function f32_gemm_packed_b_bytes(K: i32, N: i32): usize {
   return <usize>max(K, 0) * <usize>((max(N, 0) + NR - 1) & ~(NR - 1)) * 4;
 }
 
-/** Bytes of scratch f32_gemm_packed needs for one packed 4-row tile of op(A). */
-export function f32_gemm_a_scratch_bytes(K: i32): usize { return <usize>max(K, 0) * 16; }
+/**
+ * Bytes of scratch f32_gemm_packed needs for one packed 4-row tile of op(A) (K x 16 bytes)
+ * and its list of kept k (K x 4 bytes, used when zero k are skipped), a multiple of 16.
+ */
+export function f32_gemm_a_scratch_bytes(K: i32): usize { return (<usize>max(K, 0) * 20 + 15) & ~15; }
 
 /** Bytes of workspace f32_gemm needs: packed op(B), then one packed tile of op(A). */
 export function f32_gemm_workspace(K: i32, N: i32): usize {
@@ -61,48 +65,68 @@ export function f32_gemm_workspace(K: i32, N: i32): usize {
 /**
  * Packs op(B) (K x N) into `ws` as N/8 panels of K x 8 floats, zero-padded past column N.
  * B is K x N (transB = 0) or N x K (transB != 0) with leading dimension ldb.
+ * Returns 1 when every value of op(B) is finite (then a product of +-0 with any of them is
+ * +-0, and f32_gemm_packed may skip the k where op(A) is zero), else 0.
  */
-export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, transB: i32): void {
+export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, transB: i32): i32 {
   const panel = <usize>K << 5;
   const stride = <usize>ldb << 2;
+  // x - x is +0 for a finite x and NaN for +-Infinity and NaN; NaN sticks in the sum.
+  let chk = f32x4.splat(0);
   for (let j = 0; j < N; j += NR) {
     const dst = ws + <usize>(j / NR) * panel;
     const nr = min(NR, N - j);
-    if (transB) packPanelT(K, nr, B + (<usize>j * stride), stride, dst);
-    else packPanelN(K, nr, B + (<usize>j << 2), stride, dst);
+    if (transB) chk = f32x4.add(chk, packPanelT(K, nr, B + (<usize>j * stride), stride, dst));
+    else chk = f32x4.add(chk, packPanelN(K, nr, B + (<usize>j << 2), stride, dst));
   }
+  return i32(!v128.any_true(f32x4.ne(chk, chk)));
 }
 
-/** Panel of op(B) = B: row k of the panel is B[k][j..j+8). */
-@inline function packPanelN(K: i32, nr: i32, src: usize, stride: usize, dst: usize): void {
+/** x - x for every lane (+0 when finite, NaN otherwise), summed into chk. */
+@inline function finiteCheck(chk: v128, v: v128): v128 { return f32x4.add(chk, f32x4.sub(v, v)); }
+
+/** Panel of op(B) = B: row k of the panel is B[k][j..j+8). Returns the finiteness check sum. */
+@inline function packPanelN(K: i32, nr: i32, src: usize, stride: usize, dst: usize): v128 {
+  let chk = f32x4.splat(0);
   if (nr == NR) {
     for (let k = 0; k < K; k++) {
-      v128.store(dst, v128.load(src));
-      v128.store(dst, v128.load(src, 16), 16);
+      const v0 = v128.load(src), v1 = v128.load(src, 16);
+      v128.store(dst, v0);
+      v128.store(dst, v1, 16);
+      chk = finiteCheck(finiteCheck(chk, v0), v1);
       src += stride;
       dst += 32;
     }
-    return;
+    return chk;
   }
   for (let k = 0; k < K; k++) {
     v128.store(dst, i32x4.splat(0));
     v128.store(dst, i32x4.splat(0), 16);
     for (let q = 0; q < nr; q++) store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>q << 2)));
+    chk = finiteCheck(finiteCheck(chk, v128.load(dst)), v128.load(dst, 16));
     src += stride;
     dst += 32;
   }
+  return chk;
 }
 
 /** Panel of op(B) = B^T: row k of the panel is B[j..j+8][k], transposed 4 x 4 at a time. */
-@inline function packPanelT(K: i32, nr: i32, src: usize, stride: usize, dst: usize): void {
+@inline function packPanelT(K: i32, nr: i32, src: usize, stride: usize, dst: usize): v128 {
+  let chk = f32x4.splat(0);
   let k = 0;
   if (nr == NR) {
     const r0 = src, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
     const r4 = r3 + stride, r5 = r4 + stride, r6 = r5 + stride, r7 = r6 + stride;
     for (; k + 4 <= K; k += 4) {
       const o = <usize>k << 2, d = dst + (<usize>k << 5);
-      transpose4(v128.load(r0 + o), v128.load(r1 + o), v128.load(r2 + o), v128.load(r3 + o), d);
-      transpose4(v128.load(r4 + o), v128.load(r5 + o), v128.load(r6 + o), v128.load(r7 + o), d + 16);
+      const v0 = v128.load(r0 + o), v1 = v128.load(r1 + o), v2 = v128.load(r2 + o), v3 = v128.load(r3 + o);
+      const v4 = v128.load(r4 + o), v5 = v128.load(r5 + o), v6 = v128.load(r6 + o), v7 = v128.load(r7 + o);
+      transpose4(v0, v1, v2, v3, d);
+      transpose4(v4, v5, v6, v7, d + 16);
+      const s = f32x4.add(f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), f32x4.add(f32x4.add(v4, v5), f32x4.add(v6, v7)));
+      // A sum of finite values may overflow to Infinity: that only reports "not finite" and
+      // turns the zero skipping off, which is always exact.
+      chk = finiteCheck(chk, s);
     }
   }
   for (; k < K; k++) {
@@ -111,7 +135,9 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
     v128.store(d, i32x4.splat(0), 16);
     const s = src + (<usize>k << 2);
     for (let q = 0; q < nr; q++) store<f32>(d + (<usize>q << 2), load<f32>(s + <usize>q * stride));
+    chk = finiteCheck(finiteCheck(chk, v128.load(d)), v128.load(d, 16));
   }
+  return chk;
 }
 
 /** Writes the transpose of rows (v0..v3) as four 4-float rows at d, d+32, d+64, d+96. */
@@ -181,27 +207,98 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
 }
 
 /**
+ * packA that leaves out every k whose (up to 4) values of op(A) all have the bit pattern
+ * +0: the kept groups go to `dst` one after another and their k, in increasing order, to
+ * `list`; returns how many were kept. Every product a * b with a = +-0 and a finite b is
+ * +-0, and an accumulator that starts at +0 is unchanged by adding +-0 (it is never -0:
+ * +0 + -0 = +0, and exact cancellation gives +0), so with a finite op(B) the sums over the
+ * kept k equal the full sums bit for bit. -0 counts as nonzero here (kept), which is exact too.
+ */
+@inline function packASkip(K: i32, a: usize, rs: usize, ks: usize, transA: bool, mr: i32, dst: usize, list: usize): i32 {
+  let n = 0, k = 0;
+  if (mr == MR) {
+    if (transA) {
+      for (; k < K; k++) {
+        const v = v128.load(a + <usize>k * ks);
+        v128.store(dst + (<usize>n << 4), v);
+        store<i32>(list + (<usize>n << 2), k);
+        n += i32(v128.any_true(v));
+      }
+      return n;
+    }
+    const a0 = a, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
+    for (; k + 4 <= K; k += 4) {
+      const o = <usize>k << 2;
+      const v0 = v128.load(a0 + o), v1 = v128.load(a1 + o), v2 = v128.load(a2 + o), v3 = v128.load(a3 + o);
+      if (!v128.any_true(v128.or(v128.or(v0, v1), v128.or(v2, v3)))) continue;
+      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+      n = keep(dst, list, n, k, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      n = keep(dst, list, n, k + 1, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      n = keep(dst, list, n, k + 2, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      n = keep(dst, list, n, k + 3, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+  }
+  for (; k < K; k++) {
+    const d = dst + (<usize>n << 4);
+    v128.store(d, i32x4.splat(0));
+    const s = a + <usize>k * ks;
+    for (let r = 0; r < mr; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + <usize>r * rs));
+    store<i32>(list + (<usize>n << 2), k);
+    n += i32(v128.any_true(v128.load(d)));
+  }
+  return n;
+}
+
+/** Stores group v of k at position n of the packed tile and the list; the next position. */
+@inline function keep(dst: usize, list: usize, n: i32, k: i32, v: v128): i32 {
+  v128.store(dst + (<usize>n << 4), v);
+  store<i32>(list + (<usize>n << 2), k);
+  return n + i32(v128.any_true(v));
+}
+
+/**
  * C tile of mr x nr (mr <= 4, 4 < nr <= 8) at c from a packed A tile and one packed B panel.
  * Rows past mr and columns past nr are computed (from zeros) and never stored.
  */
-@inline function tile8(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i32,
+@inline function tile8(K: i32, a: usize, list: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i32,
   bias: usize, alpha: f32, beta: f32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  // One k per iteration. Unrolling with constant offsets is slower here: V8 keeps a base
-  // register per offset and spills accumulators (seen with --print-wasm-code).
-  for (let k = 0; k < K; k++) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16);
-    let x = v128.load32_splat(a);
-    c00 = madd(c00, x, b0); c01 = madd(c01, x, b1);
-    x = v128.load32_splat(a, 4);
-    c10 = madd(c10, x, b0); c11 = madd(c11, x, b1);
-    x = v128.load32_splat(a, 8);
-    c20 = madd(c20, x, b0); c21 = madd(c21, x, b1);
-    x = v128.load32_splat(a, 12);
-    c30 = madd(c30, x, b0); c31 = madd(c31, x, b1);
-    a += 16;
-    b += 32;
+  if (list == 0) {
+    // One k per iteration. Unrolling with constant offsets is slower here: V8 keeps a base
+    // register per offset and spills accumulators (seen with --print-wasm-code).
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(b), b1 = v128.load(b, 16);
+      let x = v128.load32_splat(a);
+      c00 = madd(c00, x, b0); c01 = madd(c01, x, b1);
+      x = v128.load32_splat(a, 4);
+      c10 = madd(c10, x, b0); c11 = madd(c11, x, b1);
+      x = v128.load32_splat(a, 8);
+      c20 = madd(c20, x, b0); c21 = madd(c21, x, b1);
+      x = v128.load32_splat(a, 12);
+      c30 = madd(c30, x, b0); c31 = madd(c31, x, b1);
+      a += 16;
+      b += 32;
+    }
+  } else {
+    // The same steps over the kept k only (packASkip): row k of the panel is 32 bytes in.
+    const end = list + (<usize>K << 2);
+    for (let p = list; p < end; p += 4) {
+      const bk = b + (<usize>load<i32>(p) << 5);
+      const b0 = v128.load(bk), b1 = v128.load(bk, 16);
+      let x = v128.load32_splat(a);
+      c00 = madd(c00, x, b0); c01 = madd(c01, x, b1);
+      x = v128.load32_splat(a, 4);
+      c10 = madd(c10, x, b0); c11 = madd(c11, x, b1);
+      x = v128.load32_splat(a, 8);
+      c20 = madd(c20, x, b0); c21 = madd(c21, x, b1);
+      x = v128.load32_splat(a, 12);
+      c30 = madd(c30, x, b0); c31 = madd(c31, x, b1);
+      a += 16;
+    }
   }
   const bias0 = bias ? v128.load(bias) : NEG_ZERO;
   const bias1 = bias ? v128.load(bias, 16) : NEG_ZERO;
@@ -216,17 +313,29 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
  * The last panel when it has nr <= 4 columns: only its first vector is computed, so an N
  * like 10 or 12 wastes 2 of 12 columns, not 6 of 16. Same operation order per element.
  */
-function tile4(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i32,
+function tile4(K: i32, a: usize, list: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i32,
   bias: usize, alpha: f32, beta: f32): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  for (let k = 0; k < K; k++) {
-    const b0 = v128.load(b);
-    c0 = madd(c0, v128.load32_splat(a), b0);
-    c1 = madd(c1, v128.load32_splat(a, 4), b0);
-    c2 = madd(c2, v128.load32_splat(a, 8), b0);
-    c3 = madd(c3, v128.load32_splat(a, 12), b0);
-    a += 16;
-    b += 32;
+  if (list == 0) {
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(b);
+      c0 = madd(c0, v128.load32_splat(a), b0);
+      c1 = madd(c1, v128.load32_splat(a, 4), b0);
+      c2 = madd(c2, v128.load32_splat(a, 8), b0);
+      c3 = madd(c3, v128.load32_splat(a, 12), b0);
+      a += 16;
+      b += 32;
+    }
+  } else {
+    const end = list + (<usize>K << 2);
+    for (let p = list; p < end; p += 4) {
+      const b0 = v128.load(b + (<usize>load<i32>(p) << 5));
+      c0 = madd(c0, v128.load32_splat(a), b0);
+      c1 = madd(c1, v128.load32_splat(a, 4), b0);
+      c2 = madd(c2, v128.load32_splat(a, 8), b0);
+      c3 = madd(c3, v128.load32_splat(a, 12), b0);
+      a += 16;
+    }
   }
   const bias0 = bias ? v128.load(bias) : NEG_ZERO;
   const al = f32x4.splat(alpha);
@@ -237,7 +346,7 @@ function tile4(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i
 }
 
 @inline function gemmPacked(M: i32, N: i32, K: i32, A: usize, lda: i32, packed: usize, bias: usize,
-  C: usize, ldc: i32, ws: usize, transA: bool, alpha: f32, beta: f32): void {
+  C: usize, ldc: i32, ws: usize, transA: bool, alpha: f32, beta: f32, skipZeros: bool): void {
   const ldaB = <usize>lda << 2, ldcB = <usize>ldc << 2;
   const rs: usize = transA ? 4 : ldaB, ks: usize = transA ? ldaB : 4;
   const panel = <usize>K << 5;
@@ -247,14 +356,21 @@ function tile4(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i
     const jEnd = min(N, jc + nc);
     for (let i = 0; i < M; i += MR) {
       const mr = min(MR, M - i);
-      packA(K, A + <usize>i * rs, rs, ks, transA, mr, ws);
+      // kk: the k the tile runs over; list: their indices when some were left out, else 0.
+      let kk = K, list: usize = 0;
+      if (skipZeros) {
+        kk = packASkip(K, A + <usize>i * rs, rs, ks, transA, mr, ws, ws + (<usize>K << 4));
+        if (kk < K) list = ws + (<usize>K << 4);
+      } else {
+        packA(K, A + <usize>i * rs, rs, ks, transA, mr, ws);
+      }
       const c = C + <usize>i * ldcB;
       for (let j = jc; j < jEnd; j += NR) {
         const b = packed + <usize>(j / NR) * panel;
         const bj = bias ? bias + (<usize>j << 2) : 0;
         const nr = min(NR, N - j);
-        if (nr > 4) tile8(K, ws, b, c + (<usize>j << 2), ldcB, mr, nr, bj, alpha, beta);
-        else tile4(K, ws, b, c + (<usize>j << 2), ldcB, mr, nr, bj, alpha, beta);
+        if (nr > 4) tile8(kk, ws, list, b, c + (<usize>j << 2), ldcB, mr, nr, bj, alpha, beta);
+        else tile4(kk, ws, list, b, c + (<usize>j << 2), ldcB, mr, nr, bj, alpha, beta);
       }
     }
   }
@@ -267,13 +383,16 @@ function tile4(K: i32, a: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i
  * f32_gemm_pack_b wrote it and `bias` (N floats, or 0 for none) is added per column.
  * op(A) is M x K: A is M x K (transA = 0) or K x M (transA != 0) with leading dimension lda.
  * `scratch` holds f32_gemm_a_scratch_bytes(K) bytes. beta == 0 never reads C.
+ * skipZeros != 0 (allowed only when f32_gemm_pack_b reported op(B) finite) leaves out, per
+ * 4-row tile, every k where the tile's values of op(A) are all +0: the same bits, less work
+ * on sparse inputs (MNIST pixels, ReLU outputs).
  * Rows of C are independent: a call on rows [r0, r1) (A and C offset to row r0) gives
  * the same bits as the whole call.
  */
 export function f32_gemm_packed(M: i32, N: i32, K: i32, A: usize, lda: i32, packedB: usize, bias: usize,
-  C: usize, ldc: i32, scratch: usize, transA: i32, alpha: f32, beta: f32): void {
-  if (transA) gemmPacked(M, N, K, A, lda, packedB, bias, C, ldc, scratch, true, alpha, beta);
-  else gemmPacked(M, N, K, A, lda, packedB, bias, C, ldc, scratch, false, alpha, beta);
+  C: usize, ldc: i32, scratch: usize, transA: i32, alpha: f32, beta: f32, skipZeros: i32): void {
+  if (transA) gemmPacked(M, N, K, A, lda, packedB, bias, C, ldc, scratch, true, alpha, beta, skipZeros != 0);
+  else gemmPacked(M, N, K, A, lda, packedB, bias, C, ldc, scratch, false, alpha, beta, skipZeros != 0);
 }
 
 /**
@@ -286,8 +405,8 @@ export function f32_gemm_packed(M: i32, N: i32, K: i32, A: usize, lda: i32, pack
 export function f32_gemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, ldb: i32,
   C: usize, ldc: i32, ws: usize, wsBytes: usize, transA: i32, transB: i32, alpha: f32, beta: f32): void {
   if (M <= 0 || N <= 0 || wsBytes < f32_gemm_workspace(K, N)) return;
-  f32_gemm_pack_b(K, N, B, ldb, ws, transB);
-  f32_gemm_packed(M, N, K, A, lda, ws, 0, C, ldc, ws + f32_gemm_packed_b_bytes(K, N), transA, alpha, beta);
+  const finite = f32_gemm_pack_b(K, N, B, ldb, ws, transB);
+  f32_gemm_packed(M, N, K, A, lda, ws, 0, C, ldc, ws + f32_gemm_packed_b_bytes(K, N), transA, alpha, beta, finite);
 }
 
 /**

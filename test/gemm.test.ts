@@ -39,6 +39,8 @@ interface GemmCase {
   readonly alpha: number; readonly beta: number;
   readonly bias: boolean;
   readonly seed: number;
+  /** Fraction of op(A)'s values set to +0 (exercises the zero skipping). */
+  readonly zerosA?: number;
 }
 
 function describeCase(c: GemmCase, lda: number, ldb: number, ldc: number): string {
@@ -63,6 +65,7 @@ function runGemm(c: GemmCase): string[] {
   const lda = colsA + c.padA, ldb = colsB + c.padB, ldc = N + c.padC;
   const a = stored(next, rowsA, colsA, lda);
   const b = stored(next, rowsB, colsB, ldb);
+  if (c.zerosA !== undefined) for (let r = 0; r < rowsA; r++) for (let k = 0; k < colsA; k++) if (next() < c.zerosA) a[r * lda + k] = 0;
   const bias = uniformF32(next, N);
   // C: gaps and the tail hold the sentinel; with beta = 0 the elements hold NaN, which must never be read.
   const c0 = new Float32Array(M * ldc + TRAIL).fill(SENTINEL);
@@ -212,13 +215,13 @@ describe('determinism', () => {
       const packed = kernels.f32_gemm_packed_b_bytes(K, N) >>> 0;
       const ws = heap.alloc(packed + (kernels.f32_gemm_a_scratch_bytes(K) >>> 0));
       const whole = heap.alloc(M * N * 4), split = heap.alloc(M * N * 4);
-      kernels.f32_gemm_pack_b(K, N, pb, N, ws, 0);
-      kernels.f32_gemm_packed(M, N, K, pa, lda, ws, pbias, whole, N, ws + packed, transA, 1, 0);
+      const finite = kernels.f32_gemm_pack_b(K, N, pb, N, ws, 0);
+      kernels.f32_gemm_packed(M, N, K, pa, lda, ws, pbias, whole, N, ws + packed, transA, 1, 0, finite);
       for (const step of [1, 2, 3, 5, 7, 13]) {
         for (let r = 0; r < M; r += step) {
           const rows = Math.min(step, M - r);
           const aRow = transA ? pa + r * 4 : pa + r * lda * 4;
-          kernels.f32_gemm_packed(rows, N, K, aRow, lda, ws, pbias, split + r * N * 4, N, ws + packed, transA, 1, 0);
+          kernels.f32_gemm_packed(rows, N, K, aRow, lda, ws, pbias, split + r * N * 4, N, ws + packed, transA, 1, 0, finite);
         }
         const d = firstBitDifference(`${M} x ${N} x ${K} transA=${transA === 1} rows split by ${step}`, N,
           heap.f32(whole, M * N).slice(), heap.f32(split, M * N).slice());
@@ -237,6 +240,121 @@ describe('determinism', () => {
     expect(firstBitDifference('matMul twice', 31, y1.dataSync(), y2.dataSync())).toBeUndefined();
     expect(firstBitDifference('dense vs matMul', 31, y1.dataSync(), y3.dataSync())).toBeUndefined();
     for (const t of [x, w, y1, y2, y3]) t.dispose();
+  });
+});
+
+describe('skipping k where op(A) is zero (sparse inputs: MNIST pixels, ReLU outputs)', () => {
+  /** A values with about `zeros` of them +0 (whole k groups often zero), some -0, optional NaN/Inf. */
+  function sparse(next: () => number, n: number, zeros: number, specials = false): Float32Array {
+    const v = uniformF32(next, n);
+    for (let i = 0; i < n; i++) {
+      const r = next();
+      if (r < zeros) v[i] = 0;
+      else if (r < zeros + 0.02) v[i] = -0;
+      else if (specials && r < zeros + 0.03) v[i] = [NaN, Infinity, -Infinity][i % 3];
+    }
+    return v;
+  }
+
+  /** C through pack + packed with skipping allowed (as pack_b reports) and with it off: both outputs. */
+  function both(M: number, N: number, K: number, transA: boolean, transB: boolean, a: Float32Array, b: Float32Array):
+    { skip: Float32Array; dense: Float32Array; finite: number } {
+    const { kernels, heap } = rt();
+    const pa = heap.allocF32(a), pb = heap.allocF32(b);
+    const packed = kernels.f32_gemm_packed_b_bytes(K, N) >>> 0;
+    const ws = heap.alloc(packed + (kernels.f32_gemm_a_scratch_bytes(K) >>> 0));
+    const c1 = heap.alloc(M * N * 4), c2 = heap.alloc(M * N * 4);
+    try {
+      const finite = kernels.f32_gemm_pack_b(K, N, pb, transB ? K : N, ws, transB ? 1 : 0);
+      kernels.f32_gemm_packed(M, N, K, pa, transA ? M : K, ws, 0, c1, N, ws + packed, transA ? 1 : 0, 1, 0, finite);
+      kernels.f32_gemm_packed(M, N, K, pa, transA ? M : K, ws, 0, c2, N, ws + packed, transA ? 1 : 0, 1, 0, 0);
+      // f32_gemm (pack and multiply in one call) takes the same decision.
+      const bytes = kernels.f32_gemm_workspace(K, N) >>> 0;
+      const ws2 = heap.alloc(bytes);
+      const c3 = heap.alloc(M * N * 4);
+      kernels.f32_gemm(M, N, K, pa, transA ? M : K, pb, transB ? K : N, c3, N, ws2, bytes, transA ? 1 : 0, transB ? 1 : 0, 1, 0);
+      const one = heap.f32(c3, M * N).slice();
+      heap.free(ws2); heap.free(c3);
+      const skip = heap.f32(c1, M * N).slice();
+      expect(firstBitDifference(`f32_gemm vs pack + packed ${M} x ${N} x ${K}`, N, skip, one)).toBeUndefined();
+      return { skip, dense: heap.f32(c2, M * N).slice(), finite };
+    } finally {
+      for (const p of [pa, pb, ws, c1, c2]) heap.free(p);
+    }
+  }
+
+  it('gives the same bits as the full sum, and passes the float64 reference, on every transpose', () => {
+    const fails: string[] = [];
+    let seed = 500;
+    for (const [transA, transB] of TRANSPOSES) {
+      for (const [M, N, K] of [[33, 10, 127], [4, 8, 784], [9, 17, 33], [127, 64, 32], [5, 3, 1], [16, 130, 64]]) {
+        for (const zeros of [0.5, 0.8, 0.97, 1]) {
+          const next = mulberry32(seed++);
+          const a = sparse(next, M * K, zeros), b = uniformF32(next, K * N);
+          const r = both(M, N, K, transA, transB, a, b);
+          expect(r.finite).toBe(1);
+          const d = firstBitDifference(`${M} x ${N} x ${K} transA=${transA} transB=${transB} zeros=${zeros}`, N, r.dense, r.skip);
+          if (d) fails.push(d);
+        }
+      }
+    }
+    // The reference sweep with sparse A (through f32_gemm, which skips when B is finite).
+    for (const [transA, transB] of TRANSPOSES) {
+      for (const M of [1, 5, 17]) for (const K of [3, 16, 31]) {
+        fails.push(...runGemm({ M, N: 9, K, transA, transB, padA: 1, padB: 2, padC: 1, alpha: 1, beta: 0, bias: false, seed: seed++, zerosA: 0.85 }));
+      }
+    }
+    expect(fails).toEqual([]);
+  });
+
+  it('keeps NaN and Infinity of A, and does not skip when B holds NaN or Infinity (0 * Inf is NaN)', () => {
+    const fails: string[] = [];
+    let seed = 900;
+    for (const [transA, transB] of TRANSPOSES) {
+      for (const [M, N, K] of [[8, 16, 12], [7, 10, 33], [12, 3, 9]]) {
+        for (const special of [Infinity, -Infinity, NaN]) {
+          const next = mulberry32(seed++);
+          const a = sparse(next, M * K, 0.9, true), b = uniformF32(next, K * N);
+          b[Math.floor(next() * b.length)] = special;
+          const r = both(M, N, K, transA, transB, a, b);
+          if (r.finite !== 0) fails.push(`${M} x ${N} x ${K} transB=${transB}: pack_b called B with ${special} finite`);
+          const d = firstBitDifference(`${M} x ${N} x ${K} transA=${transA} transB=${transB} B holds ${special}`, N, r.dense, r.skip);
+          if (d) fails.push(d);
+          // Every row of the column holding the special value is NaN or +-Inf, as the full sum makes it.
+          if (!r.skip.some((v) => !Number.isFinite(v))) fails.push(`${M} x ${N} x ${K}: no non-finite output`);
+        }
+        const next = mulberry32(seed++);
+        const r = both(M, N, K, transA, transB, sparse(next, M * K, 0.9, true), uniformF32(next, K * N));
+        const d = firstBitDifference(`${M} x ${N} x ${K} transA=${transA} transB=${transB} NaN/Inf in A`, N, r.dense, r.skip);
+        if (d) fails.push(d);
+      }
+    }
+    expect(fails).toEqual([]);
+  });
+
+  it('a row split of a sparse product gives the same bits as one call', () => {
+    const { kernels, heap } = rt();
+    const fails: string[] = [];
+    for (const [M, N, K, transA] of [[37, 29, 127, 0], [64, 33, 17, 1], [130, 20, 784, 0]]) {
+      const next = mulberry32(M + N + K);
+      const pa = heap.allocF32(sparse(next, M * K, 0.8));
+      const pb = heap.allocF32(uniformF32(next, K * N));
+      const packed = kernels.f32_gemm_packed_b_bytes(K, N) >>> 0;
+      const ws = heap.alloc(packed + (kernels.f32_gemm_a_scratch_bytes(K) >>> 0));
+      const whole = heap.alloc(M * N * 4), split = heap.alloc(M * N * 4);
+      const finite = kernels.f32_gemm_pack_b(K, N, pb, N, ws, 0);
+      kernels.f32_gemm_packed(M, N, K, pa, transA ? M : K, ws, 0, whole, N, ws + packed, transA, 1, 0, finite);
+      for (const step of [1, 3, 5, 13]) {
+        for (let r = 0; r < M; r += step) {
+          const aRow = transA ? pa + r * 4 : pa + r * K * 4;
+          kernels.f32_gemm_packed(Math.min(step, M - r), N, K, aRow, transA ? M : K, ws, 0, split + r * N * 4, N, ws + packed, transA, 1, 0, finite);
+        }
+        const d = firstBitDifference(`${M} x ${N} x ${K} split by ${step}`, N, heap.f32(whole, M * N).slice(), heap.f32(split, M * N).slice());
+        if (d) fails.push(d);
+      }
+      for (const p of [pa, pb, ws, whole, split]) heap.free(p);
+    }
+    expect(fails).toEqual([]);
   });
 });
 

@@ -223,10 +223,10 @@ function backpropInputByGemm(g: Geometry, xShape: Shape, dy: Tensor, filter: Ten
   return produce(xShape, (dx) => withWork(packedBytes + chunk * pixels * k9 * 4, (work) => {
     const packed = work, dcol = work + packedBytes;
     // op(B) = filter^T: the filter is [kh*kw*cin, cout] row-major, so transposed it is [cout, k9]
-    kernels.f32_gemm_pack_b(g.cout, k9, filter.ptr, g.cout, packed, 1);
+    const finite = kernels.f32_gemm_pack_b(g.cout, k9, filter.ptr, g.cout, packed, 1) === 1;
     for (let i0 = 0; i0 < g.n; i0 += chunk) {
       const m = Math.min(chunk, g.n - i0);
-      gemmPackedRows(m * pixels, k9, g.cout, dy.ptr + i0 * outImage * 4, g.cout, false, packed, 0, dcol);
+      gemmPackedRows(m * pixels, k9, g.cout, dy.ptr + i0 * outImage * 4, g.cout, false, packed, finite, 0, dcol);
       const out = dx + i0 * inImage * 4;
       const parts = splitRange(m, threadsFor(m, m * inImage * g.kh * g.kw, 'elements'));
       parallel(parts.map(([a, b]) => (k: Kernels) => k.f32_conv2d_col2im(b - a, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, dcol, out,

@@ -50,8 +50,8 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
  * depend on the thread count. Within a part, rows go in blocks of `rowsPerBlock` and
  * `epilogue(k, rows, c)` runs on each finished block (dense's activation, while in cache).
  */
-export function gemmPackedRows(M: number, N: number, K: number, A: Ptr, lda: number, transA: boolean, packed: Ptr, bias: Ptr,
-  C: Ptr, rowsPerBlock = M, epilogue?: (k: Kernels, rows: number, c: Ptr) => void): void {
+export function gemmPackedRows(M: number, N: number, K: number, A: Ptr, lda: number, transA: boolean, packed: Ptr, finiteB: boolean,
+  bias: Ptr, C: Ptr, rowsPerBlock = M, epilogue?: (k: Kernels, rows: number, c: Ptr) => void): void {
   const { kernels, heap } = rt();
   const t = threadsFor(Math.ceil(M / TILE_ROWS), 2 * M * N * K, 'flops');
   const ranges = splitRange(M, t, TILE_ROWS);
@@ -63,7 +63,7 @@ export function gemmPackedRows(M: number, N: number, K: number, A: Ptr, lda: num
       for (let r = r0; r < r1; r += rowsPerBlock) {
         const rows = Math.min(rowsPerBlock, r1 - r);
         const cp = C + r * N * 4;
-        k.f32_gemm_packed(rows, N, K, A + r * rowBytes, lda, packed, bias, cp, N, scratch + i * scratchBytes, transA ? 1 : 0, 1, 0);
+        k.f32_gemm_packed(rows, N, K, A + r * rowBytes, lda, packed, bias, cp, N, scratch + i * scratchBytes, transA ? 1 : 0, 1, 0, finiteB ? 1 : 0);
         epilogue?.(k, rows, cp);
       }
     }));
@@ -97,8 +97,8 @@ export function gemm(M: number, N: number, K: number, A: Ptr, lda: number, trans
   }
   const packed = heap.alloc(kernels.f32_gemm_packed_b_bytes(K, N) >>> 0);
   try {
-    kernels.f32_gemm_pack_b(K, N, B, ldb, packed, transB ? 1 : 0);
-    gemmPackedRows(M, N, K, A, lda, transA, packed, 0, C);
+    const finite = kernels.f32_gemm_pack_b(K, N, B, ldb, packed, transB ? 1 : 0) === 1;
+    gemmPackedRows(M, N, K, A, lda, transA, packed, finite, 0, C);
   } finally {
     heap.free(packed);
   }
@@ -130,12 +130,12 @@ export function dense(x: Tensor, w: Tensor, bias?: Tensor, activation?: string, 
   const { kernels, heap } = rt();
   const ws = heap.alloc(kernels.f32_gemm_packed_b_bytes(K, N) >>> 0);
   try {
-    kernels.f32_gemm_pack_b(K, N, w.ptr, N, ws, 0);
+    const finite = kernels.f32_gemm_pack_b(K, N, w.ptr, N, ws, 0) === 1;
     const rowsPerBlock = Math.max(TILE_ROWS, Math.floor(DENSE_BLOCK_BYTES / (N * 4 * TILE_ROWS)) * TILE_ROWS);
     const biasPtr = bias === undefined ? 0 : bias.ptr;
-    if (row === undefined || resolved === undefined) gemmPackedRows(M, N, K, x.ptr, K, false, ws, biasPtr, y.ptr);
+    if (row === undefined || resolved === undefined) gemmPackedRows(M, N, K, x.ptr, K, false, ws, finite, biasPtr, y.ptr);
     else {
-      withKernelArgs(heap, resolved, M * N, N, row.name, (a) => gemmPackedRows(M, N, K, x.ptr, K, false, ws, biasPtr, y.ptr,
+      withKernelArgs(heap, resolved, M * N, N, row.name, (a) => gemmPackedRows(M, N, K, x.ptr, K, false, ws, finite, biasPtr, y.ptr,
         rowsPerBlock, (k, rows, cp) => row.forward(k, rows * N, cp, cp, a)));
     }
   } catch (e) {

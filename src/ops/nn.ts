@@ -41,8 +41,8 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   if (M > 0 && N > 0) {
     const ws = heap.alloc(kernels.f32_gemm_packed_b_bytes(K, N) >>> 0);
     try {
-      kernels.f32_gemm_pack_b(K, N, w.ptr, N, ws, 0);
-      gemmPackedRows(M, N, K, x.ptr, K, false, ws, b?.ptr ?? 0, y.ptr);
+      const finite = kernels.f32_gemm_pack_b(K, N, w.ptr, N, ws, 0) === 1;
+      gemmPackedRows(M, N, K, x.ptr, K, false, ws, finite, b?.ptr ?? 0, y.ptr);
     } finally {
       heap.free(ws);
     }

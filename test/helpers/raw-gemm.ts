@@ -20,8 +20,8 @@ export function runRawGemm(g: RawGemm, a: Float32Array, b: Float32Array, c0: Flo
     if (bias !== undefined) {
       const packed = kernels.f32_gemm_packed_b_bytes(K, N) >>> 0;
       const ws = heap.alloc(packed + (kernels.f32_gemm_a_scratch_bytes(K) >>> 0));
-      kernels.f32_gemm_pack_b(K, N, pb, ldb, ws, transB ? 1 : 0);
-      kernels.f32_gemm_packed(M, N, K, pa, lda, ws, pbias, pc, ldc, ws + packed, transA ? 1 : 0, alpha, beta);
+      const finite = kernels.f32_gemm_pack_b(K, N, pb, ldb, ws, transB ? 1 : 0);
+      kernels.f32_gemm_packed(M, N, K, pa, lda, ws, pbias, pc, ldc, ws + packed, transA ? 1 : 0, alpha, beta, finite);
       heap.free(ws);
     } else {
       const bytes = kernels.f32_gemm_workspace(K, N) >>> 0;
