@@ -3,7 +3,10 @@
 // the same update rules as tf.keras), so a Keras user's hyperparameters mean the same here.
 //
 // Kernel ABI: sizes first, then the gradient (read only), then the arrays updated in place
-// (weights, then state), then scalars. Every array has n float32 values in caller memory;
+// (weights, then state), then scalars, then `flag`: when it is not 0, the kernel stores the
+// i32 1 there if some new weight is NaN or +-Infinity (and leaves it alone otherwise), so
+// training learns that its weights stayed finite without a second pass over them. Several
+// threads may set the same flag: they only ever store 1. Every array has n float32 values in caller memory;
 // past the end the allocator's padding is readable, so the last partial vector runs in
 // SIMD and stores only its valid lanes: an element's bits never depend on its position.
 //
@@ -24,6 +27,17 @@ import { splat, sel, storeTail } from './math';
 
 @inline function laneMask(rem: i32): v128 { return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem)); }
 
+/** chk + (w - w): w - w is +0 for a finite lane and NaN otherwise; lanes past rem (tail) count as finite. */
+@inline function track(chk: v128, w: v128, full: bool, rem: i32): v128 {
+  const d = f32x4.sub(w, w);
+  return f32x4.add(chk, full ? d : v128.and(d, laneMask(rem)));
+}
+
+/** Stores 1 at flag (when given) if chk holds a NaN lane. */
+@inline function report(flag: usize, chk: v128): void {
+  if (flag != 0 && v128.any_true(f32x4.ne(chk, chk))) store<i32>(flag, 1);
+}
+
 /** b^t for t >= 0 by binary powering in f64 (at most 2 log2(t) roundings, about 1e-15 relative). */
 @inline function powi(b: f64, t: i32): f64 {
   let r = 1.0, x = b, k = t;
@@ -38,37 +52,50 @@ import { splat, sel, storeTail } from './math';
 // ---- SGD -----------------------------------------------------------------------------
 
 /** Plain SGD: w -= g * lr. */
-export function f32_sgd_update(n: i32, g: usize, w: usize, lr: f64): void {
+export function f32_sgd_update(n: i32, g: usize, w: usize, lr: f64, flag: usize): void {
   const end = <usize>n << 2, body = end & ~15, rem = n & 3;
   const a = splat(<f32>lr);
-  let o: usize = 0;
-  for (; o < body; o += 16) v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(v128.load(g + o), a)));
-  if (o < end) storeTail(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(v128.load(g + o), a)), rem);
+  let o: usize = 0, chk = splat(0);
+  for (; o < body; o += 16) {
+    const nw = f32x4.sub(v128.load(w + o), f32x4.mul(v128.load(g + o), a));
+    v128.store(w + o, nw);
+    chk = track(chk, nw, true, rem);
+  }
+  if (o < end) {
+    const nw = f32x4.sub(v128.load(w + o), f32x4.mul(v128.load(g + o), a));
+    storeTail(w + o, nw, rem);
+    chk = track(chk, nw, false, rem);
+  }
+  report(flag, chk);
 }
 
 /**
  * SGD with momentum (Keras): v = v * momentum - g * lr, then w += v, or with Nesterov
  * (nesterov != 0) w += v * momentum - g * lr. v is the velocity, zero before the first step.
  */
-export function f32_sgd_momentum_update(n: i32, g: usize, w: usize, v: usize, lr: f64, momentum: f64, nesterov: i32): void {
-  if (nesterov) momentumLoop(n, g, w, v, lr, momentum, true);
-  else momentumLoop(n, g, w, v, lr, momentum, false);
+export function f32_sgd_momentum_update(n: i32, g: usize, w: usize, v: usize, lr: f64, momentum: f64, nesterov: i32, flag: usize): void {
+  if (nesterov) momentumLoop(n, g, w, v, lr, momentum, true, flag);
+  else momentumLoop(n, g, w, v, lr, momentum, false, flag);
 }
 
-@inline function momentumLoop(n: i32, g: usize, w: usize, v: usize, lr: f64, momentum: f64, nesterov: bool): void {
+@inline function momentumLoop(n: i32, g: usize, w: usize, v: usize, lr: f64, momentum: f64, nesterov: bool, flag: usize): void {
   const end = <usize>n << 2, body = end & ~15, rem = n & 3;
   const a = splat(<f32>lr), mu = splat(<f32>momentum);
-  let o: usize = 0;
-  for (; o < body; o += 16) momentumVec(g + o, w + o, v + o, a, mu, nesterov, true, rem);
-  if (o < end) momentumVec(g + o, w + o, v + o, a, mu, nesterov, false, rem);
+  let o: usize = 0, chk = splat(0);
+  for (; o < body; o += 16) chk = track(chk, momentumVec(g + o, w + o, v + o, a, mu, nesterov, true, rem), true, rem);
+  if (o < end) chk = track(chk, momentumVec(g + o, w + o, v + o, a, mu, nesterov, false, rem), false, rem);
+  report(flag, chk);
 }
 
-@inline function momentumVec(g: usize, w: usize, v: usize, a: v128, mu: v128, nesterov: bool, full: bool, rem: i32): void {
+/** One vector of the update; returns the new weights. */
+@inline function momentumVec(g: usize, w: usize, v: usize, a: v128, mu: v128, nesterov: bool, full: bool, rem: i32): v128 {
   const step = f32x4.mul(v128.load(g), a);
   const vn = f32x4.sub(f32x4.mul(v128.load(v), mu), step);
   put(v, vn, full, rem);
   const dw = nesterov ? f32x4.sub(f32x4.mul(vn, mu), step) : vn;
-  put(w, f32x4.add(v128.load(w), dw), full, rem);
+  const nw = f32x4.add(v128.load(w), dw);
+  put(w, nw, full, rem);
+  return nw;
 }
 
 // ---- Adam / AdamW ----------------------------------------------------------------------
@@ -86,26 +113,28 @@ export function f32_sgd_momentum_update(n: i32, g: usize, w: usize, v: usize, lr
  * see: Kingma and Ba, arXiv:1412.6980, section 2 (the form just before section 2.1).
  */
 export function f32_adam_update(n: i32, g: usize, w: usize, m: usize, v: usize,
-  lr: f64, beta1: f64, beta2: f64, epsilon: f64, weightDecay: f64, t: i32): void {
+  lr: f64, beta1: f64, beta2: f64, epsilon: f64, weightDecay: f64, t: i32, flag: usize): void {
   // Keras raises the float32 betas to the power t (as tfjs' running products do): with
   // beta2 = 0.999, f32 rounding moves 1 - beta2 by 1.3e-5 relative, more than float32 noise.
   const alpha = <f32>(lr * Math.sqrt(1.0 - powi(<f64><f32>beta2, t)) / (1.0 - powi(<f64><f32>beta1, t)));
-  if (weightDecay != 0) adamLoop(n, g, w, m, v, alpha, beta1, beta2, epsilon, <f32>(lr * weightDecay), true);
-  else adamLoop(n, g, w, m, v, alpha, beta1, beta2, epsilon, 0, false);
+  if (weightDecay != 0) adamLoop(n, g, w, m, v, alpha, beta1, beta2, epsilon, <f32>(lr * weightDecay), true, flag);
+  else adamLoop(n, g, w, m, v, alpha, beta1, beta2, epsilon, 0, false, flag);
 }
 
 @inline function adamLoop(n: i32, g: usize, w: usize, m: usize, v: usize,
-  alpha: f32, beta1: f64, beta2: f64, epsilon: f64, decay: f32, decoupled: bool): void {
+  alpha: f32, beta1: f64, beta2: f64, epsilon: f64, decay: f32, decoupled: bool, flag: usize): void {
   const end = <usize>n << 2, body = end & ~15, rem = n & 3;
   const c1 = splat(<f32>(1.0 - beta1)), c2 = splat(<f32>(1.0 - beta2));
   const al = splat(alpha), eps = splat(<f32>epsilon), d = splat(decay);
-  let o: usize = 0;
-  for (; o < body; o += 16) adamVec(g + o, w + o, m + o, v + o, c1, c2, al, eps, d, decoupled, true, rem);
-  if (o < end) adamVec(g + o, w + o, m + o, v + o, c1, c2, al, eps, d, decoupled, false, rem);
+  let o: usize = 0, chk = splat(0);
+  for (; o < body; o += 16) chk = track(chk, adamVec(g + o, w + o, m + o, v + o, c1, c2, al, eps, d, decoupled, true, rem), true, rem);
+  if (o < end) chk = track(chk, adamVec(g + o, w + o, m + o, v + o, c1, c2, al, eps, d, decoupled, false, rem), false, rem);
+  report(flag, chk);
 }
 
+/** One vector of the update; returns the new weights. */
 @inline function adamVec(g: usize, w: usize, m: usize, v: usize, c1: v128, c2: v128, al: v128, eps: v128, d: v128,
-  decoupled: bool, full: bool, rem: i32): void {
+  decoupled: bool, full: bool, rem: i32): v128 {
   const gv = v128.load(g);
   let mv = v128.load(m), vv = v128.load(v);
   mv = f32x4.add(mv, f32x4.mul(f32x4.sub(gv, mv), c1));
@@ -115,7 +144,9 @@ export function f32_adam_update(n: i32, g: usize, w: usize, m: usize, v: usize,
   let wv = v128.load(w);
   if (decoupled) wv = f32x4.sub(wv, f32x4.mul(wv, d));
   const step = f32x4.div(f32x4.mul(mv, al), f32x4.add(f32x4.sqrt(vv), eps));
-  put(w, f32x4.sub(wv, step), full, rem);
+  const nw = f32x4.sub(wv, step);
+  put(w, nw, full, rem);
+  return nw;
 }
 
 // ---- RMSprop -----------------------------------------------------------------------------
@@ -129,28 +160,30 @@ export function f32_adam_update(n: i32, g: usize, w: usize, m: usize, v: usize,
  * eq. 38-41 for the centered form.
  */
 export function f32_rmsprop_update(n: i32, g: usize, w: usize, ms: usize, mg: usize, mom: usize,
-  lr: f64, rho: f64, momentum: f64, epsilon: f64): void {
+  lr: f64, rho: f64, momentum: f64, epsilon: f64, flag: usize): void {
   if (mg != 0) {
-    if (mom != 0) rmspropLoop(n, g, w, ms, mg, mom, lr, rho, momentum, epsilon, true, true);
-    else rmspropLoop(n, g, w, ms, mg, mom, lr, rho, momentum, epsilon, true, false);
+    if (mom != 0) rmspropLoop(n, g, w, ms, mg, mom, lr, rho, momentum, epsilon, true, true, flag);
+    else rmspropLoop(n, g, w, ms, mg, mom, lr, rho, momentum, epsilon, true, false, flag);
   } else {
-    if (mom != 0) rmspropLoop(n, g, w, ms, mg, mom, lr, rho, momentum, epsilon, false, true);
-    else rmspropLoop(n, g, w, ms, mg, mom, lr, rho, momentum, epsilon, false, false);
+    if (mom != 0) rmspropLoop(n, g, w, ms, mg, mom, lr, rho, momentum, epsilon, false, true, flag);
+    else rmspropLoop(n, g, w, ms, mg, mom, lr, rho, momentum, epsilon, false, false, flag);
   }
 }
 
 @inline function rmspropLoop(n: i32, g: usize, w: usize, ms: usize, mg: usize, mom: usize,
-  lr: f64, rho: f64, momentum: f64, epsilon: f64, centered: bool, useMomentum: bool): void {
+  lr: f64, rho: f64, momentum: f64, epsilon: f64, centered: bool, useMomentum: bool, flag: usize): void {
   const end = <usize>n << 2, body = end & ~15, rem = n & 3;
   const r = splat(<f32>rho), c = splat(<f32>(1.0 - rho));
   const a = splat(<f32>lr), mu = splat(<f32>momentum), eps = splat(<f32>epsilon);
-  let o: usize = 0;
-  for (; o < body; o += 16) rmspropVec(g, w, ms, mg, mom, o, r, c, a, mu, eps, centered, useMomentum, true, rem);
-  if (o < end) rmspropVec(g, w, ms, mg, mom, o, r, c, a, mu, eps, centered, useMomentum, false, rem);
+  let o: usize = 0, chk = splat(0);
+  for (; o < body; o += 16) chk = track(chk, rmspropVec(g, w, ms, mg, mom, o, r, c, a, mu, eps, centered, useMomentum, true, rem), true, rem);
+  if (o < end) chk = track(chk, rmspropVec(g, w, ms, mg, mom, o, r, c, a, mu, eps, centered, useMomentum, false, rem), false, rem);
+  report(flag, chk);
 }
 
+/** One vector of the update; returns the new weights. */
 @inline function rmspropVec(g: usize, w: usize, ms: usize, mg: usize, mom: usize, o: usize,
-  r: v128, c: v128, a: v128, mu: v128, eps: v128, centered: bool, useMomentum: bool, full: bool, rem: i32): void {
+  r: v128, c: v128, a: v128, mu: v128, eps: v128, centered: bool, useMomentum: bool, full: bool, rem: i32): v128 {
   const gv = v128.load(g + o);
   const sv = f32x4.add(f32x4.mul(r, v128.load(ms + o)), f32x4.mul(c, f32x4.mul(gv, gv)));
   put(ms + o, sv, full, rem);
@@ -167,7 +200,9 @@ export function f32_rmsprop_update(n: i32, g: usize, w: usize, ms: usize, mg: us
     inc = f32x4.add(f32x4.mul(mu, v128.load(mom + o)), inc);
     put(mom + o, inc, full, rem);
   }
-  put(w + o, f32x4.sub(v128.load(w + o), inc), full, rem);
+  const nw = f32x4.sub(v128.load(w + o), inc);
+  put(w + o, nw, full, rem);
+  return nw;
 }
 
 // ---- gradient clipping -----------------------------------------------------------------

@@ -17,6 +17,7 @@ import { dense, init, matMul, simdInfo, tensor } from '../src/index.js';
 import { rt, simdTesting, type Kernels } from '../src/core/wasm.js';
 import { mulberry32, uniformF32 } from '../test/helpers/rng.js';
 import { median } from './util.js';
+import { datasets } from '../src/node/index.js';
 
 /** Rounds per case; each round times a batch of calls on each side, alternating. */
 const ROUNDS = 9;
@@ -38,6 +39,8 @@ interface Case {
   readonly fused?: boolean;
   /** The issue's bar for actlab/tfjs. */
   readonly goal?: number;
+  /** A holds real MNIST images (81% of the pixels are 0), rows of 784 pixels. */
+  readonly mnist?: boolean;
 }
 
 const cases: Case[] = [];
@@ -64,6 +67,14 @@ for (const batch of [32, 256]) {
     cases.push({ group: 'backward dW (transposeA)', label: `[${batch}x${k}]^T * [${batch}x${n}]`, M: k, N: n, K: batch, transA: true, goal: 10 });
     cases.push({ group: 'backward dX (transposeB)', label: `[${batch}x${n}] * [${k}x${n}]^T`, M: batch, N: k, K: n, transB: true, goal: 10 });
   }
+}
+
+// The first layer of the MNIST MLP on real images: actlab's GEMM leaves out the k where a
+// 4-row tile of op(A) is all zero (same bits); XNNPACK multiplies every zero. GFLOP/s
+// count the dense work (2 M N K) on both sides.
+for (const batch of [32, 256]) {
+  cases.push({ group: 'MNIST pixels', label: `[${batch}x784] * [784x128]`, M: batch, N: 128, K: 784, mnist: true });
+  cases.push({ group: 'MNIST pixels dW', label: `[${batch}x784]^T * [${batch}x128]`, M: 784, N: 128, K: batch, transA: true, mnist: true });
 }
 
 interface Timing { readonly cpu: number; readonly wall: number }
@@ -144,8 +155,9 @@ async function mainRelaxed(): Promise<void> {
   const rows: RelaxedRow[] = [];
   const engines = ['relaxed', 'plain'] as const;
   const next = mulberry32(2024);
+  const pixels = (await datasets.mnist({ subset: { train: 256, test: 1 } })).train.x;
   for (const c of cases) {
-    const a = uniformF32(next, c.M * c.K), b = uniformF32(next, c.K * c.N), bias = uniformF32(next, c.N);
+    const a = c.mnist ? pixels.slice(0, c.M * c.K) : uniformF32(next, c.M * c.K), b = uniformF32(next, c.K * c.N), bias = uniformF32(next, c.N);
     const ours = actlabSide(c, a, b, bias), theirs = tfjsSide(c, a, b, bias);
     const n = engines.map((e) => { simdTesting.use(e); return calibrate(ours.run); });
     const nTheirs = calibrate(theirs.run);
@@ -196,8 +208,9 @@ async function main(): Promise<void> {
   const peaks: number[] = [];
   const rows: Row[] = [];
   const next = mulberry32(2024);
+  const pixels = (await datasets.mnist({ subset: { train: 256, test: 1 } })).train.x;
   for (const c of cases) {
-    const a = uniformF32(next, c.M * c.K), b = uniformF32(next, c.K * c.N), bias = uniformF32(next, c.N);
+    const a = c.mnist ? pixels.slice(0, c.M * c.K) : uniformF32(next, c.M * c.K), b = uniformF32(next, c.K * c.N), bias = uniformF32(next, c.N);
     const ours = actlabSide(c, a, b, bias), theirs = tfjsSide(c, a, b, bias);
     const nOurs = calibrate(ours.run), nTheirs = calibrate(theirs.run);
     const tOurs: Timing[] = [], tTheirs: Timing[] = [];

@@ -452,6 +452,35 @@ describe('optimizer API', () => {
     [iter, m, v].forEach((t) => t.dispose());
   });
 
+  test('applyGradients reports whether every weight it wrote is finite (tail lanes and padding included)', () => {
+    const { heap } = rt();
+    const makers: Array<[string, () => Optimizer]> = [
+      ['sgd', () => sgd({ learningRate: 1e38 })], ['sgd momentum', () => sgd({ learningRate: 1e38, momentum: 0.9, nesterov: true })],
+      ['adam', () => adam({ learningRate: 1e38 })], ['adamw', () => adamw({ learningRate: 1e38 })],
+      ['rmsprop', () => rmsprop({ learningRate: 1e38, momentum: 0.5, centered: true })],
+    ];
+    const fails: string[] = [];
+    for (const [name, make] of makers) {
+      for (const n of [1, 4, 5, 7, 8, 33]) {
+        for (const bad of [-1, 0, n - 1]) {
+          // Gradients of 1e-30 keep every weight finite; a gradient of Infinity at `bad` does not.
+          const v = tensor(new Float32Array(n).fill(0.5)), g = tensor(new Float32Array(n).fill(1e-30));
+          if (bad >= 0) heap.f32(g.ptr, n)[bad] = Infinity;
+          // The block's padding past n holds NaN: the kernels compute on it but must not report it.
+          heap.f32(v.ptr, n + 3).fill(NaN, n);
+          heap.f32(g.ptr, n + 3).fill(NaN, n);
+          const o = make();
+          const finite = o.applyGradients([{ variable: v, grad: g }]);
+          const expected = bad < 0;
+          const anyBad = v.dataSync().some((x) => !Number.isFinite(x));
+          if (finite !== expected || anyBad === expected) fails.push(`${name} n=${n} bad=${bad}: returned ${finite}, weights non-finite: ${anyBad}`);
+          o.dispose(); v.dispose(); g.dispose();
+        }
+      }
+    }
+    expect(fails).toEqual([]);
+  });
+
   test('no memory is leaked by steps, clipping and dispose', () => {
     const { heap } = rt();
     const before = heap.liveBlocks;

@@ -146,6 +146,18 @@ describe('two spirals, learnable activations, callbacks', () => {
     model.dispose(); x.dispose();
   });
 
+  test('a weight that overflows while the loss is still finite is named with its step', async () => {
+    // Step 0's loss comes from the small initial weights (class 1 is the unlikely one here, so
+    // its gradient is about 10); the update, lr 3e38 times that, overflows to Infinity, which
+    // the update kernel reports.
+    const x = tensor(new Float32Array(40).fill(10), [20, 2]);
+    const model = sequential({ seed: 3, layers: [layers.dense({ units: 2, inputShape: [2], activation: 'softmax' })] });
+    model.compile({ optimizer: sgd({ learningRate: 3e38 }), loss: 'sparseCategoricalCrossentropy' });
+    await expect(model.fit(x, new Int32Array(20).fill(1), { epochs: 1, batchSize: 10, shuffle: false }))
+      .rejects.toThrow(/^actlab: fit: weight 'dense\/kernel' \[2, 2\] became non-finite at epoch 0, batch 0 \(loss [0-9.e+-]+\)$/);
+    model.dispose(); x.dispose();
+  });
+
   test('fit leaves no tensors behind', async () => {
     const ds = twoSpirals({ n: 64, noise: 0.1, seed: 5 });
     const x = tensor(ds.x, [64, 2]);

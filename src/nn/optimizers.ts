@@ -131,17 +131,25 @@ export abstract class Optimizer {
     };
   }
 
-  /** One update of every variable from its gradient (t = iterations + 1), then iterations += 1. */
-  applyGradients(pairs: readonly VariableGrad[]): void {
+  /**
+   * One update of every variable from its gradient (t = iterations + 1), then iterations += 1.
+   * Returns true when every updated weight is finite (the update kernels check what they
+   * write, so no second pass over the weights is needed).
+   */
+  applyGradients(pairs: readonly VariableGrad[]): boolean {
     this.checkLive();
     if (!Array.isArray(pairs)) throw new Error(`actlab: ${this.where}.applyGradients: expected an array of {variable, grad}`);
     // Validate everything before any weight changes, so a bad call leaves the model untouched.
     pairs.forEach((p, i) => this.checkPair(p, i));
     pairs.forEach((p, i) => checkFinite(`${this.where}.applyGradients`, [p.grad], [`grad ${i}`]));
     // As Keras: no gradients, no step (the iteration count does not move).
-    if (pairs.length === 0) return;
+    if (pairs.length === 0) return true;
     const { heap } = rt();
     const temps: Ptr[] = [];
+    // The kernels store 1 here when a weight they write is NaN or +-Infinity.
+    const flag = heap.alloc(4);
+    temps.push(flag);
+    heap.i32(flag, 1)[0] = 0;
     try {
       const grads = this.clipGrads(pairs, temps);
       const t = this.iters + 1;
@@ -152,9 +160,10 @@ export abstract class Optimizer {
           this.slots[i] = this.slotNames().map(() => rt().engine.keep(zeros(p.variable.shape)));
           this.names[i] = p.name ?? String(i);
         }
-        this.update(p.variable.size, grads[i], p.variable.ptr, this.slots[i].map((s) => s.ptr), t);
+        this.update(p.variable.size, grads[i], p.variable.ptr, this.slots[i].map((s) => s.ptr), t, flag);
       });
       this.iters = t;
+      return heap.i32(flag, 1)[0] === 0;
     } finally {
       for (const q of temps) heap.free(q);
     }
@@ -209,8 +218,8 @@ export abstract class Optimizer {
     this.disposed = true;
   }
 
-  /** Runs the kernel on one variable: n elements, gradient g, weights w, state slots. */
-  protected abstract update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], t: number): void;
+  /** Runs the kernel on one variable: n elements, gradient g, weights w, state slots; flag as the kernels take it. */
+  protected abstract update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], t: number, flag: Ptr): void;
 
   private disposeSlots(): void {
     for (const g of this.slots) for (const s of g) s.dispose();
@@ -294,11 +303,11 @@ export class SGD extends Optimizer {
     return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
 
-  protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[]): void {
+  protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], _t: number, flag: Ptr): void {
     elementwise(n, 4, (k, i, c) => {
       const o = i * 4;
-      if (this.momentum > 0) k.f32_sgd_momentum_update(c, g + o, w + o, slots[0] + o, this.learningRate, this.momentum, this.nesterov ? 1 : 0);
-      else k.f32_sgd_update(c, g + o, w + o, this.learningRate);
+      if (this.momentum > 0) k.f32_sgd_momentum_update(c, g + o, w + o, slots[0] + o, this.learningRate, this.momentum, this.nesterov ? 1 : 0, flag);
+      else k.f32_sgd_update(c, g + o, w + o, this.learningRate, flag);
     });
   }
 }
@@ -344,10 +353,10 @@ abstract class AdamBase extends Optimizer {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 
-  protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], t: number): void {
+  protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], t: number, flag: Ptr): void {
     elementwise(n, 4, (k, i, c) => {
       const o = i * 4;
-      k.f32_adam_update(c, g + o, w + o, slots[0] + o, slots[1] + o, this.learningRate, this.beta1, this.beta2, this.epsilon, this.decay, t);
+      k.f32_adam_update(c, g + o, w + o, slots[0] + o, slots[1] + o, this.learningRate, this.beta1, this.beta2, this.epsilon, this.decay, t, flag);
     });
   }
 }
@@ -427,12 +436,12 @@ export class RMSprop extends Optimizer {
     return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
   }
 
-  protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[]): void {
+  protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], _t: number, flag: Ptr): void {
     const mom = this.momentum > 0 ? slots[1] : 0;
     const mg = this.centered ? slots[this.momentum > 0 ? 2 : 1] : 0;
     elementwise(n, 4, (k, i, c) => {
       const o = i * 4;
-      k.f32_rmsprop_update(c, g + o, w + o, slots[0] + o, mg && mg + o, mom && mom + o, this.learningRate, this.rho, this.momentum, this.epsilon);
+      k.f32_rmsprop_update(c, g + o, w + o, slots[0] + o, mg && mg + o, mom && mom + o, this.learningRate, this.rho, this.momentum, this.epsilon, flag);
     });
   }
 }

@@ -329,8 +329,10 @@ export class Sequential implements TrainingModel {
         if (c.accuracy) correct = countCorrect(r.output, yb, c.loss);
         return r.lossTensor;
       }, vars.map((v) => v.tensor));
-      c.optimizer.applyGradients(vars.map((v, i) => ({ variable: v.tensor, grad: grads[i], name: v.name })));
-      const bad = Number.isFinite(loss) ? vars.find((v) => rt().kernels.f32_first_non_finite(v.tensor.size, v.tensor.ptr) >= 0) : undefined;
+      const finite = c.optimizer.applyGradients(vars.map((v, i) => ({ variable: v.tensor, grad: grads[i], name: v.name })));
+      // The update kernels report a non-finite weight; only then is each one scanned to name it.
+      const bad = Number.isFinite(loss) && !finite
+        ? vars.find((v) => rt().kernels.f32_first_non_finite(v.tensor.size, v.tensor.ptr) >= 0) : undefined;
       return { loss, correct, firstNonFinite: bad === undefined ? undefined : `weight '${bad.name}' ${shapeText(bad.tensor.shape)}` };
     });
   }

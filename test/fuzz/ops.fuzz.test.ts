@@ -247,8 +247,8 @@ describe('kernels with n = 0 write nothing', () => {
       ['f32_prelu', () => k.f32_prelu(0, 3, p, q, r)], ['f32_prelu_grad', () => k.f32_prelu_grad(0, 3, p, q, r, s)],
       ['f32_softmax rows 0', () => k.f32_softmax(0, 5, p, q, 1)], ['f32_log_softmax rows 0', () => k.f32_log_softmax(0, 5, p, q, 1)],
       ['f32_softmax_grad rows 0', () => k.f32_softmax_grad(0, 5, p, q, r, 1)],
-      ['f32_sgd_update', () => k.f32_sgd_update(0, p, q, 0.1)], ['f32_adam_update', () => k.f32_adam_update(0, p, q, r, s, 0.1, 0.9, 0.999, 1e-7, 0, 1)],
-      ['f32_rmsprop_update', () => k.f32_rmsprop_update(0, p, q, r, s, s, 0.1, 0.9, 0.5, 1e-7)],
+      ['f32_sgd_update', () => k.f32_sgd_update(0, p, q, 0.1, 0)], ['f32_adam_update', () => k.f32_adam_update(0, p, q, r, s, 0.1, 0.9, 0.999, 1e-7, 0, 1, 0)],
+      ['f32_rmsprop_update', () => k.f32_rmsprop_update(0, p, q, r, s, s, 0.1, 0.9, 0.5, 1e-7, 0)],
       ['f32_mse', () => k.f32_mse(0, p, q, r)], ['f32_bce_grad', () => k.f32_bce_grad(0, p, q, r, 1)],
       ['f32_clip_by_value', () => k.f32_clip_by_value(0, p, q, 1)],
     ];
