@@ -196,11 +196,11 @@ writeAtomic(join(root, 'src', 'core', 'kernels.generated.ts'),
   '}\n');
 
 run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
-run(bin('esbuild'), ['src/index.ts', '--bundle', '--format=esm', '--platform=neutral', '--target=es2020',
+run(bin('esbuild'), ['src/index.ts', '--bundle', '--format=esm', '--platform=neutral', '--target=es2022',
   '--outfile=dist/index.js', '--log-level=warning']);
 // `require('actlab')`: the same core as CommonJS. Cheap because the core has no top-level
 // await (init() is called explicitly), so one esbuild pass converts it.
-run(bin('esbuild'), ['src/index.ts', '--bundle', '--format=cjs', '--platform=neutral', '--target=es2020',
+run(bin('esbuild'), ['src/index.ts', '--bundle', '--format=cjs', '--platform=neutral', '--target=es2022',
   '--outfile=dist/index.cjs', '--log-level=warning']);
 // The Node entry keeps `../index.js` as an import of the core bundle (dist/index.js), so
 // both entries share one Wasm runtime; only its own code and Node built-ins are in it.
