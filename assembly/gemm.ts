@@ -230,11 +230,24 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
     for (; k + 4 <= K; k += 4) {
       const o = <usize>k << 2;
       const v0 = v128.load(a0 + o), v1 = v128.load(a1 + o), v2 = v128.load(a2 + o), v3 = v128.load(a3 + o);
-      if (!v128.any_true(v128.or(v128.or(v0, v1), v128.or(v2, v3)))) continue;
+      // Lane q of u is nonzero exactly when the group of k + q is.
+      const u = v128.or(v128.or(v0, v1), v128.or(v2, v3));
+      if (!v128.any_true(u)) continue;
       const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
       const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
       const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
       const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+      if (i32x4.all_true(u)) {
+        // All four kept (dense data): packA's stores plus one store of the four k.
+        const d = dst + (<usize>n << 4);
+        v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+        v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+        v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+        v128.store(list + (<usize>n << 2), i32x4.add(i32x4.splat(k), i32x4(0, 1, 2, 3)));
+        n += 4;
+        continue;
+      }
       n = keep(dst, list, n, k, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
       n = keep(dst, list, n, k + 1, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
       n = keep(dst, list, n, k + 2, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
