@@ -15,7 +15,10 @@
 //   Wasm 15 vector registers; 4 x 8 leaves room for the two B vectors, the splat and a
 //   product). On Zen 4 under V8 it runs at the register-only mul+add peak; 5x8, 6x8, 4x12
 //   and 3x12 spill and reach 55-65% of it, 2x16 ties (`npm run bench -- gemm-tiles`).
-//   A last panel of at most 4 columns gets a 4 x 4 tile (tile4), so N = 10 wastes 2 of 12.
+//   A last panel of at most 4 columns gets a 4 x 4 tile (tile4).
+// - Narrow C (N = 9 or 10, a classifier's output; N = 5..8 with a transposed A) takes a
+//   transposed 4 x 10 tile instead (narrowTile): one vector of op(A) per k against splats
+//   of B, 10 columns computed, not 12, and a transposed A or a row-major B read in place.
 // - Loop order: columns in blocks of NC (the packed block stays in L2), then 4-row tiles
 //   (the tile's rows of A stay in L1), then 8-column panels.
 //
@@ -38,6 +41,8 @@ import { madd, mulAdd } from './madd';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
+/** Widest C that narrowTile computes whole (a 4 x 10 tile; wider takes 8-column panels). */
+const NARROW: i32 = 10;
 /** Packed-B bytes kept per column block: half of a 1 MiB L2. */
 const NC_BYTES: usize = 512 * 1024;
 
@@ -358,11 +363,111 @@ function tile4(K: i32, a: usize, list: usize, b: usize, c: usize, ldcB: usize, m
   if (mr > 3) storeRow(c + 3 * ldcB, c3, c3, nr, bias0, bias0, al, beta);
 }
 
+/**
+ * A 4 x W tile (W = 8 or 10, a constant after inlining) for narrow products (5 <= N <= 10,
+ * a classifier's output layer): the transposed layout of tile8. Each of the W accumulators
+ * holds one column of C for the tile's four rows, so per k one vector of op(A) (rows
+ * i..i+3 at k) meets W splats of B, and N = 10 takes 10 accumulators instead of tile8 +
+ * tile4's 12 (whose 4-chain tail is latency-bound). op(A) comes k-major with aStep bytes
+ * between k: a packed tile (16), or a transposed A read in place (lda * 4, no packing).
+ * Column j < 8 of op(B) at row k is at b + 4j, column j >= 8 at b2 + 4(j - 8), both
+ * advancing bStep per k: row k of a row-major B read in place (b2 = b + 32), or the
+ * first two 8-column panels of a packed B (b2 = b + K * 32). Columns past N are computed
+ * and never stored (in place, at most 3 floats past a row are read; packed panels are
+ * zero there). Per element the operations and their order are tile8's: acc = +0, then
+ * acc + a * b for k = 0..K-1, then alpha, beta and bias in finish, so the bits are equal.
+ */
+@inline function narrowTile(W: i32, K: i32, a: usize, aStep: usize, b: usize, b2: usize, bStep: usize, c: usize, ldcB: usize,
+  mr: i32, nr: i32, bias: usize, alpha: f32, beta: f32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0), c4 = f32x4.splat(0);
+  let c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0), c8 = f32x4.splat(0), c9 = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    const x = v128.load(a);
+    const u = v128.load(b), v = v128.load(b, 16);
+    c0 = madd(c0, x, i32x4.shuffle(u, u, 0, 0, 0, 0));
+    c1 = madd(c1, x, i32x4.shuffle(u, u, 1, 1, 1, 1));
+    c2 = madd(c2, x, i32x4.shuffle(u, u, 2, 2, 2, 2));
+    c3 = madd(c3, x, i32x4.shuffle(u, u, 3, 3, 3, 3));
+    c4 = madd(c4, x, i32x4.shuffle(v, v, 0, 0, 0, 0));
+    c5 = madd(c5, x, i32x4.shuffle(v, v, 1, 1, 1, 1));
+    c6 = madd(c6, x, i32x4.shuffle(v, v, 2, 2, 2, 2));
+    c7 = madd(c7, x, i32x4.shuffle(v, v, 3, 3, 3, 3));
+    if (W > 8) {
+      c8 = madd(c8, x, v128.load32_splat(b2));
+      c9 = madd(c9, x, v128.load32_splat(b2, 4));
+      b2 += bStep;
+    }
+    a += aStep;
+    b += bStep;
+  }
+  // Columns back to rows: row r of the tile is lane r of c0..c3 (columns 0-3), of c4..c7
+  // (4-7) and of c8, c9 (8, 9).
+  const bias0 = bias ? v128.load(bias) : NEG_ZERO;
+  const bias1 = bias ? v128.load(bias, 16) : NEG_ZERO;
+  const bias2 = bias && W > 8 ? v128.load(bias, 32) : NEG_ZERO;
+  const al = f32x4.splat(alpha);
+  const lo0 = v128.shuffle<f32>(c0, c1, 0, 4, 1, 5), hi0 = v128.shuffle<f32>(c0, c1, 2, 6, 3, 7);
+  const lo1 = v128.shuffle<f32>(c2, c3, 0, 4, 1, 5), hi1 = v128.shuffle<f32>(c2, c3, 2, 6, 3, 7);
+  const lo2 = v128.shuffle<f32>(c4, c5, 0, 4, 1, 5), hi2 = v128.shuffle<f32>(c4, c5, 2, 6, 3, 7);
+  const lo3 = v128.shuffle<f32>(c6, c7, 0, 4, 1, 5), hi3 = v128.shuffle<f32>(c6, c7, 2, 6, 3, 7);
+  const n8 = min(nr, NR);
+  narrowRow(c, v128.shuffle<f32>(lo0, lo1, 0, 1, 4, 5), v128.shuffle<f32>(lo2, lo3, 0, 1, 4, 5),
+    v128.shuffle<f32>(c8, c9, 0, 4, 0, 4), W, nr, n8, bias0, bias1, bias2, al, beta);
+  if (mr > 1) narrowRow(c + ldcB, v128.shuffle<f32>(lo0, lo1, 2, 3, 6, 7), v128.shuffle<f32>(lo2, lo3, 2, 3, 6, 7),
+    v128.shuffle<f32>(c8, c9, 1, 5, 1, 5), W, nr, n8, bias0, bias1, bias2, al, beta);
+  if (mr > 2) narrowRow(c + 2 * ldcB, v128.shuffle<f32>(hi0, hi1, 0, 1, 4, 5), v128.shuffle<f32>(hi2, hi3, 0, 1, 4, 5),
+    v128.shuffle<f32>(c8, c9, 2, 6, 2, 6), W, nr, n8, bias0, bias1, bias2, al, beta);
+  if (mr > 3) narrowRow(c + 3 * ldcB, v128.shuffle<f32>(hi0, hi1, 2, 3, 6, 7), v128.shuffle<f32>(hi2, hi3, 2, 3, 6, 7),
+    v128.shuffle<f32>(c8, c9, 3, 7, 3, 7), W, nr, n8, bias0, bias1, bias2, al, beta);
+}
+
+/** One row of a narrow tile: columns 0-7 as storeRow does, then columns 8..nr-1. */
+@inline function narrowRow(c: usize, v0: v128, v1: v128, v2: v128, W: i32, nr: i32, n8: i32,
+  bias0: v128, bias1: v128, bias2: v128, alpha: v128, beta: f32): void {
+  storeRow(c, v0, v1, n8, bias0, bias1, alpha, beta);
+  if (W > 8 && nr > NR) storeTail(c + 32, finish(v2, c + 32, bias2, alpha, beta), nr - NR);
+}
+
+/**
+ * Whether narrowTile computes the whole of C: N = 9 or 10 (tile8 + tile4 would compute 12
+ * columns, the last 4 in a latency-bound loop), and N = 5..8 when op(A) is transposed (read
+ * in place, no packing). A plain op(A) with N <= 8 stays with tile8: at 256 rows its
+ * packed splats beat narrowTile's shuffles by about 10%.
+ */
+@inline function useNarrow(N: i32, transA: bool): bool {
+  return N > NR ? N <= NARROW : N > MR && transA;
+}
+
+/**
+ * All of C with narrowTile when MR < N <= NARROW (op(B)'s columns as narrowTile reads them:
+ * b, b2, bStep). A transposed op(A) is read in place for full tiles (its 4 rows at k are
+ * contiguous), otherwise each tile is packed as usual.
+ */
+@inline function gemmNarrow(M: i32, N: i32, K: i32, A: usize, rs: usize, ks: usize, transA: bool, b: usize, b2: usize,
+  bStep: usize, bias: usize, C: usize, ldcB: usize, ws: usize, alpha: f32, beta: f32): void {
+  for (let i = 0; i < M; i += MR) {
+    const mr = min(MR, M - i);
+    let a = A + <usize>i * rs, aStep = ks;
+    if (!transA || mr < MR) {
+      packA(K, a, rs, ks, transA, mr, ws);
+      a = ws;
+      aStep = 16;
+    }
+    const c = C + <usize>i * ldcB;
+    if (N > NR) narrowTile(10, K, a, aStep, b, b2, bStep, c, ldcB, mr, N, bias, alpha, beta);
+    else narrowTile(8, K, a, aStep, b, b2, bStep, c, ldcB, mr, N, bias, alpha, beta);
+  }
+}
+
 @inline function gemmPacked(M: i32, N: i32, K: i32, A: usize, lda: i32, packed: usize, bias: usize,
   C: usize, ldc: i32, ws: usize, transA: bool, alpha: f32, beta: f32, skipZeros: bool): void {
   const ldaB = <usize>lda << 2, ldcB = <usize>ldc << 2;
   const rs: usize = transA ? 4 : ldaB, ks: usize = transA ? ldaB : 4;
   const panel = <usize>K << 5;
+  if (useNarrow(N, transA)) {
+    gemmNarrow(M, N, K, A, rs, ks, transA, packed, packed + panel, 32, bias, C, ldcB, ws, alpha, beta);
+    return;
+  }
   // Columns per block: as many 8-column panels as fit NC_BYTES, at least one.
   const nc = max(NR, <i32>(NC_BYTES / max<usize>(panel, 1)) * NR);
   for (let jc = 0; jc < N; jc += nc) {
@@ -418,6 +523,14 @@ export function f32_gemm_packed(M: i32, N: i32, K: i32, A: usize, lda: i32, pack
 export function f32_gemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, ldb: i32,
   C: usize, ldc: i32, ws: usize, wsBytes: usize, transA: i32, transB: i32, alpha: f32, beta: f32): void {
   if (M <= 0 || N <= 0 || wsBytes < f32_gemm_workspace(K, N)) return;
+  if (!transB && useNarrow(N, transA != 0)) {
+    // Narrow C: B is read in place, nothing to pack (the same bits as the packed path).
+    const ldbB = <usize>ldb << 2, ldaB = <usize>lda << 2;
+    const ta = transA != 0;
+    gemmNarrow(M, N, K, A, ta ? 4 : ldaB, ta ? ldaB : 4, ta, B, B + 32, ldbB, 0, C, <usize>ldc << 2,
+      ws + f32_gemm_packed_b_bytes(K, N), alpha, beta);
+    return;
+  }
   const finite = f32_gemm_pack_b(K, N, B, ldb, ws, transB);
   f32_gemm_packed(M, N, K, A, lda, ws, 0, C, ldc, ws + f32_gemm_packed_b_bytes(K, N), transA, alpha, beta, finite);
 }
