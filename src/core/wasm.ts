@@ -69,10 +69,14 @@ const DEFAULT_MAX_THREADS = 8;
 /**
  * Minimum work per thread. A parallel call costs the caller about 10-30 us (stores, a
  * notify, a worker waking, the final wait) on the 2-core machine of bench/README.md; a part
- * must be worth several times that. GEMM and conv count flops (2 per multiply-add),
- * elementwise kernels and pooling count elements (`npm run bench -- threads` measures both).
+ * must be worth several times that. GEMM and conv count flops (2 per multiply-add, dense:
+ * the estimate cannot see the zeros GEMM skips, and on MNIST pixels it skips 60-70% of
+ * them), elementwise kernels and pooling count elements (`npm run bench -- threads`
+ * measures both). 8 MFLOP: with 2 MFLOP a batch-32 MLP epoch at 2 threads took 186 ms per
+ * 10,000 images against 110-115 ms unsplit (its first layer, 6.4 MFLOP dense, is 2.5
+ * MFLOP of real work); 8 MFLOP keeps that layer on one thread and still splits batch 128.
  */
-const MIN_FLOPS_PER_THREAD = 2_000_000;
+const MIN_FLOPS_PER_THREAD = 8_000_000;
 const MIN_ELEMENTS_PER_THREAD = 65_536;
 
 /** The thread state of a loaded runtime: the pool (when running) and what threadInfo says. */
