@@ -368,7 +368,10 @@ function tile4(K: i32, a: usize, list: usize, b: usize, c: usize, ldcB: usize, m
  * a classifier's output layer): the transposed layout of tile8. Each of the W accumulators
  * holds one column of C for the tile's four rows, so per k one vector of op(A) (rows
  * i..i+3 at k) meets W splats of B, and N = 10 takes 10 accumulators instead of tile8 +
- * tile4's 12 (whose 4-chain tail is latency-bound). op(A) comes k-major with aStep bytes
+ * tile4's 12 (whose 4-chain tail is latency-bound). Columns 0-7 are splatted from two
+ * vector loads by lane shuffles: with ten load32_splat V8 issues all loads first and
+ * spills three accumulators (2x slower, seen with --print-wasm-code); so did ten loads of
+ * a pre-splatted B. op(A) comes k-major with aStep bytes
  * between k: a packed tile (16), or a transposed A read in place (lda * 4, no packing).
  * Column j < 8 of op(B) at row k is at b + 4j, column j >= 8 at b2 + 4(j - 8), both
  * advancing bStep per k: row k of a row-major B read in place (b2 = b + 32), or the
