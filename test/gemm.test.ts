@@ -298,8 +298,7 @@ describe('narrow C (N = 9, 10, and 5..8 with a transposed A: the 4 x 10 transpos
           const name = `${M} x ${N} x ${K} transA=${transA} transB=${transB} alpha=${alpha} beta=${beta}`;
           const d1 = firstBitDifference(`${name} (pack + packed, bias)`, N, expected, viaPacked);
           if (d1) fails.push(d1);
-          // Narrow through f32_gemm (no bias): compare with the wide product minus nothing:
-          // bias enters last, so run the wide one again without it.
+          // Narrow through f32_gemm, which takes no bias: against the wide f32_gemm product.
           heap.f32(cw, M * W).set(c0);
           kernels.f32_gemm(M, W, K, pa, lda, pw, transB ? K : W, cw, W, ws, wsW, transA ? 1 : 0, transB ? 1 : 0, alpha, beta);
           kernels.f32_gemm(M, N, K, pa, lda, pn, ldbN, cn, ldc, ws, wsN, transA ? 1 : 0, transB ? 1 : 0, alpha, beta);
