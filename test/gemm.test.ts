@@ -246,15 +246,22 @@ describe('determinism', () => {
 describe('narrow C (N = 9, 10, and 5..8 with a transposed A: the 4 x 10 transposed tile, B read in place)', () => {
   /**
    * The first N columns of a 16-column product go through the 4 x 8 tiles; the same N
-   * columns alone go through the narrow tile (or tile8 where it stays faster). Both must give the same bits, through f32_gemm
-   * (B in place) and through pack + packed (packed panels), with alpha, beta, bias, odd
-   * leading dimensions, every transpose and row counts that are not multiples of 4.
+   * columns alone go through the narrow tile (or tile8 where it stays faster). Both must
+   * give the same bits, through f32_gemm (B in place) and through pack + packed (packed
+   * panels), with alpha, beta, bias, odd leading dimensions, every transpose and row counts
+   * that are not multiples of 4; the gaps of C (columns N..ldc-1) are never written.
    */
   it('gives the bits of the wide tiles on every transpose, with alpha, beta and bias', () => {
     const { kernels, heap } = rt();
     const fails: string[] = [];
     const W = 16;
     let seed = 900;
+    /** Columns [0, n) of the rows x ld matrix at p, packed. */
+    const leading = (p: number, rows: number, ld: number, n: number): Float32Array => {
+      const v = heap.f32(p, rows * ld), out = new Float32Array(rows * n);
+      for (let i = 0; i < rows; i++) out.set(v.subarray(i * ld, i * ld + n), i * n);
+      return out;
+    };
     for (const [transA, transB] of TRANSPOSES) {
       for (const N of [5, 6, 7, 8, 9, 10]) for (const M of [1, 3, 4, 7, 33]) for (const K of [1, 5, 64]) {
         const next = mulberry32(seed++);
@@ -285,34 +292,24 @@ describe('narrow C (N = 9, 10, and 5..8 with a transposed A: the 4 x 10 transpos
           const fw = kernels.f32_gemm_pack_b(K, W, pw, transB ? K : W, ws, transB ? 1 : 0);
           kernels.f32_gemm_packed(M, W, K, pa, lda, ws, pbias, cw, W, ws + (kernels.f32_gemm_packed_b_bytes(K, W) >>> 0),
             transA ? 1 : 0, alpha, beta, fw);
-          const expected = new Float32Array(M * N), viaPacked = new Float32Array(M * N);
-          const wideOut = heap.f32(cw, M * W);
+          const name = `${M} x ${N} x ${K} transA=${transA} transB=${transB} alpha=${alpha} beta=${beta}`;
+          const expectedPacked = leading(cw, M, W, N);
           // Narrow through pack + packed with the same bias.
           const fn = kernels.f32_gemm_pack_b(K, N, pn, ldbN, ws, transB ? 1 : 0);
           kernels.f32_gemm_packed(M, N, K, pa, lda, ws, pbias, cp, ldc, ws + packedN, transA ? 1 : 0, alpha, beta, fn);
-          const packedOut = heap.f32(cp, M * ldc);
-          for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-            expected[i * N + j] = wideOut[i * W + j];
-            viaPacked[i * N + j] = packedOut[i * ldc + j];
-          }
-          const name = `${M} x ${N} x ${K} transA=${transA} transB=${transB} alpha=${alpha} beta=${beta}`;
-          const d1 = firstBitDifference(`${name} (pack + packed, bias)`, N, expected, viaPacked);
+          const d1 = firstBitDifference(`${name} (pack + packed, bias)`, N, expectedPacked, leading(cp, M, ldc, N));
           if (d1) fails.push(d1);
           // Narrow through f32_gemm, which takes no bias: against the wide f32_gemm product.
           heap.f32(cw, M * W).set(c0);
           kernels.f32_gemm(M, W, K, pa, lda, pw, transB ? K : W, cw, W, ws, wsW, transA ? 1 : 0, transB ? 1 : 0, alpha, beta);
           kernels.f32_gemm(M, N, K, pa, lda, pn, ldbN, cn, ldc, ws, wsN, transA ? 1 : 0, transB ? 1 : 0, alpha, beta);
-          const wide2 = heap.f32(cw, M * W), narrowOut = heap.f32(cn, M * ldc);
-          for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-            expected[i * N + j] = wide2[i * W + j];
-            viaPacked[i * N + j] = narrowOut[i * ldc + j];
-          }
-          const d2 = firstBitDifference(`${name} (f32_gemm)`, N, expected, viaPacked);
+          const d2 = firstBitDifference(`${name} (f32_gemm)`, N, leading(cw, M, W, N), leading(cn, M, ldc, N));
           if (d2) fails.push(d2);
-          // Nothing written in the gaps of C (columns N..ldc-1 keep their zeros).
-          const gaps = heap.f32(cn, M * ldc);
-          for (let i = 0; i < M; i++) for (let j = N; j < ldc; j++) {
-            if (!Object.is(gaps[i * ldc + j], 0)) fails.push(`${name}: gap C[${i}][${j}] = ${gaps[i * ldc + j]} was written`);
+          for (const [path, p] of [['f32_gemm', cn], ['pack + packed', cp]] as const) {
+            const out = heap.f32(p, M * ldc);
+            for (let i = 0; i < M; i++) for (let j = N; j < ldc; j++) {
+              if (!Object.is(out[i * ldc + j], 0)) fails.push(`${name} (${path}): gap C[${i}][${j}] = ${out[i * ldc + j]} was written`);
+            }
           }
         } finally {
           for (const p of [pa, pw, pn, pbias, cw, cn, cp, ws]) heap.free(p);
