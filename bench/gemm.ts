@@ -5,6 +5,7 @@
 // thread, and on a machine shared with other jobs CPU time leaves out the time the thread
 // waited for a core, which wall time does not. The wall-time ratio is printed beside it.
 // Run: npm run bench -- gemm   (prints a Markdown table for bench/README.md)
+// --only=TEXT keeps the cases whose "group shape" contains TEXT (npm run bench -- gemm --only=x10]).
 //
 // With --relaxed (npm run bench -- gemm --relaxed; bench/run.mjs adds Node 20's
 // --experimental-wasm-relaxed-simd) it loads the relaxed-SIMD overlay too and times three
@@ -22,6 +23,7 @@ import { datasets } from '../src/node/index.js';
 /** Rounds per case; each round times a batch of calls on each side, alternating. */
 const ROUNDS = 9;
 const RELAXED = process.argv.includes('--relaxed');
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 /** Target wall time of one batch, so timer resolution and call overhead do not matter. */
 const BATCH_MS = 25;
 
@@ -75,6 +77,12 @@ for (const batch of [32, 256]) {
 for (const batch of [32, 256]) {
   cases.push({ group: 'MNIST pixels', label: `[${batch}x784] * [784x128]`, M: batch, N: 128, K: 784, mnist: true });
   cases.push({ group: 'MNIST pixels dW', label: `[${batch}x784]^T * [${batch}x128]`, M: 784, N: 128, K: batch, transA: true, mnist: true });
+}
+
+if (ONLY !== undefined) {
+  const kept = cases.filter((c) => `${c.group} ${c.label}`.includes(ONLY));
+  if (kept.length === 0) throw new Error(`actlab bench: --only=${ONLY} matches no case`);
+  cases.splice(0, cases.length, ...kept);
 }
 
 interface Timing { readonly cpu: number; readonly wall: number }

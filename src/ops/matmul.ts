@@ -25,8 +25,8 @@ function checkRank2(op: string, name: string, shape: Shape): void {
 export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
   checkRank2('matMul', 'a', a.shape);
   checkRank2('matMul', 'b', b.shape);
-  const [M, Ka] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
-  const [Kb, N] = transposeB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  const M = a.shape[transposeA ? 1 : 0], Ka = a.shape[transposeA ? 0 : 1];
+  const Kb = b.shape[transposeB ? 1 : 0], N = b.shape[transposeB ? 0 : 1];
   if (Ka !== Kb) {
     throw new Error(`actlab: matMul: inner dimensions differ: a ${shapeText(a.shape)} (transposeA=${transposeA}) ` +
       `has K = ${Ka} but b ${shapeText(b.shape)} (transposeB=${transposeB}) has K = ${Kb}; ` +
