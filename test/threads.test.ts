@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, matMul, tensor, threadInfo } from '../src/index.js';
 import { threadTesting } from '../src/core/wasm.js';
+import { splitParts } from '../src/core/parallel.js';
 import { HOOK_EXIT, HOOK_THROW } from '../src/core/pool.js';
 import { fnv, threadWorkload } from './threads-workload.js';
 import { tmpdir } from 'node:os';
@@ -69,6 +70,47 @@ beforeAll(async () => {
 describe('bit-identical at any thread count', () => {
   test.each([2, 3, 4])('%i threads give the bytes of one thread (GEMM, conv, pooling, activations, optimizers, fit)', async (n) => {
     sameBytes(reference, await runAt(n), `${n} threads`);
+  });
+
+  test('parts no worker claims run on the calling thread, with the same bytes (workers never woken)', async () => {
+    await init({ threads: 3 });
+    // A fresh pool's workers spin, then sleep; with no wake-up every part goes to whoever
+    // claims it first, which here is mostly (after the spin, only) the calling thread.
+    await new Promise((ok) => setTimeout(ok, 50));
+    const stolen = threadTesting.partsStolen();
+    threadTesting.skipWake(true);
+    try {
+      sameBytes(reference, await runAt(3), 'workers asleep');
+    } finally {
+      threadTesting.skipWake(false);
+    }
+    expect(threadTesting.partsStolen() - stolen).toBeGreaterThan(500);
+  });
+
+  test('splitParts: contiguous aligned ranges that cover the units, large first, one range below the threshold', async () => {
+    await init({ threads: 4 });
+    threadTesting.setMinWork(1, 1);
+    try {
+      for (const [units, align] of [[128, 4], [130, 4], [7, 1], [3, 1], [1000, 16], [1, 1]] as const) {
+        const parts = splitParts(units, 1e9, 'flops', align);
+        expect(parts[0][0]).toBe(0);
+        expect(parts.at(-1)?.[1]).toBe(units);
+        for (let i = 0; i < parts.length; i++) {
+          const [a, b] = parts[i];
+          expect(b, `${units}/${align} part ${i}`).toBeGreaterThan(a);
+          expect(a % align).toBe(0);
+          if (i > 0) expect(a).toBe(parts[i - 1][1]);
+          // non-increasing up to the rounding to whole blocks of `align`
+          if (i > 0 && b < units) expect(b - a).toBeLessThanOrEqual(parts[i - 1][1] - parts[i - 1][0] + align);
+        }
+        expect(parts.length).toBeLessThanOrEqual(Math.min(16, Math.ceil(units / align)));
+      }
+      expect(splitParts(128, 1e9, 'flops', 4).map(([a, b]) => b - a)).toEqual([16, 16, 16, 16, 8, 8, 8, 8, 4, 4, 4, 4, 4, 4, 4, 4]);
+      threadTesting.setMinWork(undefined, undefined);
+      expect(splitParts(128, 1000, 'flops', 4)).toEqual([[0, 128]]);
+    } finally {
+      threadTesting.setMinWork(undefined, undefined);
+    }
   });
 
   test('the single-threaded build gives the same bytes (child process, init({ threads: 1 }))', async () => {

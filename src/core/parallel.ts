@@ -4,7 +4,7 @@
 // thread count. Small work stays on the calling thread, where a dispatch would cost more
 // than it saves (thresholds measured with `npm run bench -- threads`).
 import { rt, type Kernels } from './wasm.js';
-import type { Part } from './pool.js';
+import { PARTS_PER_THREAD, type Part } from './pool.js';
 
 export type { Part };
 
@@ -17,6 +17,31 @@ export function threadsFor(units: number, work: number, unit: WorkUnit): number 
   if (t.count === 1 || units < 2) return 1;
   const min = unit === 'flops' ? t.minFlops : t.minElements;
   return Math.max(1, Math.min(t.count, units, Math.floor(work / min)));
+}
+
+/**
+ * [start, end) ranges for a parallel call over `units` units costing `work` in total, starts
+ * multiples of `align`: one range when the work stays on this thread, else PARTS_PER_THREAD
+ * parts per thread of decreasing size (the first t take half the units, the next t a
+ * quarter, the last 2t an eighth each). Threads claim parts in order, so one that starts
+ * late or loses its core for a while takes fewer of them, and the small parts at the end
+ * keep the threads' finishing times within an eighth of a thread's share of each other.
+ */
+export function splitParts(units: number, work: number, unit: WorkUnit, align = 1): [number, number][] {
+  const blocks = Math.ceil(units / align);
+  const t = threadsFor(blocks, work, unit);
+  if (t === 1) return [[0, units]];
+  const weights = [...Array<number>(t).fill(4), ...Array<number>(t).fill(2), ...Array<number>((PARTS_PER_THREAD - 2) * t).fill(1)];
+  const total = weights.reduce((a, b) => a + b, 0);
+  const out: [number, number][] = [];
+  let acc = 0, start = 0;
+  for (const w of weights) {
+    acc += w;
+    const end = Math.min(units, Math.floor((blocks * acc) / total) * align);
+    if (end > start) out.push([start, end]);
+    start = Math.max(start, end);
+  }
+  return out;
 }
 
 /**
@@ -47,10 +72,10 @@ export function parallel(parts: readonly Part[]): void {
  * the kernel on elements [start, start + count).
  */
 export function elementwise(n: number, align: number, call: (k: Kernels, start: number, count: number) => void): void {
-  const t = threadsFor(Math.ceil(n / align), n, 'elements');
-  if (t === 1) {
+  const ranges = splitParts(n, n, 'elements', align);
+  if (ranges.length === 1) {
     call(rt().kernels, 0, n);
     return;
   }
-  parallel(splitRange(n, t, align).map(([a, b]) => (k: Kernels) => call(k, a, b - a)));
+  parallel(ranges.map(([a, b]) => (k: Kernels) => call(k, a, b - a)));
 }

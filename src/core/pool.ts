@@ -3,31 +3,48 @@
 // once (init) and reused; a parallel call costs a few stores and one notify per worker.
 //
 // Protocol, all in one SharedArrayBuffer (the control block), Int32 words:
-//   PENDING  workers still running the current call; the last one to finish notifies it
+//   PENDING  parts 1.. not finished yet; whoever finishes the last one notifies it
 //   ERROR    0, or 1 + the index of the first worker whose task failed (its message is in
 //            its message slot, UTF-16)
 //   QUIT     non-zero: workers return when they next wake
-//   per worker: JOB (bumped by the caller for each task; the worker waits on it), STATE
-// and per worker a Float64 slot holding its task: a list of kernel calls [id, argc, args...].
+//   NEXT     parts << 8 | the next unclaimed part: a thread owns part i once its
+//            compareExchange moved NEXT from i to i + 1
+//   per worker: JOB (bumped by the caller for each call; the worker waits on it), STATE
+// and per part 1.. a Float64 slot holding it: a list of kernel calls [id, argc, args...].
 // Arguments travel as float64, which holds every i32, u32 pointer, f32 and f64 exactly, so a
 // worker's call receives the same values the calling thread would pass.
 //
-// Waiting. Workers block in Atomics.wait after a short spin. The caller takes the first
-// share itself, then waits on PENDING: Atomics.wait where the thread may block, a spin on
-// Atomics.load where it may not (a browser's main thread). A worker that throws reports the
-// error and still counts down; one that exits (Node's process.exit in a worker) counts
-// down from its exit handler; a watchdog ends a call that takes longer than the timeout.
-// After any failure the pool is shut down and the call throws; see wasm.ts for the rest.
+// Claiming. Part 0 is the caller's; parts 1.. go to whichever thread claims them first. A
+// worker claims parts until none is left; the caller, once its own part is done, claims
+// what no worker has started and runs it itself. A worker that wakes late (a futex wake
+// took 0.06-1 ms on the shared 2-core machine of bench/README.md, longer than a split
+// GEMM's half) so costs a call nothing: the caller does that share. Parts never share an
+// output element or a scratch buffer, and a part is the same kernel calls whoever runs it,
+// so the bits do not depend on who ran what. The word holds the part count too, so a
+// worker that read it during an earlier call can only claim a part of the current one.
+//
+// Waiting. Workers block in Atomics.wait after a short spin. The caller waits on PENDING:
+// Atomics.wait where the thread may block, a spin on Atomics.load where it may not (a
+// browser's main thread). A worker that throws reports the error and still counts its part
+// down; one that exits (Node's process.exit in a worker) counts down from its exit handler;
+// a watchdog ends a call that takes longer than the timeout. After any failure the pool is
+// shut down and the call throws; see wasm.ts for the rest.
 import type { Kernels } from './kernels.generated.js';
 
 const PENDING = 0;
 const ERROR = 1;
 const QUIT = 2;
+const NEXT = 3;
 const HEADER = 4;
 /** A worker's STATE after it exited (it writes 1 when ready, 2 on exit: it sees no constants). */
 const DEAD = 2;
-/** Doubles per worker slot: room for a few hundred kernel calls. */
+/** Doubles per part slot: room for a few hundred kernel calls. */
 const SLOT_DOUBLES = 8192;
+/**
+ * Parts a call may have per thread. More parts than threads balance a call whose threads
+ * do not all get a core at once (another job, a late wake): whoever is free claims the next.
+ */
+export const PARTS_PER_THREAD = 4;
 const MSG_CHARS = 512;
 /** Kernel ids the test hooks use: a task that throws, a worker that exits mid-task. */
 export const HOOK_THROW = -1;
@@ -38,6 +55,7 @@ interface Layout {
   readonly pending: number;
   readonly error: number;
   readonly quit: number;
+  readonly next: number;
   readonly header: number;
   readonly slotDoubles: number;
   readonly argsByte: number;
@@ -60,6 +78,8 @@ interface StartMessage {
   readonly memory: WebAssembly.Memory;
   readonly control: SharedArrayBuffer;
   readonly index: number;
+  /** Part slots (parts 1.. of a call). */
+  readonly slots: number;
   readonly names: readonly string[];
   readonly layout: Layout;
   readonly spin: number;
@@ -78,7 +98,7 @@ function workerMain(host: WorkerHost): void {
     const me = m.index;
     const jobAt = L.header + 2 * me;
     const stateAt = jobAt + 1;
-    const args = new Float64Array(m.control, L.argsByte + me * L.slotDoubles * 8, L.slotDoubles);
+    const slots = Array.from({ length: m.slots }, (_, i) => new Float64Array(m.control, L.argsByte + i * L.slotDoubles * 8, L.slotDoubles));
     const msg = new Uint16Array(m.control, L.msgByte + me * L.msgChars * 2, L.msgChars);
     let fns: ((...a: number[]) => unknown)[];
     try {
@@ -99,6 +119,8 @@ function workerMain(host: WorkerHost): void {
       for (let i = 0; i < n; i++) msg[i] = text.charCodeAt(i);
       msg[n] = 0;
       Atomics.compareExchange(ctl, L.error, 0, me + 1);
+      // The caller stops waiting for parts nobody has started (see Pool.waitAll).
+      Atomics.notify(ctl, L.pending);
     };
     const done = (): void => {
       busy = false;
@@ -122,27 +144,34 @@ function workerMain(host: WorkerHost): void {
         job = Atomics.load(ctl, jobAt);
       }
       seen = job;
-      if (Atomics.load(ctl, L.quit) !== 0) return;
-      busy = true;
-      try {
-        const calls = args[0];
-        let p = 1;
-        for (let c = 0; c < calls; c++) {
-          const id = args[p], argc = args[p + 1];
-          if (id === -1) throw new Error('test hook: a kernel call failed');
-          if (id === -2) {
-            host.exit();
-            return;
+      for (;;) {
+        if (Atomics.load(ctl, L.quit) !== 0) return;
+        const w = Atomics.load(ctl, L.next);
+        const part = w & 255;
+        if (part >= w >> 8) break;
+        if (Atomics.compareExchange(ctl, L.next, w, w + 1) !== w) continue;
+        busy = true;
+        try {
+          const args = slots[part - 1];
+          const calls = args[0];
+          let p = 1;
+          for (let c = 0; c < calls; c++) {
+            const id = args[p], argc = args[p + 1];
+            if (id === -1) throw new Error('test hook: a kernel call failed');
+            if (id === -2) {
+              host.exit();
+              return;
+            }
+            const a: number[] = [];
+            for (let i = 0; i < argc; i++) a.push(args[p + 2 + i]);
+            fns[id](...a);
+            p += 2 + argc;
           }
-          const a: number[] = [];
-          for (let i = 0; i < argc; i++) a.push(args[p + 2 + i]);
-          fns[id](...a);
-          p += 2 + argc;
+        } catch (e) {
+          fail(e instanceof Error ? e.message : String(e));
         }
-      } catch (e) {
-        fail(e instanceof Error ? e.message : String(e));
+        done();
       }
-      done();
     }
   });
 }
@@ -229,14 +258,23 @@ export class Pool {
   private closed = false;
   /** Test hook: the next run's worker parts fail (HOOK_THROW) or their worker exits (HOOK_EXIT). */
   hookNext: number | undefined;
+  /** Test hook: calls do not wake the workers (a spinning worker may still claim a part). */
+  skipWake = false;
+  /** Parts 1.. that the caller ran itself because no worker had claimed them. */
+  partsStolen = 0;
+  private readonly names: readonly string[];
+  /** The kernels the caller replays a claimed part with, and the functions by call id. */
+  private replayFor: Kernels | undefined;
+  private replayFns: ((...a: number[]) => unknown)[] = [];
 
   private constructor(opts: PoolOptions, workers: WorkerHandle[], control: SharedArrayBuffer, layout: Layout, recorder: (p: Pool) => Kernels) {
     this.threads = opts.threads;
     this.workers = workers;
     this.ctl = new Int32Array(control);
-    this.slots = workers.map((_, i) => new Float64Array(control, layout.argsByte + i * layout.slotDoubles * 8, layout.slotDoubles));
+    this.slots = Array.from({ length: opts.threads * PARTS_PER_THREAD - 1 }, (_, i) => new Float64Array(control, layout.argsByte + i * layout.slotDoubles * 8, layout.slotDoubles));
     this.msgs = workers.map((_, i) => new Uint16Array(control, layout.msgByte + i * layout.msgChars * 2, layout.msgChars));
     this.timeoutMs = opts.timeoutMs;
+    this.names = opts.names;
     this.canBlock = mayBlock(this.ctl);
     this.recorder = recorder(this);
   }
@@ -244,11 +282,12 @@ export class Pool {
   /** Starts threads - 1 workers and resolves when every one has instantiated the kernels. */
   static async start(opts: PoolOptions, recorder: (p: Pool) => Kernels): Promise<Pool> {
     const n = opts.threads - 1;
+    const nSlots = opts.threads * PARTS_PER_THREAD - 1;
     const header = HEADER + 2 * n;
     const argsByte = Math.ceil(header * 4 / 8) * 8;
-    const msgByte = argsByte + n * SLOT_DOUBLES * 8;
+    const msgByte = argsByte + nSlots * SLOT_DOUBLES * 8;
     const layout: Layout = {
-      pending: PENDING, error: ERROR, quit: QUIT, header: HEADER, slotDoubles: SLOT_DOUBLES, argsByte,
+      pending: PENDING, error: ERROR, quit: QUIT, next: NEXT, header: HEADER, slotDoubles: SLOT_DOUBLES, argsByte,
       msgChars: MSG_CHARS, msgByte,
     };
     const control = new SharedArrayBuffer(msgByte + n * MSG_CHARS * 2);
@@ -259,7 +298,9 @@ export class Pool {
       const spin = opts.spin;
       const ready = workers.map((w, i) => {
         const first = w.firstMessage();
-        const start: StartMessage = { module: opts.module, overlay: opts.overlay, memory: opts.memory, control, index: i, names: opts.names, layout, spin };
+        const start: StartMessage = {
+          module: opts.module, overlay: opts.overlay, memory: opts.memory, control, index: i, slots: nSlots, names: opts.names, layout, spin,
+        };
         w.postMessage(start);
         return first.then((m) => {
           if (!isReady(m)) throw new Error(`worker ${i + 1} could not start: ${describe(m)}`);
@@ -290,13 +331,17 @@ export class Pool {
   }
 
   /**
-   * Runs parts[0] on this thread with `kernels` and parts[1..] on workers, and returns when
-   * all are done. Throws PoolError (after closing the pool) when a worker failed.
+   * Runs parts[0] on this thread with `kernels` and parts[1..] on whichever thread claims
+   * them first (this one too, once its own part is done), and returns when all are done.
+   * Throws PoolError (after closing the pool) when a worker failed.
    */
   run(parts: readonly Part[], kernels: Kernels): void {
     if (this.closed) throw new Error('actlab: the thread pool is closed');
     const k = parts.length - 1;
-    if (k > this.workers.length) throw new Error(`actlab: ${parts.length} parts for a pool of ${this.threads} threads; expected at most ${this.threads}`);
+    if (k > this.slots.length) {
+      throw new Error(`actlab: ${parts.length} parts for a pool of ${this.threads} threads; expected at most ${this.slots.length + 1}`);
+    }
+    const hooked = this.hookNext !== undefined;
     for (let i = 0; i < k; i++) {
       this.target = this.slots[i];
       this.cursor = 1;
@@ -311,9 +356,12 @@ export class Pool {
     }
     this.hookNext = undefined;
     Atomics.store(this.ctl, PENDING, k);
-    for (let i = 0; i < k; i++) {
-      Atomics.add(this.ctl, HEADER + 2 * i, 1);
-      Atomics.notify(this.ctl, HEADER + 2 * i, 1);
+    Atomics.store(this.ctl, NEXT, (parts.length << 8) | 1);
+    if (!this.skipWake) {
+      for (let i = 0; i < Math.min(k, this.workers.length); i++) {
+        Atomics.add(this.ctl, HEADER + 2 * i, 1);
+        Atomics.notify(this.ctl, HEADER + 2 * i, 1);
+      }
     }
     let own: unknown;
     try {
@@ -321,6 +369,8 @@ export class Pool {
     } catch (e) {
       own = e;
     }
+    // A part meant to fail in a worker (the test hooks) stays with the workers.
+    if (own === undefined && !hooked) own = this.claimRest(kernels);
     this.waitAll();
     const failed = Atomics.load(this.ctl, ERROR);
     if (failed !== 0) {
@@ -331,13 +381,68 @@ export class Pool {
     if (own !== undefined) throw own;
   }
 
+  /** Runs, on this thread, every part no worker has claimed yet; returns what one threw. */
+  private claimRest(kernels: Kernels): unknown {
+    for (;;) {
+      const w = Atomics.load(this.ctl, NEXT);
+      const part = w & 255;
+      if (part >= w >> 8) return undefined;
+      if (Atomics.compareExchange(this.ctl, NEXT, w, w + 1) !== w) continue;
+      this.partsStolen++;
+      try {
+        this.replay(this.slots[part - 1], kernels);
+      } catch (e) {
+        return e;
+      } finally {
+        Atomics.sub(this.ctl, PENDING, 1);
+      }
+    }
+  }
+
+  private dropUnclaimed(): void {
+    for (;;) {
+      const w = Atomics.load(this.ctl, NEXT);
+      if ((w & 255) >= w >> 8) return;
+      if (Atomics.compareExchange(this.ctl, NEXT, w, w + 1) === w) Atomics.sub(this.ctl, PENDING, 1);
+    }
+  }
+
+  /** Makes the kernel calls recorded in `slot` with `kernels`, as a worker would. */
+  private replay(slot: Float64Array, kernels: Kernels): void {
+    if (this.replayFor !== kernels) {
+      this.replayFns = this.names.map((name) => {
+        const f: unknown = Reflect.get(kernels, name);
+        if (typeof f !== 'function') throw new Error(`actlab: the kernels lack ${name}`);
+        return (...a: number[]): unknown => Reflect.apply(f, kernels, a);
+      });
+      this.replayFor = kernels;
+    }
+    const calls = slot[0];
+    const a: number[] = [];
+    for (let c = 0, p = 1; c < calls; c++) {
+      const id = slot[p], argc = slot[p + 1];
+      a.length = argc;
+      for (let i = 0; i < argc; i++) a[i] = slot[p + 2 + i];
+      this.replayFns[id](...a);
+      p += 2 + argc;
+    }
+  }
+
+  /**
+   * Waits until every part is done. Once a worker has failed the call's result is lost, so
+   * the parts nobody has started are dropped (claimed and counted down unrun: a worker that
+   * died would otherwise leave them waiting for the timeout) and only running ones are
+   * waited for, since they still write to memory the caller is about to free.
+   */
   private waitAll(): void {
     let p = Atomics.load(this.ctl, PENDING);
     for (let s = 0; p !== 0 && s < 4000; s++) p = Atomics.load(this.ctl, PENDING);
     if (p === 0) return;
     const start = performance.now();
     while (p !== 0) {
-      if (this.canBlock) Atomics.wait(this.ctl, PENDING, p, 100);
+      if (Atomics.load(this.ctl, ERROR) !== 0) this.dropUnclaimed();
+      p = Atomics.load(this.ctl, PENDING);
+      if (p !== 0 && this.canBlock) Atomics.wait(this.ctl, PENDING, p, 100);
       p = Atomics.load(this.ctl, PENDING);
       if (p !== 0 && performance.now() - start > this.timeoutMs) {
         const dead = this.workers.map((_, i) => i).filter((i) => Atomics.load(this.ctl, HEADER + 2 * i + 1) === DEAD);

@@ -376,6 +376,14 @@ export const threadTesting = {
   },
   /** Parallel calls the pool has run so far. */
   parallelCalls(): number { return rt().threads.parallelCalls; },
+  /** Parts meant for workers that the calling thread ran itself (no worker had claimed them). */
+  partsStolen(): number { return rt().threads.pool?.partsStolen ?? 0; },
+  /** While set, parallel calls do not wake the workers, so sleeping ones leave their parts to the caller. */
+  skipWake(skip: boolean): void {
+    const pool = rt().threads.pool;
+    if (pool === undefined) throw new Error('actlab: no thread pool is running');
+    pool.skipWake = skip;
+  },
   /** The next parallel call's worker parts throw (HOOK_THROW) or their worker exits (HOOK_EXIT). */
   failNext(hook: number): void {
     const pool = rt().threads.pool;

@@ -3,7 +3,7 @@
 // freed before returning: kernels never allocate.
 import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
-import { parallel, splitRange, threadsFor } from '../core/parallel.js';
+import { parallel, splitParts, splitRange, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type ActivationParams } from '../activations/index.js';
 import { gemmPackedRows } from './matmul.js';
@@ -146,8 +146,8 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
   const { kernels } = rt();
   const wsBytes = align16(kernels.conv2d_workspace_bytes(g.cin, g.kh, g.kw));
   const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
-  // Threads take whole images (each with its own workspace): no output element is split.
-  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'flops'));
+  // Parts take whole images (each with its own workspace): no output element is split.
+  const images = splitParts(g.n, convFlops(g), 'flops');
   return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(wsBytes * images.length, (work) => {
     const xp = x.ptr, fp = filter.ptr, bp = bias?.ptr ?? 0;
     const run = (k: Kernels, n: number, i: number, part: number): void => k.f32_conv2d(n, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
@@ -192,8 +192,8 @@ export function conv2dBackpropInput(xShape: Shape, dy: Tensor, filter: Tensor, s
   const { kernels } = rt();
   const wsBytes = align16(kernels.conv2d_grad_input_workspace_bytes(g.cin, g.w, g.cout, g.kh, g.kw, g.sw));
   const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
-  // Threads take whole images of dx, each with its own workspace (table and transposed filter).
-  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'flops'));
+  // Parts take whole images of dx, each with its own workspace (table and transposed filter).
+  const images = splitParts(g.n, convFlops(g), 'flops');
   return produce([g.n, g.h, g.w, g.cin], (dx) => withWork(wsBytes * images.length, (work) => {
     parallel(images.map(([i0, i1], part) => (k: Kernels) => k.f32_conv2d_grad_input(i1 - i0, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
       g.kh, g.kw, dy.ptr + i0 * outImage * 4, filter.ptr, dx + i0 * inImage * 4, work + part * wsBytes,
@@ -228,7 +228,7 @@ function backpropInputByGemm(g: Geometry, xShape: Shape, dy: Tensor, filter: Ten
       const m = Math.min(chunk, g.n - i0);
       gemmPackedRows(m * pixels, k9, g.cout, dy.ptr + i0 * outImage * 4, g.cout, false, packed, finite, 0, dcol);
       const out = dx + i0 * inImage * 4;
-      const parts = splitRange(m, threadsFor(m, m * inImage * g.kh * g.kw, 'elements'));
+      const parts = splitParts(m, m * inImage * g.kh * g.kw, 'elements');
       parallel(parts.map(([a, b]) => (k: Kernels) => k.f32_conv2d_col2im(b - a, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, dcol, out,
         g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, a)));
     }
@@ -312,8 +312,8 @@ export class IndexBuffer {
  * input element about once per window, so its threshold counts input elements.
  */
 function byImages(g: Geometry, call: (k: Kernels, i0: number, count: number) => void): void {
-  const t = threadsFor(g.n, g.n * g.h * g.w * g.cin * Math.max(1, (g.kh * g.kw) / (g.sh * g.sw)), 'elements');
-  parallel(splitRange(g.n, t).map(([i0, i1]) => (k: Kernels) => call(k, i0, i1 - i0)));
+  const images = splitParts(g.n, g.n * g.h * g.w * g.cin * Math.max(1, (g.kh * g.kw) / (g.sh * g.sw)), 'elements');
+  parallel(images.map(([i0, i1]) => (k: Kernels) => call(k, i0, i1 - i0)));
 }
 
 function maxPoolInto(g: Geometry, x: Tensor, y: Ptr, arg: Ptr): void {

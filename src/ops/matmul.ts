@@ -2,7 +2,7 @@
 // x * w + bias followed by any registry activation, one op for a Dense layer's forward.
 import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
-import { parallel, splitRange, threadsFor } from '../core/parallel.js';
+import { parallel, splitParts, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type ActivationParams } from '../activations/index.js';
 
@@ -53,8 +53,7 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
 export function gemmPackedRows(M: number, N: number, K: number, A: Ptr, lda: number, transA: boolean, packed: Ptr, finiteB: boolean,
   bias: Ptr, C: Ptr, rowsPerBlock = M, epilogue?: (k: Kernels, rows: number, c: Ptr) => void): void {
   const { kernels, heap } = rt();
-  const t = threadsFor(Math.ceil(M / TILE_ROWS), 2 * M * N * K, 'flops');
-  const ranges = splitRange(M, t, TILE_ROWS);
+  const ranges = splitParts(M, 2 * M * N * K, 'flops', TILE_ROWS);
   const scratchBytes = kernels.f32_gemm_a_scratch_bytes(K) >>> 0;
   const scratch = heap.alloc(scratchBytes * ranges.length);
   const rowBytes = transA ? 4 : lda * 4;
