@@ -20,7 +20,7 @@ import {
 import { checkMnist } from './runtimes/determinism.js';
 import { mnistSubset } from './runtimes/mnist-subset.js';
 
-const EXPECTED_SHA256 = '5441fb090681f2e53cca238069992abb3aca8626bab6c5fa4b639c5ec78be3c3';
+const EXPECTED_SHA256 = 'fd8608d50774af52b767ea328b1e042eda0d1992b20ad44790407cfaab3e22ee';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Per runtime; generous because Chromium and Firefox start slowly on two shared cores. */
