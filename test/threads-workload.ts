@@ -91,6 +91,8 @@ export async function threadWorkload(): Promise<Map<string, Uint8Array>> {
       [[3, 8, 7, 6], [2, 3, 6, 5], [2, 1], 'valid', [1, 1]],
       [[7, 10, 9, 4], [3, 2, 4, 17], [1, 2], 'same', [2, 1]],
       [[4, 12, 12, 1], [3, 3, 1, 32], [1, 1], 'valid', [1, 1]], // the filter gradient split by channel blocks
+      // the input gradient by GEMM with one image per dcol chunk, so a thread's part runs several chunks
+      [[6, 30, 30, 16], [3, 3, 16, 4], [1, 1], 'valid', [1, 1]],
     ];
     for (const [xs, fs, s, pad, d] of convs) {
       const cx = t(xs, xs[0] * 11 + fs[3]), f = t(fs, fs[3] * 13), cb = t([fs[3]], 9);

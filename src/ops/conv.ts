@@ -6,7 +6,6 @@ import type { Ptr } from '../core/heap.js';
 import { parallel, splitParts, splitRange, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type ActivationParams } from '../activations/index.js';
-import { gemmPackedRows } from './matmul.js';
 
 export type Padding = 'valid' | 'same';
 /** One value for both spatial axes, or [height, width]. */
@@ -210,9 +209,10 @@ const COL_CHUNK_BYTES = 512 * 1024;
  * The input gradient as dcol = dy * filter^T (one GEMM over all output pixels of a chunk of
  * images: [pixels, cout] x [cout, kh*kw*cin], the filter packed once), then a gather that
  * sums each dx element's reachable taps (f32_conv2d_col2im). Every product is a real one (no
- * zero padding is multiplied), and the GEMM runs at its full rate. Each dx element is the
- * sum over taps (ky asc, kx asc) of a sum over cout in order: the same bits at any thread
- * count (the GEMM splits rows of dcol, the gather splits images).
+ * zero padding is multiplied), and the GEMM runs at its full rate. Threads take whole
+ * images, each part with its own dcol and GEMM scratch, so a chunk's dcol is written and
+ * read back by the same core while it is in its L2. Each dx element is the sum over taps
+ * (ky asc, kx asc) of a sum over cout in order: the same bits at any thread count.
  */
 function backpropInputByGemm(g: Geometry, xShape: Shape, dy: Tensor, filter: Tensor): Tensor {
   const { kernels } = rt();
@@ -220,18 +220,21 @@ function backpropInputByGemm(g: Geometry, xShape: Shape, dy: Tensor, filter: Ten
   const inImage = g.h * g.w * g.cin, outImage = pixels * g.cout;
   const chunk = Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / (pixels * k9 * 4))));
   const packedBytes = align16(kernels.f32_gemm_packed_b_bytes(g.cout, k9) >>> 0);
-  return produce(xShape, (dx) => withWork(packedBytes + chunk * pixels * k9 * 4, (work) => {
-    const packed = work, dcol = work + packedBytes;
+  const partBytes = align16(chunk * pixels * k9 * 4) + align16(kernels.f32_gemm_a_scratch_bytes(g.cout) >>> 0);
+  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'flops'));
+  return produce(xShape, (dx) => withWork(packedBytes + images.length * partBytes, (work) => {
+    const packed = work;
     // op(B) = filter^T: the filter is [kh*kw*cin, cout] row-major, so transposed it is [cout, k9]
-    const finite = kernels.f32_gemm_pack_b(g.cout, k9, filter.ptr, g.cout, packed, 1) === 1;
-    for (let i0 = 0; i0 < g.n; i0 += chunk) {
-      const m = Math.min(chunk, g.n - i0);
-      gemmPackedRows(m * pixels, k9, g.cout, dy.ptr + i0 * outImage * 4, g.cout, false, packed, finite, 0, dcol);
-      const out = dx + i0 * inImage * 4;
-      const parts = splitParts(m, m * inImage * g.kh * g.kw, 'elements');
-      parallel(parts.map(([a, b]) => (k: Kernels) => k.f32_conv2d_col2im(b - a, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, dcol, out,
-        g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, a)));
-    }
+    const finite = kernels.f32_gemm_pack_b(g.cout, k9, filter.ptr, g.cout, packed, 1) === 1 ? 1 : 0;
+    parallel(images.map(([i0, i1], part) => (k: Kernels) => {
+      const dcol = work + packedBytes + part * partBytes, scratch = dcol + align16(chunk * pixels * k9 * 4);
+      for (let i = i0; i < i1; i += chunk) {
+        const m = Math.min(chunk, i1 - i);
+        k.f32_gemm_packed(m * pixels, k9, g.cout, dy.ptr + i * outImage * 4, g.cout, packed, 0, dcol, k9, scratch, 0, 1, 0, finite);
+        k.f32_conv2d_col2im(m, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, dcol, dx + i * inImage * 4,
+          g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, 0);
+      }
+    }));
   }));
 }
 
