@@ -7,8 +7,8 @@
 //   ERROR    0, or 1 + the index of the first worker whose task failed (its message is in
 //            its message slot, UTF-16)
 //   QUIT     non-zero: workers return when they next wake
-//   NEXT     parts << 8 | the next unclaimed part: a thread owns part i once its
-//            compareExchange moved NEXT from i to i + 1
+//   NEXT     parts << 16 | the next unclaimed part: a thread owns part i once its
+//            compareExchange moved NEXT from i to i + 1 (up to 4 * 64 threads = 256 parts)
 //   per worker: JOB (bumped by the caller for each call; the worker waits on it), STATE
 // and per part 1.. a Float64 slot holding it: a list of kernel calls [id, argc, args...].
 // Arguments travel as float64, which holds every i32, u32 pointer, f32 and f64 exactly, so a
@@ -147,8 +147,8 @@ function workerMain(host: WorkerHost): void {
       for (;;) {
         if (Atomics.load(ctl, L.quit) !== 0) return;
         const w = Atomics.load(ctl, L.next);
-        const part = w & 255;
-        if (part >= w >> 8) break;
+        const part = w & 0xFFFF;
+        if (part >= w >>> 16) break;
         if (Atomics.compareExchange(ctl, L.next, w, w + 1) !== w) continue;
         busy = true;
         try {
@@ -356,7 +356,7 @@ export class Pool {
     }
     this.hookNext = undefined;
     Atomics.store(this.ctl, PENDING, k);
-    Atomics.store(this.ctl, NEXT, (parts.length << 8) | 1);
+    Atomics.store(this.ctl, NEXT, (parts.length << 16) | 1);
     if (!this.skipWake) {
       for (let i = 0; i < Math.min(k, this.workers.length); i++) {
         Atomics.add(this.ctl, HEADER + 2 * i, 1);
@@ -385,8 +385,8 @@ export class Pool {
   private claimRest(kernels: Kernels): unknown {
     for (;;) {
       const w = Atomics.load(this.ctl, NEXT);
-      const part = w & 255;
-      if (part >= w >> 8) return undefined;
+      const part = w & 0xFFFF;
+      if (part >= w >>> 16) return undefined;
       if (Atomics.compareExchange(this.ctl, NEXT, w, w + 1) !== w) continue;
       this.partsStolen++;
       try {
@@ -402,7 +402,7 @@ export class Pool {
   private dropUnclaimed(): void {
     for (;;) {
       const w = Atomics.load(this.ctl, NEXT);
-      if ((w & 255) >= w >> 8) return;
+      if ((w & 0xFFFF) >= w >>> 16) return;
       if (Atomics.compareExchange(this.ctl, NEXT, w, w + 1) === w) Atomics.sub(this.ctl, PENDING, 1);
     }
   }
