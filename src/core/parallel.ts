@@ -22,10 +22,11 @@ export function threadsFor(units: number, work: number, unit: WorkUnit): number 
 /**
  * [start, end) ranges for a parallel call over `units` units costing `work` in total, starts
  * multiples of `align`: one range when the work stays on this thread, else PARTS_PER_THREAD
- * parts per thread of decreasing size (the first t take half the units, the next t a
- * quarter, the last 2t an eighth each). Threads claim parts in order, so one that starts
- * late or loses its core for a while takes fewer of them, and the small parts at the end
- * keep the threads' finishing times within an eighth of a thread's share of each other.
+ * parts per thread of decreasing size for t threads (the first t parts hold half the
+ * units, the next t a quarter, the last 2t the last quarter). Threads claim parts in
+ * order, so one that starts late or loses its core for a while takes fewer of them, and
+ * the small parts at the end keep the threads' finishing times within an eighth of a
+ * thread's share of each other.
  */
 export function splitParts(units: number, work: number, unit: WorkUnit, align = 1): [number, number][] {
   const blocks = Math.ceil(units / align);

@@ -290,7 +290,7 @@ export class IndexBuffer {
   private disposed = false;
 
   constructor(shape: Shape) {
-    this.shape = Object.freeze([...shape]);
+    this.shape = shape.slice();
     this.size = sizeOf(shape);
     this.block = rt().heap.alloc(this.size * 4);
   }
