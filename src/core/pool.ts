@@ -17,8 +17,8 @@
 // Claiming. Part 0 is the caller's; parts 1.. go to whichever thread claims them first. A
 // worker claims parts until none is left; the caller, once its own part is done, claims
 // what no worker has started and runs it itself. A worker that wakes late (a futex wake
-// took 0.06-1 ms on the shared 2-core machine of bench/README.md, longer than a split
-// GEMM's half) so costs a call nothing: the caller does that share. Parts never share an
+// took from 1 us to 1 ms on the shared 2-core machine of bench/README.md, run to run; a
+// split GEMM's half can be 0.1 ms) so costs a call little: the caller does that share. Parts never share an
 // output element or a scratch buffer, and a part is the same kernel calls whoever runs it,
 // so the bits do not depend on who ran what. The word holds the part count too, so a
 // worker that read it during an earlier call can only claim a part of the current one.
