@@ -57,6 +57,8 @@ interface Layout {
   readonly quit: number;
   readonly next: number;
   readonly header: number;
+  /** Part slots (parts 1.. of a call): PARTS_PER_THREAD per thread, less the caller's first. */
+  readonly slots: number;
   readonly slotDoubles: number;
   readonly argsByte: number;
   readonly msgChars: number;
@@ -78,8 +80,6 @@ interface StartMessage {
   readonly memory: WebAssembly.Memory;
   readonly control: SharedArrayBuffer;
   readonly index: number;
-  /** Part slots (parts 1.. of a call). */
-  readonly slots: number;
   readonly names: readonly string[];
   readonly layout: Layout;
   readonly spin: number;
@@ -98,7 +98,7 @@ function workerMain(host: WorkerHost): void {
     const me = m.index;
     const jobAt = L.header + 2 * me;
     const stateAt = jobAt + 1;
-    const slots = Array.from({ length: m.slots }, (_, i) => new Float64Array(m.control, L.argsByte + i * L.slotDoubles * 8, L.slotDoubles));
+    const slots = Array.from({ length: L.slots }, (_, i) => new Float64Array(m.control, L.argsByte + i * L.slotDoubles * 8, L.slotDoubles));
     const msg = new Uint16Array(m.control, L.msgByte + me * L.msgChars * 2, L.msgChars);
     let fns: ((...a: number[]) => unknown)[];
     try {
@@ -271,7 +271,7 @@ export class Pool {
     this.threads = opts.threads;
     this.workers = workers;
     this.ctl = new Int32Array(control);
-    this.slots = Array.from({ length: opts.threads * PARTS_PER_THREAD - 1 }, (_, i) => new Float64Array(control, layout.argsByte + i * layout.slotDoubles * 8, layout.slotDoubles));
+    this.slots = Array.from({ length: layout.slots }, (_, i) => new Float64Array(control, layout.argsByte + i * layout.slotDoubles * 8, layout.slotDoubles));
     this.msgs = workers.map((_, i) => new Uint16Array(control, layout.msgByte + i * layout.msgChars * 2, layout.msgChars));
     this.timeoutMs = opts.timeoutMs;
     this.names = opts.names;
@@ -287,7 +287,7 @@ export class Pool {
     const argsByte = Math.ceil(header * 4 / 8) * 8;
     const msgByte = argsByte + nSlots * SLOT_DOUBLES * 8;
     const layout: Layout = {
-      pending: PENDING, error: ERROR, quit: QUIT, next: NEXT, header: HEADER, slotDoubles: SLOT_DOUBLES, argsByte,
+      pending: PENDING, error: ERROR, quit: QUIT, next: NEXT, header: HEADER, slots: nSlots, slotDoubles: SLOT_DOUBLES, argsByte,
       msgChars: MSG_CHARS, msgByte,
     };
     const control = new SharedArrayBuffer(msgByte + n * MSG_CHARS * 2);
@@ -299,7 +299,7 @@ export class Pool {
       const ready = workers.map((w, i) => {
         const first = w.firstMessage();
         const start: StartMessage = {
-          module: opts.module, overlay: opts.overlay, memory: opts.memory, control, index: i, slots: nSlots, names: opts.names, layout, spin,
+          module: opts.module, overlay: opts.overlay, memory: opts.memory, control, index: i, names: opts.names, layout, spin,
         };
         w.postMessage(start);
         return first.then((m) => {
@@ -383,11 +383,7 @@ export class Pool {
 
   /** Runs, on this thread, every part no worker has claimed yet; returns what one threw. */
   private claimRest(kernels: Kernels): unknown {
-    for (;;) {
-      const w = Atomics.load(this.ctl, NEXT);
-      const part = w & 0xFFFF;
-      if (part >= w >>> 16) return undefined;
-      if (Atomics.compareExchange(this.ctl, NEXT, w, w + 1) !== w) continue;
+    for (let part = this.claim(); part > 0; part = this.claim()) {
       this.partsStolen++;
       try {
         this.replay(this.slots[part - 1], kernels);
@@ -397,14 +393,21 @@ export class Pool {
         Atomics.sub(this.ctl, PENDING, 1);
       }
     }
+    return undefined;
+  }
+
+  /** Claims the next part of the current call (its index, >= 1), or returns 0 when none is left. */
+  private claim(): number {
+    for (;;) {
+      const w = Atomics.load(this.ctl, NEXT);
+      const part = w & 0xFFFF;
+      if (part >= w >>> 16) return 0;
+      if (Atomics.compareExchange(this.ctl, NEXT, w, w + 1) === w) return part;
+    }
   }
 
   private dropUnclaimed(): void {
-    for (;;) {
-      const w = Atomics.load(this.ctl, NEXT);
-      if ((w & 0xFFFF) >= w >>> 16) return;
-      if (Atomics.compareExchange(this.ctl, NEXT, w, w + 1) === w) Atomics.sub(this.ctl, PENDING, 1);
-    }
+    while (this.claim() > 0) Atomics.sub(this.ctl, PENDING, 1);
   }
 
   /** Makes the kernel calls recorded in `slot` with `kernels`, as a worker would. */
