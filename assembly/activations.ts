@@ -593,10 +593,19 @@ const GELU_K: f64 = 0.044715;
 // GELU_F32 the result nears the subnormal range and the float64 path takes over, lane by lane.
 const GELU_F32: f32 = 12;
 
+/** e^(-x^2/2) for |x| = ax < GELU_F32, its argument exact; fast: every |x| < GELU_F32. */
+@inline function gaussExp4(ax: v128, x2: v128, fast: bool): v128 {
+  // x^2 = hi + lo exactly: Veltkamp's split of |x| into 12-bit halves, Dekker's product.
+  const c = f32x4.mul(ax, splat(4097));
+  const ah = f32x4.sub(c, f32x4.sub(c, ax));
+  const al = f32x4.sub(ax, ah);
+  const lo = f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(ah, ah), x2), f32x4.mul(f32x4.add(ah, ah), al)), f32x4.mul(al, al));
+  return exp4lo(f32x4.mul(x2, splat(-0.5)), f32x4.mul(lo, splat(-0.5)), fast);
+}
+
 /** Phi(x) on float32 lanes for |x| < GELU_F32; fast: every |x| < GELU_F32 (exp without its clamp). */
 @inline function normalCdf4(x: v128, fast: bool): v128 {
   const ax = vabs(x);
-  const x2 = f32x4.mul(x, x);
   let num = f32x4.add(f32x4.mul(splat(0.3989489202020735), ax), splat(3.9739746559267566));
   num = f32x4.add(f32x4.mul(num, ax), splat(18.051127840887453));
   num = f32x4.add(f32x4.mul(num, ax), splat(43.44785226393444));
@@ -607,13 +616,35 @@ const GELU_F32: f32 = 12;
   den = f32x4.add(f32x4.mul(den, ax), splat(166.66888438399891));
   den = f32x4.add(f32x4.mul(den, ax), splat(99.98079921806438));
   const ratio = f32x4.div(num, den);
-  // x^2 = hi + lo exactly: Veltkamp's split of |x| into 12-bit halves, Dekker's product.
-  const c = f32x4.mul(ax, splat(4097));
-  const ah = f32x4.sub(c, f32x4.sub(c, ax));
-  const al = f32x4.sub(ax, ah);
-  const lo = f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(ah, ah), x2), f32x4.mul(f32x4.add(ah, ah), al)), f32x4.mul(al, al));
-  const q = f32x4.mul(exp4lo(f32x4.mul(x2, splat(-0.5)), f32x4.mul(lo, splat(-0.5)), fast), ratio);
+  const q = f32x4.mul(gaussExp4(ax, f32x4.mul(x, x), fast), ratio);
   return sel(f32x4.gt(x, ZERO), f32x4.sub(ONE, q), q);
+}
+
+// GELU's derivative on float32 lanes. With y = |x|, phi(y) = c e^(-y^2/2), c = 1/sqrt(2 pi),
+// and Mills' ratio R(y) = Q(y) / phi(y): Phi(x) + x phi(x) = c e^(-y^2/2) H(y) for x < 0 and
+// 1 - c e^(-y^2/2) H(y) for x >= 0, where H(y) = R(y) - y. H has one root, y0 = 0.75179...
+// (where GELU' crosses 0 at x = -y0), so it is computed as (y0 - y) K(y): y0 as two floats
+// (y0_hi - y is exact near the root), and K, smooth and positive, a [4/4] rational fit on
+// [0, 12] (differential correction against mpmath, 1.1e-7 relative, all coefficients
+// positive). 5.3e-7 largest relative error against float64 in a float32 simulation of
+// 6e5 points, 2000 of them at the root. The float64 form (erfc and exp on f64x2 halves)
+// took 6 times as long.
+const GELU_Y0_HI: f32 = 0.7517915368080139;
+const GELU_Y0_LO: f32 = -1.211444988769017e-08;
+
+@inline function geluGrad4(x: v128, fast: bool): v128 {
+  const ax = vabs(x);
+  let num = f32x4.add(f32x4.mul(splat(0.009955978952348232), ax), splat(0.1400400996208191));
+  num = f32x4.add(f32x4.mul(num, ax), splat(0.6999928951263428));
+  num = f32x4.add(f32x4.mul(num, ax), splat(1.6341873407363892));
+  num = f32x4.add(f32x4.mul(num, ax), splat(1.6671034097671509));
+  let den = f32x4.add(f32x4.mul(splat(0.00995507463812828), ax), splat(0.13259020447731018));
+  den = f32x4.add(f32x4.mul(den, ax), splat(0.6040960550308228));
+  den = f32x4.add(f32x4.mul(den, ax), splat(1.2458701133728027));
+  den = f32x4.add(f32x4.mul(den, ax), ONE);
+  const h = f32x4.mul(f32x4.add(f32x4.sub(splat(GELU_Y0_HI), ax), splat(GELU_Y0_LO)), f32x4.div(num, den));
+  const t = f32x4.mul(f32x4.mul(splat(<f32>INV_SQRT_2PI), gaussExp4(ax, f32x4.mul(x, x), fast)), h);
+  return sel(f32x4.ge(x, ZERO), f32x4.sub(ONE, t), t);
 }
 
 @final @unmanaged class Gelu {
@@ -626,11 +657,14 @@ const GELU_F32: f32 = 12;
   }
   // Phi(x) + x phi(x)
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return demoteJoin(geluGradHalf(f64x2.promote_low_f32x4(x), fast), geluGradHalf(promoteHigh(x), fast));
+    const g = geluGrad4(x, fast);
+    if (fast) return g;
+    const wide = demoteJoin(geluGradHalf(f64x2.promote_low_f32x4(x), false), geluGradHalf(promoteHigh(x), false));
+    return sel(f32x4.lt(vabs(x), splat(GELU_F32)), g, wide);
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
-  @inline bound(a: v128, b: v128): f32 { return GELU_F32; } // f: float32 lanes; d: exp arguments above -80
+  @inline bound(a: v128, b: v128): f32 { return GELU_F32; } // f and d: float32 lanes
   @inline keepsNaN(): bool { return false; }
 }
 

@@ -175,6 +175,25 @@ describe.each(ACTIVATIONS.map((row) => [row.name, row] as const))('%s', (_, row)
   }
 });
 
+test("gelu' keeps 1e-6 relative accuracy at its root x = -0.75179..., not only relative to its terms", () => {
+  // Phi(x) + x phi(x) cancels there; the sweep's tolerance scales with |Phi| + |x phi|, this one
+  // with the result alone. 4001 consecutive floats centred on the root.
+  const row = ACTIVATIONS.find((r) => r.name === 'gelu')!;
+  const bits = new Int32Array(4001), x = new Float32Array(bits.buffer);
+  const centre = new Int32Array(new Float32Array([-0.7517915]).buffer)[0];
+  for (let i = 0; i < bits.length; i++) bits[i] = centre + i - 2000;
+  const d = activations.derivative('gelu', x);
+  const bad: string[] = [];
+  let signChanges = 0;
+  for (let i = 0; i < x.length; i++) {
+    const want = row.reference(x[i], []).df;
+    if (!close(d[i], want, 4, 1e-6)) bad.push(`gelu'(${x[i]}) = ${d[i]}, expected ${want}`);
+    if (i > 0 && Math.sign(d[i]) !== Math.sign(d[i - 1])) signChanges++;
+  }
+  expect(bad.slice(0, 5)).toEqual([]);
+  expect(signChanges).toBe(1);
+});
+
 describe('extreme values', () => {
   const cases: [string, number, number][] = [
     ['sigmoid', -1000, 0], ['sigmoid', 1000, 1], ['sigmoid', -Infinity, 0], ['sigmoid', Infinity, 1],
