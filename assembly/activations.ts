@@ -599,12 +599,13 @@ const GELU_F32: f32 = 12;
   const c = f32x4.mul(ax, splat(4097));
   const ah = f32x4.sub(c, f32x4.sub(c, ax));
   const al = f32x4.sub(ax, ah);
-  const lo = f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(ah, ah), x2), f32x4.mul(f32x4.add(ah, ah), al)), f32x4.mul(al, al));
+  // (ah^2 - x^2 is exact; al (ah + |x|) = 2 ah al + al^2 up to a rounding far below lo's ulp.)
+  const lo = f32x4.add(f32x4.sub(f32x4.mul(ah, ah), x2), f32x4.mul(al, f32x4.add(ah, ax)));
   return exp4lo(f32x4.mul(x2, splat(-0.5)), f32x4.mul(lo, splat(-0.5)), fast);
 }
 
-/** Phi(x) on float32 lanes for |x| < GELU_F32; fast: every |x| < GELU_F32 (exp without its clamp). */
-@inline function normalCdf4(x: v128, fast: bool): v128 {
+/** Q(|x|) = 1 - Phi(|x|) on float32 lanes for |x| < GELU_F32; fast: every |x| < GELU_F32 (exp without its clamp). */
+@inline function normalTail4(x: v128, fast: bool): v128 {
   const ax = vabs(x);
   let num = f32x4.add(f32x4.mul(splat(0.3989489202020735), ax), splat(3.9739746559267566));
   num = f32x4.add(f32x4.mul(num, ax), splat(18.051127840887453));
@@ -616,8 +617,7 @@ const GELU_F32: f32 = 12;
   den = f32x4.add(f32x4.mul(den, ax), splat(166.66888438399891));
   den = f32x4.add(f32x4.mul(den, ax), splat(99.98079921806438));
   const ratio = f32x4.div(num, den);
-  const q = f32x4.mul(gaussExp4(ax, f32x4.mul(x, x), fast), ratio);
-  return sel(f32x4.gt(x, ZERO), f32x4.sub(ONE, q), q);
+  return f32x4.mul(gaussExp4(ax, f32x4.mul(x, x), fast), ratio);
 }
 
 // GELU's derivative on float32 lanes. With y = |x|, phi(y) = c e^(-y^2/2), c = 1/sqrt(2 pi),
@@ -650,7 +650,8 @@ const GELU_Y0_LO: f32 = -1.211444988769017e-08;
 @final @unmanaged class Gelu {
   // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    const y = f32x4.mul(x, normalCdf4(x, fast));
+    // x Phi(x) = max(x, 0) - |x| Q(|x|): x (1 - Q) above 0, x Q below, without a select.
+    const y = f32x4.sub(f32x4.pmax(x, ZERO), f32x4.mul(vabs(x), normalTail4(x, fast)));
     if (fast) return y;
     const wide = demoteJoin(geluHalf(f64x2.promote_low_f32x4(x), false), geluHalf(promoteHigh(x), false));
     return sel(f32x4.lt(vabs(x), splat(GELU_F32)), y, wide);

@@ -20,7 +20,7 @@ import {
 import { checkMnist } from './runtimes/determinism.js';
 import { mnistSubset } from './runtimes/mnist-subset.js';
 
-const EXPECTED_SHA256 = '4b9bb04b0219e84418dd09e479b1671efcf855ace1f35caafee7addd42b6c173';
+const EXPECTED_SHA256 = 'cd58653ee08bbfa74ecf48b0e1747f893ea46236182f12c3644318ee02267e44';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Per runtime; generous because Chromium and Firefox start slowly on two shared cores. */
