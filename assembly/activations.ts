@@ -214,9 +214,10 @@ const ONE: v128 = f32x4.splat(1);
 }
 
 @final @unmanaged class HardSigmoid {
-  // clip(a*x + b, 0, 1); a = slope, b = offset
+  // clip(a*x + b, 0, 1); a = slope, b = offset. pmax(v, 0) = v < 0 ? 0 : v and
+  // pmin(w, 1) = 1 < w ? 1 : w pass a NaN through (one instruction each, where min/max take several).
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return f32x4.pmin(ONE, f32x4.pmax(ZERO, affine(x, a, b)));
+    return f32x4.pmin(f32x4.pmax(affine(x, a, b), ZERO), ONE);
   }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const v = affine(x, a, b);
@@ -225,7 +226,7 @@ const ONE: v128 = f32x4.splat(1);
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
-  @inline keepsNaN(): bool { return false; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 // ---- rectifiers ----------------------------------------------------------------------
@@ -735,34 +736,37 @@ const GELU_Y0_LO: f32 = -1.211444988769017e-08;
 // ---- clipping and shrinking --------------------------------------------------------------
 
 @final @unmanaged class HardTanh {
-  // clip(x, a, b); a = min, b = max
-  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return f32x4.min(f32x4.max(x, a), b); }
+  // clip(x, a, b); a = min, b = max. pmax(x, a) = x < a ? a : x and pmin(v, b) = b < v ? b : v
+  // pass a NaN x through.
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return f32x4.pmin(f32x4.pmax(x, a), b); }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(v128.and(f32x4.gt(x, a), f32x4.lt(x, b))); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
-  @inline keepsNaN(): bool { return false; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 @final @unmanaged class SoftShrink {
-  // x - a above a, x + a below -a, 0 between (a = lambda)
+  // x - a above a, x + a below -a, 0 between (a = lambda): x - clip(x, -a, a), the same
+  // roundings (x - (-a) = x + a), +0 between, and a NaN x passes through the clip.
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return sel(f32x4.gt(x, a), f32x4.sub(x, a), sel(f32x4.lt(x, vneg(a)), f32x4.add(x, a), ZERO));
+    return f32x4.sub(x, f32x4.pmin(f32x4.pmax(x, vneg(a)), a));
   }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(vabs(x), a)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
-  @inline keepsNaN(): bool { return false; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 @final @unmanaged class HardShrink {
-  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(vabs(x), a), x, ZERO); }
+  // x where |x| <= a fails (so a NaN x stays), 0 where it holds.
+  @inline f(x: v128, a: v128, b: v128, fast: bool): v128 { return v128.andnot(x, f32x4.le(vabs(x), a)); }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return ones(f32x4.gt(vabs(x), a)); }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
-  @inline keepsNaN(): bool { return false; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 @final @unmanaged class Exponential {
