@@ -552,7 +552,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
-  @inline keepsNaN(): bool { return false; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 // ---- float64 activations -------------------------------------------------------------
@@ -784,7 +784,7 @@ const GELU_Y0_LO: f32 = -1.211444988769017e-08;
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline bound(a: v128, b: v128): f32 { return 0; }
-  @inline keepsNaN(): bool { return false; }
+  @inline keepsNaN(): bool { return true; }
 }
 
 // ---- exported kernels ------------------------------------------------------------------
