@@ -272,10 +272,14 @@ describe('conv2d determinism, fusion and splitting', () => {
   });
 
   it('the bias gradient sums dy over batch and pixels per channel', () => {
-    const db = withTensors([[dy, ys]], ([g]) => conv2dBackpropBias(g), (t) => t.dataSync());
-    const ref = new Float64Array(c.cout), scale = new Float64Array(c.cout);
-    for (let i = 0; i < dy.length; i++) { ref[i % c.cout] += dy[i]; scale[i % c.cout] += Math.abs(dy[i]); }
-    expectClose('conv2dBackpropBias', db, { v: ref, scale }, 4);
+    // 9 channels (4-column groups and a tail), 37 (two 16-column blocks, a group, a tail), 64.
+    for (const [g, cout] of [[dy, c.cout], [uniform(rand, 2 * 13 * 11 * 37), 37], [uniform(rand, 3 * 7 * 5 * 64), 64]] as const) {
+      const shape = cout === c.cout ? ys : cout === 37 ? [2, 13, 11, 37] : [3, 7, 5, 64];
+      const db = withTensors([[g, shape]], ([t]) => conv2dBackpropBias(t), (t) => t.dataSync());
+      const ref = new Float64Array(cout), scale = new Float64Array(cout);
+      for (let i = 0; i < g.length; i++) { ref[i % cout] += g[i]; scale[i % cout] += Math.abs(g[i]); }
+      expectClose(`conv2dBackpropBias [${shape}]`, db, { v: ref, scale }, 4);
+    }
   });
 });
 

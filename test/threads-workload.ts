@@ -3,7 +3,7 @@
 // single-threaded build in a child process), and test/runtimes/threads-page.ts in Chromium;
 // every run must give the same bytes. Uses the core only (no Node), so it bundles for a page.
 import {
-  activation, adam, avgPool, avgPoolBackprop, conv2d, conv2dBackpropFilter, conv2dBackpropInput, dense, grads, layers,
+  activation, adam, avgPool, avgPoolBackprop, conv2d, conv2dBackpropBias, conv2dBackpropFilter, conv2dBackpropInput, dense, grads, layers,
   matMul, maxPoolBackprop, maxPoolWithArgmax, rmsprop, sequential, sgd, tensor, tidy, twoSpirals, type Optimizer, type Tensor,
 } from '../src/index.js';
 
@@ -103,6 +103,9 @@ export async function threadWorkload(): Promise<Map<string, Uint8Array>> {
       out.set(`${name} grad input`, bytes(conv2dBackpropInput(xs, dy, f, s, pad, d)));
       out.set(`${name} grad filter`, bytes(conv2dBackpropFilter(cx, dy, fs, s, pad, d)));
     }
+
+    // the bias gradient split by blocks of 16 channels (37: two blocks and a partial one)
+    out.set('conv2dBackpropBias [8,20,20,37]', bytes(conv2dBackpropBias(t([8, 20, 20, 37], 41))));
 
     const px = t([7, 9, 10, 6], 31);
     const { result, argmax } = maxPoolWithArgmax(px, 3, 2, 'same');

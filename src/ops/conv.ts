@@ -277,7 +277,10 @@ export function conv2dBackpropBias(dy: Tensor): Tensor {
   const fn = 'conv2dBackpropBias';
   rank4(fn, 'dy', dy.shape, '[batch, outHeight, outWidth, outChannels]');
   const c = dy.shape[3];
-  return produce([c], (db) => rt().kernels.f32_column_sums(dy.size / c, c, dy.ptr, db));
+  const rows = dy.size / c;
+  // Threads take blocks of 16 channels: each column is still summed in row order by one call.
+  const blocks = splitParts(c, dy.size, 'elements', 16);
+  return produce([c], (db) => parallel(blocks.map(([c0, c1]) => (k: Kernels) => k.f32_column_sums(rows, c1 - c0, c, dy.ptr + 4 * c0, db + 4 * c0))));
 }
 
 // ---- pooling ----------------------------------------------------------------------------
