@@ -12,7 +12,7 @@
 // alone loses them (1 - tanh(x)^2 from a rounded tanh(x) near 1 has 1e-3 relative error).
 
 import {
-  splat, sel, vabs, vneg, negAbs, storeTail, exp4, exp4b, exp4bias, exp4lo, EXP_FAST, EXP_FAST_BIASED, expm1_4, log1p4, tanh4, sigmoid4, sigmoid4lo,
+  splat, sel, vabs, vneg, negAbs, storeTail, exp4, exp4b, exp4bias, exp4lo, EXP_FAST, EXP_FAST_BIASED, expm1_4, log1pUnit4, tanh4, sigmoid4, sigmoid4lo,
   mulLo, divLo, promoteHigh, demoteJoin, erfc2d, exp2d, tanh2d, TWO_M64, BIAS64,
 } from './math';
 
@@ -189,7 +189,7 @@ const ONE: v128 = f32x4.splat(1);
 @final @unmanaged class LogSigmoid {
   // log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return f32x4.sub(f32x4.pmin(x, ZERO), log1p4(exp4(negAbs(x), fast), true));
+    return f32x4.sub(f32x4.pmin(x, ZERO), log1pUnit4(exp4(negAbs(x), fast)));
   }
   // sigmoid(-x)
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
@@ -482,7 +482,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
 @final @unmanaged class SoftplusUnit {
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
     const pos = f32x4.gt(x, ZERO);
-    const l = log1p4(exp4(negAbs(x), fast), true);
+    const l = log1pUnit4(exp4(negAbs(x), fast));
     return sel(f32x4.gt(x, b), x, sel(pos, f32x4.add(x, l), l));
   }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 { return sel(f32x4.gt(x, b), ONE, sigmoid4(x, fast)); }
@@ -499,7 +499,7 @@ const TWO_P31: f32 = 2147483648.0;           // 0x4F000000, 2^31
     const lo = mulLo(a, x, hi);
     const pos = f32x4.gt(hi, ZERO);
     // log1p(e^z) = max(z, 0) + log1p(e^-|z|)
-    const l = log1p4(exp4lo(sel(pos, vneg(hi), hi), sel(pos, vneg(lo), lo), fast), fast);
+    const l = log1pUnit4(exp4lo(sel(pos, vneg(hi), hi), sel(pos, vneg(lo), lo), fast));
     const r = sel(pos, f32x4.add(hi, f32x4.add(lo, l)), l);
     // Below z = -64, log1p(e^z) = e^z, which is subnormal below -87 while e^z / beta can be
     // normal for a small beta (fuzzing: beta = 2^-10, x = -92573 was 13 ulp off). There

@@ -8,7 +8,7 @@
 // differentiating the clip gives. Kernel ABI as everywhere: sizes, inputs, outputs, scalars;
 // outputs may alias the prediction (in place); the last partial vector stores only valid lanes.
 
-import { splat, sel, storeTail, exp4, log4, log1p4, sigmoid4 } from './math';
+import { splat, sel, storeTail, exp4, log4, log1pUnit4, sigmoid4 } from './math';
 
 /** Keras' backend epsilon, 1e-7, and 1 - 1e-7, both rounded to float32. */
 const EPS: f32 = 1e-7;
@@ -66,7 +66,7 @@ export function f32_bce_logits(n: i32, x: usize, z: usize, loss: usize): void {
   for (let o: usize = 0; o < end; o += 16) {
     const xv = v128.load(x + o);
     const l = f32x4.add(f32x4.sub(f32x4.max(xv, ZERO), f32x4.mul(xv, v128.load(z + o))),
-      log1p4(exp4(f32x4.neg(f32x4.abs(xv)))));
+      log1pUnit4(exp4(f32x4.neg(f32x4.abs(xv)))));
     put(loss + o, l, o + 16 <= end, rem);
   }
 }

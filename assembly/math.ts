@@ -228,16 +228,21 @@ export const BIAS64: i32 = 64;
 }
 
 /**
- * log(1 + u) for u >= 0, accurate for tiny u (log1p(u) = u below 2^-24). small: the caller
- * knows u <= 1 in every lane (u = e^-|x|), so 1 + u is normal and finite (same bits).
+ * log(1 + u) for u in [0, 1] (u = e^-|x| in softplus, log-sigmoid and the logit losses):
+ * u P(u) / Q(u), a [3/3] rational with P(0) = Q(0) = 1, quadratic P and cubic Q in u, all
+ * coefficients positive (differential correction, 6.8e-8 relative in exact arithmetic).
+ * Float32 Horner: at most 2.6e-7 relative error against float64 (checked on every 7th
+ * float32 in [2^-30, 1]); tiny and subnormal u come back unchanged (P/Q rounds to 1), NaN
+ * stays NaN. 5 multiply-adds and a division, where log's range reduction, its degree-8
+ * polynomial and log1p's correction took 3 times the instructions.
  */
-@inline export function log1p4(u: v128, small: bool = false): v128 {
-  const t = f32x4.add(u, splat(1.0));
-  // (u - (t - 1)) / t restores the bits of u lost when 1 + u was rounded.
-  const c = f32x4.div(f32x4.sub(u, f32x4.sub(t, splat(1.0))), t);
-  const r = f32x4.add(log4(t, small), c);
-  if (small) return sel(f32x4.eq(t, splat(1.0)), u, r);
-  return sel(f32x4.eq(t, splat(1.0)), u, sel(f32x4.eq(u, splat(Infinity)), u, r));
+@inline export function log1pUnit4(u: v128): v128 {
+  let p = f32x4.add(f32x4.mul(splat(0.12056771665811539), u), splat(0.8587903380393982));
+  p = f32x4.add(f32x4.mul(p, u), splat(1.0));
+  let q = f32x4.add(f32x4.mul(splat(0.03014904446899891), u), splat(0.4666738212108612));
+  q = f32x4.add(f32x4.mul(q, u), splat(1.358787178993225));
+  q = f32x4.add(f32x4.mul(q, u), splat(1.0));
+  return f32x4.mul(u, f32x4.div(p, q));
 }
 
 // ---- tanh ----------------------------------------------------------------------------
@@ -380,7 +385,8 @@ const ROUND_MAGIC64: f64 = 6755399441055744.0; // 1.5 * 2^52
 export function f32_exp1(x: f32): f32 { return f32x4.extract_lane(exp4(f32x4.splat(x)), 0); }
 export function f32_expm1_1(x: f32): f32 { return f32x4.extract_lane(expm1_4(f32x4.splat(x)), 0); }
 export function f32_log1(x: f32): f32 { return f32x4.extract_lane(log4(f32x4.splat(x)), 0); }
-export function f32_log1p1(x: f32): f32 { return f32x4.extract_lane(log1p4(f32x4.splat(x)), 0); }
+/** log(1 + u) for u in [0, 1] only (log1pUnit4). */
+export function f32_log1p_unit1(u: f32): f32 { return f32x4.extract_lane(log1pUnit4(f32x4.splat(u)), 0); }
 export function f32_tanh1(x: f32): f32 { return f32x4.extract_lane(tanh4(f32x4.splat(x)), 0); }
 export function f64_exp1(x: f64): f64 { return f64x2.extract_lane(exp2d(f64x2.splat(x)), 0); }
 export function f64_erf1(x: f64): f64 { return f64x2.extract_lane(erf2d(f64x2.splat(x)), 0); }

@@ -20,7 +20,7 @@ import {
 import { checkMnist } from './runtimes/determinism.js';
 import { mnistSubset } from './runtimes/mnist-subset.js';
 
-const EXPECTED_SHA256 = 'cd58653ee08bbfa74ecf48b0e1747f893ea46236182f12c3644318ee02267e44';
+const EXPECTED_SHA256 = 'ace64269c651fbe15473257d2117ece4ee17e0dd89389245f7f59afdb565c01a';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Per runtime; generous because Chromium and Firefox start slowly on two shared cores. */
