@@ -65,8 +65,9 @@ const ONE: v128 = f32x4.splat(1);
 @inline function forward<T>(n: i32, x: usize, y: usize, a: v128, b: v128): void {
   const op = changetype<T>(0);
   const end = <usize>n << 2, body = end & ~15, quads = end & ~63;
-  // A NaN bound (from a NaN parameter) turns the fast path off.
-  const limit = op.bound(a, b);
+  // A NaN bound (from a NaN parameter) turns the fast path off. A form whose forward has no
+  // fast path of its own (fwdBound 0, and it keeps a NaN) skips the per-block check.
+  const limit = isDefined(op.fwdBound) ? op.fwdBound(a, b) : op.bound(a, b);
   const lim = splat(limit > 0 ? limit : 0);
   let o: usize = 0;
   for (; o < quads; o += 64) {
@@ -182,8 +183,9 @@ const ONE: v128 = f32x4.splat(1);
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
-  @inline bound(a: v128, b: v128): f32 { return 43; } // exp(-2|x|)
-  @inline keepsNaN(): bool { return false; }
+  @inline bound(a: v128, b: v128): f32 { return 43; } // the derivative's exp(-2|x|)
+  @inline fwdBound(a: v128, b: v128): f32 { return 0; } // tanh4 has no fast path
+  @inline keepsNaN(): bool { return true; } // tanh4's clamp and products keep a NaN
 }
 
 @final @unmanaged class LogSigmoid {
