@@ -273,8 +273,9 @@ describe('conv2d determinism, fusion and splitting', () => {
 
   it('the bias gradient sums dy over batch and pixels per channel', () => {
     // 9 channels (4-column groups and a tail), 37 (two 16-column blocks, a group, a tail), 64.
-    for (const [g, cout] of [[dy, c.cout], [uniform(rand, 2 * 13 * 11 * 37), 37], [uniform(rand, 3 * 7 * 5 * 64), 64]] as const) {
-      const shape = cout === c.cout ? ys : cout === 37 ? [2, 13, 11, 37] : [3, 7, 5, 64];
+    const cases: [Float32Array, number[]][] = [[dy, ys], [uniform(rand, 2 * 13 * 11 * 37), [2, 13, 11, 37]], [uniform(rand, 3 * 7 * 5 * 64), [3, 7, 5, 64]]];
+    for (const [g, shape] of cases) {
+      const cout = shape[3];
       const db = withTensors([[g, shape]], ([t]) => conv2dBackpropBias(t), (t) => t.dataSync());
       const ref = new Float64Array(cout), scale = new Float64Array(cout);
       for (let i = 0; i < g.length; i++) { ref[i % cout] += g[i]; scale[i % cout] += Math.abs(g[i]); }
