@@ -194,6 +194,16 @@ test("gelu' keeps 1e-6 relative accuracy at its root x = -0.75179..., not only r
   expect(signChanges).toBe(1);
 });
 
+test('hardSigmoid: where offset / slope overflows float32 (a subnormal slope), the float64 form takes over', () => {
+  // The fast form shifts x by c = offset / slope held in two floats; c = 5e38 does not fit.
+  const row = ACTIVATIONS.find((r) => r.name === 'hardSigmoid')!;
+  const params = { slope: 1e-39, offset: 0.5 };
+  const x = new Float32Array([-3e38, -1e38, -1, 0, 1, 1e38, 3e38]);
+  const y = activations.apply('hardSigmoid', x, params);
+  const p = refParams(row, params);
+  expect(Array.from(y)).toEqual(Array.from(x, (v) => Math.fround(row.reference(v, p).f)));
+});
+
 describe('extreme values', () => {
   const cases: [string, number, number][] = [
     ['sigmoid', -1000, 0], ['sigmoid', 1000, 1], ['sigmoid', -Infinity, 0], ['sigmoid', Infinity, 1],
