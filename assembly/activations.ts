@@ -797,6 +797,11 @@ export function f32_tanh(n: i32, x: usize, y: usize): void { forward<Tanh>(n, x,
 export function f32_tanh_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Tanh>(n, x, dy, dx, ZERO, ZERO); }
 export function f32_log_sigmoid(n: i32, x: usize, y: usize): void { forward<LogSigmoid>(n, x, y, ZERO, ZERO); }
 export function f32_log_sigmoid_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<LogSigmoid>(n, x, dy, dx, ZERO, ZERO); }
+/** clip(a ((x + c_hi) + c_lo), 0, 1); pmax(v, 0) and pmin(w, 1) in this order pass a NaN through. */
+@inline function shiftedClip(x: v128, a: v128, ch: v128, cl: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.add(f32x4.add(x, ch), cl), a), ZERO), ONE);
+}
+
 /**
  * clip(a x + b, 0, 1) as clip(a ((x + c_hi) + c_lo), 0, 1), c = b / a in two floats: near the
  * ramp's foot, where a x + b cancels, x + c_hi is exact (Sterbenz), so float32 suffices and
@@ -809,20 +814,15 @@ export function f32_hard_sigmoid(n: i32, x: usize, y: usize, slope: f32, offset:
   const a = splat(slope), ch = splat(hi), cl = splat(lo);
   const end = <usize>n << 2, body = end & ~15, quads = end & ~63;
   let o: usize = 0;
-  // pmax(v, 0) and pmin(w, 1) in this order pass a NaN through.
   for (; o < quads; o += 64) {
     const v0 = v128.load(x + o), v1 = v128.load(x + o, 16), v2 = v128.load(x + o, 32), v3 = v128.load(x + o, 48);
-    v128.store(y + o, f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.add(f32x4.add(v0, ch), cl), a), ZERO), ONE));
-    v128.store(y + o, f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.add(f32x4.add(v1, ch), cl), a), ZERO), ONE), 16);
-    v128.store(y + o, f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.add(f32x4.add(v2, ch), cl), a), ZERO), ONE), 32);
-    v128.store(y + o, f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.add(f32x4.add(v3, ch), cl), a), ZERO), ONE), 48);
+    v128.store(y + o, shiftedClip(v0, a, ch, cl));
+    v128.store(y + o, shiftedClip(v1, a, ch, cl), 16);
+    v128.store(y + o, shiftedClip(v2, a, ch, cl), 32);
+    v128.store(y + o, shiftedClip(v3, a, ch, cl), 48);
   }
-  for (; o < body; o += 16) {
-    v128.store(y + o, f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.add(f32x4.add(v128.load(x + o), ch), cl), a), ZERO), ONE));
-  }
-  if (o < end) {
-    storeTail(y + o, f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.add(f32x4.add(v128.load(x + o), ch), cl), a), ZERO), ONE), n & 3);
-  }
+  for (; o < body; o += 16) v128.store(y + o, shiftedClip(v128.load(x + o), a, ch, cl));
+  if (o < end) storeTail(y + o, shiftedClip(v128.load(x + o), a, ch, cl), n & 3);
 }
 export function f32_hard_sigmoid_grad(n: i32, x: usize, dy: usize, dx: usize, slope: f32, offset: f32): void { backward<HardSigmoid>(n, x, dy, dx, splat(slope), splat(offset)); }
 
