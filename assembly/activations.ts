@@ -824,7 +824,21 @@ export function f32_hard_sigmoid(n: i32, x: usize, y: usize, slope: f32, offset:
   for (; o < body; o += 16) v128.store(y + o, shiftedClip(v128.load(x + o), a, ch, cl));
   if (o < end) storeTail(y + o, shiftedClip(v128.load(x + o), a, ch, cl), n & 3);
 }
-export function f32_hard_sigmoid_grad(n: i32, x: usize, dy: usize, dx: usize, slope: f32, offset: f32): void { backward<HardSigmoid>(n, x, dy, dx, splat(slope), splat(offset)); }
+/** dy * (a where 0 < a ((x + c_hi) + c_lo) < 1, else 0): the forward's shifted form and fallback. */
+export function f32_hard_sigmoid_grad(n: i32, x: usize, dy: usize, dx: usize, slope: f32, offset: f32): void {
+  const c = <f64>offset / <f64>slope;
+  const hi = <f32>c, lo = <f32>(c - <f64>hi);
+  if (!isFinite(hi) || !isFinite(lo)) { backward<HardSigmoid>(n, x, dy, dx, splat(slope), splat(offset)); return; }
+  const a = splat(slope), ch = splat(hi), cl = splat(lo);
+  const end = <usize>n << 2;
+  for (let o: usize = 0; o < end; o += 16) {
+    const xv = v128.load(x + o);
+    const v = f32x4.mul(f32x4.add(f32x4.add(xv, ch), cl), a);
+    // dy is read before dx is written: dx may equal dy.
+    const g = f32x4.mul(v128.load(dy + o), keepNaN(xv, v128.and(v128.and(f32x4.gt(v, ZERO), f32x4.lt(v, ONE)), a)));
+    if (o + 16 <= end) v128.store(dx + o, g); else storeTail(dx + o, g, n & 3);
+  }
+}
 
 export function f32_relu(n: i32, x: usize, y: usize): void { forward<Relu>(n, x, y, ZERO, ZERO); }
 export function f32_relu_grad(n: i32, x: usize, dy: usize, dx: usize): void { backward<Relu>(n, x, dy, dx, ZERO, ZERO); }

@@ -202,6 +202,8 @@ test('hardSigmoid: where offset / slope overflows float32 (a subnormal slope), t
   const y = activations.apply('hardSigmoid', x, params);
   const p = refParams(row, params);
   expect(Array.from(y)).toEqual(Array.from(x, (v) => Math.fround(row.reference(v, p).f)));
+  const d = activations.derivative('hardSigmoid', x, params);
+  expect(Array.from(d)).toEqual(Array.from(x, (v) => Math.fround(row.reference(v, p).df)));
 });
 
 describe('extreme values', () => {
