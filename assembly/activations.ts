@@ -215,6 +215,8 @@ const ONE: v128 = f32x4.splat(1);
   return demoteJoin(f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(x), a64), b64), f64x2.add(f64x2.mul(promoteHigh(x), a64), b64));
 }
 
+// The float64 form, kept for a slope so small that offset / slope does not fit a float;
+// f32_hard_sigmoid and its gradient otherwise run the shifted float32 form below.
 @final @unmanaged class HardSigmoid {
   // clip(a*x + b, 0, 1); a = slope, b = offset. pmax(v, 0) = v < 0 ? 0 : v and
   // pmin(w, 1) = 1 < w ? 1 : w pass a NaN through (one instruction each, where min/max take several).
