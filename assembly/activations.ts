@@ -694,17 +694,38 @@ const GELU_Y0_LO: f32 = -1.211444988769017e-08;
   return f64x2.add(s, f64x2.mul(f64x2.mul(f64x2.mul(f64x2.mul(xc, f64x2.splat(2)), s), sm), du));
 }
 
+/** -2|u| on float64 halves (u = sqrt(2/pi) (x + 0.044715 x^3)), good to 1e-16 relative. */
+@inline function geluTanhZ(x: v128): v128 {
+  const u2 = f64x2.mul(f64x2.mul(x, f64x2.splat(2 * SQRT_2_OVER_PI)), f64x2.add(f64x2.splat(1), f64x2.mul(f64x2.splat(GELU_K), f64x2.mul(x, x))));
+  return f64x2.neg(f64x2.abs(u2));
+}
+
+/** Below |x| = GELU_TANH_F32, e^(-2|u|) > 1e-34: exp4lo without its clamp, and a normal result. */
+const GELU_TANH_F32: f32 = 9.5;
+
 @final @unmanaged class GeluTanh {
-  // x (1 + tanh u) / 2 = x sigmoid(2u)
+  // x (1 + tanh u) / 2 = x sigmoid(2u), sigmoid(2u) = 1 / (1 + e) above 0 and e / (1 + e)
+  // below, e = e^(-2|u|) (u has x's sign). Only -2|u| is formed on float64 lanes: its
+  // float32 rounding would cost |2u| ulps of e (20 ulp at x = -4), so it goes to exp4lo as
+  // hi + lo. exp, the division and the product run on float32 lanes; past GELU_TANH_F32
+  // the float64 form takes over, lane by lane.
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x), fast), geluTanhHalf(promoteHigh(x), fast));
+    const zl = geluTanhZ(f64x2.promote_low_f32x4(x)), zh = geluTanhZ(promoteHigh(x));
+    const hi = demoteJoin(zl, zh);
+    const lo = demoteJoin(f64x2.sub(zl, f64x2.promote_low_f32x4(hi)), f64x2.sub(zh, promoteHigh(hi)));
+    const e = exp4lo(hi, lo, fast);
+    const y = f32x4.div(f32x4.mul(x, sel(f32x4.ge(x, ZERO), ONE, e)), f32x4.add(ONE, e));
+    if (fast) return y;
+    const wide = demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x), false), geluTanhHalf(promoteHigh(x), false));
+    return sel(f32x4.lt(vabs(x), splat(GELU_TANH_F32)), y, wide);
   }
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     return demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x), fast), geluTanhGradHalf(promoteHigh(x), fast));
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
-  @inline bound(a: v128, b: v128): f32 { return 10; } // exp(-2|u|), |u| < 44
+  @inline bound(a: v128, b: v128): f32 { return 10; } // the derivative's exp(-2|u|), |u| < 44
+  @inline fwdBound(a: v128, b: v128): f32 { return GELU_TANH_F32; } // f: float32 lanes
   @inline keepsNaN(): bool { return false; }
 }
 
