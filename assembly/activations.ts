@@ -706,7 +706,7 @@ const GELU_TANH_F32: f32 = 9.5;
 @final @unmanaged class GeluTanh {
   // x (1 + tanh u) / 2 = x sigmoid(2u), sigmoid(2u) = 1 / (1 + e) above 0 and e / (1 + e)
   // below, e = e^(-2|u|) (u has x's sign). Only -2|u| is formed on float64 lanes: its
-  // float32 rounding would cost up to |u| ulps of e (5 at x = -4, 38 at x = -9.5), so it
+  // float32 rounding would cost |u| to 2|u| ulps of e (31 measured at x = -9.5), so it
   // goes to exp4lo as hi + lo. exp, the division and the product run on float32 lanes; past GELU_TANH_F32
   // the float64 form takes over, lane by lane.
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
