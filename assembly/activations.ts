@@ -719,13 +719,24 @@ const GELU_TANH_F32: f32 = 9.5;
     const wide = demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x), false), geluTanhHalf(promoteHigh(x), false));
     return sel(f32x4.lt(vabs(x), splat(GELU_TANH_F32)), y, wide);
   }
+  // s + 2 x s (1 - s) u', s = sigmoid(2u), u' = sqrt(2/pi) (1 + 3 k x^2): e and the
+  // sigmoids as in f, the rest on float32 lanes.
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    return demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x), fast), geluTanhGradHalf(promoteHigh(x), fast));
+    const zl = geluTanhZ(f64x2.promote_low_f32x4(x)), zh = geluTanhZ(promoteHigh(x));
+    const hi = demoteJoin(zl, zh);
+    const lo = demoteJoin(f64x2.sub(zl, f64x2.promote_low_f32x4(hi)), f64x2.sub(zh, promoteHigh(hi)));
+    const e = exp4lo(hi, lo, fast);
+    const pos = f32x4.ge(x, ZERO), q = f32x4.add(ONE, e);
+    const s = f32x4.div(sel(pos, ONE, e), q), sm = f32x4.div(sel(pos, e, ONE), q);
+    const du = f32x4.mul(splat(<f32>SQRT_2_OVER_PI), f32x4.add(ONE, f32x4.mul(splat(<f32>(3 * GELU_K)), f32x4.mul(x, x))));
+    const g = f32x4.add(s, f32x4.mul(f32x4.mul(f32x4.mul(f32x4.add(x, x), s), sm), du));
+    if (fast) return g;
+    const wide = demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x), false), geluTanhGradHalf(promoteHigh(x), false));
+    return sel(f32x4.lt(vabs(x), splat(GELU_TANH_F32)), g, wide);
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
   @inline p1(x: v128, a: v128, b: v128): v128 { return ZERO; }
-  @inline bound(a: v128, b: v128): f32 { return 10; } // the derivative's exp(-2|u|), |u| < 44
-  @inline fwdBound(a: v128, b: v128): f32 { return GELU_TANH_F32; } // f: float32 lanes
+  @inline bound(a: v128, b: v128): f32 { return GELU_TANH_F32; } // f and d: float32 lanes
   @inline keepsNaN(): bool { return false; }
 }
 
