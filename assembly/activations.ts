@@ -576,15 +576,15 @@ const GELU_K: f64 = 0.044715;
   return f64x2.max(f64x2.min(x, f64x2.splat(hi)), f64x2.splat(lo));
 }
 
-// Past |x| = 50 every exp(-x^2/2) term is 0 in float64, so clamping keeps Inf * 0 out.
-// fast (every |x| < 26, so each exp argument is above -400): the clamps are the identity.
-@inline function geluHalf(x: v128, fast: bool): v128 {
-  return f64x2.mul(fast ? x : f64x2.max(x, f64x2.splat(-50)), normalCdf2d(x, fast));
+// The float64 forms, for the lanes past the float32 forms' bounds (and NaN). Past |x| = 50
+// every exp(-x^2/2) term is 0 in float64, so clamping keeps Inf * 0 out.
+@inline function geluHalf(x: v128): v128 {
+  return f64x2.mul(f64x2.max(x, f64x2.splat(-50)), normalCdf2d(x, false));
 }
-@inline function geluGradHalf(x: v128, fast: bool): v128 {
-  const xc = fast ? x : clamp2d(x, -50, 50);
-  const pdf = f64x2.mul(exp2d(f64x2.mul(f64x2.mul(xc, xc), f64x2.splat(-0.5)), fast), f64x2.splat(INV_SQRT_2PI));
-  return f64x2.add(normalCdf2d(x, fast), f64x2.mul(xc, pdf));
+@inline function geluGradHalf(x: v128): v128 {
+  const xc = clamp2d(x, -50, 50);
+  const pdf = f64x2.mul(exp2d(f64x2.mul(f64x2.mul(xc, xc), f64x2.splat(-0.5)), false), f64x2.splat(INV_SQRT_2PI));
+  return f64x2.add(normalCdf2d(x, false), f64x2.mul(xc, pdf));
 }
 
 // GELU's forward on float32 lanes for |x| < GELU_F32, through Q(|x|) = 1 - Phi(|x|) =
@@ -658,14 +658,14 @@ const GELU_Y0_LO: f32 = -1.211444988769017e-08;
     // x Phi(x) = max(x, 0) - |x| Q(|x|): x (1 - Q) above 0, x Q below, without a select.
     const y = f32x4.sub(f32x4.pmax(x, ZERO), f32x4.mul(vabs(x), normalTail4(x, fast)));
     if (fast) return y;
-    const wide = demoteJoin(geluHalf(f64x2.promote_low_f32x4(x), false), geluHalf(promoteHigh(x), false));
+    const wide = demoteJoin(geluHalf(f64x2.promote_low_f32x4(x)), geluHalf(promoteHigh(x)));
     return sel(f32x4.lt(vabs(x), splat(GELU_F32)), y, wide);
   }
   // Phi(x) + x phi(x)
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
     const g = geluGrad4(x, fast);
     if (fast) return g;
-    const wide = demoteJoin(geluGradHalf(f64x2.promote_low_f32x4(x), false), geluGradHalf(promoteHigh(x), false));
+    const wide = demoteJoin(geluGradHalf(f64x2.promote_low_f32x4(x)), geluGradHalf(promoteHigh(x)));
     return sel(f32x4.lt(vabs(x), splat(GELU_F32)), g, wide);
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
@@ -674,22 +674,22 @@ const GELU_Y0_LO: f32 = -1.211444988769017e-08;
   @inline keepsNaN(): bool { return false; }
 }
 
-/** sigmoid(2u) and sigmoid(-2u) for u = sqrt(2/pi) (x + 0.044715 x^3), float64 lanes. */
-@inline function geluTanhS(x: v128, wantComplement: bool, fast: bool): v128 {
+/** sigmoid(2u) and sigmoid(-2u) for u = sqrt(2/pi) (x + 0.044715 x^3), float64 lanes (the fallback forms). */
+@inline function geluTanhS(x: v128, wantComplement: bool): v128 {
   const u = f64x2.mul(f64x2.splat(SQRT_2_OVER_PI), f64x2.add(x, f64x2.mul(f64x2.splat(GELU_K), f64x2.mul(f64x2.mul(x, x), x))));
-  const e = exp2d(f64x2.mul(f64x2.abs(u), f64x2.splat(-2)), fast);
+  const e = exp2d(f64x2.mul(f64x2.abs(u), f64x2.splat(-2)), false);
   const q = f64x2.add(f64x2.splat(1), e);
   const big = f64x2.div(f64x2.splat(1), q), small = f64x2.div(e, q);
   const pos = f64x2.ge(u, f64x2.splat(0));
   return wantComplement ? sel(pos, small, big) : sel(pos, big, small);
 }
-@inline function geluTanhHalf(x: v128, fast: bool): v128 {
-  return f64x2.mul(fast ? x : f64x2.max(x, f64x2.splat(-50)), geluTanhS(x, false, fast));
+@inline function geluTanhHalf(x: v128): v128 {
+  return f64x2.mul(f64x2.max(x, f64x2.splat(-50)), geluTanhS(x, false));
 }
 // s + 2 x s (1 - s) u',  u' = sqrt(2/pi) (1 + 3 k x^2)
-@inline function geluTanhGradHalf(x: v128, fast: bool): v128 {
-  const s = geluTanhS(x, false, fast), sm = geluTanhS(x, true, fast);
-  const xc = fast ? x : clamp2d(x, -50, 50);
+@inline function geluTanhGradHalf(x: v128): v128 {
+  const s = geluTanhS(x, false), sm = geluTanhS(x, true);
+  const xc = clamp2d(x, -50, 50);
   const du = f64x2.mul(f64x2.splat(SQRT_2_OVER_PI), f64x2.add(f64x2.splat(1), f64x2.mul(f64x2.splat(3 * GELU_K), f64x2.mul(xc, xc))));
   return f64x2.add(s, f64x2.mul(f64x2.mul(f64x2.mul(f64x2.mul(xc, f64x2.splat(2)), s), sm), du));
 }
@@ -716,7 +716,7 @@ const GELU_TANH_F32: f32 = 9.5;
     const e = exp4lo(hi, lo, fast);
     const y = f32x4.div(f32x4.mul(x, sel(f32x4.ge(x, ZERO), ONE, e)), f32x4.add(ONE, e));
     if (fast) return y;
-    const wide = demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x), false), geluTanhHalf(promoteHigh(x), false));
+    const wide = demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x)), geluTanhHalf(promoteHigh(x)));
     return sel(f32x4.lt(vabs(x), splat(GELU_TANH_F32)), y, wide);
   }
   // s + 2 x s (1 - s) u', s = sigmoid(2u), u' = sqrt(2/pi) (1 + 3 k x^2): e and the
@@ -731,7 +731,7 @@ const GELU_TANH_F32: f32 = 9.5;
     const du = f32x4.mul(splat(<f32>SQRT_2_OVER_PI), f32x4.add(ONE, f32x4.mul(splat(<f32>(3 * GELU_K)), f32x4.mul(x, x))));
     const g = f32x4.add(s, f32x4.mul(f32x4.mul(f32x4.mul(f32x4.add(x, x), s), sm), du));
     if (fast) return g;
-    const wide = demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x), false), geluTanhGradHalf(promoteHigh(x), false));
+    const wide = demoteJoin(geluTanhGradHalf(f64x2.promote_low_f32x4(x)), geluTanhGradHalf(promoteHigh(x)));
     return sel(f32x4.lt(vabs(x), splat(GELU_TANH_F32)), g, wide);
   }
   @inline p0(x: v128, a: v128, b: v128): v128 { return ZERO; }
