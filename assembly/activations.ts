@@ -700,6 +700,13 @@ const GELU_Y0_LO: f32 = -1.211444988769017e-08;
   return f64x2.neg(f64x2.abs(u2));
 }
 
+/** e^(-2|u|) on float32 lanes, -2|u| formed on float64 halves and passed to exp4lo as hi + lo. */
+@inline function geluTanhExp(x: v128, fast: bool): v128 {
+  const zl = geluTanhZ(f64x2.promote_low_f32x4(x)), zh = geluTanhZ(promoteHigh(x));
+  const hi = demoteJoin(zl, zh);
+  return exp4lo(hi, demoteJoin(f64x2.sub(zl, f64x2.promote_low_f32x4(hi)), f64x2.sub(zh, promoteHigh(hi))), fast);
+}
+
 /** Below |x| = GELU_TANH_F32, e^(-2|u|) > 1e-34: exp4lo without its clamp, and a normal result. */
 const GELU_TANH_F32: f32 = 9.5;
 
@@ -710,10 +717,7 @@ const GELU_TANH_F32: f32 = 9.5;
   // goes to exp4lo as hi + lo. exp, the division and the product run on float32 lanes; past GELU_TANH_F32
   // the float64 form takes over, lane by lane.
   @inline f(x: v128, a: v128, b: v128, fast: bool): v128 {
-    const zl = geluTanhZ(f64x2.promote_low_f32x4(x)), zh = geluTanhZ(promoteHigh(x));
-    const hi = demoteJoin(zl, zh);
-    const lo = demoteJoin(f64x2.sub(zl, f64x2.promote_low_f32x4(hi)), f64x2.sub(zh, promoteHigh(hi)));
-    const e = exp4lo(hi, lo, fast);
+    const e = geluTanhExp(x, fast);
     const y = f32x4.div(f32x4.mul(x, sel(f32x4.ge(x, ZERO), ONE, e)), f32x4.add(ONE, e));
     if (fast) return y;
     const wide = demoteJoin(geluTanhHalf(f64x2.promote_low_f32x4(x)), geluTanhHalf(promoteHigh(x)));
@@ -722,10 +726,7 @@ const GELU_TANH_F32: f32 = 9.5;
   // s + 2 x s (1 - s) u', s = sigmoid(2u), u' = sqrt(2/pi) (1 + 3 k x^2): e and the
   // sigmoids as in f, the rest on float32 lanes.
   @inline d(x: v128, a: v128, b: v128, fast: bool): v128 {
-    const zl = geluTanhZ(f64x2.promote_low_f32x4(x)), zh = geluTanhZ(promoteHigh(x));
-    const hi = demoteJoin(zl, zh);
-    const lo = demoteJoin(f64x2.sub(zl, f64x2.promote_low_f32x4(hi)), f64x2.sub(zh, promoteHigh(hi)));
-    const e = exp4lo(hi, lo, fast);
+    const e = geluTanhExp(x, fast);
     const pos = f32x4.ge(x, ZERO), q = f32x4.add(ONE, e);
     const s = f32x4.div(sel(pos, ONE, e), q), sm = f32x4.div(sel(pos, e, ONE), q);
     const du = f32x4.mul(splat(<f32>SQRT_2_OVER_PI), f32x4.add(ONE, f32x4.mul(splat(<f32>(3 * GELU_K)), f32x4.mul(x, x))));
