@@ -5,14 +5,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   init, tensor, activations, conv2d, conv2dBackpropInput, conv2dBackpropFilter, conv2dBackpropBias, maxPool,
-  maxPoolWithArgmax, maxPoolBackprop, avgPool, avgPoolBackprop, flatten, type Tensor, type Shape,
+  maxPoolWithArgmax, maxPoolBackprop, avgPool, avgPoolBackprop, flatten, threadInfo, type Tensor, type Shape,
 } from '../src/index.js';
 import { mulberry32, uniform, pick } from './helpers/mulberry32.js';
 import {
-  outDims, refConv2d, refConv2dGradInput, refConv2dGradFilter, poolDims, refMaxPool, refMaxPoolGrad, refAvgPool,
+  outDims, refConv2d, refConv2dGradInput, refConv2dGradFilter, refConv2dGradFilterF32, poolDims, refMaxPool, refMaxPoolGrad, refAvgPool,
   refAvgPoolGrad, finiteDiff, dot, type ConvCase, type Dims, type PoolCase, type Pad,
 } from './helpers/conv-reference.js';
 import { loadTf, onBackend, tf } from './helpers/tfjs.js';
+import { threadTesting } from '../src/core/wasm.js';
 
 const U = 2 ** -24;
 
@@ -269,6 +270,63 @@ describe('conv2d determinism, fusion and splitting', () => {
     const plain = withTensors([[x3, xs3], [f3, fs3], [b3, [16]]], ([a, b, bb]) => conv2d(a, b, 1, 'same', 1, bb), (t) => t.dataSync());
     const fused = withTensors([[x3, xs3], [f3, fs3], [b3, [16]]], ([a, b, bb]) => conv2d(a, b, 1, 'same', 1, bb, 'gelu'), (t) => t.dataSync());
     bitsEqual('conv2d + gelu in groups', fused, activations.apply('gelu', plain));
+  });
+
+  it("the filter gradient skips dy's zero pixels and keeps the full sum's bits (NaN from an Infinity in x included)", async () => {
+    // Pixels whose dy is zero over a block of 8 output channels are left out of the tiles
+    // (max pooling zeroes most of dy). Cases: input-channel tails (6 = 4 + 2), output-channel
+    // tails of 5 and 4 lanes, 'same' padding (only the taps that reach every pixel use the
+    // lists), stride 2, the flattened cin < 4 path, and images whose dy has no zero pixel or
+    // is all zero (a call stops building lists after two images without enough zero pixels).
+    const cases: ConvCase[] = [
+      { n: 4, h: 13, w: 12, cin: 6, kh: 3, kw: 3, cout: 13, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'valid' },
+      { n: 3, h: 11, w: 14, cin: 8, kh: 3, kw: 3, cout: 12, sh: 2, sw: 1, dh: 1, dw: 1, pad: 'same' },
+      { n: 3, h: 12, w: 11, cin: 3, kh: 5, kw: 5, cout: 16, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'valid' },
+      { n: 6, h: 9, w: 9, cin: 8, kh: 3, kw: 3, cout: 9, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'valid' },
+    ];
+    const r = mulberry32(31);
+    // At 1 thread the whole-range kernels run; at 3, with every op split, the per-thread
+    // (tap, channel-block) units and channel blocks, each thread with its own lists.
+    const threadsBefore = threadInfo().threads;
+    try {
+      for (const threads of [1, 3]) {
+        await init({ threads });
+        threadTesting.setMinWork(1, 1);
+        for (const [ci, cc] of cases.entries()) filterGradCase(ci, cc, threads);
+      }
+    } finally {
+      threadTesting.setMinWork(undefined, undefined);
+      await init({ threads: threadsBefore });
+    }
+
+    function filterGradCase(ci: number, cc: ConvCase, threads: number): void {
+      const dd = outDims(cc) as Dims;
+      const xv = uniform(r, cc.n * cc.h * cc.w * cc.cin), dv = uniform(r, cc.n * dd.oh * dd.ow * cc.cout);
+      const pixels = cc.n * dd.oh * dd.ow;
+      for (let p = 0; p < pixels; p++) {
+        const image = Math.floor(p / (dd.oh * dd.ow));
+        if (ci === 3 && image >= 2 && image < 4) continue; // two images with no zero pixel: the lists stop, then restart
+        // a zero pixel (some as -0), or zero channels 8.. only, or scattered zeros
+        const u = ci === 3 && image === 4 ? 0 : r(); // image 4 of the last case: all of dy zero
+        for (let c = 0; c < cc.cout; c++) {
+          if (u < 0.4 || (u < 0.6 && c >= 8) || r() < 0.3) dv[p * cc.cout + c] = u < 0.1 ? -0 : 0;
+        }
+      }
+      const xs = [cc.n, cc.h, cc.w, cc.cin], fs = [cc.kh, cc.kw, cc.cin, cc.cout], ys = [cc.n, dd.oh, dd.ow, cc.cout];
+      const got = withTensors([[xv, xs], [dv, ys]], ([a, b]) => conv2dBackpropFilter(a, b, fs, [cc.sh, cc.sw], cc.pad), (t) => t.dataSync());
+      bitsEqual(`conv2dBackpropFilter ${describeCase(cc)} at ${threads} threads, dy with zero pixels`, got, refConv2dGradFilterF32(cc, dd, xv, dv));
+      // An Infinity in image 1, where dy has zero pixels: 0 * Inf is NaN, so those sums are NaN.
+      const xi = xv.slice();
+      xi[(1 * cc.h * cc.w + 4 * cc.w + 5) * cc.cin + 1] = Infinity;
+      const want = refConv2dGradFilterF32(cc, dd, xi, dv);
+      const gotInf = withTensors([[xi, xs], [dv, ys]], ([a, b]) => conv2dBackpropFilter(a, b, fs, [cc.sh, cc.sw], cc.pad), (t) => t.dataSync());
+      expect(want.some(Number.isNaN), 'the reference has NaN sums').toBe(true);
+      for (let i = 0; i < want.length; i++) {
+        if (Number.isNaN(want[i]) !== Number.isNaN(gotInf[i]) || (!Number.isNaN(want[i]) && !Object.is(want[i], gotInf[i]))) {
+          throw new Error(`conv2dBackpropFilter ${describeCase(cc)} at ${threads} threads with an Infinity in x: index ${i}: expected ${want[i]}, actual ${gotInf[i]}`);
+        }
+      }
+    }
   });
 
   it('the bias gradient sums dy over batch and pixels per channel', () => {

@@ -104,6 +104,18 @@ export async function threadWorkload(): Promise<Map<string, Uint8Array>> {
       out.set(`${name} grad filter`, bytes(conv2dBackpropFilter(cx, dy, fs, s, pad, d)));
     }
 
+    // the filter gradient behind a max pool: whole pixels of dy are zero, so each thread's
+    // units run over its own lists of the nonzero pixels (cout 20: blocks of 8, 8 and 4)
+    {
+      const xs = [6, 13, 13, 8], fs = [3, 3, 8, 20];
+      const cx = t(xs, 71), dv = values(6 * 11 * 11 * 20, 72), keep = values(6 * 11 * 11, 73);
+      for (let p = 0; p < keep.length; p++) {
+        for (let c = 0; c < 20; c++) if (keep[p] < 0.2 || (c >> 3 === 1 && keep[p] < 0.6)) dv[p * 20 + c] = 0;
+      }
+      const dy = tensor(dv, [6, 11, 11, 20]);
+      out.set(`conv2d x[${xs}] f[${fs}] grad filter, dy mostly zero pixels`, bytes(conv2dBackpropFilter(cx, dy, fs, 1, 'valid')));
+    }
+
     // the bias gradient split by blocks of 16 channels (37: two blocks and a partial one)
     out.set('conv2dBackpropBias [8,20,20,37]', bytes(conv2dBackpropBias(t([8, 20, 20, 37], 41))));
 

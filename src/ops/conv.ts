@@ -250,26 +250,29 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, 
   // Threads take (tap, 8 output channels) units of df, or blocks of 8 output channels where
   // the kernel's flattened path applies (cin < 4, dw = 1); each element's sum over the batch
   // and the pixels stays whole, in one call.
+  // Each part gets its own workspace for the kernel's lists of dy's nonzero pixels.
+  const wsBytes = (Number(rt().kernels.f32_conv2d_grad_filter_ws_bytes(g.oh, g.ow, g.cout)) + 15) & ~15;
   if (g.cin < 4 && g.dw === 1) {
     const blocks = Math.ceil(g.cout / 8);
     const parts = splitRange(blocks, threadsFor(blocks, convFlops(g), 'flops'));
-    return produce([g.kh, g.kw, g.cin, g.cout], (df) => parallel(parts.map(([b0, b1]) => (k: Kernels) =>
-      k.f32_conv2d_grad_filter_channels(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, x.ptr, dy.ptr, df,
-        g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, b0 * 8, Math.min(g.cout, b1 * 8)))));
+    return produce([g.kh, g.kw, g.cin, g.cout], (df) => withWork(parts.length * wsBytes, (ws) =>
+      parallel(parts.map(([b0, b1], i) => (k: Kernels) =>
+        k.f32_conv2d_grad_filter_channels(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, x.ptr, dy.ptr, df,
+          g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, b0 * 8, Math.min(g.cout, b1 * 8), ws + i * wsBytes)))));
   }
   const units = rt().kernels.conv2d_grad_filter_units(g.cout, g.kh, g.kw);
   const ranges = splitRange(units, threadsFor(units, convFlops(g), 'flops'));
-  return produce([g.kh, g.kw, g.cin, g.cout], (df) => {
+  return produce([g.kh, g.kw, g.cin, g.cout], (df) => withWork(ranges.length * wsBytes, (ws) => {
     // One part: the whole-range kernel; it adds every element's terms in the same order as
     // the units (same bits).
     if (ranges.length === 1) {
       rt().kernels.f32_conv2d_grad_filter(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, x.ptr, dy.ptr, df,
-        g.sh, g.sw, g.dh, g.dw, g.pt, g.pl);
+        g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, ws);
       return;
     }
-    parallel(ranges.map(([u0, u1]) => (k: Kernels) => k.f32_conv2d_grad_filter_units(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
-      g.kh, g.kw, x.ptr, dy.ptr, df, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, u0, u1)));
-  });
+    parallel(ranges.map(([u0, u1], i) => (k: Kernels) => k.f32_conv2d_grad_filter_units(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
+      g.kh, g.kw, x.ptr, dy.ptr, df, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, u0, u1, ws + i * wsBytes)));
+  }));
 }
 
 /** Gradient of sum(dy * bias-broadcast) with respect to bias: dy summed over batch and pixels, per channel. */

@@ -67,6 +67,17 @@ export function refConv2dGradFilter(c: ConvCase, d: Dims, x: ArrayLike<number>, 
   return { v, scale };
 }
 
+/**
+ * The filter gradient as the kernel's own float32 chain: per element, +0 plus fl(x * dy) in
+ * (n, oy, ox) order, each add rounded to float32 (float64 arithmetic on float32 operands,
+ * rounded once, is the float32 operation). The kernel must match it bit for bit.
+ */
+export function refConv2dGradFilterF32(c: ConvCase, d: Dims, x: ArrayLike<number>, dy: ArrayLike<number>): Float32Array {
+  const v = new Float32Array(c.kh * c.kw * c.cin * c.cout);
+  eachTerm(c, d, (xi, fi, yi) => { v[fi] = v[fi] + Math.fround(x[xi] * dy[yi]); });
+  return v;
+}
+
 // ---- pooling (filter kh x kw, strides, no dilation; cin = cout = channels) ------------------
 
 export interface PoolCase {
