@@ -24,7 +24,8 @@
 // so f32_conv2d_grad_input runs a table over dy (a gather too) whose dot4 tile puts the
 // lanes on cout: a vector over so few input channels would be mostly empty. The filter gradient is a separate 4 (input channels) x 8 (output
 // channels) tile that keeps its sums in registers over one image's pixels (for cin < 4 the
-// 4 rows are a filter row's flattened (kx, ci) rows instead).
+// 4 rows are a filter row's flattened (kx, ci) rows instead); behind a max pool it runs over
+// lists of the pixels where dy is nonzero (see "skipping dy's zero pixels").
 //
 // Reduction order (fixed; every output element is one sequential chain of f32 adds, no
 // FMA, so its bits do not depend on which tile, row block or thread computes it):
@@ -584,7 +585,8 @@ function buildPixelLists(b: i32, w: i32, cin: i32, oh: i32, ow: i32, cout: i32, 
  * [3,3,32,64]) the filter gradient ran 1.7-1.8x faster behind a max pool; with 3 per list
  * (cin = 1, the flattened path) 0.93x, so below MIN_REUSE calls per list the full tiles run.
  * A call also stops building lists after LIST_TRIES images in which no block had enough
- * zero pixels (0.90x on [32,5,5,64] x [3,3,64,64] with dense dy when it built them all).
+ * zero pixels (0.90x on [32,5,5,64] x [3,3,64,64], whose dy had only scattered zeros, when
+ * it built them for every image).
  */
 const MIN_REUSE: i32 = 16;
 const LIST_TRIES: i32 = 2;
