@@ -127,6 +127,53 @@ async function main(): Promise<void> {
   console.log('| conv2d (valid, stride 1) | pass | actlab ms | actlab GFLOP/s | tf.js ms | tf.js GFLOP/s | tf.js backend | actlab / tf.js |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
+  pooledFilterGradient();
+}
+
+/**
+ * A dy shaped like a 2x2 max pool's gradient: per window one preferred position, which each
+ * channel takes with probability 0.7 (else a random one), its value nonzero with probability
+ * 0.6; the last row and column of an odd size get none, as a valid pool drops them. About half
+ * of the pixels are then zero over a block of 8 channels, close to the slide-13 CNN's layers
+ * after one epoch (46% and 57%).
+ */
+function pooledDy(n: number, oh: number, ow: number, cout: number, seed: number): Float32Array {
+  const r = seededFill(n * (oh >> 1) * (ow >> 1) * (3 + 3 * cout), seed);
+  let i = 0;
+  const u = (): number => r[i++] * 0.5 + 0.5; // seededFill is uniform in [-1, 1)
+  const dy = new Float32Array(n * oh * ow * cout);
+  for (let b = 0; b < n; b++) for (let y = 0; y + 1 < oh; y += 2) for (let x = 0; x + 1 < ow; x += 2) {
+    const pref = Math.min(3, Math.floor(u() * 4));
+    for (let c = 0; c < cout; c++) {
+      const k = u() < 0.7 ? pref : Math.min(3, Math.floor(u() * 4));
+      const v = u();
+      if (u() < 0.6) dy[((b * oh + y + (k >> 1)) * ow + x + (k & 1)) * cout + c] = v - 0.5;
+    }
+  }
+  return dy;
+}
+
+/** The filter gradient of the CNN's layers with a dense dy and with a pool-shaped dy (same shapes), interleaved. */
+function pooledFilterGradient(): void {
+  const out: string[] = [];
+  for (const c of CASES.slice(0, 2)) {
+    const [n, h, w, cin] = c.x;
+    const [kh, kw, , cout] = c.f;
+    const oh = h - kh + 1, ow = w - kw + 1;
+    const flops = 2 * n * oh * ow * kh * kw * cin * cout;
+    const x = tensor(seededFill(n * h * w * cin, 1), c.x);
+    const dense = tensor(seededFill(n * oh * ow * cout, 3), [n, oh, ow, cout]), pooled = tensor(pooledDy(n, oh, ow, cout, 5), [n, oh, ow, cout]);
+    const run = (dy: Tensor) => (): void => conv2dBackpropFilter(x, dy, c.f, 1, 'valid').dispose();
+    const [d, p] = interleave(21, [run(dense), run(pooled)], cpuMs);
+    const g = (t: number): string => (flops / t / 1e6).toFixed(2);
+    out.push(`| [${c.x.join(',')}]x[${c.f.join(',')}] | ${d.toFixed(2)} | ${g(d)} | ${p.toFixed(2)} | ${g(p)} | ${(d / p).toFixed(2)}x |`);
+    for (const t of [x, dense, pooled]) t.dispose();
+  }
+  console.log('');
+  console.log('filter gradient, dy dense or shaped by a 2x2 max pool (21 interleaved calls each, medians of CPU time):');
+  console.log('| conv2d (valid, stride 1) | dense dy ms | GFLOP/s | pooled dy ms | GFLOP/s (the dense count) | dense / pooled |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of out) console.log(r);
 }
 
 await (process.argv.includes('--relaxed') ? mainRelaxed() : main());
