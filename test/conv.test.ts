@@ -276,13 +276,16 @@ describe('conv2d determinism, fusion and splitting', () => {
     // Pixels whose dy is zero over a block of 8 output channels are left out of the tiles
     // (max pooling zeroes most of dy). Cases: input-channel tails (6 = 4 + 2), output-channel
     // tails of 5 and 4 lanes, 'same' padding (only the taps that reach every pixel use the
-    // lists), stride 2, the flattened cin < 4 path, and images whose dy has no zero pixel or
-    // is all zero (a call stops building lists after two images without enough zero pixels).
+    // lists), strides and dilation 2, the flattened cin < 4 path (stride 1 and 2), and images
+    // whose dy has no zero pixel or is all zero (a call stops building lists after two images
+    // without enough zero pixels).
     const cases: ConvCase[] = [
       { n: 4, h: 13, w: 12, cin: 6, kh: 3, kw: 3, cout: 13, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'valid' },
       { n: 3, h: 11, w: 14, cin: 8, kh: 3, kw: 3, cout: 12, sh: 2, sw: 1, dh: 1, dw: 1, pad: 'same' },
       { n: 3, h: 12, w: 11, cin: 3, kh: 5, kw: 5, cout: 16, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'valid' },
       { n: 6, h: 9, w: 9, cin: 8, kh: 3, kw: 3, cout: 9, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'valid' },
+      { n: 2, h: 14, w: 15, cin: 8, kh: 3, kw: 3, cout: 16, sh: 1, sw: 2, dh: 2, dw: 2, pad: 'valid' },
+      { n: 2, h: 15, w: 14, cin: 3, kh: 5, kw: 5, cout: 8, sh: 2, sw: 2, dh: 1, dw: 1, pad: 'valid' },
     ];
     const r = mulberry32(31);
     // At 1 thread the whole-range kernels run; at 3, with every op split, the per-thread
@@ -313,13 +316,13 @@ describe('conv2d determinism, fusion and splitting', () => {
         }
       }
       const xs = [cc.n, cc.h, cc.w, cc.cin], fs = [cc.kh, cc.kw, cc.cin, cc.cout], ys = [cc.n, dd.oh, dd.ow, cc.cout];
-      const got = withTensors([[xv, xs], [dv, ys]], ([a, b]) => conv2dBackpropFilter(a, b, fs, [cc.sh, cc.sw], cc.pad), (t) => t.dataSync());
+      const got = withTensors([[xv, xs], [dv, ys]], ([a, b]) => conv2dBackpropFilter(a, b, fs, [cc.sh, cc.sw], cc.pad, [cc.dh, cc.dw]), (t) => t.dataSync());
       bitsEqual(`conv2dBackpropFilter ${describeCase(cc)} at ${threads} threads, dy with zero pixels`, got, refConv2dGradFilterF32(cc, dd, xv, dv));
       // An Infinity in image 1, where dy has zero pixels: 0 * Inf is NaN, so those sums are NaN.
       const xi = xv.slice();
-      xi[(1 * cc.h * cc.w + 4 * cc.w + 5) * cc.cin + 1] = Infinity;
+      xi[(1 * cc.h * cc.w + 4 * cc.w + 6) * cc.cin + 1] = Infinity;
       const want = refConv2dGradFilterF32(cc, dd, xi, dv);
-      const gotInf = withTensors([[xi, xs], [dv, ys]], ([a, b]) => conv2dBackpropFilter(a, b, fs, [cc.sh, cc.sw], cc.pad), (t) => t.dataSync());
+      const gotInf = withTensors([[xi, xs], [dv, ys]], ([a, b]) => conv2dBackpropFilter(a, b, fs, [cc.sh, cc.sw], cc.pad, [cc.dh, cc.dw]), (t) => t.dataSync());
       expect(want.some(Number.isNaN), 'the reference has NaN sums').toBe(true);
       for (let i = 0; i < want.length; i++) {
         if (Number.isNaN(want[i]) !== Number.isNaN(gotInf[i]) || (!Number.isNaN(want[i]) && !Object.is(want[i], gotInf[i]))) {
