@@ -52,6 +52,7 @@
 // channel tails are computed in full vectors and only their valid lanes are stored.
 
 import { storeTail } from './math';
+import { f32_first_non_finite } from './checks';
 import { madd } from './madd';
 
 const ZERO: v128 = f32x4.splat(0);
@@ -529,18 +530,6 @@ export function f32_conv2d_grad_filter_ws_bytes(oh: i32, ow: i32, cout: i32): us
 }
 @inline function listBytes(oh: i32, ow: i32): usize { return (<usize>(1 + 2 * oh * ow)) << 2; }
 
-/** Whether x[0..n) holds no NaN or Infinity (exponent bits all ones). */
-function allFinite(x: usize, n: i32): bool {
-  const end = <usize>n << 2, body = end & ~15;
-  const mask = i32x4.splat(0x7f800000);
-  let bad = i32x4.splat(0);
-  let o: usize = 0;
-  for (; o < body; o += 16) bad = v128.or(bad, i32x4.eq(v128.and(v128.load(x + o), mask), mask));
-  if (v128.any_true(bad)) return false;
-  for (; o < end; o += 4) if ((load<i32>(x + o) & 0x7f800000) == 0x7f800000) return false;
-  return true;
-}
-
 /**
  * For image b and blocks q in [q0, q1) of 8 output channels, writes at ws + q * listBytes the
  * number of pixels (oy, ox) where dy[b, oy, ox, 8q .. 8q + 7] has a nonzero (or NaN) lane, then
@@ -713,7 +702,7 @@ export function f32_conv2d_grad_filter_channels(n: i32, h: i32, w: i32, cin: i32
     if (tries > 0) {
       if (buildPixelLists(b, w, cin, oh, ow, cout, sh, sw, dy, ws, c0 >> 3, (c1 + 7) >> 3) > 0) {
         tries = LIST_TRIES;
-        lists = allFinite(x + <usize>(b * h * w) * xpixB, h * w * cin);
+        lists = f32_first_non_finite(h * w * cin, x + <usize>(b * h * w) * xpixB) < 0;
       } else tries--;
     }
     const dyb = dy + <usize>b * imageDy;
@@ -849,7 +838,7 @@ export function f32_conv2d_grad_filter_units(n: i32, h: i32, w: i32, cin: i32, o
       }
       if (worth > 0) {
         tries = LIST_TRIES;
-        lists = allFinite(x + <usize>(b * h * w) * xpixB, h * w * cin);
+        lists = f32_first_non_finite(h * w * cin, x + <usize>(b * h * w) * xpixB) < 0;
       } else tries--;
     }
     for (let u = u0; u < u1; u++) {
