@@ -16,9 +16,9 @@
 //   product). On Zen 4 under V8 it runs at the register-only mul+add peak; 5x8, 6x8, 4x12
 //   and 3x12 spill and reach 55-65% of it, 2x16 ties (`npm run bench -- gemm-tiles`).
 //   A last panel of at most 4 columns gets a 4 x 4 tile (tile4).
-// - Narrow C (N = 9 or 10, a classifier's output; N = 5..8 with a transposed A) takes a
-//   transposed 4 x 10 tile instead (narrowTile): one vector of op(A) per k against splats
-//   of B, 10 columns computed, not 12, and a transposed A or a row-major B read in place.
+// - Narrow C (N = 9 or 10, a classifier's output; N = 5..8 with a transposed A) skips B's
+//   packing (gemmNarrow): tile8 reads a row-major B (and a transposed A) in place, and
+//   columns 8 and 9 of 16 rows run together in cols89, so 10 columns are computed, not 12.
 // - Loop order: columns in blocks of NC (the packed block stays in L2), then 4-row tiles
 //   (the tile's rows of A stay in L1), then 8-column panels.
 //
@@ -41,7 +41,7 @@ import { madd, mulAdd } from './madd';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
-/** Widest C that narrowTile computes whole (a 4 x 10 tile; wider takes 8-column panels). */
+/** Widest C that gemmNarrow computes (tile8 and cols89; wider takes 8-column panels). */
 const NARROW: i32 = 10;
 /** Packed-B bytes kept per column block: half of a 1 MiB L2. */
 const NC_BYTES: usize = 512 * 1024;
@@ -57,10 +57,11 @@ export function f32_gemm_packed_b_bytes(K: i32, N: i32): usize {
 }
 
 /**
- * Bytes of scratch f32_gemm_packed needs for one packed 4-row tile of op(A) (K x 16 bytes)
- * and its list of kept k (K x 4 bytes, used when zero k are skipped), a multiple of 16.
+ * Bytes of scratch f32_gemm_packed needs: one packed 4-row tile of op(A) (K x 16 bytes) and
+ * its list of kept k (K x 4 bytes, used when zero k are skipped), or gemmNarrow's four
+ * packed tiles (K x 64 bytes), whichever is more; a multiple of 16.
  */
-export function f32_gemm_a_scratch_bytes(K: i32): usize { return (<usize>max(K, 0) * 20 + 15) & ~15; }
+export function f32_gemm_a_scratch_bytes(K: i32): usize { return <usize>max(K, 0) * 64; }
 
 /** Bytes of workspace f32_gemm needs: packed op(B), then one packed tile of op(A). */
 export function f32_gemm_workspace(K: i32, N: i32): usize {
@@ -279,10 +280,13 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
 
 /**
  * C tile of mr x nr (mr <= 4, 4 < nr <= 8) at c from a packed A tile and one packed B panel.
- * Rows past mr and columns past nr are computed (from zeros) and never stored.
+ * Rows past mr and columns past nr are computed (from zeros) and never stored. Without a
+ * list, op(A)'s four values at k are aStep bytes after those at k - 1 and B's eight are
+ * bStep bytes after: 16 and 32 for packed data; gemmNarrow passes a transposed A or a
+ * row-major B read in place.
  */
 @inline function tile8(K: i32, a: usize, list: usize, b: usize, c: usize, ldcB: usize, mr: i32, nr: i32,
-  bias: usize, alpha: f32, beta: f32): void {
+  bias: usize, alpha: f32, beta: f32, aStep: usize = 16, bStep: usize = 32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   if (list == 0) {
@@ -298,8 +302,8 @@ export function f32_gemm_pack_b(K: i32, N: i32, B: usize, ldb: i32, ws: usize, t
       c20 = madd(c20, x, b0); c21 = madd(c21, x, b1);
       x = v128.load32_splat(a, 12);
       c30 = madd(c30, x, b0); c31 = madd(c31, x, b1);
-      a += 16;
-      b += 32;
+      a += aStep;
+      b += bStep;
     }
   } else {
     // The same steps over the kept k only (packASkip): row k of the panel is 32 bytes in.
@@ -364,101 +368,95 @@ function tile4(K: i32, a: usize, list: usize, b: usize, c: usize, ldcB: usize, m
 }
 
 /**
- * A 4 x W tile (W = 8 or 10, a constant after inlining) for narrow products (5 <= N <= 10,
- * a classifier's output layer): the transposed layout of tile8. Each of the W accumulators
- * holds one column of C for the tile's four rows, so per k one vector of op(A) (rows
- * i..i+3 at k) meets W splats of B, and N = 10 takes 10 accumulators instead of tile8 +
- * tile4's 12 (whose 4-chain tail is latency-bound). Columns 0-7 are splatted from two
- * vector loads by lane shuffles: with ten load32_splat V8 issues all loads first and
- * spills three accumulators (2x slower, seen with --print-wasm-code); so did ten loads of
- * a pre-splatted B. op(A) comes k-major with aStep bytes
- * between k: a packed tile (16), or a transposed A read in place (lda * 4, no packing).
- * Column j < 8 of op(B) at row k is at b + 4j, column j >= 8 at b2 + 4(j - 8), both
- * advancing bStep per k: row k of a row-major B read in place (b2 = b + 32), or the
- * first two 8-column panels of a packed B (b2 = b + K * 32). Columns past N are computed
- * and never stored (in place, at most 3 floats past a row are read; packed panels are
- * zero there). Per element the operations and their order are tile8's: acc = +0, then
- * acc + a * b for k = 0..K-1, then alpha, beta and bias in finish, so the bits are equal.
- */
-@inline function narrowTile(W: i32, K: i32, a: usize, aStep: usize, b: usize, b2: usize, bStep: usize, c: usize, ldcB: usize,
-  mr: i32, nr: i32, bias: usize, alpha: f32, beta: f32): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0), c4 = f32x4.splat(0);
-  let c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0), c8 = f32x4.splat(0), c9 = f32x4.splat(0);
-  for (let k = 0; k < K; k++) {
-    const x = v128.load(a);
-    const u = v128.load(b), v = v128.load(b, 16);
-    c0 = madd(c0, x, i32x4.shuffle(u, u, 0, 0, 0, 0));
-    c1 = madd(c1, x, i32x4.shuffle(u, u, 1, 1, 1, 1));
-    c2 = madd(c2, x, i32x4.shuffle(u, u, 2, 2, 2, 2));
-    c3 = madd(c3, x, i32x4.shuffle(u, u, 3, 3, 3, 3));
-    c4 = madd(c4, x, i32x4.shuffle(v, v, 0, 0, 0, 0));
-    c5 = madd(c5, x, i32x4.shuffle(v, v, 1, 1, 1, 1));
-    c6 = madd(c6, x, i32x4.shuffle(v, v, 2, 2, 2, 2));
-    c7 = madd(c7, x, i32x4.shuffle(v, v, 3, 3, 3, 3));
-    if (W > 8) {
-      c8 = madd(c8, x, v128.load32_splat(b2));
-      c9 = madd(c9, x, v128.load32_splat(b2, 4));
-      b2 += bStep;
-    }
-    a += aStep;
-    b += bStep;
-  }
-  // Columns back to rows: row r of the tile is lane r of c0..c3 (columns 0-3), of c4..c7
-  // (4-7) and of c8, c9 (8, 9).
-  const bias0 = bias ? v128.load(bias) : NEG_ZERO;
-  const bias1 = bias ? v128.load(bias, 16) : NEG_ZERO;
-  const bias2 = bias && W > 8 ? v128.load(bias, 32) : NEG_ZERO;
-  const al = f32x4.splat(alpha);
-  const lo0 = v128.shuffle<f32>(c0, c1, 0, 4, 1, 5), hi0 = v128.shuffle<f32>(c0, c1, 2, 6, 3, 7);
-  const lo1 = v128.shuffle<f32>(c2, c3, 0, 4, 1, 5), hi1 = v128.shuffle<f32>(c2, c3, 2, 6, 3, 7);
-  const lo2 = v128.shuffle<f32>(c4, c5, 0, 4, 1, 5), hi2 = v128.shuffle<f32>(c4, c5, 2, 6, 3, 7);
-  const lo3 = v128.shuffle<f32>(c6, c7, 0, 4, 1, 5), hi3 = v128.shuffle<f32>(c6, c7, 2, 6, 3, 7);
-  const n8 = min(nr, NR);
-  narrowRow(c, v128.shuffle<f32>(lo0, lo1, 0, 1, 4, 5), v128.shuffle<f32>(lo2, lo3, 0, 1, 4, 5),
-    v128.shuffle<f32>(c8, c9, 0, 4, 0, 4), W, nr, n8, bias0, bias1, bias2, al, beta);
-  if (mr > 1) narrowRow(c + ldcB, v128.shuffle<f32>(lo0, lo1, 2, 3, 6, 7), v128.shuffle<f32>(lo2, lo3, 2, 3, 6, 7),
-    v128.shuffle<f32>(c8, c9, 1, 5, 1, 5), W, nr, n8, bias0, bias1, bias2, al, beta);
-  if (mr > 2) narrowRow(c + 2 * ldcB, v128.shuffle<f32>(hi0, hi1, 0, 1, 4, 5), v128.shuffle<f32>(hi2, hi3, 0, 1, 4, 5),
-    v128.shuffle<f32>(c8, c9, 2, 6, 2, 6), W, nr, n8, bias0, bias1, bias2, al, beta);
-  if (mr > 3) narrowRow(c + 3 * ldcB, v128.shuffle<f32>(hi0, hi1, 2, 3, 6, 7), v128.shuffle<f32>(hi2, hi3, 2, 3, 6, 7),
-    v128.shuffle<f32>(c8, c9, 3, 7, 3, 7), W, nr, n8, bias0, bias1, bias2, al, beta);
-}
-
-/** One row of a narrow tile: columns 0-7 as storeRow does, then columns 8..nr-1. */
-@inline function narrowRow(c: usize, v0: v128, v1: v128, v2: v128, W: i32, nr: i32, n8: i32,
-  bias0: v128, bias1: v128, bias2: v128, alpha: v128, beta: f32): void {
-  storeRow(c, v0, v1, n8, bias0, bias1, alpha, beta);
-  if (W > 8 && nr > NR) storeTail(c + 32, finish(v2, c + 32, bias2, alpha, beta), nr - NR);
-}
-
-/**
- * Whether narrowTile computes the whole of C: N = 9 or 10 (tile8 + tile4 would compute 12
+ * Whether gemmNarrow computes the whole of C: N = 9 or 10 (tile8 + tile4 would compute 12
  * columns, the last 4 in a latency-bound loop), and N = 5..8 when op(A) is transposed (read
- * in place, no packing). A plain op(A) with N <= 8 stays with tile8: at 256 rows its
- * packed splats beat narrowTile's shuffles by about 10%.
+ * in place, no packing). A plain op(A) with N <= 8 takes the packed path, which leaves out
+ * op(A)'s zeros.
  */
 @inline function useNarrow(N: i32, transA: bool): bool {
   return N > NR ? N <= NARROW : N > MR && transA;
 }
 
 /**
- * All of C with narrowTile when MR < N <= NARROW (op(B)'s columns as narrowTile reads them:
- * b, b2, bStep). A transposed op(A) is read in place for full tiles (its 4 rows at k are
- * contiguous), otherwise each tile is packed as usual.
+ * Columns 8 and 9 of T = 4 (or 1) 4-row tiles: op(A)'s four values of tile t at k are at
+ * a + t * ts + k * aStep, B's two at b2 + k * bStep. Each accumulator holds one column for
+ * one tile's four rows (lane r = row r), so per k two splats of B meet T vectors of op(A):
+ * with T = 4, eight independent chains keep the multiply and add pipes full, where one
+ * tile's two chains wait on the add latency. Per element the operations are tile8's.
+ */
+@inline function cols89(T: i32, K: i32, a: usize, ts: usize, aStep: usize, b2: usize, bStep: usize, c: usize,
+  ldcB: usize, rows: i32, nr: i32, bias: usize, alpha: f32, beta: f32): void {
+  let p0 = f32x4.splat(0), q0 = f32x4.splat(0), p1 = f32x4.splat(0), q1 = f32x4.splat(0);
+  let p2 = f32x4.splat(0), q2 = f32x4.splat(0), p3 = f32x4.splat(0), q3 = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    const s8 = v128.load32_splat(b2), s9 = v128.load32_splat(b2, 4);
+    let x = v128.load(a);
+    p0 = madd(p0, x, s8); q0 = madd(q0, x, s9);
+    if (T > 1) {
+      x = v128.load(a + ts);
+      p1 = madd(p1, x, s8); q1 = madd(q1, x, s9);
+      x = v128.load(a + 2 * ts);
+      p2 = madd(p2, x, s8); q2 = madd(q2, x, s9);
+      x = v128.load(a + 3 * ts);
+      p3 = madd(p3, x, s8); q3 = madd(q3, x, s9);
+    }
+    a += aStep;
+    b2 += bStep;
+  }
+  const bias2 = bias ? v128.load(bias, 32) : NEG_ZERO;
+  const al = f32x4.splat(alpha);
+  // With T = 4 there are 13 to 16 rows: the first three tiles are full.
+  cols89Store(c, ldcB, p0, q0, min(rows, MR), nr, bias2, al, beta);
+  if (T > 1) {
+    cols89Store(c + 4 * ldcB, ldcB, p1, q1, MR, nr, bias2, al, beta);
+    cols89Store(c + 8 * ldcB, ldcB, p2, q2, MR, nr, bias2, al, beta);
+    cols89Store(c + 12 * ldcB, ldcB, p3, q3, rows - 12, nr, bias2, al, beta);
+  }
+}
+
+/** Columns 8..nr-1 of up to four rows (mr of them) from column vectors p (8) and q (9). */
+@inline function cols89Store(c: usize, ldcB: usize, p: v128, q: v128, mr: i32, nr: i32, bias2: v128, alpha: v128,
+  beta: f32): void {
+  const n = nr - NR;
+  if (mr > 0) storeTail(c + 32, finish(v128.shuffle<f32>(p, q, 0, 4, 0, 4), c + 32, bias2, alpha, beta), n);
+  if (mr > 1) storeTail(c + ldcB + 32, finish(v128.shuffle<f32>(p, q, 1, 5, 1, 5), c + ldcB + 32, bias2, alpha, beta), n);
+  if (mr > 2) storeTail(c + 2 * ldcB + 32, finish(v128.shuffle<f32>(p, q, 2, 6, 2, 6), c + 2 * ldcB + 32, bias2, alpha, beta), n);
+  if (mr > 3) storeTail(c + 3 * ldcB + 32, finish(v128.shuffle<f32>(p, q, 3, 7, 3, 7), c + 3 * ldcB + 32, bias2, alpha, beta), n);
+}
+
+/**
+ * All of C for useNarrow's shapes, 16 rows at a time: columns 0-7 with tile8 per 4-row tile
+ * (B's row k read in place or from a packed panel: b, bStep), then, for N = 9 or 10,
+ * columns 8 and 9 of the four tiles together (cols89, from b2). Both run at tile8's rate;
+ * the 4 x 10 tile this replaced (one vector of op(A) against ten splats of B) spent eight
+ * lane shuffles per k on the multiply and add pipes and was 1.1-1.5x slower. op(A) is
+ * packed into `ws` (four tiles, K x 64 bytes), or read in place when it is transposed and
+ * all 16 rows are there. Every element gets tile8's operations in tile8's order: the same
+ * bits as the packed path.
  */
 @inline function gemmNarrow(M: i32, N: i32, K: i32, A: usize, rs: usize, ks: usize, transA: bool, b: usize, b2: usize,
   bStep: usize, bias: usize, C: usize, ldcB: usize, ws: usize, alpha: f32, beta: f32): void {
-  for (let i = 0; i < M; i += MR) {
-    const mr = min(MR, M - i);
-    let a = A + <usize>i * rs, aStep = ks;
-    if (!transA || mr < MR) {
-      packA(K, a, rs, ks, transA, mr, ws);
+  const tileBytes = <usize>K << 4;
+  for (let i = 0; i < M; i += 16) {
+    const rows = min(16, M - i);
+    let a = A + <usize>i * rs, aStep = ks, ts: usize = 16;
+    if (!transA || rows < 16) {
+      for (let t = 0; t < rows; t += MR) packA(K, a + <usize>t * rs, rs, ks, transA, min(MR, rows - t), ws + <usize>(t >> 2) * tileBytes);
       a = ws;
       aStep = 16;
+      ts = tileBytes;
     }
     const c = C + <usize>i * ldcB;
-    if (N > NR) narrowTile(10, K, a, aStep, b, b2, bStep, c, ldcB, mr, N, bias, alpha, beta);
-    else narrowTile(8, K, a, aStep, b, b2, bStep, c, ldcB, mr, N, bias, alpha, beta);
+    for (let t = 0; t < rows; t += MR) {
+      tile8(K, a + <usize>(t >> 2) * ts, 0, b, c + <usize>t * ldcB, ldcB, min(MR, rows - t), min(N, NR), bias, alpha, beta, aStep, bStep);
+    }
+    if (N <= NR) continue;
+    if (rows > 12) cols89(4, K, a, ts, aStep, b2, bStep, c, ldcB, rows, N, bias, alpha, beta);
+    else {
+      for (let t = 0; t < rows; t += MR) {
+        cols89(1, K, a + <usize>(t >> 2) * ts, ts, aStep, b2, bStep, c + <usize>t * ldcB, ldcB, rows - t, N, bias, alpha, beta);
+      }
+    }
   }
 }
 
@@ -530,8 +528,7 @@ export function f32_gemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, l
     // Narrow C: B is read in place, nothing to pack (the same bits as the packed path).
     const ldbB = <usize>ldb << 2, ldaB = <usize>lda << 2;
     const ta = transA != 0;
-    gemmNarrow(M, N, K, A, ta ? 4 : ldaB, ta ? ldaB : 4, ta, B, B + 32, ldbB, 0, C, <usize>ldc << 2,
-      ws + f32_gemm_packed_b_bytes(K, N), alpha, beta);
+    gemmNarrow(M, N, K, A, ta ? 4 : ldaB, ta ? ldaB : 4, ta, B, B + 32, ldbB, 0, C, <usize>ldc << 2, ws, alpha, beta);
     return;
   }
   const finite = f32_gemm_pack_b(K, N, B, ldb, ws, transB);

@@ -243,10 +243,12 @@ describe('determinism', () => {
   });
 });
 
-describe('narrow C (N = 9, 10, and 5..8 with a transposed A: the 4 x 10 transposed tile, B read in place)', () => {
+describe('narrow C (N = 9, 10, and 5..8 with a transposed A: 16-row groups, B read in place)', () => {
   /**
    * The first N columns of a 16-column product go through the 4 x 8 tiles; the same N
-   * columns alone go through the narrow tile (or tile8 where it stays faster). Both must
+   * columns alone go through the narrow path (16 rows at a time: tile8 on B in place,
+   * columns 8 and 9 of four tiles together; row counts cover full, partial and single
+   * 4-row tiles in the last group, and a transposed A read in place). Both must
    * give the same bits, through f32_gemm (B in place) and through pack + packed (packed
    * panels), with alpha, beta, bias, odd leading dimensions, every transpose and row counts
    * that are not multiples of 4; the gaps of C (columns N..ldc-1) are never written.
@@ -263,7 +265,7 @@ describe('narrow C (N = 9, 10, and 5..8 with a transposed A: the 4 x 10 transpos
       return out;
     };
     for (const [transA, transB] of TRANSPOSES) {
-      for (const N of [5, 6, 7, 8, 9, 10]) for (const M of [1, 3, 4, 7, 33]) for (const K of [1, 5, 64]) {
+      for (const N of [5, 6, 7, 8, 9, 10]) for (const M of [1, 3, 4, 7, 16, 25, 30, 33]) for (const K of [1, 5, 64]) {
         const next = mulberry32(seed++);
         const lda = (transA ? M : K) + 1, ldc = N + 3;
         const a = uniformF32(next, (transA ? K : M) * lda);
