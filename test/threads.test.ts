@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, matMul, tensor, threadInfo } from '../src/index.js';
 import { threadTesting } from '../src/core/wasm.js';
-import { splitParts } from '../src/core/parallel.js';
+import { splitParts, threadsFor } from '../src/core/parallel.js';
 import { HOOK_EXIT, HOOK_THROW } from '../src/core/pool.js';
 import { fnv, threadWorkload } from './threads-workload.js';
 import { tmpdir } from 'node:os';
@@ -108,6 +108,13 @@ describe('bit-identical at any thread count', () => {
       expect(splitParts(128, 1e9, 'flops', 4).map(([a, b]) => b - a)).toEqual([16, 16, 16, 16, 8, 8, 8, 8, 4, 4, 4, 4, 4, 4, 4, 4]);
       threadTesting.setMinWork(undefined, undefined);
       expect(splitParts(128, 1000, 'flops', 4)).toEqual([[0, 128]]);
+      // Default minimum work per thread: 8 MFLOP for GEMM, 1 MFLOP for conv (the slide-13
+      // CNN's first layer, 12.5 MFLOP at batch 32, splits; the same flops of GEMM do not).
+      expect(threadsFor(32, 12.5e6, 'flops')).toBe(1);
+      expect(threadsFor(32, 12.5e6, 'conv-flops')).toBe(4);
+      expect(threadsFor(32, 2.5e6, 'conv-flops')).toBe(2);
+      expect(threadsFor(32, 0.9e6, 'conv-flops')).toBe(1);
+      expect(threadsFor(32, 64e6, 'flops')).toBe(4);
     } finally {
       threadTesting.setMinWork(undefined, undefined);
     }

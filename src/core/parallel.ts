@@ -8,14 +8,14 @@ import { PARTS_PER_THREAD, type Part } from './pool.js';
 
 export type { Part };
 
-/** What a work estimate counts: flops (GEMM, conv) or elements (elementwise, pooling). */
-export type WorkUnit = 'flops' | 'elements';
+/** What a work estimate counts: flops (GEMM), conv-flops (conv2d and its gradients) or elements (elementwise, pooling). */
+export type WorkUnit = 'flops' | 'conv-flops' | 'elements';
 
 /** Threads worth using for `units` independent units costing `work` (flops or elements) in total. */
 export function threadsFor(units: number, work: number, unit: WorkUnit): number {
   const t = rt().threads;
   if (t.count === 1 || units < 2) return 1;
-  const min = unit === 'flops' ? t.minFlops : t.minElements;
+  const min = unit === 'flops' ? t.minFlops : unit === 'conv-flops' ? t.minConvFlops : t.minElements;
   return Math.max(1, Math.min(t.count, units, Math.floor(work / min)));
 }
 

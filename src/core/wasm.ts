@@ -77,6 +77,15 @@ const DEFAULT_MAX_THREADS = 8;
  * MFLOP of real work); 8 MFLOP keeps that layer on one thread and still splits batch 128.
  */
 const MIN_FLOPS_PER_THREAD = 8_000_000;
+/**
+ * The same for conv2d and its gradients (WorkUnit 'conv-flops', the dense count). Their
+ * flops are real (only the filter gradient behind a pool skips some), and for few input
+ * channels they cost more time each than GEMM's (the slide-13 CNN's first layer runs at
+ * 18-20 GFLOP/s, GEMM at 45): forced splits at 2 threads measured 1.25-1.31x for that
+ * layer's forward at 0.8-1.6 MFLOP and 1.7-1.9x for its filter gradient from 0.8 MFLOP up,
+ * while 8 MFLOP kept it (12.5 MFLOP at batch 32) on one thread.
+ */
+const MIN_CONV_FLOPS_PER_THREAD = 1_000_000;
 const MIN_ELEMENTS_PER_THREAD = 65_536;
 
 /** The thread state of a loaded runtime: the pool (when running) and what threadInfo says. */
@@ -86,6 +95,7 @@ export class Threads {
   readonly shared: boolean;
   /** Work below which a part stays on the calling thread (parallel.ts; tests lower them to split small shapes). */
   minFlops = MIN_FLOPS_PER_THREAD;
+  minConvFlops = MIN_CONV_FLOPS_PER_THREAD;
   minElements = MIN_ELEMENTS_PER_THREAD;
   /** Calls that went to the pool (for tests: proof that work was split). */
   parallelCalls = 0;
@@ -368,10 +378,14 @@ export const simdTesting = {
 export const threadTesting = {
   /** Replaces the runtime probe before the first init (undefined restores it). */
   setSupport(fn: (() => Promise<WorkerSupport>) | undefined): void { supportOverride = fn; },
-  /** Lowers (or restores, with undefined) the per-thread minimum work, so small shapes split. */
-  setMinWork(flops: number | undefined, elements: number | undefined): void {
+  /**
+   * Lowers (or restores, with undefined) the per-thread minimum work, so small shapes split.
+   * `flops` sets GEMM's and conv's alike unless `convFlops` is given.
+   */
+  setMinWork(flops: number | undefined, elements: number | undefined, convFlops?: number): void {
     const t = rt().threads;
     t.minFlops = flops ?? MIN_FLOPS_PER_THREAD;
+    t.minConvFlops = convFlops ?? flops ?? MIN_CONV_FLOPS_PER_THREAD;
     t.minElements = elements ?? MIN_ELEMENTS_PER_THREAD;
   },
   /** Parallel calls the pool has run so far. */

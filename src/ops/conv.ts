@@ -146,7 +146,7 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
   const wsBytes = align16(kernels.conv2d_workspace_bytes(g.cin, g.kh, g.kw));
   const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
   // Parts take whole images (each with its own workspace): no output element is split.
-  const images = splitParts(g.n, convFlops(g), 'flops');
+  const images = splitParts(g.n, convFlops(g), 'conv-flops');
   return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(wsBytes * images.length, (work) => {
     const xp = x.ptr, fp = filter.ptr, bp = bias?.ptr ?? 0;
     const run = (k: Kernels, n: number, i: number, part: number): void => k.f32_conv2d(n, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
@@ -192,7 +192,7 @@ export function conv2dBackpropInput(xShape: Shape, dy: Tensor, filter: Tensor, s
   const wsBytes = align16(kernels.conv2d_grad_input_workspace_bytes(g.cin, g.w, g.cout, g.kh, g.kw, g.sw));
   const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
   // Parts take whole images of dx, each with its own workspace (table and transposed filter).
-  const images = splitParts(g.n, convFlops(g), 'flops');
+  const images = splitParts(g.n, convFlops(g), 'conv-flops');
   return produce([g.n, g.h, g.w, g.cin], (dx) => withWork(wsBytes * images.length, (work) => {
     parallel(images.map(([i0, i1], part) => (k: Kernels) => k.f32_conv2d_grad_input(i1 - i0, g.h, g.w, g.cin, g.oh, g.ow, g.cout,
       g.kh, g.kw, dy.ptr + i0 * outImage * 4, filter.ptr, dx + i0 * inImage * 4, work + part * wsBytes,
@@ -221,7 +221,7 @@ function backpropInputByGemm(g: Geometry, xShape: Shape, dy: Tensor, filter: Ten
   const chunk = Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / (pixels * k9 * 4))));
   const packedBytes = align16(kernels.f32_gemm_packed_b_bytes(g.cout, k9) >>> 0);
   const partBytes = align16(chunk * pixels * k9 * 4) + align16(kernels.f32_gemm_a_scratch_bytes(g.cout) >>> 0);
-  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'flops'));
+  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'conv-flops'));
   return produce(xShape, (dx) => withWork(packedBytes + images.length * partBytes, (work) => {
     const packed = work;
     // op(B) = filter^T: the filter is [kh*kw*cin, cout] row-major, so transposed it is [cout, k9]
@@ -254,14 +254,14 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, 
   const wsBytes = (Number(rt().kernels.f32_conv2d_grad_filter_ws_bytes(g.oh, g.ow, g.cout)) + 15) & ~15;
   if (g.cin < 4 && g.dw === 1) {
     const blocks = Math.ceil(g.cout / 8);
-    const parts = splitRange(blocks, threadsFor(blocks, convFlops(g), 'flops'));
+    const parts = splitRange(blocks, threadsFor(blocks, convFlops(g), 'conv-flops'));
     return produce([g.kh, g.kw, g.cin, g.cout], (df) => withWork(parts.length * wsBytes, (ws) =>
       parallel(parts.map(([b0, b1], i) => (k: Kernels) =>
         k.f32_conv2d_grad_filter_channels(g.n, g.h, g.w, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, x.ptr, dy.ptr, df,
           g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, b0 * 8, Math.min(g.cout, b1 * 8), ws + i * wsBytes)))));
   }
   const units = rt().kernels.conv2d_grad_filter_units(g.cout, g.kh, g.kw);
-  const ranges = splitRange(units, threadsFor(units, convFlops(g), 'flops'));
+  const ranges = splitRange(units, threadsFor(units, convFlops(g), 'conv-flops'));
   return produce([g.kh, g.kw, g.cin, g.cout], (df) => withWork(ranges.length * wsBytes, (ws) => {
     // One part: the whole-range kernel; it adds every element's terms in the same order as
     // the units (same bits).
