@@ -38,7 +38,7 @@ export interface RelaxedReport {
 }
 
 const U = 2 ** -24;
-const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33];
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 33];
 const failures: string[] = [];
 let worst = 0;
 
