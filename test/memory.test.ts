@@ -3,7 +3,7 @@
 // allocator's live bytes nor the Wasm memory may grow. The figures are printed for
 // docs/reliability.md. (model.fit gets the same test when it lands.)
 import { beforeAll, expect, test } from 'vitest';
-import { init, tensor, add, sub, mul, mean, square, valueAndGrads, tidy, keep, adam, memoryStats } from '../src/index.js';
+import { init, tensor, add, sub, mul, mean, square, sum, valueAndGrads, grads, poolOp, tidy, keep, adam, memoryStats } from '../src/index.js';
 import { uniform } from './helpers/random.js';
 
 beforeAll(async () => { await init(); });
@@ -57,4 +57,21 @@ test('optimizer state created by a first step inside tidy survives the scope (it
     for (const n of weights) n.tensor.dispose();
     opt.dispose(); restored.dispose(); w.dispose();
   }
+});
+
+test('max pooling on the tape returns its argmax buffer: after the gradient, when the forward throws, when no gradient reaches it', () => {
+  const x = tensor(uniform(2 * 6 * 6 * 3, -1, 1, 3), [2, 6, 6, 3]);
+  const pool = (): ReturnType<typeof poolOp> => poolOp('max', x, [2, 2], [2, 2], 'valid');
+  const before = memoryStats();
+  const expectFlat = (when: string): void => {
+    expect(memoryStats().liveBlocks, `live blocks ${when}`).toBe(before.liveBlocks);
+    expect(memoryStats().liveBytes, `live bytes ${when}`).toBe(before.liveBytes);
+  };
+  for (let i = 0; i < 3; i++) grads(() => sum(pool()), [x])[0].dispose();
+  expectFlat('after three gradients through the pool');
+  expect(() => grads(() => { pool(); throw new Error('boom'); }, [x])).toThrow('boom');
+  expectFlat('after a forward pass that threw');
+  grads(() => { pool(); return sum(x); }, [x])[0].dispose();
+  expectFlat('after a gradient that did not pass through the pool');
+  x.dispose();
 });

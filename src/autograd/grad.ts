@@ -3,7 +3,7 @@
 // depends on the ones asked about.
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
-import type { TapeEntry } from '../core/engine.js';
+import { releaseTape, type TapeEntry } from '../core/engine.js';
 
 function ones(like: Tensor): Tensor {
   const t = empty(like.shape);
@@ -64,12 +64,16 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[], dy?: Tenso
   const { engine } = rt();
   return engine.tidy(() => {
     const { result: y, tape } = engine.withTape(f);
-    if (dy !== undefined && dy.size !== y.size) {
-      throw new Error(`actlab: dy has shape ${shapeText(dy.shape)} but f returned ${shapeText(y.shape)}`);
+    try {
+      if (dy !== undefined && dy.size !== y.size) {
+        throw new Error(`actlab: dy has shape ${shapeText(dy.shape)} but f returned ${shapeText(y.shape)}`);
+      }
+      const seed = dy ?? ones(y);
+      const grads = backprop(tape, y, seed, xs);
+      return { value: y, grads };
+    } finally {
+      releaseTape(tape);
     }
-    const seed = dy ?? ones(y);
-    const grads = backprop(tape, y, seed, xs);
-    return { value: y, grads };
   });
 }
 

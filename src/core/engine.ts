@@ -13,6 +13,16 @@ export interface TapeEntry {
    * `needs[i]` says whether input i's gradient is wanted, so unneeded work is skipped.
    */
   readonly backward: (dy: Tensor, needs: readonly boolean[]) => (Tensor | undefined)[];
+  /**
+   * Frees what the entry keeps for its backward pass besides tensors (max pooling's argmax
+   * indices): called once the gradient has been taken, or when the forward pass fails.
+   */
+  readonly release?: () => void;
+}
+
+/** Runs every entry's release (see TapeEntry.release). */
+export function releaseTape(tape: readonly TapeEntry[]): void {
+  for (const e of tape) e.release?.();
 }
 
 /** What ops do when an input holds NaN or +-Infinity (see core/checks.ts). */
@@ -75,6 +85,9 @@ export class Engine {
     this.tapes.push(tape);
     try {
       return { result: fn(), tape };
+    } catch (e) {
+      releaseTape(tape);
+      throw e;
     } finally {
       this.tapes.pop();
     }
