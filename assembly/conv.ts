@@ -15,7 +15,11 @@
 // benchmark shapes (2.1-2.3 ms against 2.05-2.2 ms for [32,32,32,3]x[3,3,3,32], 0.69-0.75
 // against 0.65-0.68 ms for [32,28,28,1]x[3,3,1,32]): the copies cost what the shorter table
 // saves. A full im2col would also write kh*kw copies of x (4.5 MB for [32,13,13,32] with a
-// 3x3 filter) through the cache, so the direct form stays.
+// 3x3 filter) through the cache, so the direct form stays. Small images are the exception
+// (src/ops/conv.ts, useIm2col): where a whole batch's im2col matrix fits in 1 MiB and
+// kh*kw*cin >= 64, f32_conv2d_im2col + sgemm run the forward pass and the unpadded filter
+// gradient, in the same order of adds (the slide-13 CNN's third layer, 3x3 outputs: 1.3x
+// forward, 1.4x filter gradient; the 4-pixel tiles leave 3 of 12 slots empty there).
 // The backward pass with respect to the input, for cin >= 4, is a GEMM and a gather (the
 // caller, src/ops/conv.ts, runs dcol = dy * filter^T with sgemm; f32_conv2d_col2im sums each
 // dx element's taps): every product is a real one (the 4x8 tile form it replaced multiplied
@@ -307,6 +311,51 @@ export function f32_conv2d(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, c
     }
     for (let b = 0; b < n; b++) {
       runTiles(nt, tab, tstride, ybytes, f, bias, cout, x + <usize>(b * h * w) * pix, y + <usize>(b * plane) * ybytes, zrow);
+    }
+  }
+}
+
+// ---- im2col, for convolutions over small images -----------------------------------------
+
+/**
+ * col[r][(ky * kw + kx) * cin + ci] = x[b, oy * sh - pt + ky * dh, ox * sw - pl + kx * dw, ci]
+ * for the output pixel r = ((b - b0) * oh + oy) * ow + ox of images [b0, b0 + n), or 0 where
+ * the tap falls into the padding: each row is one output pixel's receptive field in the
+ * filter's own (ky, kx, ci) order, so col * filter (sgemm, K in that order) adds the same
+ * products in the same order as f32_conv2d, and col^T * dy adds f32_conv2d_grad_filter's
+ * (n, oy, ox) order. Where a filter row's kw taps lie inside the input row and dw = 1, they
+ * are one contiguous copy.
+ */
+export function f32_conv2d_im2col(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+  x: usize, col: usize, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, b0: i32): void {
+  const pix = <usize>cin << 2;
+  let d = col;
+  for (let b = b0; b < b0 + n; b++) {
+    const xb = x + <usize>(b * h) * <usize>w * pix;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pt + ky * dh;
+          if (iy < 0 || iy >= h) {
+            memory.fill(d, 0, <usize>kw * pix);
+            d += <usize>kw * pix;
+            continue;
+          }
+          const row = xb + <usize>(iy * w) * pix;
+          if (dw == 1 && ix0 >= 0 && ix0 + kw <= w) {
+            memory.copy(d, row + <usize>ix0 * pix, <usize>kw * pix);
+            d += <usize>kw * pix;
+            continue;
+          }
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ix0 + kx * dw;
+            if (ix >= 0 && ix < w) memory.copy(d, row + <usize>ix * pix, pix);
+            else memory.fill(d, 0, pix);
+            d += pix;
+          }
+        }
+      }
     }
   }
 }

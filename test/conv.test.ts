@@ -13,7 +13,8 @@ import {
   refAvgPoolGrad, finiteDiff, dot, type ConvCase, type Dims, type PoolCase, type Pad,
 } from './helpers/conv-reference.js';
 import { loadTf, onBackend, tf } from './helpers/tfjs.js';
-import { threadTesting } from '../src/core/wasm.js';
+import { rt, threadTesting } from '../src/core/wasm.js';
+import { convTesting } from '../src/ops/conv.js';
 
 const U = 2 ** -24;
 
@@ -89,7 +90,18 @@ function sweep(count: number, seed: number): ConvCase[] {
 describe('conv2d against the float64 reference', () => {
   const cases = sweep(320, 8);
 
-  it('forward (with bias), input gradient and filter gradient over the sweep', () => {
+  // Twice: with every conv on the direct kernels, and with im2col + sgemm wherever it
+  // applies (kh * kw * cin >= 64, the forward pass and the unpadded filter gradients).
+  it.each([['direct kernels', 0], ['im2col + sgemm where it applies', 2 ** 30]] as const)('forward (with bias), input gradient and filter gradient over the sweep: %s', (_, maxBytes) => {
+    convTesting.setIm2colMaxBytes(maxBytes);
+    try {
+      sweepAgainstReference();
+    } finally {
+      convTesting.setIm2colMaxBytes(undefined);
+    }
+  });
+
+  function sweepAgainstReference(): void {
     const rand = mulberry32(1);
     let run = 0, rejected = 0, worst = 0;
     for (const c of cases) {
@@ -123,7 +135,7 @@ describe('conv2d against the float64 reference', () => {
     console.log(`conv2d sweep: ${run} cases checked (3 kernels each), ${rejected} rejected as 'valid' windows larger than ` +
       `the input; largest error / term scale ${worst.toExponential(2)}`);
     expect(run).toBeGreaterThan(200);
-  });
+  }
 
   it('the analytic gradients agree with central finite differences of the float64 forward pass', () => {
     const rand = mulberry32(2);
@@ -290,6 +302,8 @@ describe('conv2d determinism, fusion and splitting', () => {
     const r = mulberry32(31);
     // At 1 thread the whole-range kernels run; at 3, with every op split, the per-thread
     // (tap, channel-block) units and channel blocks, each thread with its own lists.
+    // These cases are small enough for im2col + sgemm; this test is about the direct kernel.
+    convTesting.setIm2colMaxBytes(0);
     const threadsBefore = threadInfo().threads;
     try {
       for (const threads of [1, 3]) {
@@ -298,6 +312,7 @@ describe('conv2d determinism, fusion and splitting', () => {
         for (const [ci, cc] of cases.entries()) filterGradCase(ci, cc, threads);
       }
     } finally {
+      convTesting.setIm2colMaxBytes(undefined);
       threadTesting.setMinWork(undefined, undefined);
       await init({ threads: threadsBefore });
     }
@@ -329,6 +344,63 @@ describe('conv2d determinism, fusion and splitting', () => {
           throw new Error(`conv2dBackpropFilter ${describeCase(cc)} at ${threads} threads with an Infinity in x: index ${i}: expected ${want[i]}, actual ${gotInf[i]}`);
         }
       }
+    }
+  });
+
+  it('small images through im2col + sgemm give the direct kernels\' bits (forward with bias and activation, filter gradient)', async () => {
+    // Each case: every conv on the direct kernels, then im2col + sgemm allowed (the default
+    // limit); the results must agree bit for bit, at 1 thread and at 3 with every op split.
+    // x and dy hold zeros (sgemm leaves out zero groups of op(A)); one case has 'same'
+    // padding, whose padded filter gradient stays direct even with an Infinity in dy.
+    const cases: ConvCase[] = [
+      { n: 32, h: 5, w: 5, cin: 64, kh: 3, kw: 3, cout: 64, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'valid' }, // the slide-13 CNN's third layer
+      { n: 3, h: 7, w: 6, cin: 9, kh: 3, kw: 3, cout: 13, sh: 2, sw: 1, dh: 1, dw: 1, pad: 'valid' },
+      { n: 2, h: 9, w: 9, cin: 8, kh: 3, kw: 3, cout: 5, sh: 1, sw: 1, dh: 2, dw: 2, pad: 'valid' },
+      { n: 5, h: 6, w: 6, cin: 16, kh: 2, kw: 2, cout: 12, sh: 2, sw: 2, dh: 1, dw: 1, pad: 'valid' },
+      { n: 2, h: 5, w: 4, cin: 8, kh: 3, kw: 3, cout: 7, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'same' },
+    ];
+    const r = mulberry32(77);
+    const threadsBefore = threadInfo().threads;
+    try {
+      for (const threads of [1, 3]) {
+        await init({ threads });
+        threadTesting.setMinWork(1, 1);
+        for (const cc of cases) im2colCase(cc, threads);
+      }
+    } finally {
+      threadTesting.setMinWork(undefined, undefined);
+      await init({ threads: threadsBefore });
+    }
+
+    function im2colCase(cc: ConvCase, threads: number): void {
+      const dd = outDims(cc) as Dims;
+      const xs = [cc.n, cc.h, cc.w, cc.cin], fs = [cc.kh, cc.kw, cc.cin, cc.cout], ys = [cc.n, dd.oh, dd.ow, cc.cout];
+      const xv = uniform(r, cc.n * cc.h * cc.w * cc.cin).map((v) => (v < -0.3 ? 0 : v));
+      const fv = uniform(r, cc.kh * cc.kw * cc.cin * cc.cout), bv = uniform(r, cc.cout);
+      const dv = uniform(r, cc.n * dd.oh * dd.ow * cc.cout).map((v) => (v < -0.5 ? 0 : v));
+      if (cc.pad === 'same') dv[1] = Infinity;
+      const name = `${describeCase(cc)} at ${threads} thread(s)`;
+      const run = (): [Float32Array, Float32Array] => [
+        withTensors([[xv, xs], [fv, fs], [bv, [cc.cout]]], ([a, b, bb]) => conv2d(a, b, [cc.sh, cc.sw], cc.pad, [cc.dh, cc.dw], bb, 'elu'), (t) => t.dataSync()),
+        withTensors([[xv, xs], [dv, ys]], ([a, g]) => conv2dBackpropFilter(a, g, fs, [cc.sh, cc.sw], cc.pad, [cc.dh, cc.dw]), (t) => t.dataSync()),
+      ];
+      convTesting.setIm2colMaxBytes(0);
+      const [yDirect, dfDirect] = run();
+      convTesting.setIm2colMaxBytes(undefined);
+      // At 1 thread the kernels are called on rt().kernels: count the im2col calls.
+      const k = rt().kernels;
+      const original = k.f32_conv2d_im2col;
+      let calls = 0;
+      k.f32_conv2d_im2col = (...a: Parameters<typeof original>) => { calls++; original(...a); };
+      let yGemm: Float32Array, dfGemm: Float32Array;
+      try {
+        [yGemm, dfGemm] = run();
+      } finally {
+        k.f32_conv2d_im2col = original;
+      }
+      if (threads === 1) expect(calls, `${name}: im2col calls (forward, and the unpadded filter gradient)`).toBe(cc.pad === 'same' ? 1 : 2);
+      bitsEqual(`conv2d ${name}`, yDirect, yGemm);
+      bitsEqual(`conv2dBackpropFilter ${name}`, dfDirect, dfGemm);
     }
   });
 

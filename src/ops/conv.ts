@@ -5,7 +5,8 @@ import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { parallel, splitParts, splitRange, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
-import { getActivation, resolveParams, withKernelArgs, type ActivationParams } from '../activations/index.js';
+import { getActivation, resolveParams, withKernelArgs, type Activation, type ActivationParams, type ResolvedParams } from '../activations/index.js';
+import { gemm } from './matmul.js';
 
 export type Padding = 'valid' | 'same';
 /** One value for both spatial axes, or [height, width]. */
@@ -142,6 +143,7 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
   const row = actName === undefined ? undefined : getActivation(actName);
   const resolved = row === undefined ? undefined :
     resolveParams(row, typeof activation === 'object' ? activation.params : undefined);
+  if (useIm2col(g)) return conv2dByGemm(g, x, filter, bias, row, resolved);
   const { kernels } = rt();
   const wsBytes = align16(kernels.conv2d_workspace_bytes(g.cin, g.kh, g.kw));
   const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
@@ -169,6 +171,86 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
       }));
     });
   }));
+}
+
+/** Largest im2col matrix (every image of a call) for which conv2d and its filter gradient run as sgemm. */
+const IM2COL_MAX_BYTES = 1 << 20;
+/** Smallest reduction (kh * kw * cin) for which they do: below it a GEMM tile's K loop is too short. */
+const IM2COL_MIN_K = 64;
+let im2colMaxBytes = IM2COL_MAX_BYTES;
+
+/** Test seam: the im2col size limit (undefined restores it; 0 keeps every conv on the direct kernels). */
+export const convTesting = {
+  setIm2colMaxBytes(bytes: number | undefined): void { im2colMaxBytes = bytes ?? IM2COL_MAX_BYTES; },
+};
+
+/**
+ * Small images (the slide-13 CNN's third layer: 5x5 in, 3x3 out) run as im2col + sgemm: the
+ * direct kernels' 4-pixel tiles leave slots empty when a plane is not a multiple of 4 pixels
+ * (9 pixels take 12), and their filter-gradient tile keeps its sums over one image's few
+ * pixels. The im2col matrix is small there (at most IM2COL_MAX_BYTES, so it stays in L2);
+ * larger images stay direct (a full im2col would stream kh * kw copies of x through memory).
+ */
+function useIm2col(g: Geometry): boolean {
+  const k9 = g.kh * g.kw * g.cin;
+  return k9 >= IM2COL_MIN_K && g.n * g.oh * g.ow * k9 * 4 <= im2colMaxBytes;
+}
+
+/**
+ * conv2d as col * filter (+ bias, activation): the filter [kh*kw*cin, cout] is packed once,
+ * then each part (whole images) writes its rows of col and multiplies them. sgemm adds each
+ * output's products in K order, which col lays out as (ky, kx, ci): f32_conv2d's order, and
+ * its epilogue adds the bias the same way, so the bits are the direct kernel's.
+ */
+function conv2dByGemm(g: Geometry, x: Tensor, filter: Tensor, bias: Tensor | undefined, row: Activation | undefined,
+  resolved: ResolvedParams | undefined): Tensor {
+  const { kernels } = rt();
+  const k9 = g.kh * g.kw * g.cin, plane = g.oh * g.ow;
+  const rowBytes = k9 * 4, outImage = plane * g.cout;
+  const packedBytes = align16(kernels.f32_gemm_packed_b_bytes(k9, g.cout) >>> 0);
+  const colBytes = align16(g.n * plane * rowBytes);
+  const scratchBytes = align16(kernels.f32_gemm_a_scratch_bytes(k9) >>> 0);
+  const images = splitParts(g.n, convFlops(g), 'conv-flops');
+  return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(packedBytes + colBytes + images.length * scratchBytes, (work) => {
+    const packed = work, col = work + packedBytes, scratch = col + colBytes;
+    const finite = kernels.f32_gemm_pack_b(k9, g.cout, filter.ptr, g.cout, packed, 0) === 1 ? 1 : 0;
+    const bp = bias?.ptr ?? 0;
+    const run = (k: Kernels, i0: number, m: number, part: number, act?: (k: Kernels, n: number, yo: Ptr) => void): void => {
+      const c = col + i0 * plane * rowBytes, yo = y + i0 * outImage * 4;
+      k.f32_conv2d_im2col(m, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, x.ptr, c, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, i0);
+      k.f32_gemm_packed(m * plane, g.cout, k9, c, k9, packed, bp, yo, g.cout, scratch + part * scratchBytes, 0, 1, 0, finite);
+      act?.(k, m * outImage, yo);
+    };
+    if (row === undefined || resolved === undefined) {
+      parallel(images.map(([i0, i1], part) => (k: Kernels) => run(k, i0, i1 - i0, part)));
+      return;
+    }
+    withKernelArgs(rt().heap, resolved, outImage, g.cout, row.name, (a) => {
+      parallel(images.map(([i0, i1], part) => (k: Kernels) => run(k, i0, i1 - i0, part, (kk, n, yo) => row.forward(kk, n, yo, yo, a))));
+    });
+  }));
+}
+
+/**
+ * The filter gradient as col^T * dy ([kh*kw*cin, n*oh*ow] x [n*oh*ow, cout]), for convs
+ * whose taps never fall into the padding: sgemm sums each df element over K = (n, oy, ox)
+ * in order from 0, as f32_conv2d_grad_filter does, so the bits are the same. (With padding,
+ * the direct kernel skips padded taps, while col holds zeros there, and 0 * an infinite dy
+ * would give NaN.)
+ */
+function backpropFilterByGemm(g: Geometry, x: Tensor, dy: Tensor): Tensor {
+  const k9 = g.kh * g.kw * g.cin, rows = g.n * g.oh * g.ow;
+  const rowBytes = k9 * 4;
+  return produce([g.kh, g.kw, g.cin, g.cout], (df) => withWork(align16(rows * rowBytes), (col) => {
+    byImagesOf(g.n, rows * k9, (k, i0, m) => k.f32_conv2d_im2col(m, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, x.ptr,
+      col + i0 * g.oh * g.ow * rowBytes, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, i0));
+    gemm(k9, g.cout, rows, col, k9, true, dy.ptr, g.cout, false, df);
+  }));
+}
+
+/** True when every tap of every output pixel lies inside the input (no padding is read). */
+function noPaddedTaps(g: Geometry): boolean {
+  return g.pt === 0 && g.pl === 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.h && (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.w;
 }
 
 /** Multiply-adds times two of a conv2d (and of each of its gradients). */
@@ -251,6 +333,7 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, 
   // the kernel's flattened path applies (cin < 4, dw = 1); each element's sum over the batch
   // and the pixels stays whole, in one call.
   // Each part gets its own workspace for the kernel's lists of dy's nonzero pixels.
+  if (useIm2col(g) && noPaddedTaps(g)) return backpropFilterByGemm(g, x, dy);
   const wsBytes = (Number(rt().kernels.f32_conv2d_grad_filter_ws_bytes(g.oh, g.ow, g.cout)) + 15) & ~15;
   if (g.cin < 4 && g.dw === 1) {
     const blocks = Math.ceil(g.cout / 8);
@@ -321,7 +404,12 @@ export class IndexBuffer {
  * input element about once per window, so its threshold counts input elements.
  */
 function byImages(g: Geometry, call: (k: Kernels, i0: number, count: number) => void): void {
-  const images = splitParts(g.n, g.n * g.h * g.w * g.cin * Math.max(1, (g.kh * g.kw) / (g.sh * g.sw)), 'elements');
+  byImagesOf(g.n, g.n * g.h * g.w * g.cin * Math.max(1, (g.kh * g.kw) / (g.sh * g.sw)), call);
+}
+
+/** `call(k, i0, count)` over n images in parts, `elements` the work (elements touched) in all. */
+function byImagesOf(n: number, elements: number, call: (k: Kernels, i0: number, count: number) => void): void {
+  const images = splitParts(n, elements, 'elements');
   parallel(images.map(([i0, i1]) => (k: Kernels) => call(k, i0, i1 - i0)));
 }
 
