@@ -24,6 +24,7 @@ const CASES: Case[] = [
   { x: [32, 28, 28, 1], f: [3, 3, 1, 32] },
   { x: [32, 13, 13, 32], f: [3, 3, 32, 64] },
   { x: [32, 32, 32, 3], f: [3, 3, 3, 32] },
+  { x: [32, 5, 5, 64], f: [3, 3, 64, 64] }, // the slide-13 CNN's third layer (im2col + sgemm for the forward pass and the filter gradient)
 ];
 
 /** Wall time of one call in ms. */
