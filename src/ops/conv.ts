@@ -329,11 +329,11 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, 
   const fn = 'conv2dBackpropFilter';
   const g = convGeometry(fn, x.shape, filterShape, strides, pad, dilations);
   sameShape(fn, 'dy', dy.shape, [g.n, g.oh, g.ow, g.cout], `conv2d's output shape for x ${shapeText(x.shape)} and filter ${shapeText(filterShape)}`);
+  if (useIm2col(g) && noPaddedTaps(g)) return backpropFilterByGemm(g, x, dy);
   // Threads take (tap, 8 output channels) units of df, or blocks of 8 output channels where
   // the kernel's flattened path applies (cin < 4, dw = 1); each element's sum over the batch
   // and the pixels stays whole, in one call.
   // Each part gets its own workspace for the kernel's lists of dy's nonzero pixels.
-  if (useIm2col(g) && noPaddedTaps(g)) return backpropFilterByGemm(g, x, dy);
   const wsBytes = (Number(rt().kernels.f32_conv2d_grad_filter_ws_bytes(g.oh, g.ow, g.cout)) + 15) & ~15;
   if (g.cin < 4 && g.dw === 1) {
     const blocks = Math.ceil(g.cout / 8);
