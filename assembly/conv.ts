@@ -16,10 +16,10 @@
 // against 0.65-0.68 ms for [32,28,28,1]x[3,3,1,32]): the copies cost what the shorter table
 // saves. A full im2col would also write kh*kw copies of x (4.5 MB for [32,13,13,32] with a
 // 3x3 filter) through the cache, so the direct form stays. Small images are the exception
-// (src/ops/conv.ts, useIm2col): where a whole batch's im2col matrix fits in 1 MiB and
+// (src/ops/conv.ts, useIm2col): where one image's im2col block is at most 96 KB and
 // kh*kw*cin >= 64, f32_conv2d_im2col + sgemm run the forward pass and the unpadded filter
 // gradient, in the same order of adds (the slide-13 CNN's third layer, 3x3 outputs: 1.3x
-// forward, 1.4x filter gradient; the 4-pixel tiles leave 3 of 12 slots empty there).
+// forward, 1.4-1.8x filter gradient; the 4-pixel tiles leave 3 of 12 slots empty there).
 // The backward pass with respect to the input, for cin >= 4, is a GEMM and a gather (the
 // caller, src/ops/conv.ts, runs dcol = dy * filter^T with sgemm; f32_conv2d_col2im sums each
 // dx element's taps): every product is a real one (the 4x8 tile form it replaced multiplied

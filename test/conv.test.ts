@@ -93,11 +93,11 @@ describe('conv2d against the float64 reference', () => {
   // Twice: with every conv on the direct kernels, and with im2col + sgemm wherever it
   // applies (kh * kw * cin >= 64, the forward pass and the unpadded filter gradients).
   it.each([['direct kernels', 0], ['im2col + sgemm where it applies', 2 ** 30]] as const)('forward (with bias), input gradient and filter gradient over the sweep: %s', (_, maxBytes) => {
-    convTesting.setIm2colMaxBytes(maxBytes);
+    convTesting.setIm2colImageMaxBytes(maxBytes);
     try {
       sweepAgainstReference();
     } finally {
-      convTesting.setIm2colMaxBytes(undefined);
+      convTesting.setIm2colImageMaxBytes(undefined);
     }
   });
 
@@ -303,7 +303,7 @@ describe('conv2d determinism, fusion and splitting', () => {
     // At 1 thread the whole-range kernels run; at 3, with every op split, the per-thread
     // (tap, channel-block) units and channel blocks, each thread with its own lists.
     // These cases are small enough for im2col + sgemm; this test is about the direct kernel.
-    convTesting.setIm2colMaxBytes(0);
+    convTesting.setIm2colImageMaxBytes(0);
     const threadsBefore = threadInfo().threads;
     try {
       for (const threads of [1, 3]) {
@@ -312,7 +312,7 @@ describe('conv2d determinism, fusion and splitting', () => {
         for (const [ci, cc] of cases.entries()) filterGradCase(ci, cc, threads);
       }
     } finally {
-      convTesting.setIm2colMaxBytes(undefined);
+      convTesting.setIm2colImageMaxBytes(undefined);
       threadTesting.setMinWork(undefined, undefined);
       await init({ threads: threadsBefore });
     }
@@ -358,6 +358,8 @@ describe('conv2d determinism, fusion and splitting', () => {
       { n: 2, h: 9, w: 9, cin: 8, kh: 3, kw: 3, cout: 5, sh: 1, sw: 1, dh: 2, dw: 2, pad: 'valid' },
       { n: 5, h: 6, w: 6, cin: 16, kh: 2, kw: 2, cout: 12, sh: 2, sw: 2, dh: 1, dw: 1, pad: 'valid' },
       { n: 2, h: 5, w: 4, cin: 8, kh: 3, kw: 3, cout: 7, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'same' },
+      // 74 KB of col per image: the forward pass goes in chunks of 14 images (1 MiB each)
+      { n: 32, h: 10, w: 10, cin: 32, kh: 3, kw: 3, cout: 16, sh: 1, sw: 1, dh: 1, dw: 1, pad: 'valid' },
     ];
     const r = mulberry32(77);
     const threadsBefore = threadInfo().threads;
@@ -384,9 +386,9 @@ describe('conv2d determinism, fusion and splitting', () => {
         withTensors([[xv, xs], [fv, fs], [bv, [cc.cout]]], ([a, b, bb]) => conv2d(a, b, [cc.sh, cc.sw], cc.pad, [cc.dh, cc.dw], bb, 'elu'), (t) => t.dataSync()),
         withTensors([[xv, xs], [dv, ys]], ([a, g]) => conv2dBackpropFilter(a, g, fs, [cc.sh, cc.sw], cc.pad, [cc.dh, cc.dw]), (t) => t.dataSync()),
       ];
-      convTesting.setIm2colMaxBytes(0);
+      convTesting.setIm2colImageMaxBytes(0);
       const [yDirect, dfDirect] = run();
-      convTesting.setIm2colMaxBytes(undefined);
+      convTesting.setIm2colImageMaxBytes(undefined);
       // At 1 thread the kernels are called on rt().kernels: count the im2col calls.
       const k = rt().kernels;
       const original = k.f32_conv2d_im2col;
@@ -398,7 +400,9 @@ describe('conv2d determinism, fusion and splitting', () => {
       } finally {
         k.f32_conv2d_im2col = original;
       }
-      if (threads === 1) expect(calls, `${name}: im2col calls (forward, and the unpadded filter gradient)`).toBe(cc.pad === 'same' ? 1 : 2);
+      // One call per forward chunk of at most 1 MiB of col, one for the unpadded filter gradient.
+      const chunk = Math.min(cc.n, Math.floor(2 ** 20 / (dd.oh * dd.ow * cc.kh * cc.kw * cc.cin * 4)));
+      if (threads === 1) expect(calls, `${name}: im2col calls`).toBe(Math.ceil(cc.n / chunk) + (cc.pad === 'same' ? 0 : 1));
       bitsEqual(`conv2d ${name}`, yDirect, yGemm);
       bitsEqual(`conv2dBackpropFilter ${name}`, dfDirect, dfGemm);
     }

@@ -173,60 +173,74 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
   }));
 }
 
-/** Largest im2col matrix (every image of a call) for which conv2d and its filter gradient run as sgemm. */
-const IM2COL_MAX_BYTES = 1 << 20;
+/**
+ * Largest im2col block of one image (oh * ow rows of kh * kw * cin floats) for which conv2d
+ * and its filter gradient run as sgemm. Measured (one thread, 3x3 filters, 64 output
+ * channels, 2026-12-07): 5x5 -> 3x3 images (21 KB per image) forward 1.29-1.34x and filter
+ * gradient 1.44-1.79x at batch 32-128; 7x7 (56 KB) 1.10x / 1.29x; 10x10 with 32 channels
+ * (72 KB) 1.18x / 1.01x; 13x13 with 32 channels (136 KB, the slide-13 CNN's second layer)
+ * 0.85x / 0.79x, so larger images stay on the direct kernels.
+ */
+const IM2COL_IMAGE_MAX_BYTES = 96 * 1024;
 /** Smallest reduction (kh * kw * cin) for which they do: below it a GEMM tile's K loop is too short. */
 const IM2COL_MIN_K = 64;
-let im2colMaxBytes = IM2COL_MAX_BYTES;
+/** col bytes per sgemm call in the forward pass: images go in chunks that stay in L2. */
+const IM2COL_CHUNK_BYTES = 1 << 20;
+/** Largest col of a whole batch for the filter gradient (one sgemm: its sum over the batch is never split). */
+const IM2COL_FILTER_MAX_BYTES = 16 << 20;
+let im2colImageMaxBytes = IM2COL_IMAGE_MAX_BYTES;
 
-/** Test seam: the im2col size limit (undefined restores it; 0 keeps every conv on the direct kernels). */
+/** Test seam: the per-image im2col limit (undefined restores it; 0 keeps every conv on the direct kernels). */
 export const convTesting = {
-  setIm2colMaxBytes(bytes: number | undefined): void { im2colMaxBytes = bytes ?? IM2COL_MAX_BYTES; },
+  setIm2colImageMaxBytes(bytes: number | undefined): void { im2colImageMaxBytes = bytes ?? IM2COL_IMAGE_MAX_BYTES; },
 };
 
 /**
  * Small images (the slide-13 CNN's third layer: 5x5 in, 3x3 out) run as im2col + sgemm: the
  * direct kernels' 4-pixel tiles leave slots empty when a plane is not a multiple of 4 pixels
  * (9 pixels take 12), and their filter-gradient tile keeps its sums over one image's few
- * pixels. The im2col matrix is small there (at most IM2COL_MAX_BYTES, so it stays in L2);
- * larger images stay direct (a full im2col would stream kh * kw copies of x through memory).
+ * pixels. Larger images stay direct: their im2col is kh * kw copies of x streamed through
+ * memory, and behind a max pool the direct filter gradient skips dy's zero pixels.
  */
 function useIm2col(g: Geometry): boolean {
   const k9 = g.kh * g.kw * g.cin;
-  return k9 >= IM2COL_MIN_K && g.n * g.oh * g.ow * k9 * 4 <= im2colMaxBytes;
+  return k9 >= IM2COL_MIN_K && g.oh * g.ow * k9 * 4 <= im2colImageMaxBytes;
 }
 
 /**
  * conv2d as col * filter (+ bias, activation): the filter [kh*kw*cin, cout] is packed once,
- * then each part (whole images) writes its rows of col and multiplies them. sgemm adds each
- * output's products in K order, which col lays out as (ky, kx, ci): f32_conv2d's order, and
- * its epilogue adds the bias the same way, so the bits are the direct kernel's.
+ * then each part (whole images) writes col for a chunk of its images and multiplies it,
+ * chunk after chunk. sgemm adds each output's products in K order, which col lays out as
+ * (ky, kx, ci): f32_conv2d's order, and its epilogue adds the bias the same way, so the
+ * bits are the direct kernel's.
  */
 function conv2dByGemm(g: Geometry, x: Tensor, filter: Tensor, bias: Tensor | undefined, row: Activation | undefined,
   resolved: ResolvedParams | undefined): Tensor {
   const { kernels } = rt();
   const k9 = g.kh * g.kw * g.cin, plane = g.oh * g.ow;
-  const rowBytes = k9 * 4, outImage = plane * g.cout;
+  const imageBytes = plane * k9 * 4, outImage = plane * g.cout;
+  const chunk = Math.max(1, Math.min(g.n, Math.floor(IM2COL_CHUNK_BYTES / imageBytes)));
   const packedBytes = align16(kernels.f32_gemm_packed_b_bytes(k9, g.cout) >>> 0);
-  const colBytes = align16(g.n * plane * rowBytes);
-  const scratchBytes = align16(kernels.f32_gemm_a_scratch_bytes(k9) >>> 0);
+  const partBytes = align16(chunk * imageBytes) + align16(kernels.f32_gemm_a_scratch_bytes(k9) >>> 0);
   const images = splitParts(g.n, convFlops(g), 'conv-flops');
-  return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(packedBytes + colBytes + images.length * scratchBytes, (work) => {
-    const packed = work, col = work + packedBytes, scratch = col + colBytes;
-    const finite = kernels.f32_gemm_pack_b(k9, g.cout, filter.ptr, g.cout, packed, 0) === 1 ? 1 : 0;
+  return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(packedBytes + images.length * partBytes, (work) => {
+    const finite = kernels.f32_gemm_pack_b(k9, g.cout, filter.ptr, g.cout, work, 0) === 1 ? 1 : 0;
     const bp = bias?.ptr ?? 0;
-    const run = (k: Kernels, i0: number, m: number, part: number, act?: (k: Kernels, n: number, yo: Ptr) => void): void => {
-      const c = col + i0 * plane * rowBytes, yo = y + i0 * outImage * 4;
-      k.f32_conv2d_im2col(m, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, x.ptr, c, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, i0);
-      k.f32_gemm_packed(m * plane, g.cout, k9, c, k9, packed, bp, yo, g.cout, scratch + part * scratchBytes, 0, 1, 0, finite);
-      act?.(k, m * outImage, yo);
+    const run = (k: Kernels, i0: number, i1: number, part: number, act?: (k: Kernels, n: number, yo: Ptr) => void): void => {
+      const col = work + packedBytes + part * partBytes, scratch = col + align16(chunk * imageBytes);
+      for (let i = i0; i < i1; i += chunk) {
+        const m = Math.min(chunk, i1 - i), yo = y + i * outImage * 4;
+        k.f32_conv2d_im2col(m, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, x.ptr, col, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, i);
+        k.f32_gemm_packed(m * plane, g.cout, k9, col, k9, work, bp, yo, g.cout, scratch, 0, 1, 0, finite);
+        act?.(k, m * outImage, yo);
+      }
     };
     if (row === undefined || resolved === undefined) {
-      parallel(images.map(([i0, i1], part) => (k: Kernels) => run(k, i0, i1 - i0, part)));
+      parallel(images.map(([i0, i1], part) => (k: Kernels) => run(k, i0, i1, part)));
       return;
     }
     withKernelArgs(rt().heap, resolved, outImage, g.cout, row.name, (a) => {
-      parallel(images.map(([i0, i1], part) => (k: Kernels) => run(k, i0, i1 - i0, part, (kk, n, yo) => row.forward(kk, n, yo, yo, a))));
+      parallel(images.map(([i0, i1], part) => (k: Kernels) => run(k, i0, i1, part, (kk, n, yo) => row.forward(kk, n, yo, yo, a))));
     });
   }));
 }
@@ -329,7 +343,9 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, 
   const fn = 'conv2dBackpropFilter';
   const g = convGeometry(fn, x.shape, filterShape, strides, pad, dilations);
   sameShape(fn, 'dy', dy.shape, [g.n, g.oh, g.ow, g.cout], `conv2d's output shape for x ${shapeText(x.shape)} and filter ${shapeText(filterShape)}`);
-  if (useIm2col(g) && noPaddedTaps(g)) return backpropFilterByGemm(g, x, dy);
+  if (useIm2col(g) && noPaddedTaps(g) && g.n * g.oh * g.ow * g.kh * g.kw * g.cin * 4 <= IM2COL_FILTER_MAX_BYTES) {
+    return backpropFilterByGemm(g, x, dy);
+  }
   // Threads take (tap, 8 output channels) units of df, or blocks of 8 output channels where
   // the kernel's flattened path applies (cin < 4, dw = 1); each element's sum over the batch
   // and the pixels stays whole, in one call.
