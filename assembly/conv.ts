@@ -16,10 +16,11 @@
 // against 0.65-0.68 ms for [32,28,28,1]x[3,3,1,32]): the copies cost what the shorter table
 // saves. A full im2col would also write kh*kw copies of x (4.5 MB for [32,13,13,32] with a
 // 3x3 filter) through the cache, so the direct form stays. Small images are the exception
-// (src/ops/conv.ts, useIm2col): where one image's im2col block is at most 96 KB and
-// kh*kw*cin >= 64, f32_conv2d_im2col + sgemm run the forward pass and the unpadded filter
-// gradient, in the same order of adds (the slide-13 CNN's third layer, 3x3 outputs: 1.3x
-// forward, 1.4-1.8x filter gradient; the 4-pixel tiles leave 3 of 12 slots empty there).
+// (src/ops/conv.ts, useIm2col): where one image's im2col block is at most 96 KB (64 KB for
+// the filter gradient) and kh*kw*cin >= 64, f32_conv2d_im2col + sgemm run the forward pass
+// and the unpadded filter gradient (as (dy^T * col)^T, f32_transpose), in the same order of
+// adds (the slide-13 CNN's third layer, 3x3 outputs: 1.3x forward, 1.5-2.7x filter
+// gradient; the 4-pixel tiles leave 3 of 12 slots empty there).
 // The backward pass with respect to the input, for cin >= 4, is a GEMM and a gather (the
 // caller, src/ops/conv.ts, runs dcol = dy * filter^T with sgemm; f32_conv2d_col2im sums each
 // dx element's taps): every product is a real one (the 4x8 tile form it replaced multiplied
@@ -357,6 +358,36 @@ export function f32_conv2d_im2col(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow:
         }
       }
     }
+  }
+}
+
+/**
+ * dst (cols x rows) = src (rows x cols)^T, both row-major and contiguous: 4 x 4 blocks
+ * through registers, the edges element by element. (The im2col filter gradient computes
+ * df^T = dy^T * col, whose sgemm leaves out dy's zero pixels, and turns it round here.)
+ */
+export function f32_transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
+  const sr = <usize>cols << 2, dr = <usize>rows << 2;
+  const r4 = rows & ~3, c4 = cols & ~3;
+  for (let i = 0; i < r4; i += 4) {
+    const s = src + <usize>i * sr;
+    for (let j = 0; j < c4; j += 4) {
+      const a = s + (<usize>j << 2);
+      const v0 = v128.load(a), v1 = v128.load(a + sr), v2 = v128.load(a + 2 * sr), v3 = v128.load(a + 3 * sr);
+      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+      const d = dst + <usize>j * dr + (<usize>i << 2);
+      v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(d + dr, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(d + 2 * dr, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * dr, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+    for (let j = c4; j < cols; j++) {
+      for (let q = 0; q < 4; q++) store<f32>(dst + <usize>j * dr + (<usize>(i + q) << 2), load<f32>(src + <usize>(i + q) * sr + (<usize>j << 2)));
+    }
+  }
+  for (let i = r4; i < rows; i++) {
+    for (let j = 0; j < cols; j++) store<f32>(dst + <usize>j * dr + (<usize>i << 2), load<f32>(src + <usize>i * sr + (<usize>j << 2)));
   }
 }
 

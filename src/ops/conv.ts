@@ -143,7 +143,7 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
   const row = actName === undefined ? undefined : getActivation(actName);
   const resolved = row === undefined ? undefined :
     resolveParams(row, typeof activation === 'object' ? activation.params : undefined);
-  if (useIm2col(g)) return conv2dByGemm(g, x, filter, bias, row, resolved);
+  if (useIm2col(g, im2colLimits.forward)) return conv2dByGemm(g, x, filter, bias, row, resolved);
   const { kernels } = rt();
   const wsBytes = align16(kernels.conv2d_workspace_bytes(g.cin, g.kh, g.kw));
   const inImage = g.h * g.w * g.cin, outImage = g.oh * g.ow * g.cout;
@@ -174,25 +174,29 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
 }
 
 /**
- * Largest im2col block of one image (oh * ow rows of kh * kw * cin floats) for which conv2d
- * and its filter gradient run as sgemm. Measured (one thread, 3x3 filters, 64 output
- * channels, 2026-12-07): 5x5 -> 3x3 images (21 KB per image) forward 1.29-1.34x and filter
- * gradient 1.44-1.79x at batch 32-128; 7x7 (56 KB) 1.10x / 1.29x; 10x10 with 32 channels
- * (72 KB) 1.18x / 1.01x; 13x13 with 32 channels (136 KB, the slide-13 CNN's second layer)
- * 0.85x / 0.79x, so larger images stay on the direct kernels.
+ * Largest im2col block of one image (oh * ow rows of kh * kw * cin floats) for which the
+ * forward pass runs as sgemm, and (next) the filter gradient. Measured (one thread, 3x3
+ * filters, 64 output channels, 2026-12-07): 5x5 -> 3x3 images (21 KB per image) forward
+ * 1.29-1.34x and filter gradient 1.5-2.7x (dense or pool-shaped dy) at batch 32-128; 7x7
+ * (56 KB) 1.10x / 1.05-1.2x; 10x10 with 32 channels (72 KB) 1.18x / 0.88-0.91x; 13x13 with
+ * 32 channels (136 KB, the slide-13 CNN's second layer) forward 0.85x; larger images stay on
+ * the direct kernels.
  */
 const IM2COL_IMAGE_MAX_BYTES = 96 * 1024;
+const IM2COL_FILTER_IMAGE_MAX_BYTES = 64 * 1024;
 /** Smallest reduction (kh * kw * cin) for which they do: below it a GEMM tile's K loop is too short. */
 const IM2COL_MIN_K = 64;
 /** col bytes per sgemm call in the forward pass: images go in chunks that stay in L2. */
 const IM2COL_CHUNK_BYTES = 1 << 20;
 /** Largest col of a whole batch for the filter gradient (one sgemm: its sum over the batch is never split). */
 const IM2COL_FILTER_MAX_BYTES = 16 << 20;
-let im2colImageMaxBytes = IM2COL_IMAGE_MAX_BYTES;
+let im2colLimits = { forward: IM2COL_IMAGE_MAX_BYTES, filter: IM2COL_FILTER_IMAGE_MAX_BYTES };
 
-/** Test seam: the per-image im2col limit (undefined restores it; 0 keeps every conv on the direct kernels). */
+/** Test seam: both per-image im2col limits (undefined restores them; 0 keeps every conv on the direct kernels). */
 export const convTesting = {
-  setIm2colImageMaxBytes(bytes: number | undefined): void { im2colImageMaxBytes = bytes ?? IM2COL_IMAGE_MAX_BYTES; },
+  setIm2colImageMaxBytes(bytes: number | undefined): void {
+    im2colLimits = bytes === undefined ? { forward: IM2COL_IMAGE_MAX_BYTES, filter: IM2COL_FILTER_IMAGE_MAX_BYTES } : { forward: bytes, filter: bytes };
+  },
 };
 
 /**
@@ -200,11 +204,11 @@ export const convTesting = {
  * direct kernels' 4-pixel tiles leave slots empty when a plane is not a multiple of 4 pixels
  * (9 pixels take 12), and their filter-gradient tile keeps its sums over one image's few
  * pixels. Larger images stay direct: their im2col is kh * kw copies of x streamed through
- * memory, and behind a max pool the direct filter gradient skips dy's zero pixels.
+ * memory.
  */
-function useIm2col(g: Geometry): boolean {
+function useIm2col(g: Geometry, maxImageBytes: number): boolean {
   const k9 = g.kh * g.kw * g.cin;
-  return k9 >= IM2COL_MIN_K && g.oh * g.ow * k9 * 4 <= im2colImageMaxBytes;
+  return k9 >= IM2COL_MIN_K && g.oh * g.ow * k9 * 4 <= maxImageBytes;
 }
 
 /**
@@ -246,19 +250,24 @@ function conv2dByGemm(g: Geometry, x: Tensor, filter: Tensor, bias: Tensor | und
 }
 
 /**
- * The filter gradient as col^T * dy ([kh*kw*cin, n*oh*ow] x [n*oh*ow, cout]), for convs
- * whose taps never fall into the padding: sgemm sums each df element over K = (n, oy, ox)
- * in order from 0, as f32_conv2d_grad_filter does, so the bits are the same. (With padding,
- * the direct kernel skips padded taps, while col holds zeros there, and 0 * an infinite dy
- * would give NaN.)
+ * The filter gradient as (dy^T * col)^T ([cout, n*oh*ow] x [n*oh*ow, kh*kw*cin], then
+ * transposed), for convs whose taps never fall into the padding. sgemm sums each element
+ * over K = (n, oy, ox) in order from 0, as f32_conv2d_grad_filter does (dy * x and x * dy
+ * round alike), so the bits are the same. dy as op(A) lets sgemm leave out the pixels where
+ * 4 output channels of dy are all zero, which a max pool after the conv makes common: on
+ * 7x7x64 images with a pool-shaped dy, 482 us against 1264 us for col^T * dy and 632 us for
+ * the direct kernel's pixel lists. (With padding, the direct kernel skips padded taps,
+ * while col holds zeros there, and 0 * an infinite dy would give NaN.)
  */
 function backpropFilterByGemm(g: Geometry, x: Tensor, dy: Tensor): Tensor {
   const k9 = g.kh * g.kw * g.cin, rows = g.n * g.oh * g.ow;
-  const rowBytes = k9 * 4;
-  return produce([g.kh, g.kw, g.cin, g.cout], (df) => withWork(align16(rows * rowBytes), (col) => {
+  const rowBytes = k9 * 4, colBytes = align16(rows * rowBytes);
+  return produce([g.kh, g.kw, g.cin, g.cout], (df) => withWork(colBytes + k9 * g.cout * 4, (col) => {
+    const dfT = col + colBytes;
     byImagesOf(g.n, rows * k9, (k, i0, m) => k.f32_conv2d_im2col(m, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, x.ptr,
       col + i0 * g.oh * g.ow * rowBytes, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, i0));
-    gemm(k9, g.cout, rows, col, k9, true, dy.ptr, g.cout, false, df);
+    gemm(g.cout, k9, rows, dy.ptr, g.cout, true, col, k9, false, dfT);
+    rt().kernels.f32_transpose(g.cout, k9, dfT, df);
   }));
 }
 
@@ -343,7 +352,7 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, 
   const fn = 'conv2dBackpropFilter';
   const g = convGeometry(fn, x.shape, filterShape, strides, pad, dilations);
   sameShape(fn, 'dy', dy.shape, [g.n, g.oh, g.ow, g.cout], `conv2d's output shape for x ${shapeText(x.shape)} and filter ${shapeText(filterShape)}`);
-  if (useIm2col(g) && noPaddedTaps(g) && g.n * g.oh * g.ow * g.kh * g.kw * g.cin * 4 <= IM2COL_FILTER_MAX_BYTES) {
+  if (useIm2col(g, im2colLimits.filter) && noPaddedTaps(g) && g.n * g.oh * g.ow * g.kh * g.kw * g.cin * 4 <= IM2COL_FILTER_MAX_BYTES) {
     return backpropFilterByGemm(g, x, dy);
   }
   // Threads take (tap, 8 output channels) units of df, or blocks of 8 output channels where
