@@ -323,8 +323,8 @@ export function f32_conv2d(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, c
  * for the output pixel r = ((b - b0) * oh + oy) * ow + ox of images [b0, b0 + n), or 0 where
  * the tap falls into the padding: each row is one output pixel's receptive field in the
  * filter's own (ky, kx, ci) order, so col * filter (sgemm, K in that order) adds the same
- * products in the same order as f32_conv2d, and col^T * dy adds f32_conv2d_grad_filter's
- * (n, oy, ox) order. Where a filter row's kw taps lie inside the input row and dw = 1, they
+ * products in the same order as f32_conv2d, and dy^T * col (the filter gradient, transposed)
+ * sums in f32_conv2d_grad_filter's (n, oy, ox) order. Where a filter row's kw taps lie inside the input row and dw = 1, they
  * are one contiguous copy.
  */
 export function f32_conv2d_im2col(n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, kh: i32, kw: i32,

@@ -63,7 +63,7 @@ export function f32_gemm_packed_b_bytes(K: i32, N: i32): usize {
  */
 export function f32_gemm_a_scratch_bytes(K: i32): usize { return <usize>max(K, 0) * 64; }
 
-/** Bytes of workspace f32_gemm needs: packed op(B), then one packed tile of op(A). */
+/** Bytes of workspace f32_gemm needs: packed op(B), then op(A)'s scratch (f32_gemm_a_scratch_bytes). */
 export function f32_gemm_workspace(K: i32, N: i32): usize {
   return f32_gemm_packed_b_bytes(K, N) + f32_gemm_a_scratch_bytes(K);
 }
