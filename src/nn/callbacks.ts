@@ -10,6 +10,8 @@ export interface TrainingModel {
   stopTraining: boolean;
   /** The optimizer's learning rate (reduceLROnPlateau changes it). */
   learningRate: number;
+  /** The class name of the optimizer's learning-rate schedule, or null for a constant rate. */
+  readonly learningRateSchedule?: string | null;
   /** Snapshot and restore of the weights (earlyStopping's restoreBestWeights). */
   snapshotWeights(): Float32Array[];
   restoreWeights(values: readonly Float32Array[]): void;
@@ -153,6 +155,11 @@ export class ReduceLROnPlateau extends Monitor {
 
   // Keras resets the best value too, so a callback reused for another fit() starts afresh.
   onTrainBegin(): void {
+    const schedule = this.model?.learningRateSchedule;
+    if (schedule) {
+      throw new Error(`actlab: reduceLROnPlateau: the optimizer's learning rate follows a ${schedule} schedule, which it cannot change: ` +
+        `give the optimizer a constant learningRate, or drop one of the two`);
+    }
     this.wait = 0;
     this.cooldownLeft = 0;
     this.best = this.better(0, 1, 0) ? Infinity : -Infinity;

@@ -4,7 +4,8 @@
 // randomness is keyed by (seed, epoch) and optimizer state is restored exactly.
 import { tensor, type Tensor } from '../core/tensor.js';
 import { modelFromArtifacts, modelToArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
-import { adam, adamw, rmsprop, sgd, type Optimizer, type OptimizerConfig } from './optimizers.js';
+import { adam, adamw, rmsprop, sgd, type LearningRate, type Optimizer, type OptimizerConfig } from './optimizers.js';
+import { fromConfig } from './schedules.js';
 import type { Sequential, LossName } from './sequential.js';
 
 export interface CheckpointJson {
@@ -53,11 +54,13 @@ export function checkpointOf(model: Sequential): Checkpoint {
 function optimizerFrom(className: string, config: OptimizerConfig): Optimizer {
   const num = (k: string): number | undefined => (typeof config[k] === 'number' ? Number(config[k]) : undefined);
   const clip = { clipnorm: num('clipnorm'), globalClipnorm: num('globalClipnorm'), clipvalue: num('clipvalue') };
+  const lr = config.learningRate;
+  const learningRate: LearningRate | undefined = typeof lr === 'object' && lr !== null ? fromConfig(lr) : num('learningRate');
   switch (className) {
-    case 'SGD': return sgd({ learningRate: num('learningRate'), momentum: num('momentum'), nesterov: config.nesterov === true, ...clip });
-    case 'Adam': return adam({ learningRate: num('learningRate'), beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), ...clip });
-    case 'AdamW': return adamw({ learningRate: num('learningRate'), beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay'), ...clip });
-    case 'RMSprop': return rmsprop({ learningRate: num('learningRate'), rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: config.centered === true, ...clip });
+    case 'SGD': return sgd({ learningRate, momentum: num('momentum'), nesterov: config.nesterov === true, ...clip });
+    case 'Adam': return adam({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), ...clip });
+    case 'AdamW': return adamw({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay'), ...clip });
+    case 'RMSprop': return rmsprop({ learningRate, rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: config.centered === true, ...clip });
     default: throw new Error(`actlab: restoreCheckpoint: unknown optimizer class '${className}'`);
   }
 }

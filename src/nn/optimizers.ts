@@ -21,6 +21,7 @@ import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, zeros, tensor, shapeText } from '../core/tensor.js';
 import { checkFinite } from '../core/checks.js';
+import { LearningRateSchedule, type ScheduleJson } from './schedules.js';
 
 /** A variable and the gradient of the loss with respect to it (same shape). */
 export interface VariableGrad {
@@ -46,7 +47,11 @@ export interface ClipOptions {
   readonly clipvalue?: number;
 }
 
-export type OptimizerConfig = Readonly<Record<string, number | boolean | null>>;
+/** getConfig()'s values; `learningRate` is a number or, for a schedule, its JSON. */
+export type OptimizerConfig = Readonly<Record<string, number | boolean | null | ScheduleJson>>;
+
+/** A constant rate, or a schedule asked for the rate of every step (see schedules). */
+export type LearningRate = number | LearningRateSchedule;
 
 // ---- validation --------------------------------------------------------------------------
 
@@ -99,6 +104,9 @@ export abstract class Optimizer {
   /** Keras / tfjs class name: 'SGD', 'Adam', 'AdamW', 'RMSprop'. */
   abstract readonly className: string;
   private lr: number;
+  private readonly schedule: LearningRateSchedule | null;
+  /** The rate of the step being applied (update() reads it). */
+  protected stepLr = 0;
   private iters = 0;
   private disposed = false;
   private readonly clip: Clip;
@@ -106,14 +114,33 @@ export abstract class Optimizer {
   private slots: Tensor[][] = [];
   private names: string[] = [];
 
-  protected constructor(protected readonly where: string, learningRate: number, clip: Clip) {
-    this.lr = num(where, 'learningRate', learningRate, positive, 'a finite number > 0');
+  protected constructor(protected readonly where: string, learningRate: LearningRate, clip: Clip) {
+    if (learningRate instanceof LearningRateSchedule) {
+      this.schedule = learningRate;
+      this.lr = Number.NaN;
+    } else {
+      this.schedule = null;
+      this.lr = num(where, 'learningRate', learningRate, positive, 'a finite number > 0 or a schedule (schedules.cosineDecay, ...)');
+    }
     this.clip = clip;
   }
 
-  /** The learning rate of the next step; callbacks (reduceLROnPlateau) may set it between steps. */
-  get learningRate(): number { return this.lr; }
-  set learningRate(v: number) { this.lr = num(this.where, 'learningRate', v, positive, 'a finite number > 0'); }
+  /**
+   * The learning rate of the next step: the constant, or the schedule's rate for step
+   * `iterations`. Callbacks (reduceLROnPlateau) may set a constant rate between steps; a
+   * scheduled rate cannot be set, as in Keras.
+   */
+  get learningRate(): number { return this.schedule ? this.schedule.at(this.iters) : this.lr; }
+  set learningRate(v: number) {
+    if (this.schedule) {
+      throw new Error(`actlab: ${this.where}: the learning rate follows a ${this.schedule.className} schedule and cannot be set ` +
+        `(callbacks that change it, such as reduceLROnPlateau, need a constant learningRate)`);
+    }
+    this.lr = num(this.where, 'learningRate', v, positive, 'a finite number > 0');
+  }
+
+  /** The schedule given as learningRate, or null for a constant rate. */
+  get learningRateSchedule(): LearningRateSchedule | null { return this.schedule; }
 
   /** Number of steps taken (Keras `iterations`); Adam's bias correction uses iterations + 1. */
   get iterations(): number { return this.iters; }
@@ -124,7 +151,7 @@ export abstract class Optimizer {
   /** The hyperparameters, with Keras-like keys in camelCase. */
   getConfig(): OptimizerConfig {
     return {
-      learningRate: this.lr,
+      learningRate: this.schedule ? this.schedule.toJSON() : this.lr,
       clipnorm: this.clip.kind === 'clipnorm' ? this.clip.value : null,
       globalClipnorm: this.clip.kind === 'globalClipnorm' ? this.clip.value : null,
       clipvalue: this.clip.kind === 'clipvalue' ? this.clip.value : null,
@@ -153,6 +180,10 @@ export abstract class Optimizer {
     try {
       const grads = this.clipGrads(pairs, temps);
       const t = this.iters + 1;
+      this.stepLr = this.learningRate;
+      if (!(this.stepLr >= 0 && this.stepLr < Infinity)) {
+        throw new Error(`actlab: ${this.where}.applyGradients: the learning rate for step ${this.iters} is ${this.stepLr}: expected a finite number >= 0`);
+      }
       pairs.forEach((p, i) => {
         if (this.slots[i] === undefined) {
           // keep(): the state outlives the step. The first step usually runs inside a tidy
@@ -275,8 +306,8 @@ export abstract class Optimizer {
 // ---- SGD -----------------------------------------------------------------------------------
 
 export interface SgdOptions extends ClipOptions {
-  /** Default 0.01 (Keras). */
-  readonly learningRate?: number;
+  /** Default 0.01 (Keras); a number > 0 or a schedule. */
+  readonly learningRate?: LearningRate;
   /** In [0, 1]; 0 (default) is plain SGD. */
   readonly momentum?: number;
   /** Nesterov momentum; ignored when momentum is 0, as in Keras. */
@@ -306,8 +337,8 @@ export class SGD extends Optimizer {
   protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], _t: number, flag: Ptr): void {
     elementwise(n, 4, (k, i, c) => {
       const o = i * 4;
-      if (this.momentum > 0) k.f32_sgd_momentum_update(c, g + o, w + o, slots[0] + o, this.learningRate, this.momentum, this.nesterov ? 1 : 0, flag);
-      else k.f32_sgd_update(c, g + o, w + o, this.learningRate, flag);
+      if (this.momentum > 0) k.f32_sgd_momentum_update(c, g + o, w + o, slots[0] + o, this.stepLr, this.momentum, this.nesterov ? 1 : 0, flag);
+      else k.f32_sgd_update(c, g + o, w + o, this.stepLr, flag);
     });
   }
 }
@@ -315,8 +346,8 @@ export class SGD extends Optimizer {
 // ---- Adam / AdamW ----------------------------------------------------------------------------
 
 export interface AdamOptions extends ClipOptions {
-  /** Default 0.001. */
-  readonly learningRate?: number;
+  /** Default 0.001; a number > 0 or a schedule. */
+  readonly learningRate?: LearningRate;
   /** In [0, 1), default 0.9. */
   readonly beta1?: number;
   /** In [0, 1), default 0.999. */
@@ -356,7 +387,7 @@ abstract class AdamBase extends Optimizer {
   protected update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], t: number, flag: Ptr): void {
     elementwise(n, 4, (k, i, c) => {
       const o = i * 4;
-      k.f32_adam_update(c, g + o, w + o, slots[0] + o, slots[1] + o, this.learningRate, this.beta1, this.beta2, this.epsilon, this.decay, t, flag);
+      k.f32_adam_update(c, g + o, w + o, slots[0] + o, slots[1] + o, this.stepLr, this.beta1, this.beta2, this.epsilon, this.decay, t, flag);
     });
   }
 }
@@ -394,8 +425,8 @@ export class AdamW extends AdamBase {
 // ---- RMSprop -----------------------------------------------------------------------------------
 
 export interface RmspropOptions extends ClipOptions {
-  /** Default 0.001. */
-  readonly learningRate?: number;
+  /** Default 0.001; a number > 0 or a schedule. */
+  readonly learningRate?: LearningRate;
   /** Discount of the squared-gradient average, in [0, 1), default 0.9 (tfjs calls it decay). */
   readonly rho?: number;
   /** In [0, 1], default 0. */
@@ -441,7 +472,7 @@ export class RMSprop extends Optimizer {
     const mg = this.centered ? slots[this.momentum > 0 ? 2 : 1] : 0;
     elementwise(n, 4, (k, i, c) => {
       const o = i * 4;
-      k.f32_rmsprop_update(c, g + o, w + o, slots[0] + o, mg && mg + o, mom && mom + o, this.learningRate, this.rho, this.momentum, this.epsilon, flag);
+      k.f32_rmsprop_update(c, g + o, w + o, slots[0] + o, mg && mg + o, mom && mom + o, this.stepLr, this.rho, this.momentum, this.epsilon, flag);
     });
   }
 }

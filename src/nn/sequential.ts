@@ -159,6 +159,7 @@ export class Sequential implements TrainingModel {
   compiledConfig(): { optimizer: Optimizer; loss: LossName; accuracy: boolean } { return this.compiledOrThrow('checkpoint'); }
   get learningRate(): number { return this.optimizer.learningRate; }
   set learningRate(v: number) { this.optimizer.learningRate = v; }
+  get learningRateSchedule(): string | null { return this.optimizer.learningRateSchedule?.className ?? null; }
 
   /** The model's output for x (inference: dropout off, softmax applied). A new tensor. */
   predict(x: Tensor, args: EvaluateArgs = {}): Tensor {

@@ -1,0 +1,327 @@
+// Learning-rate schedules with Keras 3 names and formulas (keras.optimizers.schedules). An
+// optimizer given a schedule as its learningRate asks it for the rate of every step, with
+// the number of steps taken so far (`optimizer.iterations`, 0 for the first update), as
+// Keras does.
+//
+// The rates must be the same bits in every runtime, so nothing here calls JavaScript's
+// Math.cos/exp/log/pow (engines round those differently): cosines and non-integer powers
+// come from the Wasm module's own float32 cos and float64 exp; the rest is + - * / and floor.
+import { rt } from '../core/wasm.js';
+
+export type ScheduleConfig = Readonly<Record<string, number | boolean | readonly number[] | null>>;
+
+/** A schedule as an optimizer's getConfig() and a checkpoint store it. */
+export interface ScheduleJson {
+  readonly className: string;
+  readonly config: ScheduleConfig;
+}
+
+export abstract class LearningRateSchedule {
+  /** The Keras class name: 'CosineDecay', 'ExponentialDecay', ... */
+  abstract readonly className: string;
+  /** The learning rate for the update that follows `step` earlier updates (step >= 0). */
+  abstract at(step: number): number;
+  /** The arguments that rebuild this schedule (schedules.fromConfig). */
+  abstract getConfig(): ScheduleConfig;
+  toJSON(): ScheduleJson { return { className: this.className, config: this.getConfig() }; }
+}
+
+// ---- validation ----------------------------------------------------------------------------
+
+function checkKeys(where: string, options: object, allowed: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) throw new Error(`actlab: ${where}: expected an options object, got ${String(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new Error(`actlab: ${where}: unknown option '${key}'; valid options: ${allowed.join(', ')}`);
+  }
+}
+
+function num(where: string, name: string, v: unknown, ok: (v: number) => boolean, expected: string): number {
+  if (typeof v !== 'number' || !ok(v)) throw new Error(`actlab: ${where}: ${name} = ${String(v)} is out of range: expected ${expected}`);
+  return v;
+}
+
+const finiteNonNeg = (v: number): boolean => Number.isFinite(v) && v >= 0;
+const finitePos = (v: number): boolean => Number.isFinite(v) && v > 0;
+const NON_NEG = 'a finite number >= 0';
+const POS = 'a finite number > 0';
+
+function flag(where: string, name: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new Error(`actlab: ${where}: ${name} = ${String(v)} must be true or false`);
+  return v;
+}
+
+function checkStep(where: string, step: number): void {
+  if (!Number.isInteger(step) || step < 0) throw new Error(`actlab: ${where}: step = ${step} must be an integer >= 0`);
+}
+
+// ---- deterministic math ----------------------------------------------------------------------
+
+/** b^e for b >= 0: exact-order multiplications for small integer e, else exp(e ln b) in Wasm. */
+function pow(b: number, e: number): number {
+  if (e === 0) return 1;
+  if (b === 0) return e > 0 ? 0 : Infinity;
+  if (Number.isInteger(e) && Math.abs(e) <= 1024) {
+    let r = 1, x = b, k = Math.abs(e);
+    while (k > 0) { if (k & 1) r *= x; x *= x; k >>>= 1; }
+    return e > 0 ? r : 1 / r;
+  }
+  const { kernels } = rt();
+  return kernels.f64_exp1(e * kernels.f32_log1(b));
+}
+
+/**
+ * (1 + cos(pi f)) / 2 for f in [0, 1], as sin(pi (1 - f) / 2)^2: no cancellation near f = 1,
+ * and the float32 argument (1 - f) / 4 turns is relatively exact where the sine is small, so
+ * the rate keeps float32 accuracy to the end. The sine is the Wasm module's.
+ */
+function halfCosine(f: number): number { const c = rt().kernels.f32_sin_turns1((1 - f) / 4); return c * c; }
+
+// ---- the schedules ---------------------------------------------------------------------------
+
+export interface CosineDecayOptions {
+  /** The rate at step 0 (after the warmup: the rate the warmup starts from). */
+  readonly initialLearningRate: number;
+  /** Steps from the start of the decay to its end (an integer >= 1). */
+  readonly decaySteps: number;
+  /** The floor, as a fraction of the starting rate, in [0, 1]; default 0. */
+  readonly alpha?: number;
+  /** Optional linear warmup from initialLearningRate to warmupTarget over warmupSteps; the decay then starts from warmupTarget. */
+  readonly warmupTarget?: number | null;
+  readonly warmupSteps?: number;
+}
+
+/**
+ * Cosine decay (Loshchilov and Hutter, SGDR, arXiv:1608.03983, without restarts):
+ * lr = from ((1 - alpha) (1 + cos(pi min(step, decaySteps) / decaySteps)) / 2 + alpha),
+ * with an optional linear warmup before it. Keras' CosineDecay.
+ */
+export class CosineDecay extends LearningRateSchedule {
+  readonly className = 'CosineDecay';
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly alpha: number;
+  readonly warmupTarget: number | null;
+  readonly warmupSteps: number;
+
+  constructor(o: CosineDecayOptions) {
+    super();
+    const where = 'schedules.cosineDecay';
+    checkKeys(where, o, ['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget', 'warmupSteps']);
+    this.initialLearningRate = num(where, 'initialLearningRate', o.initialLearningRate, finiteNonNeg, NON_NEG);
+    this.decaySteps = num(where, 'decaySteps', o.decaySteps, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+    this.alpha = num(where, 'alpha', o.alpha ?? 0, (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
+    this.warmupTarget = o.warmupTarget === undefined || o.warmupTarget === null ? null : num(where, 'warmupTarget', o.warmupTarget, finiteNonNeg, NON_NEG);
+    this.warmupSteps = num(where, 'warmupSteps', o.warmupSteps ?? 0, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+    if (this.warmupSteps > 0 && this.warmupTarget === null) {
+      throw new Error(`actlab: ${where}: warmupSteps = ${this.warmupSteps} needs a warmupTarget (the rate the warmup climbs to)`);
+    }
+  }
+
+  at(step: number): number {
+    checkStep(`${this.className}.at`, step);
+    if (this.warmupTarget === null) return this.decay(Math.min(step, this.decaySteps), this.initialLearningRate);
+    const s = Math.min(step, this.decaySteps + this.warmupSteps);
+    if (s < this.warmupSteps) return (this.warmupTarget - this.initialLearningRate) * (s / this.warmupSteps) + this.initialLearningRate;
+    return this.decay(s - this.warmupSteps, this.warmupTarget);
+  }
+
+  private decay(step: number, from: number): number {
+    const cosine = halfCosine(step / this.decaySteps);
+    return from * ((1 - this.alpha) * cosine + this.alpha);
+  }
+
+  getConfig(): ScheduleConfig {
+    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, alpha: this.alpha, warmupTarget: this.warmupTarget, warmupSteps: this.warmupSteps };
+  }
+}
+
+export interface ExponentialDecayOptions {
+  readonly initialLearningRate: number;
+  /** Steps per factor of decayRate (> 0). */
+  readonly decaySteps: number;
+  /** > 0; below 1 decays, above 1 grows. */
+  readonly decayRate: number;
+  /** Decay in whole steps of decaySteps (floor of step / decaySteps); default false. */
+  readonly staircase?: boolean;
+}
+
+/** lr = initialLearningRate * decayRate^(step / decaySteps) (floored with staircase). Keras' ExponentialDecay. */
+export class ExponentialDecay extends LearningRateSchedule {
+  readonly className = 'ExponentialDecay';
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly decayRate: number;
+  readonly staircase: boolean;
+
+  constructor(o: ExponentialDecayOptions) {
+    super();
+    const where = 'schedules.exponentialDecay';
+    checkKeys(where, o, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
+    this.initialLearningRate = num(where, 'initialLearningRate', o.initialLearningRate, finiteNonNeg, NON_NEG);
+    this.decaySteps = num(where, 'decaySteps', o.decaySteps, finitePos, POS);
+    this.decayRate = num(where, 'decayRate', o.decayRate, finitePos, POS);
+    this.staircase = flag(where, 'staircase', o.staircase);
+  }
+
+  at(step: number): number {
+    checkStep(`${this.className}.at`, step);
+    const p = step / this.decaySteps;
+    return this.initialLearningRate * pow(this.decayRate, this.staircase ? Math.floor(p) : p);
+  }
+
+  getConfig(): ScheduleConfig {
+    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
+  }
+}
+
+export interface InverseTimeDecayOptions {
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  /** >= 0. */
+  readonly decayRate: number;
+  readonly staircase?: boolean;
+}
+
+/** lr = initialLearningRate / (1 + decayRate * step / decaySteps) (floored with staircase). Keras' InverseTimeDecay. */
+export class InverseTimeDecay extends LearningRateSchedule {
+  readonly className = 'InverseTimeDecay';
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly decayRate: number;
+  readonly staircase: boolean;
+
+  constructor(o: InverseTimeDecayOptions) {
+    super();
+    const where = 'schedules.inverseTimeDecay';
+    checkKeys(where, o, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
+    this.initialLearningRate = num(where, 'initialLearningRate', o.initialLearningRate, finiteNonNeg, NON_NEG);
+    this.decaySteps = num(where, 'decaySteps', o.decaySteps, finitePos, POS);
+    this.decayRate = num(where, 'decayRate', o.decayRate, finiteNonNeg, NON_NEG);
+    this.staircase = flag(where, 'staircase', o.staircase);
+  }
+
+  at(step: number): number {
+    checkStep(`${this.className}.at`, step);
+    const p = step / this.decaySteps;
+    return this.initialLearningRate / (1 + this.decayRate * (this.staircase ? Math.floor(p) : p));
+  }
+
+  getConfig(): ScheduleConfig {
+    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
+  }
+}
+
+export interface PolynomialDecayOptions {
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  /** The rate at and after decaySteps; default 1e-4 (Keras). */
+  readonly endLearningRate?: number;
+  /** > 0, default 1 (linear). */
+  readonly power?: number;
+  /** Start over with a longer decay after each multiple of decaySteps; default false. */
+  readonly cycle?: boolean;
+}
+
+/**
+ * lr = (initial - end) (1 - s / decaySteps)^power + end with s = min(step, decaySteps); with
+ * cycle, decaySteps grows to the next multiple of itself at or above step. Keras' PolynomialDecay.
+ */
+export class PolynomialDecay extends LearningRateSchedule {
+  readonly className = 'PolynomialDecay';
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly endLearningRate: number;
+  readonly power: number;
+  readonly cycle: boolean;
+
+  constructor(o: PolynomialDecayOptions) {
+    super();
+    const where = 'schedules.polynomialDecay';
+    checkKeys(where, o, ['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle']);
+    this.initialLearningRate = num(where, 'initialLearningRate', o.initialLearningRate, finiteNonNeg, NON_NEG);
+    this.decaySteps = num(where, 'decaySteps', o.decaySteps, finitePos, POS);
+    this.endLearningRate = num(where, 'endLearningRate', o.endLearningRate ?? 1e-4, finiteNonNeg, NON_NEG);
+    this.power = num(where, 'power', o.power ?? 1, finitePos, POS);
+    this.cycle = flag(where, 'cycle', o.cycle);
+  }
+
+  at(step: number): number {
+    checkStep(`${this.className}.at`, step);
+    let steps = this.decaySteps, s = step;
+    if (this.cycle) steps *= step === 0 ? 1 : Math.ceil(step / steps);
+    else s = Math.min(step, steps);
+    return (this.initialLearningRate - this.endLearningRate) * pow(1 - s / steps, this.power) + this.endLearningRate;
+  }
+
+  getConfig(): ScheduleConfig {
+    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, endLearningRate: this.endLearningRate, power: this.power, cycle: this.cycle };
+  }
+}
+
+export interface PiecewiseConstantDecayOptions {
+  /** Increasing step counts. */
+  readonly boundaries: readonly number[];
+  /** One more than the boundaries: values[i] applies while boundaries[i-1] < step <= boundaries[i]. */
+  readonly values: readonly number[];
+}
+
+/** values[0] up to and including boundaries[0], values[1] up to boundaries[1], ..., then the last value. Keras' PiecewiseConstantDecay. */
+export class PiecewiseConstantDecay extends LearningRateSchedule {
+  readonly className = 'PiecewiseConstantDecay';
+  readonly boundaries: readonly number[];
+  readonly values: readonly number[];
+
+  constructor(o: PiecewiseConstantDecayOptions) {
+    super();
+    const where = 'schedules.piecewiseConstantDecay';
+    checkKeys(where, o, ['boundaries', 'values']);
+    if (!Array.isArray(o.boundaries) || !Array.isArray(o.values)) throw new Error(`actlab: ${where}: boundaries and values must be arrays of numbers`);
+    if (o.values.length !== o.boundaries.length + 1) {
+      throw new Error(`actlab: ${where}: ${o.values.length} values for ${o.boundaries.length} boundaries: there must be one value more than boundaries`);
+    }
+    o.boundaries.forEach((b, i) => {
+      num(where, `boundaries[${i}]`, b, finiteNonNeg, NON_NEG);
+      if (i > 0 && !(b > o.boundaries[i - 1])) throw new Error(`actlab: ${where}: boundaries must increase, but boundaries[${i}] = ${b} follows ${o.boundaries[i - 1]}`);
+    });
+    o.values.forEach((v, i) => num(where, `values[${i}]`, v, finiteNonNeg, NON_NEG));
+    this.boundaries = [...o.boundaries];
+    this.values = [...o.values];
+  }
+
+  at(step: number): number {
+    checkStep(`${this.className}.at`, step);
+    let i = 0;
+    while (i < this.boundaries.length && step > this.boundaries[i]) i++;
+    return this.values[i];
+  }
+
+  getConfig(): ScheduleConfig { return { boundaries: this.boundaries, values: this.values }; }
+}
+
+// ---- factories (Keras' names in camelCase) -----------------------------------------------------
+
+export function cosineDecay(options: CosineDecayOptions): CosineDecay { return new CosineDecay(options); }
+export function exponentialDecay(options: ExponentialDecayOptions): ExponentialDecay { return new ExponentialDecay(options); }
+export function inverseTimeDecay(options: InverseTimeDecayOptions): InverseTimeDecay { return new InverseTimeDecay(options); }
+export function polynomialDecay(options: PolynomialDecayOptions): PolynomialDecay { return new PolynomialDecay(options); }
+export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): PiecewiseConstantDecay { return new PiecewiseConstantDecay(options); }
+
+/** Rebuilds a schedule from its JSON (an optimizer's getConfig().learningRate, a checkpoint). */
+export function fromConfig(json: ScheduleJson): LearningRateSchedule {
+  const c: ScheduleConfig | undefined = json?.config;
+  if (typeof c !== 'object' || c === null) throw new Error(`actlab: schedules.fromConfig: expected {className, config}, got ${JSON.stringify(json)}`);
+  // Fields of the wrong type pass through as NaN or undefined, so the constructors name them.
+  const n = (k: string): number => (typeof c[k] === 'number' ? Number(c[k]) : Number.NaN);
+  const opt = (k: string): number | undefined => (c[k] === undefined || c[k] === null ? undefined : n(k));
+  const b = (k: string): boolean | undefined => (typeof c[k] === 'boolean' ? Boolean(c[k]) : undefined);
+  const list = (k: string): number[] => { const v = c[k]; return Array.isArray(v) ? v.map(Number) : []; };
+  switch (json.className) {
+    case 'CosineDecay': return new CosineDecay({ initialLearningRate: n('initialLearningRate'), decaySteps: n('decaySteps'), alpha: opt('alpha'), warmupTarget: opt('warmupTarget'), warmupSteps: opt('warmupSteps') });
+    case 'ExponentialDecay': return new ExponentialDecay({ initialLearningRate: n('initialLearningRate'), decaySteps: n('decaySteps'), decayRate: n('decayRate'), staircase: b('staircase') });
+    case 'InverseTimeDecay': return new InverseTimeDecay({ initialLearningRate: n('initialLearningRate'), decaySteps: n('decaySteps'), decayRate: n('decayRate'), staircase: b('staircase') });
+    case 'PolynomialDecay': return new PolynomialDecay({ initialLearningRate: n('initialLearningRate'), decaySteps: n('decaySteps'), endLearningRate: opt('endLearningRate'), power: opt('power'), cycle: b('cycle') });
+    case 'PiecewiseConstantDecay': return new PiecewiseConstantDecay({ boundaries: list('boundaries'), values: list('values') });
+    default: throw new Error(`actlab: schedules.fromConfig: unknown schedule class '${String(json.className)}'; known: CosineDecay, ExponentialDecay, InverseTimeDecay, PolynomialDecay, PiecewiseConstantDecay`);
+  }
+}
