@@ -18,7 +18,7 @@
 import {
   activations, adam, avgPool, avgPoolBackprop, conv2d, conv2dBackpropBias, conv2dBackpropFilter, conv2dBackpropInput,
   datasetFromIdx, dense, init, layers, logSoftmax, logSoftmaxGrad, matMul, maxPool, maxPoolBackprop, maxPoolWithArgmax,
-  sequential, simdInfo, softmax, softmaxCrossEntropy, softmaxGrad, tensor, tidy, type Padding, type Shape, type Tensor,
+  schedules, sequential, simdInfo, softmax, softmaxCrossEntropy, softmaxGrad, tensor, tidy, type Padding, type Shape, type Tensor,
 } from '../../src/index.js';
 
 /**
@@ -411,6 +411,20 @@ async function trainingSection(inputs: WorkloadInputs): Promise<SectionOutput[]>
   }
 }
 
+/**
+ * Learning-rate schedules at steps 0-299: the cosine (with a warmup) and the non-integer
+ * powers come from Wasm, so an engine's own Math.cos or Math.pow cannot leak in.
+ */
+function scheduleSection(): SectionOutput[] {
+  const all = [
+    schedules.cosineDecay({ initialLearningRate: 0.01, decaySteps: 250, alpha: 0.05, warmupTarget: 0.1, warmupSteps: 30 }),
+    schedules.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 37, decayRate: 0.3 }),
+    schedules.polynomialDecay({ initialLearningRate: 0.1, decaySteps: 90, power: 0.7, cycle: true }),
+    schedules.inverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 13, decayRate: 0.7 }),
+  ];
+  return all.map((s) => ({ label: `schedule.${s.className}`, data: Float64Array.from({ length: 300 }, (_, step) => s.at(step)) }));
+}
+
 /** The sections in hash order; append new ones at the end. */
 function sections(x: Float32Array, inputs: WorkloadInputs): { name: string; run: () => SectionOutput[] | Promise<SectionOutput[]> }[] {
   return [
@@ -422,6 +436,7 @@ function sections(x: Float32Array, inputs: WorkloadInputs): { name: string; run:
     { name: 'pooling', run: poolSection },
     { name: 'mnist-subset', run: () => mnistSection(inputs) },
     { name: 'training', run: () => trainingSection(inputs) },
+    { name: 'schedules', run: scheduleSection },
   ];
 }
 
