@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """PyTorch peer for `npm run bench -- train`: trains the same models on the same MNIST IDX
 files for one epoch and prints a JSON line with the wall and CPU seconds.
-Usage: /usr/bin/python3 torch_train.py (mlp|cnn) BATCH THREADS IDX_DIR [LIMIT [SEED EPOCHS]]
+Usage: /usr/bin/python3 torch_train.py (mlp|cnn) BATCH THREADS IDX_DIR [LIMIT [SEED EPOCHS [SCHEDULE]]]
 With SEED the weights start as Keras starts them (glorot_uniform kernels, zero biases), the
 model trains EPOCHS epochs and the line also carries the test accuracy: a reference for
-the accuracy actlab's Keras-equivalent recipe reaches (see bench/README.md, MNIST accuracy)."""
+the accuracy actlab's Keras-equivalent recipe reaches (see bench/README.md, MNIST accuracy).
+SCHEDULE is constant (default) or cosine: the learning rate decays from 1e-3 to 0 over all
+the steps, as actlab's schedules.cosineDecay (stepped after every batch)."""
 import json, struct, sys, time
 import numpy as np
 import torch
@@ -25,6 +27,9 @@ def main():
     limit = int(sys.argv[5]) if len(sys.argv) > 5 else 60000
     seed = int(sys.argv[6]) if len(sys.argv) > 6 else None
     epochs = int(sys.argv[7]) if len(sys.argv) > 7 else 1
+    schedule = sys.argv[8] if len(sys.argv) > 8 else 'constant'
+    if schedule not in ('constant', 'cosine'):
+        sys.exit(f'torch_train.py: SCHEDULE must be constant or cosine, got {schedule}')
     torch.set_num_threads(threads)
     torch.manual_seed(0 if seed is None else seed)
     x = torch.from_numpy(read_idx(f'{idx_dir}/train-images-idx3-ubyte')[:limit].astype(np.float32) / 255.0)
@@ -44,6 +49,8 @@ def main():
                 nn.init.zeros_(m.bias)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
+    steps = epochs * ((x.shape[0] + batch - 1) // batch)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=0.0) if schedule == 'cosine' else None
     t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(epochs):
         perm = torch.randperm(x.shape[0])
@@ -53,6 +60,8 @@ def main():
             loss = loss_fn(model(x[idx]), y[idx])
             loss.backward()
             opt.step()
+            if sched is not None:
+                sched.step()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     out = {'peer': f'pytorch {torch.__version__}', 'kind': kind, 'batch': batch, 'threads': threads,
            'samples': int(x.shape[0]), 'wall_s': wall / epochs, 'cpu_s': cpu / epochs, 'loss': float(loss)}
@@ -62,7 +71,7 @@ def main():
         if kind != 'mlp':
             xt = xt.unsqueeze(1)
         with torch.no_grad():
-            out['seed'], out['epochs'] = seed, epochs
+            out['seed'], out['epochs'], out['schedule'] = seed, epochs, schedule
             out['test_accuracy'] = float((model(xt).argmax(1) == yt).float().mean())
     print(json.dumps(out))
 
