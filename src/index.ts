@@ -33,7 +33,7 @@ export {
 export type { DenseArgs, Conv2DArgs, Pooling2DArgs, DropoutArgs, CustomActivationArgs, ActivationSpec } from './nn/layers.js';
 export { Sequential, sequential, History } from './nn/sequential.js';
 export type { CompileArgs, FitArgs, EvaluateArgs, Labels, LossName, SequentialArgs } from './nn/sequential.js';
-export { callbacks, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN, EpochLogger } from './nn/callbacks.js';
+export { callbacks, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, EpochLogger } from './nn/callbacks.js';
 export type { Callback, Logs, TrainingModel } from './nn/callbacks.js';
 export { linear, conv2dOp, poolOp, dropoutOp } from './ops/nn.js';
 export {

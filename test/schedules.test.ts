@@ -153,6 +153,54 @@ describe('optimizers take the scheduled rate of each step', () => {
   });
 });
 
+describe('callbacks.learningRateScheduler (Keras LearningRateScheduler)', () => {
+  const build = (lr: number | LearningRateSchedule = 0.05) => {
+    const m = sequential({ seed: 4, layers: [layers.dense({ units: 8, inputShape: [2], activation: 'tanh' }), layers.dense({ units: 2, activation: 'softmax' })] });
+    m.compile({ optimizer: sgd({ learningRate: lr, momentum: 0.5 }), loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  };
+  const spirals = () => twoSpirals({ n: 64, noise: 0.05, seed: 3 });
+
+  test('sets schedule(epoch, rate) before each epoch: the same bits as setting it by hand between epochs', async () => {
+    const ds = spirals();
+    const x = tensor(ds.x, [ds.length, 2]);
+    const halve = (epoch: number, lr: number): number => (epoch === 0 ? 0.2 : lr / 2);
+    const scheduler = callbacks.learningRateScheduler(halve);
+    const a = build();
+    await a.fit(x, ds.y, { epochs: 3, batchSize: 16, seed: 1, callbacks: [scheduler] });
+    expect(scheduler.rates).toEqual([[0, 0.2], [1, 0.1], [2, 0.05]]);
+    expect(a.learningRate).toBe(0.05);
+    const b = build();
+    for (let epoch = 0; epoch < 3; epoch++) {
+      b.learningRate = halve(epoch, b.learningRate);
+      await b.fit(x, ds.y, { epochs: epoch + 1, initialEpoch: epoch, batchSize: 16, seed: 1 });
+    }
+    const wa = a.snapshotWeights(), wb = b.snapshotWeights();
+    wa.forEach((w, i) => expect(Buffer.from(wb[i].buffer).equals(Buffer.from(w.buffer)), `weight ${i}`).toBe(true));
+    // the rates mattered: a constant 0.2 ends elsewhere
+    const c = build(0.2);
+    await c.fit(x, ds.y, { epochs: 3, batchSize: 16, seed: 1 });
+    expect(c.snapshotWeights()[0]).not.toEqual(wa[0]);
+    for (const m of [a, b, c]) m.dispose();
+    x.dispose();
+  });
+
+  test('a bad rate stops fit before the epoch trains; a scheduled optimizer is refused', async () => {
+    const ds = spirals();
+    const x = tensor(ds.x, [ds.length, 2]);
+    const m = build();
+    const before = m.snapshotWeights();
+    await expect(m.fit(x, ds.y, { epochs: 2, callbacks: [callbacks.learningRateScheduler(() => Number.NaN)] }))
+      .rejects.toThrow(/learningRateScheduler: schedule\(0, 0\.05\) returned NaN: expected a finite number > 0/);
+    expect(m.snapshotWeights()).toEqual(before);
+    expect(() => callbacks.learningRateScheduler(0.1 as never)).toThrow(/learningRateScheduler: schedule must be a function/);
+    const scheduled = build(schedules.inverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 1, decayRate: 1 }));
+    await expect(scheduled.fit(x, ds.y, { epochs: 1, callbacks: [callbacks.learningRateScheduler((_e, lr) => lr)] }))
+      .rejects.toThrow(/learningRateScheduler: the optimizer's learning rate follows a InverseTimeDecay schedule/);
+    m.dispose(); scheduled.dispose(); x.dispose();
+  });
+});
+
 describe('schedule errors name the schedule, the option, the value and the range', () => {
   test.each([
     [() => schedules.cosineDecay({ initialLearningRate: 0.1, decaySteps: 0 }), /schedules\.cosineDecay: decaySteps = 0 is out of range: expected an integer >= 1/],

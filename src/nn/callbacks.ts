@@ -204,6 +204,43 @@ export class TerminateOnNaN implements Callback {
   }
 }
 
+/**
+ * Sets the learning rate at the start of every epoch to schedule(epoch, current rate), as
+ * Keras' LearningRateScheduler does; the rate stays set after fit. For a rate that changes
+ * every step, give the optimizer a schedule (schedules.cosineDecay, ...) instead.
+ */
+export class LearningRateScheduler implements Callback {
+  private model?: TrainingModel;
+  /** [epoch, rate] for every epoch this fit began, in order. */
+  readonly rates: [number, number][] = [];
+
+  constructor(private readonly schedule: (epoch: number, learningRate: number) => number) {
+    if (typeof schedule !== 'function') throw new Error(`actlab: learningRateScheduler: schedule must be a function (epoch, learningRate) => number, got ${String(schedule)}`);
+  }
+
+  setModel(model: TrainingModel): void { this.model = model; }
+
+  onTrainBegin(): void {
+    const schedule = this.model?.learningRateSchedule;
+    if (schedule) {
+      throw new Error(`actlab: learningRateScheduler: the optimizer's learning rate follows a ${schedule} schedule, which it cannot change: ` +
+        `give the optimizer a constant learningRate, or drop one of the two`);
+    }
+    this.rates.length = 0;
+  }
+
+  onEpochBegin(epoch: number): void {
+    if (this.model === undefined) return;
+    const old = this.model.learningRate;
+    const lr = this.schedule(epoch, old);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
+      throw new Error(`actlab: learningRateScheduler: schedule(${epoch}, ${old}) returned ${String(lr)}: expected a finite number > 0`);
+    }
+    this.model.learningRate = lr;
+    this.rates.push([epoch, lr]);
+  }
+}
+
 export interface LoggerArgs {
   /** Receives each line (with a trailing newline); the Node entry offers file writers. */
   write: (line: string) => void;
@@ -238,6 +275,7 @@ export class EpochLogger implements Callback {
 export const callbacks = {
   earlyStopping: (args?: EarlyStoppingArgs): EarlyStopping => new EarlyStopping(args),
   reduceLROnPlateau: (args?: ReduceLROnPlateauArgs): ReduceLROnPlateau => new ReduceLROnPlateau(args),
+  learningRateScheduler: (schedule: (epoch: number, learningRate: number) => number): LearningRateScheduler => new LearningRateScheduler(schedule),
   terminateOnNaN: (): TerminateOnNaN => new TerminateOnNaN(),
   epochLogger: (args: LoggerArgs): EpochLogger => new EpochLogger(args),
 };
