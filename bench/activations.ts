@@ -78,11 +78,33 @@ for (const n of sizes) {
         `**${(tfF / f).toFixed(1)}x**`, (n / fb / 1e6).toFixed(2), (n / tfFb / 1e6).toFixed(3), `**${(tfFb / fb).toFixed(1)}x**`]);
     });
   }
+  // Row softmax and log-softmax (tfjs has both; the issue lists them with the activations):
+  // 10 columns, the seed's classifier head, count in the geometric mean; 1000 columns are shown
+  // beside them. Backward: the gradient kernels from the forward output, as a tape runs them.
+  for (const cols of [10, 1000]) {
+    const rowsN = Math.floor(n / cols), m = rowsN * cols;
+    const x2 = tf.reshape(tf.slice(xt, 0, m), [rowsN, cols]), dy2 = tf.onesLike(x2);
+    for (const [name, fwdK, bwdK, peer] of [
+      ['softmax', kernels.f32_softmax, kernels.f32_softmax_grad, (x: tf.Tensor) => tf.softmax(x)],
+      ['logSoftmax', kernels.f32_log_softmax, kernels.f32_log_softmax_grad, (x: tf.Tensor) => tf.logSoftmax(x)],
+    ] as const) {
+      const ours = () => fwdK(rowsN, cols, px, py, 1);
+      const oursBoth = () => { fwdK(rowsN, cols, px, py, 1); bwdK(rowsN, cols, py, pg, pd, 1); };
+      const theirs = () => tf.dispose(peer(x2));
+      const theirsBoth = () => tf.tidy(() => { tf.grad(peer)(x2, dy2); });
+      const [f, tfF, fb, tfFb] = times([ours, theirs, oursBoth, theirsBoth]);
+      if (cols === 10) { fwdRatios.push(tfF / f); ratioOf[name] = tfF / f; }
+      rows.push([`${name} (${cols} columns)${cols === 10 ? '' : ', not in the mean'}`, (m / f / 1e6).toFixed(2), ((8 * m) / f / 1e6).toFixed(1), (m / tfF / 1e6).toFixed(3),
+        `**${(tfF / f).toFixed(1)}x**`, (m / fb / 1e6).toFixed(2), (m / tfFb / 1e6).toFixed(3), `**${(tfFb / fb).toFixed(1)}x**`]);
+    }
+    tf.dispose([x2, dy2]);
+  }
   console.log(`### ${n === 1 << 20 ? '1M' : '16M'} elements (${reps} interleaved repetitions x ${inner} calls, medians of CPU time)\n`);
   console.log(table(['activation', 'actlab fwd Gelem/s', 'actlab fwd GB/s', 'tfjs-wasm fwd Gelem/s', 'fwd ratio', 'actlab fwd+bwd Gelem/s', 'tfjs-wasm fwd+bwd Gelem/s', 'fwd+bwd ratio'], rows));
   const reluGBs = (8 * n) / times([() => kernels.f32_relu(n, px, py)])[0] / 1e6;
   console.log(`\ncopy bandwidth (Wasm memory.copy, read+write): ${copyGBs.toFixed(1)} GB/s; relu forward ${reluGBs.toFixed(1)} GB/s = ${(100 * reluGBs / copyGBs).toFixed(0)}% of copy`);
-  console.log(`geometric-mean forward ratio over the ${fwdRatios.length} activations tf.js has: ${geomean(fwdRatios).toFixed(1)}x; tanh ${ratioOf.tanh.toFixed(1)}x, selu ${ratioOf.selu.toFixed(1)}x, gelu ${ratioOf.gelu.toFixed(1)}x\n`);
+  console.log(`geometric-mean forward ratio over the ${fwdRatios.length} activations tf.js has (softmax and logSoftmax at 10 columns): ${geomean(fwdRatios).toFixed(1)}x; ` +
+    `over the ${fwdRatios.length - 2} elementwise ones: ${geomean(fwdRatios.slice(0, -2)).toFixed(1)}x; tanh ${ratioOf.tanh.toFixed(1)}x, selu ${ratioOf.selu.toFixed(1)}x, gelu ${ratioOf.gelu.toFixed(1)}x\n`);
   tf.dispose([xt, dyt]);
   heap.free(pd); heap.free(pg); heap.free(py); heap.free(px);
 }

@@ -51,6 +51,26 @@ describe('softmax and logSoftmax', () => {
     }
   });
 
+  // Spreads past 87 (z = (x - max) / T below -87) leave exp's fast path: results down to the
+  // subnormal range, and rows that mix both kinds of vector.
+  test.each([3, 5, 9, 64, 257])('cols = %i with logits spread over [-180, 10]: underflowing terms round once', (cols) => {
+    const rows = 9;
+    const x = uniform(rows * cols, -180, 10, 7 + cols);
+    for (const t of [0.7, 1, 2]) {
+      const { p, logp } = refSoftmax(x, cols, Math.fround(t));
+      expectClose(`softmax T=${t}`, softmax(x, cols, t), p, cols, 2e-7);
+      expectClose(`logSoftmax T=${t}`, logSoftmax(x, cols, t), logp, cols, 4e-6);
+    }
+  });
+
+  test('a NaN makes its row NaN and leaves the other rows alone', () => {
+    const x = new Float32Array([1, NaN, 3, 0.5, 1, 2, -200, 0, NaN]);
+    for (const y of [softmax(x, 3), logSoftmax(x, 3), softmax(x, 3, 0.5)]) {
+      for (const i of [0, 1, 2, 6, 7, 8]) expect(Number.isNaN(y[i]), `index ${i}`).toBe(true);
+      for (const i of [3, 4, 5]) expect(Number.isFinite(y[i]), `index ${i}`).toBe(true);
+    }
+  });
+
   test('stable for logits of +-1e30 and for tiny temperatures', () => {
     const x = new Float32Array([1e30, -1e30, 0, 1e30, 3.4e38, -3.4e38]);
     const y = softmax(x, 3);
