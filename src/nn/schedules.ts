@@ -146,35 +146,6 @@ export interface ExponentialDecayOptions {
   readonly staircase?: boolean;
 }
 
-/** lr = initialLearningRate * decayRate^(step / decaySteps) (floored with staircase). Keras' ExponentialDecay. */
-export class ExponentialDecay extends LearningRateSchedule {
-  readonly className = 'ExponentialDecay';
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase: boolean;
-
-  constructor(o: ExponentialDecayOptions) {
-    super();
-    const where = 'schedules.exponentialDecay';
-    checkKeys(where, o, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
-    this.initialLearningRate = num(where, 'initialLearningRate', o.initialLearningRate, finiteNonNeg, NON_NEG);
-    this.decaySteps = num(where, 'decaySteps', o.decaySteps, finitePos, POS);
-    this.decayRate = num(where, 'decayRate', o.decayRate, finitePos, POS);
-    this.staircase = flag(where, 'staircase', o.staircase);
-  }
-
-  at(step: number): number {
-    checkStep(`${this.className}.at`, step);
-    const p = step / this.decaySteps;
-    return this.initialLearningRate * pow(this.decayRate, this.staircase ? Math.floor(p) : p);
-  }
-
-  getConfig(): ScheduleConfig {
-    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
-  }
-}
-
 export interface InverseTimeDecayOptions {
   readonly initialLearningRate: number;
   readonly decaySteps: number;
@@ -183,33 +154,47 @@ export interface InverseTimeDecayOptions {
   readonly staircase?: boolean;
 }
 
-/** lr = initialLearningRate / (1 + decayRate * step / decaySteps) (floored with staircase). Keras' InverseTimeDecay. */
-export class InverseTimeDecay extends LearningRateSchedule {
-  readonly className = 'InverseTimeDecay';
+/** The two schedules of p = step / decaySteps (floored with staircase) and a decay rate. */
+abstract class RateDecay extends LearningRateSchedule {
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly decayRate: number;
   readonly staircase: boolean;
 
-  constructor(o: InverseTimeDecayOptions) {
+  protected constructor(where: string, o: ExponentialDecayOptions, rateOk: (v: number) => boolean, rateRange: string) {
     super();
-    const where = 'schedules.inverseTimeDecay';
     checkKeys(where, o, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
     this.initialLearningRate = num(where, 'initialLearningRate', o.initialLearningRate, finiteNonNeg, NON_NEG);
     this.decaySteps = num(where, 'decaySteps', o.decaySteps, finitePos, POS);
-    this.decayRate = num(where, 'decayRate', o.decayRate, finiteNonNeg, NON_NEG);
+    this.decayRate = num(where, 'decayRate', o.decayRate, rateOk, rateRange);
     this.staircase = flag(where, 'staircase', o.staircase);
   }
 
   at(step: number): number {
     checkStep(`${this.className}.at`, step);
     const p = step / this.decaySteps;
-    return this.initialLearningRate / (1 + this.decayRate * (this.staircase ? Math.floor(p) : p));
+    return this.decayed(this.staircase ? Math.floor(p) : p);
   }
+
+  protected abstract decayed(p: number): number;
 
   getConfig(): ScheduleConfig {
     return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
   }
+}
+
+/** lr = initialLearningRate * decayRate^(step / decaySteps) (floored with staircase). Keras' ExponentialDecay. */
+export class ExponentialDecay extends RateDecay {
+  readonly className = 'ExponentialDecay';
+  constructor(o: ExponentialDecayOptions) { super('schedules.exponentialDecay', o, finitePos, POS); }
+  protected decayed(p: number): number { return this.initialLearningRate * pow(this.decayRate, p); }
+}
+
+/** lr = initialLearningRate / (1 + decayRate * step / decaySteps) (floored with staircase). Keras' InverseTimeDecay. */
+export class InverseTimeDecay extends RateDecay {
+  readonly className = 'InverseTimeDecay';
+  constructor(o: InverseTimeDecayOptions) { super('schedules.inverseTimeDecay', o, finiteNonNeg, NON_NEG); }
+  protected decayed(p: number): number { return this.initialLearningRate / (1 + this.decayRate * p); }
 }
 
 export interface PolynomialDecayOptions {
