@@ -105,6 +105,19 @@ describe('optimizers take the scheduled rate of each step', () => {
     expect(steps(adam({ learningRate: s }), 5).slice(2)).toEqual(Array(3).fill(steps(adam({ learningRate: s }), 2)[1]));
   });
 
+  test('a schedule that overflows stops the step before any weight changes', () => {
+    const opt = sgd({ learningRate: schedules.exponentialDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 1e10 }) });
+    // a zero gradient keeps the float32 weight finite while the rate climbs to 1e300
+    const w = tensor([0.5], [1]), g = tensor([0], [1]);
+    for (let i = 0; i < 31; i++) expect(opt.applyGradients([{ variable: w, grad: g }])).toBe(true);
+    const before = w.dataSync()[0];
+    expect(before).toBe(0.5);
+    expect(() => opt.applyGradients([{ variable: w, grad: g }])).toThrow(/sgd\.applyGradients: the learning rate for step 31 is Infinity: expected a finite number >= 0/);
+    expect(w.dataSync()[0]).toBe(before);
+    expect(opt.iterations).toBe(31);
+    w.dispose(); g.dispose(); opt.dispose();
+  });
+
   test('a scheduled rate cannot be set, and reduceLROnPlateau says why before training starts', async () => {
     const opt = adam({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.01, decaySteps: 10, decayRate: 0.9 }) });
     expect(() => { opt.learningRate = 0.1; }).toThrow(/adam: the learning rate follows a ExponentialDecay schedule and cannot be set/);

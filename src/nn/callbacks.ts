@@ -47,6 +47,15 @@ function nonNegative(where: string, name: string, v: number): number {
   return v;
 }
 
+/** For callbacks that set the learning rate: a scheduled rate cannot be set, so say so before training. */
+function refuseSchedule(where: string, model: TrainingModel | undefined): void {
+  const schedule = model?.learningRateSchedule;
+  if (schedule) {
+    throw new Error(`actlab: ${where}: the optimizer's learning rate follows a ${schedule} schedule, which it cannot change: ` +
+      `give the optimizer a constant learningRate, or drop one of the two`);
+  }
+}
+
 abstract class Monitor implements Callback {
   protected model?: TrainingModel;
   protected readonly better: (c: number, b: number, d: number) => boolean;
@@ -155,11 +164,7 @@ export class ReduceLROnPlateau extends Monitor {
 
   // Keras resets the best value too, so a callback reused for another fit() starts afresh.
   onTrainBegin(): void {
-    const schedule = this.model?.learningRateSchedule;
-    if (schedule) {
-      throw new Error(`actlab: reduceLROnPlateau: the optimizer's learning rate follows a ${schedule} schedule, which it cannot change: ` +
-        `give the optimizer a constant learningRate, or drop one of the two`);
-    }
+    refuseSchedule('reduceLROnPlateau', this.model);
     this.wait = 0;
     this.cooldownLeft = 0;
     this.best = this.better(0, 1, 0) ? Infinity : -Infinity;
@@ -221,11 +226,7 @@ export class LearningRateScheduler implements Callback {
   setModel(model: TrainingModel): void { this.model = model; }
 
   onTrainBegin(): void {
-    const schedule = this.model?.learningRateSchedule;
-    if (schedule) {
-      throw new Error(`actlab: learningRateScheduler: the optimizer's learning rate follows a ${schedule} schedule, which it cannot change: ` +
-        `give the optimizer a constant learningRate, or drop one of the two`);
-    }
+    refuseSchedule('learningRateScheduler', this.model);
     this.rates.length = 0;
   }
 
