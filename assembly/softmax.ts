@@ -7,8 +7,52 @@ import { splat, sel, storeTail, exp4, log4, EXP_FAST } from './math';
 
 @inline function laneMask(rem: i32): v128 { return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem)); }
 
+/**
+ * Lanes [0, rem) of the vector at p, the rest 0; rem in 1..3. Reads back what storeTail
+ * wrote with loads of the same sizes: a 16-byte load over a row's 4-byte tail stores (and
+ * the next row's first store) cannot take its data from the store buffer and waits for the
+ * stores to retire.
+ */
+@inline function loadTail(p: usize, rem: i32): v128 {
+  let v = v128.load32_zero(p);
+  if (rem > 1) v = v128.load32_lane(p, v, 1, 4);
+  if (rem > 2) v = v128.load32_lane(p, v, 2, 8);
+  return v;
+}
+
 @inline function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/**
+ * Lane r of the result is hsum(v_r): (s0 + s1) + (s2 + s3) of v_r's lanes, the same
+ * additions in the same order, for four rows at once (six shuffles and three additions
+ * where four hsums take twelve lane extractions and twelve dependent scalar additions).
+ */
+@inline function hsum4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  const u0 = f32x4.add(i32x4.shuffle(v0, v1, 0, 4, 2, 6), i32x4.shuffle(v0, v1, 1, 5, 3, 7));
+  const u1 = f32x4.add(i32x4.shuffle(v2, v3, 0, 4, 2, 6), i32x4.shuffle(v2, v3, 1, 5, 3, 7));
+  return f32x4.add(i32x4.shuffle(u0, u1, 0, 1, 4, 5), i32x4.shuffle(u0, u1, 2, 3, 6, 7));
+}
+
+/** Lane r: the largest lane of v_r (pmax; the lanes hold no NaN, see rowRange). */
+@inline function hmax4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  const u0 = f32x4.pmax(i32x4.shuffle(v0, v1, 0, 4, 2, 6), i32x4.shuffle(v0, v1, 1, 5, 3, 7));
+  const u1 = f32x4.pmax(i32x4.shuffle(v2, v3, 0, 4, 2, 6), i32x4.shuffle(v2, v3, 1, 5, 3, 7));
+  return f32x4.pmax(i32x4.shuffle(u0, u1, 0, 1, 4, 5), i32x4.shuffle(u0, u1, 2, 3, 6, 7));
+}
+
+/** Lane r: the smallest lane of v_r. */
+@inline function hmin4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  const u0 = f32x4.pmin(i32x4.shuffle(v0, v1, 0, 4, 2, 6), i32x4.shuffle(v0, v1, 1, 5, 3, 7));
+  const u1 = f32x4.pmin(i32x4.shuffle(v2, v3, 0, 4, 2, 6), i32x4.shuffle(v2, v3, 1, 5, 3, 7));
+  return f32x4.pmin(i32x4.shuffle(u0, u1, 0, 1, 4, 5), i32x4.shuffle(u0, u1, 2, 3, 6, 7));
+}
+
+/** v's lane r in every lane. */
+@inline function lane(v: v128, r: i32): v128 {
+  return r == 0 ? i32x4.shuffle(v, v, 0, 0, 0, 0) : r == 1 ? i32x4.shuffle(v, v, 1, 1, 1, 1)
+    : r == 2 ? i32x4.shuffle(v, v, 2, 2, 2, 2) : i32x4.shuffle(v, v, 3, 3, 3, 3);
 }
 
 /**
@@ -76,11 +120,14 @@ import { splat, sel, storeTail, exp4, log4, EXP_FAST } from './math';
 }
 
 /**
- * log(s) for one float. A function of its own (with three callers Binaryen keeps it out of
+ * log of every lane. A function of its own (with several callers Binaryen keeps it out of
  * line): inlined, V8 scheduled the log at its use, inside log-softmax's last loop, and
  * recomputed it for every vector (log-softmax ran 2.2x slower at 1000 columns).
  */
-function logOf(s: f32): f32 { return f32x4.extract_lane(log4(splat(s)), 0); }
+function logOf4(s: v128): v128 { return log4(s); }
+
+/** log(s) for one float: logOf4's lane 0. */
+@inline function logOf(s: f32): f32 { return f32x4.extract_lane(logOf4(splat(s)), 0); }
 
 /**
  * For t != 1, writes z = (x - m) / t over row y (valid lanes only) and returns true: the
@@ -98,40 +145,268 @@ function logOf(s: f32): f32 { return f32x4.extract_lane(log4(splat(s)), 0); }
   return true;
 }
 
+// ---- four rows at a time -----------------------------------------------------------------
+// A short row (a classifier's 10 logits) is one chain of dependent steps: its maximum, a
+// horizontal reduction, exp, a sum, another reduction, a division. Row by row, each step
+// waits on the last. Four rows advance together here: every loop body holds four
+// independent rows' vectors, and the reductions (hmax4, hmin4, hsum4) and log(sum) serve
+// the four rows at once. Every output gets the row-by-row kernel's operations in its
+// order, so the bits are the same (the maximum and minimum are order-free: pmax/pmin over
+// NaN-free lanes, a +-0 choice aside, which rowRange explains changes no output).
+
+/** Rows up to this many columns go four at a time; longer rows keep the row kernel's pace anyway. */
+const GROUP_COLS: i32 = 64;
+
+/**
+ * Lane r: the largest element that is not NaN of row r of the four at x, x + row,
+ * x + 2 row, x + 3 row (as rowRange finds it).
+ */
+@inline function groupMax(x: usize, row: usize, cols: i32): v128 {
+  const end = <usize>cols << 2, body = end & ~15;
+  let h0 = splat(-Infinity), h1 = splat(-Infinity), h2 = splat(-Infinity), h3 = splat(-Infinity);
+  let o: usize = 0;
+  for (; o < body; o += 16) {
+    h0 = f32x4.pmax(h0, v128.load(x + o));
+    h1 = f32x4.pmax(h1, v128.load(x + row + o));
+    h2 = f32x4.pmax(h2, v128.load(x + 2 * row + o));
+    h3 = f32x4.pmax(h3, v128.load(x + 3 * row + o));
+  }
+  if (o < end) {
+    const mask = laneMask(cols & 3), lo = splat(-Infinity);
+    h0 = f32x4.pmax(h0, sel(mask, v128.load(x + o), lo));
+    h1 = f32x4.pmax(h1, sel(mask, v128.load(x + row + o), lo));
+    h2 = f32x4.pmax(h2, sel(mask, v128.load(x + 2 * row + o), lo));
+    h3 = f32x4.pmax(h3, sel(mask, v128.load(x + 3 * row + o), lo));
+  }
+  return hmax4(h0, h1, h2, h3);
+}
+
+/** Lane r: row r's smallest element that is not NaN. */
+@inline function groupMin(x: usize, row: usize, cols: i32): v128 {
+  const end = <usize>cols << 2, body = end & ~15;
+  let l0 = splat(Infinity), l1 = splat(Infinity), l2 = splat(Infinity), l3 = splat(Infinity);
+  let o: usize = 0;
+  for (; o < body; o += 16) {
+    l0 = f32x4.pmin(l0, v128.load(x + o));
+    l1 = f32x4.pmin(l1, v128.load(x + row + o));
+    l2 = f32x4.pmin(l2, v128.load(x + 2 * row + o));
+    l3 = f32x4.pmin(l3, v128.load(x + 3 * row + o));
+  }
+  if (o < end) {
+    const mask = laneMask(cols & 3), hi = splat(Infinity);
+    l0 = f32x4.pmin(l0, sel(mask, v128.load(x + o), hi));
+    l1 = f32x4.pmin(l1, sel(mask, v128.load(x + row + o), hi));
+    l2 = f32x4.pmin(l2, sel(mask, v128.load(x + 2 * row + o), hi));
+    l3 = f32x4.pmin(l3, sel(mask, v128.load(x + 3 * row + o), hi));
+  }
+  return hmin4(l0, l1, l2, l3);
+}
+
+/**
+ * expRow for four rows (src, src + row, ...) with maxima m (lane r for row r): writes e to
+ * y's rows if y != 0 and returns the four sums (lane r: row r's, added as expRow adds).
+ */
+@inline function groupExp(src: usize, y: usize, row: usize, cols: i32, m: v128): v128 {
+  const end = <usize>cols << 2, body = end & ~15;
+  const m0 = lane(m, 0), m1 = lane(m, 1), m2 = lane(m, 2), m3 = lane(m, 3);
+  let s0 = splat(0), s1 = splat(0), s2 = splat(0), s3 = splat(0);
+  let o: usize = 0;
+  for (; o < body; o += 16) {
+    const z0 = f32x4.sub(v128.load(src + o), m0), z1 = f32x4.sub(v128.load(src + row + o), m1);
+    const z2 = f32x4.sub(v128.load(src + 2 * row + o), m2), z3 = f32x4.sub(v128.load(src + 3 * row + o), m3);
+    const e0 = exp4(z0, true), e1 = exp4(z1, true), e2 = exp4(z2, true), e3 = exp4(z3, true);
+    if (y) {
+      v128.store(y + o, e0);
+      v128.store(y + row + o, e1);
+      v128.store(y + 2 * row + o, e2);
+      v128.store(y + 3 * row + o, e3);
+    }
+    s0 = f32x4.add(s0, e0); s1 = f32x4.add(s1, e1); s2 = f32x4.add(s2, e2); s3 = f32x4.add(s3, e3);
+  }
+  if (o < end) {
+    // src is y when t != 1 (scaleInto wrote it with storeTail): read it back as written.
+    const rem = cols & 3, mask = laneMask(rem), zero = splat(0);
+    const z0 = f32x4.sub(loadTail(src + o, rem), m0), z1 = f32x4.sub(loadTail(src + row + o, rem), m1);
+    const z2 = f32x4.sub(loadTail(src + 2 * row + o, rem), m2), z3 = f32x4.sub(loadTail(src + 3 * row + o, rem), m3);
+    const e0 = sel(mask, exp4(z0, true), zero), e1 = sel(mask, exp4(z1, true), zero);
+    const e2 = sel(mask, exp4(z2, true), zero), e3 = sel(mask, exp4(z3, true), zero);
+    if (y) {
+      storeTail(y + o, e0, rem);
+      storeTail(y + row + o, e1, rem);
+      storeTail(y + 2 * row + o, e2, rem);
+      storeTail(y + 3 * row + o, e3, rem);
+    }
+    s0 = f32x4.add(s0, e0); s1 = f32x4.add(s1, e1); s2 = f32x4.add(s2, e2); s3 = f32x4.add(s3, e3);
+  }
+  return hsum4(s0, s1, s2, s3);
+}
+
+/**
+ * Softmax (log = false) or log-softmax of the four rows at x into y, as the row kernels
+ * compute them: the maxima, the scaling for t != 1 (into y, then read back with m = 0),
+ * the sums (exp's fast path when all four rows' smallest z is above -EXP_FAST; both paths
+ * give the same bits), then e / sum or z - log(sum).
+ */
+@inline function group(x: usize, y: usize, row: usize, cols: i32, t: f32, log: bool): void {
+  let m = groupMax(x, row, cols);
+  // The smallest z per row, as the row kernels compute it. A row spread past EXP_FAST (rare)
+  // sends the four rows to the row kernel: one exp path here keeps the loop free of branches.
+  let zmin = f32x4.sub(groupMin(x, row, cols), m);
+  if (t != 1) zmin = f32x4.div(zmin, splat(t));
+  if (!i32x4.all_true(f32x4.gt(zmin, splat(-EXP_FAST)))) {
+    for (let r: usize = 0; r < 4; r++) {
+      if (log) logSoftmaxRow(x + r * row, y + r * row, cols, t);
+      else softmaxRow(x + r * row, y + r * row, cols, t);
+    }
+    return;
+  }
+  let src = x;
+  if (t != 1) {
+    scaleInto(x, y, cols, lane(m, 0), t);
+    scaleInto(x + row, y + row, cols, lane(m, 1), t);
+    scaleInto(x + 2 * row, y + 2 * row, cols, lane(m, 2), t);
+    scaleInto(x + 3 * row, y + 3 * row, cols, lane(m, 3), t);
+    src = y;
+    m = splat(0);
+  }
+  const end = <usize>cols << 2, rem = cols & 3;
+  if (!log) {
+    const s = groupExp(src, y, row, cols, m);
+    const q0 = lane(s, 0), q1 = lane(s, 1), q2 = lane(s, 2), q3 = lane(s, 3);
+    const body = end & ~15;
+    let o: usize = 0;
+    for (; o < body; o += 16) {
+      v128.store(y + o, f32x4.div(v128.load(y + o), q0));
+      v128.store(y + row + o, f32x4.div(v128.load(y + row + o), q1));
+      v128.store(y + 2 * row + o, f32x4.div(v128.load(y + 2 * row + o), q2));
+      v128.store(y + 3 * row + o, f32x4.div(v128.load(y + 3 * row + o), q3));
+    }
+    if (o < end) {
+      storeTail(y + o, f32x4.div(loadTail(y + o, rem), q0), rem);
+      storeTail(y + row + o, f32x4.div(loadTail(y + row + o, rem), q1), rem);
+      storeTail(y + 2 * row + o, f32x4.div(loadTail(y + 2 * row + o, rem), q2), rem);
+      storeTail(y + 3 * row + o, f32x4.div(loadTail(y + 3 * row + o, rem), q3), rem);
+    }
+    return;
+  }
+  logOut(src, y, row, cols, m, logOf4(groupExp(src, 0, row, cols, m)));
+}
+
+/** Log-softmax's last step for four rows: y = (src - m) - log(sum), lane r of m and ls for row r. */
+@inline function logOut(src: usize, y: usize, row: usize, cols: i32, m: v128, ls: v128): void {
+  const end = <usize>cols << 2, body = end & ~15, rem = cols & 3;
+  const m0 = lane(m, 0), m1 = lane(m, 1), m2 = lane(m, 2), m3 = lane(m, 3);
+  const l0 = lane(ls, 0), l1 = lane(ls, 1), l2 = lane(ls, 2), l3 = lane(ls, 3);
+  let o: usize = 0;
+  for (; o < body; o += 16) {
+    v128.store(y + o, f32x4.sub(f32x4.sub(v128.load(src + o), m0), l0));
+    v128.store(y + row + o, f32x4.sub(f32x4.sub(v128.load(src + row + o), m1), l1));
+    v128.store(y + 2 * row + o, f32x4.sub(f32x4.sub(v128.load(src + 2 * row + o), m2), l2));
+    v128.store(y + 3 * row + o, f32x4.sub(f32x4.sub(v128.load(src + 3 * row + o), m3), l3));
+  }
+  if (o < end) {
+    // src is y when t != 1 (scaleInto wrote it with storeTail): read it back as written.
+    storeTail(y + o, f32x4.sub(f32x4.sub(loadTail(src + o, rem), m0), l0), rem);
+    storeTail(y + row + o, f32x4.sub(f32x4.sub(loadTail(src + row + o, rem), m1), l1), rem);
+    storeTail(y + 2 * row + o, f32x4.sub(f32x4.sub(loadTail(src + 2 * row + o, rem), m2), l2), rem);
+    storeTail(y + 3 * row + o, f32x4.sub(f32x4.sub(loadTail(src + 3 * row + o, rem), m3), l3), rem);
+  }
+}
+
+/** Log-softmax of four rows (group), out of line: logGroup8's fallback and the last four rows. */
+function logRows4(x: usize, y: usize, row: usize, cols: i32, t: f32): void { group(x, y, row, cols, t, true); }
+
+/**
+ * Log-softmax of eight rows as two groups of four whose steps interleave: the second
+ * group's sums run while the first group's log(sum), a chain of about 25 dependent
+ * operations, completes. The same operations per row as group, so the same bits.
+ */
+@inline function logGroup8(x: usize, y: usize, row: usize, cols: i32, t: f32): void {
+  const xb = x + 4 * row, yb = y + 4 * row;
+  let ma = groupMax(x, row, cols), mb = groupMax(xb, row, cols);
+  let za = f32x4.sub(groupMin(x, row, cols), ma), zb = f32x4.sub(groupMin(xb, row, cols), mb);
+  if (t != 1) {
+    za = f32x4.div(za, splat(t));
+    zb = f32x4.div(zb, splat(t));
+  }
+  const lim = splat(-EXP_FAST);
+  if (!i32x4.all_true(v128.and(f32x4.gt(za, lim), f32x4.gt(zb, lim)))) {
+    logRows4(x, y, row, cols, t);
+    logRows4(xb, yb, row, cols, t);
+    return;
+  }
+  let sa = x, sb = xb;
+  if (t != 1) {
+    scaleInto(x, y, cols, lane(ma, 0), t);
+    scaleInto(x + row, y + row, cols, lane(ma, 1), t);
+    scaleInto(x + 2 * row, y + 2 * row, cols, lane(ma, 2), t);
+    scaleInto(x + 3 * row, y + 3 * row, cols, lane(ma, 3), t);
+    scaleInto(xb, yb, cols, lane(mb, 0), t);
+    scaleInto(xb + row, yb + row, cols, lane(mb, 1), t);
+    scaleInto(xb + 2 * row, yb + 2 * row, cols, lane(mb, 2), t);
+    scaleInto(xb + 3 * row, yb + 3 * row, cols, lane(mb, 3), t);
+    sa = y;
+    sb = yb;
+    ma = splat(0);
+    mb = splat(0);
+  }
+  // log4 inline: through logOf4 (a call, around which V8 keeps no vector in a register)
+  // the eight rows took 1.2x as long, and V8 does not move these two into logOut's loops.
+  const la = log4(groupExp(sa, 0, row, cols, ma));
+  const lb = log4(groupExp(sb, 0, row, cols, mb));
+  logOut(sa, y, row, cols, ma, la);
+  logOut(sb, yb, row, cols, mb, lb);
+}
+
 /** y = softmax(x / t) row by row; y may equal x. */
 export function f32_softmax(rows: i32, cols: i32, x: usize, y: usize, t: f32): void {
   const row = <usize>cols << 2;
-  for (let r = 0; r < rows; r++) {
-    const xr = x + <usize>r * row, yr = y + <usize>r * row;
-    const range = rowRange(xr, cols);
-    const mx = f32x4.extract_lane(range, 0);
-    let m = splat(mx), src = xr;
-    if (scaleInto(xr, yr, cols, m, t)) { src = yr; m = splat(0); }
-    // The row's smallest z, computed as the lanes compute it (a NaN lane gives NaN on both exp paths).
-    const zmin = t == 1 ? f32x4.extract_lane(range, 1) - mx : (f32x4.extract_lane(range, 1) - mx) / t;
-    const s = splat(zmin > -EXP_FAST ? expRow(src, yr, cols, m, true) : expRow(src, yr, cols, m));
-    for (let o: usize = 0; o < row; o += 16) {
-      const p = f32x4.div(v128.load(yr + o), s);
-      if (o + 16 <= row) v128.store(yr + o, p); else storeTail(yr + o, p, cols & 3);
-    }
+  let r = 0;
+  if (cols <= GROUP_COLS) {
+    for (; r + 4 <= rows; r += 4) group(x + <usize>r * row, y + <usize>r * row, row, cols, t, false);
+  }
+  for (; r < rows; r++) softmaxRow(x + <usize>r * row, y + <usize>r * row, cols, t);
+}
+
+/** One row of f32_softmax. */
+@inline function softmaxRow(xr: usize, yr: usize, cols: i32, t: f32): void {
+  const row = <usize>cols << 2;
+  const range = rowRange(xr, cols);
+  const mx = f32x4.extract_lane(range, 0);
+  let m = splat(mx), src = xr;
+  if (scaleInto(xr, yr, cols, m, t)) { src = yr; m = splat(0); }
+  // The row's smallest z, computed as the lanes compute it (a NaN lane gives NaN on both exp paths).
+  const zmin = t == 1 ? f32x4.extract_lane(range, 1) - mx : (f32x4.extract_lane(range, 1) - mx) / t;
+  const s = splat(zmin > -EXP_FAST ? expRow(src, yr, cols, m, true) : expRow(src, yr, cols, m));
+  for (let o: usize = 0; o < row; o += 16) {
+    const p = f32x4.div(v128.load(yr + o), s);
+    if (o + 16 <= row) v128.store(yr + o, p); else storeTail(yr + o, p, cols & 3);
   }
 }
 
 /** y = log softmax(x / t) = (x - max) / t - log(sum exp((x - max) / t)); y may equal x. */
 export function f32_log_softmax(rows: i32, cols: i32, x: usize, y: usize, t: f32): void {
   const row = <usize>cols << 2;
-  for (let r = 0; r < rows; r++) {
-    const xr = x + <usize>r * row, yr = y + <usize>r * row;
-    const range = rowRange(xr, cols);
-    const mx = f32x4.extract_lane(range, 0);
-    let m = splat(mx), src = xr;
-    if (scaleInto(xr, yr, cols, m, t)) { src = yr; m = splat(0); }
-    const zmin = t == 1 ? f32x4.extract_lane(range, 1) - mx : (f32x4.extract_lane(range, 1) - mx) / t;
-    const lsv = splat(logOf(zmin > -EXP_FAST ? expRow(src, 0, cols, m, true) : expRow(src, 0, cols, m)));
-    for (let o: usize = 0; o < row; o += 16) {
-      const v = f32x4.sub(f32x4.sub(v128.load(src + o), m), lsv);
-      if (o + 16 <= row) v128.store(yr + o, v); else storeTail(yr + o, v, cols & 3);
-    }
+  let r = 0;
+  if (cols <= GROUP_COLS) {
+    for (; r + 8 <= rows; r += 8) logGroup8(x + <usize>r * row, y + <usize>r * row, row, cols, t);
+    if (r + 4 <= rows) { logRows4(x + <usize>r * row, y + <usize>r * row, row, cols, t); r += 4; }
+  }
+  for (; r < rows; r++) logSoftmaxRow(x + <usize>r * row, y + <usize>r * row, cols, t);
+}
+
+/** One row of f32_log_softmax. */
+@inline function logSoftmaxRow(xr: usize, yr: usize, cols: i32, t: f32): void {
+  const row = <usize>cols << 2;
+  const range = rowRange(xr, cols);
+  const mx = f32x4.extract_lane(range, 0);
+  let m = splat(mx), src = xr;
+  if (scaleInto(xr, yr, cols, m, t)) { src = yr; m = splat(0); }
+  const zmin = t == 1 ? f32x4.extract_lane(range, 1) - mx : (f32x4.extract_lane(range, 1) - mx) / t;
+  const lsv = splat(logOf(zmin > -EXP_FAST ? expRow(src, 0, cols, m, true) : expRow(src, 0, cols, m)));
+  for (let o: usize = 0; o < row; o += 16) {
+    const v = f32x4.sub(f32x4.sub(v128.load(src + o), m), lsv);
+    if (o + 16 <= row) v128.store(yr + o, v); else storeTail(yr + o, v, cols & 3);
   }
 }
 

@@ -101,6 +101,53 @@ describe('softmax and logSoftmax', () => {
     heap.free(q); heap.free(p);
   });
 
+  // Rows of up to 64 columns go four at a time through their own loops and reductions; a
+  // lone row takes the row kernel. Both must give the same bits, NaN rows, infinities,
+  // spreads past exp's fast range and in-place calls included.
+  test('four rows at a time give the bits of one row at a time', () => {
+    const { kernels, heap } = rt();
+    const specials = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, -200, 88, 3.4e38, 1e-40];
+    let checked = 0;
+    for (const cols of [1, 2, 3, 4, 5, 7, 8, 9, 10, 13, 16, 17, 33, 64]) {
+      for (const t of [1, 0.5, 3]) {
+        // 15 rows: log-softmax takes eight, then four, then three one by one; softmax four,
+        // four, four, three.
+        const rows = 15;
+        const x = uniform(rows * cols, -30, 30, 7 * cols + Math.round(t * 10));
+        for (let k = 0; k < specials.length; k++) x[(k * 37 + cols) % x.length] = specials[k];
+        x.fill(NaN, 4 * cols, 5 * cols);                      // a NaN row inside a group
+        x.fill(-Infinity, 13 * cols, 14 * cols);              // a row with no finite value
+        for (const r of [1, 9]) {                             // spreads past 87
+          for (let j = 0; j < cols; j++) x[r * cols + j] = j % 2 ? -150 : 0;
+        }
+        for (const [name, fn] of [['softmax', kernels.f32_softmax], ['logSoftmax', kernels.f32_log_softmax]] as const) {
+          const px = heap.allocF32(x), py = heap.alloc(x.length * 4), one = heap.alloc(cols * 4);
+          fn(rows, cols, px, py, t);
+          const all = new Uint32Array(heap.f32(py, x.length).buffer, py, x.length).slice();
+          fn(rows, cols, px, px, t);                           // in place
+          const inPlace = new Uint32Array(heap.f32(px, x.length).buffer, px, x.length).slice();
+          for (let r = 0; r < rows; r++) {
+            heap.f32(one, cols).set(x.subarray(r * cols, (r + 1) * cols));
+            fn(1, cols, one, one, t);
+            const want = new Uint32Array(heap.f32(one, cols).buffer, one, cols);
+            for (let j = 0; j < cols; j++) {
+              const i = r * cols + j;
+              // NaN payloads may differ; every other bit must not.
+              const same = (a: number, b: number): boolean => a === b || ((a & 0x7fffffff) > 0x7f800000 && (b & 0x7fffffff) > 0x7f800000);
+              if (!same(all[i], want[j]) || !same(inPlace[i], want[j])) {
+                expect.fail(`${name} cols=${cols} T=${t} row ${r} column ${j}: rows together ${all[i].toString(16)}, ` +
+                  `in place ${inPlace[i].toString(16)}, one row ${want[j].toString(16)}`);
+              }
+              checked++;
+            }
+          }
+          heap.free(one); heap.free(py); heap.free(px);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(10000);
+  });
+
   test('backward kernels match finite differences of the float64 functions', () => {
     for (const cols of [1, 3, 4, 5, 9]) {
       const rows = 4, t = 1.5;
