@@ -236,6 +236,15 @@ test('a tiny-profile report.html opens offline in headless Chromium with every f
     const marks = await page.locator('figure > svg').evaluateAll((els) => els.map((e) => e.querySelectorAll('path, rect').length));
     for (const m of marks) expect(m).toBeGreaterThan(5);
     expect(await page.locator('#settings').innerText()).toMatch(/seed\s+42/);
+    // Formulas are MathML the browser lays out: one <math> per formula, and every fraction
+    // stacks its numerator over its denominator (taller than 1.5 lines of its own text).
+    const formulas = await page.locator('dl.formulas dt').count();
+    expect(formulas).toBeGreaterThan(20);
+    expect(await page.locator('dl.formulas dd > math').count()).toBe(formulas);
+    const fractions = await page.locator('dl.formulas mfrac').evaluateAll((els) => els.map((e) =>
+      e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).fontSize)));
+    expect(fractions.length).toBeGreaterThan(10);
+    for (const h of fractions) expect(h).toBeGreaterThan(1.5);
     expect(errors).toEqual([]);
   } finally {
     await context.close();

@@ -1,6 +1,6 @@
 // The playground page: activation curves with parameter sliders, softmax with a
 // temperature, runtime facts, and the training panel driving train-worker.ts.
-import { activations, init, memoryStats, softmax, type Activation, type ParamSpec } from '../../src/index.js';
+import { activations, init, memoryStats, plot, softmax, type Activation, type ParamSpec } from '../../src/index.js';
 import { PALETTE, checksum, drawBars, drawBoundary, drawConfusion, drawCurves, drawHistory, placeholder, type Curve } from './plot.js';
 import type { DatasetName, FromWorker, ToWorker, TrainConfig } from './protocol.js';
 
@@ -144,10 +144,12 @@ function redraw(): void {
   err.hidden = errors.length === 0;
   err.textContent = errors.join('\n');
   const refs = $('formula', HTMLParagraphElement);
-  refs.replaceChildren(...selected.filter((s) => s.row.paper !== undefined).map((s) => {
+  refs.replaceChildren(...selected.map((s) => {
     const line = document.createElement('span');
     line.style.setProperty('--c', s.color);
-    line.textContent = `${s.row.name}: ${s.row.paper}`;
+    // The registry's formula typeset (MathML from our own LaTeX, no user text), then the paper.
+    line.innerHTML = `${s.row.name}: ${plot.latexToMathML(s.row.formula)}`;
+    if (s.row.paper !== undefined) line.append(` (${s.row.paper})`);
     return line;
   }));
   updateRuntime();

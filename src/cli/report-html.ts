@@ -1,6 +1,8 @@
 // One self-contained HTML page from report sections: inline SVG figures, tables, formulas
-// as LaTeX text, the settings, machine and runtime. No external script, font, stylesheet
-// or image, so it opens offline in any browser.
+// as MathML, the settings, machine and runtime. No external script, font, stylesheet or
+// image, so it opens offline in any browser.
+
+import { latexToMathML } from '../plot/mathml.js';
 
 export interface ReportTable {
   readonly caption: string;
@@ -52,9 +54,23 @@ function inlineSvg(svg: string): string {
   return svg.replace(/^<\?xml[^>]*>\s*/, '');
 }
 
+/**
+ * A formula typeset as MathML (native in Chromium, Firefox and Safari: nothing to load
+ * offline), its LaTeX source one click away; the source alone if the converter refuses it.
+ */
+function formula(latex: string): string {
+  let math: string;
+  try {
+    math = latexToMathML(latex);
+  } catch {
+    return `<code>${escapeHtml(latex)}</code>`;
+  }
+  return `${math}<details><summary>LaTeX</summary><code>${escapeHtml(latex)}</code></details>`;
+}
+
 function section(s: RenderedSection): string {
   const formulas = s.formulas.length === 0 ? '' :
-    `<dl class="formulas">${s.formulas.map((f) => `<dt>${escapeHtml(f.label)}</dt><dd><code>${escapeHtml(f.latex)}</code></dd>`).join('')}</dl>`;
+    `<dl class="formulas">${s.formulas.map((f) => `<dt>${escapeHtml(f.label)}</dt><dd>${formula(f.latex)}</dd>`).join('')}</dl>`;
   const figures = s.figures.map((f) => `<figure>${inlineSvg(f.svg)}<figcaption>${escapeHtml(f.caption)}</figcaption></figure>`).join('');
   return `<section id="${escapeHtml(s.id)}"><h2><span class="slide">${slideText(s.slides)}</span> ${escapeHtml(s.title)}</h2>` +
     s.explanation.map((p) => `<p>${escapeHtml(p)}</p>`).join('') + formulas + figures + s.tables.map(dataTable).join('') + '</section>';
@@ -69,6 +85,8 @@ table{border-collapse:collapse;margin:1em 0;font-size:.9em}caption{text-align:le
 th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}th[scope=row],thead th{text-align:left;background:#f6f6f6}
 .kv td{text-align:left}code{background:#f4f4f4;padding:.1em .3em;border-radius:3px}
 dl.formulas dt{font-weight:bold;margin-top:.4em}dl.formulas dd{margin-left:1.2em}
+dl.formulas math{font-size:1.15em;math-style:normal;font-family:math}
+details summary{color:#777;font-size:.8em;cursor:pointer}
 nav ol{columns:2}
 `;
 

@@ -7,3 +7,4 @@ export {
   compareTrainingSpec, compareCnnSpec, activationPatternsSpec, vanishingSpec, benchmarkSpec, dynamicsSpec,
 } from './training.js';
 export { CONFIG as plotConfig, FONT as plotFont } from './theme.js';
+export { latexToMathML } from './mathml.js';
