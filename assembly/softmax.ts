@@ -410,11 +410,87 @@ export function f32_log_softmax(rows: i32, cols: i32, x: usize, y: usize, t: f32
   }
 }
 
+/**
+ * Four rows of the backward kernels (log = false: softmax's, true: log-softmax's), with the
+ * row kernels' operations in their order: the four sums (of dy y, or of dy) in lanes as
+ * the row kernel adds them, reduced together by hsum4, then the rows' outputs. Returns
+ * false, having written nothing, when log-softmax's rows need exp's careful path.
+ */
+@inline function groupGrad(y: usize, dy: usize, dx: usize, row: usize, cols: i32, tv: v128, log: bool): bool {
+  const end = <usize>cols << 2, body = end & ~15, rem = cols & 3;
+  let a0 = splat(0), a1 = splat(0), a2 = splat(0), a3 = splat(0);
+  // log: the smallest y of the four rows, for exp's fast path. lo is pmin's first operand
+  // in every step, so a NaN y leaves it alone (pmin(NaN, v) would return the NaN and lose v).
+  let lo = splat(Infinity);
+  let o: usize = 0;
+  for (; o < body; o += 16) {
+    const g0 = v128.load(dy + o), g1 = v128.load(dy + row + o), g2 = v128.load(dy + 2 * row + o), g3 = v128.load(dy + 3 * row + o);
+    if (log) {
+      a0 = f32x4.add(a0, g0); a1 = f32x4.add(a1, g1); a2 = f32x4.add(a2, g2); a3 = f32x4.add(a3, g3);
+      lo = f32x4.pmin(f32x4.pmin(f32x4.pmin(f32x4.pmin(lo, v128.load(y + o)), v128.load(y + row + o)),
+        v128.load(y + 2 * row + o)), v128.load(y + 3 * row + o));
+    } else {
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(y + o), g0));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(y + row + o), g1));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(y + 2 * row + o), g2));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(y + 3 * row + o), g3));
+    }
+  }
+  if (o < end) {
+    const mask = laneMask(rem), zero = splat(0);
+    const g0 = v128.load(dy + o), g1 = v128.load(dy + row + o), g2 = v128.load(dy + 2 * row + o), g3 = v128.load(dy + 3 * row + o);
+    if (log) {
+      a0 = f32x4.add(a0, sel(mask, g0, zero)); a1 = f32x4.add(a1, sel(mask, g1, zero));
+      a2 = f32x4.add(a2, sel(mask, g2, zero)); a3 = f32x4.add(a3, sel(mask, g3, zero));
+      const inf = splat(Infinity);
+      lo = f32x4.pmin(f32x4.pmin(f32x4.pmin(f32x4.pmin(lo, sel(mask, v128.load(y + o), inf)), sel(mask, v128.load(y + row + o), inf)),
+        sel(mask, v128.load(y + 2 * row + o), inf)), sel(mask, v128.load(y + 3 * row + o), inf));
+    } else {
+      a0 = f32x4.add(a0, sel(mask, f32x4.mul(v128.load(y + o), g0), zero));
+      a1 = f32x4.add(a1, sel(mask, f32x4.mul(v128.load(y + row + o), g1), zero));
+      a2 = f32x4.add(a2, sel(mask, f32x4.mul(v128.load(y + 2 * row + o), g2), zero));
+      a3 = f32x4.add(a3, sel(mask, f32x4.mul(v128.load(y + 3 * row + o), g3), zero));
+    }
+  }
+  // A y below -EXP_FAST (a probability under 1e-38) sends the rows to the row kernel, so
+  // this loop has exp's fast path only (the same bits) and no branch.
+  if (log && !i32x4.all_true(f32x4.gt(lo, splat(-EXP_FAST)))) return false;
+  const d = hsum4(a0, a1, a2, a3);
+  const d0 = lane(d, 0), d1 = lane(d, 1), d2 = lane(d, 2), d3 = lane(d, 3);
+  for (o = 0; o < end; o += 16) {
+    const g0 = v128.load(dy + o), g1 = v128.load(dy + row + o), g2 = v128.load(dy + 2 * row + o), g3 = v128.load(dy + 3 * row + o);
+    const y0 = v128.load(y + o), y1 = v128.load(y + row + o), y2 = v128.load(y + 2 * row + o), y3 = v128.load(y + 3 * row + o);
+    const v0 = log ? f32x4.div(f32x4.sub(g0, f32x4.mul(exp4(y0, true), d0)), tv) : f32x4.div(f32x4.mul(y0, f32x4.sub(g0, d0)), tv);
+    const v1 = log ? f32x4.div(f32x4.sub(g1, f32x4.mul(exp4(y1, true), d1)), tv) : f32x4.div(f32x4.mul(y1, f32x4.sub(g1, d1)), tv);
+    const v2 = log ? f32x4.div(f32x4.sub(g2, f32x4.mul(exp4(y2, true), d2)), tv) : f32x4.div(f32x4.mul(y2, f32x4.sub(g2, d2)), tv);
+    const v3 = log ? f32x4.div(f32x4.sub(g3, f32x4.mul(exp4(y3, true), d3)), tv) : f32x4.div(f32x4.mul(y3, f32x4.sub(g3, d3)), tv);
+    if (o + 16 <= end) {
+      v128.store(dx + o, v0);
+      v128.store(dx + row + o, v1);
+      v128.store(dx + 2 * row + o, v2);
+      v128.store(dx + 3 * row + o, v3);
+    } else {
+      storeTail(dx + o, v0, rem);
+      storeTail(dx + row + o, v1, rem);
+      storeTail(dx + 2 * row + o, v2, rem);
+      storeTail(dx + 3 * row + o, v3, rem);
+    }
+  }
+  return true;
+}
+
 /** dx = y * (dy - sum_j dy_j y_j) / t, from the softmax output y; dx may equal dy. */
 export function f32_softmax_grad(rows: i32, cols: i32, y: usize, dy: usize, dx: usize, t: f32): void {
   const row = <usize>cols << 2;
   const tv = splat(t);
-  for (let r = 0; r < rows; r++) {
+  let r = 0;
+  if (cols <= GROUP_COLS) {
+    for (; r + 4 <= rows; r += 4) {
+      const off = <usize>r * row;
+      groupGrad(y + off, dy + off, dx + off, row, cols, tv, false);
+    }
+  }
+  for (; r < rows; r++) {
     const yr = y + <usize>r * row, gr = dy + <usize>r * row, xr = dx + <usize>r * row;
     let acc = splat(0);
     for (let o: usize = 0; o < row; o += 16) {
@@ -434,19 +510,30 @@ export function f32_softmax_grad(rows: i32, cols: i32, y: usize, dy: usize, dx: 
 export function f32_log_softmax_grad(rows: i32, cols: i32, y: usize, dy: usize, dx: usize, t: f32): void {
   const row = <usize>cols << 2;
   const tv = splat(t);
-  for (let r = 0; r < rows; r++) {
-    const yr = y + <usize>r * row, gr = dy + <usize>r * row, xr = dx + <usize>r * row;
-    let acc = splat(0);
-    for (let o: usize = 0; o < row; o += 16) {
-      let g = v128.load(gr + o);
-      if (o + 16 > row) g = sel(laneMask(cols & 3), g, splat(0));
-      acc = f32x4.add(acc, g);
+  let r = 0;
+  if (cols <= GROUP_COLS) {
+    for (; r + 4 <= rows; r += 4) {
+      const off = <usize>r * row;
+      if (groupGrad(y + off, dy + off, dx + off, row, cols, tv, true)) continue;
+      for (let k: usize = 0; k < 4; k++) logSoftmaxGradRow(y + off + k * row, dy + off + k * row, dx + off + k * row, cols, tv);
     }
-    const d = splat(hsum(acc));
-    for (let o: usize = 0; o < row; o += 16) {
-      const v = f32x4.div(f32x4.sub(v128.load(gr + o), f32x4.mul(expNonPositive(v128.load(yr + o)), d)), tv);
-      if (o + 16 <= row) v128.store(xr + o, v); else storeTail(xr + o, v, cols & 3);
-    }
+  }
+  for (; r < rows; r++) logSoftmaxGradRow(y + <usize>r * row, dy + <usize>r * row, dx + <usize>r * row, cols, tv);
+}
+
+/** One row of f32_log_softmax_grad. */
+@inline function logSoftmaxGradRow(yr: usize, gr: usize, xr: usize, cols: i32, tv: v128): void {
+  const row = <usize>cols << 2;
+  let acc = splat(0);
+  for (let o: usize = 0; o < row; o += 16) {
+    let g = v128.load(gr + o);
+    if (o + 16 > row) g = sel(laneMask(cols & 3), g, splat(0));
+    acc = f32x4.add(acc, g);
+  }
+  const d = splat(hsum(acc));
+  for (let o: usize = 0; o < row; o += 16) {
+    const v = f32x4.div(f32x4.sub(v128.load(gr + o), f32x4.mul(expNonPositive(v128.load(yr + o)), d)), tv);
+    if (o + 16 <= row) v128.store(xr + o, v); else storeTail(xr + o, v, cols & 3);
   }
 }
 

@@ -101,10 +101,10 @@ describe('softmax and logSoftmax', () => {
     heap.free(q); heap.free(p);
   });
 
-  // Rows of up to 64 columns go four at a time through their own loops and reductions; a
-  // lone row takes the row kernel. Both must give the same bits, NaN rows, infinities,
-  // spreads past exp's fast range and in-place calls included.
-  test('four rows at a time give the bits of one row at a time', () => {
+  // Rows of up to 64 columns go four at a time through their own loops and reductions (the
+  // backward kernels too); a lone row takes the row kernel. Both must give the same bits,
+  // NaN rows, infinities, spreads past exp's fast range and in-place calls included.
+  test('four rows at a time give the bits of one row at a time, forward and backward', () => {
     const { kernels, heap } = rt();
     const specials = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, -200, 88, 3.4e38, 1e-40];
     let checked = 0;
@@ -117,31 +117,52 @@ describe('softmax and logSoftmax', () => {
         for (let k = 0; k < specials.length; k++) x[(k * 37 + cols) % x.length] = specials[k];
         x.fill(NaN, 4 * cols, 5 * cols);                      // a NaN row inside a group
         x.fill(-Infinity, 13 * cols, 14 * cols);              // a row with no finite value
-        for (const r of [1, 9]) {                             // spreads past 87
+        for (const r of [1, 6, 9]) {                          // spreads past 87 (row 6 after the NaN row)
           for (let j = 0; j < cols; j++) x[r * cols + j] = j % 2 ? -150 : 0;
         }
-        for (const [name, fn] of [['softmax', kernels.f32_softmax], ['logSoftmax', kernels.f32_log_softmax]] as const) {
-          const px = heap.allocF32(x), py = heap.alloc(x.length * 4), one = heap.alloc(cols * 4);
-          fn(rows, cols, px, py, t);
-          const all = new Uint32Array(heap.f32(py, x.length).buffer, py, x.length).slice();
-          fn(rows, cols, px, px, t);                           // in place
-          const inPlace = new Uint32Array(heap.f32(px, x.length).buffer, px, x.length).slice();
+        const dy = uniform(rows * cols, -2, 2, 11 * cols);
+        dy[3] = NaN;
+        dy[cols + 1] = Infinity;
+        const kinds = [
+          ['softmax', kernels.f32_softmax, kernels.f32_softmax_grad],
+          ['logSoftmax', kernels.f32_log_softmax, kernels.f32_log_softmax_grad],
+        ] as const;
+        for (const [name, fwd, bwd] of kinds) {
+          const px = heap.allocF32(x), py = heap.alloc(x.length * 4);
+          const pg = heap.allocF32(dy), pd = heap.alloc(x.length * 4);
+          const oneY = heap.alloc(cols * 4), oneG = heap.alloc(cols * 4);
+          const bits = (p: number): Uint32Array => new Uint32Array(heap.f32(p, x.length).buffer, p, x.length).slice();
+          fwd(rows, cols, px, py, t);
+          const all = bits(py);
+          bwd(rows, cols, py, pg, pd, t);
+          const grad = bits(pd);
+          bwd(rows, cols, py, pg, pg, t);                      // in place: dx = dy
+          const gradInPlace = bits(pg);
+          fwd(rows, cols, px, px, t);                          // in place
+          const inPlace = bits(px);
           for (let r = 0; r < rows; r++) {
-            heap.f32(one, cols).set(x.subarray(r * cols, (r + 1) * cols));
-            fn(1, cols, one, one, t);
-            const want = new Uint32Array(heap.f32(one, cols).buffer, one, cols);
+            heap.f32(oneY, cols).set(x.subarray(r * cols, (r + 1) * cols));
+            fwd(1, cols, oneY, oneY, t);
+            heap.f32(oneG, cols).set(dy.subarray(r * cols, (r + 1) * cols));
+            bwd(1, cols, oneY, oneG, oneG, t);
+            const wantY = new Uint32Array(heap.f32(oneY, cols).buffer, oneY, cols);
+            const wantG = new Uint32Array(heap.f32(oneG, cols).buffer, oneG, cols);
             for (let j = 0; j < cols; j++) {
               const i = r * cols + j;
               // NaN payloads may differ; every other bit must not.
               const same = (a: number, b: number): boolean => a === b || ((a & 0x7fffffff) > 0x7f800000 && (b & 0x7fffffff) > 0x7f800000);
-              if (!same(all[i], want[j]) || !same(inPlace[i], want[j])) {
+              if (!same(all[i], wantY[j]) || !same(inPlace[i], wantY[j])) {
                 expect.fail(`${name} cols=${cols} T=${t} row ${r} column ${j}: rows together ${all[i].toString(16)}, ` +
-                  `in place ${inPlace[i].toString(16)}, one row ${want[j].toString(16)}`);
+                  `in place ${inPlace[i].toString(16)}, one row ${wantY[j].toString(16)}`);
+              }
+              if (!same(grad[i], wantG[j]) || !same(gradInPlace[i], wantG[j])) {
+                expect.fail(`${name} gradient cols=${cols} T=${t} row ${r} column ${j}: rows together ${grad[i].toString(16)}, ` +
+                  `in place ${gradInPlace[i].toString(16)}, one row ${wantG[j].toString(16)}`);
               }
               checked++;
             }
           }
-          heap.free(one); heap.free(py); heap.free(px);
+          for (const p of [oneG, oneY, pd, pg, py, px]) heap.free(p);
         }
       }
     }
