@@ -101,14 +101,15 @@ describe('softmax and logSoftmax', () => {
     heap.free(q); heap.free(p);
   });
 
-  // Rows of up to 64 columns go four at a time through their own loops and reductions (the
-  // backward kernels too); a lone row takes the row kernel. Both must give the same bits,
+  // Rows go four at a time through their own loops and reductions (softmax at any width, the
+  // others up to a width; the backward kernels too); a lone row takes the row kernel. Both must give the same bits,
   // NaN rows, infinities, spreads past exp's fast range and in-place calls included.
   test('four rows at a time give the bits of one row at a time, forward and backward', () => {
     const { kernels, heap } = rt();
     const specials = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, -200, 88, 3.4e38, 1e-40];
     let checked = 0;
-    for (const cols of [1, 2, 3, 4, 5, 7, 8, 9, 10, 13, 16, 17, 33, 64]) {
+    // Both sides of each kernel's width limit for the four-row path (48, 128, 256).
+    for (const cols of [1, 2, 3, 4, 5, 7, 8, 9, 10, 13, 16, 17, 33, 48, 49, 64, 128, 129, 256, 257, 1000]) {
       for (const t of [1, 0.5, 3]) {
         // 15 rows: log-softmax takes eight, then four, then three one by one; softmax four,
         // four, four, three.
