@@ -261,8 +261,7 @@ const LOG_SOFTMAX_GRAD_GROUP_COLS: i32 = 128;
   if (t != 1) zmin = f32x4.div(zmin, splat(t));
   if (!i32x4.all_true(f32x4.gt(zmin, splat(-EXP_FAST)))) {
     for (let r: usize = 0; r < 4; r++) {
-      if (log) logSoftmaxRow(x + r * row, y + r * row, cols, t);
-      else softmaxRow(x + r * row, y + r * row, cols, t);
+      oneRow(x + r * row, y + r * row, cols, t, log);
     }
     return;
   }
@@ -369,23 +368,7 @@ export function f32_softmax(rows: i32, cols: i32, x: usize, y: usize, t: f32): v
   const row = <usize>cols << 2;
   let r = 0;
   for (; r + 4 <= rows; r += 4) group(x + <usize>r * row, y + <usize>r * row, row, cols, t, false);
-  for (; r < rows; r++) softmaxRow(x + <usize>r * row, y + <usize>r * row, cols, t);
-}
-
-/** One row of f32_softmax. */
-@inline function softmaxRow(xr: usize, yr: usize, cols: i32, t: f32): void {
-  const row = <usize>cols << 2;
-  const range = rowRange(xr, cols);
-  const mx = f32x4.extract_lane(range, 0);
-  let m = splat(mx), src = xr;
-  if (scaleInto(xr, yr, cols, m, t)) { src = yr; m = splat(0); }
-  // The row's smallest z, computed as the lanes compute it (a NaN lane gives NaN on both exp paths).
-  const zmin = t == 1 ? f32x4.extract_lane(range, 1) - mx : (f32x4.extract_lane(range, 1) - mx) / t;
-  const s = splat(zmin > -EXP_FAST ? expRow(src, yr, cols, m, true) : expRow(src, yr, cols, m));
-  for (let o: usize = 0; o < row; o += 16) {
-    const p = f32x4.div(v128.load(yr + o), s);
-    if (o + 16 <= row) v128.store(yr + o, p); else storeTail(yr + o, p, cols & 3);
-  }
+  for (; r < rows; r++) oneRow(x + <usize>r * row, y + <usize>r * row, cols, t, false);
 }
 
 /** y = log softmax(x / t) = (x - max) / t - log(sum exp((x - max) / t)); y may equal x. */
@@ -396,17 +379,26 @@ export function f32_log_softmax(rows: i32, cols: i32, x: usize, y: usize, t: f32
     for (; r + 8 <= rows; r += 8) logGroup8(x + <usize>r * row, y + <usize>r * row, row, cols, t);
     if (r + 4 <= rows) { logRows4(x + <usize>r * row, y + <usize>r * row, row, cols, t); r += 4; }
   }
-  for (; r < rows; r++) logSoftmaxRow(x + <usize>r * row, y + <usize>r * row, cols, t);
+  for (; r < rows; r++) oneRow(x + <usize>r * row, y + <usize>r * row, cols, t, true);
 }
 
-/** One row of f32_log_softmax. */
-@inline function logSoftmaxRow(xr: usize, yr: usize, cols: i32, t: f32): void {
+/** One row of f32_softmax (log = false) or f32_log_softmax (log = true). */
+@inline function oneRow(xr: usize, yr: usize, cols: i32, t: f32, log: bool): void {
   const row = <usize>cols << 2;
   const range = rowRange(xr, cols);
   const mx = f32x4.extract_lane(range, 0);
   let m = splat(mx), src = xr;
   if (scaleInto(xr, yr, cols, m, t)) { src = yr; m = splat(0); }
+  // The row's smallest z, computed as the lanes compute it (a NaN lane gives NaN on both exp paths).
   const zmin = t == 1 ? f32x4.extract_lane(range, 1) - mx : (f32x4.extract_lane(range, 1) - mx) / t;
+  if (!log) {
+    const s = splat(zmin > -EXP_FAST ? expRow(src, yr, cols, m, true) : expRow(src, yr, cols, m));
+    for (let o: usize = 0; o < row; o += 16) {
+      const p = f32x4.div(v128.load(yr + o), s);
+      if (o + 16 <= row) v128.store(yr + o, p); else storeTail(yr + o, p, cols & 3);
+    }
+    return;
+  }
   const lsv = splat(logOf(zmin > -EXP_FAST ? expRow(src, 0, cols, m, true) : expRow(src, 0, cols, m)));
   for (let o: usize = 0; o < row; o += 16) {
     const v = f32x4.sub(f32x4.sub(v128.load(src + o), m), lsv);
