@@ -2,7 +2,7 @@
 // as MathML, the settings, machine and runtime. No external script, font, stylesheet or
 // image, so it opens offline in any browser.
 
-import { latexToMathML } from '../plot/mathml.js';
+import { escapeXml, latexToMathML } from '../plot/mathml.js';
 
 export interface ReportTable {
   readonly caption: string;
@@ -32,9 +32,8 @@ export interface ReportDocument {
   readonly sections: readonly RenderedSection[];
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
+/** Text made safe inside HTML elements and double-quoted attributes (the same rules as XML's). */
+const escapeHtml = escapeXml;
 
 const slideText = (slides: readonly number[]): string => `${slides.length > 1 ? 'Slides' : 'Slide'} ${slides.join(', ')}`;
 

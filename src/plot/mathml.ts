@@ -37,7 +37,8 @@ type Token =
 /** Commands whose {argument} is text, taken as written (spaces included). */
 const RAW = new Set(['text', 'operatorname', 'begin', 'end']);
 
-function escapeXml(text: string): string {
+/** Text made safe inside XML (and HTML) elements and double-quoted attributes. */
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
