@@ -17,12 +17,13 @@ const GREEK: Readonly<Record<string, string>> = {
 /** Upright function names: \tanh(x) is "tanh", not t*a*n*h. */
 const FUNCTIONS = new Set(['sin', 'cos', 'tan', 'sinh', 'cosh', 'tanh', 'sech', 'exp', 'log', 'ln', 'max', 'min', 'erf', 'arg']);
 
-/** Symbols that are operators (<mo>) or identifiers (<mi>). */
+/** Symbols set as operators (<mo>): relations, binary operators, large operators, fences. */
 const OPERATORS: Readonly<Record<string, string>> = {
   le: '≤', leq: '≤', ge: '≥', geq: '≥', ne: '≠', neq: '≠', approx: '≈', sim: '∼', equiv: '≡', cdot: '⋅', times: '×',
   pm: '±', mp: '∓', to: '→', rightarrow: '→', in: '∈', sum: '∑', prod: '∏', lVert: '‖', rVert: '‖', Vert: '‖',
   vert: '|', mid: '∣', ldots: '…', dots: '…', cdots: '⋯', langle: '⟨', rangle: '⟩', '{': '{', '}': '}', '|': '‖',
 };
+/** Symbols set as identifiers (<mi>). */
 const IDENTIFIERS: Readonly<Record<string, string>> = { partial: '∂', infty: '∞', nabla: '∇', ell: 'ℓ' };
 
 /** Widths of the spacing commands, in em. */
