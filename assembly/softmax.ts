@@ -24,29 +24,23 @@ import { splat, sel, storeTail, exp4, log4, EXP_FAST } from './math';
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
+// The reductions of four rows at once: ADD sums, MAX and MIN take pmax and pmin (over
+// lanes that hold no NaN, see rowRange).
+const ADD = 0, MAX = 1, MIN = 2;
+
+@inline function combine(a: v128, b: v128, op: i32): v128 {
+  return op == ADD ? f32x4.add(a, b) : op == MAX ? f32x4.pmax(a, b) : f32x4.pmin(a, b);
+}
+
 /**
- * Lane r of the result is hsum(v_r): (s0 + s1) + (s2 + s3) of v_r's lanes, the same
- * additions in the same order, for four rows at once (six shuffles and three additions
- * where four hsums take twelve lane extractions and twelve dependent scalar additions).
+ * Lane r of the result reduces v_r's lanes as (s0 op s1) op (s2 op s3): for ADD, hsum(v_r)
+ * with the same additions in the same order. Six shuffles and three operations serve four
+ * rows, where four hsums take twelve lane extractions and twelve dependent scalar additions.
  */
-@inline function hsum4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
-  const u0 = f32x4.add(i32x4.shuffle(v0, v1, 0, 4, 2, 6), i32x4.shuffle(v0, v1, 1, 5, 3, 7));
-  const u1 = f32x4.add(i32x4.shuffle(v2, v3, 0, 4, 2, 6), i32x4.shuffle(v2, v3, 1, 5, 3, 7));
-  return f32x4.add(i32x4.shuffle(u0, u1, 0, 1, 4, 5), i32x4.shuffle(u0, u1, 2, 3, 6, 7));
-}
-
-/** Lane r: the largest lane of v_r (pmax; the lanes hold no NaN, see rowRange). */
-@inline function hmax4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
-  const u0 = f32x4.pmax(i32x4.shuffle(v0, v1, 0, 4, 2, 6), i32x4.shuffle(v0, v1, 1, 5, 3, 7));
-  const u1 = f32x4.pmax(i32x4.shuffle(v2, v3, 0, 4, 2, 6), i32x4.shuffle(v2, v3, 1, 5, 3, 7));
-  return f32x4.pmax(i32x4.shuffle(u0, u1, 0, 1, 4, 5), i32x4.shuffle(u0, u1, 2, 3, 6, 7));
-}
-
-/** Lane r: the smallest lane of v_r. */
-@inline function hmin4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
-  const u0 = f32x4.pmin(i32x4.shuffle(v0, v1, 0, 4, 2, 6), i32x4.shuffle(v0, v1, 1, 5, 3, 7));
-  const u1 = f32x4.pmin(i32x4.shuffle(v2, v3, 0, 4, 2, 6), i32x4.shuffle(v2, v3, 1, 5, 3, 7));
-  return f32x4.pmin(i32x4.shuffle(u0, u1, 0, 1, 4, 5), i32x4.shuffle(u0, u1, 2, 3, 6, 7));
+@inline function across4(v0: v128, v1: v128, v2: v128, v3: v128, op: i32): v128 {
+  const u0 = combine(i32x4.shuffle(v0, v1, 0, 4, 2, 6), i32x4.shuffle(v0, v1, 1, 5, 3, 7), op);
+  const u1 = combine(i32x4.shuffle(v2, v3, 0, 4, 2, 6), i32x4.shuffle(v2, v3, 1, 5, 3, 7), op);
+  return combine(i32x4.shuffle(u0, u1, 0, 1, 4, 5), i32x4.shuffle(u0, u1, 2, 3, 6, 7), op);
 }
 
 /** v's lane r in every lane. */
@@ -149,7 +143,7 @@ function logOf4(s: v128): v128 { return log4(s); }
 // A short row (a classifier's 10 logits) is one chain of dependent steps: its maximum, a
 // horizontal reduction, exp, a sum, another reduction, a division. Row by row, each step
 // waits on the last. Four rows advance together here: every loop body holds four
-// independent rows' vectors, and the reductions (hmax4, hmin4, hsum4) and log(sum) serve
+// independent rows' vectors, and the reductions (across4) and log(sum) serve
 // the four rows at once. Every output gets the row-by-row kernel's operations in its
 // order, so the bits are the same (the maximum and minimum are order-free: pmax/pmin over
 // NaN-free lanes, a +-0 choice aside, which rowRange explains changes no output).
@@ -164,48 +158,28 @@ const SOFTMAX_GRAD_GROUP_COLS: i32 = 48;
 const LOG_SOFTMAX_GRAD_GROUP_COLS: i32 = 128;
 
 /**
- * Lane r: the largest element that is not NaN of row r of the four at x, x + row,
- * x + 2 row, x + 3 row (as rowRange finds it).
+ * Lane r: the largest (op MAX) or smallest (MIN) element that is not NaN of row r of the
+ * four at x, x + row, x + 2 row, x + 3 row, as rowRange finds it.
  */
-@inline function groupMax(x: usize, row: usize, cols: i32): v128 {
+@inline function groupExtreme(x: usize, row: usize, cols: i32, op: i32): v128 {
   const end = <usize>cols << 2, body = end & ~15;
-  let h0 = splat(-Infinity), h1 = splat(-Infinity), h2 = splat(-Infinity), h3 = splat(-Infinity);
+  const none = splat(op == MAX ? -Infinity : Infinity);
+  let h0 = none, h1 = none, h2 = none, h3 = none;
   let o: usize = 0;
   for (; o < body; o += 16) {
-    h0 = f32x4.pmax(h0, v128.load(x + o));
-    h1 = f32x4.pmax(h1, v128.load(x + row + o));
-    h2 = f32x4.pmax(h2, v128.load(x + 2 * row + o));
-    h3 = f32x4.pmax(h3, v128.load(x + 3 * row + o));
+    h0 = combine(h0, v128.load(x + o), op);
+    h1 = combine(h1, v128.load(x + row + o), op);
+    h2 = combine(h2, v128.load(x + 2 * row + o), op);
+    h3 = combine(h3, v128.load(x + 3 * row + o), op);
   }
   if (o < end) {
-    const mask = laneMask(cols & 3), lo = splat(-Infinity);
-    h0 = f32x4.pmax(h0, sel(mask, v128.load(x + o), lo));
-    h1 = f32x4.pmax(h1, sel(mask, v128.load(x + row + o), lo));
-    h2 = f32x4.pmax(h2, sel(mask, v128.load(x + 2 * row + o), lo));
-    h3 = f32x4.pmax(h3, sel(mask, v128.load(x + 3 * row + o), lo));
+    const mask = laneMask(cols & 3);
+    h0 = combine(h0, sel(mask, v128.load(x + o), none), op);
+    h1 = combine(h1, sel(mask, v128.load(x + row + o), none), op);
+    h2 = combine(h2, sel(mask, v128.load(x + 2 * row + o), none), op);
+    h3 = combine(h3, sel(mask, v128.load(x + 3 * row + o), none), op);
   }
-  return hmax4(h0, h1, h2, h3);
-}
-
-/** Lane r: row r's smallest element that is not NaN. */
-@inline function groupMin(x: usize, row: usize, cols: i32): v128 {
-  const end = <usize>cols << 2, body = end & ~15;
-  let l0 = splat(Infinity), l1 = splat(Infinity), l2 = splat(Infinity), l3 = splat(Infinity);
-  let o: usize = 0;
-  for (; o < body; o += 16) {
-    l0 = f32x4.pmin(l0, v128.load(x + o));
-    l1 = f32x4.pmin(l1, v128.load(x + row + o));
-    l2 = f32x4.pmin(l2, v128.load(x + 2 * row + o));
-    l3 = f32x4.pmin(l3, v128.load(x + 3 * row + o));
-  }
-  if (o < end) {
-    const mask = laneMask(cols & 3), hi = splat(Infinity);
-    l0 = f32x4.pmin(l0, sel(mask, v128.load(x + o), hi));
-    l1 = f32x4.pmin(l1, sel(mask, v128.load(x + row + o), hi));
-    l2 = f32x4.pmin(l2, sel(mask, v128.load(x + 2 * row + o), hi));
-    l3 = f32x4.pmin(l3, sel(mask, v128.load(x + 3 * row + o), hi));
-  }
-  return hmin4(l0, l1, l2, l3);
+  return across4(h0, h1, h2, h3, op);
 }
 
 /**
@@ -244,7 +218,7 @@ const LOG_SOFTMAX_GRAD_GROUP_COLS: i32 = 128;
     }
     s0 = f32x4.add(s0, e0); s1 = f32x4.add(s1, e1); s2 = f32x4.add(s2, e2); s3 = f32x4.add(s3, e3);
   }
-  return hsum4(s0, s1, s2, s3);
+  return across4(s0, s1, s2, s3, ADD);
 }
 
 /**
@@ -254,10 +228,10 @@ const LOG_SOFTMAX_GRAD_GROUP_COLS: i32 = 128;
  * give the same bits), then e / sum or z - log(sum).
  */
 @inline function group(x: usize, y: usize, row: usize, cols: i32, t: f32, log: bool): void {
-  let m = groupMax(x, row, cols);
+  let m = groupExtreme(x, row, cols, MAX);
   // The smallest z per row, as the row kernels compute it. A row spread past EXP_FAST (rare)
   // sends the four rows to the row kernel: one exp path here keeps the loop free of branches.
-  let zmin = f32x4.sub(groupMin(x, row, cols), m);
+  let zmin = f32x4.sub(groupExtreme(x, row, cols, MIN), m);
   if (t != 1) zmin = f32x4.div(zmin, splat(t));
   if (!i32x4.all_true(f32x4.gt(zmin, splat(-EXP_FAST)))) {
     for (let r: usize = 0; r < 4; r++) {
@@ -328,8 +302,8 @@ function logRows4(x: usize, y: usize, row: usize, cols: i32, t: f32): void { gro
  */
 @inline function logGroup8(x: usize, y: usize, row: usize, cols: i32, t: f32): void {
   const xb = x + 4 * row, yb = y + 4 * row;
-  let ma = groupMax(x, row, cols), mb = groupMax(xb, row, cols);
-  let za = f32x4.sub(groupMin(x, row, cols), ma), zb = f32x4.sub(groupMin(xb, row, cols), mb);
+  let ma = groupExtreme(x, row, cols, MAX), mb = groupExtreme(xb, row, cols, MAX);
+  let za = f32x4.sub(groupExtreme(x, row, cols, MIN), ma), zb = f32x4.sub(groupExtreme(xb, row, cols, MIN), mb);
   if (t != 1) {
     za = f32x4.div(za, splat(t));
     zb = f32x4.div(zb, splat(t));
@@ -409,7 +383,7 @@ export function f32_log_softmax(rows: i32, cols: i32, x: usize, y: usize, t: f32
 /**
  * Four rows of the backward kernels (log = false: softmax's, true: log-softmax's), with the
  * row kernels' operations in their order: the four sums (of dy y, or of dy) in lanes as
- * the row kernel adds them, reduced together by hsum4, then the rows' outputs. Returns
+ * the row kernel adds them, reduced together by across4, then the rows' outputs. Returns
  * false, having written nothing, when log-softmax's rows need exp's careful path.
  */
 @inline function groupGrad(y: usize, dy: usize, dx: usize, row: usize, cols: i32, tv: v128, log: bool): bool {
@@ -451,7 +425,7 @@ export function f32_log_softmax(rows: i32, cols: i32, x: usize, y: usize, t: f32
   // A y below -EXP_FAST (a probability under 1e-38) sends the rows to the row kernel, so
   // this loop has exp's fast path only (the same bits) and no branch.
   if (log && !i32x4.all_true(f32x4.gt(lo, splat(-EXP_FAST)))) return false;
-  const d = hsum4(a0, a1, a2, a3);
+  const d = across4(a0, a1, a2, a3, ADD);
   const d0 = lane(d, 0), d1 = lane(d, 1), d2 = lane(d, 2), d3 = lane(d, 3);
   for (o = 0; o < end; o += 16) {
     const g0 = v128.load(dy + o), g1 = v128.load(dy + row + o), g2 = v128.load(dy + 2 * row + o), g3 = v128.load(dy + 3 * row + o);
