@@ -221,6 +221,14 @@ const LOG_SOFTMAX_GRAD_GROUP_COLS: i32 = 128;
   return across4(s0, s1, s2, s3, ADD);
 }
 
+/** scaleInto for four rows, row r shifted by lane r of m (t != 1). */
+@inline function scaleRows4(x: usize, y: usize, row: usize, cols: i32, m: v128, t: f32): void {
+  scaleInto(x, y, cols, lane(m, 0), t);
+  scaleInto(x + row, y + row, cols, lane(m, 1), t);
+  scaleInto(x + 2 * row, y + 2 * row, cols, lane(m, 2), t);
+  scaleInto(x + 3 * row, y + 3 * row, cols, lane(m, 3), t);
+}
+
 /**
  * Softmax (log = false) or log-softmax of the four rows at x into y, as the row kernels
  * compute them: the maxima, the scaling for t != 1 (into y, then read back with m = 0),
@@ -241,10 +249,7 @@ const LOG_SOFTMAX_GRAD_GROUP_COLS: i32 = 128;
   }
   let src = x;
   if (t != 1) {
-    scaleInto(x, y, cols, lane(m, 0), t);
-    scaleInto(x + row, y + row, cols, lane(m, 1), t);
-    scaleInto(x + 2 * row, y + 2 * row, cols, lane(m, 2), t);
-    scaleInto(x + 3 * row, y + 3 * row, cols, lane(m, 3), t);
+    scaleRows4(x, y, row, cols, m, t);
     src = y;
     m = splat(0);
   }
@@ -316,14 +321,8 @@ function logRows4(x: usize, y: usize, row: usize, cols: i32, t: f32): void { gro
   }
   let sa = x, sb = xb;
   if (t != 1) {
-    scaleInto(x, y, cols, lane(ma, 0), t);
-    scaleInto(x + row, y + row, cols, lane(ma, 1), t);
-    scaleInto(x + 2 * row, y + 2 * row, cols, lane(ma, 2), t);
-    scaleInto(x + 3 * row, y + 3 * row, cols, lane(ma, 3), t);
-    scaleInto(xb, yb, cols, lane(mb, 0), t);
-    scaleInto(xb + row, yb + row, cols, lane(mb, 1), t);
-    scaleInto(xb + 2 * row, yb + 2 * row, cols, lane(mb, 2), t);
-    scaleInto(xb + 3 * row, yb + 3 * row, cols, lane(mb, 3), t);
+    scaleRows4(x, y, row, cols, ma, t);
+    scaleRows4(xb, yb, row, cols, mb, t);
     sa = y;
     sb = yb;
     ma = splat(0);
