@@ -209,7 +209,7 @@ describe('layer errors', () => {
     m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     await expect(m.fit(x, y, { batchSize: 0 })).rejects.toThrow('fit: batchSize must be an integer >= 1, got 0');
     await expect(m.fit(x, y, { epochs: -1 })).rejects.toThrow('fit: epochs must be an integer >= 0, got -1');
-    await expect(m.fit(x, y, { validationSplit: 1.5 })).rejects.toThrow('fit: validationSplit must be in (0, 1), got 1.5');
+    await expect(m.fit(x, y, { validationSplit: 1.5 })).rejects.toThrow('fit: validationSplit must be 0 (none) or in (0, 1), got 1.5');
     const empty = tensor(new Float32Array(0), [0, 3]);
     await expect(m.fit(empty, new Int32Array(0))).rejects.toThrow('fit: x has no samples');
     m.dispose();

@@ -154,7 +154,7 @@ describe('two spirals, learnable activations, callbacks', () => {
     const model = sequential({ seed: 3, layers: [layers.dense({ units: 2, inputShape: [2], activation: 'softmax' })] });
     model.compile({ optimizer: sgd({ learningRate: 3e38 }), loss: 'sparseCategoricalCrossentropy' });
     await expect(model.fit(x, new Int32Array(20).fill(1), { epochs: 1, batchSize: 10, shuffle: false }))
-      .rejects.toThrow(/^actlab: fit: weight 'dense\/kernel' \[2, 2\] became non-finite at epoch 0, batch 0 \(loss [0-9.e+-]+\)$/);
+      .rejects.toThrow(/^actlab: fit: weight 'dense\/kernel' \[2, 2\] became non-finite at epoch 0, batch 0 \(loss [0-9.e+-]+\); the update is applied, so the weights are no longer usable/);
     model.dispose(); x.dispose();
   });
 

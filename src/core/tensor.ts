@@ -62,8 +62,9 @@ export class Tensor {
     if (n !== this.size) {
       throw new Error(`actlab: cannot reshape ${shapeText(this.shape)} (${this.size} elements) to ${shapeText(shape)} (${n} elements)`);
     }
+    const src = this.ptr; // throws for a disposed tensor before anything is allocated
     const t = empty(shape);
-    rt().heap.f32(t.ptr, n).set(rt().heap.f32(this.ptr, n));
+    rt().heap.f32(t.ptr, n).set(rt().heap.f32(src, n));
     return t;
   }
 

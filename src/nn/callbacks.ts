@@ -122,8 +122,9 @@ export class EarlyStopping extends Monitor {
       if (this.restore) this.bestWeights = this.model.snapshotWeights();
       return;
     }
+    // As tfjs-layers and Keras: stop at the patience-th epoch in a row without improvement.
     this.wait++;
-    if (this.wait > this.patience) {
+    if (this.wait >= this.patience) {
       this.stoppedEpoch = epoch;
       this.model.stopTraining = true;
       if (this.restore && this.bestWeights) this.model.restoreWeights(this.bestWeights);

@@ -14,7 +14,11 @@ export interface CheckpointJson {
   readonly model: ModelJson;
   readonly loss: LossName;
   readonly metrics: readonly string[];
-  readonly optimizer: { readonly className: string; readonly config: OptimizerConfig; readonly state: { name: string; shape: number[] }[] };
+  readonly optimizer: {
+    readonly className: string; readonly config: OptimizerConfig; readonly state: { name: string; shape: number[] }[];
+    /** The exact step count (the state's float32 `iter` holds it only up to 2^24); absent in older checkpoints. */
+    readonly iterations?: number;
+  };
   readonly fit: { readonly seed: number; readonly epoch: number; readonly history: Record<string, number[]> };
   /** Float32 values: model weights (manifest order), then optimizer state (state order). */
   readonly dataBytes: number;
@@ -40,7 +44,10 @@ export function checkpointOf(model: Sequential): Checkpoint {
     return {
       json: {
         format: 'actlab-checkpoint', version: 1, model: modelJson, loss: c.loss, metrics: c.accuracy ? ['accuracy'] : [],
-        optimizer: { className: c.optimizer.className, config: c.optimizer.getConfig(), state: state.map((w) => ({ name: w.name, shape: [...w.tensor.shape] })) },
+        optimizer: {
+          className: c.optimizer.className, config: c.optimizer.getConfig(),
+          state: state.map((w) => ({ name: w.name, shape: [...w.tensor.shape] })), iterations: c.optimizer.iterations,
+        },
         fit: { seed: fit.seed, epoch: fit.epoch, history: fit.history },
         dataBytes: data.byteLength,
       },
@@ -52,7 +59,12 @@ export function checkpointOf(model: Sequential): Checkpoint {
 }
 
 function optimizerFrom(className: string, config: OptimizerConfig): Optimizer {
-  const num = (k: string): number | undefined => (typeof config[k] === 'number' ? Number(config[k]) : undefined);
+  const num = (k: string): number | undefined => {
+    const v = config[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number') throw new Error(`actlab: restoreCheckpoint: ${className} config '${k}' is ${JSON.stringify(v)}; expected a number`);
+    return v;
+  };
   const clip = { clipnorm: num('clipnorm'), globalClipnorm: num('globalClipnorm'), clipvalue: num('clipvalue') };
   const lr = config.learningRate;
   const learningRate: LearningRate | undefined = typeof lr === 'object' && lr !== null ? fromConfig(lr) : num('learningRate');
@@ -88,7 +100,7 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
       state.push({ name: s.name, tensor: tensor(floats.subarray(off, off + n), s.shape) });
       off += n;
     }
-    optimizer.setWeights(state);
+    optimizer.setWeights(state, json.optimizer.iterations);
     model.compile({ optimizer, loss: json.loss, metrics: [...json.metrics] });
     model.fitState = { ...json.fit };
     return { model, initialEpoch: json.fit.epoch, seed: json.fit.seed, history: json.fit.history };

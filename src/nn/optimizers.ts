@@ -14,8 +14,11 @@
 // - adamw: tfjs-core has none. Keras 3 decays first, w -= lr * weightDecay * w, then takes
 //   the Adam step with the same learning rate.
 //
-// State lives in Tensors owned by the optimizer, one set per position in the list given to
-// applyGradients (as tfjs and Keras do): pass the same variables in the same order each step.
+// State lives in Tensors owned by the optimizer, one set per variable, keyed by the name
+// applyGradients is given with it (Sequential passes 'layer/weight'), else by its position
+// in the list. Keyed by name, a model whose layers are frozen or unfrozen between fits keeps
+// each weight's own state; a name held by another live variable (one optimizer shared by
+// two models) is an error rather than mixed state.
 import { elementwise } from '../core/parallel.js';
 import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
@@ -27,7 +30,7 @@ import { LearningRateSchedule, type ScheduleJson } from './schedules.js';
 export interface VariableGrad {
   readonly variable: Tensor;
   readonly grad: Tensor;
-  /** Names the variable's state in getWeights(); defaults to its position. */
+  /** Keys the variable's state and names it in getWeights(); defaults to its position. */
   readonly name?: string;
 }
 
@@ -98,6 +101,9 @@ function resolveClip(where: string, o: ClipOptions): Clip {
 /** A copy with its own memory (Tensor.reshape always copies). */
 function copy(t: Tensor): Tensor { return t.reshape(t.shape); }
 
+/** The key of a variable's state: its name, else its position in the list. */
+function keyOf(p: VariableGrad, i: number): string { return p.name ?? String(i); }
+
 // ---- the base class ------------------------------------------------------------------------
 
 export abstract class Optimizer {
@@ -110,9 +116,8 @@ export abstract class Optimizer {
   private iters = 0;
   private disposed = false;
   private readonly clip: Clip;
-  /** State per variable position: one tensor per slot name. */
-  private slots: Tensor[][] = [];
-  private names: string[] = [];
+  /** State per variable key (its name, else its position): one tensor per slot name, in creation order. */
+  private state = new Map<string, { slots: Tensor[]; variable?: Tensor }>();
 
   protected constructor(protected readonly where: string, learningRate: LearningRate, clip: Clip) {
     if (learningRate instanceof LearningRateSchedule) {
@@ -168,6 +173,9 @@ export abstract class Optimizer {
     if (!Array.isArray(pairs)) throw new Error(`actlab: ${this.where}.applyGradients: expected an array of {variable, grad}`);
     // Validate everything before any weight changes, so a bad call leaves the model untouched.
     pairs.forEach((p, i) => this.checkPair(p, i));
+    const keys = pairs.map(keyOf);
+    const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (dup !== undefined) throw new Error(`actlab: ${this.where}.applyGradients: two entries are named '${dup}'; each variable needs its own name`);
     pairs.forEach((p, i) => checkFinite(`${this.where}.applyGradients`, [p.grad], [`grad ${i}`]));
     // As Keras: no gradients, no step (the iteration count does not move).
     if (pairs.length === 0) return true;
@@ -185,13 +193,16 @@ export abstract class Optimizer {
         throw new Error(`actlab: ${this.where}.applyGradients: the learning rate for step ${this.iters} is ${this.stepLr}: expected a finite number >= 0`);
       }
       pairs.forEach((p, i) => {
-        if (this.slots[i] === undefined) {
+        const key = keyOf(p, i);
+        let entry = this.state.get(key);
+        if (entry === undefined) {
           // keep(): the state outlives the step. The first step usually runs inside a tidy
           // scope, which freed lazily created state at its end (found by test/memory.test.ts).
-          this.slots[i] = this.slotNames().map(() => rt().engine.keep(zeros(p.variable.shape)));
-          this.names[i] = p.name ?? String(i);
+          entry = { slots: this.slotNames().map(() => rt().engine.keep(zeros(p.variable.shape))) };
+          this.state.set(key, entry);
         }
-        this.update(p.variable.size, grads[i], p.variable.ptr, this.slots[i].map((s) => s.ptr), t, flag);
+        entry.variable = p.variable;
+        this.update(p.variable.size, grads[i], p.variable.ptr, entry.slots.map((s) => s.ptr), t, flag);
       });
       this.iters = t;
       return heap.i32(flag, 1)[0] === 0;
@@ -205,21 +216,27 @@ export abstract class Optimizer {
     this.checkLive();
     const out: NamedTensor[] = [{ name: 'iter', tensor: tensor([this.iters], []) }];
     const slotNames = this.slotNames();
-    this.slots.forEach((group, i) => {
-      group.forEach((s, j) => out.push({ name: `${this.names[i]}/${slotNames[j]}`, tensor: copy(s) }));
-    });
+    for (const [key, entry] of this.state) {
+      entry.slots.forEach((s, j) => out.push({ name: `${key}/${slotNames[j]}`, tensor: copy(s) }));
+    }
     return out;
   }
 
-  /** Restores state saved by getWeights() (copied in; the caller keeps ownership of `weights`). */
-  setWeights(weights: readonly NamedTensor[]): void {
+  /**
+   * Restores state saved by getWeights() (copied in; the caller keeps ownership of `weights`).
+   * `iterations` gives the exact step count where `iter`'s float32 value cannot hold it
+   * (above 2^24); it must round to `iter`.
+   */
+  setWeights(weights: readonly NamedTensor[], iterations?: number): void {
     this.checkLive();
     const where = `${this.where}.setWeights`;
     if (weights.length === 0 || weights[0].name !== 'iter' || weights[0].tensor.size !== 1) {
       throw new Error(`actlab: ${where}: the first weight must be 'iter' with one value, as getWeights() returns`);
     }
-    const iter = weights[0].tensor.dataSync()[0];
-    if (!Number.isInteger(iter) || iter < 0) throw new Error(`actlab: ${where}: iter = ${iter} must be a non-negative integer`);
+    const stored = weights[0].tensor.dataSync()[0];
+    const iter = iterations ?? stored;
+    if (!Number.isSafeInteger(iter) || iter < 0) throw new Error(`actlab: ${where}: iter = ${iter} must be a non-negative integer`);
+    if (Math.fround(iter) !== stored) throw new Error(`actlab: ${where}: iterations = ${iterations} does not round to the stored iter ${stored}`);
     const slotNames = this.slotNames();
     const rest = weights.slice(1);
     if (slotNames.length === 0 ? rest.length !== 0 : rest.length % slotNames.length !== 0) {
@@ -236,9 +253,11 @@ export abstract class Optimizer {
         throw new Error(`actlab: ${where}: '${w.name}' has shape ${shapeText(w.tensor.shape)}, but '${g[0].name}' has ${shapeText(g[0].tensor.shape)}`);
       }
     }));
+    const keys = groups.map((g) => g[0].name.slice(0, g[0].name.length - slotNames[0].length - 1));
+    const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (dup !== undefined) throw new Error(`actlab: ${where}: variable '${dup}' has two groups of state`);
     this.disposeSlots();
-    this.slots = groups.map((g) => g.map((w) => rt().engine.keep(copy(w.tensor))));
-    this.names = groups.map((g) => g[0].name.slice(0, g[0].name.length - slotNames[0].length - 1));
+    groups.forEach((g, i) => this.state.set(keys[i], { slots: g.map((w) => rt().engine.keep(copy(w.tensor))) }));
     this.iters = iter;
   }
 
@@ -253,9 +272,8 @@ export abstract class Optimizer {
   protected abstract update(n: number, g: Ptr, w: Ptr, slots: readonly Ptr[], t: number, flag: Ptr): void;
 
   private disposeSlots(): void {
-    for (const g of this.slots) for (const s of g) s.dispose();
-    this.slots = [];
-    this.names = [];
+    for (const e of this.state.values()) for (const s of e.slots) s.dispose();
+    this.state.clear();
   }
 
   private checkLive(): void {
@@ -272,10 +290,17 @@ export abstract class Optimizer {
     if (a.length !== b.length || a.some((d, k) => d !== b[k])) {
       throw new Error(`actlab: ${where}: entry ${i}: grad shape ${shapeText(b)} does not match variable shape ${shapeText(a)}`);
     }
-    const s = this.slots[i];
-    if (s !== undefined && s.length > 0 && s[0].size !== p.variable.size) {
-      throw new Error(`actlab: ${where}: entry ${i} has ${p.variable.size} elements but the optimizer's state for position ` +
-        `${i} has ${s[0].size}: pass the same variables in the same order every step`);
+    const key = keyOf(p, i);
+    const e = this.state.get(key);
+    if (e === undefined) return;
+    const what = p.name === undefined ? `position ${i}` : `'${key}'`;
+    const same = p.name === undefined ? 'pass the same variables in the same order every step' : 'pass the same variables every step';
+    if (e.slots.length > 0 && e.slots[0].size !== p.variable.size) {
+      throw new Error(`actlab: ${where}: entry ${i} has ${p.variable.size} elements but the optimizer's state for ${what} has ${e.slots[0].size}: ${same}`);
+    }
+    if (e.variable !== undefined && e.variable !== p.variable && !e.variable.isDisposed) {
+      throw new Error(`actlab: ${where}: the state for ${what} belongs to another live variable: ${same}, ` +
+        'and give each model its own optimizer');
     }
   }
 

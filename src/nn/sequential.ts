@@ -6,8 +6,7 @@ import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
 import { valueAndGrads } from '../autograd/grad.js';
-import type { Optimizer } from './optimizers.js';
-import { adam, sgd, rmsprop, adamw } from './optimizers.js';
+import { Optimizer, adam, sgd, rmsprop, adamw } from './optimizers.js';
 import {
   sparseCategoricalCrossentropy, categoricalCrossentropy, binaryCrossentropy, meanSquaredError, type LossResult,
 } from './losses.js';
@@ -27,7 +26,7 @@ const LOSS_ALIASES: Record<string, LossName> = {
 };
 
 /** Labels: a tensor ([n] class ids or [n, classes] targets) or class ids as integers. */
-export type Labels = Tensor | Int32Array;
+export type Labels = Tensor | Int32Array | readonly number[];
 
 export interface CompileArgs {
   optimizer: Optimizer | 'adam' | 'sgd' | 'rmsprop' | 'adamw';
@@ -39,7 +38,7 @@ export interface FitArgs {
   epochs?: number;
   batchSize?: number;
   validationData?: readonly [Tensor, Labels];
-  /** The last fraction of the data, before shuffling, is held out (Keras). */
+  /** The last fraction of the data, before shuffling, is held out (Keras); 0 (the default) holds out none. */
   validationSplit?: number;
   shuffle?: boolean;
   /** Seeds shuffling and dropout; default: the model's seed. */
@@ -48,7 +47,10 @@ export interface FitArgs {
   /** 0: silent, 1: one line per epoch. */
   verbose?: 0 | 1;
   initialEpoch?: number;
-  /** Stop with an error naming the epoch, batch and tensor at the first NaN/Infinity in the loss or weights (default true). */
+  /**
+   * Stop with an error naming the epoch and batch at the first NaN/Infinity in the loss
+   * (that batch's update is not applied) or in a weight after an update (default true).
+   */
   stopOnNonFinite?: boolean;
 }
 
@@ -150,8 +152,15 @@ export class Sequential implements TrainingModel {
     for (const m of metrics) {
       if (m !== 'accuracy' && m !== 'acc') throw new Error(`actlab: compile: unknown metric '${m}'; valid: accuracy (acc)`);
     }
+    if (typeof args.optimizer !== 'string' && !(args.optimizer instanceof Optimizer)) {
+      throw new Error(`actlab: compile: optimizer must be a name (adam, sgd, rmsprop, adamw) or an optimizer object such as adam(), got ${describe(args.optimizer)}`);
+    }
     const optimizer = typeof args.optimizer === 'string' ? namedOptimizer(args.optimizer) : args.optimizer;
+    // The model owns the optimizer it is compiled with (dispose() frees it), so a recompile
+    // frees the one it replaces: its state belongs to the old compile.
+    const previous = this.compiled?.optimizer;
     this.compiled = { optimizer, loss, accuracy: metrics.length > 0 };
+    if (previous !== undefined && previous !== optimizer) previous.dispose();
   }
 
   get optimizer(): Optimizer { return this.compiledOrThrow('optimizer').optimizer; }
@@ -169,13 +178,18 @@ export class Sequential implements TrainingModel {
     const out = empty([n, ...this.outputShape]);
     const per = out.size / Math.max(n, 1);
     const { engine, kernels } = rt();
-    for (let start = 0; start < n; start += batchSize) {
-      const count = Math.min(batchSize, n - start);
-      engine.tidy(() => {
-        const xb = sliceRows(x, start, count);
-        const y = this.forward(xb, { training: false });
-        kernels.f32_copy(y.size, y.ptr, out.ptr + start * per * 4);
-      });
+    try {
+      for (let start = 0; start < n; start += batchSize) {
+        const count = Math.min(batchSize, n - start);
+        engine.tidy(() => {
+          const xb = sliceRows(x, start, count);
+          const y = this.forward(xb, { training: false });
+          kernels.f32_copy(y.size, y.ptr, out.ptr + start * per * 4);
+        });
+      }
+    } catch (e) {
+      out.dispose();
+      throw e;
     }
     return out;
   }
@@ -209,7 +223,7 @@ export class Sequential implements TrainingModel {
   evaluate(x: Tensor, y: Labels, args: EvaluateArgs = {}): number[] {
     const c = this.compiledOrThrow('evaluate');
     this.checkInput('evaluate', x);
-    checkLabels('evaluate', x, y);
+    checkLabels('evaluate', x, y, c.loss, this.outputShape);
     const batchSize = checkEpochsEtc('evaluate', 'batchSize', args.batchSize ?? 32, 1);
     const n = x.shape[0];
     if (n === 0) throw new Error('actlab: evaluate: x has no samples');
@@ -232,11 +246,14 @@ export class Sequential implements TrainingModel {
   async fit(x: Tensor, y: Labels, args: FitArgs = {}): Promise<History> {
     const c = this.compiledOrThrow('fit');
     this.checkInput('fit', x);
-    checkLabels('fit', x, y);
+    checkLabels('fit', x, y, c.loss, this.outputShape);
     const epochs = checkEpochsEtc('fit', 'epochs', args.epochs ?? 1, 0);
     const batchSize = checkEpochsEtc('fit', 'batchSize', args.batchSize ?? 32, 1);
     const initialEpoch = checkEpochsEtc('fit', 'initialEpoch', args.initialEpoch ?? 0, 0);
     const cbs = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? [...args.callbacks] : [args.callbacks as Callback];
+    cbs.forEach((cb, i) => {
+      if (typeof cb !== 'object' || cb === null) throw new Error(`actlab: fit: callbacks[${i}] must be a callback object (callbacks.earlyStopping(), ...), got ${describe(cb)}`);
+    });
     const stopOnNonFinite = args.stopOnNonFinite ?? true;
 
     let trainX = x, trainY = y, valX: Tensor | undefined, valY: Labels | undefined;
@@ -244,10 +261,10 @@ export class Sequential implements TrainingModel {
     if (args.validationData !== undefined) {
       [valX, valY] = args.validationData;
       this.checkInput('fit (validationData)', valX);
-      checkLabels('fit (validationData)', valX, valY);
-    } else if (args.validationSplit !== undefined) {
+      checkLabels('fit (validationData)', valX, valY, c.loss, this.outputShape);
+    } else if (args.validationSplit !== undefined && args.validationSplit !== 0) {
       const f = args.validationSplit;
-      if (!(f > 0 && f < 1)) throw new Error(`actlab: fit: validationSplit must be in (0, 1), got ${f}`);
+      if (!(f > 0 && f < 1)) throw new Error(`actlab: fit: validationSplit must be 0 (none) or in (0, 1), got ${f}`);
       const n = x.shape[0], split = Math.floor(n * (1 - f));
       if (split === 0 || split === n) throw new Error(`actlab: fit: validationSplit ${f} of ${n} samples leaves an empty part`);
       trainX = sliceRows(x, 0, split); trainY = sliceLabels(y, 0, split);
@@ -262,6 +279,11 @@ export class Sequential implements TrainingModel {
     const baseRng = new Rng(fitSeed);
     const shuffle = args.shuffle ?? true;
     const history = new History();
+    // A fit resumed where the last one (or a restored checkpoint) stopped continues its
+    // history in fitState, so later checkpoints hold every epoch; the returned History
+    // holds this call's epochs, as Keras'.
+    const prior = initialEpoch > 0 && this.fitState?.epoch === initialEpoch && this.fitState.seed === fitSeed ? this.fitState.history : {};
+    const soFar = (): Record<string, number[]> => joinHistory(prior, history.history);
     this.stopTraining = false;
     for (const cb of cbs) cb.setModel?.(this);
     try {
@@ -270,7 +292,7 @@ export class Sequential implements TrainingModel {
         // Each epoch's shuffle and dropout come from a generator keyed by (seed, epoch): a run
         // resumed from a checkpoint at epoch e draws exactly what the uninterrupted run did.
         const rng = baseRng.forkAt(epoch);
-        this.fitState = { seed: fitSeed, epoch, history: history.history };
+        this.fitState = { seed: fitSeed, epoch, history: soFar() };
         for (const cb of cbs) await cb.onEpochBegin?.(epoch);
         const order = shuffle ? rng.permutation(n) : identity(n);
         let lossSum = 0, correct = 0, seen = 0;
@@ -278,13 +300,14 @@ export class Sequential implements TrainingModel {
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin?.(batch, { batch, size: count });
           const idx = order.subarray(start, start + count);
-          const r = this.trainStep(trainX, trainY, idx, c, rng);
+          const r = this.trainStep(trainX, trainY, idx, c, rng, stopOnNonFinite);
           if (stopOnNonFinite && !Number.isFinite(r.loss)) {
-            throw new Error(`actlab: fit: the loss became ${r.loss} at epoch ${epoch}, batch ${batch}` +
-              `${r.firstNonFinite ? `; first non-finite tensor: ${r.firstNonFinite}` : ''} (pass stopOnNonFinite: false to keep going)`);
+            throw new Error(`actlab: fit: the loss became ${r.loss} at epoch ${epoch}, batch ${batch}; this batch's update was ` +
+              'not applied, so the weights are those of the batch before (pass stopOnNonFinite: false to keep going)');
           }
           if (stopOnNonFinite && r.firstNonFinite) {
-            throw new Error(`actlab: fit: ${r.firstNonFinite} became non-finite at epoch ${epoch}, batch ${batch} (loss ${r.loss})`);
+            throw new Error(`actlab: fit: ${r.firstNonFinite} became non-finite at epoch ${epoch}, batch ${batch} (loss ${r.loss}); ` +
+              'the update is applied, so the weights are no longer usable: lower the learning rate or clip the gradients (clipnorm)');
           }
           lossSum += r.loss * count;
           correct += r.correct;
@@ -301,7 +324,7 @@ export class Sequential implements TrainingModel {
           if (c.accuracy) logs.val_acc = va;
         }
         history.push(epoch, logs);
-        this.fitState = { seed: fitSeed, epoch: epoch + 1, history: history.history };
+        this.fitState = { seed: fitSeed, epoch: epoch + 1, history: soFar() };
         if (args.verbose === 1) {
           console.log(`Epoch ${epoch + 1}/${epochs} ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
         }
@@ -314,8 +337,8 @@ export class Sequential implements TrainingModel {
     return history;
   }
 
-  /** One optimizer step on the rows `idx` of (x, y). */
-  private trainStep(x: Tensor, y: Labels, idx: Int32Array, c: Compiled, rng: Rng):
+  /** One optimizer step on the rows `idx` of (x, y); none when the loss is not finite and `skipNonFinite`. */
+  private trainStep(x: Tensor, y: Labels, idx: Int32Array, c: Compiled, rng: Rng, skipNonFinite: boolean):
     { loss: number; correct: number; firstNonFinite?: string } {
     const vars = this.trainableWeights;
     const { engine } = rt();
@@ -330,9 +353,10 @@ export class Sequential implements TrainingModel {
         if (c.accuracy) correct = countCorrect(r.output, yb, c.loss);
         return r.lossTensor;
       }, vars.map((v) => v.tensor));
+      if (skipNonFinite && !Number.isFinite(loss)) return { loss, correct };
       const finite = c.optimizer.applyGradients(vars.map((v, i) => ({ variable: v.tensor, grad: grads[i], name: v.name })));
       // The update kernels report a non-finite weight; only then is each one scanned to name it.
-      const bad = Number.isFinite(loss) && !finite
+      const bad = !finite
         ? vars.find((v) => rt().kernels.f32_first_non_finite(v.tensor.size, v.tensor.ptr) >= 0) : undefined;
       return { loss, correct, firstNonFinite: bad === undefined ? undefined : `weight '${bad.name}' ${shapeText(bad.tensor.shape)}` };
     });
@@ -435,6 +459,7 @@ export class Sequential implements TrainingModel {
 
   private checkInput(where: string, x: Tensor): void {
     this.checkLive();
+    if (!(x instanceof Tensor)) throw new Error(`actlab: ${where}: x must be a Tensor (tensor(values, shape)), got ${describe(x)}`);
     const want = this.inputShape;
     const got = x.shape.slice(1);
     if (x.rank !== want.length + 1 || got.some((d, i) => d !== want[i])) {
@@ -468,9 +493,58 @@ function computeLoss(loss: LossName, y: Labels, output: Tensor, fromLogits: bool
   }
 }
 
-function checkLabels(where: string, x: Tensor, y: Labels): void {
-  const n = y instanceof Tensor ? (y.rank === 0 ? 1 : y.shape[0]) : y.length;
-  if (n !== x.shape[0]) throw new Error(`actlab: ${where}: x has ${x.shape[0]} samples but y has ${n}`);
+/** What a wrong argument is, for an error message. */
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'object') return v.constructor?.name ?? 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+/**
+ * Checks y against x and the loss before any step, so an error names the index in the
+ * caller's y and no batch has trained yet: one label row per sample; class ids that are
+ * integers in [0, classes) for sparse categorical cross-entropy; finite targets shaped like
+ * the model's output for the other losses.
+ */
+function checkLabels(where: string, x: Tensor, y: Labels, loss: LossName, outputShape: Shape): void {
+  const n = x.shape[0];
+  if (y instanceof Tensor) {
+    if (y.isDisposed) throw new Error(`actlab: ${where}: y was disposed`);
+    if (y.rank === 0) throw new Error(`actlab: ${where}: y is a scalar; labels need one entry per sample, shape [${n}] (class ids) or [${n}, ${outputShape.join(', ')}]`);
+  } else if (!Array.isArray(y) && !(ArrayBuffer.isView(y) && 'length' in y && typeof y[0] !== 'bigint')) {
+    throw new Error(`actlab: ${where}: y must be a Tensor or class ids (Int32Array or number[]), got ${describe(y)}`);
+  }
+  const rows = y instanceof Tensor ? y.shape[0] : y.length;
+  if (rows !== n) throw new Error(`actlab: ${where}: x has ${n} samples but y has ${rows}`);
+  const classes = outputShape[outputShape.length - 1];
+  if (loss === 'sparseCategoricalCrossentropy') {
+    const perSample = outputShape.reduce((a, b) => a * b, 1) / classes;
+    const ids = y instanceof Tensor ? y.dataSync() : y;
+    if (ids.length !== n * perSample) {
+      throw new Error(`actlab: ${where}: sparseCategoricalCrossentropy takes ${perSample} class id(s) per sample, but y ${y instanceof Tensor ? shapeText(y.shape) : `(${ids.length} ids)`} has ${ids.length / Math.max(n, 1)}`);
+    }
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!Number.isInteger(id) || id < 0 || id >= classes) {
+        throw new Error(`actlab: ${where}: label ${id} at index ${i} of y is not an integer class in [0, ${classes})`);
+      }
+    }
+    return;
+  }
+  const want = [n, ...outputShape];
+  if (!(y instanceof Tensor)) throw new Error(`actlab: ${where}: ${loss} needs a target tensor of shape ${shapeText(want)}, got class ids`);
+  if (y.rank !== want.length || y.shape.some((d, i) => d !== want[i])) {
+    throw new Error(`actlab: ${where}: ${loss} needs targets shaped like the output, ${shapeText(want)}, but y has shape ${shapeText(y.shape)}`);
+  }
+  const bad = rt().kernels.f32_first_non_finite(y.size, y.ptr);
+  if (bad >= 0) throw new Error(`actlab: ${where}: y holds ${y.dataSync()[bad]} at flat index ${bad}; targets must be finite`);
+}
+
+/** Each series of `before` followed by the same series of `after`. */
+function joinHistory(before: Record<string, number[]>, after: Record<string, number[]>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) out[k] = [...(before[k] ?? []), ...(after[k] ?? [])];
+  return out;
 }
 
 function identity(n: number): Int32Array {

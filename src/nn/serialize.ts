@@ -191,7 +191,7 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
   }
 }
 
-/** Rebuilds a Sequential from artifacts; every weight's size is checked against the manifest and the data. */
+/** Rebuilds a Sequential from artifacts; every weight's name and shape is checked against the manifest, and its size against the data. */
 export function modelFromArtifacts(artifacts: ModelArtifacts, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Sequential {
   const { modelJson, weightData } = artifacts;
   const topo = modelJson?.modelTopology;
@@ -211,13 +211,17 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, customObjects: Rea
       throw new Error(`actlab: loadModel: weights.bin has ${weightData.byteLength} bytes but the manifest needs ${expectedBytes}`);
     }
     const data = new Float32Array(weightData);
+    // The manifest must name each weight and give its shape as modelToArtifacts writes them:
+    // equal sizes are not enough (a transposed kernel, or two weights swapped, has them).
+    const expected = model.layers.flatMap((l) => l.weights.map((w) => ({ w, name: w.name, shape: savedShape(l, w.tensor.shape) })));
     let off = 0;
     specs.forEach((spec, i) => {
-      const w = weights[i];
-      const n = spec.shape.reduce((a, b) => a * b, 1);
-      if (n !== w.tensor.size) {
-        throw new Error(`actlab: loadModel: weight '${spec.name}' has shape [${spec.shape.join(', ')}] in the manifest but '${w.name}' needs ${shapeText(w.tensor.shape)}`);
+      const { w, name, shape } = expected[i];
+      if (spec.name !== name) throw new Error(`actlab: loadModel: manifest weight ${i} is named '${spec.name}' but the model's weight ${i} is '${name}'`);
+      if (!Array.isArray(spec.shape) || spec.shape.length !== shape.length || spec.shape.some((d, k) => d !== shape[k])) {
+        throw new Error(`actlab: loadModel: weight '${spec.name}' has shape [${String(spec.shape)}] in the manifest but '${name}' needs ${shapeText(shape)}`);
       }
+      const n = w.tensor.size;
       rt().heap.f32(w.tensor.ptr, n).set(data.subarray(off, off + n));
       off += n;
     });

@@ -1,0 +1,270 @@
+// What fit, evaluate, predict, compile and the optimizer promise at their edges: a step
+// whose loss is not finite changes nothing, labels are checked before the first batch, a
+// recompile frees the optimizer it replaces, frozen layers keep each weight's own state,
+// checkpoints keep the whole history and the exact step count, loadModel checks names
+// and shapes, and wrong argument types give actlab errors. Each case is one that once
+// went wrong (found by an adversarial review on 2026-12-07).
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  init, tensor, sequential, layers, adam, sgd, callbacks, memoryStats, checkpointOf, restoreCheckpoint,
+  modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential,
+} from '../src/index.js';
+
+beforeAll(async () => { await init(); });
+
+/** 12 samples of 4 features, 3 classes. */
+function data(): { x: Tensor; y: Int32Array } {
+  return {
+    x: tensor(Float32Array.from({ length: 48 }, (_, i) => Math.sin(i * 0.7)), [12, 4]),
+    y: Int32Array.from({ length: 12 }, (_, i) => i % 3),
+  };
+}
+
+function mlp(seed = 2, optimizer: Parameters<Sequential['compile']>[0]['optimizer'] = adam({ learningRate: 0.05 })): Sequential {
+  const m = sequential({
+    seed,
+    layers: [
+      layers.dense({ units: 5, activation: 'tanh', inputShape: [4] }),
+      layers.dense({ units: 4, activation: 'tanh' }),
+      layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
+  return m;
+}
+
+const bits = (m: Sequential): number[][] => m.snapshotWeights().map((w) => Array.from(new Uint32Array(w.buffer)));
+
+describe('fit at a non-finite loss', () => {
+  test('the batch whose loss is NaN is not applied: the weights stay those of the batch before', async () => {
+    const m = mlp();
+    const x = tensor(Float32Array.from({ length: 48 }, (_, i) => (i === 40 ? NaN : Math.sin(i))), [12, 4]);
+    const y = Int32Array.from({ length: 12 }, (_, i) => i % 3);
+    const before = bits(m);
+    // Sample 10 holds the NaN: batch 0 (samples 0-7) trains, batch 1 (8-11) has a NaN loss.
+    let afterFirst: number[][] = [];
+    const keep = { onBatchEnd: (b: number) => { if (b === 0) afterFirst = bits(m); } };
+    await expect(m.fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, callbacks: [keep] }))
+      .rejects.toThrow(/^actlab: fit: the loss became NaN at epoch 0, batch 1; this batch's update was not applied/);
+    expect(afterFirst).not.toEqual(before);
+    expect(bits(m)).toEqual(afterFirst);
+    expect(m.optimizer.iterations).toBe(1);
+    m.dispose(); x.dispose();
+  });
+});
+
+describe('labels are checked before the first batch', () => {
+  test('a scalar label tensor is refused', async () => {
+    const m = mlp();
+    const x = tensor([1, 2, 3, 4], [1, 4]), y = tensor([2], []);
+    await expect(m.fit(x, y)).rejects.toThrow("actlab: fit: y is a scalar; labels need one entry per sample, shape [1] (class ids) or [1, 3]");
+    expect(() => m.evaluate(x, y)).toThrow('actlab: evaluate: y is a scalar');
+    m.dispose(); x.dispose(); y.dispose();
+  });
+
+  test('a label that is not an integer class is named by its index in y, and nothing has trained', async () => {
+    const m = mlp();
+    const { x } = data();
+    const before = bits(m);
+    const ids = [0, 1, 2, 0, 1, 2, 0, 2.5, 1, 2, 0, 1];
+    await expect(m.fit(x, ids, { batchSize: 4 })).rejects.toThrow('actlab: fit: label 2.5 at index 7 of y is not an integer class in [0, 3)');
+    await expect(m.fit(x, Int32Array.from(ids.map((v, i) => (i === 9 ? 3 : Math.floor(v)))), { batchSize: 4 }))
+      .rejects.toThrow('actlab: fit: label 3 at index 9 of y is not an integer class in [0, 3)');
+    const yt = tensor(ids, [12]);
+    await expect(m.fit(x, yt)).rejects.toThrow('actlab: fit: label 2.5 at index 7 of y');
+    expect(() => m.evaluate(x, yt)).toThrow('actlab: evaluate: label 2.5 at index 7 of y');
+    expect(bits(m)).toEqual(before);
+    expect(m.optimizer.iterations).toBe(0);
+    m.dispose(); x.dispose(); yt.dispose();
+  });
+
+  test('class ids as a plain array train as an Int32Array does', async () => {
+    const a = mlp(), b = mlp();
+    const { x, y } = data();
+    await a.fit(x, y, { epochs: 2, batchSize: 5 });
+    await b.fit(x, Array.from(y), { epochs: 2, batchSize: 5 });
+    expect(bits(b)).toEqual(bits(a));
+    a.dispose(); b.dispose(); x.dispose();
+  });
+
+  test('targets of another shape than the output, or not finite, are refused', async () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 2, inputShape: [4] })] });
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const { x, y } = data();
+    const t3 = tensor(new Float32Array(36), [12, 3]);
+    await expect(m.fit(x, t3)).rejects.toThrow('actlab: fit: meanSquaredError needs targets shaped like the output, [12, 2], but y has shape [12, 3]');
+    await expect(m.fit(x, y)).rejects.toThrow('actlab: fit: meanSquaredError needs a target tensor of shape [12, 2], got class ids');
+    const tn = tensor(Float32Array.from({ length: 24 }, (_, i) => (i === 5 ? Infinity : 0)), [12, 2]);
+    await expect(m.fit(x, tn)).rejects.toThrow('actlab: fit: y holds Infinity at flat index 5; targets must be finite');
+    m.dispose(); x.dispose(); t3.dispose(); tn.dispose();
+  });
+
+  test('arguments of the wrong type give actlab errors', async () => {
+    const m = mlp();
+    const { x, y } = data();
+    await expect(m.fit(new Float32Array(4) as unknown as Tensor, y)).rejects.toThrow('actlab: fit: x must be a Tensor (tensor(values, shape)), got Float32Array');
+    await expect(m.fit(x, undefined as unknown as Int32Array)).rejects.toThrow('actlab: fit: y must be a Tensor or class ids (Int32Array or number[]), got undefined');
+    expect(() => m.predict(null as unknown as Tensor)).toThrow('actlab: predict: x must be a Tensor (tensor(values, shape)), got null');
+    await expect(m.fit(x, y, { callbacks: [null as unknown as callbacks.Callback] })).rejects.toThrow('actlab: fit: callbacks[0] must be a callback object');
+    expect(() => m.compile({ optimizer: {} as unknown as 'adam', loss: 'mse' })).toThrow('actlab: compile: optimizer must be a name (adam, sgd, rmsprop, adamw) or an optimizer object such as adam(), got Object');
+    m.dispose(); x.dispose();
+  });
+
+  test('validationSplit 0 holds out nothing, as Keras', async () => {
+    const a = mlp(), b = mlp();
+    const { x, y } = data();
+    const h = await a.fit(x, y, { epochs: 1, validationSplit: 0 });
+    await b.fit(x, y, { epochs: 1 });
+    expect(h.val_loss).toEqual([]);
+    expect(bits(a)).toEqual(bits(b));
+    a.dispose(); b.dispose(); x.dispose();
+  });
+});
+
+describe('memory held by the model and its optimizer', () => {
+  test('a recompile frees the optimizer it replaces', async () => {
+    const { x, y } = data();
+    const m = mlp();
+    await m.fit(x, y, { epochs: 1 });
+    const first = m.optimizer;
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    await m.fit(x, y, { epochs: 1 });
+    const blocks = memoryStats().liveBlocks;
+    for (let i = 0; i < 3; i++) {
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      await m.fit(x, y, { epochs: 1 });
+    }
+    expect(memoryStats().liveBlocks).toBe(blocks);
+    expect(() => first.getWeights()).toThrow(/disposed/);
+    m.dispose(); x.dispose();
+  });
+
+  test('predict frees its output when the forward pass throws', () => {
+    const m = mlp();
+    const x = tensor(new Float32Array(8), [2, 4]);
+    m.predict(x).dispose();
+    const blocks = memoryStats().liveBlocks;
+    const l = m.layers[1];
+    const apply = l.apply.bind(l);
+    l.apply = () => { throw new Error('boom'); };
+    for (let i = 0; i < 3; i++) expect(() => m.predict(x)).toThrow('boom');
+    l.apply = apply;
+    expect(memoryStats().liveBlocks).toBe(blocks);
+    const t = tensor([1, 2]);
+    t.dispose();
+    expect(() => t.reshape([2, 1])).toThrow('actlab: tensor [2] was disposed');
+    expect(memoryStats().liveBlocks).toBe(blocks);
+    m.dispose(); x.dispose();
+  });
+});
+
+describe('optimizer state belongs to each weight', () => {
+  test('freezing a layer after training keeps every other weight on its own state', async () => {
+    const { x, y } = data();
+    // a: freeze layer 0 after one epoch. b: the same, with an optimizer that holds only the
+    // state of the weights still trained (what a per-weight optimizer must do).
+    const a = mlp(), b = mlp();
+    await a.fit(x, y, { epochs: 1, batchSize: 12 });
+    await b.fit(x, y, { epochs: 1, batchSize: 12 });
+    const state = b.optimizer.getWeights();
+    const opt = adam({ learningRate: 0.05 });
+    opt.setWeights([state[0], ...state.slice(1).filter((s) => !s.name.startsWith('dense/'))]);
+    for (const s of state) s.tensor.dispose();
+    b.compile({ optimizer: opt, loss: 'sparseCategoricalCrossentropy' });
+    a.layers[0].trainable = false;
+    b.layers[0].trainable = false;
+    await a.fit(x, y, { epochs: 2, batchSize: 12 });
+    await b.fit(x, y, { epochs: 2, batchSize: 12 });
+    expect(bits(a)).toEqual(bits(b));
+    // Unfrozen again, layer 0 continues from its own moments.
+    a.layers[0].trainable = true;
+    await a.fit(x, y, { epochs: 1, batchSize: 12 });
+    expect(a.optimizer.getWeights().map((s) => { s.tensor.dispose(); return s.name; }).slice(1, 3)).toEqual(['dense/kernel/m', 'dense/kernel/v']);
+    a.dispose(); b.dispose(); x.dispose();
+  });
+
+  test('one optimizer shared by two live models is an error, not mixed state', async () => {
+    const { x, y } = data();
+    const opt = adam();
+    const a = mlp(1, opt), b = mlp(2, opt);
+    await a.fit(x, y, { epochs: 1 });
+    await expect(b.fit(x, y, { epochs: 1 })).rejects.toThrow("actlab: adam.applyGradients: the state for 'dense/kernel' belongs to another live variable");
+    expect(() => opt.applyGradients([{ variable: x, grad: x, name: 'w' }, { variable: x, grad: x, name: 'w' }]))
+      .toThrow("actlab: adam.applyGradients: two entries are named 'w'");
+    a.dispose(); b.dispose(); x.dispose();
+  });
+});
+
+describe('callbacks and checkpoints', () => {
+  test('earlyStopping stops at the patience-th epoch without improvement, as tfjs-layers', async () => {
+    for (const patience of [0, 1, 2, 3]) {
+      const m = mlp();
+      const { x, y } = data();
+      // minDelta 100: only the first epoch counts as an improvement.
+      const stop = callbacks.earlyStopping({ monitor: 'loss', patience, minDelta: 100 });
+      const h = await m.fit(x, y, { epochs: 10, callbacks: [stop] });
+      // tfjs-layers and Keras stop once `wait >= patience`, so patience 0 acts as 1.
+      const at = Math.max(patience, 1);
+      expect([h.epoch.length, stop.stoppedEpoch]).toEqual([at + 1, at]);
+      m.dispose(); x.dispose();
+    }
+  });
+
+  test('a checkpoint after a resumed fit holds every epoch of the history', async () => {
+    const { x, y } = data();
+    const whole = mlp();
+    await whole.fit(x, y, { epochs: 4 });
+    const part = mlp();
+    await part.fit(x, y, { epochs: 2 });
+    const r = restoreCheckpoint(checkpointOf(part));
+    const h = await r.model.fit(x, y, { epochs: 4, initialEpoch: r.initialEpoch, seed: r.seed });
+    expect(h.epoch).toEqual([2, 3]);
+    expect(checkpointOf(r.model).json.fit.history).toEqual(checkpointOf(whole).json.fit.history);
+    expect(bits(r.model)).toEqual(bits(whole));
+    whole.dispose(); part.dispose(); r.model.dispose(); x.dispose();
+  });
+
+  test('a step count above 2^24 survives a checkpoint exactly', async () => {
+    const { x, y } = data();
+    const m = mlp(2, sgd({ learningRate: 0.01 }));
+    await m.fit(x, y, { epochs: 1, batchSize: 12 });
+    const opt = sgd({ learningRate: 0.01 });
+    // As a run 2^24 + 1 steps long would hold it: float32 iter reads 2^24.
+    const state = m.optimizer.getWeights();
+    state[0].tensor.dispose();
+    state[0] = { name: 'iter', tensor: tensor([2 ** 24 + 1], []) };
+    expect(state[0].tensor.dataSync()[0]).toBe(2 ** 24);
+    opt.setWeights(state, 2 ** 24 + 1);
+    for (const s of state) s.tensor.dispose();
+    expect(() => opt.setWeights([{ name: 'iter', tensor: tensor([5], []) }], 7)).toThrow('iterations = 7 does not round to the stored iter 5');
+    m.compile({ optimizer: opt, loss: 'sparseCategoricalCrossentropy' });
+    const cp = checkpointOf(m);
+    expect(cp.json.optimizer.iterations).toBe(2 ** 24 + 1);
+    const r = restoreCheckpoint(cp);
+    expect(r.model.optimizer.iterations).toBe(2 ** 24 + 1);
+    m.dispose(); r.model.dispose(); x.dispose();
+  });
+
+  test('a checkpoint whose optimizer config holds a wrong type is refused', () => {
+    const m = mlp();
+    const cp = checkpointOf(m);
+    const json = { ...cp.json, optimizer: { ...cp.json.optimizer, config: { ...cp.json.optimizer.config, learningRate: 'x' } } };
+    expect(() => restoreCheckpoint({ json, data: cp.data })).toThrow(`actlab: restoreCheckpoint: Adam config 'learningRate' is "x"; expected a number`);
+    m.dispose();
+  });
+
+  test('loadModel checks each weight name and shape, not only sizes', () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 5, inputShape: [18] }), layers.dense({ units: 5 })] });
+    const art = modelToArtifacts(m);
+    const edit = (f: (w: { name: string; shape: number[] }[]) => void) => {
+      const json = structuredClone(art.modelJson);
+      f(json.weightsManifest[0].weights);
+      return () => modelFromArtifacts({ modelJson: json, weightData: art.weightData });
+    };
+    expect(edit((w) => { w[0].shape = [5, 18]; })).toThrow("actlab: loadModel: weight 'dense/kernel' has shape [5,18] in the manifest but 'dense/kernel' needs [18, 5]");
+    expect(edit((w) => { [w[1], w[3]] = [w[3], w[1]]; })).toThrow("actlab: loadModel: manifest weight 1 is named 'dense_1/bias' but the model's weight 1 is 'dense/bias'");
+    const back = modelFromArtifacts(art);
+    expect(bits(back)).toEqual(bits(m));
+    m.dispose(); back.dispose();
+  });
+});
