@@ -797,9 +797,11 @@ export function f32_conv2d_grad_filter_channels(n: i32, h: i32, w: i32, cin: i32
         for (let m = 0; m < kr; m += 4) {
           const rows = min32(4, kr - m);
           const kxA = m / cin, kxB = (m + rows - 1) / cin;
-          // pixels with some of the rows' taps inside the input, and with all of them
+          // pixels with some of the rows' taps inside the input, [v0, v1), and with all of them,
+          // [i0, i1) within it (empty at i0 = v1 when no pixel has all: a filter row much
+          // wider than the input, whose first tap stays in the left padding)
           const v0 = max32(0, ceilDiv(pl - kxB, sw)), v1 = min32(ow, floorDiv(w - 1 + pl - kxA, sw) + 1);
-          const i0 = max32(v0, ceilDiv(pl - kxA, sw)), i1 = max32(i0, min32(v1, floorDiv(w - 1 + pl - kxB, sw) + 1));
+          const i0 = min32(v1, max32(v0, ceilDiv(pl - kxA, sw))), i1 = max32(i0, min32(v1, floorDiv(w - 1 + pl - kxB, sw) + 1));
           if (v0 >= v1) continue;
           const fm = df + <usize>(ky * kr + m) * frow;
           for (let co = c0; co < c1; co += 8) {

@@ -137,6 +137,31 @@ describe('conv2d against the float64 reference', () => {
     expect(run).toBeGreaterThan(200);
   }
 
+  it('filters wider than the input: every tap in the padding, for every kernel', () => {
+    // The filter gradient's flattened path (cin < 4) once ran its left-border loop past the
+    // output row when a filter row's first tap stayed in the padding for every pixel.
+    const rand = mulberry32(3);
+    let run = 0;
+    for (const h of [1, 3]) for (const w of [1, 2, 3]) for (const kh of [1, 3]) for (let kw = 1; kw <= 9; kw++) {
+      for (const cin of [1, 2, 3, 5]) for (const cout of [1, 9]) for (const sw of [1, 2]) for (const pad of ['same', 'valid'] as const) {
+        const c: ConvCase = { n: 1, h, w, cin, kh, kw, cout, sh: 1, sw, dh: 1, dw: 1, pad };
+        const d = outDims(c);
+        if (d === undefined) continue;
+        const xs = [1, h, w, cin], fs = [kh, kw, cin, cout], ys = [1, d.oh, d.ow, cout];
+        const x = uniform(rand, h * w * cin), f = uniform(rand, kh * kw * cin * cout), dy = uniform(rand, d.oh * d.ow * cout);
+        const name = describeCase(c);
+        const y = withTensors([[x, xs], [f, fs]], ([a, b]) => conv2d(a, b, [1, sw], pad), (t) => t.dataSync());
+        expectClose(`conv2d ${name}`, y, refConv2d(c, d, x, f), kh * kw * cin);
+        const dx = withTensors([[dy, ys], [f, fs]], ([g, b]) => conv2dBackpropInput(xs, g, b, [1, sw], pad), (t) => t.dataSync());
+        expectClose(`conv2dBackpropInput ${name}`, dx, refConv2dGradInput(c, d, dy, f), kh * kw * cout);
+        const df = withTensors([[x, xs], [dy, ys]], ([a, g]) => conv2dBackpropFilter(a, g, fs, [1, sw], pad), (t) => t.dataSync());
+        expectClose(`conv2dBackpropFilter ${name}`, df, refConv2dGradFilter(c, d, x, dy), d.oh * d.ow);
+        run++;
+      }
+    }
+    expect(run).toBeGreaterThan(1000);
+  });
+
   it('the analytic gradients agree with central finite differences of the float64 forward pass', () => {
     const rand = mulberry32(2);
     const small: ConvCase[] = [
