@@ -1,15 +1,13 @@
 // Row softmax / log-softmax over the last axis of row-major data, with temperature.
 import { rt } from './core/wasm.js';
-import { checkFiniteAt } from './core/checks.js';
+import { checkFiniteAt, positiveF32 } from './core/checks.js';
 
 function checkRows(fn: string, length: number, cols: number, temperature: number): number {
   if (!Number.isInteger(cols) || cols <= 0) throw new Error(`actlab: ${fn}: cols must be a positive integer, got ${cols}`);
   if (length % cols !== 0) {
     throw new Error(`actlab: ${fn}: ${length} values do not form rows of ${cols} columns (length must be a multiple of cols)`);
   }
-  if (!(temperature > 0) || !Number.isFinite(temperature)) {
-    throw new Error(`actlab: ${fn}: temperature must be a finite number > 0, got ${temperature}`);
-  }
+  positiveF32(fn, 'temperature', temperature);
   return length / cols;
 }
 

@@ -2,7 +2,8 @@
 // float64, broadcasting gradients, tidy disposal, and the activation op's parameter grads.
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
-  init, tensor, add, sub, mul, div, affine, square, sum, mean, reshape, valueAndGrads, grad, tidy, keep, memoryStats, type Tensor,
+  init, tensor, add, sub, mul, div, affine, square, sum, mean, reshape, valueAndGrads, grads, grad, tidy, keep, memoryStats,
+  matMul, dense, linear, activation, flatten, softmax, softmaxOp, byteTable, type Tensor,
 } from '../src/index.js';
 import { uniform } from './helpers/random.js';
 
@@ -138,5 +139,107 @@ describe('activation op', () => {
     expectGrads('prelu', g.grads, numericGrad(ref, [Float64Array.from(xv), Float64Array.from([0.1, 0.2, 0.3].map(Math.fround))]), 2e-4);
     expect(() => activation(x, 'prelu', { alpha: tensor([1, 2], [2]) })).toThrow(/has shape \[2\] but x \[4, 3\] has 3 channels/);
     for (const t of [x, alpha, g.value, ...g.grads]) t.dispose();
+  });
+});
+
+describe('matMul, dense, flatten and reshape on the tape', () => {
+  const bitsOf = (t: Tensor): number[] => Array.from(new Uint32Array(t.dataSync().buffer));
+
+  test('matMul: gradients for all four transpose cases match finite differences', () => {
+    // L = sum(W * op(A) op(B)) with a fixed weight W, so every entry of dC differs.
+    const M = 3, K = 4, N = 5;
+    const wv = uniform(M * N, -1, 1, 11);
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const av = uniform(M * K, -1, 1, 12), bv = uniform(K * N, -1, 1, 13);
+      const a = tensor(av, ta ? [K, M] : [M, K]), b = tensor(bv, tb ? [N, K] : [K, N]), w = tensor(wv, [M, N]);
+      const g = valueAndGrads(() => sum(mul(matMul(a, b, ta, tb), w)), [a, b]);
+      const at = (x: Float64Array, i: number, k: number): number => (ta ? x[k * M + i] : x[i * K + k]);
+      const bt = (x: Float64Array, k: number, j: number): number => (tb ? x[j * K + k] : x[k * N + j]);
+      const ref = ([x, y]: Float64Array[]): number => {
+        let l = 0;
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+          let c = 0;
+          for (let k = 0; k < K; k++) c += at(x, i, k) * bt(y, k, j);
+          l += wv[i * N + j] * c;
+        }
+        return l;
+      };
+      expect(g.grads.map((t) => t.shape)).toEqual([a.shape, b.shape]);
+      expectGrads(`matMul transposeA=${ta} transposeB=${tb}`, g.grads, numericGrad(ref, [Float64Array.from(av), Float64Array.from(bv)]));
+      for (const t of [a, b, w, g.value, ...g.grads]) t.dispose();
+    }
+  });
+
+  test('dense: the same bits on and off the tape, and the gradients of linear then the activation', () => {
+    const x = tensor(uniform(6 * 7, -2, 2, 14), [6, 7]), w = tensor(uniform(7 * 5, -1, 1, 15), [7, 5]), b = tensor(uniform(5, -1, 1, 16), [5]);
+    for (const act of [undefined, 'gelu', 'prelu'] as const) {
+      const params = act === 'prelu' ? { alpha: new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5]) } : undefined;
+      const plain = dense(x, w, b, act, params);
+      const taped = valueAndGrads(() => dense(x, w, b, act, params), [x, w, b]);
+      const alpha = act === 'prelu' ? tensor([0.1, 0.2, 0.3, 0.4, 0.5], [5]) : undefined;
+      const composed = valueAndGrads(() => {
+        const z = linear(x, w, b);
+        return act === undefined ? z : activation(z, act, alpha ? { alpha } : {});
+      }, [x, w, b]);
+      expect(bitsOf(taped.value), `dense ${act} forward on the tape`).toEqual(bitsOf(plain));
+      expect(bitsOf(composed.value), `dense ${act} forward as linear + activation`).toEqual(bitsOf(plain));
+      taped.grads.forEach((g, i) => expect(bitsOf(g), `dense ${act} gradient ${i}`).toEqual(bitsOf(composed.grads[i])));
+      expect(taped.grads.some((g) => g.dataSync().some((v) => v !== 0))).toBe(true);
+      for (const t of [plain, taped.value, composed.value, ...taped.grads, ...composed.grads]) t.dispose();
+      alpha?.dispose();
+    }
+    for (const t of [x, w, b]) t.dispose();
+  });
+
+  test('flatten and Tensor.reshape pass gradients back in the input shape', () => {
+    const x = tensor([1, 2, 3, 4], [1, 2, 2]);
+    const [g1] = grads(() => sum(mul(flatten(x), flatten(x))), [x]);
+    const [g2] = grads(() => sum(square(x.reshape([4]))), [x]);
+    expect([Array.from(g1.dataSync()), g1.shape]).toEqual([[2, 4, 6, 8], [1, 2, 2]]);
+    expect([Array.from(g2.dataSync()), g2.shape]).toEqual([[2, 4, 6, 8], [1, 2, 2]]);
+    for (const t of [x, g1, g2]) t.dispose();
+  });
+
+  test('tidy returning a view of a tensor it made keeps the view alive, and disposing the view frees both', () => {
+    const x = tensor([1, -2, 3, -4], [1, 2, 2]);
+    const before = memoryStats().liveBlocks;
+    const v = tidy(() => flatten(flatten(activation(x, 'relu'))));
+    expect([v.isDisposed, Array.from(v.dataSync()), v.shape]).toEqual([false, [1, 0, 3, 0], [1, 4]]);
+    expect(memoryStats().liveBlocks).toBe(before + 1);
+    v.dispose();
+    expect(memoryStats().liveBlocks).toBe(before);
+    // A view of an outer tensor leaves that tensor alone.
+    const u = tidy(() => flatten(x));
+    u.dispose();
+    expect(x.isDisposed).toBe(false);
+    const r = valueAndGrads(() => flatten(mul(x, x)), [x]);
+    expect(Array.from(r.value.dataSync())).toEqual([1, 4, 9, 16]);
+    r.value.dispose(); r.grads.forEach((t) => t.dispose());
+    expect(memoryStats().liveBlocks).toBe(before);
+    x.dispose();
+  });
+
+  test('grads of a function that returns a tensor it did not make leaves that tensor alive', () => {
+    const x = tensor([1, 2]), other = tensor([5]);
+    const [gx] = grads(() => x, [x]);
+    const [gw] = grads(() => other, [x]);
+    expect([x.isDisposed, other.isDisposed]).toEqual([false, false]);
+    expect([Array.from(gx.dataSync()), Array.from(gw.dataSync())]).toEqual([[1, 1], [0, 0]]);
+    const r = valueAndGrads(() => x, [x]);
+    expect(r.value).not.toBe(x);
+    r.value.dispose();
+    expect(Array.from(x.dataSync())).toEqual([1, 2]);
+    for (const t of [x, other, gx, gw, ...r.grads]) t.dispose();
+  });
+
+  test('a scalar that float32 turns into 0 or Infinity is refused, not computed with', () => {
+    const x = tensor([1, 2, 3], [1, 3]);
+    expect(() => softmax(new Float32Array([1, 2, 3]), 3, 1e-50)).toThrow("actlab: softmax: temperature = 1e-50 is 0 in float32, the kernels' type: expected a value from 1.4e-45 to 3.4e38");
+    expect(() => softmaxOp(x, 1e39)).toThrow('actlab: softmax: temperature = 1e+39 is Infinity in float32');
+    expect(() => byteTable(1e-50)).toThrow('actlab: byteTable: divisor = 1e-50 is 0 in float32');
+    expect(() => affine(x, 1e39)).toThrow("actlab: affine: alpha = 1e+39 is Infinity in float32, the kernels' type: expected a value within +-3.4e38");
+    const y = affine(x, 1e-50, -0);
+    expect(Array.from(y.dataSync())).toEqual([0, 0, 0]);
+    for (const t of [x, y]) t.dispose();
   });
 });

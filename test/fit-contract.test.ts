@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
   init, tensor, sequential, layers, adam, sgd, callbacks, memoryStats, checkpointOf, restoreCheckpoint,
-  modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential,
+  modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential, type Callback, type CheckpointJson,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -32,6 +32,9 @@ function mlp(seed = 2, optimizer: Parameters<Sequential['compile']>[0]['optimize
   m.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
   return m;
 }
+
+/** A value of the wrong type, as plain JavaScript can pass one. */
+const wrong = <T>(v: unknown): T => v as T;
 
 const bits = (m: Sequential): number[][] => m.snapshotWeights().map((w) => Array.from(new Uint32Array(w.buffer)));
 
@@ -102,11 +105,11 @@ describe('labels are checked before the first batch', () => {
   test('arguments of the wrong type give actlab errors', async () => {
     const m = mlp();
     const { x, y } = data();
-    await expect(m.fit(new Float32Array(4) as unknown as Tensor, y)).rejects.toThrow('actlab: fit: x must be a Tensor (tensor(values, shape)), got Float32Array');
-    await expect(m.fit(x, undefined as unknown as Int32Array)).rejects.toThrow('actlab: fit: y must be a Tensor or class ids (Int32Array or number[]), got undefined');
-    expect(() => m.predict(null as unknown as Tensor)).toThrow('actlab: predict: x must be a Tensor (tensor(values, shape)), got null');
-    await expect(m.fit(x, y, { callbacks: [null as unknown as callbacks.Callback] })).rejects.toThrow('actlab: fit: callbacks[0] must be a callback object');
-    expect(() => m.compile({ optimizer: {} as unknown as 'adam', loss: 'mse' })).toThrow('actlab: compile: optimizer must be a name (adam, sgd, rmsprop, adamw) or an optimizer object such as adam(), got Object');
+    await expect(m.fit(wrong<Tensor>(new Float32Array(4)), y)).rejects.toThrow('actlab: fit: x must be a Tensor (tensor(values, shape)), got Float32Array');
+    await expect(m.fit(x, wrong<Int32Array>(undefined))).rejects.toThrow('actlab: fit: y must be a Tensor or class ids (Int32Array or number[]), got undefined');
+    expect(() => m.predict(wrong<Tensor>(null))).toThrow('actlab: predict: x must be a Tensor (tensor(values, shape)), got null');
+    await expect(m.fit(x, y, { callbacks: [wrong<Callback>(null)] })).rejects.toThrow('actlab: fit: callbacks[0] must be a callback object');
+    expect(() => m.compile({ optimizer: wrong<'adam'>({}), loss: 'mse' })).toThrow('actlab: compile: optimizer must be a name (adam, sgd, rmsprop, adamw) or an optimizer object such as adam(), got Object');
     m.dispose(); x.dispose();
   });
 
@@ -248,7 +251,7 @@ describe('callbacks and checkpoints', () => {
   test('a checkpoint whose optimizer config holds a wrong type is refused', () => {
     const m = mlp();
     const cp = checkpointOf(m);
-    const json = { ...cp.json, optimizer: { ...cp.json.optimizer, config: { ...cp.json.optimizer.config, learningRate: 'x' } } };
+    const json = wrong<CheckpointJson>({ ...cp.json, optimizer: { ...cp.json.optimizer, config: { ...cp.json.optimizer.config, learningRate: 'x' } } });
     expect(() => restoreCheckpoint({ json, data: cp.data })).toThrow(`actlab: restoreCheckpoint: Adam config 'learningRate' is "x"; expected a number`);
     m.dispose();
   });

@@ -62,6 +62,9 @@ function backprop(tape: readonly TapeEntry[], y: Tensor, dy: Tensor, xs: readonl
  */
 export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[], dy?: Tensor): { value: Tensor; grads: Tensor[] } {
   const { engine } = rt();
+  xs.forEach((x, i) => {
+    if (!(x instanceof Tensor) || x.isDisposed) throw new Error(`actlab: valueAndGrads: xs[${i}] must be a live Tensor${x instanceof Tensor ? `; ${shapeText(x.shape)} was disposed` : ''}`);
+  });
   return engine.tidy(() => {
     const { result: y, tape } = engine.withTape(f);
     try {
@@ -70,7 +73,9 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[], dy?: Tenso
       }
       const seed = dy ?? ones(y);
       const grads = backprop(tape, y, seed, xs);
-      return { value: y, grads };
+      // The value is the caller's to keep or dispose: a copy when f returned a tensor it did
+      // not make (one of xs, or any outer tensor), which stays the caller's own.
+      return { value: engine.madeInScope(y) ? y : y.reshape(y.shape), grads };
     } finally {
       releaseTape(tape);
     }

@@ -69,3 +69,26 @@ export function checkFinite(op: string, inputs: readonly Tensor[], names?: reado
   if (rt().engine.nonFinite === 'off') return;
   inputs.forEach((t, k) => checkFiniteAt(op, names?.[k] ?? `input ${k}`, t.ptr, t.size, t.shape));
 }
+
+/**
+ * `v` as the float32 the kernels take, checked to be a finite number > 0 that stays so in
+ * float32 (1e-50 rounds to 0 and 1e39 to Infinity, which would give NaN or a constant).
+ */
+export function positiveF32(fn: string, name: string, v: number): number {
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new Error(`actlab: ${fn}: ${name} must be a finite number > 0, got ${String(v)}`);
+  return checkedF32(fn, name, v, 'from 1.4e-45 to 3.4e38', true);
+}
+
+/** `v` as a float32, checked to be a finite number that stays finite in float32 (a tiny one may round to 0). */
+export function finiteF32(fn: string, name: string, v: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`actlab: ${fn}: ${name} must be a finite number, got ${String(v)}`);
+  return checkedF32(fn, name, v, 'within +-3.4e38', false);
+}
+
+function checkedF32(fn: string, name: string, v: number, range: string, nonZero: boolean): number {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f) || (nonZero && f === 0)) {
+    throw new Error(`actlab: ${fn}: ${name} = ${v} is ${f} in float32, the kernels' type: expected a value ${range}`);
+  }
+  return f;
+}

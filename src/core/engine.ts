@@ -64,12 +64,22 @@ export class Engine {
     this.scopes.pop();
     const returned = new Set<Tensor>();
     collectTensors(result, returned);
+    // A returned view of a tensor made here (flatten(relu(x))) takes that tensor with it.
+    for (const t of returned) {
+      for (let v = t, base = v.viewBase; base !== undefined && scope.has(base) && !returned.has(base); v = base, base = v.viewBase) {
+        scope.delete(base);
+        v.adoptBase();
+      }
+    }
     for (const t of scope) {
       if (returned.has(t)) this.scopes.at(-1)?.add(t);
       else t.dispose();
     }
     return result;
   }
+
+  /** True when `t` was made in the innermost tidy scope (and is not kept or returned out of it yet). */
+  madeInScope(t: Tensor): boolean { return this.scopes.at(-1)?.has(t) ?? false; }
 
   /** True while some gradient computation is recording. */
   get recording(): boolean { return this.tapes.length > 0; }

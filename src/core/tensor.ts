@@ -56,7 +56,7 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** A new tensor with the same data and another shape of the same size. */
+  /** A new tensor with the same data and another shape of the same size; on the gradient tape, as tf.js' reshape. */
   reshape(shape: Shape): Tensor {
     const n = sizeOf(shape);
     if (n !== this.size) {
@@ -64,9 +64,18 @@ export class Tensor {
     }
     const src = this.ptr; // throws for a disposed tensor before anything is allocated
     const t = empty(shape);
-    rt().heap.f32(t.ptr, n).set(rt().heap.f32(src, n));
+    const { heap, engine } = rt();
+    heap.f32(t.ptr, n).set(heap.f32(src, n));
+    const from = this.shape;
+    engine.record({ name: 'reshape', inputs: [this], output: t, backward: (dy) => [dy.reshape(from)] });
     return t;
   }
+
+  /** The tensor whose memory this one shares (a view such as flatten's); undefined when it owns its memory. */
+  get viewBase(): Tensor | undefined { return undefined; }
+
+  /** For views: dispose the base along with the view (tidy calls it when it returns a view of a tensor it would free). */
+  adoptBase(): void { /* a tensor that owns its memory has no base */ }
 
   /** Frees the memory; idempotent. */
   dispose(): void {

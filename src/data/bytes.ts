@@ -1,10 +1,11 @@
 // Bytes to floats through a 256-entry table computed in Wasm, so the division by 255 is
 // the same float32 operation in every runtime and the conversion itself is a lookup.
 import { rt } from '../core/wasm.js';
+import { positiveF32 } from '../core/checks.js';
 
 /** Each byte b as the float32 b / divisor (Wasm division). Needs `await init()`. */
 export function byteTable(divisor: number): Float32Array {
-  if (!(divisor > 0) || !Number.isFinite(divisor)) throw new Error(`actlab: byteTable: divisor must be a finite number > 0, got ${divisor}`);
+  positiveF32('byteTable', 'divisor', divisor);
   const { heap, kernels } = rt();
   const p = heap.alloc(256 * 4);
   try {

@@ -510,10 +510,13 @@ export function avgPoolBackprop(dy: Tensor, xShape: Shape, filterSize: Pair, str
 /**
  * A tensor that shares its base's memory under another shape: no copy. It is valid while
  * the base lives; disposing the view leaves the base alone, disposing the base ends the view.
+ * When tidy returns a view of a tensor made in its scope, the view takes the base over
+ * (adoptBase) and disposing the view then frees the base too.
  */
 class TensorView extends Tensor {
   private readonly base: Tensor;
   private released = false;
+  private ownsBase = false;
 
   constructor(base: Tensor, shape: Shape) {
     super(shape, base.ptr);
@@ -527,12 +530,22 @@ class TensorView extends Tensor {
 
   override get isDisposed(): boolean { return this.released || this.base.isDisposed; }
 
-  override dispose(): void { this.released = true; }
+  override get viewBase(): Tensor { return this.base; }
+
+  override adoptBase(): void { this.ownsBase = true; }
+
+  override dispose(): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.ownsBase) this.base.dispose();
+  }
 }
 
-/** [batch, ...rest] -> [batch, prod(rest)] as a view of the same memory (tf.layers.flatten). */
+/** [batch, ...rest] -> [batch, prod(rest)] as a view of the same memory (tf.layers.flatten); on the tape. */
 export function flatten(x: Tensor): Tensor {
   if (x.rank < 1) throw new Error(`actlab: flatten: x ${shapeText(x.shape)} needs at least one axis (the batch)`);
   const batch = x.shape[0];
-  return new TensorView(x, [batch, batch === 0 ? 0 : x.size / batch]);
+  const y = new TensorView(x, [batch, batch === 0 ? 0 : x.size / batch]);
+  rt().engine.record({ name: 'flatten', inputs: [x], output: y, backward: (dy) => [dy.reshape(x.shape)] });
+  return y;
 }

@@ -2,7 +2,7 @@
 // shape is a suffix of the first's (a bias [C] over [N, C]) or when it has one element.
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
-import { checkFinite } from '../core/checks.js';
+import { checkFinite, finiteF32 } from '../core/checks.js';
 
 type BinaryKernel = (n: number, cols: number, a: number, b: number, y: number) => void;
 
@@ -114,9 +114,8 @@ export function div(a: Tensor, b: Tensor): Tensor {
 
 /** alpha * x + beta with scalar numbers. */
 export function affine(x: Tensor, alpha: number, beta = 0): Tensor {
-  if (!Number.isFinite(alpha) || !Number.isFinite(beta)) {
-    throw new Error(`actlab: affine: alpha and beta must be finite numbers, got ${alpha} and ${beta}`);
-  }
+  finiteF32('affine', 'alpha', alpha);
+  finiteF32('affine', 'beta', beta);
   checkFinite('affine', [x]);
   const y = scaled(x, alpha, beta);
   rt().engine.record({ name: 'affine', inputs: [x], output: y, backward: (dy) => [scaled(dy, alpha)] });
@@ -147,9 +146,7 @@ export function mean(x: Tensor): Tensor {
   return affine(sum(x), 1 / x.size);
 }
 
-/** The same data under another shape (a copy; gradients flow back reshaped). */
+/** The same data under another shape (a copy; gradients flow back reshaped); x.reshape(shape) as a function. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
-  const y = x.reshape(shape);
-  rt().engine.record({ name: 'reshape', inputs: [x], output: y, backward: (dy) => [dy.reshape(x.shape)] });
-  return y;
+  return x.reshape(shape);
 }

@@ -3,7 +3,7 @@
 // skip gradients nobody asked for (the first layer's dx, a frozen layer's dw).
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
-import { gemm, gemmPackedRows } from './matmul.js';
+import { gemmTensor, xwPlusBias } from './matmul.js';
 import type { Rng } from '../core/random.js';
 import {
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, conv2dBackpropBias, maxPool, maxPoolWithArgmax, maxPoolBackprop, avgPool, avgPoolBackprop,
@@ -11,22 +11,6 @@ import {
 } from './conv.js';
 
 export type { Padding };
-
-/**
- * C = op(A) op(B) into a new [M, N] tensor. Threads split the rows of C: for dX = dy w^T
- * the batch rows, for dW = x^T dy the input features (dW's rows), never the batch sum.
- */
-function gemmTensor(M: number, N: number, K: number, a: Tensor, lda: number, transA: boolean, b: Tensor, ldb: number, transB: boolean): Tensor {
-  const c = empty([M, N]);
-  if (M === 0 || N === 0) return c;
-  try {
-    gemm(M, N, K, a.ptr, lda, transA, b.ptr, ldb, transB, c.ptr);
-  } catch (e) {
-    c.dispose();
-    throw e;
-  }
-  return c;
-}
 
 /** x w + b for x [batch, in], w [in, units], b [units]; gradients for all three. */
 export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
@@ -36,17 +20,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   const [M, K] = x.shape;
   const N = w.shape[1];
   if (b !== undefined && b.size !== N) throw new Error(`actlab: linear: bias ${shapeText(b.shape)} does not match ${N} units`);
-  const { kernels, heap } = rt();
-  const y = empty([M, N]);
-  if (M > 0 && N > 0) {
-    const ws = heap.alloc(kernels.f32_gemm_packed_b_bytes(K, N) >>> 0);
-    try {
-      const finite = kernels.f32_gemm_pack_b(K, N, w.ptr, N, ws, 0) === 1;
-      gemmPackedRows(M, N, K, x.ptr, K, false, ws, finite, b?.ptr ?? 0, y.ptr);
-    } finally {
-      heap.free(ws);
-    }
-  }
+  const y = xwPlusBias(x, w, b);
   rt().engine.record({
     name: 'linear', inputs: b ? [x, w, b] : [x, w], output: y,
     backward: (dy, needs) => {

@@ -1,13 +1,11 @@
 // Softmax and log-softmax over the last axis as tensor ops on the tape.
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
-import { checkFinite } from '../core/checks.js';
+import { checkFinite, positiveF32 } from '../core/checks.js';
 
 function rowsCols(x: Tensor, fn: string, temperature: number): [number, number] {
   if (x.rank === 0) throw new Error(`actlab: ${fn}: needs at least one axis, got a scalar`);
-  if (!(temperature > 0) || !Number.isFinite(temperature)) {
-    throw new Error(`actlab: ${fn}: temperature must be a finite number > 0, got ${temperature}`);
-  }
+  positiveF32(fn, 'temperature', temperature);
   const cols = x.shape[x.rank - 1];
   if (cols === 0) throw new Error(`actlab: ${fn}: the last axis of ${shapeText(x.shape)} is empty`);
   checkFinite(fn, [x]);
