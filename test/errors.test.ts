@@ -6,9 +6,13 @@ import {
   init, tensor, zeros, empty, add, sub, mul, div, affine, mean, reshape, activation, activations, softmax, softmaxGrad,
   softmaxOp, logSoftmaxOp, softmaxCrossEntropy, valueAndGrads, sum, sgd, adam, adamw, rmsprop, meanSquaredError,
   binaryCrossentropy, sparseCategoricalCrossentropy, dataset, batches, oneHot, validationSplit, parseIdx,
-  parseCifar10Batch, memoryStats, setDebugChecks, getDebugChecks,
+  parseCifar10Batch, memoryStats, setDebugChecks, getDebugChecks, conv2d, datasetFromIdx,
 } from '../src/index.js';
+import { datasets } from '../src/node/index.js';
 import { rt } from '../src/core/wasm.js';
+
+/** A value of the wrong type, as plain JavaScript can pass one. */
+const wrong = <T>(v: unknown): T => v as T;
 
 beforeAll(async () => { await init(); });
 afterEach(() => { setDebugChecks({ nonFinite: 'off' }); vi.restoreAllMocks(); });
@@ -192,6 +196,45 @@ describe('data: empty sets, batch size, files', () => {
   test('CIFAR-10 with a label byte above 9', () => {
     const b = new Uint8Array(3073); b[0] = 12;
     expect(() => parseCifar10Batch(b, 'b.bin')).toThrow('actlab: b.bin: record 0 (byte 0) has label 12; CIFAR-10 labels are 0..9');
+  });
+  test('file bytes given as an ArrayBuffer instead of a Uint8Array', () => {
+    expect(() => parseIdx(wrong<Uint8Array>(new ArrayBuffer(8)), 'x.idx'))
+      .toThrow("actlab: x.idx: expected the file's bytes as a Uint8Array (new Uint8Array(arrayBuffer)), got ArrayBuffer");
+    expect(() => parseCifar10Batch(wrong<Uint8Array>(new ArrayBuffer(3073)), 'b.bin'))
+      .toThrow("actlab: b.bin: expected the file's bytes as a Uint8Array (new Uint8Array(arrayBuffer)), got ArrayBuffer");
+  });
+  test('an IDX label outside the classes names the label file', () => {
+    const images = header([2, 1, 1], 2), labels = header([2], 2);
+    labels[labels.length - 1] = 10;
+    expect(() => datasetFromIdx(images, labels, { labelsName: 'l.idx' })).toThrow('actlab: l.idx: label 10 at index 1 is outside [0, 10) (numClasses 10)');
+  });
+  test('a missing MNIST directory', async () => {
+    await expect(datasets.mnist({ dir: '/nonexistent/mnist' }))
+      .rejects.toThrow(/^actlab: cannot read the MNIST file \/nonexistent\/mnist\/train-images-idx3-ubyte \(ENOENT\)/);
+  });
+});
+
+describe('arguments of the wrong type', () => {
+  test('conv2d without strides', () => {
+    withPair([1, 3, 3, 1], [2, 2, 1, 1], (x, f) => expect(() => conv2d(x, f, wrong<number>(undefined), 'valid'))
+      .toThrow('actlab: conv2d: strides undefined must be a positive integer or a pair [height, width] of them'));
+  });
+  test('activations.apply on something that is not an array', () => {
+    expect(() => activations.apply('relu', wrong<Float32Array>(null))).toThrow("actlab: activation 'relu': x must be a Float32Array (or an array of numbers), got null");
+  });
+  test('an activation parameter given as a string', () => {
+    expect(() => activations.apply('leakyRelu', new Float32Array(2), wrong<{ alpha: number }>({ alpha: '0.5' })))
+      .toThrow("actlab: activation 'leakyRelu' parameter 'alpha' must be a number, got the string '0.5'");
+  });
+  test('a thread count given as a string', async () => {
+    await expect(init(wrong<{ threads: number }>({ threads: '4' }))).rejects.toThrow('actlab: init: threads must be a number (an integer from 1 to 64), got string "4"');
+  });
+  test('a per-channel activation on a tensor with no channels', () => {
+    withPair([2, 0], [0], (x, alpha) => {
+      const y = activation(x, 'prelu', { alpha });
+      expect(y.shape).toEqual([2, 0]);
+      y.dispose();
+    });
   });
 });
 

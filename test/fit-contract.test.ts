@@ -113,6 +113,18 @@ describe('labels are checked before the first batch', () => {
     m.dispose(); x.dispose();
   });
 
+  test('a misspelt option is an error, not a silent default', async () => {
+    const m = mlp();
+    const { x, y } = data();
+    await expect(m.fit(x, y, wrong<{ epochs: number }>({ epochs: 1, batch_size: 4 })))
+      .rejects.toThrow("actlab: fit: unknown option 'batch_size'; valid options: epochs, batchSize, validationData");
+    expect(() => m.compile(wrong<{ optimizer: 'adam'; loss: string }>({ optimizer: 'adam', loss: 'mse', metric: ['accuracy'] })))
+      .toThrow("actlab: compile: unknown option 'metric'; valid options: optimizer, loss, metrics");
+    expect(() => m.evaluate(x, y, wrong<{ batchSize: number }>({ batch: 4 }))).toThrow("actlab: evaluate: unknown option 'batch'");
+    expect(() => m.predict(x, wrong<{ batchSize: number }>({ batch: 4 }))).toThrow("actlab: predict: unknown option 'batch'");
+    m.dispose(); x.dispose();
+  });
+
   test('validationSplit 0 holds out nothing, as Keras', async () => {
     const a = mlp(), b = mlp();
     const { x, y } = data();

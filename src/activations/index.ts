@@ -3,7 +3,7 @@
 import { rt } from '../core/wasm.js';
 import type { Heap, Ptr } from '../core/heap.js';
 import { ACTIVATIONS, type Activation, type KernelArgs, type ParamSpec } from './registry.js';
-import { checkFiniteAt } from '../core/checks.js';
+import { checkFiniteAt, describeValue } from '../core/checks.js';
 
 export type { Activation, ParamSpec, KernelArgs, Reference } from './registry.js';
 export { ACTIVATIONS } from './registry.js';
@@ -62,8 +62,9 @@ export function resolveParams(row: Activation, params: ActivationParams = {}): R
       scalars.push(Math.fround(v));
       if (p.perChannel) channelValues = new Float32Array([v]);
     } else {
-      if (!p.perChannel) {
-        throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' must be a number, got an array`);
+      const what = Array.isArray(v) || ArrayBuffer.isView(v) ? 'an array' : typeof v === 'string' ? `the string '${v}'` : String(v);
+      if (!p.perChannel || (!Array.isArray(v) && !(v instanceof Float32Array))) {
+        throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' must be a number${p.perChannel ? ' or one number per channel' : ''}, got ${what}`);
       }
       if (v.length === 0) throw new Error(`actlab: activation '${row.name}' parameter '${p.name}' is an empty array: expected one value per channel`);
       for (let i = 0; i < v.length; i++) checkValue(row, p, v[i]);
@@ -109,6 +110,9 @@ function runUnary(name: string, x: Float32Array, params: ActivationParams | unde
   body: (row: Activation, px: Ptr, a: KernelArgs) => Float32Array): Float32Array {
   const row = getActivation(name);
   const resolved = resolveParams(row, params);
+  if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && 'length' in x)) {
+    throw new Error(`actlab: activation '${name}': x must be a Float32Array (or an array of numbers), got ${describeValue(x)}`);
+  }
   const { heap } = rt();
   const px = heap.allocF32(x);
   try {

@@ -221,6 +221,7 @@ async function fitRun(model: Sequential, label: string, params: Record<string, n
 }
 
 function learnableNames(fn: string, names: readonly string[], requests: readonly ResolvedRequest[]): Set<string> {
+  if (!Array.isArray(names)) throw new Error(`actlab: ${fn}: learnable must be an array of activation names, e.g. ['scaledSwish'], got ${JSON.stringify(names)}`);
   for (const n of names) {
     const r = requests.find((q) => q.row.name === n);
     if (r === undefined) throw new Error(`actlab: ${fn}: learnable '${n}' is not among the activations (${requests.map((q) => q.row.name).join(', ')})`);

@@ -452,7 +452,7 @@ export const reportCommand: Command = {
   summary: 'run the lab and write one self-contained report.html',
   description: 'Runs every section (one or more seed slides each) and writes DIR/report.html: inline SVG\n' +
     'figures, tables, formulas, the settings and seed, the machine and runtime. It opens offline in\n' +
-    'any browser. The quick profile (default) takes a few minutes on 2 cores; --full runs the seed\'s\n' +
+    'any browser. The quick profile (default) takes 20-40 s on 2 cores; --full runs the seed\'s\n' +
     'settings (all of MNIST, 5-10 epochs per network: an hour or more).',
   options: [
     { name: 'full', kind: 'flag', help: "the seed's full settings (all of MNIST, 5-10 epochs) instead of the quick profile" },

@@ -20,9 +20,7 @@ const MODES: readonly NonFiniteMode[] = ['throw', 'warn', 'off'];
 export function setDebugChecks(options: Partial<DebugChecks>): DebugChecks {
   const { engine } = rt();
   const previous = { nonFinite: engine.nonFinite };
-  for (const key of Object.keys(options)) {
-    if (key !== 'nonFinite') throw new Error(`actlab: setDebugChecks: unknown option '${key}'; valid options: nonFinite`);
-  }
+  checkKeys('setDebugChecks', options, ['nonFinite']);
   const mode = options.nonFinite;
   if (mode !== undefined) {
     if (!MODES.includes(mode)) {
@@ -31,6 +29,21 @@ export function setDebugChecks(options: Partial<DebugChecks>): DebugChecks {
     engine.nonFinite = mode;
   }
   return previous;
+}
+
+/** What a wrong argument is, for an error message: `undefined`, `null`, `Float32Array`, `string "4"`. */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'object') return v.constructor?.name ?? 'an object';
+  return `${typeof v} ${JSON.stringify(v) ?? String(v)}`;
+}
+
+/** Refuses an options object with a key outside `allowed` (a misspelt option would otherwise be ignored). */
+export function checkKeys(where: string, options: object, allowed: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) throw new Error(`actlab: ${where}: expected an options object, got ${String(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new Error(`actlab: ${where}: unknown option '${key}'; valid options: ${allowed.join(', ')}`);
+  }
 }
 
 /** The current debug settings. */

@@ -29,6 +29,7 @@ export function threadsFor(units: number, work: number, unit: WorkUnit): number 
  * thread's share of each other.
  */
 export function splitParts(units: number, work: number, unit: WorkUnit, align = 1): [number, number][] {
+  if (units === 0) return [[0, 0]];
   const blocks = Math.ceil(units / align);
   const t = threadsFor(blocks, work, unit);
   if (t === 1) return [[0, units]];

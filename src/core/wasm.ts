@@ -181,7 +181,8 @@ async function compile(base64: string): Promise<WebAssembly.Module> {
 }
 
 function checkThreads(n: unknown): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+  if (typeof n !== 'number') throw new Error(`actlab: init: threads must be a number (an integer from 1 to ${MAX_THREADS}), got ${typeof n} ${JSON.stringify(n)}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new Error(`actlab: init: threads = ${String(n)} is out of range: expected an integer from 1 to ${MAX_THREADS}`);
   }
   return n;

@@ -2,6 +2,7 @@
 // green, 1024 blue, each 32 x 32 row-major). Converted to HWC floats / 255.
 // see: A. Krizhevsky, "Learning Multiple Layers of Features from Tiny Images", 2009, and
 // the "binary version" notes on the CIFAR-10 page.
+import { describeValue } from '../core/checks.js';
 import { byteTable } from './bytes.js';
 import { dataset, type Dataset } from './dataset.js';
 
@@ -10,6 +11,9 @@ export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer',
 
 /** Parses one CIFAR-10 binary batch into a Dataset of [32, 32, 3] samples (HWC, / 255). Needs `await init()`. */
 export function parseCifar10Batch(bytes: Uint8Array, name = 'CIFAR-10 batch'): Dataset {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new Error(`actlab: ${name}: expected the file's bytes as a Uint8Array (new Uint8Array(arrayBuffer)), got ${describeValue(bytes)}`);
+  }
   if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
     throw new Error(`actlab: ${name}: ${bytes.length} bytes is not a whole number of ${CIFAR10_RECORD_BYTES}-byte records ` +
       `(1 label + 3072 pixels); expected a positive multiple of ${CIFAR10_RECORD_BYTES}` +

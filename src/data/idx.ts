@@ -1,6 +1,7 @@
 // IDX files (the MNIST format): a 4-byte magic 00 00 <type> <rank>, then `rank` big-endian
 // uint32 dimensions, then the values in row-major order, big-endian.
 // see: Y. LeCun, C. Cortes, C. Burges, "The MNIST database", file formats section.
+import { describeValue } from '../core/checks.js';
 import { bytesToFloats } from './bytes.js';
 import { dataset, type Dataset } from './dataset.js';
 
@@ -21,6 +22,7 @@ const hex = (b: number): string => `0x${b.toString(16).padStart(2, '0').toUpperC
  */
 export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxData {
   const fail = (what: string): Error => new Error(`actlab: ${name}: ${what}`);
+  if (!(bytes instanceof Uint8Array)) throw fail(`expected the file's bytes as a Uint8Array (new Uint8Array(arrayBuffer)), got ${describeValue(bytes)}`);
   if (bytes.length < 4) throw fail(`${bytes.length} bytes is too short for an IDX file (expected at least the 4-byte magic number)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const [z0, z1, type, rank] = [bytes[0], bytes[1], bytes[2], bytes[3]];
@@ -97,5 +99,8 @@ export function datasetFromIdx(images: Uint8Array, labels: Uint8Array, options: 
     ? bytesToFloats(im.data.subarray(0, limit * per), options.divisor ?? 255)
     : im.data.slice(0, limit * per);
   const y = Int32Array.from(lb.data.subarray(0, limit));
-  return dataset({ x, y, shape, numClasses: options.numClasses ?? 10 });
+  const numClasses = options.numClasses ?? 10;
+  const bad = y.findIndex((c) => c >= numClasses);
+  if (bad >= 0) throw new Error(`actlab: ${labelsName}: label ${y[bad]} at index ${bad} is outside [0, ${numClasses}) (numClasses ${numClasses})`);
+  return dataset({ x, y, shape, numClasses });
 }

@@ -244,7 +244,7 @@ export class LearningRateScheduler implements Callback {
 }
 
 export interface LoggerArgs {
-  /** Receives each line (with a trailing newline); the Node entry offers file writers. */
+  /** Receives each line (with a trailing newline), e.g. (s) => process.stdout.write(s) or a file stream's write. */
   write: (line: string) => void;
   format?: 'csv' | 'jsonl';
 }

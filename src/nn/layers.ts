@@ -263,7 +263,7 @@ export class ScaledSwish extends ScalarParamActivation {
 // ---- User-defined activations --------------------------------------------------------------
 
 export interface CustomActivationArgs extends LayerArgs {
-  /** The class name it is saved under (register it with registerCustomActivation to load). */
+  /** The class name it is saved under; loadModel(dir, { [className]: factory }) rebuilds it. */
   className: string;
   /** Initial values of the trainable scalar parameters. */
   params?: Readonly<Record<string, number>>;

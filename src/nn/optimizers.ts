@@ -23,7 +23,7 @@ import { elementwise } from '../core/parallel.js';
 import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, zeros, tensor, shapeText } from '../core/tensor.js';
-import { checkFinite } from '../core/checks.js';
+import { checkFinite, checkKeys } from '../core/checks.js';
 import { LearningRateSchedule, type ScheduleJson } from './schedules.js';
 
 /** A variable and the gradient of the loss with respect to it (same shape). */
@@ -74,14 +74,6 @@ function num(where: string, name: string, v: unknown, ok: Check, expected: strin
 function bool(where: string, name: string, v: unknown): boolean {
   if (typeof v !== 'boolean') throw new Error(`actlab: ${where}: ${name} = ${String(v)} must be true or false`);
   return v;
-}
-
-function checkKeys(where: string, options: object, allowed: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new Error(`actlab: ${where}: unknown option '${key}'; valid options: ${allowed.join(', ')}`);
-    }
-  }
 }
 
 const CLIP_KEYS = ['clipnorm', 'globalClipnorm', 'clipvalue'] as const;

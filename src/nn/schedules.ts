@@ -7,6 +7,7 @@
 // Math.cos/exp/log/pow (engines round those differently): cosines and non-integer powers
 // come from the Wasm module's own float32 cos and float64 exp; the rest is + - * / and floor.
 import { rt } from '../core/wasm.js';
+import { checkKeys } from '../core/checks.js';
 
 export type ScheduleConfig = Readonly<Record<string, number | boolean | readonly number[] | null>>;
 
@@ -27,13 +28,6 @@ export abstract class LearningRateSchedule {
 }
 
 // ---- validation ----------------------------------------------------------------------------
-
-function checkKeys(where: string, options: object, allowed: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) throw new Error(`actlab: ${where}: expected an options object, got ${String(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`actlab: ${where}: unknown option '${key}'; valid options: ${allowed.join(', ')}`);
-  }
-}
 
 function num(where: string, name: string, v: unknown, ok: (v: number) => boolean, expected: string): number {
   if (typeof v !== 'number' || !ok(v)) throw new Error(`actlab: ${where}: ${name} = ${String(v)} is out of range: expected ${expected}`);

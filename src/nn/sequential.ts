@@ -5,6 +5,7 @@
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
+import { checkKeys, describeValue } from '../core/checks.js';
 import { valueAndGrads } from '../autograd/grad.js';
 import { Optimizer, adam, sgd, rmsprop, adamw } from './optimizers.js';
 import {
@@ -53,6 +54,8 @@ export interface FitArgs {
    */
   stopOnNonFinite?: boolean;
 }
+
+const FIT_OPTIONS = ['epochs', 'batchSize', 'validationData', 'validationSplit', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'stopOnNonFinite'];
 
 export interface EvaluateArgs {
   batchSize?: number;
@@ -146,6 +149,7 @@ export class Sequential implements TrainingModel {
 
   compile(args: CompileArgs): void {
     this.checkLive();
+    checkKeys('compile', args, ['optimizer', 'loss', 'metrics']);
     const loss = LOSS_ALIASES[args.loss];
     if (loss === undefined) throw new Error(`actlab: compile: unknown loss '${args.loss}'; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
     const metrics = args.metrics ?? [];
@@ -153,7 +157,7 @@ export class Sequential implements TrainingModel {
       if (m !== 'accuracy' && m !== 'acc') throw new Error(`actlab: compile: unknown metric '${m}'; valid: accuracy (acc)`);
     }
     if (typeof args.optimizer !== 'string' && !(args.optimizer instanceof Optimizer)) {
-      throw new Error(`actlab: compile: optimizer must be a name (adam, sgd, rmsprop, adamw) or an optimizer object such as adam(), got ${describe(args.optimizer)}`);
+      throw new Error(`actlab: compile: optimizer must be a name (adam, sgd, rmsprop, adamw) or an optimizer object such as adam(), got ${describeValue(args.optimizer)}`);
     }
     const optimizer = typeof args.optimizer === 'string' ? namedOptimizer(args.optimizer) : args.optimizer;
     // The model owns the optimizer it is compiled with (dispose() frees it), so a recompile
@@ -173,6 +177,7 @@ export class Sequential implements TrainingModel {
   /** The model's output for x (inference: dropout off, softmax applied). A new tensor. */
   predict(x: Tensor, args: EvaluateArgs = {}): Tensor {
     this.checkInput('predict', x);
+    checkKeys('predict', args, ['batchSize']);
     const batchSize = checkEpochsEtc('predict', 'batchSize', args.batchSize ?? 32, 1);
     const n = x.shape[0];
     const out = empty([n, ...this.outputShape]);
@@ -223,6 +228,7 @@ export class Sequential implements TrainingModel {
   evaluate(x: Tensor, y: Labels, args: EvaluateArgs = {}): number[] {
     const c = this.compiledOrThrow('evaluate');
     this.checkInput('evaluate', x);
+    checkKeys('evaluate', args, ['batchSize']);
     checkLabels('evaluate', x, y, c.loss, this.outputShape);
     const batchSize = checkEpochsEtc('evaluate', 'batchSize', args.batchSize ?? 32, 1);
     const n = x.shape[0];
@@ -246,13 +252,14 @@ export class Sequential implements TrainingModel {
   async fit(x: Tensor, y: Labels, args: FitArgs = {}): Promise<History> {
     const c = this.compiledOrThrow('fit');
     this.checkInput('fit', x);
+    checkKeys('fit', args, FIT_OPTIONS);
     checkLabels('fit', x, y, c.loss, this.outputShape);
     const epochs = checkEpochsEtc('fit', 'epochs', args.epochs ?? 1, 0);
     const batchSize = checkEpochsEtc('fit', 'batchSize', args.batchSize ?? 32, 1);
     const initialEpoch = checkEpochsEtc('fit', 'initialEpoch', args.initialEpoch ?? 0, 0);
     const cbs = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? [...args.callbacks] : [args.callbacks as Callback];
     cbs.forEach((cb, i) => {
-      if (typeof cb !== 'object' || cb === null) throw new Error(`actlab: fit: callbacks[${i}] must be a callback object (callbacks.earlyStopping(), ...), got ${describe(cb)}`);
+      if (typeof cb !== 'object' || cb === null) throw new Error(`actlab: fit: callbacks[${i}] must be a callback object (callbacks.earlyStopping(), ...), got ${describeValue(cb)}`);
     });
     const stopOnNonFinite = args.stopOnNonFinite ?? true;
 
@@ -459,7 +466,7 @@ export class Sequential implements TrainingModel {
 
   private checkInput(where: string, x: Tensor): void {
     this.checkLive();
-    if (!(x instanceof Tensor)) throw new Error(`actlab: ${where}: x must be a Tensor (tensor(values, shape)), got ${describe(x)}`);
+    if (!(x instanceof Tensor)) throw new Error(`actlab: ${where}: x must be a Tensor (tensor(values, shape)), got ${describeValue(x)}`);
     const want = this.inputShape;
     const got = x.shape.slice(1);
     if (x.rank !== want.length + 1 || got.some((d, i) => d !== want[i])) {
@@ -493,13 +500,6 @@ function computeLoss(loss: LossName, y: Labels, output: Tensor, fromLogits: bool
   }
 }
 
-/** What a wrong argument is, for an error message. */
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === 'object') return v.constructor?.name ?? 'an object';
-  return `${typeof v} ${String(v)}`;
-}
-
 /**
  * Checks y against x and the loss before any step, so an error names the index in the
  * caller's y and no batch has trained yet: one label row per sample; class ids that are
@@ -512,7 +512,7 @@ function checkLabels(where: string, x: Tensor, y: Labels, loss: LossName, output
     if (y.isDisposed) throw new Error(`actlab: ${where}: y was disposed`);
     if (y.rank === 0) throw new Error(`actlab: ${where}: y is a scalar; labels need one entry per sample, shape [${n}] (class ids) or [${n}, ${outputShape.join(', ')}]`);
   } else if (!Array.isArray(y) && !(ArrayBuffer.isView(y) && 'length' in y && typeof y[0] !== 'bigint')) {
-    throw new Error(`actlab: ${where}: y must be a Tensor or class ids (Int32Array or number[]), got ${describe(y)}`);
+    throw new Error(`actlab: ${where}: y must be a Tensor or class ids (Int32Array or number[]), got ${describeValue(y)}`);
   }
   const rows = y instanceof Tensor ? y.shape[0] : y.length;
   if (rows !== n) throw new Error(`actlab: ${where}: x has ${n} samples but y has ${rows}`);

@@ -11,11 +11,17 @@ import {
 
 /** Reads and parses an IDX file (see parseIdx). */
 export async function readIdxFile(path: string): Promise<IdxData> {
-  return parseIdx(await readBytes(path), path);
+  return parseIdx(await readBytes(path, 'IDX file'), path);
 }
 
-async function readBytes(path: string): Promise<Uint8Array> {
-  const buf = await readFile(path);
+async function readBytes(path: string, what = 'file'): Promise<Uint8Array> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    const code = e instanceof Error && 'code' in e ? String(e.code) : '';
+    throw new Error(`actlab: cannot read the ${what} ${path}${code ? ` (${code})` : ''}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
@@ -51,7 +57,7 @@ async function mnist(options: MnistOptions = {}): Promise<{ train: Dataset; test
   const limits = typeof s === 'number' ? { train: s, test: s } : { train: s?.train, test: s?.test };
   const load = async (images: string, labels: string, limit: number | undefined): Promise<Dataset> => {
     const ip = join(dir, images), lp = join(dir, labels);
-    const [ib, lb] = await Promise.all([readBytes(ip), readBytes(lp)]);
+    const [ib, lb] = await Promise.all([readBytes(ip, 'MNIST file'), readBytes(lp, 'MNIST file')]);
     return datasetFromIdx(ib, lb, { imagesName: ip, labelsName: lp, limit, numClasses: 10 });
   };
   const train = await load(MNIST_FILES.trainImages, MNIST_FILES.trainLabels, limits.train);

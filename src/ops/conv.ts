@@ -25,11 +25,12 @@ export interface Geometry {
 }
 
 function pair(fn: string, what: string, v: Pair): [number, number] {
-  const p: readonly number[] = typeof v === 'number' ? [v, v] : v;
-  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new Error(`actlab: ${fn}: ${what} ${JSON.stringify(v)} must be a positive integer or a pair [height, width] of them`);
+  const p: readonly unknown[] = typeof v === 'number' ? [v, v] : Array.isArray(v) ? v : [];
+  const [a, b] = p;
+  if (p.length !== 2 || typeof a !== 'number' || typeof b !== 'number' || !Number.isInteger(a) || !Number.isInteger(b) || a < 1 || b < 1) {
+    throw new Error(`actlab: ${fn}: ${what} ${JSON.stringify(v) ?? String(v)} must be a positive integer or a pair [height, width] of them`);
   }
-  return [p[0], p[1]];
+  return [a, b];
 }
 
 function rank4(fn: string, what: string, s: Shape, layout: string): void {
