@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
   init, tensor, sequential, layers, adam, sgd, callbacks, memoryStats, checkpointOf, restoreCheckpoint,
-  modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential, type Callback, type CheckpointJson,
+  modelToArtifacts, modelFromArtifacts, mul, activation, type Tensor, type Sequential, type Callback, type CheckpointJson,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -280,6 +280,20 @@ describe('callbacks and checkpoints', () => {
     expect(edit((w) => { [w[1], w[3]] = [w[3], w[1]]; })).toThrow("actlab: loadModel: manifest weight 1 is named 'dense_1/bias' but the model's weight 1 is 'dense/bias'");
     const back = modelFromArtifacts(art);
     expect(bits(back)).toEqual(bits(m));
+    m.dispose(); back.dispose();
+  });
+
+  test('a custom activation reloads through its factory; a factory without the params is named', () => {
+    const fn = (x: Tensor, p: Readonly<Record<string, Tensor>>): Tensor => mul(x, activation(mul(x, p.beta), 'sigmoid'));
+    const m = sequential({ seed: 4, layers: [layers.dense({ units: 3, inputShape: [2] }), layers.customActivation({ className: 'MySwish', params: { beta: 1.5 }, fn })] });
+    const art = modelToArtifacts(m);
+    expect(() => modelFromArtifacts(art, { MySwish: () => ({ className: 'MySwish', fn }) }))
+      .toThrow("actlab: loadModel: the manifest lists 3 weights (dense/kernel, dense/bias, custom_activation/beta) but the model built from model.json has 2 (dense/kernel, dense/bias); missing: custom_activation/beta");
+    const back = modelFromArtifacts(art, { MySwish: (c) => ({ className: 'MySwish', fn, params: { beta: Number(c.beta) } }) });
+    const x = tensor([0.5, -1, 2, 0.25], [2, 2]);
+    const [a, b] = [m.predict(x), back.predict(x)];
+    expect(Array.from(new Uint32Array(b.dataSync().buffer))).toEqual(Array.from(new Uint32Array(a.dataSync().buffer)));
+    for (const t of [x, a, b]) t.dispose();
     m.dispose(); back.dispose();
   });
 });

@@ -204,7 +204,11 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, customObjects: Rea
     const specs = (modelJson.weightsManifest ?? []).flatMap((g) => g.weights);
     const weights = model.weights;
     if (specs.length !== weights.length) {
-      throw new Error(`actlab: loadModel: the manifest lists ${specs.length} weights but the model has ${weights.length}`);
+      const names = (ws: readonly { name: string }[]): string => ws.map((w) => w.name).join(', ') || 'none';
+      const lost = specs.filter((s) => !weights.some((w) => w.name === s.name)).map((s) => s.name);
+      throw new Error(`actlab: loadModel: the manifest lists ${specs.length} weights (${names(specs)}) but the model built from ` +
+        `model.json has ${weights.length} (${names(weights)})` +
+        (lost.length > 0 ? `; missing: ${lost.join(', ')} (a customObjects factory must return the layer's params, e.g. (config) => ({ fn, params: { beta: config.beta } }))` : ''));
     }
     const expectedBytes = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
     if (weightData.byteLength !== expectedBytes) {
