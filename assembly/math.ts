@@ -301,7 +301,8 @@ const TANH_CLAMP: f32 = 7.775166034698486;
 @inline function dsplat(v: f64): v128 { return f64x2.splat(v); }
 
 /**
- * e^x on float64 lanes, about 1e-15 relative; the argument is clamped to [-745, 709].
+ * e^x on float64 lanes, about 1e-15 relative; the argument is clamped to [-745, 710] (e^710
+ * overflows to +Inf, and everything below it up to ln(DBL_MAX) = 709.78 stays finite).
  * fast: the caller has checked |x| < 708 in every lane, so the clamp (f64x2.min/max are
  * long sequences in V8) is the identity and 2^k is a normal float: k comes from the
  * rounding constant's low bits and the scale is one multiplication. Same bits as the
@@ -314,7 +315,7 @@ const TANH_CLAMP: f32 = 7.775166034698486;
     // t's bits are those of ROUND_MAGIC64 plus k, and ROUND_MAGIC64's low 12 bits are 0.
     return f64x2.mul(p, i64x2.add(i64x2.shl(t, 52), i64x2.splat(0x3FF0000000000000)));
   }
-  const xc = f64x2.max(f64x2.min(x, dsplat(709.0)), dsplat(-745.0));
+  const xc = f64x2.max(f64x2.min(x, dsplat(710.0)), dsplat(-745.0));
   const kf = f64x2.nearest(f64x2.mul(xc, dsplat(1.4426950408889634)));
   const p = exp2dPoly(xc, kf);
   // k in [-1075, 1023]: two normal halves, one rounding.
@@ -390,6 +391,43 @@ export function f32_log1p_unit1(u: f32): f32 { return f32x4.extract_lane(log1pUn
 export function f32_tanh1(x: f32): f32 { return f32x4.extract_lane(tanh4(f32x4.splat(x)), 0); }
 export function f64_exp1(x: f64): f64 { return f64x2.extract_lane(exp2d(f64x2.splat(x)), 0); }
 export function f64_erf1(x: f64): f64 { return f64x2.extract_lane(erf2d(f64x2.splat(x)), 0); }
+
+/**
+ * ln x in float64, within 1 ulp: x = 2^k (1 + f) with 1 + f in [sqrt(2)/2, sqrt(2)),
+ * s = f / (2 + f), ln(1 + f) = f - hfsq + s (hfsq + R(s^2)), hfsq = f^2 / 2, and k ln2
+ * added in two parts. Scalar and table-free (AssemblyScript's Math.log uses a lookup table,
+ * static data the kernels must not hold). log(0) = -Inf, log(x < 0) = NaN, log(+Inf) = +Inf.
+ * see: Sun Microsystems' fdlibm, e_log.c (the Lg1..Lg7 coefficients and the ln2 split).
+ */
+export function f64_log1(x: f64): f64 {
+  let u = reinterpret<u64>(x);
+  let hx = <u32>(u >> 32);
+  let k: i32 = 0;
+  if (hx < 0x00100000 || (hx >> 31) != 0) {
+    if ((u << 1) == 0) return -Infinity;
+    if ((hx >> 31) != 0) return NaN;
+    // subnormal: scale into the normal range
+    k = -54;
+    u = reinterpret<u64>(x * 18014398509481984.0); // 2^54
+    hx = <u32>(u >> 32);
+  } else if (hx >= 0x7FF00000) {
+    return x;
+  } else if (hx == 0x3FF00000 && (u << 32) == 0) {
+    return 0;
+  }
+  // 1 + f into [sqrt(2)/2, sqrt(2)): shift the exponent so the mantissa lands there
+  hx += 0x3FF00000 - 0x3FE6A09E;
+  k += <i32>(hx >> 20) - 0x3FF;
+  hx = (hx & 0x000FFFFF) + 0x3FE6A09E;
+  const f = reinterpret<f64>((<u64>hx << 32) | (u & 0xFFFFFFFF)) - 1.0;
+  const hfsq = 0.5 * f * f;
+  const s = f / (2.0 + f);
+  const z = s * s, w = z * z;
+  const t1 = w * (3.999999999940941908e-01 + w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
+  const t2 = z * (6.666666666666735130e-01 + w * (2.857142874366239149e-01 + w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+  const dk = <f64>k;
+  return s * (hfsq + (t2 + t1)) + dk * 1.90821492927058770002e-10 - hfsq + f + dk * 6.93147180369123816490e-01;
+}
 
 // ---- sin / cos -----------------------------------------------------------------------
 // The angle is split into r in [-pi/4, pi/4] and a quadrant q; sin(r + q*pi/2) is then

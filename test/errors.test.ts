@@ -6,7 +6,8 @@ import {
   init, tensor, zeros, empty, add, sub, mul, div, affine, mean, reshape, activation, activations, softmax, softmaxGrad,
   softmaxOp, logSoftmaxOp, softmaxCrossEntropy, valueAndGrads, sum, sgd, adam, adamw, rmsprop, meanSquaredError,
   binaryCrossentropy, sparseCategoricalCrossentropy, dataset, batches, oneHot, validationSplit, parseIdx,
-  parseCifar10Batch, memoryStats, setDebugChecks, getDebugChecks, conv2d, datasetFromIdx,
+  parseCifar10Batch, memoryStats, setDebugChecks, getDebugChecks, conv2d, datasetFromIdx, rng, initializers, xor, twoSpirals,
+  gatherDataset, trainTestSplit, stats,
 } from '../src/index.js';
 import { datasets } from '../src/node/index.js';
 import { rt } from '../src/core/wasm.js';
@@ -211,6 +212,34 @@ describe('data: empty sets, batch size, files', () => {
   test('a missing MNIST directory', async () => {
     await expect(datasets.mnist({ dir: '/nonexistent/mnist' }))
       .rejects.toThrow(/^actlab: cannot read the MNIST file \/nonexistent\/mnist\/train-images-idx3-ubyte \(ENOENT\)/);
+  });
+});
+
+describe('numbers that float32 cannot hold, and non-integers where integers belong', () => {
+  test('random, initializer and synthetic-data parameters that become Infinity or 0 in float32', () => {
+    const r = rng(1);
+    expect(() => r.normal([4], 0, 1e39)).toThrow("actlab: normal: std = 1e+39 is Infinity in float32, the kernels' type");
+    expect(() => r.normal([4], 1e39, 1)).toThrow('actlab: normal: mean = 1e+39 is Infinity in float32');
+    expect(() => r.truncatedNormal([4], 0, 1e-46)).toThrow('actlab: truncatedNormal: std = 1e-46 is 0 in float32');
+    expect(() => initializers.constant({ value: 1e39 })).toThrow('actlab: constant: value = 1e+39 is Infinity in float32');
+    expect(() => xor({ n: 2, noise: 1e39 })).toThrow('actlab: xor: noise = 1e+39 is Infinity in float32');
+    expect(() => twoSpirals({ n: 2, turns: 1e39 })).toThrow('actlab: twoSpirals: turns = 1e+39 is Infinity in float32');
+  });
+  test('a non-integer label or index says so', () => {
+    expect(() => oneHot([0.5], 3)).toThrow('actlab: oneHot: label 0.5 at index 0 is not an integer in [0, 3)');
+    const ds = dataset({ x: new Float32Array(6), y: new Int32Array(3), shape: [2], numClasses: 2 });
+    expect(() => gatherDataset(ds, [1.5])).toThrow('actlab: gatherDataset: index 1.5 at position 0 is not an integer in [0, 3)');
+  });
+  test('mean and std of nothing name themselves', () => {
+    expect(() => stats.mean(new Float32Array(0))).toThrow(/^actlab: mean: /);
+    expect(() => stats.std(new Float32Array(0))).toThrow(/^actlab: std: /);
+  });
+  test('a split that leaves an empty part', () => {
+    const one = dataset({ x: new Float32Array(2), y: new Int32Array(1), shape: [2], numClasses: 2 });
+    expect(() => validationSplit(one, 0.5)).toThrow('actlab: validationSplit: a fraction of 0.5 of 1 samples leaves no training samples');
+    const three = dataset({ x: new Float32Array(6), y: new Int32Array(3), shape: [2], numClasses: 2 });
+    expect(() => validationSplit(three, 1e-17)).toThrow('actlab: validationSplit: a fraction of 1e-17 of 3 samples leaves no held-out samples');
+    expect(() => trainTestSplit(three, { testFraction: 1e-17, seed: 1 })).toThrow('actlab: trainTestSplit: a fraction of 1e-17 of 3 samples leaves no held-out samples');
   });
 });
 

@@ -5,6 +5,7 @@
 import { rt } from './wasm.js';
 import { empty, type Shape, type Tensor } from './tensor.js';
 import type { Ptr } from './heap.js';
+import { finiteF32, positiveF32 } from './checks.js';
 
 const TWO32 = 4294967296;
 /** Counter word c3 marking the blocks that derive a forked key (see assembly/random.ts domains). */
@@ -12,9 +13,6 @@ const DOMAIN_FORK = 3;
 /** Largest element count one fill can take: 2^30 floats fill the 4 GiB wasm32 memory. */
 const MAX_FILL = 2 ** 30;
 
-function checkFinite(fn: string, name: string, v: number): void {
-  if (!Number.isFinite(v)) throw new Error(`actlab: ${fn}: ${name} must be a finite number, got ${v}`);
-}
 
 /** Splits a seed (a safe non-negative integer) into the two 32-bit key words. */
 function keyOf(seed: number): [number, number] {
@@ -89,8 +87,8 @@ export class Rng {
   /** Fills n floats at `ptr` (a heap block) with uniform values in [lo, hi). */
   fillUniform(ptr: Ptr, n: number, lo = 0, hi = 1): void {
     checkCount('uniform', n);
-    checkFinite('uniform', 'lo', lo);
-    checkFinite('uniform', 'hi', hi);
+    finiteF32('uniform', 'lo', lo);
+    finiteF32('uniform', 'hi', hi);
     const l = Math.fround(lo), h = Math.fround(hi);
     if (!(l < h) || !Number.isFinite(Math.fround(h - l))) {
       throw new Error(`actlab: uniform: need lo < hi with a finite float32 width, got lo = ${lo}, hi = ${hi}`);
@@ -169,9 +167,10 @@ function checkCount(fn: string, n: number): void {
 
 function checkNormal(fn: string, n: number, mean: number, std: number): void {
   checkCount(fn, n);
-  checkFinite(fn, 'mean', mean);
-  checkFinite(fn, 'std', std);
+  finiteF32(fn, 'mean', mean);
+  finiteF32(fn, 'std', std);
   if (std < 0) throw new Error(`actlab: ${fn}: std must be >= 0, got ${std}`);
+  if (std > 0) positiveF32(fn, 'std', std);
 }
 
 /** Shorthand for `new Rng(seed)`. */

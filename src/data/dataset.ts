@@ -76,7 +76,7 @@ export function gatherDataset(ds: Dataset, indices: ArrayLike<number>): Dataset 
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
     if (!Number.isInteger(j) || j < 0 || j >= ds.length) {
-      throw new Error(`actlab: gatherDataset: index ${j} at position ${i} is outside [0, ${ds.length})`);
+      throw new Error(`actlab: gatherDataset: index ${j} at position ${i} is ${Number.isInteger(j) ? 'outside' : 'not an integer in'} [0, ${ds.length})`);
     }
     x.set(ds.x.subarray(j * per, (j + 1) * per), i * per);
     y[i] = ds.y[j];
@@ -117,8 +117,16 @@ function checkFraction(fn: string, f: number): void {
  * become the validation set; train = samples [0, floor(n * (1 - fraction))). Views, no copy.
  */
 export function validationSplit(ds: Dataset, fraction: number): { train: Dataset; validation: Dataset } {
-  checkFraction('validationSplit', fraction);
+  return splitAt('validationSplit', ds, fraction);
+}
+
+/** The last `fraction` of ds held out; an empty part is an error (as fit's validationSplit and Keras). */
+function splitAt(fn: string, ds: Dataset, fraction: number): { train: Dataset; validation: Dataset } {
+  checkFraction(fn, fraction);
   const at = Math.floor(ds.length * (1 - fraction));
+  if (at === 0 || at === ds.length) {
+    throw new Error(`actlab: ${fn}: a fraction of ${fraction} of ${ds.length} samples leaves ${at === 0 ? 'no training' : 'no held-out'} samples`);
+  }
   return { train: sliceDataset(ds, 0, at), validation: sliceDataset(ds, at) };
 }
 
@@ -129,7 +137,7 @@ export function validationSplit(ds: Dataset, fraction: number): { train: Dataset
 export function trainTestSplit(ds: Dataset, options: { testFraction: number; seed?: number }): { train: Dataset; test: Dataset } {
   checkFraction('trainTestSplit', options.testFraction);
   const src = options.seed === undefined ? ds : gatherDataset(ds, new Rng(options.seed).permutation(ds.length));
-  const { train, validation } = validationSplit(src, options.testFraction);
+  const { train, validation } = splitAt('trainTestSplit', src, options.testFraction);
   return { train, test: validation };
 }
 
@@ -140,7 +148,7 @@ export function oneHot(labels: ArrayLike<number>, numClasses: number): Float32Ar
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i];
     if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
-      throw new Error(`actlab: oneHot: label ${c} at index ${i} is outside [0, ${numClasses})`);
+      throw new Error(`actlab: oneHot: label ${c} at index ${i} is ${Number.isInteger(c) ? 'outside' : 'not an integer in'} [0, ${numClasses})`);
     }
     out[i * numClasses + c] = 1;
   }

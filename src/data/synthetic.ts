@@ -2,6 +2,7 @@
 // spirals' sin/cos are computed in Wasm from a seeded Rng, so a seed gives the same bits
 // everywhere.
 import { rt } from '../core/wasm.js';
+import { positiveF32 } from '../core/checks.js';
 import { Rng } from '../core/random.js';
 import { dataset, type Dataset } from './dataset.js';
 
@@ -18,6 +19,7 @@ function checkOptions(fn: string, o: SyntheticOptions): { n: number; noise: numb
   const noise = o.noise ?? 0;
   if (!Number.isInteger(o.n) || o.n < 1 || o.n > 2 ** 26) throw new Error(`actlab: ${fn}: n must be an integer in [1, 2^26], got ${o.n}`);
   if (!(noise >= 0) || !Number.isFinite(noise)) throw new Error(`actlab: ${fn}: noise must be a finite number >= 0, got ${noise}`);
+  if (noise > 0) positiveF32(fn, 'noise', noise);
   return { n: o.n, noise, seed: o.seed ?? 0 };
 }
 
@@ -45,7 +47,7 @@ function generate(n: number, noise: number, seed: number,
 export function twoSpirals(options: SyntheticOptions & { turns?: number }): Dataset {
   const { n, noise, seed } = checkOptions('twoSpirals', options);
   const turns = options.turns ?? 1.5;
-  if (!(turns > 0) || !Number.isFinite(turns)) throw new Error(`actlab: twoSpirals: turns must be a finite number > 0, got ${turns}`);
+  positiveF32('twoSpirals', 'turns', turns);
   return generate(n, noise, seed, (m, pn, px, py) => rt().kernels.f32_two_spirals(m, pn, px, py, turns));
 }
 

@@ -3,6 +3,7 @@
 import { rt } from '../core/wasm.js';
 import { empty, sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
+import { finiteF32 } from '../core/checks.js';
 
 /** Keras' constant: the std of a unit normal truncated to [-2, 2] is 0.8796... of the untruncated one. */
 export const TRUNCATED_NORMAL_STD = 0.87962566103423978;
@@ -120,7 +121,7 @@ export function lecunUniform(c: SeedConfig = {}): Initializer {
 /** Every element equal to `value`. */
 export function constant(c: { value: number }): Initializer {
   const value = c.value;
-  if (!Number.isFinite(value)) throw new Error(`actlab: constant: value must be a finite number, got ${value}`);
+  finiteF32('constant', 'value', value);
   return {
     name: 'constant',
     apply(shape: Shape): Tensor {

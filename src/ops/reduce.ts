@@ -42,8 +42,8 @@ export function l2Norm(x: Values): number {
  * Mean and population standard deviation (divide by n, as tf.moments), float64, two passes:
  * mean = sum(x) / n, variance = sum((x - mean)^2) / n, std = sqrt(variance).
  */
-export function moments(x: Values): { mean: number; variance: number; std: number } {
-  return withValues('moments', x, true, (n, p) => {
+export function moments(x: Values, fn = 'moments'): { mean: number; variance: number; std: number } {
+  return withValues(fn, x, true, (n, p) => {
     const { kernels, heap } = rt();
     const out = heap.alloc(24);
     try {
@@ -57,10 +57,10 @@ export function moments(x: Values): { mean: number; variance: number; std: numbe
 }
 
 /** The arithmetic mean, float64. */
-export function mean(x: Values): number { return moments(x).mean; }
+export function mean(x: Values): number { return moments(x, 'mean').mean; }
 
 /** The population standard deviation, float64. */
-export function std(x: Values): number { return moments(x).std; }
+export function std(x: Values): number { return moments(x, 'std').std; }
 
 /** The smallest value; NaN if any value is NaN. */
 export function min(x: Values): number {
