@@ -229,6 +229,8 @@ describe('numbers that float32 cannot hold, and non-integers where integers belo
     expect(() => oneHot([0.5], 3)).toThrow('actlab: oneHot: label 0.5 at index 0 is not an integer in [0, 3)');
     const ds = dataset({ x: new Float32Array(6), y: new Int32Array(3), shape: [2], numClasses: 2 });
     expect(() => gatherDataset(ds, [1.5])).toThrow('actlab: gatherDataset: index 1.5 at position 0 is not an integer in [0, 3)');
+    expect(() => dataset({ x: new Float32Array(4), y: wrong<Int32Array>([0, 0.5]), shape: [2], numClasses: 2 }))
+      .toThrow('actlab: dataset: label 0.5 at index 1 is not an integer in [0, 2)');
   });
   test('mean and std of nothing name themselves', () => {
     expect(() => stats.mean(new Float32Array(0))).toThrow(/^actlab: mean: /);

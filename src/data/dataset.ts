@@ -39,8 +39,8 @@ export function dataset(parts: { x: Float32Array; y: Int32Array; shape: readonly
   }
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`actlab: dataset: numClasses must be a positive integer, got ${numClasses}`);
   for (let i = 0; i < y.length; i++) {
-    if (y[i] < 0 || y[i] >= numClasses) {
-      throw new Error(`actlab: dataset: label ${y[i]} at index ${i} is outside [0, ${numClasses})`);
+    if (!Number.isInteger(y[i]) || y[i] < 0 || y[i] >= numClasses) {
+      throw new Error(`actlab: dataset: label ${y[i]} at index ${i} is ${Number.isInteger(y[i]) ? 'outside' : 'not an integer in'} [0, ${numClasses})`);
     }
   }
   return { x, y, shape, numClasses, length: y.length };
