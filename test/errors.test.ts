@@ -6,7 +6,7 @@ import {
   init, tensor, zeros, empty, add, sub, mul, div, affine, mean, reshape, activation, activations, softmax, softmaxGrad,
   softmaxOp, logSoftmaxOp, softmaxCrossEntropy, valueAndGrads, sum, sgd, adam, adamw, rmsprop, meanSquaredError,
   binaryCrossentropy, sparseCategoricalCrossentropy, dataset, batches, oneHot, validationSplit, parseIdx,
-  parseCifar10Batch, memoryStats, setDebugChecks, getDebugChecks, conv2d, datasetFromIdx, rng, initializers, xor, twoSpirals,
+  parseCifar10Batch, memoryStats, setDebugChecks, getDebugChecks, conv2d, conv2dBackpropInput, datasetFromIdx, rng, initializers, xor, twoSpirals,
   gatherDataset, trainTestSplit, stats,
 } from '../src/index.js';
 import { datasets } from '../src/node/index.js';
@@ -249,6 +249,10 @@ describe('arguments of the wrong type', () => {
   test('conv2d without strides', () => {
     withPair([1, 3, 3, 1], [2, 2, 1, 1], (x, f) => expect(() => conv2d(x, f, wrong<number>(undefined), 'valid'))
       .toThrow('actlab: conv2d: strides undefined must be a positive integer or a pair [height, width] of them'));
+  });
+  test('conv2dBackpropInput with a shape that is not an array', () => {
+    withPair([1, 3, 3, 1], [2, 2, 1, 1], (dy, f) => expect(() => conv2dBackpropInput(wrong<number[]>('abc'), dy, f, 1, 'same'))
+      .toThrow('actlab: conv2dBackpropInput: x must be a shape [batch, height, width, inChannels], got "abc"'));
   });
   test('activations.apply on something that is not an array', () => {
     expect(() => activations.apply('relu', wrong<Float32Array>(null))).toThrow("actlab: activation 'relu': x must be a Float32Array (or an array of numbers), got null");

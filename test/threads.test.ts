@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, matMul, tensor, threadInfo } from '../src/index.js';
-import { threadTesting } from '../src/core/wasm.js';
-import { splitParts, threadsFor } from '../src/core/parallel.js';
+import { init, matMul, tensor, threadInfo, dense, conv2d, conv2dBackpropInput, type Tensor } from '../src/index.js';
+import { rt, threadTesting, type Kernels } from '../src/core/wasm.js';
+import { parallel, splitParts, threadsFor } from '../src/core/parallel.js';
 import { HOOK_EXIT, HOOK_THROW } from '../src/core/pool.js';
 import { fnv, threadWorkload } from './threads-workload.js';
 import { tmpdir } from 'node:os';
@@ -86,6 +86,48 @@ describe('bit-identical at any thread count', () => {
     }
     expect(threadTesting.partsStolen() - stolen).toBeGreaterThan(500);
   });
+
+  test('large batches: the same bits as one thread, and a part too long for a worker slot runs on the caller', async () => {
+    // Each of these once threw 'a parallel part made more kernel calls than a worker slot
+    // holds' at 2 threads (dense with an activation: 2 calls per 4 rows; the input gradient
+    // by GEMM: 2 calls per image; conv2d with an activation: 2 calls per group of images).
+    const seq = (n: number, m: number): Float32Array => Float32Array.from({ length: n }, (_, i) => ((i * 7919) % m) / m - 0.5);
+    const cases: [string, () => Tensor][] = [
+      ['dense 8192x16 * 16x2048 + relu', () => {
+        const x = tensor(seq(8192 * 16, 13), [8192, 16]), w = tensor(seq(16 * 2048, 17), [16, 2048]);
+        try { return dense(x, w, undefined, 'relu'); } finally { x.dispose(); w.dispose(); }
+      }],
+      ['conv2dBackpropInput [600, 16, 16, 32] * [3, 3, 32, 8]', () => {
+        const dy = tensor(seq(600 * 16 * 16 * 8, 11), [600, 16, 16, 8]), f = tensor(seq(3 * 3 * 32 * 8, 7), [3, 3, 32, 8]);
+        try { return conv2dBackpropInput([600, 16, 16, 32], dy, f, 1, 'same'); } finally { dy.dispose(); f.dispose(); }
+      }],
+      ['conv2d [1400, 32, 32, 1] * [3, 3, 1, 17] + relu', () => {
+        const x = tensor(seq(1400 * 32 * 32, 19), [1400, 32, 32, 1]), f = tensor(seq(3 * 3 * 17, 5), [3, 3, 1, 17]);
+        try { return conv2d(x, f, 1, 'same', 1, undefined, 'relu'); } finally { x.dispose(); f.dispose(); }
+      }],
+    ];
+    const bytesOf = (t: Tensor): Uint8Array => { const b = new Uint8Array(t.dataSync().buffer); t.dispose(); return b; };
+    await init({ threads: 1 });
+    const one = cases.map(([, f]) => bytesOf(f()));
+    await init({ threads: 2 });
+    const localBefore = threadTesting.localParts();
+    cases.forEach(([name, f], i) => expect(fnv(bytesOf(f())), name).toBe(fnv(one[i])));
+    // Blocks grow with the batch (partBlock), so these lists fit and stay shared.
+    expect(threadTesting.localParts() - localBefore).toBe(0);
+    // Parts whose lists are too long for a slot whatever the blocks (a call per 4 elements,
+    // 3,000 calls a part) run whole on the calling thread: every element written once.
+    const n = 4 * 3000 * 4;
+    const x = tensor(seq(n, 23), [n]), y = tensor(new Float32Array(n), [n]);
+    const parts = [0, 1, 2, 3].map((p) => (k: Kernels) => {
+      for (let i = p * n / 4; i < (p + 1) * n / 4; i += 4) k.f32_affine(4, x.ptr + i * 4, y.ptr + i * 4, 2, 1);
+    });
+    parallel(parts);
+    expect(threadTesting.localParts() - localBefore).toBe(3);
+    const ref = tensor(new Float32Array(n), [n]);
+    rt().kernels.f32_affine(n, x.ptr, ref.ptr, 2, 1);
+    expect(fnv(new Uint8Array(y.dataSync().buffer))).toBe(fnv(new Uint8Array(ref.dataSync().buffer)));
+    x.dispose(); y.dispose(); ref.dispose();
+  }, 120_000);
 
   test('splitParts: contiguous aligned ranges that cover the units, large first, one range below the threshold', async () => {
     await init({ threads: 4 });
@@ -208,6 +250,21 @@ console.log(JSON.stringify({ info: threadInfo(), c: Array.from(c.dataSync()) }))
     expect(got.info.threads).toBe(1);
     expect(got.info.shared).toBe(false);
     expect(got.info.reason).toMatch(/^SharedArrayBuffer is unavailable/);
+  });
+
+  test('a first load that fails is not kept: the next init() loads again', () => {
+    // The shared memory is refused during the first init (as when the address space runs short), then works.
+    const out = node(`const Real = WebAssembly.Memory; let refuse = true;
+WebAssembly.Memory = function (d) { if (d?.shared && refuse) throw new RangeError('no memory'); return new Real(d); };
+WebAssembly.Memory.prototype = Real.prototype;
+const { init, threadInfo } = await import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
+const seen = [];
+for (let i = 0; i < 2; i++) {
+  try { await init({ threads: 2 }); seen.push(threadInfo().threads); } catch (e) { seen.push(e.message.slice(0, 7)); }
+  refuse = false;
+}
+console.log(JSON.stringify(seen));`);
+    expect(JSON.parse(out)).toEqual(['actlab:', 2]);
   });
 
   test('the default is the cores (at most 8) and the process exits with the pool running', () => {

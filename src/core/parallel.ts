@@ -67,6 +67,21 @@ export function parallel(parts: readonly Part[]): void {
   r.threads.run(parts, r.kernels);
 }
 
+/** Blocks per thread part at most: a worker runs a part as a list of recorded calls, a few per block. */
+export const MAX_PART_BLOCKS = 64;
+
+/**
+ * The block size (a multiple of `align`) for parts that loop over blocks of `block` units:
+ * `block`, or larger where a part would otherwise loop more than MAX_PART_BLOCKS times, so
+ * a large batch stays a short call list. Units never share a reduction across blocks, so
+ * the block size does not change the bits.
+ */
+export function partBlock(parts: readonly (readonly [number, number])[], block: number, align = 1): number {
+  if (parts.length <= 1) return block;
+  const most = Math.max(...parts.map(([a, b]) => b - a));
+  return Math.max(block, Math.ceil(most / MAX_PART_BLOCKS / align) * align);
+}
+
 /**
  * An elementwise kernel over n elements, in contiguous chunks whose starts are multiples of
  * `align` elements (4 keeps each chunk's SIMD body on the same elements as one call; per-

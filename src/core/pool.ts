@@ -241,6 +241,9 @@ export type Part = (k: Kernels) => void;
 /** Thrown by Pool.run when a worker failed; the pool is closed by then. */
 export class PoolError extends Error {}
 
+/** A part's kernel calls did not fit its slot (see Pool.run: the part then runs on the calling thread). */
+class SlotFull extends Error {}
+
 export class Pool {
   /** Threads including the caller. */
   readonly threads: number;
@@ -262,6 +265,8 @@ export class Pool {
   skipWake = false;
   /** Parts 1.. that the caller ran itself because no worker had claimed them. */
   partsStolen = 0;
+  /** Parts 1.. that the caller ran itself because their calls did not fit a slot. */
+  localParts = 0;
   private readonly names: readonly string[];
   /** The kernels the caller replays a claimed part with, and the functions by call id. */
   private replayFor: Kernels | undefined;
@@ -320,8 +325,7 @@ export class Pool {
     const t = this.target;
     if (t === undefined) throw new Error('actlab: a recording kernel was called outside a parallel part');
     if (this.cursor + 2 + args.length > t.length) {
-      throw new Error(`actlab: a parallel part made more kernel calls than a worker slot holds (${t.length} doubles); ` +
-        'expected fewer, larger calls per part');
+      throw new SlotFull(`actlab: a parallel part made more kernel calls than a worker slot holds (${t.length} doubles)`);
     }
     t[this.cursor] = id;
     t[this.cursor + 1] = args.length;
@@ -333,6 +337,8 @@ export class Pool {
   /**
    * Runs parts[0] on this thread with `kernels` and parts[1..] on whichever thread claims
    * them first (this one too, once its own part is done), and returns when all are done.
+   * A part whose calls do not fit a slot (a large batch cut into many small kernel calls)
+   * runs on this thread after its own: the same calls, so the same bits, only not shared.
    * Throws PoolError (after closing the pool) when a worker failed.
    */
   run(parts: readonly Part[], kernels: Kernels): void {
@@ -342,6 +348,7 @@ export class Pool {
       throw new Error(`actlab: ${parts.length} parts for a pool of ${this.threads} threads; expected at most ${this.slots.length + 1}`);
     }
     const hooked = this.hookNext !== undefined;
+    const local: Part[] = [];
     for (let i = 0; i < k; i++) {
       this.target = this.slots[i];
       this.cursor = 1;
@@ -349,11 +356,18 @@ export class Pool {
       try {
         if (this.hookNext !== undefined) this.record(this.hookNext, []);
         parts[i + 1](this.recorder);
+      } catch (e) {
+        if (!(e instanceof SlotFull)) throw e;
+        // Recording has no effect but the slot, so the part can run again here, in full;
+        // whoever claims the slot replays nothing.
+        local.push(parts[i + 1]);
+        this.calls = 0;
       } finally {
         this.target = undefined;
       }
       this.slots[i][0] = this.calls;
     }
+    this.localParts += local.length;
     this.hookNext = undefined;
     Atomics.store(this.ctl, PENDING, k);
     Atomics.store(this.ctl, NEXT, (parts.length << 16) | 1);
@@ -366,6 +380,7 @@ export class Pool {
     let own: unknown;
     try {
       parts[0](kernels);
+      for (const part of local) part(kernels);
     } catch (e) {
       own = e;
     }

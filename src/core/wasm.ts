@@ -230,7 +230,12 @@ async function loadOverlay(asked: boolean, base64: string, memory: WebAssembly.M
 
 async function loadSingle(reason: string | undefined, relaxed: boolean): Promise<Runtime> {
   const module = await compile(WASM_BASE64);
-  const instance = await WebAssembly.instantiate(module, {});
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, {});
+  } catch (e) {
+    throw new Error(`actlab: init: the engine could not instantiate the kernel module (its memory, at least 1 MiB, is allocated then): ${e instanceof Error ? e.message : String(e)}`);
+  }
   const memory = instance.exports.memory;
   if (!(memory instanceof WebAssembly.Memory)) throw new Error('actlab: the kernel module exports no memory');
   const plain = bindKernels(instance.exports);
@@ -311,7 +316,13 @@ async function initOnce(options: InitOptions): Promise<void> {
       if (wanted === 1 || s.factory === undefined) return loadSingle(wanted === 1 ? undefined : s.reason, relaxed === true);
       return loadShared(relaxed === true);
     })();
-    runtime = await loading;
+    try {
+      runtime = await loading;
+    } catch (e) {
+      // A failed load (memory refused, say) is not kept: the next init() tries again.
+      loading = undefined;
+      throw e;
+    }
     if (!runtime.threads.shared) return;
   } else if (!runtime.threads.shared) {
     if (wanted === 1) runtime.threads.reason = undefined;
@@ -393,6 +404,7 @@ export const threadTesting = {
   parallelCalls(): number { return rt().threads.parallelCalls; },
   /** Parts meant for workers that the calling thread ran itself (no worker had claimed them). */
   partsStolen(): number { return rt().threads.pool?.partsStolen ?? 0; },
+  localParts(): number { return rt().threads.pool?.localParts ?? 0; },
   /** While set, parallel calls do not wake the workers, so sleeping ones leave their parts to the caller. */
   skipWake(skip: boolean): void {
     const pool = rt().threads.pool;

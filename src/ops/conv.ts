@@ -3,7 +3,7 @@
 // freed before returning: kernels never allocate.
 import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
-import { parallel, splitParts, splitRange, threadsFor } from '../core/parallel.js';
+import { parallel, partBlock, splitParts, splitRange, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type Activation, type ActivationParams, type ResolvedParams } from '../activations/index.js';
 import { gemm } from './matmul.js';
@@ -34,6 +34,7 @@ function pair(fn: string, what: string, v: Pair): [number, number] {
 }
 
 function rank4(fn: string, what: string, s: Shape, layout: string): void {
+  if (!Array.isArray(s)) throw new Error(`actlab: ${fn}: ${what} must be a shape ${layout}, got ${JSON.stringify(s) ?? String(s)}`);
   if (s.length !== 4) throw new Error(`actlab: ${fn}: ${what} must have rank 4 ${layout}, got ${shapeText(s)}`);
   if (s.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new Error(`actlab: ${fn}: ${what} ${shapeText(s)} must have positive integer dimensions ${layout}`);
@@ -160,7 +161,7 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
     }
     // Groups of images whose output fits in L2 (at least one image): the activation reads
     // it while it is still in cache, and the kernel still reuses its tables across a group.
-    const group = Math.max(1, Math.floor(GROUP_BYTES / (outImage * 4)));
+    const group = partBlock(images, Math.max(1, Math.floor(GROUP_BYTES / (outImage * 4))));
     withKernelArgs(rt().heap, resolved, outImage, g.cout, row.name, (a) => {
       parallel(images.map(([i0, i1], part) => (k: Kernels) => {
         for (let i = i0; i < i1; i += group) {
@@ -224,10 +225,10 @@ function conv2dByGemm(g: Geometry, x: Tensor, filter: Tensor, bias: Tensor | und
   const { kernels } = rt();
   const k9 = g.kh * g.kw * g.cin, plane = g.oh * g.ow;
   const imageBytes = plane * k9 * 4, outImage = plane * g.cout;
-  const chunk = Math.max(1, Math.min(g.n, Math.floor(IM2COL_CHUNK_BYTES / imageBytes)));
+  const images = splitParts(g.n, convFlops(g), 'conv-flops');
+  const chunk = partBlock(images, Math.max(1, Math.min(g.n, Math.floor(IM2COL_CHUNK_BYTES / imageBytes))));
   const packedBytes = align16(kernels.f32_gemm_packed_b_bytes(k9, g.cout) >>> 0);
   const partBytes = align16(chunk * imageBytes) + align16(kernels.f32_gemm_a_scratch_bytes(k9) >>> 0);
-  const images = splitParts(g.n, convFlops(g), 'conv-flops');
   return produce([g.n, g.oh, g.ow, g.cout], (y) => withWork(packedBytes + images.length * partBytes, (work) => {
     const finite = kernels.f32_gemm_pack_b(k9, g.cout, filter.ptr, g.cout, work, 0) === 1 ? 1 : 0;
     const bp = bias?.ptr ?? 0;
@@ -324,10 +325,10 @@ function backpropInputByGemm(g: Geometry, xShape: Shape, dy: Tensor, filter: Ten
   const { kernels } = rt();
   const k9 = g.kh * g.kw * g.cin, pixels = g.oh * g.ow;
   const inImage = g.h * g.w * g.cin, outImage = pixels * g.cout;
-  const chunk = Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / (pixels * k9 * 4))));
+  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'conv-flops'));
+  const chunk = partBlock(images, Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / (pixels * k9 * 4)))));
   const packedBytes = align16(kernels.f32_gemm_packed_b_bytes(g.cout, k9) >>> 0);
   const partBytes = align16(chunk * pixels * k9 * 4) + align16(kernels.f32_gemm_a_scratch_bytes(g.cout) >>> 0);
-  const images = splitRange(g.n, threadsFor(g.n, convFlops(g), 'conv-flops'));
   return produce(xShape, (dx) => withWork(packedBytes + images.length * partBytes, (work) => {
     const packed = work;
     // op(B) = filter^T: the filter is [kh*kw*cin, cout] row-major, so transposed it is [cout, k9]

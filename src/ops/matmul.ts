@@ -3,7 +3,7 @@
 // Both record on the gradient tape.
 import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
-import { parallel, splitParts, threadsFor } from '../core/parallel.js';
+import { parallel, partBlock, splitParts, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type ActivationParams, type ResolvedParams } from '../activations/index.js';
 import type { Activation as ActivationRow, KernelArgs } from '../activations/registry.js';
@@ -86,9 +86,10 @@ export function gemmPackedRows(M: number, N: number, K: number, A: Ptr, lda: num
   const scratch = heap.alloc(scratchBytes * ranges.length);
   const rowBytes = transA ? 4 : lda * 4;
   try {
+    const block = partBlock(ranges, rowsPerBlock, TILE_ROWS);
     parallel(ranges.map(([r0, r1], i) => (k: Kernels) => {
-      for (let r = r0; r < r1; r += rowsPerBlock) {
-        const rows = Math.min(rowsPerBlock, r1 - r);
+      for (let r = r0; r < r1; r += block) {
+        const rows = Math.min(block, r1 - r);
         const cp = C + r * N * 4;
         k.f32_gemm_packed(rows, N, K, A + r * rowBytes, lda, packed, bias, cp, N, scratch + i * scratchBytes, transA ? 1 : 0, 1, 0, finiteB ? 1 : 0);
         epilogue?.(k, rows, cp);

@@ -9,6 +9,14 @@ import { CONFIG, SCHEMA, title } from './theme.js';
 
 type Row = Record<string, number | string | null>;
 
+/**
+ * Tick formats with trailing zeros trimmed (d3-format's ~): ticks on a narrow range, such
+ * as accuracies from 96.2% to 98.6% or times under a second, keep the digits that tell
+ * them apart instead of all rounding to one label.
+ */
+const TICK_PERCENT = '~%';
+const TICK_NUMBER = '~g';
+
 const SPLIT_DASH = { field: 'split', type: 'nominal', title: 'split', sort: ['train', 'validation'], scale: { domain: ['train', 'validation'], range: [[1, 0], [5, 3]] } } as const;
 
 function historyRows(runs: readonly TrainingRun[]): Row[] {
@@ -30,7 +38,7 @@ function historyPanel(metric: 'acc' | 'loss', order: readonly string[]) {
     encoding: {
       x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
       y: metric === 'acc'
-        ? { field: 'acc', type: 'quantitative' as const, title: 'accuracy (%)', axis: { format: '.0%' }, scale: { zero: false } }
+        ? { field: 'acc', type: 'quantitative' as const, title: 'accuracy (%)', axis: { format: TICK_PERCENT }, scale: { zero: false } }
         : { field: 'loss', type: 'quantitative' as const, title: 'cross-entropy loss (nats)', scale: { zero: false } },
       color: { field: 'activation', type: 'nominal' as const, title: 'activation', sort: order },
       strokeDash: SPLIT_DASH,
@@ -162,7 +170,7 @@ export function benchmarkSpec(result: BenchmarkResult, options: { readonly title
     mark: { type: 'bar' as const },
     encoding: {
       x: { field: 'activation', type: 'nominal' as const, title: null, sort: order, axis: { labelAngle: 0 } },
-      y: { field, type: 'quantitative' as const, title: axisTitle, axis: { format } },
+      y: { field, type: 'quantitative' as const, title: axisTitle, axis: { format: format.endsWith('%') ? TICK_PERCENT : TICK_NUMBER } },
       color: { field: 'activation', type: 'nominal' as const, title: 'activation', sort: order, legend: null },
       tooltip: [{ field: 'activation', type: 'nominal' as const }, { field, type: 'quantitative' as const, format }],
     },
@@ -211,7 +219,7 @@ export function dynamicsSpec(result: TrainingDynamicsResult, options: { readonly
         {
           data: { values: act }, width: 170, height: 160,
           mark: { type: 'line' as const, point: true },
-          encoding: { x: epochAxis, y: { field: 'sparsity', type: 'quantitative' as const, title: 'sparsity (% zeros)', axis: { format: '.0%' } } },
+          encoding: { x: epochAxis, y: { field: 'sparsity', type: 'quantitative' as const, title: 'sparsity (% zeros)', axis: { format: TICK_PERCENT } } },
         },
       ],
     };
