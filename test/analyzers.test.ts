@@ -3,7 +3,8 @@
 // softmax rows sum to one and entropy grows with temperature; bad input throws clearly.
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
-  init, activations, curves, gradientFlow, softmaxTemperature, SEED_SCORES, memoryStats,
+  init, activations, curves, gradientFlow, softmaxTemperature, SEED_SCORES, memoryStats, compareTraining, vanishingGradients,
+  DynamicsRecorder, activationPatterns, sequential, layers, tensor,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -134,5 +135,38 @@ describe('softmaxTemperature', () => {
     expect(() => softmaxTemperature([[1, NaN]], [1])).toThrow(/score \[0\]\[1\] = NaN/);
     expect(() => softmaxTemperature([[1, 2]], [])).toThrow(/no temperatures/);
     expect(() => softmaxTemperature([[1, 2]], [0])).toThrow(/temperature must be a finite number > 0, got 0/);
+  });
+});
+
+describe('arguments of the wrong type give actlab errors, not TypeErrors', () => {
+  /** A value of the wrong type, as plain JavaScript can pass one. */
+  const wrong = <T>(v: unknown): T => v as T;
+
+  test('activation lists, ranges, scores and temperatures', () => {
+    expect(() => curves(wrong<string[]>('relu'))).toThrow("actlab: curves: activations must be an array of registry names or { name, params } objects, e.g. ['relu', 'tanh'], got string \"relu\"");
+    expect(() => gradientFlow(wrong<string[]>('relu'))).toThrow('actlab: gradientFlow: activations must be an array');
+    expect(() => curves([wrong<string>(null)])).toThrow('actlab: curves: an activation must be a registry name or { name, params }, got null');
+    expect(() => curves(['relu'], { range: wrong<[number, number]>(5) })).toThrow('actlab: curves: range must be [lo, hi], got number 5');
+    expect(() => curves(['relu'], { range: [1e39, 1e40] })).toThrow('actlab: curves: range [1e+39, 1e+40] is invalid: expected two finite float32 numbers with lo < hi');
+    expect(() => curves(['relu'], { range: [1, 1.00000001] })).toThrow('actlab: curves: range [1, 1.00000001] is invalid');
+    expect(() => softmaxTemperature(wrong<number[][]>([1, 2, 3]), [1])).toThrow('actlab: softmaxTemperature: scores must be rows of numbers, e.g. [[1, 2, 3]], got Array');
+    expect(() => softmaxTemperature(SEED_SCORES, wrong<number[]>(1))).toThrow('actlab: softmaxTemperature: temperatures must be an array of numbers > 0');
+    expect(() => softmaxTemperature([wrong<number[]>(['1', '2'])], [1])).toThrow('actlab: softmaxTemperature: score [0][0] = "1": expected a number that is finite in float32');
+    expect(() => softmaxTemperature([[1e39, 0]], [1])).toThrow('actlab: softmaxTemperature: score [0][0] = 1e+39: expected a number that is finite in float32');
+  });
+
+  test('training analyzers without data or seed, a recorder without a probe, a probe of the wrong shape', async () => {
+    await expect(compareTraining(wrong<Parameters<typeof compareTraining>[0]>({ seed: 1 })))
+      .rejects.toThrow('actlab: compareTraining: data must be { train, test } Datasets (e.g. await datasets.mnist()), got undefined');
+    await expect(vanishingGradients(wrong<Parameters<typeof vanishingGradients>[0]>({ activations: ['relu'] })))
+      .rejects.toThrow('actlab: vanishingGradients: seed must be a non-negative integer (it makes the runs repeatable), got undefined');
+    const m = sequential({ layers: [layers.dense({ units: 3, inputShape: [4], activation: 'relu' })] });
+    expect(() => new DynamicsRecorder(wrong<ConstructorParameters<typeof DynamicsRecorder>[0]>({ model: m })))
+      .toThrow('actlab: DynamicsRecorder: probe must be { x: Tensor, y: labels } (a fixed batch to measure on), got undefined');
+    const x = tensor([1, 2, 3, 4], [2, 2]);
+    expect(() => activationPatterns(m, 'dense', x)).toThrow("actlab: activationPatterns: the input is a tensor of shape [2, 2]: expected one sample of model 'sequential', shape [4]");
+    const ok = tensor([1, 2, 3, 4], [1, 4]);
+    expect(activationPatterns(m, 'dense', ok).layer).toBe('dense');
+    m.dispose(); x.dispose(); ok.dispose();
   });
 });

@@ -63,7 +63,16 @@ describe('errors', () => {
     [['curves', '--samples'], /--samples needs a value/],
     [['curves', '--json=1'], /--json is a flag and takes no value/],
     [['softmax', '--temperatures', '1,0'], /--temperatures '1,0' is invalid: expected comma-separated numbers > 0/],
-    [['softmax', '--scores', '1,2;3'], /--scores '1,2;3' is invalid: expected rows of equally many finite numbers/],
+    [['softmax', '--scores', '1,2;3'], /--scores '1,2;3' is invalid: expected rows of equally many numbers finite in float32/],
+    [['softmax', '--scores', '1e39,0'], /--scores '1e39,0' is invalid: expected rows of equally many numbers finite in float32.*\('1e39' is not a number\)/],
+    [['softmax', '--temperatures', '1e-50'], /actlab softmax: --temperatures: temperature = 1e-50 is 0 in float32/],
+    [['curves', '--range', '1e39,1e40'], /--range '1e39,1e40' is invalid: expected LO,HI: two numbers with LO < HI that float32 holds apart/],
+    [['curves', '--range', '1,1.00000001'], /--range '1,1.00000001' is invalid/],
+    [['curves', '--activations', 'relu,relu'], /actlab curves: --activations: two activations are labelled 'relu'/],
+    [['compare', '--learnable', 'swish'], /actlab compare: --learnable: learnable 'swish' is not among the activations/],
+    [['compare', '--activations', 'relu', '--learnable', 'relu'], /actlab compare: --learnable: activation 'relu' has no learnable parameters/],
+    [['cnn', '--factor', '1'], /--factor '1' is invalid: expected a number > 0 and < 1/],
+    [['vanishing', '--out', join(ROOT, 'package.json')], /--out .*package.json: cannot create that directory \(EEXIST\); expected a directory path/],
     [['gradients', '--seed', '-1'], /--seed '-1' is invalid: expected an integer >= 0/],
     [['vanishing', '--depth', '0'], /--depth '0' is invalid: expected an integer >= 1/],
     [['report', '--sections', '99'], /--sections '99': unknown '99'/],
@@ -168,6 +177,11 @@ describe('training commands: one real run each on a few hundred MNIST images', (
     const runs = out.runs as { activation: string; convergenceRate: number; inferenceMsPerSample: number }[];
     expect(runs.map((x) => x.activation)).toEqual(['relu', 'tanh']);
     for (const x of runs) expect(Number.isFinite(x.convergenceRate) && x.inferenceMsPerSample > 0).toBe(true);
+  });
+
+  test('dynamics with a test split under 100 images probes all of it', async () => {
+    const out = await run(['dynamics', '--subset', '50', '--epochs', '1', '--hidden', '8']);
+    expect((out.settings as { probeSize: number }).probeSize).toBe(10);
   });
 
   test('dynamics', async () => {

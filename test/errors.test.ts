@@ -249,6 +249,8 @@ describe('arguments of the wrong type', () => {
   test('conv2d without strides', () => {
     withPair([1, 3, 3, 1], [2, 2, 1, 1], (x, f) => expect(() => conv2d(x, f, wrong<number>(undefined), 'valid'))
       .toThrow('actlab: conv2d: strides undefined must be a positive integer or a pair [height, width] of them'));
+    withPair([1, 3, 3, 1], [2, 2, 1, 1], (x, f) => expect(() => conv2d(x, f, [NaN, 1], 'valid'))
+      .toThrow('actlab: conv2d: strides [NaN, 1] must be a positive integer or a pair [height, width] of them'));
   });
   test('conv2dBackpropInput with a shape that is not an array', () => {
     withPair([1, 3, 3, 1], [2, 2, 1, 1], (dy, f) => expect(() => conv2dBackpropInput(wrong<number[]>('abc'), dy, f, 1, 'same'))

@@ -1,6 +1,7 @@
 // What the curve-style analyzers share: how an activation (with parameter variants) is
 // requested, and the sample grid.
 import { getActivation, resolveParams, type Activation } from '../activations/index.js';
+import { describeValue } from '../core/checks.js';
 
 /**
  * One activation to analyze: a registry name (default parameters), or a name with
@@ -35,9 +36,16 @@ function labelOf(name: string, given: Readonly<Record<string, number>>): string 
  */
 export function resolveRequests(fn: string, requests: readonly ActivationRequest[],
   defaults: Readonly<Record<string, Readonly<Record<string, number>>>> = {}): ResolvedRequest[] {
+  if (!Array.isArray(requests)) {
+    throw new Error(`actlab: ${fn}: activations must be an array of registry names or { name, params } objects, e.g. ['relu', 'tanh'], got ${describeValue(requests)}`);
+  }
   if (requests.length === 0) throw new Error(`actlab: ${fn}: no activations given: expected at least one registry name`);
   const seen = new Set<string>();
   return requests.map((req) => {
+    const r: unknown = req;
+    if (typeof r !== 'string' && (typeof r !== 'object' || r === null || !('name' in r) || typeof r.name !== 'string')) {
+      throw new Error(`actlab: ${fn}: an activation must be a registry name or { name, params }, got ${describeValue(r)}`);
+    }
     const name = typeof req === 'string' ? req : req.name;
     const row = getActivation(name);
     const given = (typeof req === 'string' ? undefined : req.params) ?? defaults[name] ?? {};
@@ -57,9 +65,12 @@ export function resolveRequests(fn: string, requests: readonly ActivationRequest
 
 /** Checks a sampling range and count. */
 export function checkGrid(fn: string, range: readonly [number, number], samples: number): void {
+  if (!Array.isArray(range) || range.length !== 2) throw new Error(`actlab: ${fn}: range must be [lo, hi], got ${describeValue(range)}`);
   const [lo, hi] = range;
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
-    throw new Error(`actlab: ${fn}: range [${lo}, ${hi}] is invalid: expected two finite numbers with lo < hi`);
+  // The grid is float32 (the kernels' type): both ends must be finite there and still apart.
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(Math.fround(lo)) || !Number.isFinite(Math.fround(hi)) ||
+    !(Math.fround(lo) < Math.fround(hi))) {
+    throw new Error(`actlab: ${fn}: range [${lo}, ${hi}] is invalid: expected two finite float32 numbers with lo < hi (in float32 too)`);
   }
   if (!Number.isInteger(samples) || samples < 2 || samples > 1_000_000) {
     throw new Error(`actlab: ${fn}: samples = ${samples} is invalid: expected an integer from 2 to 1000000`);

@@ -2,9 +2,10 @@
 // recorder is an ordinary fit() callback, so it watches any Sequential classifier; after
 // every epoch it measures, on a fixed probe batch, one layer's output mean, std and share
 // of exact zeros, and the L2 norm of the loss gradient for every trainable variable.
-import type { Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
+import { describeValue } from '../core/checks.js';
 import { tidy } from '../core/scope.js';
-import type { Sequential } from '../nn/sequential.js';
+import { Sequential } from '../nn/sequential.js';
 import { Dense, Activation } from '../nn/layers.js';
 import type { Callback } from '../nn/callbacks.js';
 import { sparseCategoricalCrossentropy } from '../nn/losses.js';
@@ -13,7 +14,7 @@ import { grads } from '../autograd/grad.js';
 import { countZeros, l2Norm, moments } from '../ops/reduce.js';
 import { resolveRequests } from './common.js';
 import { sliceDataset } from '../data/dataset.js';
-import { Progress, batchesPerEpoch, checkSplits, firstHiddenLayer, hiddenWidths, intOption, mlpModel, toTensors } from './training.js';
+import { Progress, batchesPerEpoch, checkSeed, checkSplits, firstHiddenLayer, hiddenWidths, intOption, mlpModel, toTensors } from './training.js';
 import type { DynamicsEpoch, DynamicsRun, TrainingDynamicsOptions, TrainingDynamicsResult } from './types.js';
 
 export interface DynamicsRecorderOptions {
@@ -43,6 +44,10 @@ export class DynamicsRecorder implements Callback {
   private readonly probe: DynamicsRecorderOptions['probe'];
 
   constructor(options: DynamicsRecorderOptions) {
+    if (!(options?.model instanceof Sequential)) throw new Error(`actlab: DynamicsRecorder: model must be a Sequential model, got ${describeValue(options?.model)}`);
+    if (!(options.probe?.x instanceof Tensor)) {
+      throw new Error(`actlab: DynamicsRecorder: probe must be { x: Tensor, y: labels } (a fixed batch to measure on), got ${describeValue(options.probe)}`);
+    }
     this.model = options.model;
     this.layer = options.layer ?? firstHiddenLayer(options.model);
     this.model.getLayer(this.layer);
@@ -109,9 +114,11 @@ export async function trainingDynamics(options: TrainingDynamicsOptions): Promis
   const hidden = hiddenWidths(fn, options.hidden ?? [128, 64]);
   const epochs = intOption(fn, 'epochs', options.epochs ?? 5);
   const batchSize = intOption(fn, 'batchSize', options.batchSize ?? 32);
-  const probeSize = intOption(fn, 'probeSize', options.probeSize ?? 100);
-  const { data, seed } = options;
+  const { data } = options;
   checkSplits(fn, data);
+  const seed = checkSeed(fn, options.seed);
+  // The default probe is 100 test samples, or the whole test split when it is smaller.
+  const probeSize = intOption(fn, 'probeSize', options.probeSize ?? Math.min(100, data.test.length));
   if (probeSize > data.test.length) throw new Error(`actlab: ${fn}: probeSize ${probeSize} is larger than the test split (${data.test.length} samples)`);
   const progress = new Progress(requests.length * epochs * batchesPerEpoch(data.train.length, batchSize), options.onProgress);
   const train = toTensors(data.train);

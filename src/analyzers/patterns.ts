@@ -11,7 +11,7 @@ import { countZeros } from '../ops/reduce.js';
 import { sampleSize } from '../data/dataset.js';
 import { resolveRequests } from './common.js';
 import {
-  Progress, batchesPerEpoch, checkSplits, cnnModel, firstHiddenLayer, imageShape, intOption, mlpModel, toTensors,
+  Progress, batchesPerEpoch, checkSeed, checkSplits, cnnModel, firstHiddenLayer, imageShape, intOption, mlpModel, toTensors,
 } from './training.js';
 import type { ActivationPatternsOptions, ActivationPatternsResult, ConvPattern, DensePattern } from './types.js';
 
@@ -82,7 +82,8 @@ function probeLayer(model: Sequential, layerName: string, input: Tensor | Float3
   const layer = model.getLayer(layerName);
   const inputShape = model.inputShape;
   const values = input instanceof Tensor ? input.dataSync() : input;
-  if (values.length !== sizeOf(inputShape)) {
+  const shapeOk = !(input instanceof Tensor) || [inputShape, [1, ...inputShape]].some((s) => s.length === input.rank && s.every((d, i) => d === input.shape[i]));
+  if (values.length !== sizeOf(inputShape) || !shapeOk) {
     const got = input instanceof Tensor ? `a tensor of shape [${input.shape.join(', ')}]` : `${values.length} values`;
     throw new Error(`actlab: activationPatterns: the input is ${got}: expected one sample of model '${model.name}', shape [${inputShape.join(', ')}]`);
   }
@@ -119,8 +120,9 @@ async function trainAndProbe(options: ActivationPatternsOptions): Promise<Activa
   const epochs = intOption(fn, 'epochs', options.epochs ?? 1, 0);
   const batchSize = intOption(fn, 'batchSize', options.batchSize ?? 32);
   const sample = intOption(fn, 'sample', options.sample ?? 0, 0);
-  const { data, seed } = options;
+  const { data } = options;
   checkSplits(fn, data);
+  const seed = checkSeed(fn, options.seed);
   if (sample >= data.test.length) throw new Error(`actlab: ${fn}: sample ${sample} is out of range: the test split has ${data.test.length} samples`);
   const shape = architecture === 'cnn' ? imageShape(fn, data.train.shape) : [...data.train.shape];
   const classes = data.train.numClasses;

@@ -2,6 +2,7 @@
 // flattens towards uniform; the entropy of each row measures where in between it is.
 import { tensor } from '../core/tensor.js';
 import { tidy } from '../core/scope.js';
+import { describeValue } from '../core/checks.js';
 import { softmax, logSoftmax } from '../softmax.js';
 import { logOf, rowSumEntropy } from './reduce.js';
 
@@ -28,6 +29,9 @@ export interface SoftmaxTemperatureResult {
 export const SEED_SCORES: readonly (readonly number[])[] = [[1, 2, 3, 4, 1], [2, 1, 0.1, 3, 2]];
 
 function checkScores(scores: readonly (readonly number[])[]): number {
+  if (!Array.isArray(scores) || !scores.every((r) => Array.isArray(r))) {
+    throw new Error(`actlab: softmaxTemperature: scores must be rows of numbers, e.g. [[1, 2, 3]], got ${describeValue(scores)}`);
+  }
   if (scores.length === 0) throw new Error('actlab: softmaxTemperature: no score rows given: expected at least one row');
   const cols = scores[0].length;
   scores.forEach((row, r) => {
@@ -35,7 +39,9 @@ function checkScores(scores: readonly (readonly number[])[]): number {
       throw new Error(`actlab: softmaxTemperature: score row ${r} has ${row.length} values but row 0 has ${cols}: expected equal, non-empty rows`);
     }
     row.forEach((v, j) => {
-      if (!Number.isFinite(v)) throw new Error(`actlab: softmaxTemperature: score [${r}][${j}] = ${v}: expected a finite number`);
+      if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
+        throw new Error(`actlab: softmaxTemperature: score [${r}][${j}] = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}: expected a number that is finite in float32 (|x| <= 3.4e38)`);
+      }
     });
   });
   return cols;
@@ -47,6 +53,7 @@ function checkScores(scores: readonly (readonly number[])[]): number {
  */
 export function softmaxTemperature(scores: readonly (readonly number[])[], temperatures: readonly number[]): SoftmaxTemperatureResult {
   const cols = checkScores(scores);
+  if (!Array.isArray(temperatures)) throw new Error(`actlab: softmaxTemperature: temperatures must be an array of numbers > 0, e.g. [0.5, 1, 2], got ${describeValue(temperatures)}`);
   if (temperatures.length === 0) throw new Error('actlab: softmaxTemperature: no temperatures given: expected at least one T > 0');
   const flat = Float32Array.from(scores.flat());
   const rows = (v: Float32Array): number[][] => scores.map((_, r) => Array.from(v.subarray(r * cols, (r + 1) * cols)));

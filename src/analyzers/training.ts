@@ -12,6 +12,7 @@ import { constant } from '../nn/initializers.js';
 import { activation as activationOp } from '../ops/activation.js';
 import type { Dataset } from '../data/dataset.js';
 import { resolveRequests, type ResolvedRequest } from './common.js';
+import { describeValue } from '../core/checks.js';
 import type {
   BenchmarkOptions, BenchmarkResult, BenchmarkRun, CompareCnnOptions, CompareCnnResult, CompareTrainingOptions,
   CompareTrainingResult, DataSplits, LearnedParams, ProgressCallback, TrainingHistory, TrainingRun,
@@ -30,8 +31,20 @@ export function hiddenWidths(fn: string, hidden: readonly number[]): number[] {
   return hidden.map((w, i) => intOption(fn, `hidden[${i}]`, w));
 }
 
+/** The seed every analyzer needs, so that its runs can be repeated: a non-negative safe integer. */
+export function checkSeed(fn: string, seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
+    throw new Error(`actlab: ${fn}: seed must be a non-negative integer (it makes the runs repeatable), got ${describeValue(seed)}`);
+  }
+  return seed;
+}
+
 /** Train and test splits that fit one model: samples in both, the same sample shape and classes. */
 export function checkSplits(fn: string, data: DataSplits): void {
+  const isSet = (d: unknown): boolean => typeof d === 'object' && d !== null && 'x' in d && 'y' in d && 'shape' in d;
+  if (typeof data !== 'object' || data === null || !isSet(data.train) || !isSet(data.test)) {
+    throw new Error(`actlab: ${fn}: data must be { train, test } Datasets (e.g. await datasets.mnist()), got ${describeValue(data)}`);
+  }
   const { train, test } = data;
   if (train.length === 0 || test.length === 0) {
     throw new Error(`actlab: ${fn}: the data has ${train.length} training and ${test.length} test samples: expected at least one of each`);
@@ -220,7 +233,7 @@ async function fitRun(model: Sequential, label: string, params: Record<string, n
   };
 }
 
-function learnableNames(fn: string, names: readonly string[], requests: readonly ResolvedRequest[]): Set<string> {
+export function learnableNames(fn: string, names: readonly string[], requests: readonly ResolvedRequest[]): Set<string> {
   if (!Array.isArray(names)) throw new Error(`actlab: ${fn}: learnable must be an array of activation names, e.g. ['scaledSwish'], got ${JSON.stringify(names)}`);
   for (const n of names) {
     const r = requests.find((q) => q.row.name === n);
@@ -251,8 +264,9 @@ export async function compareTraining(options: CompareTrainingOptions): Promise<
   const learningRate = options.learningRate ?? 0.001;
   if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new Error(`actlab: ${fn}: learningRate = ${learningRate} is invalid: expected a finite number > 0`);
   const learnable = learnableNames(fn, options.learnable ?? [], requests);
-  const { data, seed } = options;
+  const { data } = options;
   checkSplits(fn, data);
+  const seed = checkSeed(fn, options.seed);
   const progress = new Progress(requests.length * epochs * batchesPerEpoch(data.train.length, batchSize), options.onProgress);
   const runs = await withSplits(data, data.train.shape, async (train, test) => {
     const out: TrainingRun[] = [];
@@ -286,8 +300,9 @@ export async function benchmarkActivations(options: BenchmarkOptions): Promise<B
   const hidden = hiddenWidths(fn, options.hidden ?? [256, 128, 64]);
   const epochs = intOption(fn, 'epochs', options.epochs ?? 10);
   const batchSize = intOption(fn, 'batchSize', options.batchSize ?? 32);
-  const { data, seed } = options;
+  const { data } = options;
   checkSplits(fn, data);
+  const seed = checkSeed(fn, options.seed);
   const perRun = epochs * batchesPerEpoch(data.train.length, batchSize);
   const progress = new Progress(requests.length * (perRun + 1), options.onProgress);
   const runs = await withSplits(data, data.train.shape, async (train, test) => {
@@ -335,8 +350,9 @@ export async function compareCnn(options: CompareCnnOptions): Promise<CompareCnn
   const epochs = intOption(fn, 'epochs', options.epochs ?? 10);
   const batchSize = intOption(fn, 'batchSize', options.batchSize ?? 32);
   const plateau = options.reduceLrOnPlateau ?? { factor: 0.2, patience: 3 };
-  const { data, seed } = options;
+  const { data } = options;
   checkSplits(fn, data);
+  const seed = checkSeed(fn, options.seed);
   const inputShape = imageShape(fn, data.train.shape);
   const progress = new Progress(requests.length * epochs * batchesPerEpoch(data.train.length, batchSize), options.onProgress);
   const runs = await withSplits(data, inputShape, async (train, test) => {

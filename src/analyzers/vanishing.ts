@@ -13,7 +13,7 @@ import { valueAndGrads } from '../autograd/grad.js';
 import { mean } from '../ops/elementwise.js';
 import { l2Norm } from '../ops/reduce.js';
 import { resolveRequests, type ResolvedRequest } from './common.js';
-import { Progress, denseBlock, intOption } from './training.js';
+import { Progress, checkSeed, denseBlock, intOption } from './training.js';
 import type { LayerGradient, VanishingGradientsOptions, VanishingGradientsResult, VanishingRun } from './types.js';
 
 /** Dense(width) linear on the input, `depth` x Dense(width, activation), Dense(1, sigmoid): the seed's network. */
@@ -49,7 +49,7 @@ export async function vanishingGradients(options: VanishingGradientsOptions): Pr
   const width = intOption(fn, 'width', options.width ?? 64);
   const batch = intOption(fn, 'batch', options.batch ?? 32);
   const inputDim = intOption(fn, 'inputDim', options.inputDim ?? 100);
-  const { seed } = options;
+  const seed = checkSeed(fn, options.seed);
   const progress = new Progress(requests.length, options.onProgress);
   // A forked stream: the models draw their weights from Rng(seed) itself.
   const x = new Rng(seed).fork().normal([batch, inputDim]);

@@ -3,6 +3,7 @@
 // and what was expected. Values may start with '-' (`--range -5,5`), since every option
 // but a flag takes exactly the next word.
 import { getActivation, resolveParams, type ActivationRequest } from '../index.js';
+import { resolveRequests } from '../analyzers/common.js';
 
 export type OptionKind = 'flag' | 'value';
 
@@ -42,15 +43,16 @@ export class ParsedArgs {
     return typeof v === 'string' ? v : undefined;
   }
 
-  number(name: string, fallback: number, check: { min?: number; max?: number; minOpen?: boolean; integer?: boolean } = {}): number {
+  number(name: string, fallback: number, check: { min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean; integer?: boolean } = {}): number {
     const raw = this.string(name);
     if (raw === undefined) return fallback;
     const v = Number(raw);
     const lo = check.min ?? -Infinity, hi = check.max ?? Infinity;
-    const ok = raw.trim() !== '' && Number.isFinite(v) && (check.minOpen ? v > lo : v >= lo) && v <= hi && (!check.integer || Number.isInteger(v));
+    const ok = raw.trim() !== '' && Number.isFinite(v) && (check.minOpen ? v > lo : v >= lo) && (check.maxOpen ? v < hi : v <= hi) &&
+      (!check.integer || Number.isInteger(v));
     if (!ok) {
       const kind = check.integer ? 'an integer' : 'a number';
-      const bounds = [Number.isFinite(lo) ? `${check.minOpen ? '>' : '>='} ${lo}` : '', Number.isFinite(hi) ? `<= ${hi}` : ''].filter(Boolean).join(' and ');
+      const bounds = [Number.isFinite(lo) ? `${check.minOpen ? '>' : '>='} ${lo}` : '', Number.isFinite(hi) ? `${check.maxOpen ? '<' : '<='} ${hi}` : ''].filter(Boolean).join(' and ');
       this.fail(name, raw, `${kind}${bounds ? ` ${bounds}` : ''}`);
     }
     return v;
@@ -82,8 +84,10 @@ export class ParsedArgs {
     if (raw === undefined) return [fallback[0], fallback[1]];
     const parts = raw.split(',');
     const [lo, hi] = parts.map(Number);
-    if (parts.length !== 2 || parts.some((p) => p.trim() === '') || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
-      this.fail(name, raw, 'LO,HI: two finite numbers with LO < HI, e.g. -5,5');
+    // The grid is float32: both ends finite there, and still apart.
+    if (parts.length !== 2 || parts.some((p) => p.trim() === '') || !Number.isFinite(Math.fround(lo)) || !Number.isFinite(Math.fround(hi)) ||
+      !(Math.fround(lo) < Math.fround(hi))) {
+      this.fail(name, raw, 'LO,HI: two numbers with LO < HI that float32 holds apart (|x| <= 3.4e38), e.g. -5,5');
     }
     return [lo, hi];
   }
@@ -97,7 +101,7 @@ export class ParsedArgs {
     const raw = this.string(name);
     if (raw === undefined) return [...fallback];
     const entries = raw.split(',').map((s) => s.trim());
-    return entries.map((entry) => {
+    const list: ActivationRequest[] = entries.map((entry) => {
       const [act, ...assignments] = entry.split(':');
       if (act === '') this.fail(name, raw, 'comma-separated activation names, e.g. relu,tanh,swish:beta=2');
       const usage = (e: unknown): UsageError =>
@@ -125,6 +129,17 @@ export class ParsedArgs {
       }
       return { name: act, params };
     });
+    // Plots tell series apart by label: two entries with one label (relu,relu) are a usage error.
+    return asUsage(this.command, name, () => { resolveRequests(this.command, list); return list; });
+  }
+}
+
+/** Runs a library check on values from option --`name`; its error becomes a usage error (exit 2, with the help hint). */
+export function asUsage<T>(command: string, name: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw new UsageError(`actlab ${command}: --${name}: ${e instanceof Error ? e.message.replace(/^actlab: [A-Za-z]+: /, '') : String(e)}`);
   }
 }
 

@@ -8,7 +8,10 @@ import {
 } from '../index.js';
 import { datasets } from '../node/index.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
-import { UsageError } from './args.js';
+import { UsageError, asUsage } from './args.js';
+import { positiveF32 } from '../core/checks.js';
+import { resolveRequests } from '../analyzers/common.js';
+import { learnableNames } from '../analyzers/training.js';
 import type { Command, CommandContext } from './context.js';
 import { num, table } from './format.js';
 
@@ -63,9 +66,14 @@ const curvesCommand: Command = {
     if (show !== 'f' && show !== 'df' && show !== 'both') throw new UsageError(`actlab curves: --show '${show}' is invalid: expected f, df or both`);
     const result = curves(requests, { range: args.range('range', [-10, 10]), samples: args.int('samples', 200, 2, 1_000_000) });
     const rows = result.curves.map((c) => {
-      const finite = (a: readonly number[]): number[] => a.filter(Number.isFinite);
-      const f = finite(c.f), df = finite(c.df);
-      return [c.label, `[${num(Math.min(...f))}, ${num(Math.max(...f))}]`, `[${num(Math.min(...df))}, ${num(Math.max(...df))}]`];
+      // The finite values' range; where there are none (every value overflowed), what there is.
+      const span = (a: readonly number[]): string => {
+        const f = a.filter(Number.isFinite);
+        if (f.length > 0) return `[${num(Math.min(...f))}, ${num(Math.max(...f))}]`;
+        const inf = a.filter((v) => !Number.isNaN(v));
+        return inf.length > 0 ? `[${num(Math.min(...inf))}, ${num(Math.max(...inf))}]` : 'NaN';
+      };
+      return [c.label, span(c.f), span(c.df)];
     });
     return {
       result,
@@ -82,9 +90,9 @@ function parseScores(args: ParsedArgs): number[][] {
   const raw = args.string('scores');
   if (raw === undefined) return SEED_SCORES.map((r) => [...r]);
   const rows = raw.split(';').map((r) => r.split(',').map((s) => s.trim()));
-  const bad = rows.flat().find((s) => s === '' || !Number.isFinite(Number(s)));
+  const bad = rows.flat().find((s) => s === '' || !Number.isFinite(Math.fround(Number(s))));
   if (bad !== undefined || rows.some((r) => r.length !== rows[0].length)) {
-    throw new UsageError(`actlab softmax: --scores '${raw}' is invalid: expected rows of equally many finite numbers, ` +
+    throw new UsageError(`actlab softmax: --scores '${raw}' is invalid: expected rows of equally many numbers finite in float32, ` +
       `values split by ',' and rows by ';', e.g. '1,2,3;3,2,1'${bad !== undefined ? ` ('${bad}' is not a number)` : ''}`);
   }
   return rows.map((r) => r.map(Number));
@@ -102,6 +110,7 @@ const softmaxCommand: Command = {
   async run(ctx) {
     const scores = parseScores(ctx.args);
     const temperatures = ctx.args.numbers('temperatures', [0.5, 1, 2], { min: 0, minOpen: true });
+    asUsage('softmax', 'temperatures', () => temperatures.forEach((t) => positiveF32('softmax', 'temperature', t)));
     const result = softmaxTemperature(scores, temperatures);
     const blocks = result.results.map((t) => `T = ${t.temperature}\n` + table(
       ['row', ...result.scores[0].map((_, j) => `p${j}`), 'sum', 'entropy'],
@@ -204,6 +213,7 @@ const compareCommand: Command = {
       learnable: args.string('learnable')?.split(',').map((n) => n.trim()) ?? [],
       seed: ctx.seed, onProgress: progressOf(ctx),
     };
+    asUsage('compare', 'learnable', () => learnableNames('compare', options.learnable, resolveRequests('compare', options.activations)));
     const result = await compareTraining({ ...options, data: await loadMnist(args, 'compare') });
     return { result, figures: [{ name: 'compare', spec: plot.compareTrainingSpec(result) }], text: historyTable(result.runs) };
   },
@@ -309,7 +319,7 @@ const dynamicsCommand: Command = {
   async run(ctx) {
     const { args } = ctx;
     const options = {
-      activations: args.activations('activations', ['relu']), layer: args.string('layer'), probeSize: args.int('probe', 100, 1, 10000),
+      activations: args.activations('activations', ['relu']), layer: args.string('layer'), probeSize: args.has('probe') ? args.int('probe', 100, 1, 10000) : undefined,
       hidden: args.numbers('hidden', [128, 64], { min: 1, integer: true }),
       epochs: args.int('epochs', 5), batchSize: args.int('batch-size', 32), seed: ctx.seed, onProgress: progressOf(ctx),
     };
@@ -340,7 +350,7 @@ const cnnCommand: Command = {
     const options = {
       activations: args.activations('activations', ['relu', 'elu', 'selu', 'swish']),
       epochs: args.int('epochs', 10), batchSize: args.int('batch-size', 32),
-      reduceLrOnPlateau: { factor: args.number('factor', 0.2, { min: 0, minOpen: true, max: 1 }), patience: args.int('patience', 3, 0) },
+      reduceLrOnPlateau: { factor: args.number('factor', 0.2, { min: 0, minOpen: true, max: 1, maxOpen: true }), patience: args.int('patience', 3, 0) },
       seed: ctx.seed, onProgress: progressOf(ctx),
     };
     const dir = args.string('cifar');

@@ -57,6 +57,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (outArg === '') throw new UsageError(`actlab ${command.name}: --out is empty: expected a directory`);
     if (args.flag('png') && outArg === undefined) throw new UsageError(`actlab ${command.name}: --png writes files: give --out DIR too`);
     const outDir = outArg === undefined ? undefined : isAbsolute(outArg) ? outArg : resolve(io.cwd, outArg);
+    // Made before any work, so a path that cannot be a directory fails at once, not after training.
+    if (outDir !== undefined) {
+      try {
+        await mkdir(outDir, { recursive: true });
+      } catch (e) {
+        const code = e instanceof Error && 'code' in e ? ` (${String(e.code)})` : '';
+        throw new UsageError(`actlab ${command.name}: --out ${outArg}: cannot create that directory${code}; expected a directory path (a file or an unwritable place is there)`);
+      }
+    }
     const bar = args.flag('progress') ? new ProgressBar({ write: io.stderr, isTTY: io.stderrIsTTY, columns: io.columns }, 'always') : progress;
     await init();
     const output = await command.run({ args, seed, progress: bar, io, outDir });

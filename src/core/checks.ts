@@ -35,7 +35,15 @@ export function setDebugChecks(options: Partial<DebugChecks>): DebugChecks {
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return String(v);
   if (typeof v === 'object') return v.constructor?.name ?? 'an object';
-  return `${typeof v} ${JSON.stringify(v) ?? String(v)}`;
+  return `${typeof v} ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`;
+}
+
+/** Writes a value the way a user typed it: strings quoted, NaN as NaN (JSON would print null), arrays element by element. */
+export function showValue(v: unknown, depth = 0): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return depth > 2 || v.length > 8 ? `an array of ${v.length}` : `[${v.map((e) => showValue(e, depth + 1)).join(', ')}]`;
+  if (typeof v === 'object' && v !== null) return v.constructor?.name ?? 'an object';
+  return String(v);
 }
 
 /** Refuses an options object with a key outside `allowed` (a misspelt option would otherwise be ignored). */

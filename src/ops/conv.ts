@@ -7,6 +7,7 @@ import { parallel, partBlock, splitParts, splitRange, threadsFor } from '../core
 import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type Activation, type ActivationParams, type ResolvedParams } from '../activations/index.js';
 import { gemm } from './matmul.js';
+import { showValue } from '../core/checks.js';
 
 export type Padding = 'valid' | 'same';
 /** One value for both spatial axes, or [height, width]. */
@@ -28,13 +29,13 @@ function pair(fn: string, what: string, v: Pair): [number, number] {
   const p: readonly unknown[] = typeof v === 'number' ? [v, v] : Array.isArray(v) ? v : [];
   const [a, b] = p;
   if (p.length !== 2 || typeof a !== 'number' || typeof b !== 'number' || !Number.isInteger(a) || !Number.isInteger(b) || a < 1 || b < 1) {
-    throw new Error(`actlab: ${fn}: ${what} ${JSON.stringify(v) ?? String(v)} must be a positive integer or a pair [height, width] of them`);
+    throw new Error(`actlab: ${fn}: ${what} ${showValue(v)} must be a positive integer or a pair [height, width] of them`);
   }
   return [a, b];
 }
 
 function rank4(fn: string, what: string, s: Shape, layout: string): void {
-  if (!Array.isArray(s)) throw new Error(`actlab: ${fn}: ${what} must be a shape ${layout}, got ${JSON.stringify(s) ?? String(s)}`);
+  if (!Array.isArray(s)) throw new Error(`actlab: ${fn}: ${what} must be a shape ${layout}, got ${showValue(s)}`);
   if (s.length !== 4) throw new Error(`actlab: ${fn}: ${what} must have rank 4 ${layout}, got ${shapeText(s)}`);
   if (s.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new Error(`actlab: ${fn}: ${what} ${shapeText(s)} must have positive integer dimensions ${layout}`);
