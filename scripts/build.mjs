@@ -136,7 +136,7 @@ run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', '
 run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'threads']);
 
 // The relaxed-SIMD overlay (GEMM and conv with f32x4.relaxed_madd), for its own memory and
-// for the shared one: 14 KiB each where a whole second module would be 280 KiB, so the
+// for the shared one: 38 KiB each where a whole second module would be 434 KiB, so the
 // threads variant is worth its bytes and init({ relaxedSimd: true }) works at any thread count.
 run(bin('asc'), ['assembly/relaxed.ts', '--config', 'asconfig.relaxed.json', '--target', 'relaxed']);
 run(bin('asc'), ['assembly/relaxed.ts', '--config', 'asconfig.relaxed.json', '--target', 'relaxed-threads']);
@@ -169,7 +169,7 @@ writeAtomic(join(root, 'src', 'core', 'kernels.generated.ts'),
   'export interface Kernels {\n' +
   fns.map(([, name, params, ret]) => `  ${name}(${params}): ${ret};\n`).join('') +
   '}\n\n' +
-  '/** Binds the instance\'s exports to the interface, failing on any missing kernel. */\n' +
+  '/** @internal Binds the instance\'s exports to the interface, failing on any missing kernel. */\n' +
   'export function bindKernels(exports: WebAssembly.Exports): Kernels {\n' +
   '  const f = (name: string): ((...args: number[]) => number) => {\n' +
   '    const v = exports[name];\n' +
@@ -182,7 +182,7 @@ writeAtomic(join(root, 'src', 'core', 'kernels.generated.ts'),
   '}\n\n' +
   '/** The kernels the relaxed-SIMD overlay (assembly/relaxed.ts) replaces. */\n' +
   `export const RELAXED_KERNELS = [${relaxedNames.map((n) => `'${n}'`).join(', ')}] as const;\n\n` +
-  '/** `base` with the overlay instance\'s kernels in place of its own, failing on any missing one. */\n' +
+  '/** @internal `base` with the overlay instance\'s kernels in place of its own, failing on any missing one. */\n' +
   'export function overlayKernels(base: Kernels, exports: WebAssembly.Exports): Kernels {\n' +
   '  const f = (name: string): ((...args: number[]) => number) => {\n' +
   '    const v = exports[name];\n' +
@@ -198,15 +198,17 @@ writeAtomic(join(root, 'src', 'core', 'kernels.generated.ts'),
 run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 run(bin('esbuild'), ['src/index.ts', '--bundle', '--format=esm', '--platform=neutral', '--target=es2022',
   '--outfile=dist/index.js', '--log-level=warning']);
-// `require('actlab')`: the same core as CommonJS. Cheap because the core has no top-level
-// await (init() is called explicitly), so one esbuild pass converts it.
-run(bin('esbuild'), ['src/index.ts', '--bundle', '--format=cjs', '--platform=neutral', '--target=es2022',
-  '--outfile=dist/index.cjs', '--log-level=warning']);
+// `require('actlab')` and `require('actlab/node')` load the ES modules themselves (require of
+// an ES module: Node >= 20.19, Bun, Deno; the core has no top-level await). A separate
+// CommonJS bundle would hold a second runtime with its own Wasm memory, and a model made
+// through one copy would be saved by the other as zeros.
+writeAtomic(join(root, 'dist', 'index.cjs'), "module.exports = require('./index.js');\n");
 // The Node entry keeps `../index.js` as an import of the core bundle (dist/index.js), so
 // both entries share one Wasm runtime; only its own code and Node built-ins are in it.
 // npm packages (vega, vega-lite, resvg's native binary) stay imports: they are dependencies.
 run(bin('esbuild'), ['src/node/index.ts', '--bundle', '--format=esm', '--platform=node', '--target=node18',
   '--external:../index.js', '--packages=external', '--outfile=dist/node/index.js', '--log-level=warning']);
+writeAtomic(join(root, 'dist', 'node', 'index.cjs'), "module.exports = require('./index.js');\n");
 // The `actlab` command: one file with the core and the Node entry inside (the process
 // owns its one runtime), npm packages imported, a shebang so npm can link it as a bin.
 run(bin('esbuild'), ['src/cli/main.ts', '--bundle', '--format=esm', '--platform=node', '--target=node20',

@@ -51,7 +51,7 @@ export {
 } from './analyzers/index.js';
 export type * from './analyzers/index.js';
 export * as plot from './plot/index.js';
-export type { CurvesPlotOptions, CurvePanel } from './plot/index.js';
+export type { CurvesPlotOptions, CurvePanel, VegaLiteSpec } from './plot/index.js';
 export { modelToArtifacts, modelFromArtifacts, registerArtifactWriter } from './nn/serialize.js';
 export type { ModelArtifacts, ModelJson, WeightSpec, CustomActivationFactory, ArtifactWriter } from './nn/serialize.js';
 export { checkpointOf, restoreCheckpoint } from './nn/checkpoint.js';

@@ -88,6 +88,31 @@ describe('errors', () => {
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
   });
+
+  test('the --help hint is printed once', async () => {
+    const r = await cli(['curves', 'extra']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('actlab curves --help').length - 1).toBe(1);
+  });
+
+  test('a usage error found by the command leaves no --out directory behind; one that existed stays', async () => {
+    const r = await cli(['curves', '--out', 'left/behind', '--samples', '0']);
+    expect(r.code).toBe(2);
+    expect(existsSync(join(TMP, 'left'))).toBe(false);
+    const r2 = await cli(['report', '--sections', 'nope']);
+    expect(r2.code).toBe(2);
+    expect(existsSync(join(TMP, 'actlab-report'))).toBe(false);
+    const r3 = await cli(['curves', '--out', '.', '--samples', '0']);
+    expect(r3.code).toBe(2);
+    expect(existsSync(TMP)).toBe(true);
+  });
+
+  test.each([['patterns'], ['dynamics']])('%s: a --layer the model does not have is a usage error, found before training', async (command) => {
+    const r = await cli([command, '--subset', '50', '--epochs', '1', '--layer', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^actlab ${command}: --layer: model '.*' has no layer 'nope'; its layers: flatten, dense, dense_1`));
+    expect(r.stderr).toContain(`(see actlab ${command} --help)`);
+  });
 });
 
 describe('results', () => {

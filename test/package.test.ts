@@ -97,6 +97,15 @@ beforeAll(async () => {
   writeFileSync(join(project, 'node-entry.mjs'),
     "import { datasets, readIdxFile } from 'actlab/node';\nimport { init } from 'actlab';\nawait init();\n" +
     'console.log(JSON.stringify({ node: typeof datasets.mnist === "function" && typeof readIdxFile === "function" }));\n');
+  // CommonJS with the Node entry: one runtime, so the weights saved are the model's, not zeros.
+  writeFileSync(join(project, 'cjs-node.cjs'), "const lib = require('actlab');\nconst node = require('actlab/node');\n" +
+    "const { mkdtempSync } = require('node:fs');\nconst { join } = require('node:path');\nconst { tmpdir } = require('node:os');\n" +
+    '(async () => {\n  await lib.init();\n' +
+    "  const model = lib.sequential({ seed: 1, layers: [lib.layers.dense({ inputShape: [4], units: 2 })] });\n" +
+    "  const dir = join(mkdtempSync(join(tmpdir(), 'actlab-cjs-')), 'm');\n  await node.saveModel(model, dir);\n" +
+    '  const back = await node.loadModel(dir);\n' +
+    '  console.log(JSON.stringify({ before: Array.from(model.snapshotWeights()[0]), after: Array.from(back.snapshotWeights()[0]) }));\n' +
+    '})().catch((e) => { console.error(e); process.exitCode = 1; });\n');
   writeFileSync(join(project, 'cjs.cjs'), `const lib = require('actlab');\n${PROBE}\n` +
     'probe(lib).then((sha) => console.log(JSON.stringify({ sha })), (e) => { console.error(e); process.exitCode = 1; });\n');
 }, 180_000);
@@ -127,6 +136,8 @@ describe('the packed package, installed into an empty project', () => {
       expect(packedFiles, f).toContain(f);
     }
     expect(packedFiles.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
+    // The base64 modules' declaration files (600 KiB each, imported by no .d.ts) and the build stamp stay out.
+    expect(packedFiles.filter((f) => f.endsWith('bytes.generated.d.ts') || f === 'dist/.stamp')).toEqual([]);
   });
 
   it('Node ESM: import from "actlab"', async () => {
@@ -135,6 +146,14 @@ describe('the packed package, installed into an empty project', () => {
 
   it('Node CJS: require("actlab")', async () => {
     expect(await runIn(process.execPath, ['cjs.cjs'])).toEqual({ sha: expected });
+  });
+
+  it('Node CJS: require("actlab") and require("actlab/node") share one runtime (a saved model keeps its weights)', async () => {
+    const out = await runIn(process.execPath, ['cjs-node.cjs']);
+    const before = out.before as number[];
+    expect(before.length).toBe(8);
+    expect(before.some((v) => v !== 0)).toBe(true);
+    expect(out.after).toEqual(before);
   });
 
   it('Node: the actlab/node entry beside the core', async () => {
@@ -172,6 +191,15 @@ describe('the packed package, installed into an empty project', () => {
     const out = await runCommand(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
       cleanEnv(project), project, RUN_TIMEOUT_MS);
     expect(out.code, `${out.stdout}${out.stderr}`).toBe(0);
+    // A Node project's usual settings: no DOM library, Node's types, library checking on.
+    writeFileSync(join(project, 'tsconfig.node.json'), JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false,
+        lib: ['es2022'], types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] },
+      files: ['consumer.mts'],
+    }));
+    const node = await runCommand(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.node.json'],
+      cleanEnv(project), project, RUN_TIMEOUT_MS);
+    expect(node.code, `${node.stdout}${node.stderr}`).toBe(0);
   });
 });
 

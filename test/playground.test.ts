@@ -7,7 +7,7 @@
 // screenshot of the finished run saved to test-output/playground.png.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -155,4 +155,32 @@ describe('playground in headless Chromium', () => {
     });
     expect(errors).toEqual([]);
   }, 120_000);
+});
+
+/** One raw GET (the path sent as written, not normalised as fetch would): status, isolation header, body. */
+function rawGet(path: string): Promise<{ status: number; coop: string | undefined; body: string }> {
+  return new Promise((ok, fail) => {
+    const req = request(`${url}`, { path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => ok({ status: res.statusCode ?? 0, coop: res.headers['cross-origin-opener-policy']?.toString(), body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+describe('playground server', () => {
+  it('answers a malformed or escaping path with 400 / 404 and keeps serving', async () => {
+    for (const path of ['/%', '/%E0%A4%A']) {
+      expect(await rawGet(path), path).toEqual({ status: 400, coop: 'same-origin', body: 'bad request: the path is not valid percent-encoding' });
+    }
+    for (const path of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc%2fpasswd', '/nope.js']) {
+      expect(await rawGet(path), path).toEqual({ status: 404, coop: 'same-origin', body: 'not found' });
+    }
+    const index = await rawGet('/');
+    expect(index.status).toBe(200);
+    expect(index.body).toContain('<html');
+  });
 });

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { logger as vegaLogger, Warn } from 'vega';
-import { init, curves, gradientFlow, softmaxTemperature, SEED_SCORES, plot } from '../src/index.js';
+import { init, curves, gradientFlow, softmaxTemperature, SEED_SCORES, plot, type VegaLiteSpec } from '../src/index.js';
 import type {
   ActivationPatternsResult, BenchmarkResult, CompareCnnResult, CompareTrainingResult, TrainingDynamicsResult,
   TrainingRun, VanishingGradientsResult,
@@ -14,7 +14,8 @@ import { renderSvg, svgToPng } from '../src/node/index.js';
 beforeAll(async () => { await init(); });
 
 /** Compiles with a logger that keeps warnings, so a spec Vega-Lite silently repairs fails too. */
-function compileStrict(spec: TopLevelSpec): string[] {
+function compileStrict(given: VegaLiteSpec): string[] {
+  const spec = given as TopLevelSpec;
   const warnings: string[] = [];
   const logger = vegaLogger(Warn);
   logger.warn = (...args: readonly unknown[]) => { warnings.push(args.map(String).join(' ')); return logger; };
@@ -31,7 +32,7 @@ function marks(svg: string, type: string): number {
   return n;
 }
 
-async function check(spec: TopLevelSpec, expected: Readonly<Record<string, number>>): Promise<string> {
+async function check(spec: VegaLiteSpec, expected: Readonly<Record<string, number>>): Promise<string> {
   expect(compileStrict(spec)).toEqual([]);
   expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
   const svg = await renderSvg(spec);

@@ -95,3 +95,19 @@ describe('save and load', () => {
     model.dispose();
   });
 });
+
+describe('a model from another copy of actlab', () => {
+  test('saving one is an error that says why, not a file of zeros', async () => {
+    const { saveModel } = await import('../src/node/index.js');
+    const { modelToArtifacts } = await import('../src/index.js');
+    const foreign = { layers: [], name: 'sequential' } as unknown;
+    const message = /^actlab: save: expected a Sequential model made by this copy of actlab; two copies loaded in one process/;
+    expect(() => modelToArtifacts(foreign as Sequential)).toThrow(message);
+    const dir = mkdtempSync(join(tmpdir(), 'actlab-foreign-'));
+    try {
+      await expect(saveModel(foreign as Sequential, join(dir, 'm'))).rejects.toThrow(message);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

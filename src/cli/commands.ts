@@ -180,6 +180,16 @@ async function loadMnist(args: ParsedArgs, command: string): Promise<DataSplits>
 
 const epochsOpt = (def: number): OptionSpec => v('epochs', 'N', 'epochs to train', `${def}`);
 const batchOpt = v('batch-size', 'N', 'mini-batch size', '32');
+/** A --layer the model does not have is a command-line mistake (exit 2); the analyzers check it before training. */
+async function layerAsUsage<T>(command: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof Error && / has no layer '/.test(e.message)) throw new UsageError(`actlab ${command}: --layer: ${e.message.replace(/^actlab: /, '')}`);
+    throw e;
+  }
+}
+
 const hiddenOpt = (def: string): OptionSpec => v('hidden', 'LIST', 'hidden dense layer widths', def);
 
 const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : 'n/a');
@@ -245,7 +255,8 @@ const patternsCommand: Command = {
       epochs: args.int('epochs', 1, 0), batchSize: args.int('batch-size', 32), maxFilters: args.int('max-filters', 16),
       seed: ctx.seed, onProgress: progressOf(ctx),
     } as const;
-    const result = await activationPatterns({ ...options, data: await loadMnist(args, 'patterns') });
+    const data = await loadMnist(args, 'patterns');
+    const result = await layerAsUsage('patterns', () => activationPatterns({ ...options, data }));
     return {
       result, figures: [{ name: 'patterns', spec: plot.activationPatternsSpec(result) }],
       text: `layer ${result.layer} (${result.pattern.kind}${result.pattern.kind === 'dense' ? `, ${result.pattern.units} units on a ${result.pattern.rows} x ${result.pattern.cols} grid`
@@ -323,7 +334,8 @@ const dynamicsCommand: Command = {
       hidden: args.numbers('hidden', [128, 64], { min: 1, integer: true }),
       epochs: args.int('epochs', 5), batchSize: args.int('batch-size', 32), seed: ctx.seed, onProgress: progressOf(ctx),
     };
-    const result = await trainingDynamics({ ...options, data: await loadMnist(args, 'dynamics') });
+    const data = await loadMnist(args, 'dynamics');
+    const result = await layerAsUsage('dynamics', () => trainingDynamics({ ...options, data }));
     return {
       result, figures: [{ name: 'dynamics', spec: plot.dynamicsSpec(result) }],
       text: table(['activation', 'layer', 'final sparsity', 'mean grad norm', 'activation stability'], result.runs.map((r) =>

@@ -1,6 +1,6 @@
 // What a command gets to work with and gives back; the driver (run.ts) does the rest:
 // parsing, --help, --json, writing --out files, errors and exit statuses.
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from '../plot/theme.js';
 import type { ParsedArgs, OptionSpec } from './args.js';
 import type { ProgressBar } from './progress.js';
 
@@ -26,7 +26,7 @@ export interface CommandContext {
 export interface Figure {
   /** File name without extension. */
   readonly name: string;
-  readonly spec: TopLevelSpec;
+  readonly spec: VegaLiteSpec;
 }
 
 export interface CommandOutput {

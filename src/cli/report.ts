@@ -5,7 +5,7 @@ import { cpus, platform, arch, release, totalmem } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from '../plot/theme.js';
 import {
   curves, gradientFlow, softmaxTemperature, SEED_SCORES, plot, getActivation, sliceDataset,
   compareTraining, activationPatterns, vanishingGradients, benchmarkActivations, trainingDynamics, compareCnn,
@@ -67,7 +67,7 @@ export interface ReportContext {
 export interface SectionContent {
   readonly explanation: readonly string[];
   readonly formulas: readonly { readonly label: string; readonly latex: string }[];
-  readonly figures: readonly { readonly caption: string; readonly spec: TopLevelSpec }[];
+  readonly figures: readonly { readonly caption: string; readonly spec: VegaLiteSpec }[];
   readonly tables: readonly ReportTable[];
   /** The analyzer's result, kept in report.json. */
   readonly result: unknown;

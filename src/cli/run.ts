@@ -1,8 +1,8 @@
 // The `actlab` driver: picks the command, parses its options, prints --help, runs it, and
 // writes --json / --out results. Exit status: 0 done, 1 failed while running, 2 bad
 // command line.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { init } from '../index.js';
 import { renderSvg, svgToPng } from '../node/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
@@ -46,6 +46,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const specs = [...command.options, ...commonOptions(command)];
   const progress = new ProgressBar({ write: io.stderr, isTTY: io.stderrIsTTY, columns: io.columns }, 'auto');
+  // The directories this run made for --out, deepest first: removed again if the run fails
+  // before writing into them (a usage error found by the command leaves nothing behind).
+  const made: string[] = [];
   try {
     const args = parseArgs(command.name, rest, specs);
     if (args.flag('help')) {
@@ -60,7 +63,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // Made before any work, so a path that cannot be a directory fails at once, not after training.
     if (outDir !== undefined) {
       try {
-        await mkdir(outDir, { recursive: true });
+        const first = await mkdir(outDir, { recursive: true });
+        if (first !== undefined) {
+          for (let d = outDir; d.length >= first.length; d = dirname(d)) made.push(d);
+        }
       } catch (e) {
         const code = e instanceof Error && 'code' in e ? ` (${String(e.code)})` : '';
         throw new UsageError(`actlab ${command.name}: --out ${outArg}: cannot create that directory${code}; expected a directory path (a file or an unwritable place is there)`);
@@ -99,10 +105,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   } catch (e) {
     progress.finish();
+    for (const d of made) {
+      try {
+        await rmdir(d);   // only an empty directory goes
+      } catch {
+        break;
+      }
+    }
     const message = e instanceof Error ? e.message : String(e);
     const text = message.startsWith('actlab') ? message : `actlab ${command.name}: ${message}`;
     if (e instanceof UsageError) {
-      io.stderr(`${text}\n(see actlab ${command.name} --help)\n`);
+      const hint = `actlab ${command.name} --help`;
+      io.stderr(text.includes(hint) ? `${text}\n` : `${text}\n(see ${hint})\n`);
       return 2;
     }
     io.stderr(`${text}\n`);

@@ -13,6 +13,7 @@ export const MAX_PAGES = 65536;
 export type Ptr = number;
 
 export class Heap {
+  /** @internal (kept out of the published declarations: they must not need the WebAssembly types) */
   readonly memory: WebAssembly.Memory;
   private readonly sizes = new Map<Ptr, number>();
   // Free ranges sorted by start, never adjacent (coalesced on free).
@@ -23,6 +24,7 @@ export class Heap {
   /** The memory's maximum in pages: 4 GiB, or what a shared memory was created with. */
   private readonly maxPages: number;
 
+  /** @internal */
   constructor(memory: WebAssembly.Memory, base: number, maxPages = MAX_PAGES) {
     this.memory = memory;
     this.maxPages = maxPages;

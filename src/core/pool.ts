@@ -221,9 +221,11 @@ export type WorkerFactory = (source: { node: string; web: string }) => WorkerHan
 export interface PoolOptions {
   /** Threads including the caller (>= 2). */
   readonly threads: number;
+  /** @internal (the published declarations must not need the WebAssembly types) */
   readonly module: WebAssembly.Module;
-  /** A module whose exports replace the module's of the same name (the relaxed-SIMD kernels), or undefined. */
+  /** @internal A module whose exports replace the module's of the same name (the relaxed-SIMD kernels), or undefined. */
   readonly overlay?: WebAssembly.Module;
+  /** @internal */
   readonly memory: WebAssembly.Memory;
   readonly names: readonly string[];
   readonly factory: WorkerFactory;

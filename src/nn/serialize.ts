@@ -85,6 +85,10 @@ function savedShape(layer: Layer, shape: readonly number[]): number[] {
 
 /** The model as tfjs LayersModel artifacts (model.json content and the weight bytes). */
 export function modelToArtifacts(model: Sequential, weightsPath = 'weights.bin'): ModelArtifacts {
+  if (!(model instanceof Sequential)) {
+    throw new Error('actlab: save: expected a Sequential model made by this copy of actlab; two copies loaded in one process ' +
+      '(e.g. a bundled one beside the installed package) keep two Wasm memories, and one cannot read the other\'s weights');
+  }
   const specs: WeightSpec[] = [];
   let bytes = 0;
   for (const l of model.layers) for (const w of l.weights) {

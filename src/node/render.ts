@@ -4,13 +4,19 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { parse, View } from 'vega';
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from '../plot/theme.js';
+import type { Resvg as ResvgClass } from '@resvg/resvg-js';
+
+// vega, vega-lite and resvg (a native binary in an optional platform package) load on the
+// first render, not with `actlab/node`: its file readers, models and checkpoints work
+// without them, and an import of the entry stays fast.
 
 /** Renders a Vega-Lite spec to a standalone SVG document string. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const { spec: vgSpec } = compile(spec);
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  const [{ compile }, { parse, View }] = await Promise.all([import('vega-lite'), import('vega')]);
+  const { spec: vgSpec } = compile(spec as TopLevelSpec);
   const view = new View(parse(vgSpec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -42,6 +48,21 @@ function checkFonts(): void {
   fontsChecked = true;
 }
 
+let resvgClass: typeof ResvgClass | undefined;
+
+function loadResvg(): typeof ResvgClass {
+  if (resvgClass === undefined) {
+    try {
+      const mod: { Resvg: typeof ResvgClass } = createRequire(import.meta.url)('@resvg/resvg-js');
+      resvgClass = mod.Resvg;
+    } catch (e) {
+      throw new Error('actlab: PNG rendering needs @resvg/resvg-js and its native package for this platform ' +
+        `(${e instanceof Error ? e.message.split('\n')[0] : String(e)}); reinstall without --omit=optional, or write SVG only`);
+    }
+  }
+  return resvgClass;
+}
+
 export interface PngOptions {
   /** Pixels per SVG unit; default 2 (crisp on high-density screens). */
   readonly scale?: number;
@@ -52,7 +73,7 @@ export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
   const scale = options.scale ?? 2;
   if (!(scale > 0) || scale > 16) throw new Error(`actlab: PNG scale ${scale} is invalid: expected a number in (0, 16]`);
   checkFonts();
-  const resvg = new Resvg(svg, {
+  const resvg = new (loadResvg())(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
@@ -61,6 +82,6 @@ export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
 }
 
 /** Renders a Vega-Lite spec straight to PNG bytes. */
-export async function renderPng(spec: TopLevelSpec, options: PngOptions = {}): Promise<Uint8Array> {
+export async function renderPng(spec: VegaLiteSpec, options: PngOptions = {}): Promise<Uint8Array> {
   return svgToPng(await renderSvg(spec), options);
 }

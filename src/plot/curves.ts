@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CurvesResult } from '../analyzers/curves.js';
 import type { GradientFlowResult } from '../analyzers/gradient-flow.js';
-import { CONFIG, SCHEMA, title } from './theme.js';
+import { CONFIG, SCHEMA, title, type VegaLiteSpec, vl } from './theme.js';
 
 export type CurvePanel = 'f' | 'df' | 'both';
 
@@ -57,7 +57,7 @@ function lineSpec(x: readonly number[], series: readonly Series[], show: CurvePa
 }
 
 /** Line chart of f(x) and/or f'(x) for every curve, coloured by label. */
-export function curvesSpec(result: CurvesResult, options: CurvesPlotOptions = {}): TopLevelSpec {
+export function curvesSpec(result: CurvesResult, options: CurvesPlotOptions = {}): VegaLiteSpec {
   const show = options.show ?? 'both';
   const what = show === 'f' ? 'Activation functions' : show === 'df' ? 'Derivatives of activation functions' : "Activation functions and their derivatives";
   return lineSpec(result.x, result.curves, show, options.title ?? what,
@@ -65,18 +65,18 @@ export function curvesSpec(result: CurvesResult, options: CurvesPlotOptions = {}
 }
 
 /** Slide 9: f(x) and the tape's f'(x) side by side. */
-export function gradientFlowSpec(result: GradientFlowResult, options: CurvesPlotOptions = {}): TopLevelSpec {
+export function gradientFlowSpec(result: GradientFlowResult, options: CurvesPlotOptions = {}): VegaLiteSpec {
   return lineSpec(result.x, result.series, options.show ?? 'both', options.title ?? 'Gradient flow through activations',
     options.subtitle ?? `f'(x) from the gradient tape, x in [${result.range[0]}, ${result.range[1]}], ${result.samples} points`);
 }
 
 /** Slide 9: mean |f'| and std of f' per activation, as grouped bars. */
-export function gradientStatsSpec(result: GradientFlowResult, options: { readonly title?: string } = {}): TopLevelSpec {
+export function gradientStatsSpec(result: GradientFlowResult, options: { readonly title?: string } = {}): VegaLiteSpec {
   const values = result.series.flatMap((s) => [
     { series: s.label, statistic: "mean |f'(x)|", value: s.meanAbsGrad },
     { series: s.label, statistic: "std of f'(x)", value: s.stdGrad },
   ]);
-  return {
+  return vl({
     $schema: SCHEMA,
     title: title(options.title ?? 'Gradient statistics', `over x in [${result.range[0]}, ${result.range[1]}]; larger mean |f'| passes more gradient`),
     config: CONFIG,
@@ -90,5 +90,5 @@ export function gradientStatsSpec(result: GradientFlowResult, options: { readonl
       color: { field: 'statistic', type: 'nominal', title: null, legend: { orient: 'top' } },
       tooltip: [{ field: 'series' }, { field: 'statistic' }, { field: 'value', format: '.4f' }],
     },
-  };
+  });
 }

@@ -7,4 +7,5 @@ export {
   compareTrainingSpec, compareCnnSpec, activationPatternsSpec, vanishingSpec, benchmarkSpec, dynamicsSpec,
 } from './training.js';
 export { CONFIG as plotConfig, FONT as plotFont } from './theme.js';
+export type { VegaLiteSpec } from './theme.js';
 export { latexToMathML } from './mathml.js';

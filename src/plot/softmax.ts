@@ -1,17 +1,16 @@
 // Figures for slide 4: probabilities per class at each temperature, and entropy against
 // temperature.
-import type { TopLevelSpec } from 'vega-lite';
 import type { SoftmaxTemperatureResult } from '../analyzers/softmax-temperature.js';
-import { CONFIG, SCHEMA, title } from './theme.js';
+import { CONFIG, SCHEMA, title, type VegaLiteSpec, vl } from './theme.js';
 
 // Scores are float32 values: print them to float32 precision (0.1, not 0.10000000149011612).
 const rowName = (r: number, scores: readonly number[]): string => `row ${r}: [${scores.map((v) => Number(v.toPrecision(7))).join(', ')}]`;
 
 /** Grouped bars: for each score row, the probability of every class at every temperature. */
-export function softmaxSpec(result: SoftmaxTemperatureResult, options: { readonly title?: string } = {}): TopLevelSpec {
+export function softmaxSpec(result: SoftmaxTemperatureResult, options: { readonly title?: string } = {}): VegaLiteSpec {
   const values = result.results.flatMap((t) => t.probabilities.flatMap((row, r) =>
     row.map((p, j) => ({ row: rowName(r, result.scores[r]), cls: j, temperature: `T = ${t.temperature}`, p }))));
-  return {
+  return vl({
     $schema: SCHEMA,
     title: title(options.title ?? 'Softmax with temperature', 'low T sharpens towards the largest score, high T flattens towards uniform'),
     config: CONFIG,
@@ -28,13 +27,13 @@ export function softmaxSpec(result: SoftmaxTemperatureResult, options: { readonl
         tooltip: [{ field: 'row' }, { field: 'cls' }, { field: 'temperature' }, { field: 'p', format: '.4f' }],
       },
     },
-  };
+  });
 }
 
 /** Entropy of each row against temperature, with the uniform limit log(classes). */
-export function softmaxEntropySpec(result: SoftmaxTemperatureResult, options: { readonly title?: string } = {}): TopLevelSpec {
+export function softmaxEntropySpec(result: SoftmaxTemperatureResult, options: { readonly title?: string } = {}): VegaLiteSpec {
   const values = result.results.flatMap((t) => t.entropy.map((h, r) => ({ row: `row ${r}`, temperature: t.temperature, entropy: h })));
-  return {
+  return vl({
     $schema: SCHEMA,
     title: title(options.title ?? 'Softmax entropy against temperature', `dashed: log ${result.classes} = ${result.maxEntropy.toFixed(4)} nats, a uniform distribution`),
     config: CONFIG,
@@ -55,5 +54,5 @@ export function softmaxEntropySpec(result: SoftmaxTemperatureResult, options: { 
         encoding: { y: { field: 'h', type: 'quantitative' } },
       },
     ],
-  };
+  });
 }

@@ -5,12 +5,27 @@ import type { TopLevelSpec } from 'vega-lite';
 
 type Config = NonNullable<TopLevelSpec['config']>;
 
+/**
+ * A Vega-Lite specification (JSON), what the plot functions return. Declared here instead of
+ * as vega-lite's `TopLevelSpec` so that actlab's type declarations need neither vega's
+ * types nor the DOM library; where vega-lite's own type is wanted, `spec as TopLevelSpec`.
+ */
+export interface VegaLiteSpec {
+  readonly $schema?: string;
+}
+
+/** @internal A spec checked against vega-lite's own type, returned as the public one. */
+export function vl(spec: TopLevelSpec): VegaLiteSpec {
+  return spec;
+}
+
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 export const FONT = 'DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif';
 export const WIDTH = 600;
 export const HEIGHT = 350;
 
-export const CONFIG: Config = {
+// `satisfies`, not a type annotation: checked against vega-lite's type, declared as its own literal type.
+export const CONFIG = {
   font: FONT,
   background: 'white',
   padding: 8,
@@ -21,7 +36,7 @@ export const CONFIG: Config = {
   title: { fontSize: 15, subtitleFontSize: 11, subtitleColor: '#555', anchor: 'start', offset: 10 },
   range: { category: { scheme: 'tableau10' }, heatmap: { scheme: 'viridis' } },
   line: { strokeWidth: 2 },
-};
+} satisfies Config;
 
 /** A figure title with an optional subtitle line. */
 export function title(text: string, subtitle?: string): { text: string; subtitle?: string } {

@@ -1,11 +1,10 @@
 // Figures for the training analyzers (slides 6, 7, 10-13), built from the result types
 // of src/analyzers/types.ts.
-import type { TopLevelSpec } from 'vega-lite';
 import type {
   ActivationPatternsResult, BenchmarkResult, CompareCnnResult, CompareTrainingResult, TrainingDynamicsResult,
   TrainingRun, VanishingGradientsResult,
 } from '../analyzers/types.js';
-import { CONFIG, SCHEMA, title } from './theme.js';
+import { CONFIG, SCHEMA, title, type VegaLiteSpec, vl } from './theme.js';
 
 type Row = Record<string, number | string | null>;
 
@@ -47,10 +46,10 @@ function historyPanel(metric: 'acc' | 'loss', order: readonly string[]) {
 }
 
 /** Slide 6: accuracy and loss per epoch (train solid, validation dashed), one colour per activation. */
-export function compareTrainingSpec(result: CompareTrainingResult | CompareCnnResult, options: { readonly title?: string } = {}): TopLevelSpec {
+export function compareTrainingSpec(result: CompareTrainingResult | CompareCnnResult, options: { readonly title?: string } = {}): VegaLiteSpec {
   const order = result.runs.map((r) => r.activation);
   const s = result.settings;
-  return {
+  return vl({
     $schema: SCHEMA,
     title: title(options.title ?? 'Training histories per activation',
       `${s.epochs} epochs, batch ${s.batchSize}, ${s.trainSamples} training / ${s.testSamples} test samples, seed ${s.seed}`),
@@ -58,15 +57,15 @@ export function compareTrainingSpec(result: CompareTrainingResult | CompareCnnRe
     data: { values: historyRows(result.runs) },
     hconcat: [historyPanel('acc', order), historyPanel('loss', order)],
     resolve: { scale: { color: 'shared', strokeDash: 'shared' } },
-  };
+  });
 }
 
 /** Slide 13: the CNN histories, and the learning rate per epoch (ReduceLROnPlateau) on a log scale. */
-export function compareCnnSpec(result: CompareCnnResult, options: { readonly title?: string } = {}): TopLevelSpec {
+export function compareCnnSpec(result: CompareCnnResult, options: { readonly title?: string } = {}): VegaLiteSpec {
   const order = result.runs.map((r) => r.activation);
   const lrRows: Row[] = result.runs.flatMap((r) => (r.history.lr ?? []).map((lr, e) => ({ activation: r.activation, epoch: e + 1, lr })));
   const s = result.settings;
-  return {
+  return vl({
     $schema: SCHEMA,
     title: title(options.title ?? 'CNN training per activation',
       `input [${s.inputShape.join(', ')}], ${s.epochs} epochs, batch ${s.batchSize}, ReduceLROnPlateau factor ${s.factor} patience ${s.patience}, seed ${s.seed}`),
@@ -84,11 +83,11 @@ export function compareCnnSpec(result: CompareCnnResult, options: { readonly tit
       },
     ],
     resolve: { scale: { color: 'shared' } },
-  };
+  });
 }
 
 /** Slide 7: dense units as a grid heatmap, or one small heatmap per conv filter. */
-export function activationPatternsSpec(result: ActivationPatternsResult, options: { readonly title?: string } = {}): TopLevelSpec {
+export function activationPatternsSpec(result: ActivationPatternsResult, options: { readonly title?: string } = {}): VegaLiteSpec {
   const p = result.pattern;
   const head = title(options.title ?? `Activation pattern of ${result.layer} (${result.activation})`,
     `${result.sample === null ? 'the given input' : `test sample ${result.sample}`}${result.label === null ? '' : ` (label ${result.label})`}, ` +
@@ -98,7 +97,7 @@ export function activationPatternsSpec(result: ActivationPatternsResult, options
     const values: Row[] = [];
     p.values.forEach((v, i) => { if (v !== null) values.push({ r: Math.floor(i / p.cols), c: i % p.cols, unit: i, v }); });
     const cell = Math.max(6, Math.min(40, Math.floor(420 / Math.max(p.rows, p.cols))));
-    return {
+    return vl({
       $schema: SCHEMA, title: head, config: CONFIG,
       data: { values },
       width: cell * p.cols, height: cell * p.rows,
@@ -109,13 +108,13 @@ export function activationPatternsSpec(result: ActivationPatternsResult, options
         color,
         tooltip: [{ field: 'unit' }, { field: 'v', format: '.4f' }],
       },
-    };
+    });
   }
   const values: Row[] = [];
   for (const m of p.maps) m.values.forEach((v, i) => values.push({ filter: `filter ${m.filter}`, y: Math.floor(i / p.width), x: i % p.width, v }));
   const columns = Math.min(8, p.maps.length);
   const size = Math.max(40, Math.min(100, Math.floor(560 / columns) - 10));
-  return {
+  return vl({
     $schema: SCHEMA, title: head, config: CONFIG,
     data: { values },
     facet: { field: 'filter', type: 'nominal', title: null, sort: p.maps.map((m) => `filter ${m.filter}`) },
@@ -129,16 +128,16 @@ export function activationPatternsSpec(result: ActivationPatternsResult, options
         color,
       },
     },
-  };
+  });
 }
 
 /** Slide 10: per-layer gradient norm on a log scale, one line per activation. */
-export function vanishingSpec(result: VanishingGradientsResult, options: { readonly title?: string } = {}): TopLevelSpec {
+export function vanishingSpec(result: VanishingGradientsResult, options: { readonly title?: string } = {}): VegaLiteSpec {
   const values: Row[] = result.runs.flatMap((r) => r.layers
     .filter((l) => l.gradNorm > 0 && Number.isFinite(l.gradNorm))
     .map((l) => ({ activation: r.activation, layer: l.index, name: l.name, norm: l.gradNorm })));
   const s = result.settings;
-  return {
+  return vl({
     $schema: SCHEMA,
     title: title(options.title ?? 'Gradient norm per layer',
       `${s.depth} hidden layers of ${s.width}, batch ${s.batch}, seed ${s.seed}; a falling line is a vanishing gradient (zero norms not drawn)`),
@@ -152,11 +151,11 @@ export function vanishingSpec(result: VanishingGradientsResult, options: { reado
       color: { field: 'activation', type: 'nominal', title: 'activation', sort: result.runs.map((r) => r.activation) },
       tooltip: [{ field: 'activation' }, { field: 'name' }, { field: 'norm', format: '.3e' }],
     },
-  };
+  });
 }
 
 /** Slide 11: training time, inference time, final validation accuracy and convergence rate per activation. */
-export function benchmarkSpec(result: BenchmarkResult, options: { readonly title?: string } = {}): TopLevelSpec {
+export function benchmarkSpec(result: BenchmarkResult, options: { readonly title?: string } = {}): VegaLiteSpec {
   const order = result.runs.map((r) => r.activation);
   const values: Row[] = result.runs.map((r) => ({
     activation: r.activation,
@@ -176,7 +175,7 @@ export function benchmarkSpec(result: BenchmarkResult, options: { readonly title
     },
   });
   const s = result.settings;
-  return {
+  return vl({
     $schema: SCHEMA,
     title: title(options.title ?? 'Activation benchmark', `${s.epochs} epochs, batch ${s.batchSize}, hidden [${s.hidden.join(', ')}], seed ${s.seed}`),
     config: CONFIG,
@@ -188,11 +187,11 @@ export function benchmarkSpec(result: BenchmarkResult, options: { readonly title
       bar('rate', 'accuracy gain per epoch', '.2%'),
     ],
     columns: 2,
-  };
+  });
 }
 
 /** Slide 12: per run, activation mean ± std, gradient norm per variable (log) and sparsity, per epoch. */
-export function dynamicsSpec(result: TrainingDynamicsResult, options: { readonly title?: string } = {}): TopLevelSpec {
+export function dynamicsSpec(result: TrainingDynamicsResult, options: { readonly title?: string } = {}): VegaLiteSpec {
   const epochAxis = { field: 'epoch', type: 'quantitative' as const, title: 'epoch', axis: { tickMinStep: 1, format: 'd' } };
   const rows = result.runs.map((run) => {
     const act: Row[] = run.epochs.map((e) => ({ epoch: e.epoch, mean: e.activationMean, lo: e.activationMean - e.activationStd, hi: e.activationMean + e.activationStd, sparsity: e.sparsity }));
@@ -225,10 +224,10 @@ export function dynamicsSpec(result: TrainingDynamicsResult, options: { readonly
     };
   });
   const s = result.settings;
-  return {
+  return vl({
     $schema: SCHEMA,
     title: title(options.title ?? 'Training dynamics', `probe batch of ${s.probeSize} test samples, ${s.epochs} epochs, batch ${s.batchSize}, seed ${s.seed}`),
     config: CONFIG,
     vconcat: rows,
-  };
+  });
 }
