@@ -402,3 +402,28 @@ describe('NaN and Infinity in inputs (opt-in debug checks)', () => {
     }
   });
 });
+
+describe('init() options', () => {
+  /** init's rejection, which must be exactly `message`. */
+  const refuses = (options: unknown, message: string) => expect(init(wrong(options))).rejects.toThrow(new Error(message));
+  test('a misspelt option is refused, not ignored', async () => {
+    await refuses({ thread: 2 }, "actlab: init: unknown option 'thread'; valid options: threads, threadTimeoutMs, relaxedSimd");
+    await refuses({ threads: 1, relaxedSIMD: true }, "actlab: init: unknown option 'relaxedSIMD'; valid options: threads, threadTimeoutMs, relaxedSimd");
+  });
+  test('an argument that is not an options object', async () => {
+    const expected = 'actlab: init: expected an options object ({ threads?, threadTimeoutMs?, relaxedSimd? }) or nothing, got';
+    await refuses(null, `${expected} null`);
+    await refuses(4, `${expected} number 4`);
+    await refuses('threads: 2', `${expected} string "threads: 2"`);
+    await refuses([2], `${expected} Array`);
+  });
+  test('a thread timeout that is not a positive number', async () => {
+    await refuses({ threadTimeoutMs: '5' }, 'actlab: init: threadTimeoutMs = "5" must be a positive number of milliseconds');
+    await refuses({ threadTimeoutMs: 0 }, 'actlab: init: threadTimeoutMs = 0 must be a positive number of milliseconds');
+  });
+  test('after a refused init, init() still resolves and the kernels run', async () => {
+    await refuses({ thread: 2 }, "actlab: init: unknown option 'thread'; valid options: threads, threadTimeoutMs, relaxedSimd");
+    await expect(init()).resolves.toBeUndefined();
+    expect(Array.from(activations.apply('relu', new Float32Array([-1, 2])))).toEqual([0, 2]);
+  });
+});

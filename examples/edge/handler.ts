@@ -1,8 +1,13 @@
 // An edge-style inference handler: a module whose default export is `{ fetch(request) }`,
 // the shape `deno serve`, Cloudflare Workers and Bun.serve take as they are. It uses the
-// core entry only (no Node API), so it runs wherever Wasm SIMD does.
+// core entry only (no Node API), so it runs wherever Wasm SIMD does; test/edge.test.ts
+// serves it with `deno serve` and test/edge-workerd.test.ts with workerd (Cloudflare's runtime).
 //
 //   deno serve --host 127.0.0.1 examples/edge/handler.ts   (after swapping the import below for 'actlab')
+//
+// The module exports `default` only: workerd takes every named export of a worker's main
+// module for an entrypoint (limits live in limits.ts). `init()` runs at the top level, where
+// Cloudflare Workers let it compile the kernels (there it loads them before it returns).
 //
 // Routes are one table: a saved model's `/predict` becomes one more entry whose handler
 // loads the model once (like `ready` below) and runs it on the posted input.
@@ -12,9 +17,7 @@
 //
 // Non-finite results (exponential(100) = Infinity) become null, as JSON has no Infinity or NaN.
 import { activations, getActivation, init, type ActivationParams } from '../../src/index.js';
-
-/** Largest x the handler evaluates in one request: bounds the memory one request may take. */
-export const MAX_POINTS = 1 << 16;
+import { MAX_POINTS } from './limits.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -91,7 +94,7 @@ function describeRoutes(): Json {
 }
 
 /** Handles one request; never throws (a failure is a JSON error response). */
-export async function fetch(request: Request): Promise<Response> {
+async function fetch(request: Request): Promise<Response> {
   const path = new URL(request.url).pathname;
   try {
     await ready;

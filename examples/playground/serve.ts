@@ -20,16 +20,32 @@ const TYPES: Readonly<Record<string, string>> = {
 /** Serves `dir` on 127.0.0.1:`port` (0: any free port); resolves with the server and its URL. */
 export async function servePlayground(dir: string, port: number): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    const text = (status: number, body: string): void => {
+      res.writeHead(status, { ...ISOLATION_HEADERS, 'content-type': 'text/plain' });
+      res.end(body);
+    };
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    } catch {
+      text(400, 'bad request: the path is not valid percent-encoding');
+      return;
+    }
     const target = resolve(dir, `.${path === '/' ? '/index.html' : path}`);
     const inside = !relative(dir, target).startsWith('..');
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !inside || !existsSync(target) || !statSync(target).isFile()) {
-      res.writeHead(404, { ...ISOLATION_HEADERS, 'content-type': 'text/plain' });
-      res.end('not found');
+    let body: Buffer;
+    try {
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || !inside || !existsSync(target) || !statSync(target).isFile()) {
+        text(404, 'not found');
+        return;
+      }
+      body = readFileSync(target);
+    } catch {
+      text(404, 'not found');   // gone or unreadable between the checks and the read
       return;
     }
     res.writeHead(200, { ...ISOLATION_HEADERS, 'content-type': TYPES[extname(target)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(readFileSync(target));
+    res.end(body);
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);

@@ -10,6 +10,11 @@
 // build per memory kind), GEMM and conv compiled with f32x4.relaxed_madd. It imports the
 // loaded module's memory and its exports replace those kernels; init({ relaxedSimd: true })
 // loads it where WebAssembly.validate accepts it, and simdInfo() says which engine runs.
+//
+// Loads are async everywhere but in Cloudflare Workers (workerd), where init() compiles and
+// instantiates the single-threaded build synchronously before it returns: workerd settles no
+// async compile while a worker's module is evaluated and refuses to compile during a request,
+// so `init()` at the module's top level is the one way to load there (syncCompileRuntime).
 import { WASM_BASE64 } from './wasm-bytes.generated.js';
 import { WASM_THREADS_BASE64 } from './wasm-threads-bytes.generated.js';
 import { WASM_RELAXED_BASE64, WASM_RELAXED_THREADS_BASE64 } from './wasm-relaxed-bytes.generated.js';
@@ -18,6 +23,7 @@ import { Heap, MAX_PAGES } from './heap.js';
 import { Engine } from './engine.js';
 import { Pool, PoolError, type Part } from './pool.js';
 import { workerSupport, type WorkerSupport } from './workers.js';
+import { checkKeys, describeValue, showValue } from './checks.js';
 
 export type { Kernels };
 
@@ -172,13 +178,40 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-async function compile(base64: string): Promise<WebAssembly.Module> {
+function simdBytes(base64: string): Uint8Array<ArrayBuffer> {
   const bytes = decodeBase64(base64);
   if (!WebAssembly.validate(bytes)) {
     throw new Error('actlab: this engine cannot run the kernels: WebAssembly SIMD (128-bit) is required');
   }
-  return WebAssembly.compile(bytes);
+  return bytes;
 }
+
+async function compile(base64: string): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(simdBytes(base64));
+}
+
+/**
+ * True in Cloudflare Workers (workerd), where the kernels are compiled synchronously: there
+ * an async WebAssembly.compile started while the module loads settles only after the first
+ * request has been declared hung, top-level await of it never settles, and compiling inside
+ * a request is refused ('Wasm code generation disallowed by embedder'). Everywhere else the
+ * load stays async (browsers limit synchronous compiles on the main thread).
+ */
+function syncCompileRuntime(): boolean {
+  const nav: unknown = Reflect.get(globalThis, 'navigator');
+  return typeof nav === 'object' && nav !== null && Reflect.get(nav, 'userAgent') === 'Cloudflare-Workers';
+}
+
+/** The runtime's logical cores from navigator.hardwareConcurrency, when it says. */
+function navigatorCores(): number | undefined {
+  const nav: unknown = Reflect.get(globalThis, 'navigator');
+  const n: unknown = typeof nav === 'object' && nav !== null ? Reflect.get(nav, 'hardwareConcurrency') : undefined;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : undefined;
+}
+
+/** Why Cloudflare Workers run one thread when more were asked for (threadInfo().reason). */
+const CLOUDFLARE_THREADS_REASON = 'Cloudflare Workers have no worker threads (no Web Workers or node:worker_threads ' +
+  'to share the kernels\' memory with): running the single-threaded build';
 
 function checkThreads(n: unknown): number {
   if (typeof n !== 'number') throw new Error(`actlab: init: threads must be a number (an integer from 1 to ${MAX_THREADS}), got ${typeof n} ${JSON.stringify(n)}`);
@@ -228,22 +261,74 @@ async function loadOverlay(asked: boolean, base64: string, memory: WebAssembly.M
   }
 }
 
+function instantiateFailed(e: unknown): Error {
+  return new Error(`actlab: init: the engine could not instantiate the kernel module (its memory, at least 1 MiB, is allocated then): ${e instanceof Error ? e.message : String(e)}`);
+}
+
+function singleMemory(instance: WebAssembly.Instance): WebAssembly.Memory {
+  const memory = instance.exports.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error('actlab: the kernel module exports no memory');
+  return memory;
+}
+
+function singleRuntime(memory: WebAssembly.Memory, simd: Simd, reason: string | undefined): Runtime {
+  return {
+    kernels: simd.relaxed ?? simd.plain, simd, heap: new Heap(memory, simd.plain.heap_base()), engine: new Engine(),
+    threads: new Threads(false, reason),
+  };
+}
+
 async function loadSingle(reason: string | undefined, relaxed: boolean): Promise<Runtime> {
   const module = await compile(WASM_BASE64);
   let instance: WebAssembly.Instance;
   try {
     instance = await WebAssembly.instantiate(module, {});
   } catch (e) {
-    throw new Error(`actlab: init: the engine could not instantiate the kernel module (its memory, at least 1 MiB, is allocated then): ${e instanceof Error ? e.message : String(e)}`);
+    throw instantiateFailed(e);
   }
-  const memory = instance.exports.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('actlab: the kernel module exports no memory');
-  const plain = bindKernels(instance.exports);
-  const { simd } = await loadOverlay(relaxed, WASM_RELAXED_BASE64, memory, plain);
-  return {
-    kernels: simd.relaxed ?? plain, simd, heap: new Heap(memory, plain.heap_base()), engine: new Engine(),
-    threads: new Threads(false, reason),
-  };
+  const memory = singleMemory(instance);
+  const { simd } = await loadOverlay(relaxed, WASM_RELAXED_BASE64, memory, bindKernels(instance.exports));
+  return singleRuntime(memory, simd, reason);
+}
+
+/** The relaxed overlay compiled and instantiated synchronously (Cloudflare Workers); as loadOverlay otherwise. */
+function loadOverlaySync(asked: boolean, memory: WebAssembly.Memory, plain: Kernels): Simd {
+  if (!asked) return { asked, plain, relaxed: undefined, reason: undefined };
+  const bytes = decodeBase64(WASM_RELAXED_BASE64);
+  if (!WebAssembly.validate(bytes)) {
+    return { asked, plain, relaxed: undefined, reason: 'this engine does not validate relaxed SIMD (f32x4.relaxed_madd). Running the plain SIMD kernels' };
+  }
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    return { asked, plain, relaxed: overlayKernels(plain, instance.exports), reason: undefined };
+  } catch (e) {
+    const reason = `the relaxed SIMD kernels did not load: ${e instanceof Error ? e.message : String(e)}. Running the plain SIMD kernels`;
+    return { asked, plain, relaxed: undefined, reason };
+  }
+}
+
+/**
+ * The single-threaded build compiled and instantiated synchronously, for Cloudflare Workers
+ * (see syncCompileRuntime). workerd allows that only while the worker's module is being
+ * evaluated, so init() must be called at its top level.
+ */
+function loadSingleSync(reason: string | undefined, relaxed: boolean): Runtime {
+  const bytes = simdBytes(WASM_BASE64);
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(bytes);
+  } catch (e) {
+    throw new Error('actlab: init: Cloudflare Workers compile WebAssembly only while the worker\'s module is evaluated: call ' +
+      `init() at the module's top level (const ready = init()), not inside fetch (${e instanceof Error ? e.message : String(e)})`);
+  }
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(module, {});
+  } catch (e) {
+    throw instantiateFailed(e);
+  }
+  const memory = singleMemory(instance);
+  return singleRuntime(memory, loadOverlaySync(relaxed, memory, bindKernels(instance.exports)), reason);
 }
 
 async function loadShared(relaxed: boolean): Promise<Runtime> {
@@ -295,20 +380,45 @@ async function startPool(r: Runtime, threads: number, s: WorkerSupport, timeoutM
   }
 }
 
-async function initOnce(options: InitOptions): Promise<void> {
-  const timeoutMs = options.threadTimeoutMs ?? 300_000;
-  if (!(timeoutMs > 0)) throw new Error(`actlab: init: threadTimeoutMs = ${timeoutMs} must be a positive number of milliseconds`);
-  const asked = options.threads === undefined ? undefined : checkThreads(options.threads);
-  const relaxed = options.relaxedSimd;
+/** init's options, checked. */
+interface Options {
+  /** The thread count asked for; undefined: the default. */
+  readonly threads: number | undefined;
+  readonly timeoutMs: number;
+  readonly relaxed: boolean | undefined;
+}
+
+const INIT_KEYS: readonly (keyof InitOptions)[] = ['threads', 'threadTimeoutMs', 'relaxedSimd'];
+
+/** Checks init's argument: an options object with known keys and values of the right type. */
+function readOptions(options: unknown): Options {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new Error(`actlab: init: expected an options object ({ threads?, threadTimeoutMs?, relaxedSimd? }) or nothing, got ${describeValue(options)}`);
+  }
+  checkKeys('init', options, INIT_KEYS);
+  const threads: unknown = Reflect.get(options, 'threads');
+  const timeout: unknown = Reflect.get(options, 'threadTimeoutMs');
+  const relaxed: unknown = Reflect.get(options, 'relaxedSimd');
+  const timeoutMs = timeout ?? 300_000;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+    throw new Error(`actlab: init: threadTimeoutMs = ${showValue(timeoutMs)} must be a positive number of milliseconds`);
+  }
+  const asked = threads === undefined ? undefined : checkThreads(threads);
   if (relaxed !== undefined && typeof relaxed !== 'boolean') {
     throw new Error(`actlab: init: relaxedSimd = ${String(relaxed)} must be true or false`);
   }
+  return { threads: asked, timeoutMs, relaxed };
+}
+
+/** `loadedNow`: init() has just loaded the runtime synchronously (Cloudflare Workers); nothing is left to do but the checks. */
+async function initOnce(options: Options, loadedNow: boolean): Promise<void> {
+  const { timeoutMs, relaxed, threads: asked } = options;
   if (runtime !== undefined && relaxed !== undefined && relaxed !== runtime.simd.asked) {
     throw new Error(`actlab: init: relaxedSimd = ${relaxed}, but the first init() loaded the kernels with relaxedSimd = ` +
       `${runtime.simd.asked}: the engine is chosen once (tensors live in its memory, and the two engines give different ` +
       'bits); pass relaxedSimd to the first init()');
   }
-  if (runtime !== undefined && asked === undefined) return;
+  if (loadedNow || (runtime !== undefined && asked === undefined)) return;
   const s = asked === 1 && runtime === undefined ? {} : await probe();
   const wanted = asked ?? Math.min(s.cores ?? 1, DEFAULT_MAX_THREADS);
   if (runtime === undefined) {
@@ -344,9 +454,30 @@ async function initOnce(options: InitOptions): Promise<void> {
  * and a pool of threads - 1 workers; otherwise the single-threaded build, with the reason
  * in threadInfo(). A later call with `threads` resizes the pool (or restarts one after a
  * worker failure); without it, a later call changes nothing.
+ *
+ * In Cloudflare Workers the first call loads the kernels before it returns (call it at the
+ * worker module's top level: workerd compiles WebAssembly only then), on one thread.
+ * Refuses an argument that is not an options object and options it does not know.
  */
 export function init(options: InitOptions = {}): Promise<void> {
-  const next = queue.then(() => initOnce(options));
+  let o: Options;
+  let loadedNow = false;
+  try {
+    o = readOptions(options);
+    if (runtime === undefined && loading === undefined && syncCompileRuntime()) {
+      // Cloudflare Workers: compiled and instantiated here, before init returns, so
+      // `const ready = init()` at a worker's top level has the kernels loaded when the module
+      // has been evaluated (see syncCompileRuntime). No workers there: one thread.
+      const wanted = o.threads ?? Math.min(navigatorCores() ?? 1, DEFAULT_MAX_THREADS);
+      const r = loadSingleSync(wanted === 1 ? undefined : CLOUDFLARE_THREADS_REASON, o.relaxed === true);
+      runtime = r;
+      loading = Promise.resolve(r);
+      loadedNow = true;
+    }
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const next = queue.then(() => initOnce(o, loadedNow));
   queue = next.catch(() => undefined);
   return next;
 }

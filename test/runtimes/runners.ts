@@ -137,6 +137,18 @@ export function startChild(cmd: string, args: readonly string[], env: NodeJS.Pro
   return child;
 }
 
+/**
+ * startChild with `extra` more pipes after stderr (fd 3, 4, ...: child.stdio[3], ...), for a
+ * child that reports on a descriptor of its own (workerd's --control-fd 3 says which port
+ * each socket listens on).
+ */
+export function startChildWithPipes(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string, extra: number): ChildProcess {
+  const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', ...new Array<'pipe'>(extra).fill('pipe')] });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  return child;
+}
+
 /** Resolves when the child has exited; after `ms` it is SIGTERMed, then SIGKILLed, so this always ends. */
 export function stopChild(child: ChildProcess, ms: number): Promise<void> {
   return new Promise((done) => {
