@@ -9,16 +9,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const available = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+// Every bench/*.ts but the shared modules the benchmarks import.
+const HELPERS = ['tfjs', 'util'];
+const available = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))
+  .filter((n) => !HELPERS.includes(n)).sort();
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
 if (names.length === 0) {
-  console.error(`usage: npm run bench -- NAME [NAME ...]\navailable: ${available.join(', ')}`);
+  console.error(`usage: npm run bench -- NAME [NAME ...] [--option=value ...] (options take '=': --only=square, not --only square)\navailable: ${available.join(', ')}`);
   process.exit(2);
 }
 for (const name of names) {
   if (!available.includes(name)) {
-    console.error(`actlab bench: no benchmark '${name}'; available: ${available.join(', ')}`);
+    console.error(`actlab bench: no benchmark '${name}'; available: ${available.join(', ')}` +
+      (names.indexOf(name) > 0 ? ` (an option's value is written --option=${name}, with '=')` : ''));
     process.exit(2);
   }
 }

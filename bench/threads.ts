@@ -218,7 +218,8 @@ async function main(): Promise<void> {
     (MIN_FLOPS !== undefined || MIN_ELEMENTS !== undefined ? `; per-thread minimum work: ${MIN_FLOPS ?? 'default'} flops, ${MIN_ELEMENTS ?? 'default'} elements` : ''));
   // Rows are printed as each case finishes, so a run cut short (a time limit) still shows them.
   const header = ['case', 'shape', 'threads', 'wall ms', 'CPU ms (all threads)', 'busiest thread CPU ms', 'GFLOP/s (wall)',
-    'speedup (wall)', 'speedup (busiest-thread CPU)'];
+    // The baseline is the first count asked for (1 by default; --threads=2,4 compares with 2).
+    `speedup over ${THREADS[0]} thread${THREADS[0] === 1 ? '' : 's'} (wall)`, `speedup over ${THREADS[0]} (busiest-thread CPU)`];
   console.log();
   console.log(table(header, []));
   const cases = ONLY === 'epochs' ? await epochCases() : ONLY === 'ops' ? opCases() : [...opCases(), ...await epochCases()];

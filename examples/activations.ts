@@ -1,5 +1,5 @@
 // Slides 1-5 in numbers: every activation and its derivative at a few points, computed by
-// the Wasm kernels, plus softmax at three temperatures. Run: npm start
+// the Wasm kernels, plus softmax at three temperatures. Run: npm run lab
 import { init, activations, softmax } from '../src/index.js';
 
 await init();

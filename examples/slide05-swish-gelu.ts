@@ -4,10 +4,13 @@ import { writeFileSync } from 'node:fs';
 import { init, curves, plot } from '../src/index.js';
 import { renderSvg } from '../src/node/index.js';
 
+// The first argument that is not an option names the SVG to write (an option is never taken for a path).
+const out = process.argv.slice(2).find((a) => !a.startsWith('--'));
+
 await init();
 const result = curves(['swish', { name: 'swish', params: { beta: 2 } }, 'gelu'], { range: [-10, 10], samples: 201 });
 for (const c of result.curves) {
   const min = c.f.reduce((a, b) => (b < a ? b : a));
   console.log(`${c.label.padEnd(16)} lowest value ${min.toFixed(4)} at x = ${result.x[c.f.indexOf(min)].toFixed(1)}`);
 }
-if (process.argv[2]) writeFileSync(process.argv[2], await renderSvg(plot.curvesSpec(result)));
+if (out) writeFileSync(out, await renderSvg(plot.curvesSpec(result)));
