@@ -17,6 +17,7 @@ console.log(`actlab MNIST acceptance, ${new Date().toISOString()}, seed ${seed}\
 const xTrain = tensor(train.x, [train.length, 28, 28]), xTest = tensor(test.x, [test.length, 28, 28]);
 const rows: (string | number)[][] = [];
 const epochs = Number(process.env.ACTLAB_MNIST_EPOCHS ?? 5);
+if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`actlab bench: ACTLAB_MNIST_EPOCHS = ${process.env.ACTLAB_MNIST_EPOCHS} must be an integer >= 1`);
 const only = process.env.ACTLAB_MNIST_ONLY;
 if (only !== undefined && only !== 'cnn' && only !== 'mlp') throw new Error(`actlab bench: ACTLAB_MNIST_ONLY = ${only} must be cnn or mlp`);
 
