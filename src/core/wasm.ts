@@ -243,21 +243,23 @@ interface Overlay {
  * The engine choice for a module's kernels on `memory`: with relaxedSimd, the overlay
  * instantiated on the same memory when the engine validates it, else the reason why not.
  */
+/** Why the relaxed overlay is not used: the engine does not validate it, or it failed to load. */
+const RELAXED_INVALID = 'this engine does not validate relaxed SIMD (f32x4.relaxed_madd); Node 20 needs ' +
+  '--experimental-wasm-relaxed-simd. Running the plain SIMD kernels';
+const relaxedFailed = (e: unknown): string =>
+  `the relaxed SIMD kernels did not load: ${e instanceof Error ? e.message : String(e)}. Running the plain SIMD kernels`;
+const plainOnly = (asked: boolean, plain: Kernels, reason: string | undefined): Simd => ({ asked, plain, relaxed: undefined, reason });
+
 async function loadOverlay(asked: boolean, base64: string, memory: WebAssembly.Memory, plain: Kernels): Promise<Overlay> {
-  if (!asked) return { simd: { asked, plain, relaxed: undefined, reason: undefined } };
+  if (!asked) return { simd: plainOnly(asked, plain, undefined) };
   const bytes = decodeBase64(base64);
-  if (!WebAssembly.validate(bytes)) {
-    const reason = 'this engine does not validate relaxed SIMD (f32x4.relaxed_madd); Node 20 needs ' +
-      '--experimental-wasm-relaxed-simd. Running the plain SIMD kernels';
-    return { simd: { asked, plain, relaxed: undefined, reason } };
-  }
+  if (!WebAssembly.validate(bytes)) return { simd: plainOnly(asked, plain, RELAXED_INVALID) };
   try {
     const module = await WebAssembly.compile(bytes);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     return { module, simd: { asked, plain, relaxed: overlayKernels(plain, instance.exports), reason: undefined } };
   } catch (e) {
-    const reason = `the relaxed SIMD kernels did not load: ${e instanceof Error ? e.message : String(e)}. Running the plain SIMD kernels`;
-    return { simd: { asked, plain, relaxed: undefined, reason } };
+    return { simd: plainOnly(asked, plain, relaxedFailed(e)) };
   }
 }
 
@@ -293,17 +295,14 @@ async function loadSingle(reason: string | undefined, relaxed: boolean): Promise
 
 /** The relaxed overlay compiled and instantiated synchronously (Cloudflare Workers); as loadOverlay otherwise. */
 function loadOverlaySync(asked: boolean, memory: WebAssembly.Memory, plain: Kernels): Simd {
-  if (!asked) return { asked, plain, relaxed: undefined, reason: undefined };
+  if (!asked) return plainOnly(asked, plain, undefined);
   const bytes = decodeBase64(WASM_RELAXED_BASE64);
-  if (!WebAssembly.validate(bytes)) {
-    return { asked, plain, relaxed: undefined, reason: 'this engine does not validate relaxed SIMD (f32x4.relaxed_madd). Running the plain SIMD kernels' };
-  }
+  if (!WebAssembly.validate(bytes)) return plainOnly(asked, plain, RELAXED_INVALID);
   try {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
     return { asked, plain, relaxed: overlayKernels(plain, instance.exports), reason: undefined };
   } catch (e) {
-    const reason = `the relaxed SIMD kernels did not load: ${e instanceof Error ? e.message : String(e)}. Running the plain SIMD kernels`;
-    return { asked, plain, relaxed: undefined, reason };
+    return plainOnly(asked, plain, relaxedFailed(e));
   }
 }
 
