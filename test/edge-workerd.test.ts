@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activations, init } from '../src/index.js';
 import { edgeCases } from './edge-cases.js';
-import { ROOT, binPath, bundleWithDist, cleanEnv, startChildWithPipes, stopChild, withTimeout } from './runtimes/runners.js';
+import { ROOT, binPath, bundleWithDist, cleanEnv, startChild, stopChild, withTimeout } from './runtimes/runners.js';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 const WORKERD = binPath('workerd');
@@ -71,7 +71,7 @@ beforeAll(async () => {
   }
   writeFileSync(join(dir, 'config.capnp'), capnp());
   // --control-fd 3: workerd writes {"event":"listen","socket":name,"port":n} per socket once it listens.
-  const child = startChildWithPipes(WORKERD, ['serve', 'config.capnp', '--control-fd', '3'], cleanEnv(dir), dir, 1);
+  const child = startChild(WORKERD, ['serve', 'config.capnp', '--control-fd', '3'], cleanEnv(dir), dir, 1);
   workerd = child;
   let log = '';
   let control = '';

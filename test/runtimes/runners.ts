@@ -130,20 +130,13 @@ export function killAll(): void {
   for (const c of live) killGroup(c, 'SIGKILL');
 }
 
-export function startChild(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): ChildProcess {
-  const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  child.on('exit', () => live.delete(child));
-  return child;
-}
-
 /**
- * startChild with `extra` more pipes after stderr (fd 3, 4, ...: child.stdio[3], ...), for a
- * child that reports on a descriptor of its own (workerd's --control-fd 3 says which port
- * each socket listens on).
+ * Starts a child in its own process group (killAll reaches it), stdout and stderr piped.
+ * `extraPipes` more pipes follow stderr (fd 3, 4, ...: child.stdio[3], ...), for a child that
+ * reports on a descriptor of its own (workerd's --control-fd 3 says which port each socket got).
  */
-export function startChildWithPipes(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string, extra: number): ChildProcess {
-  const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', ...new Array<'pipe'>(extra).fill('pipe')] });
+export function startChild(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string, extraPipes = 0): ChildProcess {
+  const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', ...new Array<'pipe'>(extraPipes).fill('pipe')] });
   live.add(child);
   child.on('exit', () => live.delete(child));
   return child;
