@@ -1,8 +1,8 @@
 // Small reductions for the analyzers (gradient-flow statistics, softmax row sums and
-// entropy). Private to the analyzers until assembly/reduce.ts lands with the general
-// sums, norms and mean/std; then these should call or be replaced by those kernels.
-// Every sum runs in float64, element after element in index order, so the result is
-// the same in every runtime and independent of how the caller split its data.
+// entropy). Every sum runs in float64, element after element in index order, so the
+// result is the same in every runtime and independent of how the caller split its data.
+// assembly/reduce.ts has the general reductions (eight partial sums, a different order);
+// these stay separate so the analyzers' figures keep the bits they were published with.
 
 /**
  * Statistics of x[0..n), n >= 1, written to out[0..4) as f32:
@@ -17,8 +17,9 @@ export function f32_analysis_stats(n: i32, x: usize, out: usize): void {
     const a = abs<f64>(v);
     sum += v;
     sumAbs += a;
-    // A NaN anywhere must show in max |x| too, so compare with "not <=" rather than ">".
-    if (!(a <= maxAbs)) maxAbs = a;
+    // A NaN anywhere must show in max |x| too: it is taken (a != a) and then kept, since
+    // no comparison with a NaN maxAbs is true.
+    if (a > maxAbs || a != a) maxAbs = a;
   }
   const mean = sum / <f64>n;
   let dev: f64 = 0;

@@ -2,6 +2,7 @@
 // derivative is the backward kernel's bit for bit, its statistics match float64 sums,
 // softmax rows sum to one and entropy grows with temperature; bad input throws clearly.
 import { beforeAll, describe, expect, test } from 'vitest';
+import { stats } from '../src/analyzers/reduce.js';
 import {
   init, activations, curves, gradientFlow, softmaxTemperature, SEED_SCORES, memoryStats, compareTraining, vanishingGradients,
   DynamicsRecorder, activationPatterns, sequential, layers, tensor,
@@ -88,6 +89,22 @@ describe('gradientFlow', () => {
     const before = memoryStats().liveBlocks;
     gradientFlow(['tanh', { name: 'prelu', params: { alpha: 0.1 } }], { samples: 100 });
     expect(memoryStats().liveBlocks).toBe(before);
+  });
+});
+
+describe("the analyzers' statistics kernel", () => {
+  test('a NaN anywhere makes max |x| NaN (it used to survive only as the last value)', () => {
+    for (const values of [[NaN, 1, 2], [1, NaN, 2], [1, 2, NaN], [NaN, -Infinity]]) {
+      const t = tensor(values, [values.length]);
+      try {
+        expect(stats(t).maxAbs, JSON.stringify(values.map(String))).toBeNaN();
+      } finally {
+        t.dispose();
+      }
+    }
+    const t = tensor([-3, 1, -Infinity, 2], [4]);
+    expect(stats(t).maxAbs).toBe(Infinity);
+    t.dispose();
   });
 });
 

@@ -129,6 +129,13 @@ describe('vanishingGradients (slide 10)', () => {
     expect(r.runs[1].activation).toBe('prelu (alpha=0.1)');
     await expect(vanishingGradients({ seed: 1, depth: 0 })).rejects.toThrow('actlab: vanishingGradients: depth = 0 is invalid: expected an integer >= 1');
   });
+
+  test('the max/min ratio is NaN when every norm is 0 (no spread to measure), not 0/0 passed off as a ratio', async () => {
+    // One relu unit fed one input: at seed 7 its pre-activation is negative, so no gradient reaches any kernel.
+    const dead = await vanishingGradients({ seed: 7, depth: 1, width: 1, batch: 1, inputDim: 1, activations: ['relu'] });
+    expect(dead.runs[0].layers.map((l) => l.gradNorm)).toEqual([0, 0, 0]);
+    expect(dead.runs[0].maxMinRatio).toBeNaN();
+  });
 });
 
 describe('benchmarkActivations (slide 11)', () => {
@@ -191,7 +198,7 @@ describe('compareCnn (slide 13)', () => {
     const small = { train: sliceDataset(data.train, 0, 100), test: sliceDataset(data.test, 0, 40) };
     // minDelta 10: no epoch after the first counts as an improvement, so patience 1 cuts the rate after epoch 2.
     const r = await compareCnn({ data: small, activations: ['relu'], epochs: 3, seed: 1, reduceLrOnPlateau: { factor: 0.5, patience: 1, minDelta: 10 } });
-    expect(r.settings).toEqual({ epochs: 3, batchSize: 32, factor: 0.5, patience: 1, seed: 1, inputShape: [28, 28, 1], trainSamples: 100, testSamples: 40 });
+    expect(r.settings).toEqual({ epochs: 3, batchSize: 32, factor: 0.5, patience: 1, minDelta: 10, seed: 1, inputShape: [28, 28, 1], trainSamples: 100, testSamples: 40 });
     const run = r.runs[0];
     expect(run.history.lr).toEqual([0.001, 0.001, 0.0005]);
     expect(run.history.val_acc).toHaveLength(3);

@@ -33,7 +33,8 @@ function endsInSoftmax(model: Sequential): boolean {
 
 /**
  * A fit() callback recording, per epoch, one layer's output statistics on a probe batch and
- * the gradient norm of the sparse categorical cross-entropy there for each trainable variable
+ * the gradient norm of the sparse categorical cross-entropy there (its mean over the probe
+ * batch; the seed's per-sample loss vector gives the sum's, probeSize times larger) for each trainable variable
  * (inference mode, as the seed's model(x)). `summary()` gives slide 12's three numbers.
  * Example: `const rec = new DynamicsRecorder({ model, probe }); await model.fit(x, y, { callbacks: [rec] })`.
  */

@@ -1,5 +1,5 @@
-// The analyzers' reductions, on the private kernels of assembly/analysis.ts. When
-// assembly/reduce.ts lands (sum/mean/std for everyone), these wrappers should move to it.
+// The analyzers' reductions, on the private kernels of assembly/analysis.ts (index-order
+// float64 sums; the public ones in ops/reduce.ts sum in eight parts, a different order).
 import { rt } from '../core/wasm.js';
 import { empty, type Tensor } from '../core/tensor.js';
 
@@ -10,6 +10,7 @@ export interface Stats {
   readonly mean: number;
   /** Population standard deviation (divides by n, as numpy's default). */
   readonly std: number;
+  /** NaN when any value is NaN. */
   readonly maxAbs: number;
 }
 

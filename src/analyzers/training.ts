@@ -340,7 +340,7 @@ class LearningRateLog implements Callback {
 
 /**
  * Slide 13: the slide's CNN per activation (relu, elu, selu, swish by default), Adam, with
- * ReduceLROnPlateau on val_loss (factor 0.2, patience 3); histories with the learning rate
+ * ReduceLROnPlateau on val_loss (factor 0.2, patience 3, minDelta 1e-4); histories with the learning rate
  * per epoch, test accuracy and loss. MNIST's [28, 28] samples get a channel axis; CIFAR-10's
  * [32, 32, 3] are used as they are.
  */
@@ -349,7 +349,8 @@ export async function compareCnn(options: CompareCnnOptions): Promise<CompareCnn
   const requests = resolveRequests(fn, options.activations ?? ['relu', 'elu', 'selu', 'swish']);
   const epochs = intOption(fn, 'epochs', options.epochs ?? 10);
   const batchSize = intOption(fn, 'batchSize', options.batchSize ?? 32);
-  const plateau = options.reduceLrOnPlateau ?? { factor: 0.2, patience: 3 };
+  const given = options.reduceLrOnPlateau ?? { factor: 0.2, patience: 3 };
+  const plateau = { factor: given.factor, patience: given.patience, minDelta: given.minDelta ?? 1e-4 };
   const { data } = options;
   checkSplits(fn, data);
   const seed = checkSeed(fn, options.seed);
@@ -372,7 +373,7 @@ export async function compareCnn(options: CompareCnnOptions): Promise<CompareCnn
   });
   return {
     settings: {
-      epochs, batchSize, factor: plateau.factor, patience: plateau.patience, seed, inputShape,
+      epochs, batchSize, factor: plateau.factor, patience: plateau.patience, minDelta: plateau.minDelta, seed, inputShape,
       trainSamples: data.train.length, testSamples: data.test.length,
     },
     runs,

@@ -168,7 +168,10 @@ export interface LayerGradient {
 export interface VanishingRun {
   readonly activation: string;
   readonly layers: LayerGradient[];
-  /** max gradNorm / min gradNorm over the layers (Infinity when some norm is 0). */
+  /**
+   * max gradNorm / min gradNorm over the layers: Infinity when some norm is 0 and another is
+   * not, NaN when every norm is 0 (no gradient reached any kernel, so there is no spread).
+   */
   readonly maxMinRatio: number;
 }
 
@@ -234,7 +237,7 @@ export interface DynamicsEpoch {
   readonly activationStd: number;
   /** Share of exactly-zero outputs of the layer on the probe batch. */
   readonly sparsity: number;
-  /** L2 norm of each trainable variable's gradient on the probe batch. */
+  /** L2 norm of each trainable variable's gradient of the mean loss over the probe batch (the seed's per-sample loss vector gives the gradient of the sum: probeSize times larger). */
   readonly gradNorms: { readonly variable: string; readonly norm: number }[];
 }
 
@@ -268,7 +271,8 @@ export interface CompareCnnOptions {
   readonly batchSize?: number;
   /**
    * ReduceLROnPlateau on val_loss: multiply the rate by `factor` after `patience` epochs
-   * without an improvement larger than `minDelta`. Default 0.2, 3 and 1e-4 (Keras).
+   * without an improvement larger than `minDelta`. Default 0.2 and 3 (the seed's values) and
+   * 1e-4 (Keras's `min_delta`; Keras's own factor and patience defaults are 0.1 and 10).
    */
   readonly reduceLrOnPlateau?: { readonly factor: number; readonly patience: number; readonly minDelta?: number };
   readonly seed: number;
@@ -277,7 +281,7 @@ export interface CompareCnnOptions {
 
 export interface CompareCnnResult {
   readonly settings: {
-    readonly epochs: number; readonly batchSize: number; readonly factor: number; readonly patience: number;
+    readonly epochs: number; readonly batchSize: number; readonly factor: number; readonly patience: number; readonly minDelta: number;
     readonly seed: number; readonly inputShape: number[]; readonly trainSamples: number; readonly testSamples: number;
   };
   readonly runs: TrainingRun[];

@@ -60,7 +60,7 @@ export async function vanishingGradients(options: VanishingGradientsOptions): Pr
         const layersOut = gradientNorms(model, x);
         const norms = layersOut.map((l) => l.gradNorm);
         progress.step(`${r.label}: ${depth} layers`);
-        return { activation: r.label, layers: layersOut, maxMinRatio: Math.max(...norms) / Math.min(...norms) };
+        return { activation: r.label, layers: layersOut, maxMinRatio: spread(norms) };
       } finally {
         model.dispose();
       }
@@ -69,4 +69,10 @@ export async function vanishingGradients(options: VanishingGradientsOptions): Pr
   } finally {
     x.dispose();
   }
+}
+
+/** max / min of the norms: Infinity when some norm is 0 and another is not, NaN when every one is 0. */
+function spread(norms: readonly number[]): number {
+  const max = Math.max(...norms), min = Math.min(...norms);
+  return max === 0 ? NaN : max / min;
 }

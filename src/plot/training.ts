@@ -226,7 +226,7 @@ export function dynamicsSpec(result: TrainingDynamicsResult, options: { readonly
   const s = result.settings;
   return vl({
     $schema: SCHEMA,
-    title: title(options.title ?? 'Training dynamics', `probe batch of ${s.probeSize} test samples, ${s.epochs} epochs, batch ${s.batchSize}, seed ${s.seed}`),
+    title: title(options.title ?? 'Training dynamics', `probe batch of ${s.probeSize} test samples, ${s.epochs} epochs, batch ${s.batchSize}, seed ${s.seed}; gradient norms of the mean loss (zero norms not drawn)`),
     config: CONFIG,
     vconcat: rows,
   });
