@@ -531,8 +531,10 @@ export function f32_softmax_xent_sparse(rows: i32, cols: i32, x: usize, labels: 
 }
 
 /**
- * Dense softmax cross-entropy against target distributions t (one-hot or soft labels):
- * loss[r] = -sum_j t_j log softmax(x)_j, dx = (softmax(x) - t) * scale. dx may equal x.
+ * Dense softmax cross-entropy against targets t (one-hot, soft labels, or rows that do not
+ * sum to 1, such as multi-hot): loss[r] = -sum_j t_j log softmax(x)_j and its exact gradient
+ * dx = (softmax(x) sum_j t_j - t) * scale, which is (softmax(x) - t) * scale bit for bit when
+ * the row sums to exactly 1. dx may equal x.
  */
 export function f32_softmax_xent_dense(rows: i32, cols: i32, x: usize, targets: usize, dx: usize, loss: usize, scale: f32): void {
   const row = <usize>cols << 2;
@@ -550,10 +552,11 @@ export function f32_softmax_xent_dense(rows: i32, cols: i32, x: usize, targets: 
     }
     const s = expRow(xr, gr, cols, m);
     const ls = logOf(s);
-    store<f32>(loss + (<usize>r << 2), ls * hsum(ts) - hsum(tz));
-    const sv = splat(s), sc = splat(scale);
+    const tsum = hsum(ts);
+    store<f32>(loss + (<usize>r << 2), ls * tsum - hsum(tz));
+    const sv = splat(s), sc = splat(scale), tv = splat(tsum);
     for (let o: usize = 0; o < row; o += 16) {
-      const v = f32x4.mul(f32x4.sub(f32x4.div(v128.load(gr + o), sv), v128.load(tr + o)), sc);
+      const v = f32x4.mul(f32x4.sub(f32x4.mul(f32x4.div(v128.load(gr + o), sv), tv), v128.load(tr + o)), sc);
       if (o + 16 <= row) v128.store(gr + o, v); else storeTail(gr + o, v, cols & 3);
     }
   }

@@ -95,14 +95,18 @@ function refCceLogits(t: Float32Array, x: Float32Array, cols: number): Ref {
   for (let r = 0; r < rows; r++) {
     let m = -Infinity;
     for (let j = 0; j < cols; j++) m = Math.max(m, x[r * cols + j]);
-    let S = 0;
-    for (let j = 0; j < cols; j++) S += Math.exp(x[r * cols + j] - m);
+    let S = 0, T = 0;
+    for (let j = 0; j < cols; j++) {
+      S += Math.exp(x[r * cols + j] - m);
+      T += t[r * cols + j];
+    }
     const ls = Math.log(S);
     for (let j = 0; j < cols; j++) {
+      // d/dx_i of -sum_j t_j log softmax_j = softmax_i sum_j t_j - t_i (sum t = 1 for a distribution).
       const i = r * cols + j, lp = x[i] - m - ls, sm = Math.exp(lp);
       if (t[i] !== 0) total += -t[i] * lp;
-      grad[i] = (sm - t[i]) / rows;
-      gradScale[i] = (sm + Math.abs(t[i])) / rows;
+      grad[i] = (sm * T - t[i]) / rows;
+      gradScale[i] = (sm * Math.abs(T) + Math.abs(t[i])) / rows;
     }
   }
   return { loss: total / rows, grad, gradScale };
@@ -203,11 +207,15 @@ describe('against float64 over rows x cols (SIMD body and tail)', () => {
     expect(bad).toEqual([]);
   });
 
-  test('categoricalCrossentropy from logits (the fused softmax kernel)', () => {
+  test('categoricalCrossentropy from logits (the fused softmax kernel): one-hot, multi-hot and unnormalised targets', () => {
     const bad = shapes.flatMap(([rows, cols], k) => {
       const r = mulberry32(50 + k), n = rows * cols;
       const labels = Array.from({ length: rows }, () => Math.floor(r() * cols));
-      const t = oneHot(labels, cols), x = uniform(r, n, -8, 8);
+      // Rows that do not sum to 1 once had the gradient of a distribution (softmax - t), not of the loss reported.
+      const t = k % 3 === 0 ? oneHot(labels, cols)
+        : k % 3 === 1 ? Float32Array.from({ length: n }, () => (r() < 0.4 ? 1 : 0))
+          : Float32Array.from({ length: n }, () => f(2 * r()));
+      const x = uniform(r, n, -8, 8);
       return check(`[${rows}, ${cols}]`, t, x, [rows, cols], (a, b) => categoricalCrossentropy(a, b, { fromLogits: true }),
         refCceLogits(t, x, cols), 8);
     });
