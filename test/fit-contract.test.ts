@@ -136,6 +136,24 @@ describe('labels are checked before the first batch', () => {
   });
 });
 
+describe('metrics', () => {
+  test('binary accuracy with several outputs is the share of right outputs (Keras, tfjs), never above 1', async () => {
+    // sigmoid(1) > 0.5 everywhere: all 12 outputs of 4 samples right, then 2 of 3 right per sample.
+    const m = sequential({ layers: [layers.dense({ units: 3, activation: 'sigmoid', inputShape: [2] })] });
+    m.layers[0].setWeights([tensor(new Float32Array(6), [2, 3]), tensor([1, 1, 1], [3])]);
+    m.compile({ optimizer: sgd({ learningRate: 1e-9 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const x = tensor([1, 0, 0, 1, 1, 1, 0, 0], [4, 2]);
+    const all = tensor(new Float32Array(12).fill(1), [4, 3]);
+    const twoOfThree = tensor(Float32Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? 0 : 1)), [4, 3]);
+    expect(m.evaluate(x, all)[1]).toBe(1);
+    expect(m.evaluate(x, twoOfThree)[1]).toBeCloseTo(2 / 3, 12);
+    const h = await m.fit(x, twoOfThree, { epochs: 1, batchSize: 3, shuffle: false });
+    expect(h.history.acc[0]).toBeCloseTo(2 / 3, 12);
+    for (const t of [x, all, twoOfThree]) t.dispose();
+    m.dispose();
+  });
+});
+
 describe('memory held by the model and its optimizer', () => {
   test('a recompile frees the optimizer it replaces', async () => {
     const { x, y } = data();

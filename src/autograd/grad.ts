@@ -4,6 +4,7 @@
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
 import { releaseTape, type TapeEntry } from '../core/engine.js';
+import { describeValue } from '../core/checks.js';
 
 function ones(like: Tensor): Tensor {
   const t = empty(like.shape);
@@ -68,6 +69,8 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[], dy?: Tenso
   return engine.tidy(() => {
     const { result: y, tape } = engine.withTape(f);
     try {
+      const made: unknown = y;
+      if (!(made instanceof Tensor)) throw new Error(`actlab: valueAndGrads: f must return a Tensor (the value to differentiate), got ${describeValue(made)}`);
       if (dy !== undefined && dy.size !== y.size) {
         throw new Error(`actlab: dy has shape ${shapeText(dy.shape)} but f returned ${shapeText(y.shape)}`);
       }

@@ -39,9 +39,17 @@ export class Engine {
     this.scopes.at(-1)?.add(t);
   }
 
-  /** Exempts a tensor from every enclosing scope (model weights, optimizer state). */
+  /**
+   * Exempts a tensor from every enclosing scope (model weights, optimizer state). A kept
+   * view (flatten(relu(x)) in a tidy) takes the scoped tensor under it along, as a view
+   * returned from tidy does: the base is freed with the view, not at the scope's end.
+   */
   keep<T extends Tensor>(t: T): T {
     for (const s of this.scopes) s.delete(t);
+    for (let v: Tensor = t, base = v.viewBase; base !== undefined && this.scopes.some((s) => s.has(base as Tensor)); v = base, base = v.viewBase) {
+      for (const s of this.scopes) s.delete(base);
+      v.adoptBase();
+    }
     return t;
   }
 
@@ -58,10 +66,17 @@ export class Engine {
       result = fn();
     } catch (e) {
       this.scopes.pop();
-      for (const t of scope) t.dispose();
+      this.release(scope);
       throw e;
     }
     this.scopes.pop();
+    if (this.recording) {
+      // Inside a gradient computation the tape may read any tensor made here in its backward
+      // pass (an op's input, a dropout mask), so they move out to the enclosing scope, which
+      // valueAndGrads frees once the gradients are taken.
+      this.release(scope);
+      return result;
+    }
     const returned = new Set<Tensor>();
     collectTensors(result, returned);
     // A returned view of a tensor made here (flatten(relu(x))) takes that tensor with it.
@@ -76,6 +91,13 @@ export class Engine {
       else t.dispose();
     }
     return result;
+  }
+
+  /** The end of a scope that returns nothing: frees its tensors, or hands them to the enclosing scope while a tape records. */
+  private release(scope: Set<Tensor>): void {
+    const outer = this.scopes.at(-1);
+    if (this.recording && outer !== undefined) for (const t of scope) outer.add(t);
+    else for (const t of scope) t.dispose();
   }
 
   /** True when `t` was made in the innermost tidy scope (and is not kept or returned out of it yet). */

@@ -91,8 +91,9 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
   const floats = new Float32Array(data);
   const model = modelFromArtifacts({ modelJson: json.model, weightData: floats.slice(0, weightFloats).buffer }, customObjects);
   const state: { name: string; tensor: Tensor }[] = [];
+  let optimizer: Optimizer | undefined;
   try {
-    const optimizer = optimizerFrom(json.optimizer.className, json.optimizer.config);
+    optimizer = optimizerFrom(json.optimizer.className, json.optimizer.config);
     let off = weightFloats;
     for (const s of json.optimizer.state) {
       const n = s.shape.reduce((a, b) => a * b, 1);
@@ -105,6 +106,8 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
     model.fitState = { ...json.fit };
     return { model, initialEpoch: json.fit.epoch, seed: json.fit.seed, history: json.fit.history };
   } catch (e) {
+    // compile() is the last step that can throw; until it succeeds the model does not own the optimizer.
+    optimizer?.dispose();
     model.dispose();
     throw e;
   } finally {

@@ -19,6 +19,8 @@ export interface CallOptions {
   readonly logits?: boolean;
   /** Random numbers for dropout (the model's seeded generator). */
   readonly rng?: Rng;
+  /** The key of fit's epoch generator (rng is the fit seed's generator forked at it); a dropout layer with its own seed forks at it too. */
+  readonly epoch?: number;
 }
 
 export interface LayerArgs {

@@ -1,7 +1,8 @@
 // The layers, with tfjs-layers names and config objects. Each call() is a short chain of
 // fused, tape-recording ops, so a training step records only a few entries.
 import { Tensor, shapeText, tensor as makeTensor, type Shape } from '../core/tensor.js';
-import type { Rng } from '../core/random.js';
+import { Rng } from '../core/random.js';
+import { showValue } from '../core/checks.js';
 import { ACTIVATIONS } from '../activations/registry.js';
 import { activation as activationOp, type ActivationTensorParams } from '../ops/activation.js';
 import { softmaxOp } from '../ops/softmax.js';
@@ -137,27 +138,46 @@ export class Flatten extends Layer {
 
 export interface DropoutArgs extends LayerArgs {
   rate: number;
-  seed?: number;
+  /**
+   * The layer's own seed, an integer in [0, 2^53): its masks then come from a generator
+   * keyed by (this seed, fit's epoch), whatever fit's seed and the other layers draw.
+   * Without it (or null, as saved configs write it) the masks come from fit's seeded generator.
+   */
+  seed?: number | null;
 }
 
 export class Dropout extends Layer {
   readonly className = 'Dropout';
   readonly rate: number;
   readonly seed?: number;
+  /** The seeded layer's generator for the epoch key it was forked at (each call draws the next stream). */
+  private own?: { readonly epoch: number | undefined; readonly rng: Rng };
 
   constructor(args: DropoutArgs) {
     super('dropout', args);
     if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
       throw new Error(`actlab: dropout: rate = ${String(args.rate)} is out of range: expected 0 <= rate < 1`);
     }
+    const seed = args.seed ?? undefined;
+    if (seed !== undefined && (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0)) {
+      throw new Error(`actlab: dropout: seed = ${showValue(seed)} is invalid: expected an integer in [0, 2^53), or none to draw from fit's seed`);
+    }
     this.rate = args.rate;
-    this.seed = args.seed;
+    this.seed = seed;
   }
 
   computeOutputShape(inputShape: Shape): Shape { return inputShape; }
 
   call(x: Tensor, options: CallOptions): Tensor {
     if (!options.training || this.rate === 0) return x;
+    if (this.seed !== undefined) {
+      // Outside fit (no epoch key) the layer's generator just goes on from one call to the next.
+      if (this.own === undefined || (options.epoch !== undefined && this.own.epoch !== options.epoch)) {
+        const base = new Rng(this.seed);
+        this.own = { epoch: options.epoch, rng: options.epoch === undefined ? base : base.forkAt(options.epoch) };
+      }
+      return dropoutOp(x, this.rate, this.own.rng);
+    }
     if (options.rng === undefined) throw new Error(`actlab: dropout '${this.name}' needs the model's random generator in training`);
     return dropoutOp(x, this.rate, options.rng);
   }

@@ -47,6 +47,12 @@ export interface FitArgs {
   callbacks?: Callback | readonly Callback[];
   /** 0: silent, 1: one line per epoch. */
   verbose?: 0 | 1;
+  /**
+   * The epoch to start at (Keras): epochs initialEpoch..epochs-1 run, each with the shuffle
+   * and dropout of that epoch of an uninterrupted run. Left out, a model fitted before with
+   * the same seed goes on from where that fit stopped (new shuffles and masks; the epochs
+   * are still numbered from 0), and a fresh model starts at 0.
+   */
   initialEpoch?: number;
   /**
    * Stop with an error naming the epoch and batch at the first NaN/Infinity in the loss
@@ -93,6 +99,9 @@ function checkEpochsEtc(where: string, name: string, v: number, min: number): nu
   return v;
 }
 
+/** A training epoch's random numbers: its generator and the key it was forked at (seeded dropout layers key on it). */
+interface Draws { readonly rng: Rng; readonly epoch: number }
+
 export class Sequential implements TrainingModel {
   readonly className = 'Sequential';
   readonly name: string;
@@ -109,7 +118,13 @@ export class Sequential implements TrainingModel {
     this.name = args.name ?? 'sequential';
     this.seed = args.seed ?? 0;
     this.rng = new Rng(this.seed);
-    for (const l of args.layers ?? []) this.add(l);
+    try {
+      for (const l of args.layers ?? []) this.add(l);
+    } catch (e) {
+      // The caller never gets the model, so the layers built before the one that failed are freed here.
+      this.dispose();
+      throw e;
+    }
   }
 
   /** Appends a layer; builds it at once when the input shape is known. */
@@ -206,8 +221,11 @@ export class Sequential implements TrainingModel {
     rt().engine.tidy(() => {
       let h = x;
       for (const l of this.layers) {
+        const input = h;
         h = l.apply(h, { training: false });
-        out.set(l.name, rt().engine.keep(h));
+        // A layer that passes its input through (dropout at inference) returns x itself or the
+        // previous layer's output: a copy, so each tensor handed out is the caller's own once.
+        out.set(l.name, rt().engine.keep(h === input ? h.reshape(h.shape) : h));
       }
     });
     return out;
@@ -263,43 +281,51 @@ export class Sequential implements TrainingModel {
     });
     const stopOnNonFinite = args.stopOnNonFinite ?? true;
 
-    let trainX = x, trainY = y, valX: Tensor | undefined, valY: Labels | undefined;
-    const owned: Tensor[] = [];
-    if (args.validationData !== undefined) {
-      [valX, valY] = args.validationData;
-      this.checkInput('fit (validationData)', valX);
-      checkLabels('fit (validationData)', valX, valY, c.loss, this.outputShape);
-    } else if (args.validationSplit !== undefined && args.validationSplit !== 0) {
-      const f = args.validationSplit;
-      if (!(f > 0 && f < 1)) throw new Error(`actlab: fit: validationSplit must be 0 (none) or in (0, 1), got ${f}`);
-      const n = x.shape[0], split = Math.floor(n * (1 - f));
-      if (split === 0 || split === n) throw new Error(`actlab: fit: validationSplit ${f} of ${n} samples leaves an empty part`);
-      trainX = sliceRows(x, 0, split); trainY = sliceLabels(y, 0, split);
-      valX = sliceRows(x, split, n - split); valY = sliceLabels(y, split, n - split);
-      owned.push(trainX, valX);
-      if (trainY instanceof Tensor) owned.push(trainY);
-      if (valY instanceof Tensor) owned.push(valY);
-    }
-    const n = trainX.shape[0];
-    if (n === 0) throw new Error('actlab: fit: x has no samples');
+    if (x.shape[0] === 0) throw new Error('actlab: fit: x has no samples');
     const fitSeed = args.seed ?? this.seed;
     const baseRng = new Rng(fitSeed);
     const shuffle = args.shuffle ?? true;
-    const history = new History();
+    // Each epoch's shuffle and dropout come from a generator keyed by (seed, key), key counting
+    // the epochs this model has trained with that seed: a run resumed from a checkpoint at
+    // epoch e (initialEpoch e) draws exactly what the uninterrupted run did, and a fit called
+    // again without initialEpoch goes on with new keys (fit(1) twice draws what fit(2) does)
+    // instead of replaying the first call's shuffles and masks. History and callbacks number
+    // a call's epochs from initialEpoch (default 0), as Keras.
+    const continuing = args.initialEpoch === undefined && this.fitState !== undefined && this.fitState.seed === fitSeed;
+    const keyBase = continuing && this.fitState !== undefined ? this.fitState.epoch : 0;
     // A fit resumed where the last one (or a restored checkpoint) stopped continues its
     // history in fitState, so later checkpoints hold every epoch; the returned History
     // holds this call's epochs, as Keras'.
-    const prior = initialEpoch > 0 && this.fitState?.epoch === initialEpoch && this.fitState.seed === fitSeed ? this.fitState.history : {};
-    const soFar = (): Record<string, number[]> => joinHistory(prior, history.history);
-    this.stopTraining = false;
-    for (const cb of cbs) cb.setModel?.(this);
+    const resumed = continuing || (initialEpoch > 0 && this.fitState?.epoch === initialEpoch && this.fitState.seed === fitSeed);
+    const prior = resumed && this.fitState !== undefined ? this.fitState.history : {};
+
+    let trainX = x, trainY = y, valX: Tensor | undefined, valY: Labels | undefined;
+    const owned: Tensor[] = [];
+    const history = new History();
     try {
+      if (args.validationData !== undefined) {
+        [valX, valY] = args.validationData;
+        this.checkInput('fit (validationData)', valX);
+        checkLabels('fit (validationData)', valX, valY, c.loss, this.outputShape);
+      } else if (args.validationSplit !== undefined && args.validationSplit !== 0) {
+        const f = args.validationSplit;
+        if (!(f > 0 && f < 1)) throw new Error(`actlab: fit: validationSplit must be 0 (none) or in (0, 1), got ${f}`);
+        const n = x.shape[0], split = Math.floor(n * (1 - f));
+        if (split === 0 || split === n) throw new Error(`actlab: fit: validationSplit ${f} of ${n} samples leaves an empty part`);
+        trainX = sliceRows(x, 0, split); owned.push(trainX);
+        valX = sliceRows(x, split, n - split); owned.push(valX);
+        trainY = sliceLabels(y, 0, split); if (trainY instanceof Tensor) owned.push(trainY);
+        valY = sliceLabels(y, split, n - split); if (valY instanceof Tensor) owned.push(valY);
+      }
+      const n = trainX.shape[0];
+      const soFar = (): Record<string, number[]> => joinHistory(prior, history.history);
+      this.stopTraining = false;
+      for (const cb of cbs) cb.setModel?.(this);
       for (const cb of cbs) await cb.onTrainBegin?.();
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
-        // Each epoch's shuffle and dropout come from a generator keyed by (seed, epoch): a run
-        // resumed from a checkpoint at epoch e draws exactly what the uninterrupted run did.
-        const rng = baseRng.forkAt(epoch);
-        this.fitState = { seed: fitSeed, epoch, history: soFar() };
+        const key = keyBase + epoch;
+        const rng = baseRng.forkAt(key);
+        this.fitState = { seed: fitSeed, epoch: key, history: soFar() };
         for (const cb of cbs) await cb.onEpochBegin?.(epoch);
         const order = shuffle ? rng.permutation(n) : identity(n);
         let lossSum = 0, correct = 0, seen = 0;
@@ -307,7 +333,7 @@ export class Sequential implements TrainingModel {
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin?.(batch, { batch, size: count });
           const idx = order.subarray(start, start + count);
-          const r = this.trainStep(trainX, trainY, idx, c, rng, stopOnNonFinite);
+          const r = this.trainStep(trainX, trainY, idx, c, { rng, epoch: key }, stopOnNonFinite);
           if (stopOnNonFinite && !Number.isFinite(r.loss)) {
             throw new Error(`actlab: fit: the loss became ${r.loss} at epoch ${epoch}, batch ${batch}; this batch's update was ` +
               'not applied, so the weights are those of the batch before (pass stopOnNonFinite: false to keep going)');
@@ -331,7 +357,7 @@ export class Sequential implements TrainingModel {
           if (c.accuracy) logs.val_acc = va;
         }
         history.push(epoch, logs);
-        this.fitState = { seed: fitSeed, epoch: epoch + 1, history: soFar() };
+        this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar() };
         if (args.verbose === 1) {
           console.log(`Epoch ${epoch + 1}/${epochs} ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
         }
@@ -345,7 +371,7 @@ export class Sequential implements TrainingModel {
   }
 
   /** One optimizer step on the rows `idx` of (x, y); none when the loss is not finite and `skipNonFinite`. */
-  private trainStep(x: Tensor, y: Labels, idx: Int32Array, c: Compiled, rng: Rng, skipNonFinite: boolean):
+  private trainStep(x: Tensor, y: Labels, idx: Int32Array, c: Compiled, draws: Draws, skipNonFinite: boolean):
     { loss: number; correct: number; firstNonFinite?: string } {
     const vars = this.trainableWeights;
     const { engine } = rt();
@@ -354,7 +380,7 @@ export class Sequential implements TrainingModel {
       const yb = gatherLabels(y, idx);
       let loss = NaN, correct = 0;
       const { grads } = valueAndGrads(() => {
-        const r = this.lossAndOutput(xb, yb, true, rng);
+        const r = this.lossAndOutput(xb, yb, true, draws);
         loss = r.loss;
         // Counted here: the output is freed when valueAndGrads returns.
         if (c.accuracy) correct = countCorrect(r.output, yb, c.loss);
@@ -374,11 +400,11 @@ export class Sequential implements TrainingModel {
    * cross-entropy, the softmax is left out and the loss takes logits: one fused kernel,
    * exact for confident predictions. Records the loss on the tape with its gradient.
    */
-  private lossAndOutput(xb: Tensor, yb: Labels, training: boolean, rng?: Rng):
+  private lossAndOutput(xb: Tensor, yb: Labels, training: boolean, draws?: Draws):
     { loss: number; lossTensor: Tensor; output: Tensor; grad: Tensor } {
     const c = this.compiledOrThrow('training');
     const fused = this.endsInSoftmax() && (c.loss === 'sparseCategoricalCrossentropy' || c.loss === 'categoricalCrossentropy');
-    const output = this.forward(xb, { training, logits: fused, rng });
+    const output = this.forward(xb, { training, logits: fused, rng: draws?.rng, epoch: draws?.epoch });
     const r = computeLoss(c.loss, yb, output, fused);
     const lossTensor = empty([]);
     rt().heap.f32(lossTensor.ptr, 1)[0] = r.loss;
@@ -395,11 +421,11 @@ export class Sequential implements TrainingModel {
     return { loss: r.loss, lossTensor, output, grad: r.grad };
   }
 
-  private forward(x: Tensor, options: { training: boolean; logits?: boolean; rng?: Rng }): Tensor {
+  private forward(x: Tensor, options: { training: boolean; logits?: boolean; rng?: Rng; epoch?: number }): Tensor {
     let h = x;
     const lastIndex = this.layers.length - 1;
     this.layers.forEach((l, i) => {
-      h = l.apply(h, { training: options.training, logits: i === lastIndex ? options.logits : false, rng: options.rng });
+      h = l.apply(h, { training: options.training, logits: i === lastIndex ? options.logits : false, rng: options.rng, epoch: options.epoch });
     });
     return h;
   }
@@ -587,21 +613,25 @@ function gatherLabels(y: Labels, idx: Int32Array): Labels {
   return out;
 }
 
-/** Correct predictions in a batch: argmax against class ids or one-hot rows; 0.5 threshold for one output. */
+/**
+ * Correct predictions in a batch, as a number of samples: argmax against class ids or
+ * one-hot rows; for one output or binary cross-entropy, the share of outputs on the right
+ * side of 0.5 in each sample (Keras' binary accuracy, a mean over a sample's outputs), summed.
+ */
 function countCorrect(output: Tensor, y: Labels, loss: LossName): number {
   const cols = output.shape[output.rank - 1];
   const rows = output.size / cols;
+  if (cols === 1 || loss === 'binaryCrossentropy') {
+    const p = output.dataSync(), t = y instanceof Tensor ? y.dataSync() : Float32Array.from(y);
+    let c = 0;
+    for (let i = 0; i < p.length; i++) if ((p[i] > 0.5 ? 1 : 0) === t[i]) c++;
+    return c / cols;
+  }
   const pred = argMaxRows(output, cols);
   let truth: ArrayLike<number>;
   if (!(y instanceof Tensor)) truth = y;
   else if (y.size === rows) truth = y.dataSync();
   else truth = argMaxRows(y, cols);
-  if (cols === 1 || loss === 'binaryCrossentropy') {
-    const p = output.dataSync(), t = y instanceof Tensor ? y.dataSync() : Float32Array.from(y);
-    let c = 0;
-    for (let i = 0; i < p.length; i++) if ((p[i] > 0.5 ? 1 : 0) === t[i]) c++;
-    return c;
-  }
   let c = 0;
   for (let i = 0; i < rows; i++) if (pred[i] === truth[i]) c++;
   return c;

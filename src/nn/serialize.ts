@@ -176,7 +176,7 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
       return className === 'MaxPooling2D' ? new MaxPooling2D(args) : new AveragePooling2D(args);
     }
     case 'Flatten': return new Flatten(base);
-    case 'Dropout': return new Dropout({ ...base, rate: num(c, 'rate', where), seed: typeof c.seed === 'number' ? c.seed : undefined });
+    case 'Dropout': return new Dropout({ ...base, rate: num(c, 'rate', where), seed: c.seed === undefined || c.seed === null ? undefined : num(c, 'seed', where) });
     case 'Activation': {
       const a = activationFrom(c.activation, where);
       if (a === undefined) throw new Error(`actlab: loadModel: ${where}: missing activation`);

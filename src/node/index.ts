@@ -57,7 +57,12 @@ async function mnist(options: MnistOptions = {}): Promise<{ train: Dataset; test
   const limits = typeof s === 'number' ? { train: s, test: s } : { train: s?.train, test: s?.test };
   const load = async (images: string, labels: string, limit: number | undefined): Promise<Dataset> => {
     const ip = join(dir, images), lp = join(dir, labels);
-    const [ib, lb] = await Promise.all([readBytes(ip, 'MNIST file'), readBytes(lp, 'MNIST file')]);
+    // Both reads run at once, but a failure is reported for the images file first whichever
+    // rejects first, so the message does not depend on I/O timing.
+    const [ir, lr] = await Promise.allSettled([readBytes(ip, 'MNIST file'), readBytes(lp, 'MNIST file')]);
+    if (ir.status === 'rejected') throw ir.reason;
+    if (lr.status === 'rejected') throw lr.reason;
+    const ib = ir.value, lb = lr.value;
     return datasetFromIdx(ib, lb, { imagesName: ip, labelsName: lp, limit, numClasses: 10 });
   };
   const train = await load(MNIST_FILES.trainImages, MNIST_FILES.trainLabels, limits.train);

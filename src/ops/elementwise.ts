@@ -143,7 +143,11 @@ export function sum(x: Tensor): Tensor {
 /** Mean of all elements, as a tensor of shape []. */
 export function mean(x: Tensor): Tensor {
   if (x.size === 0) throw new Error(`actlab: mean of an empty tensor ${shapeText(x.shape)} is undefined`);
-  return affine(sum(x), 1 / x.size);
+  const s = sum(x);
+  const y = affine(s, 1 / x.size);
+  // The tape, when one records, reads s's shape in its backward pass; then the scope frees it.
+  if (!rt().engine.recording) s.dispose();
+  return y;
 }
 
 /** The same data under another shape (a copy; gradients flow back reshaped); x.reshape(shape) as a function. */

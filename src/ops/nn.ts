@@ -43,9 +43,21 @@ export function dropoutOp(x: Tensor, rate: number, rng: Rng): Tensor {
   const mask = rng.uniform([x.size]);
   const { kernels } = rt();
   kernels.f32_dropout_mask(mask.size, mask.ptr, mask.ptr, Math.fround(rate));
-  const y = empty(x.shape);
+  let y: Tensor;
+  try {
+    y = empty(x.shape);
+  } catch (e) {
+    mask.dispose();
+    throw e;
+  }
   kernels.f32_mul(x.size, x.size, x.ptr, mask.ptr, y.ptr);
-  rt().engine.record({
+  const { engine } = rt();
+  if (!engine.recording) {
+    mask.dispose();
+    return y;
+  }
+  // The backward pass needs the mask; the gradient computation's scope frees it.
+  engine.record({
     name: 'dropout', inputs: [x], output: y,
     backward: (dy) => {
       const dx = empty(x.shape);

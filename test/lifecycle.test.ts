@@ -1,0 +1,190 @@
+// Tensor lifetimes at the edges, and what fit draws from its seed when called again. Each
+// case is one that went wrong before a review on 2026-12-07 (a helper ran every public op in
+// loops and watched memoryStats; another hashed results across repeated runs).
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  init, tensor, mean, sum, dropoutOp, rng, tidy, keep, flatten, activation, valueAndGrads, memoryStats, sequential, layers,
+  sgd, adam, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential,
+} from '../src/index.js';
+
+beforeAll(async () => { await init(); });
+
+const wrong = <T>(v: unknown): T => v as T;
+const live = (): number => memoryStats().liveBlocks;
+
+/** The live-block count after `f` has run `times` times, less the count before. */
+function growth(times: number, f: () => void): number {
+  f(); // a first call may grow pools that stay
+  const before = live();
+  for (let i = 0; i < times; i++) f();
+  return live() - before;
+}
+
+describe('ops outside tidy free their temporaries', () => {
+  test('mean and dropoutOp leave only their result', () => {
+    const x = tensor([1, -2, 3, 4, -5, 6], [2, 3]);
+    const r = rng(3);
+    expect(growth(20, () => mean(x).dispose())).toBe(0);
+    expect(growth(20, () => dropoutOp(x, 0.5, r).dispose())).toBe(0);
+    expect(growth(20, () => sum(x).dispose())).toBe(0);
+    x.dispose();
+  });
+
+  test('inside a gradient computation a dropout mask and a tidy\'s tensors live until the backward pass', () => {
+    const a = tensor([1, -2, 3, 4, -5, 6], [2, 3]);
+    const before = live();
+    // A tidy inside f used to free its intermediates before the tape's backward pass read them.
+    const { value, grads } = valueAndGrads(() => tidy(() => mean(activation(dropoutOp(activation(a, 'tanh'), 0.5, rng(1)), 'relu'))), [a]);
+    const { value: v2, grads: g2 } = valueAndGrads(() => mean(activation(dropoutOp(activation(a, 'tanh'), 0.5, rng(1)), 'relu')), [a]);
+    expect(value.dataSync()).toEqual(v2.dataSync());
+    expect(grads[0].dataSync()).toEqual(g2[0].dataSync());
+    for (const t of [value, v2, ...grads, ...g2]) t.dispose();
+    expect(live()).toBe(before);
+    a.dispose();
+  });
+});
+
+describe('views, keep and layer outputs', () => {
+  test('keep() of a view made in a tidy keeps the tensor under it, and disposing the view frees both', () => {
+    const x = tensor([1, -2, 3, 4, -5, 6], [1, 2, 3]);
+    const before = live();
+    let kept: Tensor | undefined;
+    tidy(() => { kept = keep(flatten(activation(x, 'relu'))); });
+    if (kept === undefined) throw new Error('unreachable');
+    expect(kept.isDisposed).toBe(false);
+    expect(kept.shape).toEqual([1, 6]);
+    expect(Array.from(kept.dataSync())).toEqual([1, 0, 3, 4, 0, 6]);
+    kept.dispose();
+    expect(live()).toBe(before);
+    x.dispose();
+  });
+
+  test('layerOutputs never hands back the caller\'s input or one tensor under two names', () => {
+    const m = sequential({ seed: 1, layers: [
+      layers.dropout({ rate: 0.5, inputShape: [3] }), layers.dense({ units: 2 }), layers.dropout({ rate: 0.3 }),
+    ] });
+    const x = tensor([1, 2, 3], [1, 3]);
+    const outs = m.layerOutputs(x);
+    const got = [...outs.values()];
+    expect(got.includes(x)).toBe(false);
+    expect(new Set(got).size).toBe(got.length);
+    for (const t of got) t.dispose();
+    expect(x.isDisposed).toBe(false);
+    expect(m.predict(x).dataSync()).toHaveLength(2);
+    x.dispose();
+    m.dispose();
+  });
+});
+
+describe('a failed construction or restore frees what it built', () => {
+  test('sequential({ layers }) whose later layer does not fit frees the earlier layers\' weights', () => {
+    const before = live();
+    for (let i = 0; i < 3; i++) {
+      expect(() => sequential({ layers: [layers.dense({ units: 64, inputShape: [128] }), layers.maxPooling2d({ poolSize: 2 })] }))
+        .toThrow(/^actlab: /);
+    }
+    expect(live()).toBe(before);
+  });
+
+  test('restoreCheckpoint frees the restored optimizer when compile refuses the checkpoint', async () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
+    m.compile({ optimizer: adam(), loss: 'sparseCategoricalCrossentropy' });
+    await m.fit(tensor(new Float32Array(8).fill(0.5), [2, 4]), Int32Array.from([0, 1]), { epochs: 1 });
+    const ck = checkpointOf(m);
+    const bad = { ...ck, json: { ...ck.json, loss: wrong<typeof ck.json.loss>('bogus') } };
+    const before = live();
+    for (let i = 0; i < 3; i++) expect(() => restoreCheckpoint(bad)).toThrow(/^actlab: compile: unknown loss 'bogus'/);
+    expect(live()).toBe(before);
+    m.dispose();
+  });
+
+  test('fit frees its validationSplit copies when it throws before the first epoch', async () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 2, activation: 'softmax', inputShape: [4] })] });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = tensor(new Float32Array(40).fill(0.25), [10, 4]), y = Int32Array.from({ length: 10 }, (_, i) => i % 2);
+    const before = live();
+    await expect(m.fit(x, y, { validationSplit: 0.2, seed: -1 })).rejects.toThrow(/^actlab: Rng seed/);
+    const throwing = { setModel: () => { throw new Error('no'); } };
+    await expect(m.fit(x, y, { validationSplit: 0.2, callbacks: [throwing] })).rejects.toThrow('no');
+    expect(live()).toBe(before);
+    x.dispose();
+    m.dispose();
+  });
+
+  test('valueAndGrads names an f that returns no tensor', () => {
+    const x = tensor([1], [1]);
+    expect(() => valueAndGrads(wrong<() => Tensor>(() => 3), [x])).toThrow('actlab: valueAndGrads: f must return a Tensor (the value to differentiate), got number 3');
+    x.dispose();
+  });
+});
+
+/** A tiny classifier with dropout, 24 samples, deterministic data. */
+function setup(dropoutSeed?: number): { m: Sequential; x: Tensor; y: Int32Array } {
+  const m = sequential({ seed: 5, layers: [
+    layers.dense({ units: 8, activation: 'relu', inputShape: [4] }),
+    layers.dropout({ rate: 0.4, seed: dropoutSeed }),
+    layers.dense({ units: 3, activation: 'softmax' }),
+  ] });
+  m.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
+  const x = tensor(Float32Array.from({ length: 96 }, (_, i) => Math.sin(i * 1.3)), [24, 4]);
+  const y = Int32Array.from({ length: 24 }, (_, i) => i % 3);
+  return { m, x, y };
+}
+const weightsOf = (m: Sequential): number[] => m.layers.flatMap((l) => l.getWeights()).flatMap((w) => {
+  const v = Array.from(w.dataSync());
+  w.dispose();
+  return v;
+});
+
+describe('fit called again goes on with new shuffles and masks', () => {
+  test('fit(1 epoch) twice trains exactly as fit(2 epochs) once, not replaying the first epoch', async () => {
+    const a = setup(), b = setup(), c = setup();
+    await a.m.fit(a.x, a.y, { epochs: 1, batchSize: 8 });
+    await a.m.fit(a.x, a.y, { epochs: 1, batchSize: 8 });
+    await b.m.fit(b.x, b.y, { epochs: 2, batchSize: 8 });
+    expect(weightsOf(a.m)).toEqual(weightsOf(b.m));
+    // The old behaviour, for contrast: the second call replays epoch 0's key (initialEpoch 0 asks for that).
+    await c.m.fit(c.x, c.y, { epochs: 1, batchSize: 8 });
+    await c.m.fit(c.x, c.y, { epochs: 1, batchSize: 8, initialEpoch: 0 });
+    expect(weightsOf(c.m)).not.toEqual(weightsOf(b.m));
+    for (const s of [a, b, c]) { s.x.dispose(); s.m.dispose(); }
+  });
+
+  test('a checkpoint taken between calls resumes the same stream, with or without initialEpoch', async () => {
+    const a = setup(), b = setup();
+    await a.m.fit(a.x, a.y, { epochs: 3, batchSize: 8 });
+    await b.m.fit(b.x, b.y, { epochs: 1, batchSize: 8 });
+    const { model } = restoreCheckpoint(checkpointOf(b.m));
+    await model.fit(b.x, b.y, { epochs: 2, batchSize: 8 });
+    expect(weightsOf(model)).toEqual(weightsOf(a.m));
+    for (const s of [a, b]) { s.x.dispose(); s.m.dispose(); }
+    model.dispose();
+  });
+});
+
+describe('a dropout layer with its own seed', () => {
+  test('its masks follow its seed, not fit\'s seed; without one they follow fit\'s', async () => {
+    const trained = async (dropoutSeed: number | undefined, fitSeed: number): Promise<number[]> => {
+      const s = setup(dropoutSeed);
+      // The same initial weights every time (model seed 5); only the masks (and, for fit's seed, the shuffle) differ.
+      await s.m.fit(s.x, s.y, { epochs: 2, batchSize: 8, seed: fitSeed, shuffle: false });
+      const w = weightsOf(s.m);
+      s.x.dispose(); s.m.dispose();
+      return w;
+    };
+    const seeded = await trained(11, 1);
+    expect(await trained(11, 2)).toEqual(seeded);
+    expect(await trained(12, 1)).not.toEqual(seeded);
+    expect(await trained(undefined, 1)).not.toEqual(await trained(undefined, 2));
+  });
+
+  test('a bad seed is refused; the seed survives save and load', () => {
+    expect(() => layers.dropout({ rate: 0.5, seed: -7 })).toThrow("actlab: dropout: seed = -7 is invalid: expected an integer in [0, 2^53), or none to draw from fit's seed");
+    expect(() => layers.dropout({ rate: 0.5, seed: wrong<number>('abc') })).toThrow(/^actlab: dropout: seed = "abc" is invalid/);
+    expect(() => layers.dropout({ rate: 0.5, seed: 1.5 })).toThrow(/^actlab: dropout: seed = 1.5 is invalid/);
+    const { m, x } = setup(42);
+    const copy = modelFromArtifacts(modelToArtifacts(m));
+    expect(copy.layers[1].getConfig().seed).toBe(42);
+    copy.dispose(); m.dispose(); x.dispose();
+  });
+});
