@@ -294,11 +294,24 @@ describe('callbacks and checkpoints', () => {
       f(json.weightsManifest[0].weights);
       return () => modelFromArtifacts({ modelJson: json, weightData: art.weightData });
     };
-    expect(edit((w) => { w[0].shape = [5, 18]; })).toThrow("actlab: loadModel: weight 'dense/kernel' has shape [5,18] in the manifest but 'dense/kernel' needs [18, 5]");
-    expect(edit((w) => { [w[1], w[3]] = [w[3], w[1]]; })).toThrow("actlab: loadModel: manifest weight 1 is named 'dense_1/bias' but the model's weight 1 is 'dense/bias'");
+    expect(edit((w) => { w[0].shape = [5, 18]; })).toThrow("actlab: loadModel: weight 'dense/kernel' has shape [5,18] in the manifest but needs [18, 5]");
+    expect(edit((w) => { w[1].name = 'dense/gain'; })).toThrow("actlab: loadModel: the manifest has no weight 'dense/bias' (it lists dense/kernel, dense/gain, dense_1/kernel, dense_1/bias)");
+    expect(edit((w) => { w[3].name = 'dense/bias'; })).toThrow("actlab: loadModel: the manifest names weight 'dense/bias' twice");
     const back = modelFromArtifacts(art);
     expect(bits(back)).toEqual(bits(m));
-    m.dispose(); back.dispose();
+    // The manifest gives the data's order and weights are found by name (tf.js does the same): a
+    // file written bias first loads the same model.
+    const sizes = [18 * 5, 5, 5 * 5, 5];
+    const parts = sizes.map((n, i) => new Float32Array(art.weightData, sizes.slice(0, i).reduce((a, b) => a + b, 0) * 4, n));
+    const order = [1, 0, 3, 2];
+    const json = structuredClone(art.modelJson);
+    json.weightsManifest[0].weights = order.map((i) => art.modelJson.weightsManifest[0].weights[i]);
+    const data = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+    let off = 0;
+    for (const i of order) { data.set(parts[i], off); off += parts[i].length; }
+    const reordered = modelFromArtifacts({ modelJson: json, weightData: data.buffer });
+    expect(bits(reordered)).toEqual(bits(m));
+    m.dispose(); back.dispose(); reordered.dispose();
   });
 
   test('a custom activation reloads through its factory; a factory without the params is named', () => {

@@ -3,7 +3,7 @@
 // loops and watched memoryStats; another hashed results across repeated runs).
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
-  init, tensor, mean, sum, dropoutOp, rng, tidy, keep, flatten, activation, valueAndGrads, memoryStats, sequential, layers,
+  init, tensor, mean, sum, mul, grads, dropoutOp, rng, tidy, keep, flatten, activation, valueAndGrads, memoryStats, sequential, layers,
   sgd, adam, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential,
 } from '../src/index.js';
 
@@ -109,6 +109,17 @@ describe('a failed construction or restore frees what it built', () => {
     expect(live()).toBe(before);
     x.dispose();
     m.dispose();
+  });
+
+  test('a gradient computation inside another is refused (it gave a silent zero), and leaves nothing behind', () => {
+    const x = tensor([1, 2, -3], [3]);
+    const before = live();
+    expect(() => grads(() => sum(grads(() => sum(mul(x, mul(x, x))), [x])[0]), [x]))
+      .toThrow('actlab: valueAndGrads: called inside the f of another gradient computation; higher-order gradients are not supported');
+    expect(live()).toBe(before);
+    const { value, grads: g } = valueAndGrads(() => sum(mul(x, x)), [x]);
+    expect(Array.from(g[0].dataSync())).toEqual([2, 4, -6]);
+    for (const t of [value, ...g, x]) t.dispose();
   });
 
   test('valueAndGrads names an f that returns no tensor', () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { init, tensor, sequential, layers, activation, mul, type Tensor, type Sequential } from '../src/index.js';
+import { init, tensor, sequential, layers, activation, mul, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential, type ModelArtifacts } from '../src/index.js';
 import { loadModel } from '../src/node/index.js';
 import { tf, useBackend } from './helpers/tfjs.js';
 import { uniform } from './helpers/random.js';
@@ -74,7 +74,7 @@ describe('save and load', () => {
     });
     const path = join(dir, 'learnable');
     await model.save(path);
-    await expect(loadModel(path)).rejects.toThrow("unknown layer class 'Gated'; pass its factory in customObjects");
+    await expect(loadModel(path)).rejects.toThrow("unknown layer class 'Gated': actlab has Dense, Conv2D");
     const loaded = await loadModel(path, { Gated: (c) => ({ className: 'Gated', params: { a: Number(c.a) }, fn: (x, p) => mul(p.a, mul(x, activation(x, 'sigmoid'))) }) });
     const xt = tensor(uniform(12, -2, 2, 1), [4, 3]);
     expect(same(model.predict(xt), loaded.predict(xt))).toBe(true);
@@ -108,6 +108,135 @@ describe('a model from another copy of actlab', () => {
       await expect(saveModel(foreign as Sequential, join(dir, 'm'))).rejects.toThrow(message);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** tf.js's own artifacts for a model, as tf.io.withSaveHandler hands them over. */
+async function tfjsArtifacts(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+  if (saved === undefined) throw new Error('tf.js saved nothing');
+  return saved;
+}
+
+/** tf.js's artifacts as actlab's { modelJson, weightData } (the files tf.js writes to a directory). */
+function asFiles(a: tf.io.ModelArtifacts): ModelArtifacts {
+  const weightData = a.weightData;
+  if (!(weightData instanceof ArrayBuffer)) throw new Error('one weight buffer expected');
+  const modelJson = { format: 'layers-model', generatedBy: 'TensorFlow.js tfjs-layers v4.22.0', convertedBy: null, modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] };
+  return { modelJson: wrong<ModelArtifacts['modelJson']>(modelJson), weightData };
+}
+
+const wrong = <T>(v: unknown): T => v as T;
+
+function closeTo(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1e-3, Math.abs(b[i])));
+  expect(worst).toBeLessThan(tol);
+  return worst;
+}
+
+describe('files tf.js writes load in actlab', () => {
+  test("tf.js's default initializers (VarianceScaling), hard_sigmoid, an InputLayer, in both artifact shapes", async () => {
+    const t = tfl.sequential({ name: 'from_tfjs', layers: [
+      tfl.layers.inputLayer({ inputShape: [6, 6, 2] }),
+      tfl.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: 'heNormal' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 5, activation: 'hardSigmoid', kernelInitializer: 'leCunUniform' }),
+      tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: 'randomNormal' }),
+    ] });
+    const x = uniform(2 * 72, -1, 1, 9);
+    const want = (t.predict(tf.tensor(x, [2, 6, 6, 2])) as tf.Tensor).dataSync();
+    const saved = await tfjsArtifacts(t);
+    const xt = tensor(x, [2, 6, 6, 2]);
+    for (const artifacts of [asFiles(saved), wrong<ModelArtifacts>(saved), wrong<ModelArtifacts>({ ...saved, weightData: [saved.weightData] })]) {
+      const m = modelFromArtifacts(artifacts);
+      expect(m.name).toBe('from_tfjs');
+      // hard_sigmoid in a tf.js file is tf.js's 0.2 x + 0.5, not actlab's default x/6 + 1/2.
+      expect(m.layers[3].getConfig().activation).toBe('hard_sigmoid');
+      closeTo(m.predict(xt).dataSync(), want, 1e-5);
+      m.dispose();
+    }
+    xt.dispose();
+  });
+
+  test("Keras's forms: the converter's model_config wrapper, the list form, LecunUniform, hard_sigmoid as Keras 3 means it", () => {
+    const m = sequential({ seed: 2, layers: [layers.dense({ units: 3, activation: 'relu', inputShape: [4], kernelInitializer: 'lecunUniform' }), layers.dense({ units: 2 })] });
+    const art = modelToArtifacts(m);
+    const topo = art.modelJson.modelTopology;
+    const keras = (modelTopology: unknown): ModelArtifacts => ({ modelJson: wrong<ModelArtifacts['modelJson']>({ ...art.modelJson, generatedBy: 'keras', modelTopology }), weightData: art.weightData });
+    const layersOf = (v: Sequential): string[] => v.layers.map((l) => JSON.stringify(l.getConfig()));
+    for (const form of [{ model_config: topo, keras_version: '2.15.0' }, { ...topo, config: topo.config.layers }]) {
+      const back = modelFromArtifacts(keras(form));
+      expect(layersOf(back)).toEqual(layersOf(m));
+      back.dispose();
+    }
+    const hs = structuredClone(topo);
+    hs.config.layers[0].config.activation = 'hard_sigmoid';
+    const k3 = modelFromArtifacts(keras({ ...hs, keras_version: '3.6.0' }));
+    const k2 = modelFromArtifacts(keras({ ...hs, keras_version: '2.15.0' }));
+    const x = tensor([3, -1, 0.5, 2], [1, 4]);
+    const hidden = (v: Sequential): Float32Array => { const o = v.layerOutputs(x); const h = o.get('dense')?.dataSync() ?? new Float32Array(); for (const t of o.values()) t.dispose(); return h; };
+    // The first layer's pre-activation from its saved kernel and bias.
+    const kernel = m.layers[0].getWeights();
+    const zs = Array.from({ length: 3 }, (_, j) => [3, -1, 0.5, 2].reduce((s, xi, i) => s + xi * kernel[0].dataSync()[i * 3 + j], kernel[1].dataSync()[j]));
+    const clip = (v: number): number => Math.min(1, Math.max(0, v));
+    closeTo(hidden(k3), zs.map((v) => clip(v / 6 + 0.5)), 1e-6);
+    closeTo(hidden(k2), zs.map((v) => clip(0.2 * v + 0.5)), 1e-6);
+    for (const v of [m, k3, k2]) v.dispose();
+    for (const t of [x, ...kernel]) t.dispose();
+  });
+
+  test('quantized, non-float32 and malformed files are refused with actlab errors', () => {
+    const m = sequential({ seed: 2, layers: [layers.dense({ units: 2, inputShape: [3] })] });
+    const art = modelToArtifacts(m);
+    const edit = (f: (j: Record<string, unknown>) => void): (() => Sequential) => {
+      const json: Record<string, unknown> = structuredClone(wrong<Record<string, unknown>>(art.modelJson));
+      f(json);
+      return () => modelFromArtifacts({ modelJson: wrong<ModelArtifacts['modelJson']>(json), weightData: art.weightData });
+    };
+    const weight0 = (j: Record<string, unknown>): Record<string, unknown> => wrong<{ weights: Record<string, unknown>[] }[]>(j.weightsManifest)[0].weights[0];
+    expect(edit((j) => { weight0(j).quantization = { dtype: 'uint8', min: 0, scale: 1 }; })).toThrow(/^actlab: loadModel: weight 'dense\/kernel' is quantized .*save the model without quantization/);
+    expect(edit((j) => { weight0(j).dtype = 'int32'; })).toThrow("actlab: loadModel: weight 'dense/kernel' has dtype int32; actlab loads float32 weights only");
+    expect(edit((j) => { weight0(j).shape = 20; })).toThrow(/^actlab: loadModel: a manifest weight must have a name and a shape of integers/);
+    expect(edit((j) => { wrong<{ weights: unknown }[]>(j.weightsManifest)[0].weights = null; })).toThrow('actlab: loadModel: weightsManifest group 0 has no weights list');
+    expect(edit((j) => { wrong<{ config: { layers: { config: unknown }[] } }>(j.modelTopology).config.layers[0].config = null; })).toThrow(/^actlab: loadModel: layer 0 of model.json must be \{class_name, config\}/);
+    expect(edit((j) => { wrong<{ class_name: string }>(j.modelTopology).class_name = 'Model'; })).toThrow("actlab: loadModel: model.json must hold a Sequential modelTopology (actlab builds Sequential models only), got class 'Model'");
+    expect(() => modelFromArtifacts(wrong<ModelArtifacts>({ modelJson: null, weightData: art.weightData }))).toThrow('actlab: loadModel: model.json has no modelTopology');
+    expect(() => modelFromArtifacts(wrong<ModelArtifacts>(null))).toThrow('actlab: loadModel: expected artifacts { modelJson, weightData }, got null');
+    m.dispose();
+  });
+});
+
+describe('files actlab writes, read by tf.js', () => {
+  test('an activation whose parameters tf.js would ignore is refused there, not computed with its defaults', async () => {
+    type Act = string | { name: string; params: Record<string, number> };
+    const save = (act: Act): ModelArtifacts =>
+      modelToArtifacts(sequential({ seed: 1, layers: [layers.dense({ units: 3, activation: act, inputShape: [2], kernelInitializer: 'lecunUniform' })] }));
+    const tfjsLoad = (a: ModelArtifacts): Promise<tfl.LayersModel> =>
+      tfl.loadLayersModel(tf.io.fromMemory(a.modelJson.modelTopology, a.modelJson.weightsManifest[0].weights, a.weightData));
+    const x = [0.5, -2, 3, 1];
+    const check = async (act: Parameters<typeof save>[0]): Promise<void> => {
+      const a = save(act);
+      const ours = modelFromArtifacts(a);
+      const xt = tensor(x, [2, 2]);
+      const theirs = await tfjsLoad(a);
+      closeTo((theirs.predict(tf.tensor(x, [2, 2])) as tf.Tensor).dataSync(), ours.predict(xt).dataSync(), 1e-6);
+      ours.dispose(); xt.dispose();
+    };
+    // These tf.js reads as actlab computes them (LeCunUniform is tf.js's spelling of the initializer).
+    const same: Act[] = ['elu', 'swish', { name: 'elu', params: { alpha: 1 } }, { name: 'hardSigmoid', params: { slope: 0.2, offset: 0.5 } }];
+    for (const act of same) await check(act);
+    // These it used to load with its own parameters (wrong numbers, no error).
+    const refused: Act[] = ['hardSigmoid', { name: 'elu', params: { alpha: 0.5 } }, { name: 'swish', params: { beta: 2 } }, { name: 'softplus', params: { beta: 2 } }];
+    for (const act of refused) {
+      const a = save(act);
+      await expect(tfjsLoad(a), JSON.stringify(act)).rejects.toThrow(/Unknown activation: actlab:/);
+      const back = modelFromArtifacts(a);
+      expect(back.layers[0].getConfig().activation).toEqual(a.modelJson.modelTopology.config.layers[0].config.activation);
+      back.dispose();
     }
   });
 });

@@ -63,6 +63,12 @@ function backprop(tape: readonly TapeEntry[], y: Tensor, dy: Tensor, xs: readonl
  */
 export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[], dy?: Tensor): { value: Tensor; grads: Tensor[] } {
   const { engine } = rt();
+  // The outer tape would see neither the inner forward pass nor the backward one: its
+  // gradient would be silently zero along that path.
+  if (engine.recording) {
+    throw new Error('actlab: valueAndGrads: called inside the f of another gradient computation; higher-order gradients are not ' +
+      'supported (take the inner gradient before or after the outer one)');
+  }
   xs.forEach((x, i) => {
     if (!(x instanceof Tensor) || x.isDisposed) throw new Error(`actlab: valueAndGrads: xs[${i}] must be a live Tensor${x instanceof Tensor ? `; ${shapeText(x.shape)} was disposed` : ''}`);
   });

@@ -26,7 +26,8 @@ export function resolveActivation(spec: string | ActivationSpec | undefined, whe
   if (spec === undefined || spec === null) return undefined;
   const s = typeof spec === 'string' ? { name: spec } : spec;
   if (s.name === 'softmax') return s;
-  const name = ACTIVATIONS.some((a) => a.name === s.name) ? s.name : KERAS_TO_REGISTRY.get(s.name);
+  // 'hard_sigmoid' is Keras 3's (x/6 + 1/2), the registry default; model files in tf.js's sense load through serialize.ts.
+  const name = ACTIVATIONS.some((a) => a.name === s.name) ? s.name : s.name === 'hard_sigmoid' ? 'hardSigmoid' : KERAS_TO_REGISTRY.get(s.name);
   if (name === undefined) {
     throw new Error(`actlab: ${where}: unknown activation '${s.name}'; valid names: softmax, ${ACTIVATIONS.map((a) => a.name).join(', ')}`);
   }
@@ -40,12 +41,25 @@ export function applyActivation(x: Tensor, spec: ActivationSpec | undefined, opt
   return activationOp(x, spec.name, spec.params ?? {});
 }
 
-/** The Keras config value for an activation: its Keras name, else actlab's. */
+/**
+ * The Keras config value for an activation: its Keras name, else actlab's. tf.js reads a
+ * name it knows with its own fixed parameters and ignores any config, so an activation with
+ * parameters other than those goes under an `actlab:` class name, which tf.js refuses
+ * ("Unknown activation") instead of predicting other numbers; actlab reads both forms.
+ * hardSigmoid is `hard_sigmoid` in tf.js's sense (0.2 x + 0.5) only at that slope and offset.
+ */
 export function activationConfig(spec: ActivationSpec | undefined): unknown {
   if (spec === undefined) return 'linear';
   if (spec.name === 'softmax') return 'softmax';
   const row = ACTIVATIONS.find((a) => a.name === spec.name);
-  if (spec.params && Object.keys(spec.params).length > 0) return { class_name: spec.name, config: { ...spec.params } };
+  const params = spec.params ?? {};
+  if (spec.name === 'hardSigmoid') {
+    const slope = params.slope ?? 1 / 6, offset = params.offset ?? 0.5;
+    if (Math.fround(slope) === Math.fround(0.2) && Math.fround(offset) === 0.5) return 'hard_sigmoid';
+    return { class_name: 'actlab:hardSigmoid', config: { slope, offset } };
+  }
+  const changed = Object.entries(params).filter(([k, v]) => row?.params.find((p) => p.name === k)?.default !== v);
+  if (changed.length > 0) return { class_name: `actlab:${spec.name}`, config: Object.fromEntries(changed) };
   return row?.keras ?? spec.name;
 }
 

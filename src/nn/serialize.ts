@@ -42,21 +42,42 @@ export interface ModelArtifacts {
 
 const INIT_CLASS: Record<string, string> = {
   glorotUniform: 'GlorotUniform', glorotNormal: 'GlorotNormal', heNormal: 'HeNormal', heUniform: 'HeUniform',
-  lecunNormal: 'LecunNormal', lecunUniform: 'LecunUniform', zeros: 'Zeros', ones: 'Ones', constant: 'Constant',
+  lecunNormal: 'LeCunNormal', lecunUniform: 'LeCunUniform', zeros: 'Zeros', ones: 'Ones', constant: 'Constant',
 };
-const INIT_NAME = new Map(Object.entries(INIT_CLASS).map(([k, v]) => [v, k]));
+// Keras spells LecunNormal; tf.js writes LeCunNormal (and reads only that).
+const INIT_NAME = new Map<string, string>([
+  ...Object.entries(INIT_CLASS).map(([k, v]): [string, string] => [v, k]), ['LecunNormal', 'lecunNormal'], ['LecunUniform', 'lecunUniform'],
+]);
+
+/**
+ * tf.js (and Keras) save Glorot, He and LeCun as VarianceScaling with their scale, mode and
+ * distribution; this finds actlab's name for one of those six.
+ */
+function varianceScalingName(config: unknown): string | undefined {
+  if (typeof config !== 'object' || config === null) return undefined;
+  const c: Record<string, unknown> = { ...config };
+  const normal = c.distribution === 'normal' || c.distribution === 'truncated_normal' || c.distribution === 'truncatedNormal';
+  const uniform = c.distribution === 'uniform';
+  if (!normal && !uniform) return undefined;
+  const kind = c.scale === 1 && c.mode === 'fan_avg' ? 'glorot' : c.scale === 2 && c.mode === 'fan_in' ? 'he' : c.scale === 1 && c.mode === 'fan_in' ? 'lecun' : undefined;
+  return kind === undefined ? undefined : `${kind}${normal ? 'Normal' : 'Uniform'}`;
+}
 
 function initConfig(name: unknown): unknown {
   return typeof name === 'string' && INIT_CLASS[name] ? { class_name: INIT_CLASS[name], config: {} } : name;
 }
 
+/**
+ * The initializer a saved layer names. Loading sets every weight from the file, so an
+ * initializer actlab does not have (RandomNormal, Orthogonal, a VarianceScaling other than
+ * the six above) only affects a later re-initialization: the layer then gets its default.
+ */
 function initFromConfig(v: unknown, where: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'object' && 'class_name' in v && typeof v.class_name === 'string') {
-    const name = INIT_NAME.get(v.class_name);
-    if (name === undefined) throw new Error(`actlab: loadModel: ${where}: unsupported initializer '${v.class_name}'`);
-    return name;
+    if (v.class_name === 'VarianceScaling') return varianceScalingName('config' in v ? v.config : undefined);
+    return INIT_NAME.get(v.class_name);
   }
   throw new Error(`actlab: loadModel: ${where}: unreadable initializer ${JSON.stringify(v)}`);
 }
@@ -124,14 +145,29 @@ export type CustomActivationFactory = (config: Config) => CustomActivationArgs;
 
 const KERAS_ACTIVATIONS = new Map(ACTIVATIONS.filter((a) => a.keras).map((a) => [a.keras ?? '', a.name]));
 
-function activationFrom(v: unknown, where: string): string | ActivationSpec | undefined {
+/** Whose conventions a model file follows, where names mean different functions. */
+interface Dialect {
+  /** Written by actlab: a bare 'hardSigmoid' is the registry default (files before 2026-12-07). */
+  readonly actlab: boolean;
+  /** Keras 3: 'hard_sigmoid' is x/6 + 1/2; tf.js and Keras 2 mean 0.2 x + 0.5. */
+  readonly keras3: boolean;
+}
+
+const TFJS_HARD_SIGMOID: ActivationSpec = { name: 'hardSigmoid', params: { slope: 0.2, offset: 0.5 } };
+
+function activationFrom(v: unknown, where: string, dialect: Dialect): string | ActivationSpec | undefined {
   if (v === undefined || v === null || v === 'linear') return v === 'linear' ? 'linear' : undefined;
-  if (typeof v === 'string') return KERAS_ACTIVATIONS.get(v) ?? v;
+  if (typeof v === 'string') {
+    if (v === 'hard_sigmoid') return dialect.keras3 ? 'hardSigmoid' : TFJS_HARD_SIGMOID;
+    if (v === 'hardSigmoid' && !dialect.actlab) return TFJS_HARD_SIGMOID;
+    return KERAS_ACTIVATIONS.get(v) ?? v;
+  }
   if (typeof v === 'object' && 'class_name' in v && typeof v.class_name === 'string') {
     const cfg = 'config' in v && v.config !== null && typeof v.config === 'object' ? v.config : {};
     const params: Record<string, number> = {};
     for (const [k, x] of Object.entries(cfg)) if (typeof x === 'number') params[k] = x;
-    return { name: KERAS_ACTIVATIONS.get(v.class_name) ?? v.class_name, params };
+    const name = v.class_name.startsWith('actlab:') ? v.class_name.slice('actlab:'.length) : v.class_name;
+    return { name: KERAS_ACTIVATIONS.get(name) ?? name, params };
   }
   throw new Error(`actlab: loadModel: ${where}: unreadable activation ${JSON.stringify(v)}`);
 }
@@ -150,7 +186,9 @@ const pairOf = (c: Config, k: string, where: string): [number, number] | undefin
 };
 const paddingOf = (c: Config): 'valid' | 'same' | undefined => (c.padding === 'same' ? 'same' : c.padding === 'valid' ? 'valid' : undefined);
 
-function buildLayer(className: string, c: Config, custom: Readonly<Record<string, CustomActivationFactory>>): Layer {
+const BUILT_IN = ['Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Flatten', 'Dropout', 'Activation', 'PReLU', 'LearnableSwish', 'ScaledSwish', 'InputLayer'];
+
+function buildLayer(className: string, c: Config, custom: Readonly<Record<string, CustomActivationFactory>>, dialect: Dialect): Layer {
   const where = `layer '${String(c.name)}' (${className})`;
   const base = {
     name: typeof c.name === 'string' ? c.name : undefined,
@@ -160,14 +198,14 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
   switch (className) {
     case 'Dense':
       return new Dense({
-        ...base, units: num(c, 'units', where), activation: activationFrom(c.activation, where), useBias: c.use_bias !== false,
+        ...base, units: num(c, 'units', where), activation: activationFrom(c.activation, where, dialect), useBias: c.use_bias !== false,
         kernelInitializer: initFromConfig(c.kernel_initializer, where), biasInitializer: initFromConfig(c.bias_initializer, where),
       });
     case 'Conv2D':
       if (c.data_format !== undefined && c.data_format !== 'channels_last') throw new Error(`actlab: loadModel: ${where}: only channels_last is supported`);
       return new Conv2D({
         ...base, filters: num(c, 'filters', where), kernelSize: pairOf(c, 'kernel_size', where) ?? [1, 1], strides: pairOf(c, 'strides', where),
-        padding: paddingOf(c), dilationRate: pairOf(c, 'dilation_rate', where), activation: activationFrom(c.activation, where),
+        padding: paddingOf(c), dilationRate: pairOf(c, 'dilation_rate', where), activation: activationFrom(c.activation, where, dialect),
         useBias: c.use_bias !== false, kernelInitializer: initFromConfig(c.kernel_initializer, where), biasInitializer: initFromConfig(c.bias_initializer, where),
       });
     case 'MaxPooling2D':
@@ -178,7 +216,7 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
     case 'Flatten': return new Flatten(base);
     case 'Dropout': return new Dropout({ ...base, rate: num(c, 'rate', where), seed: c.seed === undefined || c.seed === null ? undefined : num(c, 'seed', where) });
     case 'Activation': {
-      const a = activationFrom(c.activation, where);
+      const a = activationFrom(c.activation, where, dialect);
       if (a === undefined) throw new Error(`actlab: loadModel: ${where}: missing activation`);
       return new Activation({ ...base, activation: a });
     }
@@ -188,51 +226,142 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
     default: {
       const factory = custom[className];
       if (factory === undefined) {
-        throw new Error(`actlab: loadModel: unknown layer class '${className}'; pass its factory in customObjects (for a custom activation layer)`);
+        throw new Error(`actlab: loadModel: unknown layer class '${className}': actlab has ${BUILT_IN.join(', ')}; ` +
+          "a layer made with customActivation({ className, ... }) loads with its factory in customObjects");
       }
       return new CustomActivation({ ...factory(c), ...base, className });
     }
   }
 }
 
-/** Rebuilds a Sequential from artifacts; every weight's name and shape is checked against the manifest, and its size against the data. */
-export function modelFromArtifacts(artifacts: ModelArtifacts, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Sequential {
-  const { modelJson, weightData } = artifacts;
-  const topo = modelJson?.modelTopology;
-  if (topo?.class_name !== 'Sequential' || !Array.isArray(topo.config?.layers)) {
-    throw new Error(`actlab: loadModel: model.json must hold a Sequential modelTopology, got class '${String(topo?.class_name)}'`);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One saved layer, checked: its class and config. */
+interface SavedLayer { readonly className: string; readonly config: Config }
+
+/**
+ * The layers of a Sequential topology in the forms tf.js and Keras write: {class_name,
+ * config: {name, layers}}, the Keras 2 list form (config is the layer list), and the
+ * converter's wrapper ({model_config: ...}). An InputLayer becomes the next layer's input shape.
+ */
+function sequentialLayers(topology: unknown): { name: string | undefined; layers: SavedLayer[]; kerasVersion: unknown } {
+  const outer = isObject(topology) ? topology : {};
+  const topo = isObject(outer.model_config) ? outer.model_config : outer;
+  const config = topo.config;
+  const list = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
+  if (topo.class_name !== 'Sequential' || !Array.isArray(list)) {
+    const what = topo.class_name === 'Sequential' ? 'a Sequential whose config has no layer list' : `class '${String(topo.class_name)}'`;
+    throw new Error(`actlab: loadModel: model.json must hold a Sequential modelTopology (actlab builds Sequential models only), got ${what}`);
   }
-  const model = new Sequential({ name: topo.config.name, seed: modelJson.actlab?.seed ?? 0 });
+  const layers: SavedLayer[] = [];
+  let inputShape: unknown;
+  list.forEach((l: unknown, i: number) => {
+    if (!isObject(l) || typeof l.class_name !== 'string' || !isObject(l.config)) {
+      throw new Error(`actlab: loadModel: layer ${i} of model.json must be {class_name, config}, got ${JSON.stringify(l)}`);
+    }
+    if (l.class_name === 'InputLayer') {
+      inputShape = l.config.batch_input_shape ?? l.config.batch_shape;
+      return;
+    }
+    const config: Config = { ...l.config };
+    if (inputShape !== undefined && config.batch_input_shape === undefined) config.batch_input_shape = inputShape;
+    inputShape = undefined;
+    layers.push({ className: l.class_name, config });
+  });
+  return { name: isObject(config) && typeof config.name === 'string' ? config.name : undefined, layers, kerasVersion: outer.keras_version ?? topo.keras_version };
+}
+
+/** The manifest's weight entries, checked: a name, a shape, float32 and not quantized. */
+function manifestWeights(manifest: unknown): { name: string; shape: number[] }[] {
+  if (manifest === undefined || manifest === null) return [];
+  if (!Array.isArray(manifest)) throw new Error('actlab: loadModel: weightsManifest must be a list of {paths, weights} groups');
+  return manifest.flatMap((g: unknown, gi: number) => {
+    if (!isObject(g) || !Array.isArray(g.weights)) throw new Error(`actlab: loadModel: weightsManifest group ${gi} has no weights list`);
+    return g.weights.map((w: unknown) => {
+      if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+        throw new Error(`actlab: loadModel: a manifest weight must have a name and a shape of integers, got ${JSON.stringify(w)}`);
+      }
+      if (w.quantization !== undefined && w.quantization !== null) {
+        throw new Error(`actlab: loadModel: weight '${w.name}' is quantized (${JSON.stringify(w.quantization)}); actlab loads float32 weights only: save the model without quantization`);
+      }
+      if (w.dtype !== undefined && w.dtype !== 'float32') {
+        throw new Error(`actlab: loadModel: weight '${w.name}' has dtype ${String(w.dtype)}; actlab loads float32 weights only`);
+      }
+      return { name: w.name, shape: w.shape.map(Number) };
+    });
+  });
+}
+
+/** The weight bytes as one buffer (tf.js allows a list of buffers). */
+function weightBytes(data: unknown): ArrayBuffer {
+  if (data instanceof ArrayBuffer) return data;
+  if (Array.isArray(data) && data.every((b) => b instanceof ArrayBuffer)) {
+    const out = new Uint8Array(data.reduce((n: number, b: ArrayBuffer) => n + b.byteLength, 0));
+    let off = 0;
+    for (const b of data) { out.set(new Uint8Array(b), off); off += b.byteLength; }
+    return out.buffer;
+  }
+  throw new Error(`actlab: loadModel: the weight data must be an ArrayBuffer (or a list of them), got ${data === null ? 'null' : typeof data}`);
+}
+
+/**
+ * Rebuilds a Sequential from artifacts: actlab's { modelJson, weightData } or tf.js's own
+ * ({ modelTopology, weightSpecs, weightData }, as tf.io handlers pass them). Every weight of
+ * the model must appear in the manifest by name (in any order) with its shape, and the data
+ * must have exactly the manifest's bytes.
+ */
+export function modelFromArtifacts(artifacts: ModelArtifacts, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Sequential {
+  const given: unknown = artifacts;
+  if (!isObject(given)) throw new Error(`actlab: loadModel: expected artifacts { modelJson, weightData }, got ${JSON.stringify(given)}`);
+  const json: Record<string, unknown> = isObject(given.modelJson) ? given.modelJson
+    : 'modelTopology' in given ? { modelTopology: given.modelTopology, weightsManifest: [{ paths: [], weights: given.weightSpecs ?? [] }] }
+      : {};
+  if (!('modelTopology' in json)) throw new Error('actlab: loadModel: model.json has no modelTopology (expected a tfjs layers-model file)');
+  const { name, layers, kerasVersion } = sequentialLayers(json.modelTopology);
+  const dialect: Dialect = {
+    actlab: typeof json.generatedBy === 'string' && json.generatedBy.startsWith('actlab'),
+    keras3: typeof kerasVersion === 'string' && kerasVersion.startsWith('3.'),
+  };
+  const specs = manifestWeights(json.weightsManifest);
+  const data = weightBytes(given.weightData);
+  const seed = isObject(json.actlab) && typeof json.actlab.seed === 'number' ? json.actlab.seed : 0;
+  const model = new Sequential({ name, seed });
   try {
-    for (const l of topo.config.layers) model.add(buildLayer(l.class_name, l.config, customObjects));
-    const specs = (modelJson.weightsManifest ?? []).flatMap((g) => g.weights);
+    for (const l of layers) model.add(buildLayer(l.className, l.config, customObjects, dialect));
     const weights = model.weights;
+    const names = (ws: readonly { name: string }[]): string => ws.map((w) => w.name).join(', ') || 'none';
     if (specs.length !== weights.length) {
-      const names = (ws: readonly { name: string }[]): string => ws.map((w) => w.name).join(', ') || 'none';
-      const lost = specs.filter((s) => !weights.some((w) => w.name === s.name)).map((s) => s.name);
+      const lost = specs.filter((sp) => !weights.some((w) => w.name === sp.name)).map((sp) => sp.name);
       throw new Error(`actlab: loadModel: the manifest lists ${specs.length} weights (${names(specs)}) but the model built from ` +
         `model.json has ${weights.length} (${names(weights)})` +
         (lost.length > 0 ? `; missing: ${lost.join(', ')} (a customObjects factory must return the layer's params, e.g. (config) => ({ fn, params: { beta: config.beta } }))` : ''));
     }
-    const expectedBytes = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
-    if (weightData.byteLength !== expectedBytes) {
-      throw new Error(`actlab: loadModel: weights.bin has ${weightData.byteLength} bytes but the manifest needs ${expectedBytes}`);
+    const expectedBytes = specs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
+    if (data.byteLength !== expectedBytes) {
+      throw new Error(`actlab: loadModel: weights.bin has ${data.byteLength} bytes but the manifest needs ${expectedBytes}`);
     }
-    const data = new Float32Array(weightData);
-    // The manifest must name each weight and give its shape as modelToArtifacts writes them:
-    // equal sizes are not enough (a transposed kernel, or two weights swapped, has them).
-    const expected = model.layers.flatMap((l) => l.weights.map((w) => ({ w, name: w.name, shape: savedShape(l, w.tensor.shape) })));
+    // Where each manifest entry's floats start: the data holds them in manifest order.
+    const offsets = new Map<string, { start: number; shape: number[] }>();
     let off = 0;
-    specs.forEach((spec, i) => {
-      const { w, name, shape } = expected[i];
-      if (spec.name !== name) throw new Error(`actlab: loadModel: manifest weight ${i} is named '${spec.name}' but the model's weight ${i} is '${name}'`);
-      if (!Array.isArray(spec.shape) || spec.shape.length !== shape.length || spec.shape.some((d, k) => d !== shape[k])) {
-        throw new Error(`actlab: loadModel: weight '${spec.name}' has shape [${String(spec.shape)}] in the manifest but '${name}' needs ${shapeText(shape)}`);
+    for (const sp of specs) {
+      if (offsets.has(sp.name)) throw new Error(`actlab: loadModel: the manifest names weight '${sp.name}' twice`);
+      offsets.set(sp.name, { start: off, shape: sp.shape });
+      off += sp.shape.reduce((a, b) => a * b, 1);
+    }
+    const floats = new Float32Array(data);
+    // Each weight is found by name, and its shape must be the one modelToArtifacts writes:
+    // equal sizes are not enough (a transposed kernel has them).
+    for (const l of model.layers) {
+      for (const w of l.weights) {
+        const at = offsets.get(w.name);
+        if (at === undefined) throw new Error(`actlab: loadModel: the manifest has no weight '${w.name}' (it lists ${names(specs)})`);
+        const shape = savedShape(l, w.tensor.shape);
+        if (at.shape.length !== shape.length || at.shape.some((d, k) => d !== shape[k])) {
+          throw new Error(`actlab: loadModel: weight '${w.name}' has shape [${String(at.shape)}] in the manifest but needs ${shapeText(shape)}`);
+        }
+        rt().heap.f32(w.tensor.ptr, w.tensor.size).set(floats.subarray(at.start, at.start + w.tensor.size));
       }
-      const n = w.tensor.size;
-      rt().heap.f32(w.tensor.ptr, n).set(data.subarray(off, off + n));
-      off += n;
-    });
+    }
     return model;
   } catch (e) {
     model.dispose();

@@ -42,7 +42,11 @@ export async function loadModel(dir: string, customObjects: Readonly<Record<stri
   } catch (e) {
     throw new Error(`actlab: loadModel: ${join(dir, 'model.json')} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  const paths = modelJson.weightsManifest?.flatMap((g) => g.paths) ?? [];
+  // A malformed manifest reads no files here; modelFromArtifacts then says what is wrong with it.
+  const groups: unknown = modelJson?.weightsManifest;
+  const paths = Array.isArray(groups)
+    ? groups.flatMap((g: unknown) => (typeof g === 'object' && g !== null && 'paths' in g && Array.isArray(g.paths) ? g.paths.filter((p): p is string => typeof p === 'string') : []))
+    : [];
   const parts: Uint8Array[] = [];
   for (const p of paths) {
     try {
