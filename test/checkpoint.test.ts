@@ -41,6 +41,26 @@ describe('checkpoints', () => {
     whole.dispose(); r.model.dispose(); x.dispose();
   });
 
+  test('every: N counts epochs over every fit call, so a loop of one-epoch fits checkpoints too', async () => {
+    const ds = twoSpirals({ n: 64, noise: 0.05, seed: 1 });
+    const x = tensor(ds.x, [ds.length, 2]);
+    const m = build();
+    const path = join(dir, 'every');
+    const cb = modelCheckpoint({ dir: path, every: 2 });
+    await m.fit(x, ds.y, { epochs: 1, callbacks: [cb] });
+    expect(existsSync(path)).toBe(false);
+    await m.fit(x, ds.y, { epochs: 1, callbacks: [cb] });
+    const two = await loadCheckpoint(path);
+    expect(two.initialEpoch).toBe(2);
+    two.model.dispose();
+    await m.fit(x, ds.y, { epochs: 2, callbacks: [cb] });
+    const r = await loadCheckpoint(path);
+    expect(r.initialEpoch).toBe(4);
+    // The checkpoint's history holds all four epochs, and resuming it continues the same stream.
+    expect(r.history.loss).toHaveLength(4);
+    r.model.dispose(); m.dispose(); x.dispose();
+  });
+
   test('a process killed in the middle of saving leaves a loadable checkpoint', async () => {
     const path = join(dir, 'killed');
     const script = join(dir, 'saver.mjs');

@@ -100,7 +100,7 @@ describe('hyperparameters out of range say the valid range', () => {
 
   test('learning rate set to a negative value between steps', () => {
     const opt = sgd();
-    expect(() => { opt.learningRate = -0.1; }).toThrow('actlab: sgd: learningRate = -0.1 is out of range: expected a finite number > 0');
+    expect(() => { opt.learningRate = -0.1; }).toThrow('actlab: sgd: learningRate = -0.1 is out of range: expected a finite number >= 0');
   });
   test('softmax temperature 0 (arrays) and NaN (tensors)', () => {
     expect(() => softmax(new Float32Array(3), 3, 0)).toThrow('actlab: softmax: temperature must be a finite number > 0, got 0');

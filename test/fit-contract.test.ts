@@ -243,6 +243,64 @@ describe('callbacks and checkpoints', () => {
     }
   });
 
+  test('restoreBestWeights restores the best epoch even when none beat the baseline (Keras)', async () => {
+    const m = mlp();
+    const { x, y } = data();
+    // A callback ahead of earlyStopping writes scripted values over the monitored loss: 4, 5, ...
+    const script: Callback = { onEpochEnd: (epoch, logs) => { if (logs) logs.loss = 4 + epoch; } };
+    const weightsAt: Float32Array[][] = [];
+    const record: Callback = { onEpochEnd: () => { weightsAt.push(m.snapshotWeights()); } };
+    const stop = callbacks.earlyStopping({ monitor: 'loss', patience: 2, baseline: 3, restoreBestWeights: true });
+    const h = await m.fit(x, y, { epochs: 10, callbacks: [script, record, stop] });
+    expect(h.loss).toEqual([4, 5]);
+    expect(stop.stoppedEpoch).toBe(1);
+    expect(m.snapshotWeights()).toEqual(weightsAt[0]);
+    m.dispose(); x.dispose();
+  });
+
+  test('the epoch-end logs a callback adds or changes reach History; hooks without logs get {}', async () => {
+    const m = mlp();
+    const { x, y } = data();
+    const seen: unknown[] = [];
+    const cb: Callback = {
+      onTrainBegin: (logs) => { seen.push(logs); },
+      onEpochBegin: (_e, logs) => { seen.push(logs); },
+      onEpochEnd: (e, logs) => { if (logs) { logs.extra = e * 10; logs.loss = -1; } },
+      onTrainEnd: (logs) => { seen.push(logs); },
+    };
+    const h = await m.fit(x, y, { epochs: 2, callbacks: [cb] });
+    expect(h.history.extra).toEqual([0, 10]);
+    expect(h.loss).toEqual([-1, -1]);
+    expect(seen).toEqual([{}, {}, {}, {}]);
+    m.dispose(); x.dispose();
+  });
+
+  test('stopTraining set before an epoch\'s first batch still runs that batch (Keras, tfjs): no epoch of NaN', async () => {
+    const m = mlp();
+    const { x, y } = data();
+    const batches: number[] = [];
+    const cb: Callback = {
+      onEpochBegin: (e) => { if (e === 1) m.stopTraining = true; },
+      onBatchEnd: (b) => { batches.push(b); },
+    };
+    const h = await m.fit(x, y, { epochs: 3, batchSize: 4, callbacks: [cb] });
+    expect(batches).toEqual([0, 1, 2, 0]);
+    expect(h.loss).toHaveLength(2);
+    expect(h.loss.every(Number.isFinite)).toBe(true);
+    m.dispose(); x.dispose();
+  });
+
+  test('learningRateScheduler may set a rate of 0 (a warmup from 0), not a negative one', async () => {
+    const m = mlp(2, sgd({ learningRate: 0.1 }));
+    const { x, y } = data();
+    const before = m.snapshotWeights();
+    await m.fit(x, y, { epochs: 1, callbacks: [callbacks.learningRateScheduler(() => 0)] });
+    expect(m.snapshotWeights()).toEqual(before);
+    await expect(m.fit(x, y, { epochs: 1, callbacks: [callbacks.learningRateScheduler(() => -1)] }))
+      .rejects.toThrow('actlab: learningRateScheduler: schedule(0, 0) returned -1: expected a finite number >= 0');
+    m.dispose(); x.dispose();
+  });
+
   test('a checkpoint after a resumed fit holds every epoch of the history', async () => {
     const { x, y } = data();
     const whole = mlp();

@@ -385,7 +385,10 @@ describe('optimizer API', () => {
     o.learningRate = 0.5;
     expect(o.learningRate).toBe(0.5);
     expect(o.getConfig().learningRate).toBe(0.5);
-    expect(() => { o.learningRate = 0; }).toThrow(/actlab: adam: learningRate = 0/);
+    expect(() => { o.learningRate = -0.5; }).toThrow(/actlab: adam: learningRate = -0.5/);
+    o.learningRate = 0; // a callback may hold the rate at 0 (a warmup from 0)
+    expect(o.learningRate).toBe(0);
+    o.learningRate = 0.5;
     expect(o.learningRate).toBe(0.5);
   });
 

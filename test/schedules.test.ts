@@ -232,7 +232,7 @@ describe('callbacks.learningRateScheduler (Keras LearningRateScheduler)', () => 
     const m = build();
     const before = m.snapshotWeights();
     await expect(m.fit(x, ds.y, { epochs: 2, callbacks: [callbacks.learningRateScheduler(() => Number.NaN)] }))
-      .rejects.toThrow(/learningRateScheduler: schedule\(0, 0\.05\) returned NaN: expected a finite number > 0/);
+      .rejects.toThrow(/learningRateScheduler: schedule\(0, 0\.05\) returned NaN: expected a finite number >= 0/);
     expect(m.snapshotWeights()).toEqual(before);
     expect(() => callbacks.learningRateScheduler(0.1 as never)).toThrow(/learningRateScheduler: schedule must be a function/);
     const scheduled = build(schedules.inverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 1, decayRate: 1 }));

@@ -17,6 +17,8 @@ export interface TrainingModel {
   restoreWeights(values: readonly Float32Array[]): void;
   /** Model, optimizer state and fit's position (modelCheckpoint writes it). */
   checkpoint(): Checkpoint;
+  /** fit's position: `epoch` counts the epochs trained with this seed over every fit call (set before onEpochEnd). */
+  readonly fitState?: { readonly epoch: number };
 }
 
 export interface Callback {
@@ -85,7 +87,13 @@ export interface EarlyStoppingArgs {
   minDelta?: number;
   patience?: number;
   mode?: Mode;
+  /** An epoch must beat this (and the best so far) to reset the patience count, as tfjs-layers. */
   baseline?: number;
+  /**
+   * When it stops training, restore the weights of the epoch with the best monitored value,
+   * whether or not that epoch beat the baseline (Keras). A fit that runs to its last epoch
+   * keeps the last weights (Keras 2, and Keras 3 when it did not stop).
+   */
   restoreBestWeights?: boolean;
 }
 
@@ -96,6 +104,8 @@ export class EarlyStopping extends Monitor {
   private readonly restore: boolean;
   private wait = 0;
   private bestWeights?: Float32Array[];
+  /** The best value seen, baseline or not: whose weights restoreBestWeights keeps. */
+  private bestSeen = 0;
   /** The epoch training stopped at (0 when it ran to the end). */
   stoppedEpoch = 0;
 
@@ -109,17 +119,21 @@ export class EarlyStopping extends Monitor {
   onTrainBegin(): void {
     this.wait = 0;
     this.stoppedEpoch = 0;
-    this.best = this.baseline ?? (this.better(0, 1, 0) ? Infinity : -Infinity);
+    this.bestSeen = this.better(0, 1, 0) ? Infinity : -Infinity;
+    this.best = this.baseline ?? this.bestSeen;
     this.bestWeights = undefined;
   }
 
   onEpochEnd(epoch: number, logs?: Logs): void {
     const v = this.current(logs);
     if (v === undefined || this.model === undefined) return;
+    if (this.restore && (this.bestWeights === undefined || this.better(v, this.bestSeen, 0))) {
+      this.bestSeen = v;
+      this.bestWeights = this.model.snapshotWeights();
+    }
     if (this.better(v, this.best, this.minDelta)) {
       this.best = v;
       this.wait = 0;
-      if (this.restore) this.bestWeights = this.model.snapshotWeights();
       return;
     }
     // As tfjs-layers and Keras: stop at the patience-th epoch in a row without improvement.
@@ -235,8 +249,9 @@ export class LearningRateScheduler implements Callback {
     if (this.model === undefined) return;
     const old = this.model.learningRate;
     const lr = this.schedule(epoch, old);
-    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
-      throw new Error(`actlab: learningRateScheduler: schedule(${epoch}, ${old}) returned ${String(lr)}: expected a finite number > 0`);
+    // 0 is a rate (a warmup from 0, Keras accepts it); negative or non-finite is not.
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+      throw new Error(`actlab: learningRateScheduler: schedule(${epoch}, ${old}) returned ${String(lr)}: expected a finite number >= 0`);
     }
     this.model.learningRate = lr;
     this.rates.push([epoch, lr]);

@@ -133,7 +133,8 @@ export abstract class Optimizer {
       throw new Error(`actlab: ${this.where}: the learning rate follows a ${this.schedule.className} schedule and cannot be set ` +
         `(callbacks that change it, such as reduceLROnPlateau, need a constant learningRate)`);
     }
-    this.lr = num(this.where, 'learningRate', v, positive, 'a finite number > 0');
+    // 0 is allowed here (a callback's warmup may start from it); a new optimizer needs a rate > 0.
+    this.lr = num(this.where, 'learningRate', v, nonNegative, 'a finite number >= 0');
   }
 
   /** The schedule given as learningRate, or null for a constant rate. */

@@ -79,6 +79,18 @@ export class History {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
   }
+
+  /**
+   * What the epoch-end callbacks did to the logs pushed last: a key they added is appended
+   * (Keras records History after every other callback), a value they changed replaces it.
+   */
+  amendLast(pushed: Logs, logs: Logs): void {
+    for (const [k, v] of Object.entries(logs)) {
+      const arr = (this.history[k] ??= []);
+      if (k in pushed) arr[arr.length - 1] = v;
+      else arr.push(v);
+    }
+  }
 }
 
 export interface SequentialArgs {
@@ -321,15 +333,16 @@ export class Sequential implements TrainingModel {
       const soFar = (): Record<string, number[]> => joinHistory(prior, history.history);
       this.stopTraining = false;
       for (const cb of cbs) cb.setModel?.(this);
-      for (const cb of cbs) await cb.onTrainBegin?.();
+      for (const cb of cbs) await cb.onTrainBegin?.({});
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         const key = keyBase + epoch;
         const rng = baseRng.forkAt(key);
         this.fitState = { seed: fitSeed, epoch: key, history: soFar() };
-        for (const cb of cbs) await cb.onEpochBegin?.(epoch);
+        for (const cb of cbs) await cb.onEpochBegin?.(epoch, {});
         const order = shuffle ? rng.permutation(n) : identity(n);
         let lossSum = 0, correct = 0, seen = 0;
-        for (let start = 0, batch = 0; start < n && !this.stopTraining; start += batchSize, batch++) {
+        // stopTraining is read after each batch (Keras, tfjs): set before the first, the epoch still runs one.
+        for (let start = 0, batch = 0; start < n && (batch === 0 || !this.stopTraining); start += batchSize, batch++) {
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin?.(batch, { batch, size: count });
           const idx = order.subarray(start, start + count);
@@ -356,14 +369,17 @@ export class Sequential implements TrainingModel {
           logs.val_loss = vl;
           if (c.accuracy) logs.val_acc = va;
         }
-        history.push(epoch, logs);
+        const pushed = { ...logs };
+        history.push(epoch, pushed);
         this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar() };
         if (args.verbose === 1) {
           console.log(`Epoch ${epoch + 1}/${epochs} ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
         }
         for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
+        history.amendLast(pushed, logs);
+        this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar() };
       }
-      for (const cb of cbs) await cb.onTrainEnd?.();
+      for (const cb of cbs) await cb.onTrainEnd?.({});
     } finally {
       for (const t of owned) t.dispose();
     }

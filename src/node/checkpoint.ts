@@ -59,7 +59,9 @@ export function modelCheckpoint(args: ModelCheckpointArgs): Callback {
   return {
     setModel: (m) => { model = m; },
     onEpochEnd: async (epoch) => {
-      if (model !== undefined && (epoch + 1) % every === 0) await writeCheckpoint(args.dir, model.checkpoint());
+      // Counted over every fit of the model, so a loop of fit({ epochs: 1 }) checkpoints every N too.
+      const done = model?.fitState?.epoch ?? epoch + 1;
+      if (model !== undefined && done % every === 0) await writeCheckpoint(args.dir, model.checkpoint());
     },
   };
 }
