@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
   init, tensor, mean, sum, mul, grads, dropoutOp, rng, tidy, keep, flatten, activation, valueAndGrads, memoryStats, sequential, layers,
-  sgd, adam, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential,
+  sgd, adam, History, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -197,5 +197,54 @@ describe('a dropout layer with its own seed', () => {
     const copy = modelFromArtifacts(modelToArtifacts(m));
     expect(copy.layers[1].getConfig().seed).toBe(42);
     copy.dispose(); m.dispose(); x.dispose();
+  });
+});
+
+describe('async code, reentrancy', () => {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  test('tidy refuses an async fn instead of freeing its tensors at the first await', async () => {
+    let made: Tensor | undefined;
+    const run = (): unknown => tidy(wrong<() => number>(async () => { made = tensor([1, 2, 3], [3]); await sleep(1); return made; }));
+    expect(run).toThrow('actlab: tidy: fn returned a Promise; tidy is synchronous');
+    await sleep(5);
+    expect(made?.isDisposed).toBe(false);
+    made?.dispose();
+  });
+
+  test('one model cannot be fitted twice at once, nor recompiled or disposed under a running fit without a clear error', async () => {
+    const { m, x, y } = setup();
+    const slow = { onEpochEnd: () => sleep(1) };
+    const first = m.fit(x, y, { epochs: 2, callbacks: [slow] });
+    await expect(m.fit(x, y, { epochs: 1 })).rejects.toThrow("actlab: fit: model 'sequential' is already being fitted; await that fit before starting another");
+    await first;
+    const recompile = { onEpochEnd: () => { m.compile({ optimizer: sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy' }); } };
+    await expect(m.fit(x, y, { epochs: 2, callbacks: [recompile] })).rejects.toThrow("actlab: compile: model 'sequential' is being fitted");
+    const gone = { onBatchEnd: () => { m.dispose(); } };
+    await expect(m.fit(x, y, { epochs: 1, batchSize: 8, callbacks: [gone] })).rejects.toThrow("actlab: model 'sequential' was disposed");
+    x.dispose();
+  });
+
+  test('fit inside a tidy keeps its validationSplit copies across its awaits', async () => {
+    const { m, x, y } = setup();
+    const before = live();
+    let fitting: Promise<unknown> | undefined;
+    // tidy refuses the promise, but the fit it started runs on with its own tensors and ends well.
+    expect(() => tidy(wrong<() => number>(() => { fitting = m.fit(x, y, { epochs: 1, validationSplit: 0.25, callbacks: [{ onEpochBegin: () => sleep(1) }] }); return fitting; })))
+      .toThrow('actlab: tidy: fn returned a Promise');
+    const h = await fitting;
+    expect(h).toBeInstanceOf(History);
+    expect(live()).toBe(before);
+    x.dispose(); m.dispose();
+  });
+
+  test('predict inside a gradient computation is refused (its output is off the tape); layerOutput is differentiable', () => {
+    const { m, x } = setup();
+    const w = m.layers[2].weights[0].tensor;
+    expect(() => valueAndGrads(() => sum(m.predict(x)), [w])).toThrow("actlab: predict: called inside a gradient computation, where its output would carry no gradient; use model.layerOutput('dense_1', x)");
+    const { value, grads: g } = valueAndGrads(() => sum(mul(m.layerOutput('dense_1', x), m.layerOutput('dense_1', x))), [w]);
+    expect(g[0].dataSync().some((v) => v !== 0)).toBe(true);
+    for (const t of [value, ...g, x]) t.dispose();
+    m.dispose();
   });
 });

@@ -70,6 +70,14 @@ export class Engine {
       throw e;
     }
     this.scopes.pop();
+    if (isThenable(result)) {
+      // The async rest of fn would run after its tensors were freed. Nothing is freed here:
+      // they go to the enclosing scope, and the caller learns why.
+      const outer = this.scopes.at(-1);
+      if (outer !== undefined) for (const t of scope) outer.add(t);
+      throw new Error('actlab: tidy: fn returned a Promise; tidy is synchronous (its scope would end at the first await): ' +
+        'tidy the synchronous parts, or dispose tensors yourself around an await');
+    }
     if (this.recording) {
       // Inside a gradient computation the tape may read any tensor made here in its backward
       // pass (an op's input, a dropout mask), so they move out to the enclosing scope, which
@@ -124,6 +132,10 @@ export class Engine {
       this.tapes.pop();
     }
   }
+}
+
+function isThenable(v: unknown): boolean {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && 'then' in v && typeof v.then === 'function';
 }
 
 function collectTensors(v: unknown, out: Set<Tensor>): void {

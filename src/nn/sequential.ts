@@ -125,6 +125,8 @@ export class Sequential implements TrainingModel {
   private readonly rng: Rng;
   private compiled?: Compiled;
   private disposed = false;
+  /** True while a fit runs (it awaits callbacks, so other code can run meanwhile). */
+  private fitting = false;
 
   constructor(args: SequentialArgs = {}) {
     this.name = args.name ?? 'sequential';
@@ -176,6 +178,10 @@ export class Sequential implements TrainingModel {
 
   compile(args: CompileArgs): void {
     this.checkLive();
+    if (this.fitting) {
+      throw new Error(`actlab: compile: model '${this.name}' is being fitted, and that fit uses the current optimizer; ` +
+        'compile again after fit returns (a callback can change model.learningRate instead)');
+    }
     checkKeys('compile', args, ['optimizer', 'loss', 'metrics']);
     const loss = LOSS_ALIASES[args.loss];
     if (loss === undefined) throw new Error(`actlab: compile: unknown loss '${args.loss}'; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
@@ -206,6 +212,11 @@ export class Sequential implements TrainingModel {
     this.checkInput('predict', x);
     checkKeys('predict', args, ['batchSize']);
     const batchSize = checkEpochsEtc('predict', 'batchSize', args.batchSize ?? 32, 1);
+    // predict copies each batch into its result, off the tape: a gradient through it would be silently zero.
+    if (rt().engine.recording) {
+      throw new Error(`actlab: predict: called inside a gradient computation, where its output would carry no gradient; ` +
+        `use model.layerOutput('${this.layers.at(-1)?.name ?? ''}', x) for a forward pass the tape records`);
+    }
     const n = x.shape[0];
     const out = empty([n, ...this.outputShape]);
     const per = out.size / Math.max(n, 1);
@@ -280,6 +291,17 @@ export class Sequential implements TrainingModel {
 
   /** Trains for `epochs` epochs; resolves to the per-epoch History. */
   async fit(x: Tensor, y: Labels, args: FitArgs = {}): Promise<History> {
+    // Two fits of one model at once would share its optimizer, stopTraining and fitState.
+    if (this.fitting) throw new Error(`actlab: fit: model '${this.name}' is already being fitted; await that fit before starting another`);
+    this.fitting = true;
+    try {
+      return await this.fitOnce(x, y, args);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  private async fitOnce(x: Tensor, y: Labels, args: FitArgs): Promise<History> {
     const c = this.compiledOrThrow('fit');
     this.checkInput('fit', x);
     checkKeys('fit', args, FIT_OPTIONS);
@@ -324,10 +346,12 @@ export class Sequential implements TrainingModel {
         if (!(f > 0 && f < 1)) throw new Error(`actlab: fit: validationSplit must be 0 (none) or in (0, 1), got ${f}`);
         const n = x.shape[0], split = Math.floor(n * (1 - f));
         if (split === 0 || split === n) throw new Error(`actlab: fit: validationSplit ${f} of ${n} samples leaves an empty part`);
-        trainX = sliceRows(x, 0, split); owned.push(trainX);
-        valX = sliceRows(x, split, n - split); owned.push(valX);
-        trainY = sliceLabels(y, 0, split); if (trainY instanceof Tensor) owned.push(trainY);
-        valY = sliceLabels(y, split, n - split); if (valY instanceof Tensor) owned.push(valY);
+        // Kept out of any tidy around fit: fit frees them itself, after its last await.
+        const { engine } = rt();
+        trainX = engine.keep(sliceRows(x, 0, split)); owned.push(trainX);
+        valX = engine.keep(sliceRows(x, split, n - split)); owned.push(valX);
+        trainY = sliceLabels(y, 0, split); if (trainY instanceof Tensor) owned.push(engine.keep(trainY));
+        valY = sliceLabels(y, split, n - split); if (valY instanceof Tensor) owned.push(engine.keep(valY));
       }
       const n = trainX.shape[0];
       const soFar = (): Record<string, number[]> => joinHistory(prior, history.history);
@@ -343,6 +367,7 @@ export class Sequential implements TrainingModel {
         let lossSum = 0, correct = 0, seen = 0;
         // stopTraining is read after each batch (Keras, tfjs): set before the first, the epoch still runs one.
         for (let start = 0, batch = 0; start < n && (batch === 0 || !this.stopTraining); start += batchSize, batch++) {
+          this.checkLive(); // a callback may have disposed the model
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin?.(batch, { batch, size: count });
           const idx = order.subarray(start, start + count);
