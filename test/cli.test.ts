@@ -243,6 +243,9 @@ test('a tiny-profile report.html opens offline in headless Chromium with every f
   const html = readFileSync(path, 'utf8');
   expect(html).not.toMatch(/<script|<link|https?:\/\/[^"<\s]*\.(js|css|woff2?)/);
   expect(html).toContain('tiny (a test profile');
+  // The prose says what this profile's numbers show: too few CNN epochs for ReduceLROnPlateau to act.
+  expect(html).toMatch(/with 1 epoch and patience 3 it cannot cut the rate here/);
+  expect(html).not.toContain('the learning-rate panel shows when ReduceLROnPlateau cut the rate');
   // Figures per section, in slide order: 1, 2, 3 one each; 4 two; 5, 6, 7, 8 one each; 9 two; 10-13 one each.
   const perSection = [1, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1];
   const total = perSection.reduce((a, b) => a + b, 0);

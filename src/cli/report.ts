@@ -128,7 +128,7 @@ const softmaxSection: SectionProducer = {
     const sweep = softmaxTemperature(SEED_SCORES, sweepT);
     return {
       explanation: [
-        'Softmax turns a row of scores into probabilities that are positive and sum to one. Dividing the scores by a temperature T first changes how decisive the result is: below 1 the largest score takes nearly all the mass, above 1 the distribution spreads out.',
+        'Softmax turns a row of scores into probabilities that are positive and sum to one. Dividing the scores by a temperature T first changes how decisive the result is: below 1 the largest score takes more of the mass (nearly all of it as T approaches 0), above 1 the distribution spreads out.',
         'The kernel subtracts each row\'s maximum before exponentiating, so even very large scores do not overflow. Entropy (in nats) summarises the spread: 0 for a certain outcome, log of the number of classes for a uniform one.',
       ],
       formulas: [
@@ -210,7 +210,7 @@ const TRAINING_SECTIONS: readonly SectionProducer[] = [
       return {
         explanation: [
           `After one epoch of training the ReLU network of slide 6, this is what its first hidden layer (${result.layer}) outputs for test image ${result.sample} (a ${result.label}). The seed treats a dense layer's output as a stack of feature maps; a dense layer has no spatial layout, so its units are laid out row by row on a ${p.kind === 'dense' ? `${p.rows} x ${p.cols}` : ''} grid instead. Conv layers (actlab patterns --architecture cnn) show one map per filter.`,
-          `ReLU zeroes every negative pre-activation: ${pct(result.sparsity)} of the units are exactly zero for this image, so only a sparse subset carries it forward.`,
+          `ReLU zeroes every negative pre-activation: ${pct(result.sparsity)} of the units are exactly zero for this image, so only the other ${pct(1 - result.sparsity)} carry it forward.`,
         ],
         formulas: [], result, tables: [],
         figures: [{ caption: `Outputs of ${result.layer} for test image ${result.sample} (label ${result.label}); darker is smaller.`, spec: plot.activationPatternsSpec(result) }],
@@ -304,7 +304,10 @@ const TRAINING_SECTIONS: readonly SectionProducer[] = [
       return {
         explanation: [
           `The slide's CNN, Conv 32 (3x3) -> max-pool -> Conv 64 (3x3) -> max-pool -> Conv 64 (3x3) -> Dense 64 -> Dense 10 (softmax), per activation, with Adam and ReduceLROnPlateau (val_loss, factor ${s.factor}, patience ${s.patience}): ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} on ${s.trainSamples} MNIST training images, tested on ${s.testSamples}.`,
-          'Each conv filter is one small set of weights slid over the whole image, so the network learns local strokes wherever they appear; the learning-rate panel shows when ReduceLROnPlateau cut the rate (it needs more epochs than the patience to act).',
+          'Each conv filter is one small set of weights slid over the whole image, so the network learns local strokes wherever they appear. ' +
+            (s.epochs > s.patience
+              ? 'The learning-rate panel shows when ReduceLROnPlateau cut the rate.'
+              : `ReduceLROnPlateau needs more epochs than its patience to act: with ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} and patience ${s.patience} it cannot cut the rate here, so the learning-rate panel is flat.`),
         ],
         formulas: [], result, figures: [{ caption: 'CNN accuracy and loss per epoch, and the learning rate (log scale).', spec: plot.compareCnnSpec(result) }],
         tables: [runsTable('Test accuracy', result.runs)],
@@ -386,7 +389,7 @@ function settingsOf(profile: ReportProfile, seed: number): Record<string, string
     'epochs (slides 6, 8, 12 / 7 / 11)': `${p.epochs} / 1 / ${p.benchEpochs}`,
     'CNN (slide 13)': `first ${p.cnnTrainSamples} train, first ${p.cnnTestSamples} test images, ${p.cnnEpochs} epoch${p.cnnEpochs === 1 ? '' : 's'}, ${p.cnnActivations.join(', ')}`,
     'optimizer, batch': 'Adam (learning rate 0.001, Keras defaults), batch 32',
-    'vanishing gradients (slide 10)': 'depth 20, width 64, batch 32, 100 inputs',
+    'vanishing gradients (slide 10)': 'depth 20, width 64, one batch of 32 inputs of 100 features',
   };
 }
 
