@@ -1,7 +1,7 @@
 // actlab core entry: no runtime dependencies, no Node-only API.
 export { init, threadInfo, simdInfo, MAX_THREADS, type InitOptions, type ThreadInfo, type SimdInfo } from './core/wasm.js';
 export { activations, getActivation, resolveParams, ACTIVATIONS } from './activations/index.js';
-export type { Activation, ParamSpec, ActivationParams, ApplyOptions, Reference } from './activations/index.js';
+export type { Activation, ParamSpec, ActivationParams, ApplyOptions, Reference, ResolvedParams, KernelArgs } from './activations/index.js';
 export { softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, softmaxCrossEntropy } from './softmax.js';
 export { memoryStats } from './core/stats.js';
 export { setDebugChecks, getDebugChecks } from './core/checks.js';
@@ -12,6 +12,7 @@ export { add, sub, mul, div, affine, neg, square, sum, mean, reshape } from './o
 export { valueAndGrads, grads, grad } from './autograd/grad.js';
 export { tidy, keep } from './core/scope.js';
 export { activation } from './ops/activation.js';
+export type { ActivationTensorParams } from './ops/activation.js';
 export { softmaxOp, logSoftmaxOp } from './ops/softmax.js';
 export { Rng, rng } from './core/random.js';
 export * as initializers from './nn/initializers.js';
@@ -26,15 +27,17 @@ export { meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCa
 export type { LossResult, CrossentropyOptions, SparseLabels } from './nn/losses.js';
 export { matMul, dense } from './ops/matmul.js';
 export { Layer } from './nn/layer.js';
-export type { LayerArgs, LayerWeight, CallOptions } from './nn/layer.js';
+export type { LayerArgs, LayerWeight, CallOptions, Config } from './nn/layer.js';
 export {
   layers, Dense, Activation as ActivationLayer, Flatten, Dropout, PReLU, LearnableSwish, ScaledSwish, CustomActivation, Conv2D, MaxPooling2D, AveragePooling2D,
 } from './nn/layers.js';
-export type { DenseArgs, Conv2DArgs, Pooling2DArgs, DropoutArgs, CustomActivationArgs, ActivationSpec } from './nn/layers.js';
+export type {
+  DenseArgs, Conv2DArgs, Pooling2DArgs, DropoutArgs, CustomActivationArgs, ActivationSpec, ActivationArgs, PReLUArgs, SwishArgs, ScaledSwishArgs,
+} from './nn/layers.js';
 export { Sequential, sequential, History } from './nn/sequential.js';
-export type { CompileArgs, FitArgs, EvaluateArgs, Labels, LossName, SequentialArgs } from './nn/sequential.js';
+export type { CompileArgs, FitArgs, EvaluateArgs, Labels, ClassIds, LossName, LossAlias, SequentialArgs } from './nn/sequential.js';
 export { callbacks, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, EpochLogger } from './nn/callbacks.js';
-export type { Callback, Logs, TrainingModel } from './nn/callbacks.js';
+export type { Callback, Logs, TrainingModel, EarlyStoppingArgs, ReduceLROnPlateauArgs, LoggerArgs } from './nn/callbacks.js';
 export { linear, conv2dOp, poolOp, dropoutOp } from './ops/nn.js';
 export {
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, conv2dBackpropBias, maxPool, maxPoolWithArgmax, maxPoolBackprop,

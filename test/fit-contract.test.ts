@@ -106,7 +106,7 @@ describe('labels are checked before the first batch', () => {
     const m = mlp();
     const { x, y } = data();
     await expect(m.fit(wrong<Tensor>(new Float32Array(4)), y)).rejects.toThrow('actlab: fit: x must be a Tensor (tensor(values, shape)), got Float32Array');
-    await expect(m.fit(x, wrong<Int32Array>(undefined))).rejects.toThrow('actlab: fit: y must be a Tensor or class ids (Int32Array or number[]), got undefined');
+    await expect(m.fit(x, wrong<Int32Array>(undefined))).rejects.toThrow('actlab: fit: y must be a Tensor or class ids (a typed array such as Int32Array, or number[]), got undefined');
     expect(() => m.predict(wrong<Tensor>(null))).toThrow('actlab: predict: x must be a Tensor (tensor(values, shape)), got null');
     await expect(m.fit(x, y, { callbacks: [wrong<Callback>(null)] })).rejects.toThrow('actlab: fit: callbacks[0] must be a callback object');
     expect(() => m.compile({ optimizer: wrong<'adam'>({}), loss: 'mse' })).toThrow('actlab: compile: optimizer must be a name (adam, sgd, rmsprop, adamw) or an optimizer object such as adam(), got Object');
@@ -118,7 +118,7 @@ describe('labels are checked before the first batch', () => {
     const { x, y } = data();
     await expect(m.fit(x, y, wrong<{ epochs: number }>({ epochs: 1, batch_size: 4 })))
       .rejects.toThrow("actlab: fit: unknown option 'batch_size'; valid options: epochs, batchSize, validationData");
-    expect(() => m.compile(wrong<{ optimizer: 'adam'; loss: string }>({ optimizer: 'adam', loss: 'mse', metric: ['accuracy'] })))
+    expect(() => m.compile(wrong<{ optimizer: 'adam'; loss: 'mse' }>({ optimizer: 'adam', loss: 'mse', metric: ['accuracy'] })))
       .toThrow("actlab: compile: unknown option 'metric'; valid options: optimizer, loss, metrics");
     expect(() => m.evaluate(x, y, wrong<{ batchSize: number }>({ batch: 4 }))).toThrow("actlab: evaluate: unknown option 'batch'");
     expect(() => m.predict(x, wrong<{ batchSize: number }>({ batch: 4 }))).toThrow("actlab: predict: unknown option 'batch'");

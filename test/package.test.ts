@@ -177,10 +177,26 @@ describe('the packed package, installed into an empty project', () => {
   });
 
   it('TypeScript (module nodenext) type-checks ESM and CommonJS consumers against the shipped declarations', async () => {
-    writeFileSync(join(project, 'consumer.mts'),
-      "import { init, activations, type Activation } from 'actlab';\nimport { datasets } from 'actlab/node';\n" +
-      'await init();\nconst rows: readonly Activation[] = activations.list();\n' +
-      "const y: Float32Array = activations.apply('gelu', new Float32Array([rows.length]));\nexport { y, datasets };\n");
+    writeFileSync(join(project, 'consumer.mts'), [
+      "import { init, activations, sequential, layers, tensor, callbacks, type Activation, type Callback, type Config, type EarlyStoppingArgs } from 'actlab';",
+      "import { datasets, loadModel, type ModelCheckpointArgs } from 'actlab/node';",
+      'await init();',
+      'const rows: readonly Activation[] = activations.list();',
+      "const y: Float32Array = activations.apply('gelu', new Float32Array([rows.length]));",
+      // The README's uses compile without casts; names the runtime would refuse do not.
+      "const m = sequential({ layers: [layers.dense({ units: 2, inputShape: [3], activation: 'relu' })] });",
+      "m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });",
+      '// @ts-expect-error a misspelt loss',
+      "m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossEntropy' });",
+      '// @ts-expect-error a misspelt metric',
+      "m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['accuarcy'] });",
+      'const cb: Callback = { onEpochEnd: (e, logs) => { void [e, logs.loss.toFixed(4)]; } };',
+      'await m.fit(tensor([1, 2, 3], [1, 3]), new Uint8Array([1]), { callbacks: [cb, callbacks.earlyStopping({ patience: 1 })] });',
+      "const load = (dir: string) => loadModel(dir, { MySwish: (config: Config) => ({ fn: (x) => x, params: { beta: Number(config.beta) } }) });",
+      "const es: EarlyStoppingArgs = { patience: 2 }, mc: ModelCheckpointArgs = { dir: 'ckpt' };",
+      'export { y, datasets, load, es, mc };',
+      '',
+    ].join('\n'));
     // One set of declarations serves both: TypeScript 5.8+ under nodenext types require() of an ES module.
     writeFileSync(join(project, 'consumer.cts'), "import lib = require('actlab');\n" +
       "export const f = async (): Promise<Float32Array> => { await lib.init(); return lib.activations.apply('gelu', new Float32Array([1])); };\n");

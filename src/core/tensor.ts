@@ -17,6 +17,11 @@ export function sizeOf(shape: Shape): number {
 
 export function shapeText(shape: Shape): string { return `[${shape.join(', ')}]`; }
 
+/**
+ * A float32 tensor in Wasm memory (tensor(values, shape) makes one). Read it with dataSync()
+ * (a copy), free it with dispose() or by making it inside tidy(); ops record on the gradient
+ * tape while valueAndGrads runs.
+ */
 export class Tensor {
   readonly shape: Shape;
   readonly size: number;

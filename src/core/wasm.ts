@@ -49,6 +49,7 @@ export interface SimdInfo {
   readonly reason?: string;
 }
 
+/** init()'s options: threads, relaxed SIMD, and how the module is loaded. */
 export interface InitOptions {
   /**
    * Threads for parallel kernels, the calling thread included: 1 runs today's

@@ -21,14 +21,22 @@ export interface TrainingModel {
   readonly fitState?: { readonly epoch: number };
 }
 
+/**
+ * A fit() callback: any object with some of these hooks (Keras / tfjs-layers names), called in
+ * the order listed and awaited one by one. fit always passes logs: {} where there is nothing
+ * to report; onBatchEnd gets { batch, size, loss, acc? }, onEpochEnd { loss, acc?, val_loss?,
+ * val_acc? }, and keys an onEpochEnd adds to its logs are recorded in the History.
+ */
 export interface Callback {
+  /** The model being fitted, before onTrainBegin. */
   setModel?(model: TrainingModel): void;
-  onTrainBegin?(logs?: Logs): void | Promise<void>;
-  onTrainEnd?(logs?: Logs): void | Promise<void>;
-  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
-  onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
-  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
-  onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+  onTrainBegin?(logs: Logs): void | Promise<void>;
+  onTrainEnd?(logs: Logs): void | Promise<void>;
+  /** epoch counts from fit's initialEpoch (0 by default). */
+  onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
 }
 
 type Mode = 'auto' | 'min' | 'max';
@@ -289,10 +297,16 @@ export class EpochLogger implements Callback {
   }
 }
 
+/** The built-in callbacks (Keras names): `fit(x, y, { callbacks: [callbacks.earlyStopping({ patience: 2 })] })`. */
 export const callbacks = {
+  /** Stops fit when the monitored value (default val_loss) has not improved for `patience` epochs. */
   earlyStopping: (args?: EarlyStoppingArgs): EarlyStopping => new EarlyStopping(args),
+  /** Multiplies the learning rate by `factor` when the monitored value stalls (tfjs-layers lacks it). */
   reduceLROnPlateau: (args?: ReduceLROnPlateauArgs): ReduceLROnPlateau => new ReduceLROnPlateau(args),
+  /** Sets the rate before each epoch to schedule(epoch, current rate) (Keras's per-epoch form). */
   learningRateScheduler: (schedule: (epoch: number, learningRate: number) => number): LearningRateScheduler => new LearningRateScheduler(schedule),
+  /** Stops fit at the first batch whose loss is NaN or infinite (with stopOnNonFinite: false). */
   terminateOnNaN: (): TerminateOnNaN => new TerminateOnNaN(),
+  /** Writes each epoch's logs as CSV or JSON lines. */
   epochLogger: (args: LoggerArgs): EpochLogger => new EpochLogger(args),
 };

@@ -102,7 +102,11 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
       off += n;
     }
     optimizer.setWeights(state, json.optimizer.iterations);
-    model.compile({ optimizer, loss: json.loss, metrics: [...json.metrics] });
+    const metrics = json.metrics.map((m) => {
+      if (m !== 'accuracy' && m !== 'acc') throw new Error(`actlab: restoreCheckpoint: unknown metric '${m}'; valid: accuracy (acc)`);
+      return m;
+    });
+    model.compile({ optimizer, loss: json.loss, metrics });
     model.fitState = { ...json.fit };
     return { model, initialEpoch: json.fit.epoch, seed: json.fit.seed, history: json.fit.history };
   } catch (e) {

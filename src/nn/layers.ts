@@ -69,10 +69,15 @@ const initName = (i: Init): string => (typeof i === 'string' ? i : i.name);
 // ---- Dense ---------------------------------------------------------------------------
 
 export interface DenseArgs extends LayerArgs {
+  /** Output features. */
   units: number;
+  /** A registry name ('relu', 'gelu', ...), 'softmax', or { name, params }; default none (linear). */
   activation?: string | ActivationSpec;
+  /** Default true. */
   useBias?: boolean;
+  /** Default 'glorotUniform' (Keras). */
   kernelInitializer?: Init;
+  /** Default 'zeros'. */
   biasInitializer?: Init;
 }
 
@@ -360,14 +365,23 @@ function checkPadding(where: string, p: unknown): Padding {
 }
 
 export interface Conv2DArgs extends LayerArgs {
+  /** Output channels. */
   filters: number;
+  /** Window height and width (one number for both). */
   kernelSize: Pair;
+  /** Default 1. */
   strides?: Pair;
+  /** 'valid' (default: no padding) or 'same' (output = ceil(input / stride), TensorFlow's split). */
   padding?: Padding;
+  /** Default 1. */
   dilationRate?: Pair;
+  /** As Dense's. */
   activation?: string | ActivationSpec;
+  /** Default true. */
   useBias?: boolean;
+  /** Default 'glorotUniform'. */
   kernelInitializer?: Init;
+  /** Default 'zeros'. */
   biasInitializer?: Init;
 }
 
@@ -483,16 +497,28 @@ export class AveragePooling2D extends Pooling2D {
 
 // ---- factories (tfjs-layers style: layers.dense({...})) ---------------------------------------
 
+/** The layer factories, tfjs-layers names and options: `layers.dense({ units: 128, activation: 'relu' })`. */
 export const layers = {
+  /** Fully connected: x W + b, then the activation, as one fused call. */
   dense: (args: DenseArgs): Dense => new Dense(args),
+  /** An activation on its own (a registry name, softmax, or { name, params }). */
   activation: (args: ActivationArgs): Activation => new Activation(args),
+  /** [batch, ...] to [batch, product] (a view: no copy). */
   flatten: (args: LayerArgs = {}): Flatten => new Flatten(args),
+  /** Inverted dropout in training (masks from fit's seed, or the layer's own seed); the identity in inference. */
   dropout: (args: DropoutArgs): Dropout => new Dropout(args),
+  /** Leaky ReLU with a trainable slope per channel (the last axis). */
   prelu: (args: PReLUArgs = {}): PReLU => new PReLU(args),
+  /** x * sigmoid(beta x) with a trainable beta. */
   learnableSwish: (args: SwishArgs = {}): LearnableSwish => new LearnableSwish(args),
+  /** The seed's alpha * x * sigmoid(beta x), alpha and beta trainable. */
   scaledSwish: (args: ScaledSwishArgs = {}): ScaledSwish => new ScaledSwish(args),
+  /** An activation you write from tensor ops, with trainable scalar parameters; saved under its className. */
   customActivation: (args: CustomActivationArgs): CustomActivation => new CustomActivation(args),
+  /** 2-D convolution over NHWC input ([batch, height, width, channels]), bias and activation fused. */
   conv2d: (args: Conv2DArgs): Conv2D => new Conv2D(args),
+  /** The largest value in each window (ties go to the first in window order). */
   maxPooling2d: (args: Pooling2DArgs = {}): MaxPooling2D => new MaxPooling2D(args),
+  /** The mean of each window ('same' padding averages over the cells inside the input). */
   averagePooling2d: (args: Pooling2DArgs = {}): AveragePooling2D => new AveragePooling2D(args),
 };

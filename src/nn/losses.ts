@@ -139,7 +139,7 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: C
 }
 
 /** Integer class labels: a Tensor of integral values, an Int32Array, or numbers. */
-export type SparseLabels = Tensor | Int32Array | readonly number[];
+export type SparseLabels = Tensor | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Float32Array | Float64Array | readonly number[];
 
 /**
  * Categorical cross-entropy with integer labels, mean over rows of -log q[label]: the same

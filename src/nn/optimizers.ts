@@ -98,6 +98,11 @@ function keyOf(p: VariableGrad, i: number): string { return p.name ?? String(i);
 
 // ---- the base class ------------------------------------------------------------------------
 
+/**
+ * What sgd(), adam(), adamw() and rmsprop() make: applyGradients() updates variables in place
+ * with Wasm kernels, keeping per-weight state (moments) by name; learningRate is a constant
+ * or a schedule. dispose() frees the state (a model compiled with it does that).
+ */
 export abstract class Optimizer {
   /** Keras / tfjs class name: 'SGD', 'Adam', 'AdamW', 'RMSprop'. */
   abstract readonly className: string;

@@ -279,10 +279,15 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
 
 // ---- factories (Keras' names in camelCase) -----------------------------------------------------
 
+/** Keras CosineDecay: from initialLearningRate down a half cosine to alpha times it over decaySteps, with optional warmup. */
 export function cosineDecay(options: CosineDecayOptions): CosineDecay { return new CosineDecay(options); }
+/** Keras ExponentialDecay: initialLearningRate * decayRate^(step / decaySteps) (staircase: floored). */
 export function exponentialDecay(options: ExponentialDecayOptions): ExponentialDecay { return new ExponentialDecay(options); }
+/** Keras InverseTimeDecay: initialLearningRate / (1 + decayRate * step / decaySteps). */
 export function inverseTimeDecay(options: InverseTimeDecayOptions): InverseTimeDecay { return new InverseTimeDecay(options); }
+/** Keras PolynomialDecay: from initialLearningRate to endLearningRate along (1 - step / decaySteps)^power (cycle: restarts). */
 export function polynomialDecay(options: PolynomialDecayOptions): PolynomialDecay { return new PolynomialDecay(options); }
+/** Keras PiecewiseConstantDecay: values[i] up to boundaries[i], the last value after. */
 export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): PiecewiseConstantDecay { return new PiecewiseConstantDecay(options); }
 
 /** Rebuilds a schedule from its JSON (an optimizer's getConfig().learningRate, a checkpoint). */

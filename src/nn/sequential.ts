@@ -19,31 +19,46 @@ import { saveArtifacts } from './serialize.js';
 import { checkpointOf, type Checkpoint } from './checkpoint.js';
 
 export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
-const LOSS_ALIASES: Record<string, LossName> = {
+const LOSS_ALIASES = {
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
   categoricalCrossentropy: 'categoricalCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
   binaryCrossentropy: 'binaryCrossentropy', binary_crossentropy: 'binaryCrossentropy',
   meanSquaredError: 'meanSquaredError', mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError',
-};
+} as const satisfies Record<string, LossName>;
 
-/** Labels: a tensor ([n] class ids or [n, classes] targets) or class ids as integers. */
-export type Labels = Tensor | Int32Array | readonly number[];
+/** A loss as compile() takes it: tfjs's camelCase name or Keras's snake_case one (and 'mse'). */
+export type LossAlias = keyof typeof LOSS_ALIASES;
 
+/** Class ids, one integer per sample (or per output position): any typed array or a number[]. */
+export type ClassIds = Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Float32Array | Float64Array | readonly number[];
+
+/** Labels: a tensor ([n] class ids or [n, ...outputShape] targets) or class ids. */
+export type Labels = Tensor | ClassIds;
+
+/** What compile() takes (Keras's names). */
 export interface CompileArgs {
+  /** An optimizer object (adam({ learningRate }), ...) or the name of one with its defaults. */
   optimizer: Optimizer | 'adam' | 'sgd' | 'rmsprop' | 'adamw';
-  loss: LossName | string;
-  metrics?: readonly string[];
+  loss: LossAlias;
+  /** ['accuracy'] (or ['acc']) adds acc and val_acc to the logs and History. */
+  metrics?: readonly ('accuracy' | 'acc')[];
 }
 
+/** fit's options (Keras names). */
 export interface FitArgs {
+  /** Default 1. */
   epochs?: number;
+  /** Default 32; the last batch of an epoch may be smaller. */
   batchSize?: number;
+  /** [x, y] evaluated after each epoch (val_loss, val_acc). */
   validationData?: readonly [Tensor, Labels];
   /** The last fraction of the data, before shuffling, is held out (Keras); 0 (the default) holds out none. */
   validationSplit?: number;
+  /** Shuffle the samples each epoch (default true). */
   shuffle?: boolean;
   /** Seeds shuffling and dropout; default: the model's seed. */
   seed?: number;
+  /** One callback or a list, called in order (see Callback). */
   callbacks?: Callback | readonly Callback[];
   /** 0: silent, 1: one line per epoch. */
   verbose?: 0 | 1;
@@ -64,6 +79,7 @@ export interface FitArgs {
 const FIT_OPTIONS = ['epochs', 'batchSize', 'validationData', 'validationSplit', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'stopOnNonFinite'];
 
 export interface EvaluateArgs {
+  /** Default 32 (a result does not depend on it beyond float rounding of the per-batch means). */
   batchSize?: number;
 }
 
@@ -114,6 +130,10 @@ function checkEpochsEtc(where: string, name: string, v: number, min: number): nu
 /** A training epoch's random numbers: its generator and the key it was forked at (seeded dropout layers key on it). */
 interface Draws { readonly rng: Rng; readonly epoch: number }
 
+/**
+ * A stack of layers, each fed the previous one's output: Keras's compile / fit / evaluate /
+ * predict, weights in Wasm memory (dispose() frees them), save in the tfjs LayersModel format.
+ */
 export class Sequential implements TrainingModel {
   readonly className = 'Sequential';
   readonly name: string;
@@ -176,6 +196,7 @@ export class Sequential implements TrainingModel {
   get trainableWeights(): LayerWeight[] { return this.layers.flatMap((l) => [...l.trainableWeights]); }
   countParams(): number { return this.layers.reduce((s, l) => s + l.countParams(), 0); }
 
+  /** Sets the optimizer, loss and metrics for fit and evaluate (the model then owns the optimizer). */
   compile(args: CompileArgs): void {
     this.checkLive();
     if (this.fitting) {
@@ -183,7 +204,7 @@ export class Sequential implements TrainingModel {
         'compile again after fit returns (a callback can change model.learningRate instead)');
     }
     checkKeys('compile', args, ['optimizer', 'loss', 'metrics']);
-    const loss = LOSS_ALIASES[args.loss];
+    const loss: LossName | undefined = Object.hasOwn(LOSS_ALIASES, args.loss) ? LOSS_ALIASES[args.loss] : undefined;
     if (loss === undefined) throw new Error(`actlab: compile: unknown loss '${args.loss}'; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
     const metrics = args.metrics ?? [];
     for (const m of metrics) {
@@ -579,7 +600,7 @@ function checkLabels(where: string, x: Tensor, y: Labels, loss: LossName, output
     if (y.isDisposed) throw new Error(`actlab: ${where}: y was disposed`);
     if (y.rank === 0) throw new Error(`actlab: ${where}: y is a scalar; labels need one entry per sample, shape [${n}] (class ids) or [${n}, ${outputShape.join(', ')}]`);
   } else if (!Array.isArray(y) && !(ArrayBuffer.isView(y) && 'length' in y && typeof y[0] !== 'bigint')) {
-    throw new Error(`actlab: ${where}: y must be a Tensor or class ids (Int32Array or number[]), got ${describeValue(y)}`);
+    throw new Error(`actlab: ${where}: y must be a Tensor or class ids (a typed array such as Int32Array, or number[]), got ${describeValue(y)}`);
   }
   const rows = y instanceof Tensor ? y.shape[0] : y.length;
   if (rows !== n) throw new Error(`actlab: ${where}: x has ${n} samples but y has ${rows}`);
@@ -678,4 +699,5 @@ function countCorrect(output: Tensor, y: Labels, loss: LossName): number {
   return c;
 }
 
+/** A Sequential model (tfjs-layers' sequential()): `sequential({ seed: 42, layers: [...] })`. */
 export function sequential(args: SequentialArgs = {}): Sequential { return new Sequential(args); }

@@ -140,8 +140,12 @@ export function modelToArtifacts(model: Sequential, weightsPath = 'weights.bin')
   };
 }
 
-/** A user-defined activation layer's factory, for loading models that contain it. */
-export type CustomActivationFactory = (config: Config) => CustomActivationArgs;
+/**
+ * A user-defined activation layer's factory, for loading models that contain it: it gets the
+ * saved layer config (the params are numbers there) and returns fn and params; the class
+ * name it was registered under is used, so it need not repeat it.
+ */
+export type CustomActivationFactory = (config: Config) => Omit<CustomActivationArgs, 'className'> & { className?: string };
 
 const KERAS_ACTIVATIONS = new Map(ACTIVATIONS.filter((a) => a.keras).map((a) => [a.keras ?? '', a.name]));
 
@@ -334,7 +338,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, customObjects: Rea
       const lost = specs.filter((sp) => !weights.some((w) => w.name === sp.name)).map((sp) => sp.name);
       throw new Error(`actlab: loadModel: the manifest lists ${specs.length} weights (${names(specs)}) but the model built from ` +
         `model.json has ${weights.length} (${names(weights)})` +
-        (lost.length > 0 ? `; missing: ${lost.join(', ')} (a customObjects factory must return the layer's params, e.g. (config) => ({ fn, params: { beta: config.beta } }))` : ''));
+        (lost.length > 0 ? `; missing: ${lost.join(', ')} (a customObjects factory must return the layer's params, e.g. (config) => ({ fn, params: { beta: Number(config.beta) } }))` : ''));
     }
     const expectedBytes = specs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
     if (data.byteLength !== expectedBytes) {

@@ -105,3 +105,4 @@ export { renderSvg, renderPng, svgToPng } from './render.js';
 export type { PngOptions } from './render.js';
 export { saveModel, loadModel, writeArtifacts } from './models.js';
 export { modelCheckpoint, loadCheckpoint, writeCheckpoint } from './checkpoint.js';
+export type { ModelCheckpointArgs } from './checkpoint.js';
