@@ -101,7 +101,7 @@ export class Engine {
     return result;
   }
 
-  /** The end of a scope that returns nothing: frees its tensors, or hands them to the enclosing scope while a tape records. */
+  /** Ends a scope's tensors: frees them, or, while a tape records, hands them to the enclosing scope. */
   private release(scope: Set<Tensor>): void {
     const outer = this.scopes.at(-1);
     if (this.recording && outer !== undefined) for (const t of scope) outer.add(t);
