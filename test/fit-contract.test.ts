@@ -154,6 +154,23 @@ describe('metrics', () => {
   });
 });
 
+describe('model weights', () => {
+  test('getWeights / setWeights on the model, as tfjs: copies in layer order; count and shapes checked before a write', () => {
+    const a = mlp(2), b = mlp(3);
+    const ws = a.getWeights();
+    expect(ws.map((w) => w.shape)).toEqual([[4, 5], [5], [5, 4], [4], [4, 3], [3]]);
+    b.setWeights(ws);
+    expect(b.snapshotWeights()).toEqual(a.snapshotWeights());
+    const before = b.snapshotWeights();
+    expect(() => b.setWeights(ws.slice(1))).toThrow("actlab: setWeights: model 'sequential' has 6 weights (dense/kernel, dense/bias, dense_1/kernel, dense_1/bias, dense_2/kernel, dense_2/bias) but got 5");
+    const swapped = [...ws.slice(0, 4), ws[5], ws[4]];
+    expect(() => b.setWeights(swapped)).toThrow("actlab: setWeights: 'dense_2/kernel' has shape [4, 3] but the value has [3]");
+    expect(b.snapshotWeights()).toEqual(before);
+    for (const w of ws) w.dispose();
+    a.dispose(); b.dispose();
+  });
+});
+
 describe('memory held by the model and its optimizer', () => {
   test('a recompile frees the optimizer it replaces', async () => {
     const { x, y } = data();

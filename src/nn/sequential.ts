@@ -518,6 +518,35 @@ export class Sequential implements TrainingModel {
   /** Model, optimizer state and fit's position, for resuming (see restoreCheckpoint). */
   checkpoint(): Checkpoint { return checkpointOf(this); }
 
+  /** Copies of every weight, layer by layer (kernel before bias), as tfjs's model.getWeights(); the caller owns them. */
+  getWeights(): Tensor[] {
+    this.checkLive();
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  /** Overwrites every weight, in getWeights() order; the count and each shape must match (checked before anything is written). */
+  setWeights(values: readonly Tensor[]): void {
+    this.checkLive();
+    const total = this.weights.length;
+    if (!Array.isArray(values) || values.length !== total) {
+      throw new Error(`actlab: setWeights: model '${this.name}' has ${total} weights (${this.weights.map((w) => w.name).join(', ')}) but got ${Array.isArray(values) ? values.length : describeValue(values)}`);
+    }
+    let at = 0;
+    const parts = this.layers.map((l) => {
+      const part = values.slice(at, at + l.weights.length);
+      at += l.weights.length;
+      part.forEach((v, i) => {
+        const w = l.weights[i];
+        if (!(v instanceof Tensor) || v.isDisposed) throw new Error(`actlab: setWeights: the value for '${w.name}' must be a live Tensor, got ${describeValue(v)}`);
+        if (v.shape.length !== w.tensor.shape.length || v.shape.some((d, k) => d !== w.tensor.shape[k])) {
+          throw new Error(`actlab: setWeights: '${w.name}' has shape ${shapeText(w.tensor.shape)} but the value has ${shapeText(v.shape)}`);
+        }
+      });
+      return part;
+    });
+    this.layers.forEach((l, i) => { if (parts[i].length > 0) l.setWeights(parts[i]); });
+  }
+
   snapshotWeights(): Float32Array[] { return this.weights.map((w) => w.tensor.dataSync()); }
   restoreWeights(values: readonly Float32Array[]): void {
     const ws = this.weights;
