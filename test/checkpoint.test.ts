@@ -56,6 +56,7 @@ describe('checkpoints', () => {
     await m.fit(x, ds.y, { epochs: 2, callbacks: [cb] });
     const r = await loadCheckpoint(path);
     expect(r.initialEpoch).toBe(4);
+    expect(() => modelCheckpoint({ dir: path, every: 0 })).toThrow('actlab: modelCheckpoint: every must be a positive integer, got 0');
     // The checkpoint's history holds all four epochs, and resuming it continues the same stream.
     expect(r.history.loss).toHaveLength(4);
     r.model.dispose(); m.dispose(); x.dispose();

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
   init, tensor, mean, sum, mul, grads, dropoutOp, rng, tidy, keep, flatten, activation, valueAndGrads, memoryStats, sequential, layers,
-  sgd, adam, History, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential,
+  sgd, adam, History, callbacks, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -246,5 +246,91 @@ describe('async code, reentrancy', () => {
     expect(g[0].dataSync().some((v) => v !== 0)).toBe(true);
     for (const t of [value, ...g, x]) t.dispose();
     m.dispose();
+  });
+});
+
+describe('fit state across calls, seeds and checkpoints (edges a mutation run found untested)', () => {
+  test('a fit with another seed starts its own count and history', async () => {
+    const { m, x, y } = setup();
+    await m.fit(x, y, { epochs: 2, seed: 1 });
+    await m.fit(x, y, { epochs: 1, seed: 2 });
+    expect(m.fitState?.epoch).toBe(1);
+    expect(m.checkpoint().json.fit.history.loss).toHaveLength(1);
+    x.dispose(); m.dispose();
+  });
+
+  test('fitState holds the epoch key while an epoch runs, and what callbacks added to the logs afterwards', async () => {
+    const { m, x, y } = setup();
+    await m.fit(x, y, { epochs: 1 });
+    const keys: (number | undefined)[] = [];
+    const cb = { onEpochBegin: () => { keys.push(m.fitState?.epoch); }, onEpochEnd: (_e: number, logs: Record<string, number>) => { logs.extra = 7; } };
+    await m.fit(x, y, { epochs: 1, callbacks: [cb] });
+    expect(keys).toEqual([1]);
+    expect(m.checkpoint().json.fit.history.extra).toEqual([7]);
+    x.dispose(); m.dispose();
+  });
+
+  test('a seeded dropout layer draws per epoch: a resumed run matches the uninterrupted one, and epochs differ', async () => {
+    const whole = setup(7), first = setup(7);
+    await whole.m.fit(whole.x, whole.y, { epochs: 2, batchSize: 8 });
+    await first.m.fit(first.x, first.y, { epochs: 1, batchSize: 8 });
+    const { model } = restoreCheckpoint(checkpointOf(first.m));
+    await model.fit(first.x, first.y, { epochs: 2, batchSize: 8, initialEpoch: 1 });
+    expect(weightsOf(model)).toEqual(weightsOf(whole.m));
+    const ones = tensor(new Float32Array(64).fill(1), [8, 8]);
+    const maskAt = (layer: ReturnType<typeof layers.dropout>, epoch: number): number[] => {
+      const out = layer.apply(ones, { training: true, epoch });
+      const v = Array.from(out.dataSync());
+      out.dispose();
+      return v;
+    };
+    const a = layers.dropout({ rate: 0.5, seed: 3 }), b = layers.dropout({ rate: 0.5, seed: 3 });
+    const e0 = maskAt(a, 0), e1 = maskAt(a, 1);
+    expect(e1).not.toEqual(e0);
+    expect(maskAt(b, 0)).toEqual(e0);
+    for (const s of [whole, first]) { s.x.dispose(); s.m.dispose(); }
+    model.dispose(); ones.dispose();
+  });
+
+  test("a model compiled with metrics ['acc'] checkpoints and restores", async () => {
+    const { m, x, y } = setup();
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['acc'] });
+    await m.fit(x, y, { epochs: 1 });
+    const { model } = restoreCheckpoint(checkpointOf(m));
+    const h = await model.fit(x, y, { epochs: 1 });
+    expect(h.acc).toHaveLength(1);
+    x.dispose(); m.dispose(); model.dispose();
+  });
+
+  test('keep() of a view in an inner tidy, over a tensor of an outer one, keeps both until the view is disposed', () => {
+    const x = tensor([1, -2, 3, 4, -5, 6], [1, 2, 3]);
+    const before = live();
+    let kept: Tensor | undefined;
+    tidy(() => {
+      const r = activation(x, 'relu');
+      tidy(() => { kept = keep(flatten(r)); });
+    });
+    expect(Array.from(kept?.dataSync() ?? [])).toEqual([1, 0, 3, 4, 0, 6]);
+    kept?.dispose();
+    expect(live()).toBe(before);
+    x.dispose();
+  });
+
+  test('tidy refuses any thenable, not only a native Promise', () => {
+    expect(() => tidy(wrong<() => number>(() => ({ then: () => undefined })))).toThrow('actlab: tidy: fn returned a Promise');
+  });
+});
+
+describe('restoreBestWeights when the best epoch is neither the first nor under the baseline', () => {
+  test('scripted losses 5, 4, 6 with baseline 3: stops at epoch 2 and restores epoch 1', async () => {
+    const { m, x, y } = setup();
+    const script = { onEpochEnd: (e: number, logs: Record<string, number>) => { logs.loss = [5, 4, 6, 7][e]; } };
+    const weightsAt: number[][] = [];
+    const record = { onEpochEnd: () => { weightsAt.push(weightsOf(m)); } };
+    const stop = callbacks.earlyStopping({ monitor: 'loss', patience: 3, baseline: 3, restoreBestWeights: true });
+    const h = await m.fit(x, y, { epochs: 10, callbacks: [script, record, stop] });
+    expect(h.loss).toEqual([5, 4, 6]);
+    expect(weightsOf(m)).toEqual(weightsAt[1]);
+    x.dispose(); m.dispose();
   });
 });

@@ -189,6 +189,25 @@ describe('files tf.js writes load in actlab', () => {
     for (const t of [x, ...kernel]) t.dispose();
   });
 
+  test("a file not written by actlab reads 'hardSigmoid' as tf.js does, and VarianceScaling fan_in scale 1 as LeCun", () => {
+    const m = sequential({ seed: 2, layers: [layers.dense({ units: 1, inputShape: [1], kernelInitializer: 'ones' })] });
+    const art = modelToArtifacts(m);
+    const json = structuredClone(art.modelJson);
+    const cfg = json.modelTopology.config.layers[0].config;
+    cfg.activation = 'hardSigmoid';
+    cfg.kernel_initializer = { class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_in', distribution: 'normal' } };
+    const tfjsFile = modelFromArtifacts({ modelJson: { ...json, generatedBy: 'TensorFlow.js tfjs-layers v4.22.0' }, weightData: art.weightData });
+    const x = tensor([1], [1, 1]);
+    // kernel 1, bias 0: 0.2 * 1 + 0.5 = 0.7 (tf.js), where actlab's default would give 1/6 + 1/2.
+    expect(tfjsFile.predict(x).dataSync()[0]).toBeCloseTo(0.7, 6);
+    expect(tfjsFile.layers[0].getConfig().kernel_initializer).toBe('lecunNormal');
+    // Written by actlab before 2026-12-07, a bare 'hardSigmoid' was the registry default.
+    const ours = modelFromArtifacts({ modelJson: json, weightData: art.weightData });
+    expect(ours.predict(x).dataSync()[0]).toBeCloseTo(1 / 6 + 0.5, 6);
+    for (const v of [m, tfjsFile, ours]) v.dispose();
+    x.dispose();
+  });
+
   test('quantized, non-float32 and malformed files are refused with actlab errors', () => {
     const m = sequential({ seed: 2, layers: [layers.dense({ units: 2, inputShape: [3] })] });
     const art = modelToArtifacts(m);

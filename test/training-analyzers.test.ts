@@ -203,6 +203,10 @@ describe('compareCnn (slide 13)', () => {
     expect(run.history.lr).toEqual([0.001, 0.001, 0.0005]);
     expect(run.history.val_acc).toHaveLength(3);
     expect(run.testAccuracy).toBeGreaterThan(0.1);
+    // Left out, the plateau settings are the seed's factor and patience and Keras's min_delta, recorded.
+    const tiny = { train: sliceDataset(data.train, 0, 32), test: sliceDataset(data.test, 0, 8) };
+    const d = await compareCnn({ data: tiny, activations: ['relu'], epochs: 1, seed: 1 });
+    expect([d.settings.factor, d.settings.patience, d.settings.minDelta]).toEqual([0.2, 3, 1e-4]);
     await expect(compareCnn({ data: { train: { ...data.train, shape: [784] }, test: { ...data.test, shape: [784] } }, seed: 1 }))
       .rejects.toThrow('actlab: compareCnn: samples of shape [784] are not images: expected [height, width] or [height, width, channels]');
   });
