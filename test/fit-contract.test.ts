@@ -48,7 +48,7 @@ describe('fit at a non-finite loss', () => {
     let afterFirst: number[][] = [];
     const keep = { onBatchEnd: (b: number) => { if (b === 0) afterFirst = bits(m); } };
     await expect(m.fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, callbacks: [keep] }))
-      .rejects.toThrow(/^actlab: fit: the loss became NaN at epoch 0, batch 1; this batch's update was not applied/);
+      .rejects.toThrow(/^actlab: fit: x holds NaN at index 40 \(sample 10\), and the loss became NaN at epoch 0, batch 1; this batch's update was not applied/);
     expect(afterFirst).not.toEqual(before);
     expect(bits(m)).toEqual(afterFirst);
     expect(m.optimizer.iterations).toBe(1);
@@ -137,6 +137,21 @@ describe('labels are checked before the first batch', () => {
 });
 
 describe('metrics', () => {
+  test('accuracy for a softmax output is the argmax, whatever the sign of the logits fit hands it (one class included)', async () => {
+    for (const bias of [5, -5]) {
+      for (const loss of ['categoricalCrossentropy', 'sparseCategoricalCrossentropy'] as const) {
+        const m = sequential({ layers: [layers.dense({ units: 1, activation: 'softmax', inputShape: [2] })] });
+        m.layers[0].setWeights([tensor(new Float32Array(2), [2, 1]), tensor([bias], [1])]);
+        m.compile({ optimizer: sgd({ learningRate: 1e-9 }), loss, metrics: ['accuracy'] });
+        const x = tensor(new Float32Array(8).fill(1), [4, 2]);
+        const y = loss === 'sparseCategoricalCrossentropy' ? new Int32Array(4) : tensor(new Float32Array(4).fill(1), [4, 1]);
+        expect(m.evaluate(x, y)[1], `${loss}, bias ${bias}`).toBe(1);
+        expect((await m.fit(x, y, { epochs: 1 })).history.acc, `${loss}, bias ${bias}`).toEqual([1]);
+        x.dispose(); if (!(y instanceof Int32Array)) y.dispose(); m.dispose();
+      }
+    }
+  });
+
   test('binary accuracy with several outputs is the share of right outputs (Keras, tfjs), never above 1', async () => {
     // sigmoid(1) > 0.5 everywhere: all 12 outputs of 4 samples right, then 2 of 3 right per sample.
     const m = sequential({ layers: [layers.dense({ units: 3, activation: 'sigmoid', inputShape: [2] })] });

@@ -394,8 +394,11 @@ export class Sequential implements TrainingModel {
           const idx = order.subarray(start, start + count);
           const r = this.trainStep(trainX, trainY, idx, c, { rng, epoch: key }, stopOnNonFinite);
           if (stopOnNonFinite && !Number.isFinite(r.loss)) {
-            throw new Error(`actlab: fit: the loss became ${r.loss} at epoch ${epoch}, batch ${batch}; this batch's update was ` +
-              'not applied, so the weights are those of the batch before (pass stopOnNonFinite: false to keep going)');
+            // A NaN or Infinity in the input is the likeliest cause; name it rather than the loss alone.
+            const bad = rt().kernels.f32_first_non_finite(trainX.size, trainX.ptr);
+            const where = bad < 0 ? '' : `x holds ${rt().heap.f32(trainX.ptr + bad * 4, 1)[0]} at index ${bad} (sample ${Math.floor(bad / (trainX.size / n))}), and `;
+            throw new Error(`actlab: fit: ${where}the loss became ${r.loss} at epoch ${epoch}, batch ${batch}; this batch's update was ` +
+              'not applied, so the weights are those of the batch before' + (bad < 0 ? ' (pass stopOnNonFinite: false to keep going)' : ''));
           }
           if (stopOnNonFinite && r.firstNonFinite) {
             throw new Error(`actlab: fit: ${r.firstNonFinite} became non-finite at epoch ${epoch}, batch ${batch} (loss ${r.loss}); ` +
@@ -705,14 +708,16 @@ function gatherLabels(y: Labels, idx: Int32Array): Labels {
 }
 
 /**
- * Correct predictions in a batch, as a number of samples: argmax against class ids or
- * one-hot rows; for one output or binary cross-entropy, the share of outputs on the right
- * side of 0.5 in each sample (Keras' binary accuracy, a mean over a sample's outputs), summed.
+ * Correct predictions in a batch, as a number of samples, with the accuracy Keras picks for
+ * the loss: binary cross-entropy (and mean squared error on one output) count the share of
+ * outputs on the right side of 0.5 in each sample (a mean over a sample's outputs), summed;
+ * the categorical losses compare the argmax with class ids or one-hot rows. (Their output
+ * may be logits, where fit fuses the softmax into the loss: the argmax is the same.)
  */
 function countCorrect(output: Tensor, y: Labels, loss: LossName): number {
   const cols = output.shape[output.rank - 1];
   const rows = output.size / cols;
-  if (cols === 1 || loss === 'binaryCrossentropy') {
+  if (loss === 'binaryCrossentropy' || (loss === 'meanSquaredError' && cols === 1)) {
     const p = output.dataSync(), t = y instanceof Tensor ? y.dataSync() : Float32Array.from(y);
     let c = 0;
     for (let i = 0; i < p.length; i++) if ((p[i] > 0.5 ? 1 : 0) === t[i]) c++;
@@ -721,8 +726,8 @@ function countCorrect(output: Tensor, y: Labels, loss: LossName): number {
   const pred = argMaxRows(output, cols);
   let truth: ArrayLike<number>;
   if (!(y instanceof Tensor)) truth = y;
-  else if (y.size === rows) truth = y.dataSync();
-  else truth = argMaxRows(y, cols);
+  else if (loss === 'sparseCategoricalCrossentropy') truth = y.dataSync();
+  else truth = argMaxRows(y, cols); // one-hot (or soft) rows, even of one column
   let c = 0;
   for (let i = 0; i < rows; i++) if (pred[i] === truth[i]) c++;
   return c;
