@@ -237,7 +237,7 @@ async function main(): Promise<void> {
   const peak = median(peaks);
   console.log(`register-only f32x4 mul+add peak: ${peak.toFixed(1)} GFLOP/s (median of ${peaks.length} probes, ` +
     `range ${Math.min(...peaks).toFixed(1)}-${Math.max(...peaks).toFixed(1)})\n`);
-  console.log('| case | shape | actlab ms | tfjs ms | actlab GFLOP/s | tfjs GFLOP/s | actlab/tfjs | (wall) | goal | actlab % peak | tfjs % peak |');
+  console.log('| case | shape | actlab ms | tfjs ms | actlab GFLOP/s | tfjs GFLOP/s | speed-up (tfjs ms / actlab ms) | (wall) | goal | actlab % of probe | tfjs % of probe |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { c, ours, theirs, wallRatio } of rows) {
     const flop = 2 * c.M * c.N * c.K;

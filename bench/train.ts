@@ -2,7 +2,8 @@
 // batch 32 and 128) and the slide-13 CNN on MNIST, for actlab, tfjs-layers 4.22.0 on
 // tfjs-backend-wasm in this process, and PyTorch 1.13 (Debian python3-torch, one thread)
 // as a child process when it is installed. Repetitions are interleaved (actlab, tf.js,
-// PyTorch, actlab, ...), three each, after a warm-up fit on each side; medians of wall time
+// PyTorch, actlab, ...), three each, after a warm-up MLP fit for actlab and tf.js (PyTorch runs
+// in a fresh process without one; the CNN is one cold epoch everywhere); medians of wall time
 // and of CPU time are printed (CPU time is what a shared machine does not steal).
 // tfjs-backend-wasm cannot train a CNN (it registers no Conv2DBackpropFilter), so the CNN's
 // tf.js column uses tfjs-backend-cpu on a subset, scaled to a full epoch and marked as such.
