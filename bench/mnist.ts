@@ -21,7 +21,7 @@ if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`actlab bench: ACTL
 const only = process.env.ACTLAB_MNIST_ONLY;
 if (only !== undefined && only !== 'cnn' && only !== 'mlp') throw new Error(`actlab bench: ACTLAB_MNIST_ONLY = ${only} must be cnn or mlp`);
 
-for (const activation of only === 'cnn' ? [] : ['relu', 'tanh', 'sigmoid']) {
+for (const activation of only === 'cnn' ? [] : (['relu', 'tanh', 'sigmoid'] as const)) {
   const model = sequential({ seed, layers: [layers.flatten({ inputShape: [28, 28] }), layers.dense({ units: 128, activation }),
     layers.dense({ units: 64, activation }), layers.dense({ units: 10, activation: 'softmax' })] });
   model.compile({ optimizer: adam(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });

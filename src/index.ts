@@ -1,7 +1,7 @@
 // actlab core entry: no runtime dependencies, no Node-only API.
 export { init, threadInfo, simdInfo, MAX_THREADS, type InitOptions, type ThreadInfo, type SimdInfo } from './core/wasm.js';
-export { activations, getActivation, resolveParams, ACTIVATIONS } from './activations/index.js';
-export type { Activation, ParamSpec, ActivationParams, ApplyOptions, Reference, ResolvedParams, KernelArgs } from './activations/index.js';
+export { activations, getActivation, resolveParams, ACTIVATIONS, ACTIVATION_NAMES } from './activations/index.js';
+export type { Activation, ActivationName, ParamSpec, ActivationParams, ApplyOptions, Reference, ResolvedParams, KernelArgs } from './activations/index.js';
 export { softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, softmaxCrossEntropy } from './softmax.js';
 export { memoryStats } from './core/stats.js';
 export { setDebugChecks, getDebugChecks } from './core/checks.js';
@@ -32,7 +32,7 @@ export {
   layers, Dense, Activation as ActivationLayer, Flatten, Dropout, PReLU, LearnableSwish, ScaledSwish, CustomActivation, Conv2D, MaxPooling2D, AveragePooling2D,
 } from './nn/layers.js';
 export type {
-  DenseArgs, Conv2DArgs, Pooling2DArgs, DropoutArgs, CustomActivationArgs, ActivationSpec, ActivationArgs, PReLUArgs, SwishArgs, ScaledSwishArgs,
+  DenseArgs, Conv2DArgs, Pooling2DArgs, DropoutArgs, CustomActivationArgs, ActivationSpec, LayerActivationName, ActivationArgs, PReLUArgs, SwishArgs, ScaledSwishArgs,
 } from './nn/layers.js';
 export { Sequential, sequential, History } from './nn/sequential.js';
 export type { CompileArgs, FitArgs, EvaluateArgs, Labels, ClassIds, LossName, LossAlias, SequentialArgs } from './nn/sequential.js';

@@ -2,11 +2,13 @@
 // dense sweep, the size sweep (SIMD body + tail, in place), finite differences, parameter
 // gradients, extreme values and parameter validation.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, activations, ACTIVATIONS, type Activation } from '../src/index.js';
+import { init, activations, ACTIVATIONS, ACTIVATION_NAMES, type Activation, type ActivationName } from '../src/index.js';
 import { rt } from '../src/core/wasm.js';
 import { resolveParams, withKernelArgs } from '../src/activations/index.js';
 import { close, nextDown, nextUp, ulpDistance } from './helpers/accuracy.js';
 import { uniform } from './helpers/random.js';
+
+const wrong = <T>(v: unknown): T => v as T;
 
 beforeAll(async () => { await init(); });
 
@@ -207,7 +209,7 @@ test('hardSigmoid: where offset / slope overflows float32 (a subnormal slope), t
 });
 
 describe('extreme values', () => {
-  const cases: [string, number, number][] = [
+  const cases: [ActivationName, number, number][] = [
     ['sigmoid', -1000, 0], ['sigmoid', 1000, 1], ['sigmoid', -Infinity, 0], ['sigmoid', Infinity, 1],
     ['tanh', Infinity, 1], ['tanh', -Infinity, -1], ['tanh', 1e4, 1], ['tanh', -1e4, -1],
     ['softplus', 1000, 1000], ['softplus', -1000, 0], ['softplus', Infinity, Infinity],
@@ -239,7 +241,7 @@ describe('extreme values', () => {
   });
 
   test('odd functions keep the sign of zero; every activation maps -0 like +0', () => {
-    for (const name of ['tanh', 'softsign', 'linear', 'hardTanh', 'tanhShrink', 'leakyRelu']) {
+    for (const name of ['tanh', 'softsign', 'linear', 'hardTanh', 'tanhShrink', 'leakyRelu'] as const) {
       expect(Object.is(activations.apply(name, new Float32Array([-0]))[0], -0), `${name}(-0)`).toBe(true);
     }
     for (const row of ACTIVATIONS) {
@@ -298,8 +300,12 @@ describe('registry and validation', () => {
     expect(names.size).toBeGreaterThanOrEqual(26);
   });
 
+  test('ACTIVATION_NAMES (the type ActivationName) lists the registry, in order', () => {
+    expect([...ACTIVATION_NAMES]).toEqual(ACTIVATIONS.map((a) => a.name));
+  });
+
   test('unknown activation lists the valid names', () => {
-    expect(() => activations.apply('swishh', new Float32Array(1))).toThrow(/unknown activation 'swishh'; valid names: sigmoid, tanh, relu/);
+    expect(() => activations.apply(wrong<ActivationName>('swishh'), new Float32Array(1))).toThrow(/unknown activation 'swishh'; valid names: sigmoid, tanh, relu/);
   });
 
   test('a parameter out of range names the activation, parameter, value and range', () => {

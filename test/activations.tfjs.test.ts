@@ -4,7 +4,7 @@
 // approximation, its softplus switches branches at other points), not ours.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { getActivation as kerasActivation } from '@tensorflow/tfjs-layers/dist/activations';
-import { init, activations, softmax, logSoftmax, softmaxGrad, logSoftmaxGrad } from '../src/index.js';
+import { init, activations, softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, type ActivationName } from '../src/index.js';
 import { tf, useBackend } from './helpers/tfjs.js';
 import { uniform } from './helpers/random.js';
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
 type Fn = (x: tf.Tensor) => tf.Tensor;
 const layer = (name: 'swish' | 'mish' | 'gelu' | 'softsign'): Fn => (x) => kerasActivation(name).apply(x);
 
-const PEERS: [string, Record<string, number>, Fn][] = [
+const PEERS: [ActivationName, Record<string, number>, Fn][] = [
   ['relu', {}, (x) => tf.relu(x)],
   ['relu6', {}, (x) => tf.relu6(x)],
   ['leakyRelu', { alpha: 0.2 }, (x) => tf.leakyRelu(x, 0.2)],

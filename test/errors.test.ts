@@ -8,6 +8,7 @@ import {
   binaryCrossentropy, sparseCategoricalCrossentropy, dataset, batches, oneHot, validationSplit, parseIdx,
   parseCifar10Batch, memoryStats, setDebugChecks, getDebugChecks, conv2d, conv2dBackpropInput, datasetFromIdx, rng, initializers, xor, twoSpirals,
   gatherDataset, trainTestSplit, stats,
+  type ActivationName,
 } from '../src/index.js';
 import { datasets } from '../src/node/index.js';
 import { rt } from '../src/core/wasm.js';
@@ -122,7 +123,7 @@ describe('hyperparameters out of range say the valid range', () => {
     expect(() => activations.apply('hardTanh', new Float32Array(2), { min: 1, max: 1 })).toThrow("actlab: activation 'hardTanh': min (1) must be below max (1)");
   });
   test('an unknown activation and an unknown parameter list the valid ones', () => {
-    expect(() => activations.apply('relu7', new Float32Array(1))).toThrow(/actlab: unknown activation 'relu7'; valid names: sigmoid, tanh, relu, /);
+    expect(() => activations.apply(wrong<ActivationName>('relu7'), new Float32Array(1))).toThrow(/actlab: unknown activation 'relu7'; valid names: sigmoid, tanh, relu, /);
     expect(() => activations.apply('elu', new Float32Array(1), { beta: 1 })).toThrow("actlab: activation 'elu' has no parameter 'beta'; its parameters: alpha");
   });
   test('affine with a non-finite scale', () => {

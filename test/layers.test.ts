@@ -112,7 +112,7 @@ function poolRef(n: number, h: number, wd: number, c: number, k: number, mode: '
 const sig = (z: number): number => 1 / (1 + Math.exp(-z));
 
 describe('layer gradients vs float64 finite differences', () => {
-  test.each(['linear', 'relu', 'tanh', 'sigmoid', 'elu', 'selu', 'gelu', 'swish', 'mish', 'softplus'])('dense with %s', (a) => {
+  test.each(['linear', 'relu', 'tanh', 'sigmoid', 'elu', 'selu', 'gelu', 'swish', 'mish', 'softplus'] as const)('dense with %s', (a) => {
     checkLayer(`dense ${a}`, layers.dense({ units: 5, activation: a }), [7], 3, denseRef(3, 7, 5, act64(a)));
   });
 
@@ -173,7 +173,7 @@ describe('layer errors', () => {
   test.each([
     [() => layers.dense({ units: 0 }), 'dense: units must be a positive integer, got 0'],
     [() => layers.dense({ units: 2.5 }), 'dense: units must be a positive integer, got 2.5'],
-    [() => layers.dense({ units: 2, activation: 'rellu' }), /unknown activation 'rellu'; valid names: softmax, sigmoid/],
+    [() => layers.dense({ units: 2, activation: { name: 'rellu' } }), /unknown activation 'rellu'; valid names: softmax, sigmoid/],
     [() => layers.dropout({ rate: 1 }), 'dropout: rate = 1 is out of range: expected 0 <= rate < 1'],
     [() => layers.dropout({ rate: -0.1 }), /dropout: rate = -0.1 is out of range/],
     [() => layers.conv2d({ filters: 2, kernelSize: 0 }), 'conv2d: kernelSize must be a positive integer, got 0'],

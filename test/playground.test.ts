@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activations, init, softmax } from '../src/index.js';
+import { activations, getActivation, init, softmax } from '../src/index.js';
 import { buildPlayground } from '../examples/playground/build.js';
 import { checksum } from '../examples/playground/plot.js';
 import { servePlayground } from '../examples/playground/serve.js';
@@ -60,7 +60,11 @@ async function expectedCurves(page: Page): Promise<string> {
   const n = 401;
   const xs = new Float32Array(n);
   for (let i = 0; i < n; i++) xs[i] = -state.range + (2 * state.range * i) / (n - 1);
-  return checksum(state.acts.flatMap((a) => [activations.apply(a.name, xs, a.params), activations.derivative(a.name, xs, a.params)]));
+  // The page's names come from the DOM; getActivation checks each against the registry.
+  return checksum(state.acts.flatMap((a) => {
+    const { name } = getActivation(a.name);
+    return [activations.apply(name, xs, a.params), activations.derivative(name, xs, a.params)];
+  }));
 }
 
 const attr = (page: Page, selector: string, name: string) => page.locator(selector).getAttribute(name);

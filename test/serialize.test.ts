@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { init, tensor, sequential, layers, activation, mul, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential, type ModelArtifacts } from '../src/index.js';
+import { init, tensor, sequential, layers, activation, mul, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential, type ModelArtifacts, type LayerActivationName } from '../src/index.js';
 import { loadModel } from '../src/node/index.js';
 import { tf, useBackend } from './helpers/tfjs.js';
 import { uniform } from './helpers/random.js';
@@ -231,7 +231,7 @@ describe('files tf.js writes load in actlab', () => {
 
 describe('files actlab writes, read by tf.js', () => {
   test('an activation whose parameters tf.js would ignore is refused there, not computed with its defaults', async () => {
-    type Act = string | { name: string; params: Record<string, number> };
+    type Act = LayerActivationName | { name: string; params: Record<string, number> };
     const save = (act: Act): ModelArtifacts =>
       modelToArtifacts(sequential({ seed: 1, layers: [layers.dense({ units: 3, activation: act, inputShape: [2], kernelInitializer: 'lecunUniform' })] }));
     const tfjsLoad = (a: ModelArtifacts): Promise<tfl.LayersModel> =>

@@ -131,7 +131,7 @@ export async function threadWorkload(): Promise<Map<string, Uint8Array>> {
     out.set('avgPool grad', bytes(avgPoolBackprop(t(ay.shape.slice(), 33), px.shape, [2, 3], [2, 2], 'valid')));
 
     const ex = t([1001, 3], 41);
-    for (const name of ['gelu', 'mish', 'sigmoid']) {
+    for (const name of ['gelu', 'mish', 'sigmoid'] as const) {
       const [dx] = grads(() => activation(ex, name), [ex], t([1001, 3], 42));
       out.set(`activation ${name} [1001,3]`, bytes(activation(ex, name)));
       out.set(`activation ${name} grad`, bytes(dx));

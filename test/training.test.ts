@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  init, tensor, sequential, layers, adam, sgd, callbacks, twoSpirals, memoryStats, type Tensor, type Dataset,
+  init, tensor, sequential, layers, adam, sgd, callbacks, twoSpirals, memoryStats, type Tensor, type Dataset, type LayerActivationName,
 } from '../src/index.js';
 import { datasets } from '../src/node/index.js';
 import { tf, useBackend } from './helpers/tfjs.js';
@@ -19,7 +19,7 @@ function toTensors(ds: Dataset): { x: Tensor; y: Int32Array } {
   return { x: tensor(ds.x, [ds.length, ...ds.shape]), y: ds.y };
 }
 
-function mlp(activation: string, seed = 1) {
+function mlp(activation: LayerActivationName, seed = 1) {
   return sequential({
     seed,
     layers: [

@@ -22,8 +22,8 @@ function buildModel(config: TrainConfig, inputShape: readonly number[], classes:
     layers: [
       ...(inputShape.length > 1 ? [layers.flatten({ inputShape })] : []),
       ...config.hidden.map((units, i) => layers.dense(i === 0 && inputShape.length === 1
-        ? { units, activation: config.activation, inputShape }
-        : { units, activation: config.activation })),
+        ? { units, activation: { name: config.activation }, inputShape }
+        : { units, activation: { name: config.activation } })),
       layers.dense({ units: classes, activation: 'softmax' }),
     ],
   });

@@ -2,16 +2,16 @@
 // copy into Wasm memory, run the kernel, copy out.
 import { rt } from '../core/wasm.js';
 import type { Heap, Ptr } from '../core/heap.js';
-import { ACTIVATIONS, type Activation, type KernelArgs, type ParamSpec } from './registry.js';
+import { ACTIVATIONS, type Activation, type ActivationName, type KernelArgs, type ParamSpec } from './registry.js';
 import { checkFiniteAt, describeValue } from '../core/checks.js';
 
-export type { Activation, ParamSpec, KernelArgs, Reference } from './registry.js';
-export { ACTIVATIONS } from './registry.js';
+export type { Activation, ActivationName, ParamSpec, KernelArgs, Reference } from './registry.js';
+export { ACTIVATIONS, ACTIVATION_NAMES } from './registry.js';
 
 /** Parameter values by name; a per-channel parameter may be one number or one value per channel. */
 export type ActivationParams = Readonly<Record<string, number | Float32Array | readonly number[]>>;
 
-const byName = new Map(ACTIVATIONS.map((a) => [a.name, a]));
+const byName = new Map<string, Activation>(ACTIVATIONS.map((a) => [a.name, a]));
 
 /** The registry row for `name`; an unknown name throws and lists the valid ones. */
 export function getActivation(name: string): Activation {
@@ -124,7 +124,7 @@ function runUnary(name: string, x: Float32Array, params: ActivationParams | unde
 }
 
 /** f(x) elementwise, computed in Wasm. */
-function apply(name: string, x: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
+function apply(name: ActivationName, x: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
   return runUnary(name, x, params, opts, (row, px, a) => {
     const { kernels, heap } = rt();
     const py = heap.alloc(x.length * 4);
@@ -138,7 +138,7 @@ function apply(name: string, x: Float32Array, params?: ActivationParams, opts?: 
 }
 
 /** Vector-Jacobian product dL/dx = dy * f'(x) for an upstream gradient dy. */
-function backward(name: string, x: Float32Array, dy: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
+function backward(name: ActivationName, x: Float32Array, dy: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
   if (dy.length !== x.length) {
     throw new Error(`actlab: activation '${name}' backward: dy has ${dy.length} elements but x has ${x.length}`);
   }
@@ -155,7 +155,7 @@ function backward(name: string, x: Float32Array, dy: Float32Array, params?: Acti
 }
 
 /** f'(x) elementwise (the backward kernel with dy = 1). */
-function derivative(name: string, x: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
+function derivative(name: ActivationName, x: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
   return backward(name, x, new Float32Array(x.length).fill(1), params, opts);
 }
 
@@ -163,7 +163,7 @@ function derivative(name: string, x: Float32Array, params?: ActivationParams, op
  * Gradients of sum(dy * f(x)) with respect to each learnable parameter: one number per
  * scalar parameter, one Float32Array per per-channel parameter.
  */
-function paramGradients(name: string, x: Float32Array, dy: Float32Array, params?: ActivationParams,
+function paramGradients(name: ActivationName, x: Float32Array, dy: Float32Array, params?: ActivationParams,
   opts?: ApplyOptions): Record<string, number | Float32Array> {
   const row = getActivation(name);
   if (row.paramGrad === undefined) throw new Error(`actlab: activation '${name}' has no learnable parameters`);

@@ -40,8 +40,18 @@ export interface Reference {
   readonly dp?: readonly number[];
 }
 
+/** Every registry name, in table order (a test checks it against ACTIVATIONS). */
+export const ACTIVATION_NAMES = [
+  'sigmoid', 'tanh', 'relu', 'relu6', 'leakyRelu', 'prelu', 'elu', 'selu', 'celu', 'gelu', 'geluTanh', 'swish', 'silu',
+  'scaledSwish', 'mish', 'softplus', 'softsign', 'hardSigmoid', 'hardSwish', 'hardTanh', 'logSigmoid', 'tanhShrink',
+  'softShrink', 'hardShrink', 'exponential', 'linear',
+] as const;
+
+/** A registry activation's name: the type lets the compiler catch a misspelt one. */
+export type ActivationName = (typeof ACTIVATION_NAMES)[number];
+
 export interface Activation {
-  readonly name: string;
+  readonly name: ActivationName;
   readonly params: readonly ParamSpec[];
   /** What backward needs kept from the forward pass. */
   readonly saves: 'input';

@@ -2,6 +2,7 @@
 // parameter variants side by side (swish beta = 1 and 2, PReLU alpha = 0.05, ...).
 import { activations } from '../activations/index.js';
 import { checkGrid, resolveRequests, sampleGrid, type ActivationRequest } from './common.js';
+import type { ActivationName } from '../activations/registry.js';
 
 export interface CurvesOptions {
   /** Input range [lo, hi]; default [-10, 10] (the seed's). */
@@ -15,7 +16,8 @@ export interface CurvesOptions {
 /** One activation's curve: f(x) and f'(x) at every grid point, and its registry facts. */
 export interface CurveSeries {
   readonly label: string;
-  readonly name: string;
+  /** The registry name (label adds the parameters). */
+  readonly name: ActivationName;
   readonly params: Record<string, number>;
   readonly f: number[];
   readonly df: number[];

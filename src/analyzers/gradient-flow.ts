@@ -7,6 +7,7 @@ import { valueAndGrads } from '../autograd/grad.js';
 import { activation } from '../ops/activation.js';
 import { checkGrid, resolveRequests, sampleGrid, type ActivationRequest, type ResolvedRequest } from './common.js';
 import { stats } from './reduce.js';
+import type { ActivationName } from '../activations/registry.js';
 
 export interface GradientFlowOptions {
   /** Input range [lo, hi]; default [-5, 5] (the seed's). */
@@ -17,7 +18,8 @@ export interface GradientFlowOptions {
 
 export interface GradientFlowSeries {
   readonly label: string;
-  readonly name: string;
+  /** The registry name (label adds the parameters). */
+  readonly name: ActivationName;
   readonly params: Record<string, number>;
   readonly f: number[];
   /** df/dx from the tape. */

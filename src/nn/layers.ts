@@ -3,7 +3,8 @@
 import { Tensor, shapeText, tensor as makeTensor, type Shape } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
 import { showValue } from '../core/checks.js';
-import { ACTIVATIONS } from '../activations/registry.js';
+import { ACTIVATIONS, type ActivationName } from '../activations/registry.js';
+import { getActivation } from '../activations/index.js';
 import { activation as activationOp, type ActivationTensorParams } from '../ops/activation.js';
 import { softmaxOp } from '../ops/softmax.js';
 import { reshape } from '../ops/elementwise.js';
@@ -15,14 +16,18 @@ import type { Initializer } from './initializers.js';
 
 /** An activation a layer applies: a registry row (with fixed parameters) or softmax. */
 export interface ActivationSpec {
+  /** A LayerActivationName; typed string since specs are also read from model files (checked when the layer is made). */
   readonly name: string;
   readonly params?: Readonly<Record<string, number>>;
 }
 
+/** The names a layer's activation option takes: the registry's, 'softmax', and Keras's 'gelu_new' and 'hard_sigmoid'. */
+export type LayerActivationName = ActivationName | 'softmax' | 'gelu_new' | 'hard_sigmoid';
+
 const KERAS_TO_REGISTRY = new Map(ACTIVATIONS.filter((a) => a.keras !== undefined).map((a) => [a.keras ?? '', a.name]));
 
 /** Resolves 'relu', 'hard_sigmoid', 'softmax', {name, params}; throws listing the valid names. */
-export function resolveActivation(spec: string | ActivationSpec | undefined, where: string): ActivationSpec | undefined {
+export function resolveActivation(spec: LayerActivationName | ActivationSpec | undefined, where: string): ActivationSpec | undefined {
   if (spec === undefined || spec === null) return undefined;
   const s = typeof spec === 'string' ? { name: spec } : spec;
   if (s.name === 'softmax') return s;
@@ -38,7 +43,8 @@ export function resolveActivation(spec: string | ActivationSpec | undefined, whe
 export function applyActivation(x: Tensor, spec: ActivationSpec | undefined, options: CallOptions): Tensor {
   if (spec === undefined || spec.name === 'linear') return x;
   if (spec.name === 'softmax') return options.logits ? x : softmaxOp(x);
-  return activationOp(x, spec.name, spec.params ?? {});
+  // A resolved spec names a registry row; the lookup gives its name the registry's type.
+  return activationOp(x, getActivation(spec.name).name, spec.params ?? {});
 }
 
 /**
@@ -72,7 +78,7 @@ export interface DenseArgs extends LayerArgs {
   /** Output features. */
   units: number;
   /** A registry name ('relu', 'gelu', ...), 'softmax', or { name, params }; default none (linear). */
-  activation?: string | ActivationSpec;
+  activation?: LayerActivationName | ActivationSpec;
   /** Default true. */
   useBias?: boolean;
   /** Default 'glorotUniform' (Keras). */
@@ -128,7 +134,7 @@ export class Dense extends Layer {
 // ---- Activation, Flatten, Dropout ------------------------------------------------------------
 
 export interface ActivationArgs extends LayerArgs {
-  activation: string | ActivationSpec;
+  activation: LayerActivationName | ActivationSpec;
 }
 
 export class Activation extends Layer {
@@ -237,7 +243,7 @@ abstract class ScalarParamActivation extends Layer {
   private readonly values: Readonly<Record<string, number>>;
   private readonly tensors: Record<string, Tensor> = {};
 
-  protected constructor(kind: string, private readonly activationName: string, values: Readonly<Record<string, number>>, args: LayerArgs) {
+  protected constructor(kind: string, private readonly activationName: ActivationName, values: Readonly<Record<string, number>>, args: LayerArgs) {
     super(kind, args);
     for (const [k, v] of Object.entries(values)) {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`actlab: ${kind}: ${k} = ${String(v)} must be a finite number`);
@@ -376,7 +382,7 @@ export interface Conv2DArgs extends LayerArgs {
   /** Default 1. */
   dilationRate?: Pair;
   /** As Dense's. */
-  activation?: string | ActivationSpec;
+  activation?: LayerActivationName | ActivationSpec;
   /** Default true. */
   useBias?: boolean;
   /** Default 'glorotUniform'. */

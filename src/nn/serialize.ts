@@ -159,12 +159,12 @@ interface Dialect {
 
 const TFJS_HARD_SIGMOID: ActivationSpec = { name: 'hardSigmoid', params: { slope: 0.2, offset: 0.5 } };
 
-function activationFrom(v: unknown, where: string, dialect: Dialect): string | ActivationSpec | undefined {
-  if (v === undefined || v === null || v === 'linear') return v === 'linear' ? 'linear' : undefined;
+function activationFrom(v: unknown, where: string, dialect: Dialect): ActivationSpec | undefined {
+  if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') {
-    if (v === 'hard_sigmoid') return dialect.keras3 ? 'hardSigmoid' : TFJS_HARD_SIGMOID;
+    if (v === 'hard_sigmoid') return dialect.keras3 ? { name: 'hardSigmoid' } : TFJS_HARD_SIGMOID;
     if (v === 'hardSigmoid' && !dialect.actlab) return TFJS_HARD_SIGMOID;
-    return KERAS_ACTIVATIONS.get(v) ?? v;
+    return { name: KERAS_ACTIVATIONS.get(v) ?? v };
   }
   if (typeof v === 'object' && 'class_name' in v && typeof v.class_name === 'string') {
     const cfg = 'config' in v && v.config !== null && typeof v.config === 'object' ? v.config : {};

@@ -6,7 +6,7 @@ import { elementwise } from '../core/parallel.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
 import { getActivation } from '../activations/index.js';
 import { checkFinite } from '../core/checks.js';
-import type { Activation, KernelArgs, ParamSpec } from '../activations/registry.js';
+import type { Activation, ActivationName, KernelArgs, ParamSpec } from '../activations/registry.js';
 
 export type ActivationTensorParams = Readonly<Record<string, number | Tensor>>;
 
@@ -68,7 +68,7 @@ function bind(row: Activation, x: Tensor, params: ActivationTensorParams): Bound
 }
 
 /** f(x) for a registry activation; differentiable with respect to x and tensor parameters. */
-export function activation(x: Tensor, name: string, params: ActivationTensorParams = {}): Tensor {
+export function activation(x: Tensor, name: ActivationName, params: ActivationTensorParams = {}): Tensor {
   const row = getActivation(name);
   const { args, tensors } = bind(row, x, params);
   checkFinite(`activation '${name}'`, [x, ...tensors.map((p) => p.t)], ['x', ...tensors.map((p) => `parameter '${p.spec.name}'`)]);
