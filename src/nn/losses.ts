@@ -119,7 +119,8 @@ export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, options: Crosse
 /**
  * Categorical cross-entropy against target distributions (one-hot or soft), mean over rows of
  * -sum_j t_j log q_j. From probabilities (Keras): q = clip(p / sum(p), 1e-7, 1 - 1e-7).
- * From logits: q = softmax(x), fused with its gradient softmax(x) - t (softmax.ts).
+ * From logits: q = softmax(x), fused with its gradient softmax(x) * sum(t) - t (softmax(x) - t
+ * for one-hot or normalised rows; softmax.ts).
  */
 export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): LossResult {
   const fn = 'categoricalCrossentropy';
