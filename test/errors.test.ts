@@ -7,7 +7,7 @@ import {
   softmaxOp, logSoftmaxOp, softmaxCrossEntropy, valueAndGrads, sum, sgd, adam, adamw, rmsprop, meanSquaredError,
   binaryCrossentropy, sparseCategoricalCrossentropy, dataset, batches, oneHot, validationSplit, parseIdx,
   parseCifar10Batch, memoryStats, setDebugChecks, getDebugChecks, conv2d, conv2dBackpropInput, datasetFromIdx, rng, initializers, xor, twoSpirals,
-  gatherDataset, trainTestSplit, stats,
+  gatherDataset, trainTestSplit, stats, matMul, sequential, layers, modelToArtifacts,
   type ActivationName,
 } from '../src/index.js';
 import { datasets } from '../src/node/index.js';
@@ -426,5 +426,42 @@ describe('init() options', () => {
     await refuses({ thread: 2 }, "actlab: init: unknown option 'thread'; valid options: threads, threadTimeoutMs, relaxedSimd");
     await expect(init()).resolves.toBeUndefined();
     expect(Array.from(activations.apply('relu', new Float32Array([-1, 2])))).toEqual([0, 2]);
+  });
+});
+
+describe('common mistakes name the argument and what it got (an error-message review, 2026-12-07)', () => {
+  test('a Float32Array or an array where a Tensor goes, a shape given as a number', () => {
+    const x = tensor([1, 2, 3, 4], [2, 2]);
+    const f32 = new Float32Array(4);
+    expect(() => add(x, wrong<typeof x>(f32))).toThrow('actlab: add: b must be a Tensor (tensor(values, shape) makes one), got Float32Array');
+    expect(() => matMul(x, wrong<typeof x>(f32))).toThrow('actlab: matMul: b must be a Tensor (tensor(values, shape) makes one), got Float32Array');
+    expect(() => mean(wrong<typeof x>([1, 2]))).toThrow('actlab: mean: x must be a Tensor (tensor(values, shape) makes one), got Array');
+    expect(() => softmaxOp(wrong<typeof x>(f32))).toThrow('actlab: softmax: x must be a Tensor');
+    expect(() => sum(wrong<typeof x>(f32))).toThrow('actlab: sum: x must be a Tensor');
+    expect(() => tensor([1, 2, 3], wrong<number[]>(3))).toThrow('actlab: a shape must be an array of dimensions, e.g. [2, 3], got the number 3');
+    expect(() => zeros(wrong<number[]>(3))).toThrow('actlab: a shape must be an array of dimensions');
+    expect(() => valueAndGrads(wrong<() => typeof x>([x]), wrong<(typeof x)[]>(() => x))).toThrow('actlab: valueAndGrads: xs must be an array of tensors (valueAndGrads(f, [x, ...])), got function');
+    x.dispose();
+  });
+
+  test('strings, objects and functions are shown as what they are', () => {
+    expect(() => sgd({ learningRate: wrong<number>('0.1') })).toThrow('actlab: sgd: learningRate = "0.1" is out of range');
+    expect(() => layers.dense({ units: wrong<number>('3') })).toThrow('actlab: dense: units must be a positive integer, got "3"');
+    expect(() => activations.apply(wrong<ActivationName>({ name: 'relu' }), new Float32Array(1))).toThrow('actlab: unknown activation Object; valid names');
+    const m = sequential({ layers: [layers.dense({ units: 2, inputShape: [2] })] });
+    expect(() => m.compile({ optimizer: 'sgd', loss: wrong<'mse'>(meanSquaredError) })).toThrow('actlab: compile: unknown loss function meanSquaredError; valid:');
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: wrong<['accuracy']>('accuracy') })).toThrow("actlab: compile: metrics must be an array, e.g. ['accuracy'], got string \"accuracy\"");
+    expect(() => modelToArtifacts(wrong<typeof m>(layers.dense({ units: 1 })))).toThrow('actlab: save: expected a Sequential model, got Dense');
+    m.dispose();
+  });
+
+  test("fit's validationData and callbacks are checked before training", async () => {
+    const m = sequential({ layers: [layers.dense({ units: 2, inputShape: [2], activation: 'softmax' })] });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = tensor([1, 2, 3, 4], [2, 2]), y = Int32Array.from([0, 1]);
+    await expect(m.fit(x, y, { validationData: wrong<[typeof x, Int32Array]>(x) })).rejects.toThrow('actlab: fit: validationData must be [x, y], got Tensor');
+    await expect(m.fit(x, y, { callbacks: [wrong<object>({ onEpochEnd: 3 })] })).rejects.toThrow('actlab: fit: callbacks[0].onEpochEnd must be a function, got number 3');
+    await expect(m.fit(x, y, { seed: wrong<number>('1') })).rejects.toThrow('actlab: Rng seed must be an integer in [0, 2^53), got "1"');
+    x.dispose(); m.dispose();
   });
 });

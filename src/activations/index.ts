@@ -17,7 +17,8 @@ const byName = new Map<string, Activation>(ACTIVATIONS.map((a) => [a.name, a]));
 export function getActivation(name: string): Activation {
   const row = byName.get(name);
   if (row === undefined) {
-    throw new Error(`actlab: unknown activation '${name}'; valid names: ${ACTIVATIONS.map((a) => a.name).join(', ')}`);
+    const shown = typeof name === 'string' ? `'${name}'` : describeValue(name);
+    throw new Error(`actlab: unknown activation ${shown}; valid names: ${ACTIVATIONS.map((a) => a.name).join(', ')}`);
   }
   return row;
 }

@@ -69,6 +69,8 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[], dy?: Tenso
     throw new Error('actlab: valueAndGrads: called inside the f of another gradient computation; higher-order gradients are not ' +
       'supported (take the inner gradient before or after the outer one)');
   }
+  const given: unknown = xs;
+  if (!Array.isArray(given)) throw new Error(`actlab: valueAndGrads: xs must be an array of tensors (valueAndGrads(f, [x, ...])), got ${describeValue(given)}`);
   xs.forEach((x, i) => {
     if (!(x instanceof Tensor) || x.isDisposed) throw new Error(`actlab: valueAndGrads: xs[${i}] must be a live Tensor${x instanceof Tensor ? `; ${shapeText(x.shape)} was disposed` : ''}`);
   });

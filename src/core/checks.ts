@@ -34,6 +34,7 @@ export function setDebugChecks(options: Partial<DebugChecks>): DebugChecks {
 /** What a wrong argument is, for an error message: `undefined`, `null`, `Float32Array`, `string "4"`. */
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return String(v);
+  if (typeof v === 'function') return `function ${v.name || '(anonymous)'}`;
   if (typeof v === 'object') return v.constructor?.name ?? 'an object';
   return `${typeof v} ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`;
 }
@@ -41,6 +42,7 @@ export function describeValue(v: unknown): string {
 /** Writes a value the way a user typed it: strings quoted, NaN as NaN (JSON would print null), arrays element by element. */
 export function showValue(v: unknown, depth = 0): string {
   if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'function') return `function ${v.name || '(anonymous)'}`;
   if (Array.isArray(v)) return depth > 2 || v.length > 8 ? `an array of ${v.length}` : `[${v.map((e) => showValue(e, depth + 1)).join(', ')}]`;
   if (typeof v === 'object' && v !== null) return v.constructor?.name ?? 'an object';
   return String(v);

@@ -5,7 +5,7 @@
 import { rt } from './wasm.js';
 import { empty, type Shape, type Tensor } from './tensor.js';
 import type { Ptr } from './heap.js';
-import { finiteF32, positiveF32 } from './checks.js';
+import { finiteF32, positiveF32, showValue } from './checks.js';
 
 const TWO32 = 4294967296;
 /** Counter word c3 marking the blocks that derive a forked key (see assembly/random.ts domains). */
@@ -17,7 +17,7 @@ const MAX_FILL = 2 ** 30;
 /** Splits a seed (a safe non-negative integer) into the two 32-bit key words. */
 function keyOf(seed: number): [number, number] {
   if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new Error(`actlab: Rng seed must be an integer in [0, 2^53), got ${seed}`);
+    throw new Error(`actlab: Rng seed must be an integer in [0, 2^53), got ${showValue(seed)}`);
   }
   return [seed % TWO32, Math.floor(seed / TWO32)];
 }

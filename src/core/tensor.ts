@@ -7,6 +7,10 @@ export type Shape = readonly number[];
 
 /** Number of elements in a shape; every dimension must be a non-negative integer. */
 export function sizeOf(shape: Shape): number {
+  if (!Array.isArray(shape)) {
+    const got: unknown = shape;
+    throw new Error(`actlab: a shape must be an array of dimensions, e.g. [2, 3], got ${typeof got === 'number' ? `the number ${got}` : typeof got}`);
+  }
   let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`actlab: invalid shape [${shape.join(', ')}]: dimensions must be non-negative integers`);
@@ -115,4 +119,11 @@ export function zeros(shape: Shape): Tensor {
   const t = empty(shape);
   rt().heap.f32(t.ptr, t.size).fill(0);
   return t;
+}
+
+/** Refuses an argument that is not a live Tensor, naming the op and the argument (a Float32Array passed where a Tensor goes, say). */
+export function checkTensorArg(fn: string, what: string, v: unknown): void {
+  if (v instanceof Tensor) return;
+  const kind = v === null || v === undefined ? String(v) : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : typeof v;
+  throw new Error(`actlab: ${fn}: ${what} must be a Tensor (tensor(values, shape) makes one), got ${kind}`);
 }

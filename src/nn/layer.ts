@@ -3,6 +3,7 @@
 import { rt } from '../core/wasm.js';
 import { Tensor, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import type { Rng } from '../core/random.js';
+import { showValue } from '../core/checks.js';
 import { getInitializer, type Initializer } from './initializers.js';
 
 /** A layer weight: the tensor, its name (`dense_1/kernel`), and whether training updates it. */
@@ -161,7 +162,7 @@ export function sameShape(a: Shape, b: Shape): boolean {
 /** Checks a positive integer option. */
 export function positiveInt(layer: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new Error(`actlab: ${layer}: ${name} must be a positive integer, got ${String(v)}`);
+    throw new Error(`actlab: ${layer}: ${name} must be a positive integer, got ${showValue(v)}`);
   }
   return v;
 }

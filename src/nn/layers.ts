@@ -181,7 +181,7 @@ export class Dropout extends Layer {
   constructor(args: DropoutArgs) {
     super('dropout', args);
     if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
-      throw new Error(`actlab: dropout: rate = ${String(args.rate)} is out of range: expected 0 <= rate < 1`);
+      throw new Error(`actlab: dropout: rate = ${showValue(args.rate)} is out of range: expected 0 <= rate < 1`);
     }
     const seed = args.seed ?? undefined;
     if (seed !== undefined && (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0)) {

@@ -14,7 +14,7 @@
 import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
-import { checkFinite } from '../core/checks.js';
+import { checkFinite, showValue } from '../core/checks.js';
 
 /** The mean loss and dLoss/dyPred (same shape as yPred; the caller disposes it). */
 export interface LossResult {
@@ -47,7 +47,7 @@ function fromLogitsOption(fn: string, options: CrossentropyOptions): boolean {
     if (key !== 'fromLogits') throw new Error(`actlab: ${fn}: unknown option '${key}'; valid options: fromLogits`);
   }
   const v = options.fromLogits ?? false;
-  if (typeof v !== 'boolean') throw new Error(`actlab: ${fn}: fromLogits = ${String(v)} must be true or false`);
+  if (typeof v !== 'boolean') throw new Error(`actlab: ${fn}: fromLogits = ${showValue(v)} must be true or false`);
   return v;
 }
 

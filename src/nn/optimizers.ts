@@ -23,7 +23,7 @@ import { elementwise } from '../core/parallel.js';
 import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, zeros, tensor, shapeText } from '../core/tensor.js';
-import { checkFinite, checkKeys } from '../core/checks.js';
+import { checkFinite, checkKeys, showValue } from '../core/checks.js';
 import { LearningRateSchedule, type ScheduleJson } from './schedules.js';
 
 /** A variable and the gradient of the loss with respect to it (same shape). */
@@ -66,7 +66,7 @@ const unitClosed: Check = (v) => v >= 0 && v <= 1;
 
 function num(where: string, name: string, v: unknown, ok: Check, expected: string): number {
   if (typeof v !== 'number' || !ok(v)) {
-    throw new Error(`actlab: ${where}: ${name} = ${String(v)} is out of range: expected ${expected}`);
+    throw new Error(`actlab: ${where}: ${name} = ${showValue(v)} is out of range: expected ${expected}`);
   }
   return v;
 }

@@ -5,7 +5,7 @@
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
-import { checkKeys, describeValue } from '../core/checks.js';
+import { checkKeys, describeValue, showValue } from '../core/checks.js';
 import { valueAndGrads } from '../autograd/grad.js';
 import { Optimizer, adam, sgd, rmsprop, adamw } from './optimizers.js';
 import {
@@ -123,7 +123,7 @@ interface Compiled {
 }
 
 function checkEpochsEtc(where: string, name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new Error(`actlab: ${where}: ${name} must be an integer >= ${min}, got ${v}`);
+  if (!Number.isInteger(v) || v < min) throw new Error(`actlab: ${where}: ${name} must be an integer >= ${min}, got ${showValue(v)}`);
   return v;
 }
 
@@ -205,7 +205,9 @@ export class Sequential implements TrainingModel {
     }
     checkKeys('compile', args, ['optimizer', 'loss', 'metrics']);
     const loss: LossName | undefined = Object.hasOwn(LOSS_ALIASES, args.loss) ? LOSS_ALIASES[args.loss] : undefined;
-    if (loss === undefined) throw new Error(`actlab: compile: unknown loss '${args.loss}'; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
+    if (loss === undefined) throw new Error(`actlab: compile: unknown loss ${typeof args.loss === 'string' ? `'${args.loss}'` : describeValue(args.loss)}; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
+    const given: unknown = args.metrics ?? [];
+    if (!Array.isArray(given)) throw new Error(`actlab: compile: metrics must be an array, e.g. ['accuracy'], got ${describeValue(given)}`);
     const metrics = args.metrics ?? [];
     for (const m of metrics) {
       if (m !== 'accuracy' && m !== 'acc') throw new Error(`actlab: compile: unknown metric '${m}'; valid: accuracy (acc)`);
@@ -331,8 +333,13 @@ export class Sequential implements TrainingModel {
     const batchSize = checkEpochsEtc('fit', 'batchSize', args.batchSize ?? 32, 1);
     const initialEpoch = checkEpochsEtc('fit', 'initialEpoch', args.initialEpoch ?? 0, 0);
     const cbs = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? [...args.callbacks] : [args.callbacks as Callback];
+    const HOOKS = ['setModel', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
     cbs.forEach((cb, i) => {
       if (typeof cb !== 'object' || cb === null) throw new Error(`actlab: fit: callbacks[${i}] must be a callback object (callbacks.earlyStopping(), ...), got ${describeValue(cb)}`);
+      for (const h of HOOKS) {
+        const hook: unknown = cb[h];
+        if (hook !== undefined && typeof hook !== 'function') throw new Error(`actlab: fit: callbacks[${i}].${h} must be a function, got ${describeValue(hook)}`);
+      }
     });
     const stopOnNonFinite = args.stopOnNonFinite ?? true;
 
@@ -359,6 +366,8 @@ export class Sequential implements TrainingModel {
     const history = new History();
     try {
       if (args.validationData !== undefined) {
+        const vd: unknown = args.validationData;
+        if (!Array.isArray(vd) || vd.length !== 2) throw new Error(`actlab: fit: validationData must be [x, y], got ${describeValue(vd)}`);
         [valX, valY] = args.validationData;
         this.checkInput('fit (validationData)', valX);
         checkLabels('fit (validationData)', valX, valY, c.loss, this.outputShape);

@@ -5,6 +5,7 @@
 // file reading and writing (saveModel / loadModel, and model.save(dir)).
 import { rt } from '../core/wasm.js';
 import { shapeText } from '../core/tensor.js';
+import { describeValue } from '../core/checks.js';
 import { ACTIVATIONS } from '../activations/registry.js';
 import type { Layer, Config } from './layer.js';
 import {
@@ -107,8 +108,13 @@ function savedShape(layer: Layer, shape: readonly number[]): number[] {
 /** The model as tfjs LayersModel artifacts (model.json content and the weight bytes). */
 export function modelToArtifacts(model: Sequential, weightsPath = 'weights.bin'): ModelArtifacts {
   if (!(model instanceof Sequential)) {
-    throw new Error('actlab: save: expected a Sequential model made by this copy of actlab; two copies loaded in one process ' +
-      '(e.g. a bundled one beside the installed package) keep two Wasm memories, and one cannot read the other\'s weights');
+    const given: unknown = model;
+    // A model from another copy of actlab has a model's shape but is not this copy's class.
+    const named = typeof given === 'object' && given !== null && 'layers' in given && Array.isArray(given.layers);
+    throw new Error(named
+      ? 'actlab: save: expected a Sequential model made by this copy of actlab; two copies loaded in one process ' +
+        '(e.g. a bundled one beside the installed package) keep two Wasm memories, and one cannot read the other\'s weights'
+      : `actlab: save: expected a Sequential model, got ${describeValue(given)}`);
   }
   const specs: WeightSpec[] = [];
   let bytes = 0;

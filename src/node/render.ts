@@ -43,7 +43,7 @@ function checkFonts(): void {
   if (fontsChecked) return;
   if (!FONT_DIRS.some((d) => hasFontFile(d))) {
     throw new Error(`actlab: PNG rendering needs a font and none was found in ${FONT_DIRS.join(', ')}: ` +
-      'install one, e.g. `apt-get install fonts-dejavu-core` (or write SVG only, without --png)');
+      'install one, e.g. `apt-get install fonts-dejavu-core` (or draw SVG only: renderSvg, or the CLI without --png)');
   }
   fontsChecked = true;
 }

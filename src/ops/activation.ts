@@ -3,7 +3,7 @@
 // row's paramGrad kernel, so layers with learnable activations need no extra code.
 import { rt } from '../core/wasm.js';
 import { elementwise } from '../core/parallel.js';
-import { Tensor, empty, shapeText } from '../core/tensor.js';
+import { Tensor, checkTensorArg, empty, shapeText } from '../core/tensor.js';
 import { getActivation } from '../activations/index.js';
 import { checkFinite } from '../core/checks.js';
 import type { Activation, ActivationName, KernelArgs, ParamSpec } from '../activations/registry.js';
@@ -69,6 +69,7 @@ function bind(row: Activation, x: Tensor, params: ActivationTensorParams): Bound
 
 /** f(x) for a registry activation; differentiable with respect to x and tensor parameters. */
 export function activation(x: Tensor, name: ActivationName, params: ActivationTensorParams = {}): Tensor {
+  checkTensorArg('activation', 'x', x);
   const row = getActivation(name);
   const { args, tensors } = bind(row, x, params);
   checkFinite(`activation '${name}'`, [x, ...tensors.map((p) => p.t)], ['x', ...tensors.map((p) => `parameter '${p.spec.name}'`)]);

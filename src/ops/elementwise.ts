@@ -1,7 +1,7 @@
 // Elementwise tensor ops with gradients. Binary ops broadcast the second operand when its
 // shape is a suffix of the first's (a bias [C] over [N, C]) or when it has one element.
 import { rt } from '../core/wasm.js';
-import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
+import { Tensor, checkTensorArg, empty, shapeText, type Shape } from '../core/tensor.js';
 import { checkFinite, finiteF32 } from '../core/checks.js';
 
 type BinaryKernel = (n: number, cols: number, a: number, b: number, y: number) => void;
@@ -55,6 +55,8 @@ function tile(small: Tensor, like: Tensor, cols: number): Tensor {
 type BinaryGrads = (dy: Tensor, a: Tensor, b: Tensor, cols: number, needs: readonly boolean[]) => (Tensor | undefined)[];
 
 function binary(name: string, a: Tensor, b: Tensor, kernel: BinaryKernel, grads: BinaryGrads): Tensor {
+  checkTensorArg(name, 'a', a);
+  checkTensorArg(name, 'b', b);
   checkFinite(name, [a, b]);
   return broadcastBinary(name, a, b, kernel, grads);
 }
@@ -114,6 +116,7 @@ export function div(a: Tensor, b: Tensor): Tensor {
 
 /** alpha * x + beta with scalar numbers. */
 export function affine(x: Tensor, alpha: number, beta = 0): Tensor {
+  checkTensorArg('affine', 'x', x);
   finiteF32('affine', 'alpha', alpha);
   finiteF32('affine', 'beta', beta);
   checkFinite('affine', [x]);
@@ -123,13 +126,17 @@ export function affine(x: Tensor, alpha: number, beta = 0): Tensor {
 }
 
 /** -x */
-export function neg(x: Tensor): Tensor { return affine(x, -1); }
+export function neg(x: Tensor): Tensor {
+  checkTensorArg('neg', 'x', x);
+  return affine(x, -1);
+}
 
 /** x * x */
 export function square(x: Tensor): Tensor { return mul(x, x); }
 
 /** Sum of all elements, as a tensor of shape []. */
 export function sum(x: Tensor): Tensor {
+  checkTensorArg('sum', 'x', x);
   checkFinite('sum', [x]);
   const y = empty([]);
   rt().kernels.f32_sum_rows(x.size, 1, x.ptr, y.ptr);
@@ -142,6 +149,7 @@ export function sum(x: Tensor): Tensor {
 
 /** Mean of all elements, as a tensor of shape []. */
 export function mean(x: Tensor): Tensor {
+  checkTensorArg('mean', 'x', x);
   if (x.size === 0) throw new Error(`actlab: mean of an empty tensor ${shapeText(x.shape)} is undefined`);
   const s = sum(x);
   const y = affine(s, 1 / x.size);
@@ -152,5 +160,6 @@ export function mean(x: Tensor): Tensor {
 
 /** The same data under another shape (a copy; gradients flow back reshaped); x.reshape(shape) as a function. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
+  checkTensorArg('reshape', 'x', x);
   return x.reshape(shape);
 }

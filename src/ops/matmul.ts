@@ -4,7 +4,7 @@
 import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { parallel, partBlock, splitParts, threadsFor } from '../core/parallel.js';
-import { Tensor, empty, shapeText } from '../core/tensor.js';
+import { Tensor, checkTensorArg, empty, shapeText } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type ActivationParams, type ResolvedParams } from '../activations/index.js';
 import type { Activation as ActivationRow, KernelArgs } from '../activations/registry.js';
 
@@ -14,6 +14,7 @@ const DENSE_BLOCK_BYTES = 32 * 1024;
 const TILE_ROWS = 4;
 
 function checkRank2(op: string, name: string, t: Tensor): void {
+  checkTensorArg(op, name, t);
   const shape = t.shape;
   // An empty operand is never read, so its pointer (which throws once disposed) is not either.
   if (t.isDisposed) throw new Error(`actlab: ${op}: ${name} ${shapeText(shape)} was disposed and cannot be used`);

@@ -1,9 +1,10 @@
 // Softmax and log-softmax over the last axis as tensor ops on the tape.
 import { rt } from '../core/wasm.js';
-import { Tensor, empty, shapeText } from '../core/tensor.js';
+import { Tensor, checkTensorArg, empty, shapeText } from '../core/tensor.js';
 import { checkFinite, positiveF32 } from '../core/checks.js';
 
 function rowsCols(x: Tensor, fn: string, temperature: number): [number, number] {
+  checkTensorArg(fn, 'x', x);
   if (x.rank === 0) throw new Error(`actlab: ${fn}: needs at least one axis, got a scalar`);
   positiveF32(fn, 'temperature', temperature);
   const cols = x.shape[x.rank - 1];
