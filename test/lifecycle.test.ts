@@ -334,3 +334,27 @@ describe('restoreBestWeights when the best epoch is neither the first nor under 
     x.dispose(); m.dispose();
   });
 });
+
+describe('the last review of the day', () => {
+  test("a seeded dropout layer starts its stream afresh at each fit epoch, even at a key it has seen (apply outside fit, another fit seed)", async () => {
+    const a = setup(7), b = setup(7);
+    // Drawing from the layer outside fit at epoch key 0 must not shift what fit then draws at key 0.
+    const ones = tensor(new Float32Array(16).fill(1), [2, 8]);
+    a.m.layers[1].apply(ones, { training: true, epoch: 0 }).dispose();
+    await a.m.fit(a.x, a.y, { epochs: 1, batchSize: 8 });
+    await b.m.fit(b.x, b.y, { epochs: 1, batchSize: 8 });
+    expect(weightsOf(a.m)).toEqual(weightsOf(b.m));
+    for (const s of [a, b]) { s.x.dispose(); s.m.dispose(); }
+    ones.dispose();
+  });
+
+  test('a callback hook set to null is no hook; setWeights names a disposed value', async () => {
+    const { m, x, y } = setup();
+    await m.fit(x, y, { epochs: 1, callbacks: [wrong<object>({ onEpochEnd: null })] });
+    const ws = m.getWeights();
+    ws[1].dispose();
+    expect(() => m.setWeights(ws)).toThrow("actlab: setWeights: the value for 'dense/bias' ([8]) was disposed");
+    for (const w of ws) w.dispose();
+    x.dispose(); m.dispose();
+  });
+});

@@ -222,6 +222,10 @@ describe('files tf.js writes load in actlab', () => {
     expect(edit((j) => { weight0(j).shape = 20; })).toThrow(/^actlab: loadModel: a manifest weight must have a name and a shape of integers/);
     expect(edit((j) => { wrong<{ weights: unknown }[]>(j.weightsManifest)[0].weights = null; })).toThrow('actlab: loadModel: weightsManifest group 0 has no weights list');
     expect(edit((j) => { wrong<{ config: { layers: { config: unknown }[] } }>(j.modelTopology).config.layers[0].config = null; })).toThrow(/^actlab: loadModel: layer 0 of model.json must be \{class_name, config\}/);
+    expect(edit((j) => {
+      const list = wrong<{ config: { layers: unknown[] } }>(j.modelTopology).config.layers;
+      list.push({ class_name: 'InputLayer', config: { batch_input_shape: [null, 2] } });
+    })).toThrow('actlab: loadModel: layer 1 is an InputLayer; a Sequential model has one, first');
     expect(edit((j) => { wrong<{ class_name: string }>(j.modelTopology).class_name = 'Model'; })).toThrow("actlab: loadModel: model.json must hold a Sequential modelTopology (actlab builds Sequential models only), got class 'Model'");
     expect(() => modelFromArtifacts(wrong<ModelArtifacts>({ modelJson: null, weightData: art.weightData }))).toThrow('actlab: loadModel: model.json has no modelTopology');
     expect(() => modelFromArtifacts(wrong<ModelArtifacts>(null))).toThrow('actlab: loadModel: expected artifacts { modelJson, weightData }, got null');

@@ -75,8 +75,9 @@ export class Engine {
       // they go to the enclosing scope, and the caller learns why.
       const outer = this.scopes.at(-1);
       if (outer !== undefined) for (const t of scope) outer.add(t);
-      throw new Error('actlab: tidy: fn returned a Promise; tidy is synchronous (its scope would end at the first await): ' +
-        'tidy the synchronous parts, or dispose tensors yourself around an await');
+      throw new Error('actlab: tidy: fn returned a Promise; tidy is synchronous (its scope would end at the first await). ' +
+        'The async work it started goes on, and its tensors are not freed here: tidy the synchronous parts, or dispose ' +
+        'tensors yourself around an await');
     }
     if (this.recording) {
       // Inside a gradient computation the tape may read any tensor made here in its backward

@@ -175,8 +175,12 @@ export class Dropout extends Layer {
   readonly className = 'Dropout';
   readonly rate: number;
   readonly seed?: number;
-  /** The seeded layer's generator for the epoch key it was forked at (each call draws the next stream). */
-  private own?: { readonly epoch: number | undefined; readonly rng: Rng };
+  /**
+   * The seeded layer's generator for the epoch it was forked at (each call draws the next
+   * stream), and the fit epoch's generator it was made beside: a new fit epoch, even at a
+   * key seen before (another fit seed, a resumed epoch), starts the layer's stream afresh.
+   */
+  private own?: { readonly epoch: number | undefined; readonly source: Rng | undefined; readonly rng: Rng };
 
   constructor(args: DropoutArgs) {
     super('dropout', args);
@@ -197,9 +201,9 @@ export class Dropout extends Layer {
     if (!options.training || this.rate === 0) return x;
     if (this.seed !== undefined) {
       // Outside fit (no epoch key) the layer's generator just goes on from one call to the next.
-      if (this.own === undefined || (options.epoch !== undefined && this.own.epoch !== options.epoch)) {
+      if (this.own === undefined || (options.epoch !== undefined && (this.own.epoch !== options.epoch || this.own.source !== options.rng))) {
         const base = new Rng(this.seed);
-        this.own = { epoch: options.epoch, rng: options.epoch === undefined ? base : base.forkAt(options.epoch) };
+        this.own = { epoch: options.epoch, source: options.rng, rng: options.epoch === undefined ? base : base.forkAt(options.epoch) };
       }
       return dropoutOp(x, this.rate, this.own.rng);
     }

@@ -338,7 +338,7 @@ export class Sequential implements TrainingModel {
       if (typeof cb !== 'object' || cb === null) throw new Error(`actlab: fit: callbacks[${i}] must be a callback object (callbacks.earlyStopping(), ...), got ${describeValue(cb)}`);
       for (const h of HOOKS) {
         const hook: unknown = cb[h];
-        if (hook !== undefined && typeof hook !== 'function') throw new Error(`actlab: fit: callbacks[${i}].${h} must be a function, got ${describeValue(hook)}`);
+        if (hook !== undefined && hook !== null && typeof hook !== 'function') throw new Error(`actlab: fit: callbacks[${i}].${h} must be a function, got ${describeValue(hook)}`);
       }
     });
     const stopOnNonFinite = args.stopOnNonFinite ?? true;
@@ -549,7 +549,8 @@ export class Sequential implements TrainingModel {
       at += l.weights.length;
       part.forEach((v, i) => {
         const w = l.weights[i];
-        if (!(v instanceof Tensor) || v.isDisposed) throw new Error(`actlab: setWeights: the value for '${w.name}' must be a live Tensor, got ${describeValue(v)}`);
+        if (!(v instanceof Tensor)) throw new Error(`actlab: setWeights: the value for '${w.name}' must be a Tensor, got ${describeValue(v)}`);
+        if (v.isDisposed) throw new Error(`actlab: setWeights: the value for '${w.name}' (${shapeText(v.shape)}) was disposed`);
         if (v.shape.length !== w.tensor.shape.length || v.shape.some((d, k) => d !== w.tensor.shape[k])) {
           throw new Error(`actlab: setWeights: '${w.name}' has shape ${shapeText(w.tensor.shape)} but the value has ${shapeText(v.shape)}`);
         }

@@ -270,6 +270,8 @@ function sequentialLayers(topology: unknown): { name: string | undefined; layers
       throw new Error(`actlab: loadModel: layer ${i} of model.json must be {class_name, config}, got ${JSON.stringify(l)}`);
     }
     if (l.class_name === 'InputLayer') {
+      // Keras writes it first, to give the model's input shape; anywhere else it would be ignored or contradict a layer.
+      if (i !== 0) throw new Error(`actlab: loadModel: layer ${i} is an InputLayer; a Sequential model has one, first`);
       inputShape = l.config.batch_input_shape ?? l.config.batch_shape;
       return;
     }
