@@ -5,7 +5,7 @@
 import { rt } from './wasm.js';
 import type { NonFiniteMode } from './engine.js';
 import type { Ptr } from './heap.js';
-import { shapeText, type Shape, type Tensor } from './tensor.js';
+import { Tensor, shapeText, type Shape } from './tensor.js';
 
 export type { NonFiniteMode };
 
@@ -114,4 +114,9 @@ function checkedF32(fn: string, name: string, v: number, range: string, nonZero:
     throw new Error(`actlab: ${fn}: ${name} = ${v} is ${f} in float32, the kernels' type: expected a value ${range}`);
   }
   return f;
+}
+
+/** Refuses an argument that is not a Tensor, naming the op and the argument (a Float32Array passed where a Tensor goes, say). */
+export function checkTensorArg(fn: string, what: string, v: unknown): void {
+  if (!(v instanceof Tensor)) throw new Error(`actlab: ${fn}: ${what} must be a Tensor (tensor(values, shape) makes one), got ${describeValue(v)}`);
 }

@@ -120,10 +120,3 @@ export function zeros(shape: Shape): Tensor {
   rt().heap.f32(t.ptr, t.size).fill(0);
   return t;
 }
-
-/** Refuses an argument that is not a live Tensor, naming the op and the argument (a Float32Array passed where a Tensor goes, say). */
-export function checkTensorArg(fn: string, what: string, v: unknown): void {
-  if (v instanceof Tensor) return;
-  const kind = v === null || v === undefined ? String(v) : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : typeof v;
-  throw new Error(`actlab: ${fn}: ${what} must be a Tensor (tensor(values, shape) makes one), got ${kind}`);
-}

@@ -7,7 +7,7 @@ import { rt } from '../core/wasm.js';
 import { shapeText } from '../core/tensor.js';
 import { describeValue } from '../core/checks.js';
 import { ACTIVATIONS } from '../activations/registry.js';
-import type { Layer, Config } from './layer.js';
+import { sameShape, type Layer, type Config } from './layer.js';
 import {
   Dense, Activation, Flatten, Dropout, PReLU, LearnableSwish, ScaledSwish, CustomActivation, Conv2D, MaxPooling2D, AveragePooling2D,
   type ActivationSpec, type CustomActivationArgs,
@@ -368,7 +368,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, customObjects: Rea
         const at = offsets.get(w.name);
         if (at === undefined) throw new Error(`actlab: loadModel: the manifest has no weight '${w.name}' (it lists ${names(specs)})`);
         const shape = savedShape(l, w.tensor.shape);
-        if (at.shape.length !== shape.length || at.shape.some((d, k) => d !== shape[k])) {
+        if (!sameShape(at.shape, shape)) {
           throw new Error(`actlab: loadModel: weight '${w.name}' has shape [${String(at.shape)}] in the manifest but needs ${shapeText(shape)}`);
         }
         rt().heap.f32(w.tensor.ptr, w.tensor.size).set(floats.subarray(at.start, at.start + w.tensor.size));

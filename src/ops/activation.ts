@@ -3,9 +3,9 @@
 // row's paramGrad kernel, so layers with learnable activations need no extra code.
 import { rt } from '../core/wasm.js';
 import { elementwise } from '../core/parallel.js';
-import { Tensor, checkTensorArg, empty, shapeText } from '../core/tensor.js';
+import { Tensor, empty, shapeText } from '../core/tensor.js';
 import { getActivation } from '../activations/index.js';
-import { checkFinite } from '../core/checks.js';
+import { checkFinite, checkTensorArg } from '../core/checks.js';
 import type { Activation, ActivationName, KernelArgs, ParamSpec } from '../activations/registry.js';
 
 export type ActivationTensorParams = Readonly<Record<string, number | Tensor>>;

@@ -1,8 +1,8 @@
 // Elementwise tensor ops with gradients. Binary ops broadcast the second operand when its
 // shape is a suffix of the first's (a bias [C] over [N, C]) or when it has one element.
 import { rt } from '../core/wasm.js';
-import { Tensor, checkTensorArg, empty, shapeText, type Shape } from '../core/tensor.js';
-import { checkFinite, finiteF32 } from '../core/checks.js';
+import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
+import { checkFinite, finiteF32, checkTensorArg } from '../core/checks.js';
 
 type BinaryKernel = (n: number, cols: number, a: number, b: number, y: number) => void;
 

@@ -4,7 +4,8 @@
 import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { parallel, partBlock, splitParts, threadsFor } from '../core/parallel.js';
-import { Tensor, checkTensorArg, empty, shapeText } from '../core/tensor.js';
+import { Tensor, empty, shapeText } from '../core/tensor.js';
+import { checkTensorArg } from '../core/checks.js';
 import { getActivation, resolveParams, withKernelArgs, type ActivationParams, type ResolvedParams } from '../activations/index.js';
 import type { Activation as ActivationRow, KernelArgs } from '../activations/registry.js';
 

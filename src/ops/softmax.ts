@@ -1,7 +1,7 @@
 // Softmax and log-softmax over the last axis as tensor ops on the tape.
 import { rt } from '../core/wasm.js';
-import { Tensor, checkTensorArg, empty, shapeText } from '../core/tensor.js';
-import { checkFinite, positiveF32 } from '../core/checks.js';
+import { Tensor, empty, shapeText } from '../core/tensor.js';
+import { checkFinite, positiveF32, checkTensorArg } from '../core/checks.js';
 
 function rowsCols(x: Tensor, fn: string, temperature: number): [number, number] {
   checkTensorArg(fn, 'x', x);
