@@ -128,7 +128,7 @@ describe('training figures (fixtures)', () => {
 
   test('benchmark: four bar panels', async () => {
     const r: BenchmarkResult = {
-      settings: { hidden: [256, 128, 64], epochs: 3, batchSize: 32, seed: 42, trainSamples: 60000, testSamples: 10000 },
+      settings: { hidden: [256, 128, 64], epochs: 3, batchSize: 32, seed: 42, trainSamples: 60000, testSamples: 10000, warmupSamples: 2048 },
       runs: ['relu', 'elu', 'selu', 'tanh'].map((a, i) => ({
         activation: a, trainingTimeMs: 20000 + i * 1000, inferenceMsPerSample: 0.01 + i * 0.001, finalValAccuracy: 0.97 - i * 0.01,
         convergenceRate: 0.01, history: history(0),

@@ -151,6 +151,24 @@ describe('benchmarkActivations (slide 11)', () => {
     const one = await benchmarkActivations({ data, activations: ['relu'], hidden: [8], epochs: 1, seed: 1 });
     expect(one.runs[0].convergenceRate).toBeNaN();
   });
+
+  test('every activation gets an untimed warm-up before its timed run, which leaves the results unchanged', async () => {
+    const labels: string[] = [];
+    const opts = { data, activations: ['relu', 'tanh'] as const, hidden: [16], epochs: 2, seed: 3 };
+    const warm = await benchmarkActivations({ ...opts, warmupSamples: 64, onProgress: (p) => labels.push(p.label) });
+    expect(warm.settings.warmupSamples).toBe(64);
+    // The warm-up of each activation comes before its first timed batch, and the count of steps is exact.
+    const order = labels.filter((l) => l.endsWith('warm-up') || l.endsWith('epoch 1/2')).filter((l, i, a) => a.indexOf(l) === i);
+    expect(order).toEqual(['relu: warm-up', 'relu: epoch 1/2', 'tanh: warm-up', 'tanh: epoch 1/2']);
+    expect(labels.length).toBe(2 * (2 * Math.ceil(400 / 32) + 2));
+    const cold = await benchmarkActivations({ ...opts, warmupSamples: 0 });
+    expect(cold.settings.warmupSamples).toBe(0);
+    expect(cold.runs.map((r) => r.history)).toEqual(warm.runs.map((r) => r.history));
+    // The default is 2048 samples, or all of them when there are fewer.
+    const all = await benchmarkActivations({ ...opts, activations: ['relu'], epochs: 1 });
+    expect(all.settings.warmupSamples).toBe(400);
+    await expect(benchmarkActivations({ ...opts, warmupSamples: -1 })).rejects.toThrow(/warmupSamples = -1 is invalid/);
+  });
 });
 
 describe('trainingDynamics (slide 12)', () => {

@@ -192,6 +192,11 @@ export interface BenchmarkOptions {
   readonly epochs?: number;
   /** Default 32. */
   readonly batchSize?: number;
+  /**
+   * Training samples (and as many test samples) of the untimed warm-up fit and predict run
+   * before each activation's timed one; default 2048 (or all, if fewer), 0 for none.
+   */
+  readonly warmupSamples?: number;
   readonly seed: number;
   readonly onProgress?: ProgressCallback;
 }
@@ -199,7 +204,7 @@ export interface BenchmarkOptions {
 export interface BenchmarkRun {
   readonly activation: string;
   readonly trainingTimeMs: number;
-  /** predict() time over the test split divided by its samples, in milliseconds. */
+  /** predict() time over the test split (the median of three passes) divided by its samples, in milliseconds. */
   readonly inferenceMsPerSample: number;
   /** val_acc of the last epoch. */
   readonly finalValAccuracy: number;
@@ -209,7 +214,10 @@ export interface BenchmarkRun {
 }
 
 export interface BenchmarkResult {
-  readonly settings: { readonly hidden: number[]; readonly epochs: number; readonly batchSize: number; readonly seed: number; readonly trainSamples: number; readonly testSamples: number };
+  readonly settings: {
+    readonly hidden: number[]; readonly epochs: number; readonly batchSize: number; readonly seed: number;
+    readonly trainSamples: number; readonly testSamples: number; readonly warmupSamples: number;
+  };
   readonly runs: BenchmarkRun[];
 }
 

@@ -297,14 +297,18 @@ const benchCommand: Command = {
   summary: 'training time, inference time, accuracy, convergence per activation (slide 11)',
   description: 'Dense(hidden...) -> Dense(10, softmax) per activation: training time, inference time per\n' +
     'sample, final validation accuracy and convergence rate (mean accuracy gain per epoch).',
-  options: [v('activations', 'LIST', ACTIVATION_HELP, 'relu,elu,selu,tanh'), hiddenOpt('256,128,64'), epochsOpt(10), batchOpt, ...DATA_OPTIONS],
+  options: [
+    v('activations', 'LIST', ACTIVATION_HELP, 'relu,elu,selu,tanh'), hiddenOpt('256,128,64'), epochsOpt(10), batchOpt,
+    v('warmup', 'N', 'training images of the untimed warm-up fit before each timed one (0: none)', '2048'), ...DATA_OPTIONS,
+  ],
   examples: ['actlab bench', 'actlab bench --epochs 2 --subset 10000 --json'],
   async run(ctx) {
     const { args } = ctx;
     const options = {
       activations: args.activations('activations', ['relu', 'elu', 'selu', 'tanh']),
       hidden: args.numbers('hidden', [256, 128, 64], { min: 1, integer: true }),
-      epochs: args.int('epochs', 10), batchSize: args.int('batch-size', 32), seed: ctx.seed, onProgress: progressOf(ctx),
+      epochs: args.int('epochs', 10), batchSize: args.int('batch-size', 32), warmupSamples: args.int('warmup', 2048, 0),
+      seed: ctx.seed, onProgress: progressOf(ctx),
     };
     const result = await benchmarkActivations({ ...options, data: await loadMnist(args, 'bench') });
     return {

@@ -264,7 +264,7 @@ const TRAINING_SECTIONS: readonly SectionProducer[] = [
       const s = result.settings;
       return {
         explanation: [
-          `A wider network, Dense ${s.hidden.join(' -> ')} -> 10 (softmax), trained with Adam for ${s.epochs} epochs per activation (batch ${s.batchSize}, ${s.trainSamples} training images). Training time is fit()'s wall time on this machine, inference time is predict() over the ${s.testSamples} test images divided by their number, and the convergence rate is the mean epoch-to-epoch gain in training accuracy.`,
+          `A wider network, Dense ${s.hidden.join(' -> ')} -> 10 (softmax), trained with Adam for ${s.epochs} epochs per activation (batch ${s.batchSize}, ${s.trainSamples} training images). Training time is fit()'s wall time on this machine, inference time is predict() over the ${s.testSamples} test images (the median of three passes) divided by their number, and the convergence rate is the mean epoch-to-epoch gain in training accuracy. Before each timed run an untimed copy of the model trains one epoch on ${s.warmupSamples} images and predicts as many, so that no activation pays for compiling and warming up the code (the first one in the list would otherwise look slowest).`,
           'Times depend on the machine and its load; the accuracies depend only on the settings and seed.',
         ],
         formulas: [], result, figures: [{ caption: 'Benchmark per activation.', spec: plot.benchmarkSpec(result) }],
