@@ -187,7 +187,7 @@ describe('training commands: one real run each on a few hundred MNIST images', (
 
   test('patterns', async () => {
     const out = await run(['patterns', '--subset', '300', '--epochs', '1', '--sample', '2']);
-    expect(out).toMatchObject({ activation: 'relu', layer: 'dense', sample: 2, pattern: { kind: 'dense', units: 128, rows: 11, cols: 12 } });
+    expect(out).toMatchObject({ activation: 'relu', layer: 'dense_1', sample: 2, pattern: { kind: 'dense', units: 64, rows: 8, cols: 8 } });
   });
 
   test('vanishing', async () => {

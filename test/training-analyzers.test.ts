@@ -60,15 +60,18 @@ describe('compareTraining (slide 6, 8)', () => {
 });
 
 describe('activationPatterns (slide 7)', () => {
-  test('trained MLP: the first hidden layer as a near-square grid of its 128 units', async () => {
+  test("trained MLP: the slide's dense_1 (the second hidden layer) as a square grid of its 64 units", async () => {
     const r = await activationPatterns({ data, epochs: 1, sample: 3, seed: 1 });
-    expect(r.layer).toBe('dense');
+    expect(r.layer).toBe('dense_1');
     expect(r.layers).toEqual(['flatten', 'dense', 'dense_1', 'dense_2']);
     expect(r).toMatchObject({ activation: 'relu', sample: 3, label: data.test.y[3] });
     if (r.pattern.kind !== 'dense') throw new Error('expected a dense pattern');
-    expect([r.pattern.units, r.pattern.rows, r.pattern.cols]).toEqual([128, 11, 12]);
-    expect(r.pattern.values).toHaveLength(132);
-    expect(r.pattern.values.slice(128)).toEqual([null, null, null, null]);
+    expect([r.pattern.units, r.pattern.rows, r.pattern.cols]).toEqual([64, 8, 8]);
+    expect(r.pattern.values).toHaveLength(64);
+    const first = activationPatterns({ data, epochs: 1, sample: 3, seed: 1, layer: 'dense' });
+    if ((await first).pattern.kind !== 'dense') throw new Error('expected a dense pattern');
+    const p = (await first).pattern;
+    expect(p.kind === 'dense' ? [p.units, p.rows, p.cols, p.values.slice(128)] : []).toEqual([128, 11, 12, [null, null, null, null]]);
     expect(r.sparsity).toBeGreaterThan(0);
     expect(r.sparsity).toBeLessThan(1);
     expect([r.input.height, r.input.width]).toEqual([28, 28]);
@@ -177,7 +180,7 @@ describe('trainingDynamics (slide 12)', () => {
     expect(r.settings).toEqual({ hidden: [32, 16], epochs: 3, batchSize: 32, probeSize: 50, seed: 1 });
     const [relu, tanh] = r.runs;
     for (const run of r.runs) {
-      expect(run.layer).toBe('dense');
+      expect(run.layer).toBe('dense_1');
       expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
       for (const e of run.epochs) {
         expect(e.gradNorms.map((g) => g.variable)).toEqual(['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias', 'dense_2/kernel', 'dense_2/bias']);
@@ -203,6 +206,20 @@ describe('trainingDynamics (slide 12)', () => {
       await model.fit(x, data.train.y.subarray(0, 200), { epochs: 2, callbacks: [rec] });
       expect(rec.layer).toBe('dense');
       expect(rec.epochs).toHaveLength(2);
+      // The default is the slide's dense_1 where there are two hidden Dense layers (its activation layer, if it has one).
+      const deeper = sequential({ layers: [layers.flatten({ inputShape: [28, 28] }), layers.dense({ units: 8 }), layers.dense({ units: 6 }),
+        layers.activation({ activation: 'tanh' }), layers.dense({ units: 4 }), layers.dense({ units: 10, activation: 'softmax' })] });
+      try {
+        expect(new DynamicsRecorder({ model: deeper, probe }).layer).toBe('activation');
+      } finally {
+        deeper.dispose();
+      }
+      const none = sequential({ layers: [layers.flatten({ inputShape: [28, 28] }), layers.dense({ units: 10, activation: 'softmax' })] });
+      try {
+        expect(() => new DynamicsRecorder({ model: none, probe })).toThrow(/^actlab: model '\w+' has no hidden dense or conv2d layer to watch; its layers: flatten, dense$/);
+      } finally {
+        none.dispose();
+      }
       expect(rec.summary().finalSparsity).toBe(0);
       expect(() => new DynamicsRecorder({ model, probe: { x: probe.x, y: probe.y.subarray(0, 3) } })).toThrow(/expected as many labels as input rows/);
     } finally {

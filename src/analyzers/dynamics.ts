@@ -14,13 +14,13 @@ import { grads } from '../autograd/grad.js';
 import { countZeros, l2Norm, moments } from '../ops/reduce.js';
 import { resolveRequests } from './common.js';
 import { sliceDataset } from '../data/dataset.js';
-import { Progress, batchesPerEpoch, checkSeed, checkSplits, firstHiddenLayer, hiddenWidths, intOption, mlpModel, toTensors } from './training.js';
+import { Progress, batchesPerEpoch, checkSeed, checkSplits, defaultWatchedLayer, hiddenWidths, intOption, mlpModel, toTensors } from './training.js';
 import type { DynamicsEpoch, DynamicsRun, TrainingDynamicsOptions, TrainingDynamicsResult } from './types.js';
 
 export interface DynamicsRecorderOptions {
   /** The model being trained (the recorder reads its layers and weights). */
   readonly model: Sequential;
-  /** Layer whose outputs are watched; default the first hidden layer. */
+  /** Layer whose outputs are watched; default the second hidden Dense layer (the slide's 'dense_1'), or the only one, or the first conv layer. */
   readonly layer?: string;
   /** The fixed probe batch: inputs shaped like the model's input, and class ids. Kept alive by the caller while training runs. */
   readonly probe: { readonly x: Tensor; readonly y: Int32Array };
@@ -50,7 +50,7 @@ export class DynamicsRecorder implements Callback {
       throw new Error(`actlab: DynamicsRecorder: probe must be { x: Tensor, y: labels } (a fixed batch to measure on), got ${describeValue(options.probe)}`);
     }
     this.model = options.model;
-    this.layer = options.layer ?? firstHiddenLayer(options.model);
+    this.layer = options.layer ?? defaultWatchedLayer(options.model);
     this.model.getLayer(this.layer);
     const { x, y } = options.probe;
     if (x.rank === 0 || x.shape[0] !== y.length || x.shape[0] === 0) {
@@ -107,7 +107,8 @@ export class DynamicsRecorder implements Callback {
 
 /**
  * Slide 12: per activation (relu by default), the slide 6 MLP trained with Adam while a
- * DynamicsRecorder watches the first hidden layer on the first `probeSize` test samples.
+ * DynamicsRecorder watches the slide's layer, dense_1 (the 64-unit hidden layer), unless
+ * `layer` names another, on the first `probeSize` test samples.
  */
 export async function trainingDynamics(options: TrainingDynamicsOptions): Promise<TrainingDynamicsResult> {
   const fn = 'trainingDynamics';

@@ -11,7 +11,7 @@ import { countZeros } from '../ops/reduce.js';
 import { sampleSize } from '../data/dataset.js';
 import { resolveRequests } from './common.js';
 import {
-  Progress, batchesPerEpoch, checkSeed, checkSplits, cnnModel, firstHiddenLayer, imageShape, intOption, mlpModel, toTensors,
+  Progress, batchesPerEpoch, checkSeed, checkSplits, cnnModel, defaultWatchedLayer, imageShape, intOption, mlpModel, toTensors,
 } from './training.js';
 import type { ActivationPatternsOptions, ActivationPatternsResult, ConvPattern, DensePattern } from './types.js';
 
@@ -128,7 +128,7 @@ async function trainAndProbe(options: ActivationPatternsOptions): Promise<Activa
   const classes = data.train.numClasses;
   const model = architecture === 'cnn' ? cnnModel(shape, r, classes, seed) : mlpModel(shape, [128, 64], r, classes, seed);
   try {
-    const layer = options.layer ?? firstHiddenLayer(model);
+    const layer = options.layer ?? defaultWatchedLayer(model);
     model.getLayer(layer);
     if (epochs > 0) {
       const progress = new Progress(epochs * batchesPerEpoch(data.train.length, batchSize), options.onProgress);
@@ -151,7 +151,8 @@ async function trainAndProbe(options: ActivationPatternsOptions): Promise<Activa
 /**
  * Slide 7. With a model: `activationPatterns(model, 'dense_1', image)` returns that layer's
  * output for one input at once. With options: trains the slide 6 MLP (or the slide 13 CNN)
- * for `epochs` on `data`, then probes one test sample; default the first hidden layer.
+ * for `epochs` on `data`, then probes one test sample; by default the slide's layer, dense_1 (the MLP's second
+ * hidden layer), or the CNN's first conv layer.
  */
 export function activationPatterns(options: ActivationPatternsOptions): Promise<ActivationPatternsResult>;
 export function activationPatterns(model: Sequential, layerName: string, input: Tensor | Float32Array, options?: LayerPatternOptions): ActivationPatternsResult;

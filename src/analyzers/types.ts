@@ -91,7 +91,7 @@ export interface ActivationPatternsOptions {
   readonly data: DataSplits;
   /** 'mlp' (the slide 6 model) or 'cnn' (the slide 13 model); default 'mlp'. */
   readonly architecture?: 'mlp' | 'cnn';
-  /** Layer to probe by name; default the first hidden layer. */
+  /** Layer to probe by name; default the slide's 'dense_1' (the MLP's second hidden layer), or the CNN's first conv layer. */
   readonly layer?: string;
   /** Index of the test sample to show; default 0. */
   readonly sample?: number;
@@ -227,7 +227,7 @@ export interface TrainingDynamicsOptions {
   /** Default relu. */
   readonly activations?: readonly ActivationRequest[];
   readonly data: DataSplits;
-  /** Layer whose outputs are watched; default the first hidden layer. */
+  /** Layer whose outputs are watched; default the slide's 'dense_1' (the second hidden layer). */
   readonly layer?: string;
   /** Test samples in the fixed probe batch; default 100. */
   readonly probeSize?: number;

@@ -209,7 +209,7 @@ const TRAINING_SECTIONS: readonly SectionProducer[] = [
       const p = result.pattern;
       return {
         explanation: [
-          `After one epoch of training the ReLU network of slide 6, this is what its first hidden layer (${result.layer}) outputs for test image ${result.sample} (a ${result.label}). The seed treats a dense layer's output as a stack of feature maps; a dense layer has no spatial layout, so its units are laid out row by row on a ${p.kind === 'dense' ? `${p.rows} x ${p.cols}` : ''} grid instead. Conv layers (actlab patterns --architecture cnn) show one map per filter.`,
+          `After one epoch of training the ReLU network of slide 6, this is what its second hidden layer (${result.layer}, the layer the slide's code names) outputs for test image ${result.sample} (a ${result.label}). The seed treats a dense layer's output as a stack of feature maps; a dense layer has no spatial layout, so its units are laid out row by row on a ${p.kind === 'dense' ? `${p.rows} x ${p.cols}` : ''} grid instead. Conv layers (actlab patterns --architecture cnn) show one map per filter.`,
           `ReLU zeroes every negative pre-activation: ${pct(result.sparsity)} of the units are exactly zero for this image, so only the other ${pct(1 - result.sparsity)} carry it forward.`,
         ],
         formulas: [], result, tables: [],
@@ -282,7 +282,7 @@ const TRAINING_SECTIONS: readonly SectionProducer[] = [
       const s = result.settings;
       return {
         explanation: [
-          `While the slide 6 network trains, a callback (DynamicsRecorder, usable in any fit()) measures after every epoch the first hidden layer's outputs on a fixed probe batch of ${s.probeSize} test images (mean, standard deviation and the share of exact zeros) and the gradient norm of the loss on that batch for every weight.`,
+          `While the slide 6 network trains, a callback (DynamicsRecorder, usable in any fit()) measures after every epoch the outputs of its second hidden layer (${result.runs[0]?.layer ?? 'dense_1'}, the layer the slide's code watches) on a fixed probe batch of ${s.probeSize} test images (mean, standard deviation and the share of exact zeros) and the gradient norm of the loss on that batch for every weight.`,
           "ReLU layers are sparse (many exact zeros); tanh layers never are. Activation stability is the standard deviation of the layer's mean across epochs: small when the layer's output distribution settles.",
         ],
         formulas: [], result, figures: [{ caption: 'Per run: activation mean ± std, gradient norm per weight (log) and sparsity, per epoch.', spec: plot.dynamicsSpec(result) }],
