@@ -78,7 +78,10 @@ describe('save and load', () => {
     const loaded = await loadModel(path, { Gated: (c) => ({ className: 'Gated', params: { a: Number(c.a) }, fn: (x, p) => mul(p.a, mul(x, activation(x, 'sigmoid'))) }) });
     const xt = tensor(uniform(12, -2, 2, 1), [4, 3]);
     expect(same(model.predict(xt), loaded.predict(xt))).toBe(true);
+    expect(loaded.layers.map((l) => l.getConfig())).toEqual(model.layers.map((l) => l.getConfig()));
     xt.dispose(); model.dispose(); loaded.dispose();
+    // Before it is built a layer reports its initial values.
+    expect(layers.scaledSwish({ alpha: 0.7 }).getConfig()).toMatchObject({ alpha: 0.7, beta: 1 });
   });
 
   test('missing or corrupt weights are named', async () => {

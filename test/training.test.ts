@@ -101,6 +101,12 @@ describe('two spirals, learnable activations, callbacks', () => {
         const param = model.layers[1].weights[0];
         const i = model.weights.findIndex((w) => w.name === param.name);
         expect(Array.from(param.tensor.dataSync()), `${act}: ${param.name} should have moved`).not.toEqual(Array.from(before[i]));
+        if (act !== 'prelu') {
+          // As the seed's get_config: the learned values, not the initial ones.
+          const learned = Object.fromEntries(model.layers[1].weights.map((w) => [w.name.slice(w.name.lastIndexOf('/') + 1), w.tensor.dataSync()[0]]));
+          expect(model.layers[1].getConfig()).toMatchObject(learned);
+          expect(Object.values(learned)).not.toContain(1);
+        }
       }
       model.dispose();
     }

@@ -237,7 +237,7 @@ const patternsCommand: Command = {
   options: [
     v('activation', 'NAME', 'activation of the hidden layers (parameters after colons)', 'relu'),
     v('architecture', 'KIND', 'mlp (slide 6 model) or cnn (slide 13 model)', 'mlp'),
-    v('layer', 'NAME', 'layer to probe', 'dense_1 as in the slide (the first conv layer for --architecture cnn)'),
+    v('layer', 'NAME', 'layer to probe', 'dense_1, as in the slide; the first conv layer with --architecture cnn'),
     v('sample', 'N', 'test image index', '0'),
     epochsOpt(1), batchOpt,
     v('max-filters', 'N', 'conv layers: show at most N filters', '16'),
@@ -327,7 +327,7 @@ const dynamicsCommand: Command = {
   description: "Trains per activation and, after every epoch, records one layer's output mean, std and\n" +
     'sparsity on a fixed probe batch and each variable\'s gradient norm.',
   options: [
-    v('activations', 'LIST', ACTIVATION_HELP, 'relu'), v('layer', 'NAME', 'layer to watch', 'dense_1 as in the slide (the second hidden layer)'),
+    v('activations', 'LIST', ACTIVATION_HELP, 'relu'), v('layer', 'NAME', 'layer to watch', 'dense_1, as in the slide (the second hidden layer)'),
     v('probe', 'N', 'test images in the probe batch', '100'), hiddenOpt('128,64'), epochsOpt(5), batchOpt, ...DATA_OPTIONS,
   ],
   examples: ['actlab dynamics', 'actlab dynamics --activations relu,tanh --epochs 3 --out plots'],

@@ -265,8 +265,19 @@ abstract class ScalarParamActivation extends Layer {
     const p: ActivationTensorParams = this.tensors;
     return activationOp(x, this.activationName, p);
   }
-  getConfig(): Config { return { name: this.name, trainable: this.trainable, ...this.initialConfig() }; }
+  /** The parameters' current values once the layer is built (as the seed's get_config), else the initial ones. */
+  getConfig(): Config { return { name: this.name, trainable: this.trainable, ...currentValues(this.initialConfig(), this.tensors) }; }
   protected abstract initialConfig(): Config;
+}
+
+/** `initial` with each key that has a live weight replaced by the weight's value. */
+function currentValues(initial: Config, tensors: Readonly<Record<string, Tensor>>): Config {
+  const out: Config = { ...initial };
+  for (const k of Object.keys(out)) {
+    const t = tensors[k];
+    if (t !== undefined && !t.isDisposed) out[k] = t.dataSync()[0];
+  }
+  return out;
 }
 
 /** A constant-filled tensor (the initial value of a learnable activation parameter). */
@@ -351,7 +362,8 @@ export class CustomActivation extends Layer {
     }
     return y;
   }
-  getConfig(): Config { return { name: this.name, trainable: this.trainable, ...this.init0 }; }
+  /** The parameters' current values once the layer is built (as the seed's get_config), else the initial ones. */
+  getConfig(): Config { return { name: this.name, trainable: this.trainable, ...currentValues(this.init0, this.tensors) }; }
 }
 
 // ---- Convolution and pooling --------------------------------------------------------------
