@@ -238,7 +238,7 @@ test('a tiny-profile report.html opens offline in headless Chromium with every f
   expect(r.code, r.stderr).toBe(0);
   const path = join(TMP, 'rep', 'report.html');
   expect(r.stdout).toContain(`report: ${path}`);
-  expect(r.stdout).toContain('13 sections (slides 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13), profile tiny, seed 42');
+  expect(r.stdout).toContain('14 sections (slides 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14), profile tiny, seed 42');
   expect(r.stdout).toContain(pathToFileURL(path).href);
   const html = readFileSync(path, 'utf8');
   expect(html).not.toMatch(/<script|<link|https?:\/\/[^"<\s]*\.(js|css|woff2?)/);
@@ -246,6 +246,11 @@ test('a tiny-profile report.html opens offline in headless Chromium with every f
   // The prose says what this profile's numbers show: too few CNN epochs for ReduceLROnPlateau to act.
   expect(html).toMatch(/with 1 epoch and patience 3 it cannot cut the rate here/);
   expect(html).not.toContain('the learning-rate panel shows when ReduceLROnPlateau cut the rate');
+  // Slide 14's reading list: five linked works; the survey at its own address, not the seed's mistyped one.
+  const reading = html.slice(html.indexOf('<section id="reading">'));
+  expect(reading.match(/<li><a href="https:\/\/arxiv\.org\/abs\/[0-9.]+">/g)).toHaveLength(5);
+  expect(reading).toContain('href="https://arxiv.org/abs/2109.14545"');
+  expect(html).not.toContain('href="https://arxiv.org/abs/2011.08698"');
   // Figures per section, in slide order: 1, 2, 3 one each; 4 two; 5, 6, 7, 8 one each; 9 two; 10-13 one each.
   const perSection = [1, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1];
   const total = perSection.reduce((a, b) => a + b, 0);

@@ -119,7 +119,7 @@ const PAPERS = {
   swish: 'Ramachandran, Zoph & Le, Searching for Activation Functions, 2017. https://arxiv.org/abs/1710.05941',
   mish: 'Misra, Mish: A Self Regularized Non-Monotonic Activation Function, 2019. https://arxiv.org/abs/1908.08681',
   hardswish: 'Howard et al., Searching for MobileNetV3, 2019. https://arxiv.org/abs/1905.02244',
-  survey: 'Dubey, Singh & Chaudhuri, Activation Functions in Deep Learning: A Comprehensive Survey, 2021. https://arxiv.org/abs/2109.14545',
+  survey: 'Dubey, Singh & Chaudhuri, Activation Functions in Deep Learning: A Comprehensive Survey and Benchmark, 2021. https://arxiv.org/abs/2109.14545',
   softsign: 'Bergstra et al., Quadratic Polynomials Learn Better Image Features, 2009',
   softplus: 'Dugas et al., Incorporating Second-Order Functional Knowledge for Better Option Pricing, NIPS 2000',
 };

@@ -20,6 +20,17 @@ export interface RenderedSection {
   readonly formulas: readonly { readonly label: string; readonly latex: string }[];
   readonly figures: readonly { readonly caption: string; readonly svg: string }[];
   readonly tables: readonly ReportTable[];
+  /** Works cited, as a numbered list of links. */
+  readonly references?: readonly ReportReference[];
+}
+
+export interface ReportReference {
+  /** Authors, title, venue and year. */
+  readonly citation: string;
+  /** An http(s) address. */
+  readonly url: string;
+  /** What the work has to do with the report. */
+  readonly note: string;
 }
 
 export interface ReportDocument {
@@ -72,7 +83,17 @@ function section(s: RenderedSection): string {
     `<dl class="formulas">${s.formulas.map((f) => `<dt>${escapeHtml(f.label)}</dt><dd>${formula(f.latex)}</dd>`).join('')}</dl>`;
   const figures = s.figures.map((f) => `<figure>${inlineSvg(f.svg)}<figcaption>${escapeHtml(f.caption)}</figcaption></figure>`).join('');
   return `<section id="${escapeHtml(s.id)}"><h2><span class="slide">${slideText(s.slides)}</span> ${escapeHtml(s.title)}</h2>` +
-    s.explanation.map((p) => `<p>${escapeHtml(p)}</p>`).join('') + formulas + figures + s.tables.map(dataTable).join('') + '</section>';
+    s.explanation.map((p) => `<p>${escapeHtml(p)}</p>`).join('') + formulas + figures + s.tables.map(dataTable).join('') +
+    references(s.references ?? []) + '</section>';
+}
+
+function references(refs: readonly ReportReference[]): string {
+  if (refs.length === 0) return '';
+  for (const r of refs) {
+    if (!/^https?:\/\//.test(r.url)) throw new Error(`actlab: report: reference '${r.citation}' has the address ${JSON.stringify(r.url)}: expected http(s)`);
+  }
+  return `<ol class="references">${refs.map((r) =>
+    `<li><a href="${escapeHtml(r.url)}">${escapeHtml(r.citation)}</a>. ${escapeHtml(r.note)}</li>`).join('')}</ol>`;
 }
 
 const STYLE = `
@@ -86,7 +107,7 @@ th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}th[scope=row],th
 dl.formulas dt{font-weight:bold;margin-top:.4em}dl.formulas dd{margin-left:1.2em}
 dl.formulas math{font-size:1.15em;math-style:normal;font-family:math}
 details summary{color:#777;font-size:.8em;cursor:pointer}
-nav ol{columns:2}
+nav ol{columns:2}ol.references li{margin:.4em 0}
 `;
 
 /** The whole report page. */

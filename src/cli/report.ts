@@ -12,7 +12,7 @@ import {
   type ActivationRequest, type CurvePanel, type DataSplits, type ProgressCallback, type TrainingRun,
 } from '../index.js';
 import { datasets, renderSvg } from '../node/index.js';
-import { buildReportHtml, type RenderedSection, type ReportTable } from './report-html.js';
+import { buildReportHtml, type RenderedSection, type ReportReference, type ReportTable } from './report-html.js';
 import type { Command } from './context.js';
 import { UsageError } from './args.js';
 import { num } from './format.js';
@@ -69,6 +69,7 @@ export interface SectionContent {
   readonly formulas: readonly { readonly label: string; readonly latex: string }[];
   readonly figures: readonly { readonly caption: string; readonly spec: VegaLiteSpec }[];
   readonly tables: readonly ReportTable[];
+  readonly references?: readonly ReportReference[];
   /** The analyzer's result, kept in report.json. */
   readonly result: unknown;
 }
@@ -316,6 +317,47 @@ const TRAINING_SECTIONS: readonly SectionProducer[] = [
   },
 ];
 
+/**
+ * Slide 14's reading list, each work tied to what the report shows. The slide's link for the
+ * survey (arXiv 2011.08698) leads to a paper on score matching; the survey its title names
+ * is arXiv 2109.14545.
+ */
+const READING: readonly ReportReference[] = [
+  {
+    citation: 'S. R. Dubey, S. K. Singh and B. B. Chaudhuri, Activation Functions in Deep Learning: A Comprehensive Survey and Benchmark, arXiv 2109.14545 (2021; Neurocomputing, 2022)',
+    url: 'https://arxiv.org/abs/2109.14545',
+    note: 'Sorts the activation families of slides 1-5 by output range, monotonicity and smoothness and compares 18 of them on several networks and datasets, as slides 6, 11 and 13 do on MNIST. (The seed links it as arXiv 2011.08698, which is another paper.)',
+  },
+  {
+    citation: 'A. S. Morcos, D. G. T. Barrett, N. C. Rabinowitz and M. Botvinick, On the Importance of Single Directions for Generalization, ICLR 2018',
+    url: 'https://arxiv.org/abs/1803.06959',
+    note: 'Networks that lean on a few individual units generalise worse; the unit-level views of slides 7 and 12 (activation patterns, sparsity) show which units a layer uses.',
+  },
+  {
+    citation: 'P. Ramachandran, B. Zoph and Q. V. Le, Searching for Activation Functions, 2017',
+    url: 'https://arxiv.org/abs/1710.05941',
+    note: 'The automated search that found swish, x sigmoid(beta x), of slide 5; its trainable beta is what slide 8 learns.',
+  },
+  {
+    citation: 'J. Xu, X. Sun, Z. Zhang, G. Zhao and J. Lin, Understanding and Improving Layer Normalization, NeurIPS 2019',
+    url: 'https://arxiv.org/abs/1911.07013',
+    note: "Finds that normalisation helps mostly through the gradients of its mean and variance, the layer statistics slide 12 tracks per epoch. actlab has no normalisation layer.",
+  },
+  {
+    citation: 'D. Misra, Mish: A Self Regularized Non-Monotonic Activation Function, BMVC 2020',
+    url: 'https://arxiv.org/abs/1908.08681',
+    note: "x tanh(softplus(x)): like swish, smooth and dipping below zero; in actlab's registry as mish.",
+  },
+];
+
+const readingSection: SectionProducer = {
+  id: 'reading', slides: [14], title: 'Further reading', weight: 0,
+  run: () => Promise.resolve({
+    explanation: ['The works the seed recommends, with what each has to do with the sections above. Each activation in the registry (activations.list(), and the JSON of actlab curves) also names the paper it comes from.'],
+    formulas: [], figures: [], tables: [], references: READING, result: READING,
+  }),
+};
+
 /** Every section, in slide order. */
 export const REPORT_SECTIONS: readonly SectionProducer[] = [
   curveSection('sigmoid-tanh', 1, 'Sigmoid and tanh', ['sigmoid', 'tanh'], 'f', [
@@ -339,6 +381,7 @@ export const REPORT_SECTIONS: readonly SectionProducer[] = [
   TRAINING_SECTIONS[0], TRAINING_SECTIONS[1], TRAINING_SECTIONS[2],
   gradientSection,
   TRAINING_SECTIONS[3], TRAINING_SECTIONS[4], TRAINING_SECTIONS[5], TRAINING_SECTIONS[6],
+  readingSection,
 ];
 
 function machineInfo(): Record<string, string> {
@@ -433,7 +476,10 @@ export async function buildReport(producers: readonly SectionProducer[], profile
       report(1, ': rendering figures');
       figures.push({ caption: f.caption, svg: await renderSvg(f.spec) });
     }
-    sections.push({ id: p.id, slides: p.slides, title: p.title, explanation: content.explanation, formulas: content.formulas, figures, tables: content.tables });
+    sections.push({
+      id: p.id, slides: p.slides, title: p.title, explanation: content.explanation, formulas: content.formulas, figures, tables: content.tables,
+      ...(content.references ? { references: content.references } : {}),
+    });
     results.push({ id: p.id, slides: p.slides, title: p.title, result: content.result });
     before += weights[i];
   }
