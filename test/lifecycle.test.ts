@@ -171,6 +171,32 @@ describe('fit called again goes on with new shuffles and masks', () => {
     for (const s of [a, b]) { s.x.dispose(); s.m.dispose(); }
     model.dispose();
   });
+
+  test('the history of every epoch so far grows in place, and what a checkpoint or restore hands out does not change with later fits', async () => {
+    const a = setup(), b = setup();
+    await a.m.fit(a.x, a.y, { epochs: 2, batchSize: 8 });
+    const all = a.m.fitState?.history;
+    const cp = checkpointOf(a.m);
+    const keptLoss = [...cp.json.fit.history.loss];
+    // A callback that adds a key at the last epoch: the series line up as History's do.
+    const late = { onEpochEnd: (e: number, logs?: Record<string, number>) => { if (e === 3 && logs) logs.late = 7; } };
+    await a.m.fit(a.x, a.y, { epochs: 1, batchSize: 8 });
+    await a.m.fit(a.x, a.y, { epochs: 4, initialEpoch: 3, batchSize: 8, callbacks: [late] });
+    // Not rebuilt per epoch (that made long runs of fits quadratic): the same object, extended.
+    expect(a.m.fitState?.history).toBe(all);
+    expect(all?.loss).toHaveLength(4);
+    expect(all?.late).toEqual([7]);
+    expect(cp.json.fit.history.loss).toEqual(keptLoss);
+    await b.m.fit(b.x, b.y, { epochs: 4, batchSize: 8 });
+    expect(all?.loss).toEqual(b.m.fitState?.history.loss);
+    const restored = restoreCheckpoint(cp);
+    const handed = [...restored.history.loss];
+    await restored.model.fit(b.x, b.y, { epochs: 2, batchSize: 8 });
+    expect(restored.history.loss).toEqual(handed);
+    expect(restored.model.fitState?.history.loss).toHaveLength(4);
+    for (const s of [a, b]) { s.x.dispose(); s.m.dispose(); }
+    restored.model.dispose();
+  });
 });
 
 describe('a dropout layer with its own seed', () => {

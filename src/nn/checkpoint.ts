@@ -48,7 +48,8 @@ export function checkpointOf(model: Sequential): Checkpoint {
           className: c.optimizer.className, config: c.optimizer.getConfig(),
           state: state.map((w) => ({ name: w.name, shape: [...w.tensor.shape] })), iterations: c.optimizer.iterations,
         },
-        fit: { seed: fit.seed, epoch: fit.epoch, history: fit.history },
+        // A copy: later fits extend the model's history in place.
+        fit: { seed: fit.seed, epoch: fit.epoch, history: copyHistory(fit.history) },
         dataBytes: data.byteLength,
       },
       data: data.buffer,
@@ -107,7 +108,7 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
       return m;
     });
     model.compile({ optimizer, loss: json.loss, metrics });
-    model.fitState = { ...json.fit };
+    model.fitState = { ...json.fit, history: copyHistory(json.fit.history) };
     return { model, initialEpoch: json.fit.epoch, seed: json.fit.seed, history: json.fit.history };
   } catch (e) {
     // compile() is the last step that can throw; until it succeeds the model does not own the optimizer.
@@ -117,4 +118,8 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
   } finally {
     for (const s of state) s.tensor.dispose();
   }
+}
+
+function copyHistory(h: Readonly<Record<string, readonly number[]>>): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, [...v]]));
 }

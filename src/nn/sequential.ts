@@ -359,7 +359,10 @@ export class Sequential implements TrainingModel {
     // history in fitState, so later checkpoints hold every epoch; the returned History
     // holds this call's epochs, as Keras'.
     const resumed = continuing || (initialEpoch > 0 && this.fitState?.epoch === initialEpoch && this.fitState.seed === fitSeed);
-    const prior = resumed && this.fitState !== undefined ? this.fitState.history : {};
+    // Every epoch so far, per key: the earlier fits' series with this call's appended. Kept up
+    // to date in place, a few values per epoch (rebuilding it each epoch made a long run of
+    // fits quadratic in its epochs).
+    const cumulative: Record<string, number[]> = resumed && this.fitState !== undefined ? this.fitState.history : {};
 
     let trainX = x, trainY = y, valX: Tensor | undefined, valY: Labels | undefined;
     const owned: Tensor[] = [];
@@ -384,7 +387,17 @@ export class Sequential implements TrainingModel {
         valY = sliceLabels(y, split, n - split); if (valY instanceof Tensor) owned.push(engine.keep(valY));
       }
       const n = trainX.shape[0];
-      const soFar = (): Record<string, number[]> => joinHistory(prior, history.history);
+      const base = new Map(Object.entries(cumulative).map(([k, v]) => [k, v.length]));
+      const soFar = (): Record<string, number[]> => {
+        // History only appends values and changes the last one: copy those.
+        for (const [k, series] of Object.entries(history.history)) {
+          const all = (cumulative[k] ??= []);
+          let b = base.get(k);
+          if (b === undefined) base.set(k, (b = all.length));
+          for (let i = Math.max(0, all.length - b - 1); i < series.length; i++) all[b + i] = series[i];
+        }
+        return cumulative;
+      };
       this.stopTraining = false;
       for (const cb of cbs) cb.setModel?.(this);
       for (const cb of cbs) await cb.onTrainBegin?.({});
@@ -668,13 +681,6 @@ function checkLabels(where: string, x: Tensor, y: Labels, loss: LossName, output
   }
   const bad = rt().kernels.f32_first_non_finite(y.size, y.ptr);
   if (bad >= 0) throw new Error(`actlab: ${where}: y holds ${y.dataSync()[bad]} at flat index ${bad}; targets must be finite`);
-}
-
-/** Each series of `before` followed by the same series of `after`. */
-function joinHistory(before: Record<string, number[]>, after: Record<string, number[]>): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) out[k] = [...(before[k] ?? []), ...(after[k] ?? [])];
-  return out;
 }
 
 function identity(n: number): Int32Array {
