@@ -26,7 +26,8 @@ function compileStrict(given: VegaLiteSpec): string[] {
 /** Paths (or lines, for rules) inside every mark group of a type. */
 function marks(svg: string, type: string): number {
   let n = 0;
-  for (const m of svg.matchAll(new RegExp(`<g class="mark-${type} role-mark[^"]*"[^>]*>(.*?)</g>`, 'gs'))) {
+  // (?<!/) skips an empty, self-closed group rather than reading on into the next one.
+  for (const m of svg.matchAll(new RegExp(`<g class="mark-${type} role-mark[^"]*"[^>]*(?<!/)>(.*?)</g>`, 'gs'))) {
     n += (m[1].match(type === 'rule' ? /<line/g : /<path/g) ?? []).length;
   }
   return n;

@@ -38,7 +38,36 @@ export const CONFIG = {
   line: { strokeWidth: 2 },
 } satisfies Config;
 
-/** A figure title with an optional subtitle line. */
-export function title(text: string, subtitle?: string): { text: string; subtitle?: string } {
-  return subtitle === undefined ? { text } : { text, subtitle };
+/**
+ * Splits text at spaces into lines that Vega's headless renderer takes to fit `width`
+ * pixels at `fontSize`. It has no font metrics and estimates 0.8 em per character, so an
+ * unwrapped long line widens the whole figure with blank space on the right.
+ */
+export function wrap(text: string, width: number, fontSize: number): string[] {
+  const max = Math.max(20, Math.floor(width / (0.8 * fontSize)));
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > max) { out.push(line); line = word; } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') out.push(line);
+  return out;
+}
+
+/** A figure title with an optional subtitle (lines as an array), wrapped to about `width` pixels. */
+export function title(text: string, subtitle?: string | readonly string[], width = 640): { text: string; subtitle?: string | string[] } {
+  if (subtitle === undefined) return { text };
+  const lines = (typeof subtitle === 'string' ? [subtitle] : subtitle).flatMap((l) => wrap(l, width, CONFIG.title.subtitleFontSize));
+  return { text, subtitle: lines.length === 1 ? lines[0] : lines };
+}
+
+/**
+ * Axis labels for nominal categories in a band `width` pixels wide: level when they fit
+ * their slot (about 6.5 px per character at 11 px), angled otherwise, never cut short.
+ */
+export function categoryAxis(labels: readonly string[], width: number): { labelAngle: number; labelLimit: number; labelAlign?: 'right'; labelBaseline?: 'top' } {
+  const slot = width / Math.max(1, labels.length);
+  const longest = labels.reduce((m, l) => Math.max(m, l.length), 0);
+  if (longest * 6.5 <= slot - 4) return { labelAngle: 0, labelLimit: 0 };
+  return { labelAngle: -35, labelLimit: 0, labelAlign: 'right', labelBaseline: 'top' };
 }
