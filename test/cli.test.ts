@@ -207,6 +207,10 @@ describe('training commands: one real run each on a few hundred MNIST images', (
   test('dynamics with a test split under 100 images probes all of it', async () => {
     const out = await run(['dynamics', '--subset', '50', '--epochs', '1', '--hidden', '8']);
     expect((out.settings as { probeSize: number }).probeSize).toBe(10);
+    // One epoch defines no stability: n/a in the table (null in JSON), not a perfect 0.
+    expect((out.runs as { summary: { activationStability: number | null } }[])[0].summary.activationStability).toBeNull();
+    const text = await cli(['dynamics', '--subset', '50', '--epochs', '1', '--hidden', '8']);
+    expect(text.stdout).toMatch(/\nrelu\s+dense\s+[\d.]+%\s+\S+\s+n\/a\n/);
   });
 
   test('dynamics', async () => {

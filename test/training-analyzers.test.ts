@@ -77,6 +77,12 @@ describe('activationPatterns (slide 7)', () => {
     expect([r.input.height, r.input.width]).toEqual([28, 28]);
   });
 
+  test('a layer is named by its own activation: the softmax output is not called relu', async () => {
+    const out = await activationPatterns({ data, epochs: 0, seed: 1, layer: 'dense_2' });
+    expect(out.activation).toBe('softmax');
+    expect((await activationPatterns({ data, epochs: 0, seed: 1, activation: { name: 'elu', params: { alpha: 0.5 } } })).activation).toMatch(/^elu/);
+  });
+
   test('untrained CNN: one feature map per filter, at most maxFilters', async () => {
     const r = await activationPatterns({ data, architecture: 'cnn', epochs: 0, maxFilters: 8, seed: 1 });
     expect(r.layer).toBe('conv2d');

@@ -92,7 +92,10 @@ export class DynamicsRecorder implements Callback {
     });
   }
 
-  /** Final sparsity, mean gradient norm over epochs and variables, and the std over epochs of the activation mean. */
+  /**
+   * Final sparsity, mean gradient norm over epochs and variables, and the std over epochs of
+   * the activation mean (NaN after a single epoch: there is no change to measure yet).
+   */
   summary(): DynamicsRun['summary'] {
     const last = this.epochs[this.epochs.length - 1];
     if (last === undefined) throw new Error('actlab: DynamicsRecorder.summary: no epoch has been recorded yet: expected it after fit()');
@@ -100,7 +103,7 @@ export class DynamicsRecorder implements Callback {
     return {
       finalSparsity: last.sparsity,
       meanGradientNorm: norms.reduce((s, v) => s + v, 0) / norms.length,
-      activationStability: moments(Float32Array.from(this.epochs, (e) => e.activationMean)).std,
+      activationStability: this.epochs.length < 2 ? NaN : moments(Float32Array.from(this.epochs, (e) => e.activationMean)).std,
     };
   }
 }

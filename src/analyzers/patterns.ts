@@ -142,7 +142,8 @@ async function trainAndProbe(options: ActivationPatternsOptions): Promise<Activa
     }
     const per = sampleSize(data.test);
     return probeLayer(model, layer, data.test.x.subarray(sample * per, (sample + 1) * per),
-      { sample, label: data.test.y[sample], activation: r.label, maxFilters: options.maxFilters });
+      // The request's label (with its parameters) names the hidden layers' activation; any other layer is named by its own.
+      { sample, label: data.test.y[sample], activation: layerActivation(model.getLayer(layer)) === r.row.name ? r.label : undefined, maxFilters: options.maxFilters });
   } finally {
     model.dispose();
   }

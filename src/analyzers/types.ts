@@ -208,7 +208,7 @@ export interface BenchmarkRun {
   readonly inferenceMsPerSample: number;
   /** val_acc of the last epoch. */
   readonly finalValAccuracy: number;
-  /** Mean epoch-to-epoch gain in training accuracy. */
+  /** Mean epoch-to-epoch gain in training accuracy; NaN after a single epoch. */
   readonly convergenceRate: number;
   readonly history: TrainingHistory;
 }
@@ -257,7 +257,7 @@ export interface DynamicsRun {
     readonly finalSparsity: number;
     /** Mean over epochs and variables of the gradient norms. */
     readonly meanGradientNorm: number;
-    /** Std over epochs of the activation mean (small: stable). */
+    /** Std over epochs of the activation mean (small: stable); NaN after a single epoch. */
     readonly activationStability: number;
   };
 }

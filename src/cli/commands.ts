@@ -13,7 +13,7 @@ import { positiveF32 } from '../core/checks.js';
 import { resolveRequests } from '../analyzers/common.js';
 import { learnableNames } from '../analyzers/training.js';
 import type { Command, CommandContext } from './context.js';
-import { num, table } from './format.js';
+import { num, numOrNa, table } from './format.js';
 
 const v = (name: string, value: string, help: string, def?: string): OptionSpec => ({ name, kind: 'value', value, help, default: def });
 
@@ -343,7 +343,7 @@ const dynamicsCommand: Command = {
     return {
       result, figures: [{ name: 'dynamics', spec: plot.dynamicsSpec(result) }],
       text: table(['activation', 'layer', 'final sparsity', 'mean grad norm', 'activation stability'], result.runs.map((r) =>
-        [r.activation, r.layer, pct(r.summary.finalSparsity), num(r.summary.meanGradientNorm), num(r.summary.activationStability)])),
+        [r.activation, r.layer, pct(r.summary.finalSparsity), num(r.summary.meanGradientNorm), numOrNa(r.summary.activationStability)])),
     };
   },
 };

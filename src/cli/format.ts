@@ -8,6 +8,11 @@ export function num(v: number, digits = 4): string {
   return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(2) : v.toFixed(digits);
 }
 
+/** num, with 'n/a' for NaN: a statistic that the run has too few epochs to define. */
+export function numOrNa(v: number, digits = 4): string {
+  return Number.isNaN(v) ? 'n/a' : num(v, digits);
+}
+
 /** A left-aligned first column and right-aligned others, separated by two spaces. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [header, ...rows];

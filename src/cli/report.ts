@@ -15,7 +15,7 @@ import { datasets, renderSvg } from '../node/index.js';
 import { buildReportHtml, type RenderedSection, type ReportReference, type ReportTable } from './report-html.js';
 import type { Command } from './context.js';
 import { UsageError } from './args.js';
-import { num } from './format.js';
+import { num, numOrNa } from './format.js';
 
 /**
  * How much each report runs: quick (the default: minutes on 2 cores), full (the seed's
@@ -175,7 +175,7 @@ const gradientSection: SectionProducer = {
   },
 };
 
-const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
+const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : 'n/a');
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
 function runsTable(caption: string, runs: readonly TrainingRun[]): ReportTable {
@@ -289,7 +289,7 @@ const TRAINING_SECTIONS: readonly SectionProducer[] = [
         formulas: [], result, figures: [{ caption: 'Per run: activation mean ± std, gradient norm per weight (log) and sparsity, per epoch.', spec: plot.dynamicsSpec(result) }],
         tables: [{
           caption: 'Summary', columns: ['activation', 'layer', 'final sparsity', 'mean gradient norm', 'activation stability'],
-          rows: result.runs.map((r) => [r.activation, r.layer, pct(r.summary.finalSparsity), num(r.summary.meanGradientNorm), num(r.summary.activationStability)]),
+          rows: result.runs.map((r) => [r.activation, r.layer, pct(r.summary.finalSparsity), num(r.summary.meanGradientNorm), numOrNa(r.summary.activationStability)]),
         }],
       };
     },
