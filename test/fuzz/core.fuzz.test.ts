@@ -58,6 +58,37 @@ describe('allocator', () => {
       heap.free(p);
     }), fuzz(500));
   }, timeoutFor(500));
+
+  test('freed addresses are remembered as freed until they are dropped in bulk; the books stay exact throughout', () => {
+    // Enough churn that the table of freed addresses is rebuilt several times.
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 64 });
+    const heap = new Heap(memory, 8);
+    const rng = fc.sample(fc.array(fc.nat({ max: 1e9 }), { minLength: 20_000, maxLength: 20_000 }), { numRuns: 1, seed: 7 })[0];
+    const live = new Map<number, number>();
+    for (let i = 0; i < rng.length; i++) {
+      if (live.size < 3000 && rng[i] % 3 !== 0) {
+        const bytes = rng[i] % 97;
+        const p = heap.alloc(bytes);
+        expect(live.has(p), `alloc(${bytes}) = ${p} is live already`).toBe(false);
+        live.set(p, bytes);
+      } else if (live.size > 0) {
+        const keys = [...live.keys()];
+        const p = keys[rng[i] % keys.length];
+        heap.free(p);
+        live.delete(p);
+        if (i % 7 === 0) expect(() => heap.free(p)).toThrow(/double free or foreign pointer/);
+      }
+      if (i % 997 === 0) {
+        expect(heap.liveBlocks).toBe(live.size);
+        expect(heap.liveBytes).toBe([...live.values()].reduce((t, n) => t + Math.ceil(n / 16) * 16 + 16, 0));
+      }
+    }
+    for (const p of live.keys()) heap.free(p);
+    expect(heap.liveBlocks).toBe(0);
+    expect(heap.liveBytes).toBe(0);
+    expect(() => heap.free(16)).toThrow(/double free or foreign pointer/);
+    expect(heap.alloc(memory.buffer.byteLength - 32)).toBe(16);
+  });
 });
 
 describe('optimizers', () => {
