@@ -116,6 +116,12 @@ describe('errors', () => {
 });
 
 describe('results', () => {
+  test('curves with 200,000 samples prints its table (the range was taken with a spread that overflowed the stack)', async () => {
+    const r = await cli(['curves', '--activations', 'tanh', '--samples', '200000']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\ntanh\s+\[-1\.0000, 1\.0000\]/);
+  });
+
   test('curves --json: labels, grid, f and df per curve', async () => {
     const r = await cli(['curves', '--activations', 'sigmoid,swish:beta=2', '--range', '-2,2', '--samples', '5', '--json']);
     expect(r.code).toBe(0);

@@ -117,6 +117,18 @@ describe('values that cannot be drawn are named', () => {
     expect(texts(nan).join(' ')).toMatch(/relu f\(x\) NaN \(all 20\)/);
   });
 
+  test('curves with more points than a line can show draw a stride of them, the last included, and say so', () => {
+    const r = curves(['relu'], { samples: 100_001 });
+    const spec = plot.curvesSpec(r, { show: 'f' });
+    const values = (spec as { data: { values: { x: number }[] } }).data.values;
+    expect(values).toHaveLength(2001);
+    expect(values[values.length - 1].x).toBe(r.x[100_000]);
+    expect(JSON.stringify(spec)).toContain('drawn: 1 point in 50 of the 100001 (and the last)');
+    const small = plot.curvesSpec(curves(['relu'], { samples: 2001 }), { show: 'f' });
+    expect((small as { data: { values: unknown[] } }).data.values).toHaveLength(2001);
+    expect(JSON.stringify(small)).not.toContain('drawn: 1 point in');
+  });
+
   test("gradient statistics: an infinite mean |f'| is written in its slot, not left empty", async () => {
     const svg = await render(plot.gradientStatsSpec(gradientFlow(['exponential', 'relu'], { range: [-100, 100] })));
     expect(texts(svg)).toContain('+inf');

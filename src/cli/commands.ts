@@ -68,10 +68,13 @@ const curvesCommand: Command = {
     const rows = result.curves.map((c) => {
       // The finite values' range; where there are none (every value overflowed), what there is.
       const span = (a: readonly number[]): string => {
+        // A loop, not Math.min(...a): a spread of 130,000 values or more overflows the call stack.
+        const extent = (v: readonly number[]): string =>
+          `[${num(v.reduce((m, x) => (x < m ? x : m), Infinity))}, ${num(v.reduce((m, x) => (x > m ? x : m), -Infinity))}]`;
         const f = a.filter(Number.isFinite);
-        if (f.length > 0) return `[${num(Math.min(...f))}, ${num(Math.max(...f))}]`;
+        if (f.length > 0) return extent(f);
         const inf = a.filter((v) => !Number.isNaN(v));
-        return inf.length > 0 ? `[${num(Math.min(...inf))}, ${num(Math.max(...inf))}]` : 'NaN';
+        return inf.length > 0 ? extent(inf) : 'NaN';
       };
       return [c.label, span(c.f), span(c.df)];
     });

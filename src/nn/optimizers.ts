@@ -172,7 +172,7 @@ export abstract class Optimizer {
     // Validate everything before any weight changes, so a bad call leaves the model untouched.
     pairs.forEach((p, i) => this.checkPair(p, i));
     const keys = pairs.map(keyOf);
-    const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+    const dup = firstDuplicate(keys);
     if (dup !== undefined) throw new Error(`actlab: ${this.where}.applyGradients: two entries are named '${dup}'; each variable needs its own name`);
     pairs.forEach((p, i) => checkFinite(`${this.where}.applyGradients`, [p.grad], [`grad ${i}`]));
     // As Keras: no gradients, no step (the iteration count does not move).
@@ -252,7 +252,7 @@ export abstract class Optimizer {
       }
     }));
     const keys = groups.map((g) => g[0].name.slice(0, g[0].name.length - slotNames[0].length - 1));
-    const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+    const dup = firstDuplicate(keys);
     if (dup !== undefined) throw new Error(`actlab: ${where}: variable '${dup}' has two groups of state`);
     this.disposeSlots();
     groups.forEach((g, i) => this.state.set(keys[i], { slots: g.map((w) => rt().engine.keep(copy(w.tensor))) }));
@@ -510,3 +510,13 @@ export function adam(options: AdamOptions = {}): Adam { return new Adam(options)
 export function adamw(options: AdamWOptions = {}): AdamW { return new AdamW(options); }
 /** RMSprop with Keras defaults (learningRate 1e-3, rho 0.9, momentum 0, epsilon 1e-7, not centered). */
 export function rmsprop(options: RmspropOptions = {}): RMSprop { return new RMSprop(options); }
+
+/** The first key seen twice, in one pass (a model's step checks all its variables' names). */
+function firstDuplicate(keys: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const k of keys) {
+    if (seen.has(k)) return k;
+    seen.add(k);
+  }
+  return undefined;
+}
