@@ -1,4 +1,6 @@
 // Slide 5: swish (beta 1 and 2) and GELU: smooth, slightly negative for x < 0, ReLU-like for large x.
+// 'gelu' is the exact x * Phi(x) (with erf); the slide's formula is the tanh approximation,
+// registered as 'geluTanh'. The last line prints how far apart the two are.
 // Run: node scripts/run-ts.mjs examples/slide05-swish-gelu.ts [out.svg]
 import { writeFileSync } from 'node:fs';
 import { init, curves, plot } from '../src/index.js';
@@ -13,4 +15,8 @@ for (const c of result.curves) {
   const min = c.f.reduce((a, b) => (b < a ? b : a));
   console.log(`${c.label.padEnd(16)} lowest value ${min.toFixed(4)} at x = ${result.x[c.f.indexOf(min)].toFixed(1)}`);
 }
+const approx = curves(['geluTanh'], { range: [-10, 10], samples: 201 }).curves[0].f;
+const gelu = result.curves[2].f;
+const gap = gelu.reduce((m, v, i) => Math.max(m, Math.abs(v - approx[i])), 0);
+console.log(`gelu (erf) against the slide's tanh form (geluTanh): largest difference ${gap.toExponential(2)} on this grid`);
 if (out) writeFileSync(out, await renderSvg(plot.curvesSpec(result)));

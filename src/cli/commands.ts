@@ -23,6 +23,7 @@ const ACTIVATION_HELP = 'comma-separated registry names, parameters after colons
 export const CURVE_SETS: Readonly<Record<string, readonly ActivationRequest[]>> = {
   'sigmoid-tanh': ['sigmoid', 'tanh'],
   'relu-family': ['relu', 'leakyRelu', { name: 'prelu', params: { alpha: 0.05 } }, 'elu'],
+  // gelu is the exact (erf) form; the slide's formula is the tanh approximation, geluTanh.
   modern: ['swish', { name: 'swish', params: { beta: 2 } }, 'gelu'],
 };
 
@@ -37,7 +38,7 @@ const curvesCommand: Command = {
     'with parameter variants side by side. Writes one figure with f and f\' panels.',
   options: [
     v('activations', 'LIST', `${ACTIVATION_HELP}, or 'all'`),
-    v('set', 'NAME', `a slide's set: ${Object.keys(CURVE_SETS).join(', ')}, or all three`, 'all three sets'),
+    v('set', 'NAME', `a slide's set: ${Object.keys(CURVE_SETS).join(', ')} (its gelu is the exact erf form; add geluTanh for the slide's tanh formula), or all three`, 'all three sets'),
     v('range', 'LO,HI', 'input range', '-10,10'),
     v('samples', 'N', 'points in the range, ends included', '200'),
     v('show', 'WHICH', "panels: f, df or both", 'both'),
