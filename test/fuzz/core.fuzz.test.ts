@@ -61,20 +61,38 @@ describe('allocator', () => {
 
   test('freed addresses are remembered as freed until they are dropped in bulk; the books stay exact throughout', () => {
     // Enough churn that the table of freed addresses is rebuilt several times.
-    const memory = new WebAssembly.Memory({ initial: 4, maximum: 64 });
+    // Memory enough that it never grows, so a plain first-fit model predicts every address.
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: 64 });
     const heap = new Heap(memory, 8);
+    const model: [number, number][] = [[16, memory.buffer.byteLength - 16]];
+    const modelAlloc = (size: number): number => {
+      const k = model.findIndex(([, n]) => n >= size);
+      const at = model[k][0];
+      if (model[k][1] === size) model.splice(k, 1); else model[k] = [at + size, model[k][1] - size];
+      return at;
+    };
+    const modelFree = (at: number, size: number): void => {
+      model.push([at, size]);
+      model.sort((a, b) => a[0] - b[0]);
+      for (let k = model.length - 1; k > 0; k--) {
+        if (model[k - 1][0] + model[k - 1][1] === model[k][0]) { model[k - 1][1] += model[k][1]; model.splice(k, 1); }
+      }
+    };
     const rng = fc.sample(fc.array(fc.nat({ max: 1e9 }), { minLength: 20_000, maxLength: 20_000 }), { numRuns: 1, seed: 7 })[0];
     const live = new Map<number, number>();
     for (let i = 0; i < rng.length; i++) {
       if (live.size < 3000 && rng[i] % 3 !== 0) {
-        const bytes = rng[i] % 97;
+        // Sizes 0..96 plus now and then a larger one that fits no hole.
+        const bytes = rng[i] % 50 === 0 ? 4000 + (rng[i] % 300) : rng[i] % 97;
         const p = heap.alloc(bytes);
+        expect(p, `alloc(${bytes}) at step ${i} is not the first fit`).toBe(modelAlloc(Math.ceil(bytes / 16) * 16 + 16));
         expect(live.has(p), `alloc(${bytes}) = ${p} is live already`).toBe(false);
         live.set(p, bytes);
       } else if (live.size > 0) {
         const keys = [...live.keys()];
         const p = keys[rng[i] % keys.length];
         heap.free(p);
+        modelFree(p, Math.ceil((live.get(p) ?? 0) / 16) * 16 + 16);
         live.delete(p);
         if (i % 7 === 0) expect(() => heap.free(p)).toThrow(/double free or foreign pointer/);
       }
