@@ -169,6 +169,14 @@ describe('results', () => {
     expect(r.stdout).toContain(`wrote ${join(TMP, 'plots', 'curves.json')}`);
   });
 
+  test('report --sections 14 alone: the reading list, and a progress bar that counts to its end', async () => {
+    const r = await cli(['report', '--sections', '14', '--out', 'reading', '--progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('NaN');
+    expect(r.stderr).toMatch(/100% 1000\/1000/);
+    expect(readFileSync(join(TMP, 'reading', 'report.html'), 'utf8')).toContain('<ol class="references">');
+  });
+
   test('no bar for quick work on a non-terminal stderr', async () => {
     const r = await cli(['softmax']);
     expect(r.stderr).toBe('');
@@ -192,6 +200,8 @@ describe('training commands: one real run each on a few hundred MNIST images', (
   });
 
   test('patterns', async () => {
+    const softmax = await cli(['patterns', '--subset', '300', '--epochs', '0', '--layer', 'dense_2']);
+    expect(softmax.stdout).toContain('layer dense_2 (dense, 10 units on a 3 x 4 grid, activation softmax) of the mlp with relu hidden layers');
     const out = await run(['patterns', '--subset', '300', '--epochs', '1', '--sample', '2']);
     expect(out).toMatchObject({ activation: 'relu', layer: 'dense_1', sample: 2, pattern: { kind: 'dense', units: 64, rows: 8, cols: 8 } });
   });

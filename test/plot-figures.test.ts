@@ -81,6 +81,12 @@ describe('colours per activation', () => {
     }
     expect(strokeOf(fromCurves, 'swish')).toBe(ACTIVATION_COLORS.swish);
     expect(strokeOf(fromTraining, 'swish')).toBe(ACTIVATION_COLORS.swish);
+    // One activation twice in a training figure (whose dash means the split): the others keep
+    // their colours, the repeat takes one that no activation of the figure has.
+    const twice = await render(plot.compareTrainingSpec(compare([run('relu', 2), run('swish', 2), run('swish (beta=2)', 2)], 2)));
+    expect(strokeOf(twice, 'relu')).toBe(ACTIVATION_COLORS.relu);
+    expect(strokeOf(twice, 'swish')).toBe(ACTIVATION_COLORS.swish);
+    expect([ACTIVATION_COLORS.relu, ACTIVATION_COLORS.swish, '']).not.toContain(strokeOf(twice, 'swish (beta=2)'));
   });
 
   test('all 26 activations, and 30 swish betas, draw no two series alike', async () => {

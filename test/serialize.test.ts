@@ -80,8 +80,13 @@ describe('save and load', () => {
     expect(same(model.predict(xt), loaded.predict(xt))).toBe(true);
     expect(loaded.layers.map((l) => l.getConfig())).toEqual(model.layers.map((l) => l.getConfig()));
     xt.dispose(); model.dispose(); loaded.dispose();
-    // Before it is built a layer reports its initial values.
+    // Before it is built a layer reports its initial values; built and untrained, the same
+    // numbers (not their float32 roundings); disposed, it says so rather than guess.
     expect(layers.scaledSwish({ alpha: 0.7 }).getConfig()).toMatchObject({ alpha: 0.7, beta: 1 });
+    const built = sequential({ layers: [layers.dense({ units: 2, inputShape: [3] }), layers.scaledSwish({ alpha: 0.1, beta: 1.7 })] });
+    expect(built.layers[1].getConfig()).toMatchObject({ alpha: 0.1, beta: 1.7 });
+    built.dispose();
+    expect(() => built.layers[1].getConfig()).toThrow(/^actlab: layer 'scaled_swish\w*' was disposed: its parameter 'alpha' is gone/);
   });
 
   test('missing or corrupt weights are named', async () => {

@@ -20,7 +20,7 @@ import type { DynamicsEpoch, DynamicsRun, TrainingDynamicsOptions, TrainingDynam
 export interface DynamicsRecorderOptions {
   /** The model being trained (the recorder reads its layers and weights). */
   readonly model: Sequential;
-  /** Layer whose outputs are watched; default the second hidden Dense layer (the slide's 'dense_1'), or the only one, or the first conv layer. */
+  /** Layer whose outputs are watched; default the second hidden Dense layer (the slide's 'dense_1'), or the only hidden one, or the first conv layer. */
   readonly layer?: string;
   /** The fixed probe batch: inputs shaped like the model's input, and class ids. Kept alive by the caller while training runs. */
   readonly probe: { readonly x: Tensor; readonly y: Int32Array };

@@ -185,19 +185,20 @@ const isActivationLayer = (l: Layer): boolean => l instanceof Activation || l in
 /**
  * The layer the slide 7 and 12 analyzers watch when none is named. The slides' code watches
  * Keras's 'dense_1', the second Dense layer of the slide 6 MLP (its 64-unit hidden layer), so
- * that is the default where a model has two hidden Dense layers or more; with one, that one.
- * A model with conv layers is watched at its first conv layer, whose output is the stack of
- * feature maps slide 7 draws. The activation layer right after it, if any, is what is watched.
+ * that is the default where a model has two hidden Dense layers or more (every Dense layer
+ * but the last, the classifier, is hidden); with one, that one; with none, the only Dense
+ * layer. A model with conv layers is watched at its first conv layer, whose output is the
+ * stack of feature maps slide 7 draws. The activation layer right after it, if any, is what
+ * is watched.
  */
 export function defaultWatchedLayer(model: Sequential): string {
   const all = model.layers;
   let i = all.findIndex((l) => l instanceof Conv2D);
   if (i < 0) {
-    // Dense layers other than the last layer (the classifier) are hidden.
-    const hidden = all.flatMap((l, k) => (l instanceof Dense && k < all.length - 1 ? [k] : []));
-    i = hidden.length >= 2 ? hidden[1] : hidden.length === 1 ? hidden[0] : -1;
+    const dense = all.flatMap((l, k) => (l instanceof Dense ? [k] : []));
+    i = dense.length >= 3 ? dense[1] : dense.length > 0 ? dense[0] : -1;
   }
-  if (i < 0) throw new Error(`actlab: model '${model.name}' has no hidden dense or conv2d layer to watch; its layers: ${all.map((l) => l.name).join(', ')}`);
+  if (i < 0) throw new Error(`actlab: model '${model.name}' has no dense or conv2d layer to watch; its layers: ${all.map((l) => l.name).join(', ')}`);
   const next = all[i + 1];
   return next !== undefined && isActivationLayer(next) ? next.name : all[i].name;
 }

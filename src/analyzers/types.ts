@@ -125,6 +125,7 @@ export interface ConvPattern {
 }
 
 export interface ActivationPatternsResult {
+  /** The probed layer's activation (with the request's parameters where it is the hidden layers' one). */
   readonly activation: string;
   readonly layer: string;
   /** The layers that could have been probed, by name. */
@@ -227,7 +228,7 @@ export interface TrainingDynamicsOptions {
   /** Default relu. */
   readonly activations?: readonly ActivationRequest[];
   readonly data: DataSplits;
-  /** Layer whose outputs are watched; default the slide's 'dense_1' (the second hidden layer). */
+  /** Layer whose outputs are watched; default the slide's 'dense_1' (the second hidden layer), or the only hidden layer. */
   readonly layer?: string;
   /** Test samples in the fixed probe batch; default 100. */
   readonly probeSize?: number;

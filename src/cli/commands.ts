@@ -264,7 +264,8 @@ const patternsCommand: Command = {
     return {
       result, figures: [{ name: 'patterns', spec: plot.activationPatternsSpec(result) }],
       text: `layer ${result.layer} (${result.pattern.kind}${result.pattern.kind === 'dense' ? `, ${result.pattern.units} units on a ${result.pattern.rows} x ${result.pattern.cols} grid`
-        : `, ${result.pattern.filters} filters of ${result.pattern.height} x ${result.pattern.width}`}) of the ${result.activation} model, ` +
+        : `, ${result.pattern.filters} filters of ${result.pattern.height} x ${result.pattern.width}`}, activation ${result.activation}) ` +
+        `of the ${architecture} with ${resolveRequests('patterns', [acts[0]])[0].label} hidden layers, ` +
         `test sample ${result.sample} (label ${result.label}): ${(result.sparsity * 100).toFixed(1)}% zeros; layers: ${result.layers.join(', ')}`,
     };
   },
@@ -331,7 +332,7 @@ const dynamicsCommand: Command = {
   description: "Trains per activation and, after every epoch, records one layer's output mean, std and\n" +
     'sparsity on a fixed probe batch and each variable\'s gradient norm.',
   options: [
-    v('activations', 'LIST', ACTIVATION_HELP, 'relu'), v('layer', 'NAME', 'layer to watch', 'dense_1, as in the slide (the second hidden layer)'),
+    v('activations', 'LIST', ACTIVATION_HELP, 'relu'), v('layer', 'NAME', 'layer to watch', 'dense_1 as in the slide (the second hidden layer); with one hidden layer, that one'),
     v('probe', 'N', 'test images in the probe batch', '100'), hiddenOpt('128,64'), epochsOpt(5), batchOpt, ...DATA_OPTIONS,
   ],
   examples: ['actlab dynamics', 'actlab dynamics --activations relu,tanh --epochs 3 --out plots'],

@@ -452,7 +452,8 @@ export async function buildReport(producers: readonly SectionProducer[], profile
   // the steps its analyzer reports, so the ETA follows the slow training sections.
   const STEPS = 1000;
   const weights = producers.map((p) => p.weight ?? 1);
-  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  // (At least 1: a report of weightless sections alone still counts up to its end.)
+  const totalWeight = Math.max(1, weights.reduce((a, b) => a + b, 0));
   let before = 0, current = 0, label = '';
   const report = (fraction: number, what: string): void => {
     onProgress({ done: Math.round((STEPS * (before + weights[current] * fraction)) / totalWeight), total: STEPS, label: `${label}${what}` });

@@ -266,16 +266,22 @@ abstract class ScalarParamActivation extends Layer {
     return activationOp(x, this.activationName, p);
   }
   /** The parameters' current values once the layer is built (as the seed's get_config), else the initial ones. */
-  getConfig(): Config { return { name: this.name, trainable: this.trainable, ...currentValues(this.initialConfig(), this.tensors) }; }
+  getConfig(): Config { return { name: this.name, trainable: this.trainable, ...currentValues(this.name, this.initialConfig(), this.tensors) }; }
   protected abstract initialConfig(): Config;
 }
 
-/** `initial` with each key that has a live weight replaced by the weight's value. */
-function currentValues(initial: Config, tensors: Readonly<Record<string, Tensor>>): Config {
+/**
+ * `initial` with each key that has a weight replaced by the weight's value, unless that is
+ * the initial value in float32 (an untrained layer reports 0.1, not 0.10000000149011612).
+ */
+function currentValues(layer: string, initial: Config, tensors: Readonly<Record<string, Tensor>>): Config {
   const out: Config = { ...initial };
   for (const k of Object.keys(out)) {
     const t = tensors[k];
-    if (t !== undefined && !t.isDisposed) out[k] = t.dataSync()[0];
+    if (t === undefined) continue;
+    if (t.isDisposed) throw new Error(`actlab: layer '${layer}' was disposed: its parameter '${k}' is gone, so its config cannot say its value`);
+    const v = t.dataSync()[0];
+    if (v !== Math.fround(Number(out[k]))) out[k] = v;
   }
   return out;
 }
@@ -363,7 +369,7 @@ export class CustomActivation extends Layer {
     return y;
   }
   /** The parameters' current values once the layer is built (as the seed's get_config), else the initial ones. */
-  getConfig(): Config { return { name: this.name, trainable: this.trainable, ...currentValues(this.init0, this.tensors) }; }
+  getConfig(): Config { return { name: this.name, trainable: this.trainable, ...currentValues(this.name, this.init0, this.tensors) }; }
 }
 
 // ---- Convolution and pooling --------------------------------------------------------------

@@ -140,7 +140,11 @@ export class Sequential implements TrainingModel {
   readonly seed: number;
   readonly layers: Layer[] = [];
   stopTraining = false;
-  /** Where fit is: its seed, the next epoch to run, the history so far (checkpoints save it). */
+  /**
+   * Where fit is: its seed, the next epoch to run, the history so far (checkpoints save it).
+   * The history is one object that later fits of the same stream extend in place; copy it to
+   * keep a snapshot.
+   */
   fitState?: { seed: number; epoch: number; history: Record<string, number[]> };
   private readonly rng: Rng;
   private compiled?: Compiled;

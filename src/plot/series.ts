@@ -51,11 +51,12 @@ export interface SeriesStyles {
 }
 
 /**
- * Styles for a figure's series. When every series is a registry activation and no
- * activation has more series than there are dash patterns (`maxDashes`; 1 where dashes
- * mean something else), each takes its activation's colour and repeats of one activation
- * differ in dash. Otherwise series take the palette in order, and after the palette runs
- * out, the next dash pattern.
+ * Styles for a figure's series. When every series is a registry activation, each takes its
+ * activation's colour and repeats of one activation differ in dash, up to `maxDashes` series
+ * an activation (1 where dashes mean something else); further repeats take colours no
+ * activation of the figure has. Otherwise (other labels, or more repeats than spare
+ * colours) series take the palette in order, and after the palette runs out, the next dash
+ * pattern.
  */
 export function seriesStyles(series: readonly { readonly label: string; readonly name?: string }[], maxDashes = DASHES.length): SeriesStyles {
   const labels = series.map((s) => s.label);
@@ -67,13 +68,22 @@ export function seriesStyles(series: readonly { readonly label: string; readonly
     seen.set(n, k + 1);
     return k;
   });
-  const fixed = names.every((n) => n !== undefined) && occurrence.every((k) => k < Math.min(maxDashes, DASHES.length));
+  const dashesPer = Math.min(maxDashes, DASHES.length);
+  const allNamed = names.every((n) => n !== undefined);
+  const fixed = allNamed && occurrence.every((k) => k < dashesPer);
+  // Repeats beyond the dashes (a training figure's dash means the split) take colours that no
+  // activation of this figure has, from the palette's end; the first of each keeps its own.
+  const taken = new Set(names.flatMap((n) => (n === undefined ? [] : [ACTIVATION_COLORS[n]])));
+  const spare = PALETTE.filter((c) => !taken.has(c)).reverse();
+  const extra = occurrence.filter((k) => k >= dashesPer).length;
+  const repeats = allNamed && !fixed && extra <= spare.length;
   const colors: string[] = [];
   const dashIndex: number[] = [];
   names.forEach((n, i) => {
-    if (fixed && n !== undefined) {
-      colors.push(ACTIVATION_COLORS[n]);
-      dashIndex.push(occurrence[i]);
+    if ((fixed || repeats) && n !== undefined) {
+      const own = occurrence[i] < dashesPer;
+      colors.push(own ? ACTIVATION_COLORS[n] : spare.shift() ?? PALETTE[i % PALETTE.length]);
+      dashIndex.push(own ? occurrence[i] : 0);
     } else {
       colors.push(PALETTE[i % PALETTE.length]);
       dashIndex.push(Math.floor(i / PALETTE.length) % DASHES.length);
