@@ -43,6 +43,8 @@ const MR: i32 = 4;
 const NR: i32 = 8;
 /** Widest C that gemmNarrow computes (tile8 and cols89; wider takes 8-column panels). */
 const NARROW: i32 = 10;
+/** Below this many rows f32_gemm reads a row-major B in place (f32_gemm_few_rows) instead of packing it. */
+const FEW_ROWS: i32 = 8;
 /** Packed-B bytes kept per column block: half of a 1 MiB L2. */
 const NC_BYTES: usize = 512 * 1024;
 
@@ -460,6 +462,91 @@ function tile4(K: i32, a: usize, list: usize, b: usize, c: usize, ldcB: usize, m
   }
 }
 
+/**
+ * A block of R <= 3 rows and up to 4V columns of C for gemmFewRows: each row's accumulators
+ * take one splat of op(A) per k against V vectors of B's row k, read in place. `cols` is how
+ * many of the 4V columns are C's (the last vector may be partial). Per element the operations
+ * are tile8's: +0, then fl(a * b) added for k = 0..K-1, then finish.
+ */
+@inline function fewRowsBlock(R: i32, V: i32, K: i32, a: usize, rs: usize, ks: usize, b: usize, ldbB: usize,
+  c: usize, ldcB: usize, bias: usize, alpha: f32, beta: f32, cols: i32): void {
+  let r00 = f32x4.splat(0), r01 = f32x4.splat(0), r02 = f32x4.splat(0), r03 = f32x4.splat(0);
+  let r10 = f32x4.splat(0), r11 = f32x4.splat(0), r12 = f32x4.splat(0), r13 = f32x4.splat(0);
+  let r20 = f32x4.splat(0), r21 = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(b);
+    const b1 = V > 1 ? v128.load(b, 16) : b0;
+    const b2 = V > 2 ? v128.load(b, 32) : b0;
+    const b3 = V > 3 ? v128.load(b, 48) : b0;
+    let x = v128.load32_splat(a);
+    r00 = madd(r00, x, b0);
+    if (V > 1) r01 = madd(r01, x, b1);
+    if (V > 2) r02 = madd(r02, x, b2);
+    if (V > 3) r03 = madd(r03, x, b3);
+    if (R > 1) {
+      x = v128.load32_splat(a + rs);
+      r10 = madd(r10, x, b0);
+      if (V > 1) r11 = madd(r11, x, b1);
+      if (V > 2) r12 = madd(r12, x, b2);
+      if (V > 3) r13 = madd(r13, x, b3);
+    }
+    if (R > 2) {
+      x = v128.load32_splat(a + 2 * rs);
+      r20 = madd(r20, x, b0);
+      if (V > 1) r21 = madd(r21, x, b1);
+    }
+    a += ks;
+    b += ldbB;
+  }
+  const al = f32x4.splat(alpha);
+  fewRowsStore(c, r00, bias, 0, al, beta, cols);
+  if (V > 1) fewRowsStore(c, r01, bias, 1, al, beta, cols);
+  if (V > 2) fewRowsStore(c, r02, bias, 2, al, beta, cols);
+  if (V > 3) fewRowsStore(c, r03, bias, 3, al, beta, cols);
+  if (R > 1) {
+    fewRowsStore(c + ldcB, r10, bias, 0, al, beta, cols);
+    if (V > 1) fewRowsStore(c + ldcB, r11, bias, 1, al, beta, cols);
+    if (V > 2) fewRowsStore(c + ldcB, r12, bias, 2, al, beta, cols);
+    if (V > 3) fewRowsStore(c + ldcB, r13, bias, 3, al, beta, cols);
+  }
+  if (R > 2) {
+    fewRowsStore(c + 2 * ldcB, r20, bias, 0, al, beta, cols);
+    if (V > 1) fewRowsStore(c + 2 * ldcB, r21, bias, 1, al, beta, cols);
+  }
+}
+
+/** Vector v of a fewRowsBlock row at c: finished and stored, the columns of C only. */
+@inline function fewRowsStore(c: usize, acc: v128, bias: usize, v: i32, alpha: v128, beta: f32, cols: i32): void {
+  const n = cols - (v << 2);
+  if (n <= 0) return;
+  const at = c + (<usize>v << 4);
+  const out = finish(acc, at, bias ? v128.load(bias + (<usize>v << 4)) : NEG_ZERO, alpha, beta);
+  if (n >= 4) v128.store(at, out);
+  else storeTail(at, out, n);
+}
+
+/**
+ * C for M = 1..3 rows (one sample through a dense layer, a small batch's tail) with a
+ * row-major B read in place: packing all of B for so few rows cost more than the product
+ * (a 784 x 128 layer took 43 us at one row, 34 at four). Rows of 16 columns at a time (8
+ * with three rows, which would otherwise spill), then single vectors. The same bits as the
+ * packed path (see fewRowsBlock).
+ */
+@inline function gemmFewRows(M: i32, N: i32, K: i32, A: usize, rs: usize, ks: usize, B: usize, ldbB: usize,
+  bias: usize, C: usize, ldcB: usize, alpha: f32, beta: f32): void {
+  let j = 0;
+  if (M == 1) {
+    for (; j + 16 <= N; j += 16) fewRowsBlock(1, 4, K, A, rs, ks, B + (<usize>j << 2), ldbB, C + (<usize>j << 2), ldcB, bias ? bias + (<usize>j << 2) : 0, alpha, beta, 16);
+    for (; j < N; j += 4) fewRowsBlock(1, 1, K, A, rs, ks, B + (<usize>j << 2), ldbB, C + (<usize>j << 2), ldcB, bias ? bias + (<usize>j << 2) : 0, alpha, beta, min(4, N - j));
+  } else if (M == 2) {
+    for (; j + 16 <= N; j += 16) fewRowsBlock(2, 4, K, A, rs, ks, B + (<usize>j << 2), ldbB, C + (<usize>j << 2), ldcB, bias ? bias + (<usize>j << 2) : 0, alpha, beta, 16);
+    for (; j < N; j += 4) fewRowsBlock(2, 1, K, A, rs, ks, B + (<usize>j << 2), ldbB, C + (<usize>j << 2), ldcB, bias ? bias + (<usize>j << 2) : 0, alpha, beta, min(4, N - j));
+  } else {
+    for (; j + 8 <= N; j += 8) fewRowsBlock(3, 2, K, A, rs, ks, B + (<usize>j << 2), ldbB, C + (<usize>j << 2), ldcB, bias ? bias + (<usize>j << 2) : 0, alpha, beta, 8);
+    for (; j < N; j += 4) fewRowsBlock(3, 1, K, A, rs, ks, B + (<usize>j << 2), ldbB, C + (<usize>j << 2), ldcB, bias ? bias + (<usize>j << 2) : 0, alpha, beta, min(4, N - j));
+  }
+}
+
 @inline function gemmPacked(M: i32, N: i32, K: i32, A: usize, lda: i32, packed: usize, bias: usize,
   C: usize, ldc: i32, ws: usize, transA: bool, alpha: f32, beta: f32, skipZeros: bool): void {
   const ldaB = <usize>lda << 2, ldcB = <usize>ldc << 2;
@@ -515,6 +602,25 @@ export function f32_gemm_packed(M: i32, N: i32, K: i32, A: usize, lda: i32, pack
 }
 
 /**
+ * C (M x N, ldc) = alpha * op(A) * B + beta * C + bias for M < 8 rows and a row-major B
+ * (K x N, ldb) read in place, nothing packed and no workspace: the same bits as
+ * f32_gemm_packed on the same rows. op(A) as in f32_gemm; `bias` N floats or 0.
+ * M outside 1..7 writes nothing.
+ */
+export function f32_gemm_few_rows(M: i32, N: i32, K: i32, A: usize, lda: i32, transA: i32, B: usize, ldb: i32, bias: usize,
+  C: usize, ldc: i32, alpha: f32, beta: f32): void {
+  if (M <= 0 || M >= FEW_ROWS || N <= 0) return;
+  const ldaB = <usize>lda << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
+  // Groups of three rows (two and two for four), each a gemmFewRows over all of C's columns.
+  for (let r = 0; r < M;) {
+    const n = M - r == 4 ? 2 : min(3, M - r);
+    if (transA) gemmFewRows(n, N, K, A + (<usize>r << 2), 4, ldaB, B, ldbB, bias, C + <usize>r * ldcB, ldcB, alpha, beta);
+    else gemmFewRows(n, N, K, A + <usize>r * ldaB, ldaB, 4, B, ldbB, bias, C + <usize>r * ldcB, ldcB, alpha, beta);
+    r += n;
+  }
+}
+
+/**
  * C (M x N, ldc) = alpha * op(A) * op(B) + beta * C. op(A) is M x K (A is K x M when transA),
  * op(B) is K x N (B is N x K when transB). `ws` holds f32_gemm_workspace(K, N) bytes of
  * scratch; `wsBytes` says how many were given, and with too few nothing is written (the
@@ -524,6 +630,11 @@ export function f32_gemm_packed(M: i32, N: i32, K: i32, A: usize, lda: i32, pack
 export function f32_gemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, ldb: i32,
   C: usize, ldc: i32, ws: usize, wsBytes: usize, transA: i32, transB: i32, alpha: f32, beta: f32): void {
   if (M <= 0 || N <= 0 || wsBytes < f32_gemm_workspace(K, N)) return;
+  if (!transB && M < FEW_ROWS) {
+    // A few rows: B read in place (f32_gemm_few_rows), the same bits as packing it.
+    f32_gemm_few_rows(M, N, K, A, lda, transA, B, ldb, 0, C, ldc, alpha, beta);
+    return;
+  }
   if (!transB && useNarrow(N, transA != 0)) {
     // Narrow C: B is read in place, nothing to pack (the same bits as the packed path).
     const ldbB = <usize>ldb << 2, ldaB = <usize>lda << 2;

@@ -322,6 +322,86 @@ describe('narrow C (N = 9, 10, and 5..8 with a transposed A: 16-row groups, B re
   });
 });
 
+describe('one to seven rows (B read in place, nothing packed)', () => {
+  /**
+   * f32_gemm_few_rows, and f32_gemm for M < 8 with a row-major B, against the first rows of
+   * an 8-row pack + packed product: the same bits with alpha, beta, bias, both op(A), odd
+   * leading dimensions, zeros in op(A) (which the packed path skips) and an Inf in B (which
+   * turns the skipping off); C's gaps never written.
+   */
+  it('gives the bits of the packed tiles', () => {
+    const { kernels, heap } = rt();
+    const fails: string[] = [];
+    let seed = 4200;
+    for (const transA of [false, true]) {
+      for (const N of [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 31, 33, 64, 130]) for (const K of [1, 3, 64, 200]) {
+        const next = mulberry32(seed++);
+        const R = 8, lda = (transA ? R : K) + 1, ldb = N + 3, ldc = N + 2;
+        const a = uniformF32(next, (transA ? K : R) * lda);
+        // Some k whose values in every row are zero (the packed path leaves them out).
+        for (let k = 0; k < K; k += 3) for (let r = 0; r < R; r++) a[transA ? k * lda + r : r * lda + k] = 0;
+        const b = uniformF32(next, K * ldb);
+        if (seed % 3 === 0) b[(K - 1) * ldb + N - 1] = Infinity;
+        const bias = uniformF32(next, N), c0 = uniformF32(next, R * ldc);
+        const [alpha, beta] = seed % 2 ? [1, 0] : [0.75, -1.5];
+        // B holds exactly K x ldb floats: reads past its end stay in the allocator's padding.
+        const pa = heap.allocF32(a), pb = heap.allocF32(b), pbias = heap.allocF32(bias);
+        const cRef = heap.allocF32(c0), cFew = heap.allocF32(c0), cGemm = heap.allocF32(c0);
+        const wsBytes = kernels.f32_gemm_workspace(K, N) >>> 0;
+        const ws = heap.alloc(wsBytes);
+        try {
+          const finite = kernels.f32_gemm_pack_b(K, N, pb, ldb, ws, 0);
+          kernels.f32_gemm_packed(R, N, K, pa, lda, ws, pbias, cRef, ldc, ws + (kernels.f32_gemm_packed_b_bytes(K, N) >>> 0), transA ? 1 : 0, alpha, beta, finite);
+          const ref = heap.f32(cRef, R * ldc).slice();
+          for (const M of [1, 2, 3, 4, 5, 6, 7]) {
+            const name = `${M} x ${N} x ${K} transA=${transA} alpha=${alpha} beta=${beta}`;
+            heap.f32(cFew, R * ldc).set(c0);
+            kernels.f32_gemm_few_rows(M, N, K, pa, lda, transA ? 1 : 0, pb, ldb, pbias, cFew, ldc, alpha, beta);
+            const few = heap.f32(cFew, R * ldc).slice();
+            const d = firstBitDifference(`${name} (few rows, bias)`, ldc, ref.subarray(0, M * ldc).map((v, i) => (i % ldc < N ? v : c0[i])), few.subarray(0, M * ldc));
+            if (d) fails.push(d);
+            if (!few.subarray(M * ldc).every((v, i) => Object.is(v, c0[M * ldc + i]))) fails.push(`${name}: rows past M were written`);
+            // f32_gemm (no bias) against the packed product without bias.
+            heap.f32(cGemm, R * ldc).set(c0);
+            heap.f32(cRef, R * ldc).set(c0);
+            kernels.f32_gemm_packed(R, N, K, pa, lda, ws, 0, cRef, ldc, ws + (kernels.f32_gemm_packed_b_bytes(K, N) >>> 0), transA ? 1 : 0, alpha, beta, finite);
+            kernels.f32_gemm(M, N, K, pa, lda, pb, ldb, cGemm, ldc, ws, wsBytes, transA ? 1 : 0, 0, alpha, beta);
+            const want = heap.f32(cRef, M * ldc).map((v, i) => (i % ldc < N ? v : c0[i]));
+            const d2 = firstBitDifference(`${name} (f32_gemm)`, ldc, want, heap.f32(cGemm, M * ldc).slice());
+            if (d2) fails.push(d2);
+            // The packed result was computed over the workspace that f32_gemm may reuse: pack again.
+            kernels.f32_gemm_pack_b(K, N, pb, ldb, ws, 0);
+          }
+        } finally {
+          for (const p of [pa, pb, pbias, cRef, cFew, cGemm, ws]) heap.free(p);
+        }
+      }
+    }
+    expect(fails.slice(0, MAX_REPORTED)).toEqual([]);
+  });
+
+  it('dense of one to seven rows gives the rows of a larger batch, bit for bit, with bias and activation', () => {
+    const next = mulberry32(77);
+    for (const [K, N] of [[784, 128], [5, 3], [64, 10], [17, 33]] as const) {
+      const x = uniformF32(next, 16 * K), w = uniformF32(next, K * N), bias = uniformF32(next, N);
+      for (let i = 0; i < x.length; i += 5) x[i] = 0;
+      const wt = tensor(w, [K, N]), bt = tensor(bias, [N]);
+      const all = tensor(x, [16, K]);
+      const full = dense(all, wt, bt, 'elu').dataSync();
+      for (const M of [1, 2, 3, 4, 5, 6, 7]) {
+        const part = tensor(x.subarray(0, M * K), [M, K]);
+        const y = dense(part, wt, bt, 'elu');
+        expect(bits(y.dataSync()), `${M} x ${N} x ${K}`).toEqual(bits(full.subarray(0, M * N)));
+        const z = matMul(part, wt);
+        const zAll = matMul(all, wt);
+        expect(bits(z.dataSync()), `matMul ${M} x ${N} x ${K}`).toEqual(bits(zAll.dataSync().subarray(0, M * N)));
+        for (const t of [part, y, z, zAll]) t.dispose();
+      }
+      for (const t of [wt, bt, all]) t.dispose();
+    }
+  });
+});
+
 describe('skipping k where op(A) is zero (sparse inputs: MNIST pixels, ReLU outputs)', () => {
   /** A values with about `zeros` of them +0 (whole k groups often zero), some -0, optional NaN/Inf. */
   function sparse(next: () => number, n: number, zeros: number, specials = false): Float32Array {

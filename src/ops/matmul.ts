@@ -13,6 +13,8 @@ import type { Activation as ActivationRow, KernelArgs } from '../activations/reg
 const DENSE_BLOCK_BYTES = 32 * 1024;
 /** Rows of the sgemm micro-kernel's tile; dense row blocks are multiples of it. */
 const TILE_ROWS = 4;
+/** Below this many rows a dense layer reads w in place (f32_gemm_few_rows, the kernel's FEW_ROWS) instead of packing it. */
+const FEW_ROWS = 8;
 
 function checkRank2(op: string, name: string, t: Tensor): void {
   checkTensorArg(op, name, t);
@@ -175,6 +177,18 @@ export function xwPlusBias(x: Tensor, w: Tensor, bias?: Tensor, rowsPerBlock?: n
   const y = empty([M, N]);
   if (M === 0 || N === 0) return y;
   const { kernels, heap } = rt();
+  if (M < FEW_ROWS) {
+    // A few rows (a single sample's forward, a small batch): w read in place, not packed, in
+    // groups of at most three rows; the same bits.
+    try {
+      kernels.f32_gemm_few_rows(M, N, K, x.ptr, K, 0, w.ptr, N, bias?.ptr ?? 0, y.ptr, N, 1, 0);
+      epilogue?.(kernels, M, y.ptr);
+    } catch (e) {
+      y.dispose();
+      throw e;
+    }
+    return y;
+  }
   const ws = heap.alloc(kernels.f32_gemm_packed_b_bytes(K, N) >>> 0);
   try {
     const finite = kernels.f32_gemm_pack_b(K, N, w.ptr, N, ws, 0) === 1;
