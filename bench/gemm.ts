@@ -58,6 +58,10 @@ for (const batch of [32, 256]) {
 for (const batch of [32, 256]) {
   cases.push({ group: 'dense+bias+relu', label: `[${batch}x784] * [784x128]`, M: batch, N: 128, K: 784, fused: true });
 }
+// A single sample (predict on one image) and a few: the rows under 8 that read B in place.
+for (const batch of [1, 2, 4, 7]) {
+  cases.push({ group: 'few rows', label: `[${batch}x784] * [784x128]`, M: batch, N: 128, K: 784 });
+}
 for (const batch of [32, 256]) {
   for (const [k, n] of layers) {
     cases.push({ group: 'fresh B', label: `[${batch}x${k}] * [${k}x${n}]`, M: batch, N: n, K: k, fresh: true, goal: 2 });
