@@ -87,6 +87,10 @@ describe('colours per activation', () => {
     expect(strokeOf(twice, 'relu')).toBe(ACTIVATION_COLORS.relu);
     expect(strokeOf(twice, 'swish')).toBe(ACTIVATION_COLORS.swish);
     expect([ACTIVATION_COLORS.relu, ACTIVATION_COLORS.swish, '']).not.toContain(strokeOf(twice, 'swish (beta=2)'));
+    // A label of the caller's own: the run's name says which activation it is.
+    const named = await render(plot.compareTrainingSpec(compare([run('relu', 2), { ...run('my elu', 2), name: 'elu' }], 2)));
+    expect(strokeOf(named, 'my elu')).toBe(ACTIVATION_COLORS.elu);
+    expect(strokeOf(named, 'relu')).toBe(ACTIVATION_COLORS.relu);
   });
 
   test('all 26 activations, and 30 swish betas, draw no two series alike', async () => {

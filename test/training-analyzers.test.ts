@@ -27,6 +27,7 @@ describe('compareTraining (slide 6, 8)', () => {
     const r = await compareTraining({ data, activations: ['relu', 'sigmoid'], hidden: [32], epochs: 2, seed: 3, onProgress: (e) => events.push(e) });
     expect(r.settings).toEqual({ hidden: [32], epochs: 2, batchSize: 32, learningRate: 0.001, seed: 3, trainSamples: 400, testSamples: 100, learnable: [] });
     expect(r.runs.map((x) => x.activation)).toEqual(['relu', 'sigmoid']);
+    expect(r.runs.map((x) => x.name)).toEqual(['relu', 'sigmoid']);
     for (const run of r.runs) {
       for (const k of ['loss', 'acc', 'val_loss', 'val_acc'] as const) expect(run.history[k]).toHaveLength(2);
       expect(run.testAccuracy).toBe(run.history.val_acc[1]);
@@ -182,7 +183,8 @@ describe('benchmarkActivations (slide 11)', () => {
 
 describe('trainingDynamics (slide 12)', () => {
   test('one entry per epoch: layer statistics, a gradient norm per variable, the summary', async () => {
-    const r = await trainingDynamics({ data, activations: ['relu', 'tanh'], hidden: [32, 16], epochs: 3, probeSize: 50, seed: 1 });
+    const r = await trainingDynamics({ data, activations: ['relu', { name: 'tanh', label: 'my tanh' }], hidden: [32, 16], epochs: 3, probeSize: 50, seed: 1 });
+    expect(r.runs.map((x) => [x.activation, x.name])).toEqual([['relu', 'relu'], ['my tanh', 'tanh']]);
     expect(r.settings).toEqual({ hidden: [32, 16], epochs: 3, batchSize: 32, probeSize: 50, seed: 1 });
     const [relu, tanh] = r.runs;
     for (const run of r.runs) {

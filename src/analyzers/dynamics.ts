@@ -136,7 +136,7 @@ export async function trainingDynamics(options: TrainingDynamicsOptions): Promis
         const recorder = new DynamicsRecorder({ model, layer: options.layer, probe });
         model.compile({ optimizer: adam(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
         await model.fit(train.x, train.y, { epochs, batchSize, seed, callbacks: [progress.batches(r.label, epochs), recorder] });
-        runs.push({ activation: r.label, layer: recorder.layer, epochs: recorder.epochs, summary: recorder.summary() });
+        runs.push({ activation: r.label, name: r.row.name, layer: recorder.layer, epochs: recorder.epochs, summary: recorder.summary() });
       } finally {
         model.dispose();
       }

@@ -229,18 +229,18 @@ interface FitSettings {
  * validation data, and times fit(). The test metrics are the last epoch's val_loss and
  * val_acc: evaluate() on the same split with the same weights would give the same bits.
  */
-async function fitRun(model: Sequential, label: string, params: Record<string, number>, train: TensorSplit, test: TensorSplit,
+async function fitRun(model: Sequential, r: ResolvedRequest, train: TensorSplit, test: TensorSplit,
   s: FitSettings, progress: Progress, lr?: number[]): Promise<TrainingRun> {
   model.compile({ optimizer: adam({ learningRate: s.learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const start = performance.now();
   const history = await model.fit(train.x, train.y, {
     epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, validationData: [test.x, test.y],
-    callbacks: [progress.batches(label, s.epochs), ...(s.callbacks ?? [])],
+    callbacks: [progress.batches(r.label, s.epochs), ...(s.callbacks ?? [])],
   });
   const trainingTimeMs = performance.now() - start;
   const learned = learnedParams(model);
   return {
-    activation: label, params, history: plainHistory(history, lr),
+    activation: r.label, name: r.row.name, params: r.params, history: plainHistory(history, lr),
     testAccuracy: history.val_acc[history.val_acc.length - 1], testLoss: history.val_loss[history.val_loss.length - 1],
     trainingTimeMs, ...(learned.length > 0 ? { learnedParams: learned } : {}),
   };
@@ -286,7 +286,7 @@ export async function compareTraining(options: CompareTrainingOptions): Promise<
     for (const r of requests) {
       const model = mlpModel(data.train.shape, hidden, r, data.train.numClasses, seed, learnable.has(r.row.name));
       try {
-        out.push(await fitRun(model, r.label, r.params, train, test, { epochs, batchSize, learningRate, seed }, progress));
+        out.push(await fitRun(model, r, train, test, { epochs, batchSize, learningRate, seed }, progress));
       } finally {
         model.dispose();
       }
@@ -335,7 +335,7 @@ export async function benchmarkActivations(options: BenchmarkOptions): Promise<B
       }
       const model = mlpModel(data.train.shape, hidden, r, data.train.numClasses, seed);
       try {
-        const run = await fitRun(model, r.label, r.params, train, test, { epochs, batchSize, learningRate: 0.001, seed }, progress);
+        const run = await fitRun(model, r, train, test, { epochs, batchSize, learningRate: 0.001, seed }, progress);
         // The median of three predict() passes: one pass over a small test split lasts a few
         // milliseconds, where a moment of another job's load would decide the figure.
         const passes = [0, 1, 2].map(() => {
@@ -347,7 +347,7 @@ export async function benchmarkActivations(options: BenchmarkOptions): Promise<B
         progress.step(`${r.label}: inference`);
         const acc = run.history.acc;
         out.push({
-          activation: r.label, trainingTimeMs: run.trainingTimeMs, inferenceMsPerSample,
+          activation: r.label, name: r.row.name, trainingTimeMs: run.trainingTimeMs, inferenceMsPerSample,
           finalValAccuracy: run.testAccuracy, convergenceRate: (acc[acc.length - 1] - acc[0]) / (acc.length - 1), history: run.history,
         });
       } finally {
@@ -407,7 +407,7 @@ export async function compareCnn(options: CompareCnnOptions): Promise<CompareCnn
       try {
         const lrLog = new LearningRateLog(model);
         const reduce = new ReduceLROnPlateau({ monitor: 'val_loss', factor: plateau.factor, patience: plateau.patience, minDelta: plateau.minDelta });
-        out.push(await fitRun(model, r.label, r.params, train, test,
+        out.push(await fitRun(model, r, train, test,
           { epochs, batchSize, learningRate: 0.001, seed, callbacks: [lrLog, reduce] }, progress, lrLog.rates));
       } finally {
         model.dispose();

@@ -3,6 +3,7 @@
 // training.ts produce them. Everything is plain JSON-serialisable data.
 import type { Dataset } from '../data/index.js';
 import type { ActivationRequest } from './common.js';
+import type { ActivationName } from '../activations/registry.js';
 
 /** Train and test splits, already loaded (the CLI loads MNIST or CIFAR-10 with actlab/node). */
 export interface DataSplits {
@@ -35,6 +36,8 @@ export interface TrainingHistory {
 export interface TrainingRun {
   /** The series label (see ActivationRequest). */
   readonly activation: string;
+  /** The registry activation the run used (the label may be the caller's own). */
+  readonly name?: ActivationName;
   readonly params: Record<string, number>;
   readonly history: TrainingHistory;
   readonly testAccuracy: number;
@@ -168,6 +171,8 @@ export interface LayerGradient {
 
 export interface VanishingRun {
   readonly activation: string;
+  /** The registry activation the run used (the label may be the caller's own). */
+  readonly name?: ActivationName;
   readonly layers: LayerGradient[];
   /**
    * max gradNorm / min gradNorm over the layers: Infinity when some norm is 0 and another is
@@ -204,6 +209,8 @@ export interface BenchmarkOptions {
 
 export interface BenchmarkRun {
   readonly activation: string;
+  /** The registry activation the run used (the label may be the caller's own). */
+  readonly name?: ActivationName;
   readonly trainingTimeMs: number;
   /** predict() time over the test split (the median of three passes) divided by its samples, in milliseconds. */
   readonly inferenceMsPerSample: number;
@@ -252,6 +259,8 @@ export interface DynamicsEpoch {
 
 export interface DynamicsRun {
   readonly activation: string;
+  /** The registry activation the run used (the label may be the caller's own). */
+  readonly name?: ActivationName;
   readonly layer: string;
   readonly epochs: DynamicsEpoch[];
   readonly summary: {

@@ -60,7 +60,7 @@ export async function vanishingGradients(options: VanishingGradientsOptions): Pr
         const layersOut = gradientNorms(model, x);
         const norms = layersOut.map((l) => l.gradNorm);
         progress.step(`${r.label}: ${depth} layers`);
-        return { activation: r.label, layers: layersOut, maxMinRatio: spread(norms) };
+        return { activation: r.label, name: r.row.name, layers: layersOut, maxMinRatio: spread(norms) };
       } finally {
         model.dispose();
       }

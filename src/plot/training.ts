@@ -14,9 +14,12 @@ const SPLITS = ['train', 'validation'];
 const SPLIT_DASH = { field: 'split', type: 'nominal', title: 'split', sort: SPLITS, scale: { domain: SPLITS, range: [[1, 0], [5, 3]] } } as const;
 const SPLIT_SHAPE = { field: 'split', type: 'nominal', title: 'split', sort: SPLITS, scale: { domain: SPLITS, range: ['circle', 'triangle-up'] } } as const;
 
+/** A run of an analyzer: its series label, and the registry activation it ran (absent in results built by hand). */
+interface RunSeries { readonly activation: string; readonly name?: string }
+
 /** Colour encoding of activation runs: fixed colours per activation (see series.ts), every run in the legend. */
-function activationColor(labels: readonly string[], legend: boolean) {
-  const style = seriesStyles(labels.map((label) => ({ label })), 1);
+function activationColor(runs: readonly RunSeries[], legend: boolean) {
+  const style = seriesStyles(runs.map((r) => ({ label: r.activation, ...(r.name === undefined ? {} : { name: r.name }) })), 1);
   return {
     field: 'activation', type: 'nominal' as const, title: 'activation', sort: style.labels,
     scale: { domain: style.labels, range: style.colors },
@@ -49,13 +52,13 @@ function historyNote(runs: readonly TrainingRun[]): string {
   return omissionNote(omitted, 'not finite (epochs)');
 }
 
-function historyPanel(metric: 'acc' | 'loss', order: readonly string[]) {
+function historyPanel(metric: 'acc' | 'loss', runs: readonly RunSeries[]) {
   const encoding = {
     x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
     y: metric === 'acc'
       ? { field: 'acc', type: 'quantitative' as const, title: 'accuracy (%)', axis: { format: TICK_PERCENT }, scale: { zero: false } }
       : { field: 'loss', type: 'quantitative' as const, title: 'cross-entropy loss (nats)', axis: { format: TICK_NUMBER }, scale: { zero: false } },
-    color: activationColor(order, true),
+    color: activationColor(runs, true),
   };
   return {
     width: 270, height: 240,
@@ -73,7 +76,6 @@ function lines(first: string, note: string): string | string[] {
 
 /** Slide 6: accuracy and loss per epoch (train solid with circles, validation dashed with triangles), one colour per activation. */
 export function compareTrainingSpec(result: CompareTrainingResult | CompareCnnResult, options: { readonly title?: string } = {}): VegaLiteSpec {
-  const order = result.runs.map((r) => r.activation);
   const s = result.settings;
   return vl({
     $schema: SCHEMA,
@@ -81,14 +83,13 @@ export function compareTrainingSpec(result: CompareTrainingResult | CompareCnnRe
       `${plural(s.epochs, 'epoch')}, batch ${s.batchSize}, ${s.trainSamples} training / ${s.testSamples} test samples, seed ${s.seed}`, historyNote(result.runs)), 800),
     config: CONFIG,
     data: { values: historyRows(result.runs) },
-    hconcat: [historyPanel('acc', order), historyPanel('loss', order)],
+    hconcat: [historyPanel('acc', result.runs), historyPanel('loss', result.runs)],
     resolve: { scale: { color: 'shared', strokeDash: 'shared', shape: 'shared' } },
   });
 }
 
 /** Slide 13: the CNN histories, and the learning rate per epoch (ReduceLROnPlateau) on a log scale. */
 export function compareCnnSpec(result: CompareCnnResult, options: { readonly title?: string } = {}): VegaLiteSpec {
-  const order = result.runs.map((r) => r.activation);
   const lrRows: Row[] = result.runs.flatMap((r) => (r.history.lr ?? []).map((lr, e) => ({ activation: r.activation, epoch: e + 1, lr })));
   const s = result.settings;
   return vl({
@@ -98,14 +99,14 @@ export function compareCnnSpec(result: CompareCnnResult, options: { readonly tit
       historyNote(result.runs)), 800),
     config: CONFIG,
     vconcat: [
-      { data: { values: historyRows(result.runs) }, hconcat: [historyPanel('acc', order), historyPanel('loss', order)] },
+      { data: { values: historyRows(result.runs) }, hconcat: [historyPanel('acc', result.runs), historyPanel('loss', result.runs)] },
       {
         data: { values: lrRows }, width: 590, height: 120,
         mark: { type: 'line', point: true, interpolate: 'step-after' },
         encoding: {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
           y: { field: 'lr', type: 'quantitative', title: 'learning rate (log)', scale: { type: 'log' } },
-          color: activationColor(order, true),
+          color: activationColor(result.runs, true),
         },
       },
     ],
@@ -206,7 +207,6 @@ export function vanishingSpec(result: VanishingGradientsResult, options: { reado
   });
   const note = omissionNote(omitted, 'not finite (layers)');
   const s = result.settings;
-  const order = result.runs.map((r) => r.activation);
   return vl({
     $schema: SCHEMA,
     title: title(options.title ?? 'Gradient norm per layer', lines(
@@ -218,7 +218,7 @@ export function vanishingSpec(result: VanishingGradientsResult, options: { reado
     encoding: {
       x: { field: 'layer', type: 'quantitative', title: 'layer index (0 = next to the input)', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'norm', type: 'quantitative', title: 'gradient L2 norm (log scale)', scale: { type: 'log' }, axis: { format: '.0e' } },
-      color: { ...activationColor(order, false), legend: { orient: 'bottom', columns: 4, labelLimit: 260 } },
+      color: { ...activationColor(result.runs, false), legend: { orient: 'bottom', columns: 4, labelLimit: 260 } },
       tooltip: [{ field: 'activation' }, { field: 'name' }, { field: 'norm', format: '.3e' }],
     },
   });
@@ -236,7 +236,7 @@ export function benchmarkSpec(result: BenchmarkResult, options: { readonly title
     acc: num(r.finalValAccuracy),
     rate: s.epochs < 2 ? null : num(r.convergenceRate),
   }));
-  const color = activationColor(order, false);
+  const color = activationColor(result.runs, false);
   const x = { field: 'activation', type: 'nominal' as const, title: null, sort: order, axis: categoryAxis(order, 250) };
   const bar = (field: 'trainS' | 'inferUs' | 'acc' | 'rate', axisTitle: string, format: string) => {
     const empty = values.every((v) => v[field] === null);
