@@ -110,7 +110,8 @@ export class DynamicsRecorder implements Callback {
 
 /**
  * Slide 12: per activation (relu by default), the slide 6 MLP trained with Adam while a
- * DynamicsRecorder watches the slide's layer, dense_1 (the 64-unit hidden layer), unless
+ * DynamicsRecorder watches the slide's layer, dense_1 (the second hidden Dense layer: the
+ * 64-unit one of the default [128, 64]), unless
  * `layer` names another, on the first `probeSize` test samples.
  */
 export async function trainingDynamics(options: TrainingDynamicsOptions): Promise<TrainingDynamicsResult> {

@@ -308,7 +308,7 @@ export async function compareTraining(options: CompareTrainingOptions): Promise<
  * (NaN after a single epoch, as numpy's mean of no differences).
  *
  * Before each activation's timed run, a model of its own is fitted for one epoch on the first
- * `warmupSamples` training samples and predicts as many test samples, then is discarded: the
+ * `warmupSamples` training samples and predicts up to as many test samples, then is discarded: the
  * JavaScript and Wasm code gets compiled, the kernels tiered up and Wasm memory grown before
  * the clock starts, so the first activation in the list is not timed cold (it read 30-60%
  * slower than the same activation timed later). The timed models and their results are

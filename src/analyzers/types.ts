@@ -128,7 +128,10 @@ export interface ConvPattern {
 }
 
 export interface ActivationPatternsResult {
-  /** The probed layer's activation (with the request's parameters where it is the hidden layers' one). */
+  /**
+   * The probed layer's own activation (with the request's parameters where it is the hidden
+   * layers' one); 'linear' for a layer without one (pooling, flatten, a Dense layer without).
+   */
   readonly activation: string;
   readonly layer: string;
   /** The layers that could have been probed, by name. */
@@ -199,7 +202,7 @@ export interface BenchmarkOptions {
   /** Default 32. */
   readonly batchSize?: number;
   /**
-   * Training samples (and as many test samples) of the untimed warm-up fit and predict run
+   * Training samples (and up to as many test samples) of the untimed warm-up fit and predict run
    * before each activation's timed one; default 2048 (or all, if fewer), 0 for none.
    */
   readonly warmupSamples?: number;

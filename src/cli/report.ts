@@ -265,7 +265,7 @@ const TRAINING_SECTIONS: readonly SectionProducer[] = [
       const s = result.settings;
       return {
         explanation: [
-          `A wider network, Dense ${s.hidden.join(' -> ')} -> 10 (softmax), trained with Adam for ${s.epochs} epochs per activation (batch ${s.batchSize}, ${s.trainSamples} training images). Training time is fit()'s wall time on this machine, inference time is predict() over the ${s.testSamples} test images (the median of three passes) divided by their number, and the convergence rate is the mean epoch-to-epoch gain in training accuracy. Before each timed run an untimed copy of the model trains one epoch on ${s.warmupSamples} images and predicts as many, so that no activation pays for compiling and warming up the code (the first one in the list would otherwise look slowest).`,
+          `A wider network, Dense ${s.hidden.join(' -> ')} -> 10 (softmax), trained with Adam for ${s.epochs} epochs per activation (batch ${s.batchSize}, ${s.trainSamples} training images). Training time is fit()'s wall time on this machine, inference time is predict() over the ${s.testSamples} test images (the median of three passes) divided by their number, and the convergence rate is the mean epoch-to-epoch gain in training accuracy. Before each timed run an untimed copy of the model trains one epoch on ${s.warmupSamples} images and predicts ${Math.min(s.warmupSamples, s.testSamples)}, so that no activation pays for compiling and warming up the code (the first one in the list would otherwise look slowest).`,
           'Times depend on the machine and its load; the accuracies depend only on the settings and seed.',
         ],
         formulas: [], result, figures: [{ caption: 'Benchmark per activation.', spec: plot.benchmarkSpec(result) }],
@@ -353,7 +353,7 @@ const READING: readonly ReportReference[] = [
 const readingSection: SectionProducer = {
   id: 'reading', slides: [14], title: 'Further reading', weight: 0,
   run: () => Promise.resolve({
-    explanation: ['The works the seed recommends, with what each has to do with the sections above. Each activation in the registry (activations.list(), and the JSON of actlab curves) also names the paper it comes from.'],
+    explanation: ['The works the seed recommends, with what each has to do with the sections above. Each activation in the registry (activations.list(), and the JSON of actlab curves) also names a paper for it: where it comes from, or the survey above.'],
     formulas: [], figures: [], tables: [], references: READING, result: READING,
   }),
 };
