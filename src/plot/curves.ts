@@ -3,7 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { CurvesResult } from '../analyzers/curves.js';
 import type { GradientFlowResult } from '../analyzers/gradient-flow.js';
 import { CONFIG, SCHEMA, categoryAxis, title, type VegaLiteSpec, vl } from './theme.js';
-import { TICK_NUMBER, fmt, nonFinite, omissionNote, seriesStyles, type Omission } from './series.js';
+import { TICK_NUMBER, finiteOrNull, fmt, nonFinite, omissionNote, seriesStyles, type Omission } from './series.js';
 
 export type CurvePanel = 'f' | 'df' | 'both';
 
@@ -127,7 +127,7 @@ export function gradientStatsSpec(result: GradientFlowResult, options: { readonl
   const values = result.series.flatMap((s) => [
     { series: s.label, statistic: "mean |f'(x)|", v: s.meanAbsGrad },
     { series: s.label, statistic: "std of f'(x)", v: s.stdGrad },
-  ]).map((r) => ({ series: r.series, statistic: r.statistic, value: Number.isFinite(r.v) ? r.v : null, note: Number.isFinite(r.v) ? '' : fmt(r.v) }));
+  ]).map((r) => ({ series: r.series, statistic: r.statistic, value: finiteOrNull(r.v), note: Number.isFinite(r.v) ? '' : fmt(r.v) }));
   const bad = values.filter((r) => r.value === null).map((r) => `${r.series} ${r.statistic} = ${r.note}`);
   const subtitle = `over x in [${result.range[0]}, ${result.range[1]}]; larger mean |f'| passes more gradient`;
   const labels = result.series.map((s) => s.label);

@@ -101,6 +101,11 @@ export const TICK_NUMBER = '.6~g';
 /** Percent ticks, trailing zeros trimmed, the precision given for the same reason. */
 export const TICK_PERCENT = '.4~%';
 
+/** v where it can be drawn, else null (JSON writes NaN and Infinity as null anyway; this says so on purpose). */
+export function finiteOrNull(v: number | undefined): number | null {
+  return v !== undefined && Number.isFinite(v) ? v : null;
+}
+
 /** A number as a note prints it: NaN, +inf, -inf, or up to 4 significant digits. */
 export function fmt(v: number): string {
   if (typeof v !== 'number' || Number.isNaN(v)) return 'NaN'; // JSON turns NaN into null

@@ -5,7 +5,7 @@ import type {
   TrainingRun, VanishingGradientsResult,
 } from '../analyzers/types.js';
 import { CONFIG, SCHEMA, categoryAxis, title, type VegaLiteSpec, vl } from './theme.js';
-import { TICK_NUMBER, TICK_PERCENT, fmt, nonFinite, omissionNote, plural, seriesStyles, type Omission } from './series.js';
+import { TICK_NUMBER, TICK_PERCENT, finiteOrNull, fmt, nonFinite, omissionNote, plural, seriesStyles, type Omission } from './series.js';
 
 type Row = Record<string, number | string | null>;
 
@@ -29,12 +29,11 @@ function activationColor(runs: readonly RunSeries[], legend: boolean) {
 
 function historyRows(runs: readonly TrainingRun[]): Row[] {
   const out: Row[] = [];
-  const num = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
   for (const r of runs) {
     const h = r.history;
     h.loss.forEach((_, e) => {
-      out.push({ activation: r.activation, epoch: e + 1, split: 'train', acc: num(h.acc[e]), loss: num(h.loss[e]) });
-      out.push({ activation: r.activation, epoch: e + 1, split: 'validation', acc: num(h.val_acc[e]), loss: num(h.val_loss[e]) });
+      out.push({ activation: r.activation, epoch: e + 1, split: 'train', acc: finiteOrNull(h.acc[e]), loss: finiteOrNull(h.loss[e]) });
+      out.push({ activation: r.activation, epoch: e + 1, split: 'validation', acc: finiteOrNull(h.val_acc[e]), loss: finiteOrNull(h.val_loss[e]) });
     });
   }
   return out;
@@ -228,13 +227,12 @@ export function vanishingSpec(result: VanishingGradientsResult, options: { reado
 export function benchmarkSpec(result: BenchmarkResult, options: { readonly title?: string } = {}): VegaLiteSpec {
   const order = result.runs.map((r) => r.activation);
   const s = result.settings;
-  const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
   const values: Row[] = result.runs.map((r) => ({
     activation: r.activation,
-    trainS: num(r.trainingTimeMs / 1000),
-    inferUs: num(r.inferenceMsPerSample * 1000),
-    acc: num(r.finalValAccuracy),
-    rate: s.epochs < 2 ? null : num(r.convergenceRate),
+    trainS: finiteOrNull(r.trainingTimeMs / 1000),
+    inferUs: finiteOrNull(r.inferenceMsPerSample * 1000),
+    acc: finiteOrNull(r.finalValAccuracy),
+    rate: s.epochs < 2 ? null : finiteOrNull(r.convergenceRate),
   }));
   const color = activationColor(result.runs, false);
   const x = { field: 'activation', type: 'nominal' as const, title: null, sort: order, axis: categoryAxis(order, 250) };
