@@ -101,7 +101,7 @@ export const TICK_NUMBER = '.6~g';
 /** Percent ticks, trailing zeros trimmed, the precision given for the same reason. */
 export const TICK_PERCENT = '.4~%';
 
-/** v where a figure can draw it, else null (a missing point, which the figure notes say why). */
+/** v where a figure can draw it, else null (left out; the figure's notes say why). */
 export function finiteOrNull(v: number | undefined): number | null {
   return v !== undefined && Number.isFinite(v) ? v : null;
 }
