@@ -107,6 +107,67 @@ describe('allocator', () => {
     expect(() => heap.free(16)).toThrow(/double free or foreign pointer/);
     expect(heap.alloc(memory.buffer.byteLength - 32)).toBe(16);
   });
+
+  test('thousands of holes: the free ranges move into a tree and back, and every allocation is still the first fit', () => {
+    // 16 MiB that never grows, so a plain first-fit model over sorted ranges predicts every address.
+    const memory = new WebAssembly.Memory({ initial: 256, maximum: 256 });
+    const heap = new Heap(memory, 8);
+    const model: [number, number][] = [[16, memory.buffer.byteLength - 16]];
+    const modelAlloc = (size: number): number => {
+      const k = model.findIndex(([, n]) => n >= size);
+      const at = model[k][0];
+      if (model[k][1] === size) model.splice(k, 1); else model[k] = [at + size, model[k][1] - size];
+      return at;
+    };
+    const modelFree = (at: number, size: number): void => {
+      let k = model.findIndex(([s]) => s > at);
+      if (k < 0) k = model.length;
+      model.splice(k, 0, [at, size]);
+      if (k + 1 < model.length && at + size === model[k + 1][0]) { model[k][1] += model[k + 1][1]; model.splice(k + 1, 1); }
+      if (k > 0 && model[k - 1][0] + model[k - 1][1] === at) { model[k - 1][1] += model[k][1]; model.splice(k, 1); }
+    };
+    const block = (bytes: number): number => Math.ceil(bytes / 16) * 16 + 16;
+    const rng = fc.sample(fc.array(fc.nat({ max: 1e9 }), { minLength: 30_000, maxLength: 30_000 }), { numRuns: 1, seed: 11 })[0];
+    let r = 0;
+    const live = new Map<number, number>();
+    const alloc = (bytes: number): void => {
+      const p = heap.alloc(bytes);
+      expect(p, `alloc(${bytes}) with ${heap.freeLayout.ranges} free ranges is not the first fit`).toBe(modelAlloc(block(bytes)));
+      live.set(p, bytes);
+    };
+    const free = (p: number): void => {
+      heap.free(p);
+      modelFree(p, block(live.get(p) ?? 0));
+      live.delete(p);
+    };
+    let sawTree = 0, sawBack = 0;
+    for (let phase = 0; phase < 3; phase++) {
+      const first = [...Array(3000)].map(() => { alloc(rng[r++] % 97); return [...live.keys()].pop() ?? 0; });
+      for (let i = 0; i < first.length; i += 2) free(first[i]);
+      expect(heap.freeLayout.ranges).toBe(model.length);
+      if (heap.freeLayout.tree) sawTree++;
+      for (let i = 0; i < 6000; i++) {
+        const x = rng[r++];
+        if (x % 2 === 0) alloc(x % 50 === 0 ? 3000 + (x % 500) : x % 113);
+        else {
+          const keys = [...live.keys()];
+          free(keys[x % keys.length]);
+        }
+        if (i % 499 === 0) expect(heap.freeLayout.ranges).toBe(model.length);
+      }
+      // Free all but a few: the ranges shrink below the tree's lower bound and go back to the arrays.
+      const keys = [...live.keys()];
+      for (let i = 0; i < keys.length; i++) if (i % 200 !== 0) free(keys[i]);
+      expect(heap.freeLayout.ranges).toBe(model.length);
+      if (!heap.freeLayout.tree) sawBack++;
+      for (let i = 0; i < 50; i++) alloc(rng[r++] % 200);
+    }
+    expect([sawTree, sawBack]).toEqual([3, 3]);
+    for (const p of [...live.keys()]) free(p);
+    expect(heap.freeLayout).toEqual({ ranges: 1, tree: false });
+    expect(heap.liveBytes).toBe(0);
+    expect(heap.alloc(memory.buffer.byteLength - 32)).toBe(16);
+  });
 });
 
 describe('optimizers', () => {
