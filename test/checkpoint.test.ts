@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { init, tensor, sequential, layers, adam, twoSpirals, memoryStats, type Sequential } from '../src/index.js';
-import { modelCheckpoint, loadCheckpoint } from '../src/node/index.js';
+import { modelCheckpoint, loadCheckpoint, loadModel, writeCheckpoint } from '../src/node/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actlab-ckpt-'));
 beforeAll(async () => { await init(); });
@@ -131,4 +131,41 @@ describe('checkpoints', () => {
     expect(memoryStats().liveBytes).toBe(before.liveBytes);
     expect(memoryStats().liveBlocks).toBe(before.liveBlocks);
   }, 120_000);
+});
+
+describe('saves and loads of one directory at once (an autosave and a save button, two fits checkpointing into one place)', () => {
+  const mk = (seed: number, units: number): Sequential => {
+    const m = sequential({ seed, layers: [layers.dense({ units, inputShape: [2], activation: 'tanh' }), layers.dense({ units: 2, activation: 'softmax' })] });
+    m.compile({ optimizer: adam(), loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  };
+
+  test('model.save three times at once, and two models into one directory: every save resolves, the last one is what loads', async () => {
+    const path = join(dir, 'saves-at-once');
+    const a = mk(1, 8), b = mk(2, 16);
+    await Promise.all([a.save(path), a.save(path), a.save(path)]);
+    // A load issued between the saves reads the files of the save before it, never half of each.
+    const [, early, , late] = await Promise.all([a.save(path), loadModel(path), b.save(path), loadModel(path)]);
+    expect(early.layers[0].outputShape).toEqual([8]);
+    expect(late.layers[0].outputShape).toEqual([16]);
+    expect(late.snapshotWeights()).toEqual(b.snapshotWeights());
+    expect(readdirSync(path).sort()).toEqual(['model.json', 'weights.bin']);
+    for (const m of [a, b, early, late]) m.dispose();
+  });
+
+  test('two checkpoint writes at once leave a loadable directory holding the later one', async () => {
+    const path = join(dir, 'checkpoints-at-once');
+    const ds = twoSpirals({ n: 64, noise: 0.05, seed: 1 });
+    const x = tensor(ds.x, [ds.length, 2]);
+    const m = build();
+    await m.fit(x, ds.y, { epochs: 1, batchSize: 32 });
+    const first = m.checkpoint();
+    await m.fit(x, ds.y, { epochs: 1, batchSize: 32 });
+    // Each write's cleanup removed the other's blob, which its checkpoint.json named (and both used one temporary file).
+    await Promise.all([writeCheckpoint(path, first), writeCheckpoint(path, m.checkpoint())]);
+    const r = await loadCheckpoint(path);
+    expect(r.initialEpoch).toBe(2);
+    expect(readdirSync(path).sort()).toEqual(['checkpoint.json', 'ckpt-2.bin']);
+    r.model.dispose(); m.dispose(); x.dispose();
+  });
 });

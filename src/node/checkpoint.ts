@@ -1,30 +1,36 @@
 // Checkpoint files: `checkpoint.json` names the blob `ckpt-<epoch>.bin` it belongs to.
 // The blob is written first and the JSON last, each to a temporary file renamed into
 // place, so a process killed at any moment leaves the previous pair intact and readable.
-import { readdir, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, readFile, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inTurn, writeAtomic } from './files.js';
 import { restoreCheckpoint, type Callback, type Checkpoint, type CheckpointJson, type CustomActivationFactory, type Sequential, type TrainingModel } from '../index.js';
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-/** Writes a checkpoint into `dir` atomically and removes older blobs. */
-export async function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const blob = `ckpt-${cp.json.fit.epoch}.bin`;
-  await writeAtomic(join(dir, blob), new Uint8Array(cp.data));
-  await writeAtomic(join(dir, 'checkpoint.json'), `${JSON.stringify({ ...cp.json, data: blob })}\n`);
-  for (const f of await readdir(dir)) {
-    if (/^ckpt-\d+\.bin$/.test(f) && f !== blob) await rm(join(dir, f), { force: true });
-  }
+/**
+ * Writes a checkpoint into `dir` atomically and removes older blobs. Writes and loads of one
+ * directory in this process run one after another, in call order (one write's cleanup would
+ * otherwise delete the blob another's checkpoint.json names).
+ */
+export function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
+  return inTurn(dir, async () => {
+    await mkdir(dir, { recursive: true });
+    const blob = `ckpt-${cp.json.fit.epoch}.bin`;
+    await writeAtomic(join(dir, blob), new Uint8Array(cp.data));
+    await writeAtomic(join(dir, 'checkpoint.json'), `${JSON.stringify({ ...cp.json, data: blob })}\n`);
+    for (const f of await readdir(dir)) {
+      if (/^ckpt-\d+\.bin$/.test(f) && f !== blob) await rm(join(dir, f), { force: true });
+    }
+  });
 }
 
 /** Reads the checkpoint in `dir` and rebuilds the compiled model; fit({initialEpoch, seed}) resumes it. */
 export async function loadCheckpoint(dir: string, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}):
   Promise<{ model: Sequential; initialEpoch: number; seed: number; history: Record<string, number[]> }> {
+  const { json, data } = await inTurn(dir, () => readCheckpointFiles(dir));
+  return restoreCheckpoint({ json, data }, customObjects);
+}
+
+async function readCheckpointFiles(dir: string): Promise<Checkpoint> {
   let json: CheckpointJson & { data?: string };
   try {
     json = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
@@ -40,8 +46,7 @@ export async function loadCheckpoint(dir: string, customObjects: Readonly<Record
   } catch {
     throw new Error(`actlab: loadCheckpoint: the data file ${join(dir, json.data)} named in checkpoint.json is missing`);
   }
-  const data = new Uint8Array(bytes).buffer;
-  return restoreCheckpoint({ json, data }, customObjects);
+  return { json, data: new Uint8Array(bytes).buffer };
 }
 
 export interface ModelCheckpointArgs {

@@ -1,24 +1,24 @@
 // Model files on disk: model.json + weights.bin in a directory (tfjs LayersModel format).
 // Writes go to temporary files renamed into place, weights first, so a crash mid-save
 // leaves the previous model readable.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inTurn, writeAtomic } from './files.js';
 import {
   modelFromArtifacts, modelToArtifacts, registerArtifactWriter, type CustomActivationFactory, type ModelArtifacts, type ModelJson, type Sequential,
 } from '../index.js';
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-/** Writes artifacts into `dir` (created if missing). */
-export async function writeArtifacts(dir: string, artifacts: ModelArtifacts): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const weightsFile = artifacts.modelJson.weightsManifest[0]?.paths[0] ?? 'weights.bin';
-  await writeAtomic(join(dir, weightsFile), new Uint8Array(artifacts.weightData));
-  await writeAtomic(join(dir, 'model.json'), `${JSON.stringify(artifacts.modelJson, null, 1)}\n`);
+/**
+ * Writes artifacts into `dir` (created if missing). Saves and loads of one directory in this
+ * process run one after another, in call order: the last save's files are the ones left.
+ */
+export function writeArtifacts(dir: string, artifacts: ModelArtifacts): Promise<void> {
+  return inTurn(dir, async () => {
+    await mkdir(dir, { recursive: true });
+    const weightsFile = artifacts.modelJson.weightsManifest[0]?.paths[0] ?? 'weights.bin';
+    await writeAtomic(join(dir, weightsFile), new Uint8Array(artifacts.weightData));
+    await writeAtomic(join(dir, 'model.json'), `${JSON.stringify(artifacts.modelJson, null, 1)}\n`);
+  });
 }
 
 registerArtifactWriter(writeArtifacts);
@@ -30,6 +30,12 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
 
 /** Loads a model saved by saveModel / model.save (or by tf.js, for the layers actlab has). */
 export async function loadModel(dir: string, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Promise<Sequential> {
+  // model.json and its weights are read between this process's saves into dir, never during one.
+  const { modelJson, bytes } = await inTurn(dir, () => readModelFiles(dir));
+  return modelFromArtifacts({ modelJson, weightData: bytes.buffer }, customObjects);
+}
+
+async function readModelFiles(dir: string): Promise<{ modelJson: ModelJson; bytes: Uint8Array<ArrayBuffer> }> {
   let text: string;
   try {
     text = await readFile(join(dir, 'model.json'), 'utf8');
@@ -59,5 +65,5 @@ export async function loadModel(dir: string, customObjects: Readonly<Record<stri
   const bytes = new Uint8Array(total);
   let off = 0;
   for (const b of parts) { bytes.set(b, off); off += b.length; }
-  return modelFromArtifacts({ modelJson, weightData: bytes.buffer }, customObjects);
+  return { modelJson, bytes };
 }
