@@ -384,3 +384,67 @@ describe('the last review of the day', () => {
     x.dispose(); m.dispose();
   });
 });
+
+describe('async interleavings a web page or server meets (ninth review round)', () => {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  test('one earlyStopping shared by two fits at once is refused (it stopped the other model on this one\'s losses); a plain hook object may be shared', async () => {
+    const a = setup(), b = setup();
+    const es = callbacks.earlyStopping({ monitor: 'loss', patience: 0 });
+    const logger = { onEpochEnd: () => sleep(1) };
+    const first = a.m.fit(a.x, a.y, { epochs: 3, batchSize: 8, callbacks: [logger, es] });
+    await expect(b.m.fit(b.x, b.y, { epochs: 3, batchSize: 8, callbacks: [logger, es] }))
+      .rejects.toThrow("actlab: fit: callbacks[1] is in use by the running fit of model 'sequential': a callback with setModel keeps one model");
+    await first;
+    // Free again once that fit has returned, also after a fit that threw.
+    await expect(b.m.fit(b.x, b.y, { epochs: 1, batchSize: 8, callbacks: [es, { onBatchEnd: () => { throw new Error('no'); } }] })).rejects.toThrow('no');
+    await a.m.fit(a.x, a.y, { epochs: 1, batchSize: 8, callbacks: [es] });
+    await Promise.all([a.m.fit(a.x, a.y, { epochs: 2, callbacks: [logger] }), b.m.fit(b.x, b.y, { epochs: 2, callbacks: [logger] })]);
+    for (const s of [a, b]) { s.m.dispose(); s.x.dispose(); }
+  });
+
+  test('a checkpoint taken in the middle of an epoch is refused: it resumed at the epoch\'s start and trained its first batches twice', async () => {
+    const a = setup(), ref = setup();
+    await ref.m.fit(ref.x, ref.y, { epochs: 2, batchSize: 8, seed: 3 });
+    let midError: unknown;
+    const atEnd: ReturnType<typeof checkpointOf>[] = [];
+    await a.m.fit(a.x, a.y, { epochs: 2, batchSize: 8, seed: 3, callbacks: [{
+      onEpochBegin: () => { atEnd.push(checkpointOf(a.m)); }, // before the epoch's first batch: fine
+      onBatchEnd: (batch) => { if (batch === 1) { try { checkpointOf(a.m); } catch (e) { midError ??= e; } } },
+    }] });
+    expect(String(midError)).toMatch(/^Error: actlab: checkpoint: model 'sequential' is in the middle of epoch 0 of a running fit \(2 batch\(es\) of it trained\)/);
+    const r = restoreCheckpoint(atEnd[1]);
+    await r.model.fit(a.x, a.y, { epochs: 2, batchSize: 8, seed: r.seed, initialEpoch: r.initialEpoch });
+    expect(r.model.snapshotWeights()).toEqual(ref.m.snapshotWeights());
+    // After a fit that threw mid-epoch, a checkpoint is what fit called again would do: allowed.
+    await expect(a.m.fit(a.x, a.y, { epochs: 1, batchSize: 8, callbacks: [{ onBatchEnd: () => { throw new Error('no'); } }] })).rejects.toThrow('no');
+    checkpointOf(a.m);
+    for (const m of [a.m, ref.m, r.model]) m.dispose();
+    a.x.dispose(); ref.x.dispose();
+  });
+
+  test('restoreWeights checks every array\'s length before writing; a disposed model says so', async () => {
+    const { m, x } = setup();
+    const w = m.snapshotWeights();
+    expect(() => m.restoreWeights(w.map((v) => v.subarray(0, 1)))).toThrow("actlab: restoreWeights: array 0 has 1 values but weight 'dense/kernel' [4, 8] has 32; nothing was restored");
+    expect(() => m.restoreWeights(w.map((v) => new Float32Array(v.length + 4)))).toThrow('actlab: restoreWeights: array 0 has 36 values');
+    expect(m.snapshotWeights()).toEqual(w);
+    m.dispose();
+    expect(() => m.snapshotWeights()).toThrow("actlab: model 'sequential' was disposed");
+    expect(() => m.restoreWeights(w)).toThrow("actlab: model 'sequential' was disposed");
+    x.dispose();
+  });
+});
+
+describe('data disposed under a running fit', () => {
+  test('x disposed by another task between batches gives a fit error naming x, not a bare tensor error', async () => {
+    const { m, x, y } = setup();
+    // The third batch's hook yields to a timer task, and that task (not the hook) disposes x.
+    let batches = 0;
+    const p = m.fit(x, y, { epochs: 3, batchSize: 8, callbacks: [{
+      onBatchEnd: () => new Promise<void>((r) => setTimeout(() => { if (++batches === 3) x.dispose(); r(); }, 0)),
+    }] });
+    await expect(p).rejects.toThrow(/^actlab: fit: x was disposed while fit was running \(before epoch \d, batch \d\); dispose it after fit returns$/);
+    m.dispose();
+  });
+});

@@ -32,6 +32,13 @@ export interface Checkpoint {
 /** The model, its optimizer and fit's position as a checkpoint (the model must be compiled). */
 export function checkpointOf(model: Sequential): Checkpoint {
   const c = model.compiledConfig();
+  const running = model.epochInProgress;
+  if (running !== undefined) {
+    // fitState.epoch is the running epoch's key: restored, fit would train its first batches again.
+    throw new Error(`actlab: checkpoint: model '${model.name}' is in the middle of epoch ${running.epoch} of a running fit ` +
+      `(${running.batches} batch(es) of it trained), and a checkpoint resumes at the start of an epoch, so those batches ` +
+      'would be trained twice; take it between epochs (onEpochEnd, as modelCheckpoint does) or after fit returns');
+  }
   const { modelJson, weightData } = modelToArtifacts(model);
   const state = c.optimizer.getWeights();
   try {

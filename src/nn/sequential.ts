@@ -127,6 +127,12 @@ function checkEpochsEtc(where: string, name: string, v: number, min: number): nu
   return v;
 }
 
+/**
+ * Callbacks with setModel held by the fits running now. Such a callback keeps one model and
+ * its own counts (best value, patience, rates set), so it cannot serve two fits at once.
+ */
+const boundCallbacks = new WeakMap<object, Sequential>();
+
 /** A training epoch's random numbers: its generator and the key it was forked at (seeded dropout layers key on it). */
 interface Draws { readonly rng: Rng; readonly epoch: number }
 
@@ -151,6 +157,8 @@ export class Sequential implements TrainingModel {
   private disposed = false;
   /** True while a fit runs (it awaits callbacks, so other code can run meanwhile). */
   private fitting = false;
+  /** The epoch fit is in the middle of (some of its batches trained), else undefined. */
+  private midEpoch: { epoch: number; batches: number } | undefined;
 
   constructor(args: SequentialArgs = {}) {
     this.name = args.name ?? 'sequential';
@@ -371,7 +379,20 @@ export class Sequential implements TrainingModel {
     let trainX = x, trainY = y, valX: Tensor | undefined, valY: Labels | undefined;
     const owned: Tensor[] = [];
     const history = new History();
+    const bound: object[] = [];
     try {
+      cbs.forEach((cb, i) => {
+        if (typeof cb.setModel !== 'function') return;
+        const other = boundCallbacks.get(cb);
+        if (other !== undefined && other !== this) {
+          throw new Error(`actlab: fit: callbacks[${i}] is in use by the running fit of model '${other.name}': a callback with setModel ` +
+            'keeps one model and its own counts (best value, patience, learning rates), so two fits at once would act on each ' +
+            'other\'s model; give each fit its own (callbacks.earlyStopping(...) again)');
+        }
+      });
+      for (const cb of cbs) {
+        if (typeof cb.setModel === 'function' && !boundCallbacks.has(cb)) { boundCallbacks.set(cb, this); bound.push(cb); }
+      }
       if (args.validationData !== undefined) {
         const vd: unknown = args.validationData;
         if (!Array.isArray(vd) || vd.length !== 2) throw new Error(`actlab: fit: validationData must be [x, y], got ${describeValue(vd)}`);
@@ -415,6 +436,12 @@ export class Sequential implements TrainingModel {
         // stopTraining is read after each batch (Keras, tfjs): set before the first, the epoch still runs one.
         for (let start = 0, batch = 0; start < n && (batch === 0 || !this.stopTraining); start += batchSize, batch++) {
           this.checkLive(); // a callback may have disposed the model
+          // ... or the data, from a callback or another task between these awaits.
+          for (const [t, what] of [[trainX, 'x'], [trainY, 'y'], [valX, 'validationData[0]'], [valY, 'validationData[1]']] as const) {
+            if (t instanceof Tensor && t.isDisposed) {
+              throw new Error(`actlab: fit: ${what} was disposed while fit was running (before epoch ${epoch}, batch ${batch}); dispose it after fit returns`);
+            }
+          }
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin?.(batch, { batch, size: count });
           const idx = order.subarray(start, start + count);
@@ -430,6 +457,7 @@ export class Sequential implements TrainingModel {
             throw new Error(`actlab: fit: ${r.firstNonFinite} became non-finite at epoch ${epoch}, batch ${batch} (loss ${r.loss}); ` +
               'the update is applied, so the weights are no longer usable: lower the learning rate or clip the gradients (clipnorm)');
           }
+          this.midEpoch = { epoch, batches: batch + 1 };
           lossSum += r.loss * count;
           correct += r.correct;
           seen += count;
@@ -437,6 +465,7 @@ export class Sequential implements TrainingModel {
           if (c.accuracy) logs.acc = r.correct / count;
           for (const cb of cbs) await cb.onBatchEnd?.(batch, logs);
         }
+        this.midEpoch = undefined;
         const logs: Logs = { loss: lossSum / seen };
         if (c.accuracy) logs.acc = correct / seen;
         if (valX !== undefined && valY !== undefined) {
@@ -456,6 +485,9 @@ export class Sequential implements TrainingModel {
       }
       for (const cb of cbs) await cb.onTrainEnd?.({});
     } finally {
+      // An aborted epoch counts as not run: fit called again (or a checkpoint taken now) starts it afresh.
+      this.midEpoch = undefined;
+      for (const cb of bound) boundCallbacks.delete(cb);
       for (const t of owned) t.dispose();
     }
     return history;
@@ -577,10 +609,23 @@ export class Sequential implements TrainingModel {
     this.layers.forEach((l, i) => { if (parts[i].length > 0) l.setWeights(parts[i]); });
   }
 
-  snapshotWeights(): Float32Array[] { return this.weights.map((w) => w.tensor.dataSync()); }
+  /**
+   * The epoch a running fit is in the middle of and the batches it has trained of it; undefined
+   * between epochs and outside fit (checkpoints refuse the middle of an epoch).
+   * @internal
+   */
+  get epochInProgress(): { readonly epoch: number; readonly batches: number } | undefined { return this.midEpoch; }
+
+  snapshotWeights(): Float32Array[] { this.checkLive(); return this.weights.map((w) => w.tensor.dataSync()); }
   restoreWeights(values: readonly Float32Array[]): void {
+    this.checkLive();
     const ws = this.weights;
     if (values.length !== ws.length) throw new Error(`actlab: restoreWeights: ${values.length} arrays for ${ws.length} weights`);
+    ws.forEach((w, i) => {
+      if (values[i]?.length !== w.tensor.size) {
+        throw new Error(`actlab: restoreWeights: array ${i} has ${String(values[i]?.length)} values but weight '${w.name}' ${shapeText(w.tensor.shape)} has ${w.tensor.size}; nothing was restored`);
+      }
+    });
     ws.forEach((w, i) => rt().heap.f32(w.tensor.ptr, w.tensor.size).set(values[i]));
   }
 
