@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, matMul, tensor, threadInfo, dense, conv2d, conv2dBackpropInput, type Tensor } from '../src/index.js';
+import { init, matMul, tensor, threadInfo, dense, conv2d, conv2dBackpropInput, sequential, layers, adam, type Tensor } from '../src/index.js';
 import { rt, threadTesting, type Kernels } from '../src/core/wasm.js';
 import { parallel, splitParts, threadsFor } from '../src/core/parallel.js';
 import { HOOK_EXIT, HOOK_THROW } from '../src/core/pool.js';
@@ -236,6 +236,31 @@ describe('worker failures', () => {
       threadTesting.setMinWork(undefined, undefined);
     });
   }
+});
+
+describe('a worker failure inside an optimizer step', () => {
+  const wrongType = <T>(v: unknown): T => v as T;
+  test('the error says the step was half taken (some weights moved, iterations did not)', async () => {
+    await init({ threads: 3 });
+    threadTesting.setMinWork(1, 1);
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 64, activation: 'relu', inputShape: [32] }), layers.dense({ units: 3, activation: 'softmax' })] });
+    m.compile({ optimizer: adam(), loss: 'sparseCategoricalCrossentropy' });
+    const x = tensor(Float32Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i)), [64, 32]);
+    const y = Int32Array.from({ length: 64 }, (_, i) => i % 3);
+    await m.fit(x, y, { epochs: 1, batchSize: 64 });
+    const opt = wrongType<{ update: (...a: unknown[]) => void }>(m.optimizer);
+    const update = opt.update.bind(opt);
+    let calls = 0;
+    // The second variable's update (dense/bias, 64 elements: split at minimum work 1) fails in a worker.
+    opt.update = (...a: unknown[]) => { if (++calls === 2) threadTesting.failNext(HOOK_THROW); update(...a); };
+    const before = m.snapshotWeights();
+    await expect(m.fit(x, y, { epochs: 1, batchSize: 64 })).rejects.toThrow(
+      /^actlab: thread pool: worker \d failed: .+ \[during adam\.applyGradients, step 2: 1 of 4 variables \(and their state\) were updated and the one after may be partly written, while iterations stays 1: the weights match no step/);
+    expect(m.snapshotWeights().map((w, i) => w.some((v, j) => v !== before[i][j]))).toEqual([true, true, false, false]);
+    expect(m.optimizer.iterations).toBe(1);
+    threadTesting.setMinWork(undefined, undefined);
+    m.dispose(); x.dispose();
+  });
 });
 
 describe('fallback and options', () => {

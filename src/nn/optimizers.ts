@@ -190,18 +190,30 @@ export abstract class Optimizer {
       if (!(this.stepLr >= 0 && this.stepLr < Infinity)) {
         throw new Error(`actlab: ${this.where}.applyGradients: the learning rate for step ${this.iters} is ${this.stepLr}: expected a finite number >= 0`);
       }
-      pairs.forEach((p, i) => {
-        const key = keyOf(p, i);
-        let entry = this.state.get(key);
-        if (entry === undefined) {
-          // keep(): the state outlives the step. The first step usually runs inside a tidy
-          // scope, which freed lazily created state at its end (found by test/memory.test.ts).
-          entry = { slots: this.slotNames().map(() => rt().engine.keep(zeros(p.variable.shape))) };
-          this.state.set(key, entry);
-        }
-        entry.variable = p.variable;
-        this.update(p.variable.size, grads[i], p.variable.ptr, entry.slots.map((s) => s.ptr), t, flag);
-      });
+      let updated = 0;
+      try {
+        pairs.forEach((p, i) => {
+          const key = keyOf(p, i);
+          let entry = this.state.get(key);
+          if (entry === undefined) {
+            // keep(): the state outlives the step. The first step usually runs inside a tidy
+            // scope, which freed lazily created state at its end (found by test/memory.test.ts).
+            entry = { slots: this.slotNames().map(() => rt().engine.keep(zeros(p.variable.shape))) };
+            this.state.set(key, entry);
+          }
+          entry.variable = p.variable;
+          this.update(p.variable.size, grads[i], p.variable.ptr, entry.slots.map((s) => s.ptr), t, flag);
+          updated++;
+        });
+      } catch (e) {
+        // A kernel call that fails here (a worker that died, memory refused) leaves a step half
+        // taken: say so, rather than let training go on from weights that match no step.
+        if (updated === 0 && !(e instanceof Error && /thread pool/.test(e.message))) throw e;
+        const text = e instanceof Error ? e.message : String(e);
+        throw new Error(`${text.startsWith('actlab: ') ? text : `actlab: ${text}`} [during ${this.where}.applyGradients, step ${t}: ` +
+          `${updated} of ${pairs.length} variables (and their state) were updated and the one after may be partly written, ` +
+          `while iterations stays ${this.iters}: the weights match no step, so restore them (a checkpoint, setWeights) before training on]`, { cause: e });
+      }
       this.iters = t;
       return heap.i32(flag, 1)[0] === 0;
     } finally {
