@@ -1,7 +1,7 @@
 // Save / load in the tfjs LayersModel format: actlab reads back identical bits, and
 // tf.loadLayersModel (tfjs-layers 4.22.0) reads the same files and predicts the same.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -100,6 +100,37 @@ describe('save and load', () => {
     writeFileSync(join(path, 'model.json'), '{ nope');
     await expect(loadModel(path)).rejects.toThrow(/model.json is not valid JSON/);
     await expect(loadModel(join(dir, 'absent'))).rejects.toThrow(/cannot read .*model.json/);
+    model.dispose();
+  });
+
+  test('a weights path that leaves the model directory, or is not a regular file, is refused before reading', async () => {
+    const model = sequential({ layers: [layers.dense({ units: 2, inputShape: [3] })] });
+    const path = join(dir, 'paths');
+    await model.save(path);
+    // A file of exactly the manifest's 32 bytes outside the model directory: it must not become the weights.
+    writeFileSync(join(dir, 'secret.bin'), Buffer.alloc(32, 7));
+    const json = JSON.parse(readFileSync(join(path, 'model.json'), 'utf8'));
+    const withPaths = (paths: unknown[]): void => writeFileSync(join(path, 'model.json'), JSON.stringify({ ...json, weightsManifest: [{ ...json.weightsManifest[0], paths }] }));
+    withPaths(['../secret.bin']);
+    await expect(loadModel(path)).rejects.toThrow(/^actlab: loadModel: .*model.json names the weights file "..\/secret.bin"; expected a file name inside the model directory/);
+    withPaths([join(dir, 'secret.bin')]);
+    await expect(loadModel(path)).rejects.toThrow(/^actlab: loadModel: .*names the weights file ".*secret.bin"; expected a file name inside/);
+    withPaths([5, 'weights.bin']);
+    await expect(loadModel(path)).rejects.toThrow(/^actlab: loadModel: .*names the weights file 5; expected a file name inside/);
+    withPaths(['.']);
+    await expect(loadModel(path)).rejects.toThrow(/names the weights file "\."/);
+    mkdirSync(join(path, 'sub.bin'));
+    withPaths(['sub.bin']);
+    await expect(loadModel(path)).rejects.toThrow(/^actlab: loadModel: the weights file .*sub.bin named in model.json is not a regular file/);
+    if (process.platform !== 'win32') {
+      // A link to a device would be read forever.
+      symlinkSync('/dev/zero', join(path, 'zero.bin'));
+      withPaths(['zero.bin']);
+      await expect(loadModel(path)).rejects.toThrow(/^actlab: loadModel: the weights file .*zero.bin named in model.json is not a regular file/);
+    }
+    withPaths(['weights.bin']);
+    (await loadModel(path)).dispose();
+    await expect(loadModel(wrong<string>(undefined))).rejects.toThrow('actlab: loadModel: expected the model directory as a path string, got undefined');
     model.dispose();
   });
 });

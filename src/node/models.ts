@@ -1,8 +1,8 @@
 // Model files on disk: model.json + weights.bin in a directory (tfjs LayersModel format).
 // Writes go to temporary files renamed into place, weights first, so a crash mid-save
 // leaves the previous model readable.
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { inTurn, writeAtomic } from './files.js';
 import {
   modelFromArtifacts, modelToArtifacts, registerArtifactWriter, type CustomActivationFactory, type ModelArtifacts, type ModelJson, type Sequential,
@@ -28,8 +28,27 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
   await writeArtifacts(dir, modelToArtifacts(model));
 }
 
+/**
+ * The file a weightsManifest path names. tf.js writes bare file names beside model.json; a
+ * path that is absolute or leaves the directory ('../../etc/passwd') is refused, so a model
+ * file from elsewhere cannot read other files into its weights.
+ */
+function weightsFile(dir: string, p: unknown): string {
+  const full = typeof p === 'string' && p.length > 0 ? resolve(dir, p) : '';
+  const rel = full === '' ? '' : relative(resolve(dir), full);
+  if (typeof p !== 'string' || isAbsolute(p) || rel === '' || rel.split(/[\\/]/)[0] === '..' || isAbsolute(rel)) {
+    throw new Error(`actlab: loadModel: ${join(dir, 'model.json')} names the weights file ${JSON.stringify(p)}; ` +
+      'expected a file name inside the model directory (no absolute path, no \'..\')');
+  }
+  return join(dir, p);
+}
+
 /** Loads a model saved by saveModel / model.save (or by tf.js, for the layers actlab has). */
 export async function loadModel(dir: string, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Promise<Sequential> {
+  if (typeof dir !== 'string' || dir.length === 0) {
+    const got: unknown = dir;
+    throw new Error(`actlab: loadModel: expected the model directory as a path string, got ${typeof got === 'string' ? 'an empty string' : typeof got}`);
+  }
   // model.json and its weights are read between this process's saves into dir, never during one.
   const { modelJson, bytes } = await inTurn(dir, () => readModelFiles(dir));
   return modelFromArtifacts({ modelJson, weightData: bytes.buffer }, customObjects);
@@ -50,15 +69,26 @@ async function readModelFiles(dir: string): Promise<{ modelJson: ModelJson; byte
   }
   // A malformed manifest reads no files here; modelFromArtifacts then says what is wrong with it.
   const groups: unknown = modelJson?.weightsManifest;
-  const paths = Array.isArray(groups)
-    ? groups.flatMap((g: unknown) => (typeof g === 'object' && g !== null && 'paths' in g && Array.isArray(g.paths) ? g.paths.filter((p): p is string => typeof p === 'string') : []))
+  const paths: unknown[] = Array.isArray(groups)
+    ? groups.flatMap((g: unknown) => (typeof g === 'object' && g !== null && 'paths' in g && Array.isArray(g.paths) ? g.paths : []))
     : [];
+  const files = paths.map((p) => weightsFile(dir, p));
   const parts: Uint8Array[] = [];
-  for (const p of paths) {
+  for (const f of files) {
+    // stat first: a FIFO or a device (/dev/zero) would block or never end.
+    const info = await stat(f).catch((e: unknown) => e instanceof Error ? e : new Error(String(e)));
+    if (info instanceof Error) {
+      const code = 'code' in info ? String(info.code) : '';
+      throw new Error(code === 'ENOENT'
+        ? `actlab: loadModel: the weights file ${f} named in model.json is missing`
+        : `actlab: loadModel: cannot read the weights file ${f} named in model.json (${code || info.message})`);
+    }
+    if (!info.isFile()) throw new Error(`actlab: loadModel: the weights file ${f} named in model.json is not a regular file`);
     try {
-      parts.push(await readFile(join(dir, p)));
-    } catch {
-      throw new Error(`actlab: loadModel: the weights file ${join(dir, p)} named in model.json is missing`);
+      parts.push(await readFile(f));
+    } catch (e) {
+      const code = e instanceof Error && 'code' in e ? String(e.code) : String(e);
+      throw new Error(`actlab: loadModel: cannot read the weights file ${f} named in model.json (${code})`);
     }
   }
   const total = parts.reduce((s, b) => s + b.length, 0);
