@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { init, tensor, sequential, layers, activation, mul, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential, type ModelArtifacts, type LayerActivationName } from '../src/index.js';
+import { init, tensor, sequential, layers, activation, mul, memoryStats, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential, type ModelArtifacts, type LayerActivationName } from '../src/index.js';
 import { loadModel } from '../src/node/index.js';
 import { tf, useBackend } from './helpers/tfjs.js';
 import { uniform } from './helpers/random.js';
@@ -269,6 +269,30 @@ describe('files tf.js writes load in actlab', () => {
     expect(() => modelFromArtifacts(wrong<ModelArtifacts>({ modelJson: null, weightData: art.weightData }))).toThrow('actlab: loadModel: model.json has no modelTopology');
     expect(() => modelFromArtifacts(wrong<ModelArtifacts>(null))).toThrow('actlab: loadModel: expected artifacts { modelJson, weightData }, got null');
     m.dispose();
+  });
+});
+
+describe('a model file whose config asks for more than its weights hold', () => {
+  test('is refused before the weights are allocated', () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 3, inputShape: [4] }), layers.dense({ units: 2 })] });
+    const art = modelToArtifacts(m);
+    m.dispose();
+    const before = memoryStats();
+    // units 5e7: a 4 x 5e7 kernel is 800 MB of Wasm memory (which never shrinks) and seconds of
+    // initialization, from a 92-byte weights file.
+    const huge = structuredClone(art.modelJson);
+    huge.modelTopology.config.layers[0].config.units = 5e7;
+    const t0 = Date.now();
+    expect(() => modelFromArtifacts({ modelJson: huge, weightData: art.weightData }))
+      .toThrow("actlab: loadModel: weight 'dense/kernel' has shape [4,3] in the manifest but needs [4, 50000000]");
+    // A weight the manifest does not list is refused before it is allocated too.
+    const unlisted = structuredClone(huge);
+    unlisted.weightsManifest[0].weights = unlisted.weightsManifest[0].weights.slice(2);
+    expect(() => modelFromArtifacts({ modelJson: unlisted, weightData: new Float32Array(3 * 2 + 2).buffer }))
+      .toThrow("actlab: loadModel: the manifest has no weight 'dense/kernel' (it lists dense_1/kernel, dense_1/bias)");
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(memoryStats().memoryBytes - before.memoryBytes).toBeLessThan(2 ** 20);
+    expect(memoryStats().liveBytes).toBe(before.liveBytes);
   });
 });
 

@@ -108,7 +108,16 @@ export abstract class Layer {
     return this.call(x, options);
   }
 
+  /**
+   * Called with each weight's full name and shape before the weight is allocated; the model
+   * loader sets it, so a file whose config asks for more than its manifest lists (units: 2e8
+   * beside a 92-byte weights file) is refused before the memory is taken.
+   * @internal
+   */
+  weightCheck?: (name: string, shape: Shape) => void;
+
   protected addWeight(name: string, shape: Shape, init: Initializer | string, rng: Rng, trainable = true): Tensor {
+    this.weightCheck?.(`${this.name}/${name}`, shape);
     const t = rt().engine.keep(getInitializer(init).apply(shape, rng));
     this.weightList.push({ name: `${this.name}/${name}`, tensor: t, trainable });
     return t;

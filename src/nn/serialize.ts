@@ -337,40 +337,57 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, customObjects: Rea
   const specs = manifestWeights(json.weightsManifest);
   const data = weightBytes(given.weightData);
   const seed = isObject(json.actlab) && typeof json.actlab.seed === 'number' ? json.actlab.seed : 0;
+  const names = (ws: readonly { name: string }[]): string => ws.map((w) => w.name).join(', ') || 'none';
+  // The manifest and the data are checked before any layer is built: building allocates the
+  // weights the config asks for, so a wrong file must be refused first.
+  const expectedBytes = specs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (data.byteLength !== expectedBytes) {
+    throw new Error(`actlab: loadModel: weights.bin has ${data.byteLength} bytes but the manifest needs ${expectedBytes}`);
+  }
+  // Where each manifest entry's floats start: the data holds them in manifest order.
+  const offsets = new Map<string, { start: number; shape: number[] }>();
+  let off = 0;
+  for (const sp of specs) {
+    if (offsets.has(sp.name)) throw new Error(`actlab: loadModel: the manifest names weight '${sp.name}' twice`);
+    offsets.set(sp.name, { start: off, shape: sp.shape });
+    off += sp.shape.reduce((a, b) => a * b, 1);
+  }
+  // Each weight is found by name, and its shape must be the one modelToArtifacts writes:
+  // equal sizes are not enough (a transposed kernel has them).
+  const specOf = (l: Layer, weight: string, shape: readonly number[]): { start: number; shape: number[] } => {
+    const at = offsets.get(weight);
+    if (at === undefined) throw new Error(`actlab: loadModel: the manifest has no weight '${weight}' (it lists ${names(specs)})`);
+    const saved = savedShape(l, shape);
+    if (!sameShape(at.shape, saved)) {
+      throw new Error(`actlab: loadModel: weight '${weight}' has shape [${String(at.shape)}] in the manifest but needs ${shapeText(saved)}`);
+    }
+    return at;
+  };
   const model = new Sequential({ name, seed });
   try {
-    for (const l of layers) model.add(buildLayer(l.className, l.config, customObjects, dialect));
+    for (const l of layers) {
+      const layer = buildLayer(l.className, l.config, customObjects, dialect);
+      layer.weightCheck = (weight, shape) => { specOf(layer, weight, shape); };
+      try {
+        model.add(layer);
+      } catch (e) {
+        if (!model.layers.includes(layer)) layer.dispose();
+        throw e;
+      } finally {
+        layer.weightCheck = undefined;
+      }
+    }
     const weights = model.weights;
-    const names = (ws: readonly { name: string }[]): string => ws.map((w) => w.name).join(', ') || 'none';
     if (specs.length !== weights.length) {
       const lost = specs.filter((sp) => !weights.some((w) => w.name === sp.name)).map((sp) => sp.name);
       throw new Error(`actlab: loadModel: the manifest lists ${specs.length} weights (${names(specs)}) but the model built from ` +
         `model.json has ${weights.length} (${names(weights)})` +
         (lost.length > 0 ? `; missing: ${lost.join(', ')} (a customObjects factory must return the layer's params, e.g. (config) => ({ fn, params: { beta: Number(config.beta) } }))` : ''));
     }
-    const expectedBytes = specs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
-    if (data.byteLength !== expectedBytes) {
-      throw new Error(`actlab: loadModel: weights.bin has ${data.byteLength} bytes but the manifest needs ${expectedBytes}`);
-    }
-    // Where each manifest entry's floats start: the data holds them in manifest order.
-    const offsets = new Map<string, { start: number; shape: number[] }>();
-    let off = 0;
-    for (const sp of specs) {
-      if (offsets.has(sp.name)) throw new Error(`actlab: loadModel: the manifest names weight '${sp.name}' twice`);
-      offsets.set(sp.name, { start: off, shape: sp.shape });
-      off += sp.shape.reduce((a, b) => a * b, 1);
-    }
     const floats = new Float32Array(data);
-    // Each weight is found by name, and its shape must be the one modelToArtifacts writes:
-    // equal sizes are not enough (a transposed kernel has them).
     for (const l of model.layers) {
       for (const w of l.weights) {
-        const at = offsets.get(w.name);
-        if (at === undefined) throw new Error(`actlab: loadModel: the manifest has no weight '${w.name}' (it lists ${names(specs)})`);
-        const shape = savedShape(l, w.tensor.shape);
-        if (!sameShape(at.shape, shape)) {
-          throw new Error(`actlab: loadModel: weight '${w.name}' has shape [${String(at.shape)}] in the manifest but needs ${shapeText(shape)}`);
-        }
+        const at = specOf(l, w.name, w.tensor.shape);
         rt().heap.f32(w.tensor.ptr, w.tensor.size).set(floats.subarray(at.start, at.start + w.tensor.size));
       }
     }
