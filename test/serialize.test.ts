@@ -268,6 +268,18 @@ describe('files tf.js writes load in actlab', () => {
     expect(edit((j) => { wrong<{ class_name: string }>(j.modelTopology).class_name = 'Model'; })).toThrow("actlab: loadModel: model.json must hold a Sequential modelTopology (actlab builds Sequential models only), got class 'Model'");
     expect(() => modelFromArtifacts(wrong<ModelArtifacts>({ modelJson: null, weightData: art.weightData }))).toThrow('actlab: loadModel: model.json has no modelTopology');
     expect(() => modelFromArtifacts(wrong<ModelArtifacts>(null))).toThrow('actlab: loadModel: expected artifacts { modelJson, weightData }, got null');
+    // Class names that are Object.prototype's properties are unknown classes, not factories.
+    for (const cls of ['toString', 'constructor', 'hasOwnProperty', '__proto__', 'valueOf']) {
+      expect(edit((j) => { wrong<{ config: { layers: { class_name: string }[] } }>(j.modelTopology).config.layers[0].class_name = cls; }))
+        .toThrow(`actlab: loadModel: unknown layer class '${cls}': actlab has Dense`);
+    }
+    const custom = (f: unknown) => () => {
+      const json = structuredClone(wrong<ModelArtifacts['modelJson']>(art.modelJson));
+      wrong<{ config: { layers: { class_name: string }[] } }>(json.modelTopology).config.layers[0].class_name = 'Mine';
+      return modelFromArtifacts({ modelJson: json, weightData: art.weightData }, wrong<Record<string, never>>({ Mine: f }));
+    };
+    expect(custom(5)).toThrow("actlab: loadModel: customObjects['Mine'] must be a factory (config) => ({ fn, params }), got number 5");
+    expect(custom(() => null)).toThrow("actlab: loadModel: the customObjects factory for 'Mine' must return { fn, params }, got null");
     m.dispose();
   });
 });

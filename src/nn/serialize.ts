@@ -234,12 +234,20 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
     case 'LearnableSwish': return new LearnableSwish({ ...base, beta: typeof c.beta === 'number' ? c.beta : undefined });
     case 'ScaledSwish': return new ScaledSwish({ ...base, alpha: typeof c.alpha === 'number' ? c.alpha : undefined, beta: typeof c.beta === 'number' ? c.beta : undefined });
     default: {
-      const factory = custom[className];
+      // An own property only: a class named 'toString' or '__proto__' must not find Object.prototype's.
+      const factory: unknown = isObject(custom) && Object.prototype.hasOwnProperty.call(custom, className) ? custom[className] : undefined;
       if (factory === undefined) {
         throw new Error(`actlab: loadModel: unknown layer class '${className}': actlab has ${BUILT_IN.join(', ')}; ` +
           "a layer made with customActivation({ className, ... }) loads with its factory in customObjects");
       }
-      return new CustomActivation({ ...factory(c), ...base, className });
+      if (typeof factory !== 'function') {
+        throw new Error(`actlab: loadModel: customObjects['${className}'] must be a factory (config) => ({ fn, params }), got ${describeValue(factory)}`);
+      }
+      const made: unknown = factory(c);
+      if (!isObject(made)) {
+        throw new Error(`actlab: loadModel: the customObjects factory for '${className}' must return { fn, params }, got ${describeValue(made)}`);
+      }
+      return new CustomActivation({ ...(made as ReturnType<CustomActivationFactory>), ...base, className });
     }
   }
 }
