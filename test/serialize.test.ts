@@ -308,6 +308,45 @@ describe('a model file whose config asks for more than its weights hold', () => 
   });
 });
 
+describe('config values that would change the model are refused, not defaulted', () => {
+  test('padding, data_format, activation parameters, input shapes', () => {
+    const conv = sequential({ seed: 1, layers: [layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', inputShape: [4, 4, 1] }), layers.maxPooling2d()] });
+    const dense = sequential({ seed: 1, layers: [layers.dense({ units: 2, inputShape: [2], activation: { name: 'leakyRelu', params: { alpha: 0.3 } } })] });
+    const load = (m: Sequential, f: (l: Record<string, unknown>[]) => void) => () => {
+      const art = modelToArtifacts(m);
+      const json = structuredClone(art.modelJson);
+      f(json.modelTopology.config.layers as unknown as Record<string, unknown>[]);
+      return modelFromArtifacts({ modelJson: json, weightData: art.weightData });
+    };
+    const cfg = (l: Record<string, unknown>[], i: number): Record<string, unknown> => l[i].config as Record<string, unknown>;
+    // 'SAME' used to load as 'valid': output [2, 2] instead of [4, 4], with no error.
+    expect(load(conv, (l) => { cfg(l, 0).padding = 'SAME'; })).toThrow(`actlab: loadModel: layer 'conv2d' (Conv2D): padding must be 'valid' or 'same', got "SAME"`);
+    expect(load(conv, (l) => { cfg(l, 1).padding = 'causal'; })).toThrow(`actlab: loadModel: layer 'max_pooling2d' (MaxPooling2D): padding must be 'valid' or 'same', got "causal"`);
+    // Pooling ignored data_format: a channels_first [3, 8, 8] input pooled its channel and height axes.
+    expect(load(conv, (l) => { cfg(l, 1).data_format = 'channels_first'; }))
+      .toThrow(`actlab: loadModel: layer 'max_pooling2d' (MaxPooling2D): data_format "channels_first" is not supported; actlab reads channels_last only`);
+    // A parameter of the wrong type was dropped and the default used (alpha 0.01 instead of 0.3).
+    expect(load(dense, (l) => { (cfg(l, 0).activation as { config: Record<string, unknown> }).config.alpha = '0.3'; }))
+      .toThrow(`actlab: loadModel: layer 'dense' (Dense): activation actlab:leakyRelu parameter 'alpha' must be a number, got "0.3"`);
+    // Out-of-range and unknown parameters loaded and failed only at the first predict.
+    expect(load(dense, (l) => { (cfg(l, 0).activation as { config: Record<string, unknown> }).config.alpha = 1e308; }))
+      .toThrow(`actlab: dense 'dense': activation 'leakyRelu' parameter 'alpha' = 1e+308 (Infinity in float32) is out of range`);
+    expect(load(dense, (l) => { (cfg(l, 0).activation as { config: Record<string, unknown> }).config.bogus = 1; }))
+      .toThrow(`actlab: dense 'dense': activation 'leakyRelu' has no parameter 'bogus'; its parameters: alpha`);
+    // Input shapes: the loader names the layer and the field instead of "invalid shape [-1, 2]".
+    for (const bis of [[null, null], [null, -2], [null, 2.5], [null, '2'], [2], 'x']) {
+      expect(load(dense, (l) => { cfg(l, 0).batch_input_shape = bis; }))
+        .toThrow(`actlab: loadModel: layer 'dense' (Dense): batch_input_shape must be [batch, ...dimensions] with positive integer dimensions (actlab models have a fixed input shape), got ${JSON.stringify(bis)}`);
+    }
+    // An InputLayer that contradicts the first layer's own shape was ignored.
+    expect(load(dense, (l) => { l.unshift({ class_name: 'InputLayer', config: { batch_input_shape: [null, 5] } }); }))
+      .toThrow('actlab: loadModel: layer 1 has batch_input_shape [null,2] but the InputLayer before it gives [null,5]');
+    expect(() => layers.dense({ units: 2, activation: { name: 'elu', params: { alpha: Number.NaN } } }))
+      .toThrow(`actlab: dense 'dense': activation 'elu' parameter 'alpha' = NaN`);
+    conv.dispose(); dense.dispose();
+  });
+});
+
 describe('files actlab writes, read by tf.js', () => {
   test('an activation whose parameters tf.js would ignore is refused there, not computed with its defaults', async () => {
     type Act = LayerActivationName | { name: string; params: Record<string, number> };

@@ -4,7 +4,7 @@ import { Tensor, shapeText, tensor as makeTensor, type Shape } from '../core/ten
 import { Rng } from '../core/random.js';
 import { showValue } from '../core/checks.js';
 import { ACTIVATIONS, type ActivationName } from '../activations/registry.js';
-import { getActivation } from '../activations/index.js';
+import { getActivation, resolveParams } from '../activations/index.js';
 import { activation as activationOp, type ActivationTensorParams } from '../ops/activation.js';
 import { softmaxOp } from '../ops/softmax.js';
 import { reshape } from '../ops/elementwise.js';
@@ -35,6 +35,15 @@ export function resolveActivation(spec: LayerActivationName | ActivationSpec | u
   const name = ACTIVATIONS.some((a) => a.name === s.name) ? s.name : s.name === 'hard_sigmoid' ? 'hardSigmoid' : KERAS_TO_REGISTRY.get(s.name);
   if (name === undefined) {
     throw new Error(`actlab: ${where}: unknown activation '${s.name}'; valid names: softmax, ${ACTIVATIONS.map((a) => a.name).join(', ')}`);
+  }
+  // Parameters are checked now (names, types, ranges), not at the first call: a model file with
+  // { alpha: 1e308 } or an unknown parameter is refused when it is loaded.
+  if (s.params !== undefined) {
+    try {
+      resolveParams(getActivation(name), s.params);
+    } catch (e) {
+      throw new Error(`actlab: ${where}: ${e instanceof Error ? e.message.replace(/^actlab: /, '') : String(e)}`);
+    }
   }
   return { name, params: s.params };
 }

@@ -175,8 +175,13 @@ function activationFrom(v: unknown, where: string, dialect: Dialect): Activation
   if (typeof v === 'object' && 'class_name' in v && typeof v.class_name === 'string') {
     const cfg = 'config' in v && v.config !== null && typeof v.config === 'object' ? v.config : {};
     const params: Record<string, number> = {};
-    for (const [k, x] of Object.entries(cfg)) if (typeof x === 'number') params[k] = x;
-    const name = v.class_name.startsWith('actlab:') ? v.class_name.slice('actlab:'.length) : v.class_name;
+    const own = v.class_name.startsWith('actlab:');
+    for (const [k, x] of Object.entries(cfg)) {
+      if (typeof x === 'number') params[k] = x;
+      // actlab writes numbers only: another value would be dropped and the default used instead.
+      else if (own) throw new Error(`actlab: loadModel: ${where}: activation ${v.class_name} parameter '${k}' must be a number, got ${JSON.stringify(x)}`);
+    }
+    const name = own ? v.class_name.slice('actlab:'.length) : v.class_name;
     return { name: KERAS_ACTIVATIONS.get(name) ?? name, params };
   }
   throw new Error(`actlab: loadModel: ${where}: unreadable activation ${JSON.stringify(v)}`);
@@ -194,7 +199,28 @@ const pairOf = (c: Config, k: string, where: string): [number, number] | undefin
   if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return [v[0], v[1]];
   throw new Error(`actlab: loadModel: ${where}: '${k}' must be a number or a pair, got ${JSON.stringify(v)}`);
 };
-const paddingOf = (c: Config): 'valid' | 'same' | undefined => (c.padding === 'same' ? 'same' : c.padding === 'valid' ? 'valid' : undefined);
+/** Keras's padding; any other value would silently become 'valid' and change the output shape. */
+const paddingOf = (c: Config, where: string): 'valid' | 'same' | undefined => {
+  if (c.padding === undefined || c.padding === null) return undefined;
+  if (c.padding === 'same' || c.padding === 'valid') return c.padding;
+  throw new Error(`actlab: loadModel: ${where}: padding must be 'valid' or 'same', got ${JSON.stringify(c.padding)}`);
+};
+/** channels_first would be read as channels_last: another layout, silently. */
+const channelsLast = (c: Config, where: string): void => {
+  if (c.data_format !== undefined && c.data_format !== null && c.data_format !== 'channels_last') {
+    throw new Error(`actlab: loadModel: ${where}: data_format ${JSON.stringify(c.data_format)} is not supported; actlab reads channels_last only`);
+  }
+};
+/** The saved batch_input_shape: a batch axis (null or a number), then positive integer dimensions. */
+function batchInputShapeOf(c: Config, where: string): (number | null)[] | undefined {
+  const v = c.batch_input_shape;
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length < 2 || v.slice(1).some((d) => !Number.isInteger(d) || (d as number) < 1)) {
+    throw new Error(`actlab: loadModel: ${where}: batch_input_shape must be [batch, ...dimensions] with positive integer dimensions ` +
+      `(actlab models have a fixed input shape), got ${JSON.stringify(v)}`);
+  }
+  return v.map((d: unknown, i) => (i === 0 && typeof d !== 'number' ? null : (d as number)));
+}
 
 const BUILT_IN = ['Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Flatten', 'Dropout', 'Activation', 'PReLU', 'LearnableSwish', 'ScaledSwish', 'InputLayer'];
 
@@ -203,7 +229,7 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
   const base = {
     name: typeof c.name === 'string' ? c.name : undefined,
     trainable: typeof c.trainable === 'boolean' ? c.trainable : undefined,
-    batchInputShape: Array.isArray(c.batch_input_shape) ? c.batch_input_shape.map((d: unknown) => (typeof d === 'number' ? d : null)) : undefined,
+    batchInputShape: batchInputShapeOf(c, where),
   };
   switch (className) {
     case 'Dense':
@@ -212,18 +238,19 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
         kernelInitializer: initFromConfig(c.kernel_initializer, where), biasInitializer: initFromConfig(c.bias_initializer, where),
       });
     case 'Conv2D':
-      if (c.data_format !== undefined && c.data_format !== 'channels_last') throw new Error(`actlab: loadModel: ${where}: only channels_last is supported`);
+      channelsLast(c, where);
       return new Conv2D({
         ...base, filters: num(c, 'filters', where), kernelSize: pairOf(c, 'kernel_size', where) ?? [1, 1], strides: pairOf(c, 'strides', where),
-        padding: paddingOf(c), dilationRate: pairOf(c, 'dilation_rate', where), activation: activationFrom(c.activation, where, dialect),
+        padding: paddingOf(c, where), dilationRate: pairOf(c, 'dilation_rate', where), activation: activationFrom(c.activation, where, dialect),
         useBias: c.use_bias !== false, kernelInitializer: initFromConfig(c.kernel_initializer, where), biasInitializer: initFromConfig(c.bias_initializer, where),
       });
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
-      const args = { ...base, poolSize: pairOf(c, 'pool_size', where), strides: pairOf(c, 'strides', where), padding: paddingOf(c) };
+      channelsLast(c, where);
+      const args = { ...base, poolSize: pairOf(c, 'pool_size', where), strides: pairOf(c, 'strides', where), padding: paddingOf(c, where) };
       return className === 'MaxPooling2D' ? new MaxPooling2D(args) : new AveragePooling2D(args);
     }
-    case 'Flatten': return new Flatten(base);
+    case 'Flatten': channelsLast(c, where); return new Flatten(base);
     case 'Dropout': return new Dropout({ ...base, rate: num(c, 'rate', where), seed: c.seed === undefined || c.seed === null ? undefined : num(c, 'seed', where) });
     case 'Activation': {
       const a = activationFrom(c.activation, where, dialect);
@@ -285,6 +312,9 @@ function sequentialLayers(topology: unknown): { name: string | undefined; layers
     }
     const config: Config = { ...l.config };
     if (inputShape !== undefined && config.batch_input_shape === undefined) config.batch_input_shape = inputShape;
+    else if (inputShape !== undefined && JSON.stringify(inputShape) !== JSON.stringify(config.batch_input_shape)) {
+      throw new Error(`actlab: loadModel: layer ${i} has batch_input_shape ${JSON.stringify(config.batch_input_shape)} but the InputLayer before it gives ${JSON.stringify(inputShape)}`);
+    }
     inputShape = undefined;
     layers.push({ className: l.class_name, config });
   });
