@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { init, tensor, sequential, layers, adam, twoSpirals, memoryStats, type Sequential } from '../src/index.js';
+import { init, tensor, sequential, layers, adam, twoSpirals, memoryStats, restoreCheckpoint, type CheckpointJson, type Sequential } from '../src/index.js';
 import { modelCheckpoint, loadCheckpoint, loadModel, writeCheckpoint } from '../src/node/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actlab-ckpt-'));
@@ -60,6 +60,44 @@ describe('checkpoints', () => {
     // The checkpoint's history holds all four epochs, and resuming it continues the same stream.
     expect(r.history.loss).toHaveLength(4);
     r.model.dispose(); m.dispose(); x.dispose();
+  });
+
+  test('a malformed checkpoint.json is refused with the field it gets wrong', async () => {
+    const m = build();
+    const x = tensor(new Float32Array(16).map((_, i) => Math.sin(i)), [8, 2]);
+    await m.fit(x, new Int32Array(8).map((_, i) => i % 2), { epochs: 1, batchSize: 4, verbose: 0 });
+    const cp = m.checkpoint();
+    const before = memoryStats().liveBytes;
+    // checkpoint.json as an editor sees it: any field may be changed to anything.
+    interface J { model?: unknown; metrics: unknown; dataBytes: number; optimizer: { state: unknown }; fit: { epoch: unknown; seed: unknown; history: unknown } }
+    const wrong = <T>(v: unknown): T => v as T;
+    const edit = (f: (j: J) => void, data: ArrayBuffer = cp.data) => () => {
+      const json = wrong<J>(structuredClone(cp.json));
+      f(json);
+      return restoreCheckpoint({ json: wrong<CheckpointJson>(json), data });
+    };
+    // These were TypeErrors from inside restoreCheckpoint.
+    expect(edit((j) => { delete j.model; })).toThrow("actlab: restoreCheckpoint: checkpoint.json 'model' must be the model's model.json object, got undefined");
+    expect(edit((j) => { j.optimizer.state = null; })).toThrow("actlab: restoreCheckpoint: checkpoint.json 'optimizer' must be { className, config, state: [...] }");
+    expect(edit((j) => { delete wrong<{ shape?: unknown }[]>(j.optimizer.state)[1].shape; })).toThrow('actlab: restoreCheckpoint: checkpoint.json optimizer state entries must be { name, shape }');
+    expect(edit((j) => { j.metrics = 'accuracy'; })).toThrow("actlab: restoreCheckpoint: checkpoint.json 'metrics' must be a list of names, got \"accuracy\"");
+    expect(edit((j) => { j.fit.history = { loss: 5 }; })).toThrow("actlab: restoreCheckpoint: checkpoint.json fit.history['loss'] must be a list of numbers, got 5");
+    expect(() => restoreCheckpoint({ json: cp.json, data: wrong<ArrayBuffer>(null) })).toThrow('actlab: restoreCheckpoint: the data must be an ArrayBuffer, got null');
+    expect(edit((j) => { j.dataBytes = cp.data.byteLength + 2; }, new ArrayBuffer(cp.data.byteLength + 2)))
+      .toThrow(`actlab: restoreCheckpoint: the data has ${cp.data.byteLength + 2} bytes, not a whole number of float32 values`);
+    // These restored, then failed later or resumed wrongly: epoch "1" made fit's epoch key "10".
+    for (const epoch of ['1', -1, 1.5]) {
+      expect(edit((j) => { j.fit.epoch = epoch; })).toThrow("actlab: restoreCheckpoint: checkpoint.json 'fit' must be { seed, epoch, history } with seed and epoch integers >= 0");
+    }
+    expect(edit((j) => { j.fit.seed = 'x'; })).toThrow("actlab: restoreCheckpoint: checkpoint.json 'fit' must be { seed, epoch, history }");
+    // State for weights the model does not have restored silently, and the model's own weights restarted from zero state.
+    expect(edit((j) => { for (const st of wrong<{ name: string }[]>(j.optimizer.state)) st.name = st.name.replace(/^dense_1\//, 'other/'); }))
+      .toThrow("actlab: restoreCheckpoint: optimizer state 'other/kernel/m' is for 'other/kernel', which the model does not have");
+    expect(edit((j) => { j.dataBytes += 8; }, new Uint8Array([...new Uint8Array(cp.data), 0, 0, 0, 0, 0, 0, 0, 0]).buffer))
+      .toThrow('actlab: restoreCheckpoint: the data holds 2 floats past the model\'s weights and the optimizer state');
+    expect(memoryStats().liveBytes).toBe(before);
+    restoreCheckpoint(cp).model.dispose();
+    m.dispose(); x.dispose();
   });
 
   test('a process killed in the middle of saving leaves a loadable checkpoint', async () => {

@@ -85,18 +85,61 @@ function optimizerFrom(className: string, config: OptimizerConfig): Optimizer {
   }
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * Checks the parts of checkpoint.json that restoreCheckpoint reads itself (the model is
+ * checked by modelFromArtifacts, the optimizer's numbers by its constructor): a file edited or
+ * cut short must fail with the field it lacks, not a TypeError, and must not resume with a
+ * position fit cannot use.
+ */
+function checkJson(json: Record<string, unknown>): void {
+  const bad = (what: string, v: unknown): Error =>
+    new Error(`actlab: restoreCheckpoint: checkpoint.json ${what}, got ${JSON.stringify(v) ?? String(v)}`);
+  if (!isObject(json.model)) throw bad("'model' must be the model's model.json object", json.model);
+  const o = json.optimizer;
+  if (!isObject(o) || typeof o.className !== 'string' || !isObject(o.config) || !Array.isArray(o.state)) {
+    throw bad("'optimizer' must be { className, config, state: [...] }", o);
+  }
+  for (const st of o.state) {
+    if (!isObject(st) || typeof st.name !== 'string' || !Array.isArray(st.shape) || !st.shape.every(isCount)) {
+      throw bad('optimizer state entries must be { name, shape } with a shape of integers >= 0', st);
+    }
+  }
+  if (!Array.isArray(json.metrics) || !json.metrics.every((m) => typeof m === 'string')) throw bad("'metrics' must be a list of names", json.metrics);
+  const f = json.fit;
+  if (!isObject(f) || !isCount(f.seed) || !isCount(f.epoch) || !isObject(f.history)) {
+    throw bad("'fit' must be { seed, epoch, history } with seed and epoch integers >= 0", f);
+  }
+  for (const [k, v] of Object.entries(f.history)) {
+    // JSON writes a NaN loss as null.
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' || x === null)) throw bad(`fit.history['${k}'] must be a list of numbers`, v);
+  }
+}
+
 /** Rebuilds model + optimizer from a checkpoint; returns the epoch fit should resume at. */
 export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}):
   { model: Sequential; initialEpoch: number; seed: number; history: Record<string, number[]> } {
+  const given: unknown = cp;
+  if (!isObject(given)) throw new Error(`actlab: restoreCheckpoint: expected { json, data }, got ${given === null ? 'null' : typeof given}`);
   const { json, data } = cp;
   if (json?.format !== 'actlab-checkpoint' || json.version !== 1) {
     throw new Error(`actlab: restoreCheckpoint: not an actlab checkpoint (format ${String(json?.format)}, version ${String(json?.version)})`);
   }
+  checkJson(json as unknown as Record<string, unknown>);
+  if (!(data instanceof ArrayBuffer)) throw new Error(`actlab: restoreCheckpoint: the data must be an ArrayBuffer, got ${data === null ? 'null' : typeof data}`);
   if (data.byteLength !== json.dataBytes) {
     throw new Error(`actlab: restoreCheckpoint: the data has ${data.byteLength} bytes but the checkpoint says ${json.dataBytes}`);
   }
-  const weightFloats = json.model.weightsManifest.flatMap((g) => g.weights).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+  if (data.byteLength % 4 !== 0) throw new Error(`actlab: restoreCheckpoint: the data has ${data.byteLength} bytes, not a whole number of float32 values`);
+  const manifest: unknown = json.model.weightsManifest;
+  const specs = Array.isArray(manifest) ? manifest.flatMap((g: unknown) => (isObject(g) && Array.isArray(g.weights) ? g.weights : [])) : [];
+  const weightFloats = specs.reduce((n: number, w: unknown) => n + (isObject(w) && Array.isArray(w.shape) ? w.shape.reduce((a: number, b: unknown) => a * Number(b), 1) : 0), 0);
   const floats = new Float32Array(data);
+  if (!(weightFloats <= floats.length)) {
+    throw new Error(`actlab: restoreCheckpoint: the model's weights need ${weightFloats} floats but the data holds ${floats.length}`);
+  }
   const model = modelFromArtifacts({ modelJson: json.model, weightData: floats.slice(0, weightFloats).buffer }, customObjects);
   const state: { name: string; tensor: Tensor }[] = [];
   let optimizer: Optimizer | undefined;
@@ -108,6 +151,22 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
       if (off + n > floats.length) throw new Error(`actlab: restoreCheckpoint: optimizer state '${s.name}' runs past the end of the data`);
       state.push({ name: s.name, tensor: tensor(floats.subarray(off, off + n), s.shape) });
       off += n;
+    }
+    if (off !== floats.length) {
+      throw new Error(`actlab: restoreCheckpoint: the data holds ${floats.length - off} floats past the model's weights and the optimizer state`);
+    }
+    // State for a variable the model does not have would be kept and never used, and the
+    // model's own variable would restart from zero state: not the run that was saved.
+    const shapes = new Map(model.weights.map((w) => [w.name, w.tensor.shape]));
+    for (const s of state.slice(1)) {
+      const variable = s.name.slice(0, s.name.lastIndexOf('/'));
+      const shape = shapes.get(variable);
+      if (shape === undefined) {
+        throw new Error(`actlab: restoreCheckpoint: optimizer state '${s.name}' is for '${variable}', which the model does not have (its weights: ${[...shapes.keys()].join(', ')})`);
+      }
+      if (shape.length !== s.tensor.shape.length || shape.some((d, i) => d !== s.tensor.shape[i])) {
+        throw new Error(`actlab: restoreCheckpoint: optimizer state '${s.name}' has shape [${String(s.tensor.shape)}] but '${variable}' has [${String(shape)}]`);
+      }
     }
     optimizer.setWeights(state, json.optimizer.iterations);
     const metrics = json.metrics.map((m) => {
