@@ -96,6 +96,11 @@ describe('checkpoints', () => {
     expect(edit((j) => { j.dataBytes += 8; }, new Uint8Array([...new Uint8Array(cp.data), 0, 0, 0, 0, 0, 0, 0, 0]).buffer))
       .toThrow('actlab: restoreCheckpoint: the data holds 2 floats past the model\'s weights and the optimizer state');
     expect(memoryStats().liveBytes).toBe(before);
+    const file = join(dir, 'null-json');
+    rmSync(file, { recursive: true, force: true });
+    await writeCheckpoint(file, cp);
+    writeFileSync(join(file, 'checkpoint.json'), 'null');
+    await expect(loadCheckpoint(file)).rejects.toThrow(/^actlab: loadCheckpoint: .*checkpoint.json does not name its data file/);
     restoreCheckpoint(cp).model.dispose();
     m.dispose(); x.dispose();
   });

@@ -37,7 +37,7 @@ async function readCheckpointFiles(dir: string): Promise<Checkpoint> {
   } catch (e) {
     throw new Error(`actlab: loadCheckpoint: no readable checkpoint.json in ${dir} (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (typeof json.data !== 'string' || !/^ckpt-\d+\.bin$/.test(json.data)) {
+  if (typeof json?.data !== 'string' || !/^ckpt-\d+\.bin$/.test(json.data)) {
     throw new Error(`actlab: loadCheckpoint: ${join(dir, 'checkpoint.json')} does not name its data file`);
   }
   let bytes: Uint8Array;
