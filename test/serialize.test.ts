@@ -315,7 +315,7 @@ describe('config values that would change the model are refused, not defaulted',
     const load = (m: Sequential, f: (l: Record<string, unknown>[]) => void) => () => {
       const art = modelToArtifacts(m);
       const json = structuredClone(art.modelJson);
-      f(json.modelTopology.config.layers as unknown as Record<string, unknown>[]);
+      f(wrong<Record<string, unknown>[]>(json.modelTopology.config.layers));
       return modelFromArtifacts({ modelJson: json, weightData: art.weightData });
     };
     const cfg = (l: Record<string, unknown>[], i: number): Record<string, unknown> => l[i].config as Record<string, unknown>;

@@ -22,7 +22,7 @@ export interface TrainingModel {
 }
 
 /**
- * A fit() callback: any object with some of these hooks (Keras / tfjs-layers names), called in
+ * A fit() callback is an object with some of these hooks (Keras / tfjs-layers names), called in
  * the order listed and awaited one by one. fit always passes logs: {} where there is nothing
  * to report; onBatchEnd gets { batch, size, loss, acc? }, onEpochEnd { loss, acc?, val_loss?,
  * val_acc? }, and keys an onEpochEnd adds to its logs are recorded in the History.

@@ -3,7 +3,7 @@
 // Restoring and calling fit({initialEpoch, seed}) continues bit for bit, because fit's
 // randomness is keyed by (seed, epoch) and optimizer state is restored exactly.
 import { tensor, type Tensor } from '../core/tensor.js';
-import { modelFromArtifacts, modelToArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
+import { isObject, modelFromArtifacts, modelToArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
 import { adam, adamw, rmsprop, sgd, type LearningRate, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import { fromConfig } from './schedules.js';
 import type { Sequential, LossName } from './sequential.js';
@@ -85,7 +85,6 @@ function optimizerFrom(className: string, config: OptimizerConfig): Optimizer {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /**
@@ -94,9 +93,11 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
  * cut short must fail with the field it lacks, not a TypeError, and must not resume with a
  * position fit cannot use.
  */
-function checkJson(json: Record<string, unknown>): void {
+function checkJson(given: unknown): void {
   const bad = (what: string, v: unknown): Error =>
     new Error(`actlab: restoreCheckpoint: checkpoint.json ${what}, got ${JSON.stringify(v) ?? String(v)}`);
+  if (!isObject(given)) throw bad('must be an object', given);
+  const json = given;
   if (!isObject(json.model)) throw bad("'model' must be the model's model.json object", json.model);
   const o = json.optimizer;
   if (!isObject(o) || typeof o.className !== 'string' || !isObject(o.config) || !Array.isArray(o.state)) {
@@ -127,7 +128,7 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
   if (json?.format !== 'actlab-checkpoint' || json.version !== 1) {
     throw new Error(`actlab: restoreCheckpoint: not an actlab checkpoint (format ${String(json?.format)}, version ${String(json?.version)})`);
   }
-  checkJson(json as unknown as Record<string, unknown>);
+  checkJson(json);
   if (!(data instanceof ArrayBuffer)) throw new Error(`actlab: restoreCheckpoint: the data must be an ArrayBuffer, got ${data === null ? 'null' : typeof data}`);
   if (data.byteLength !== json.dataBytes) {
     throw new Error(`actlab: restoreCheckpoint: the data has ${data.byteLength} bytes but the checkpoint says ${json.dataBytes}`);

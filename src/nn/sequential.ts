@@ -29,7 +29,7 @@ const LOSS_ALIASES = {
 /** A loss as compile() takes it: tfjs's camelCase name or Keras's snake_case one (and 'mse'). */
 export type LossAlias = keyof typeof LOSS_ALIASES;
 
-/** Class ids, one integer per sample (or per output position): any typed array or a number[]. */
+/** Class ids, one integer per sample (or per output position), in a typed array or a number[]. */
 export type ClassIds = Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Float32Array | Float64Array | readonly number[];
 
 /** Labels: a tensor ([n] class ids or [n, ...outputShape] targets) or class ids. */

@@ -279,7 +279,8 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** @internal A plain object (not null, not an array): what a JSON object parses to. */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One saved layer, checked: its class and config. */
 interface SavedLayer { readonly className: string; readonly config: Config }
