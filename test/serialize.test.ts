@@ -1,12 +1,12 @@
 // Save / load in the tfjs LayersModel format: actlab reads back identical bits, and
 // tf.loadLayersModel (tfjs-layers 4.22.0) reads the same files and predicts the same.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { init, tensor, sequential, layers, activation, mul, memoryStats, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential, type ModelArtifacts, type LayerActivationName } from '../src/index.js';
-import { loadModel } from '../src/node/index.js';
+import { loadModel, writeArtifacts } from '../src/node/index.js';
 import { tf, useBackend } from './helpers/tfjs.js';
 import { uniform } from './helpers/random.js';
 
@@ -343,7 +343,34 @@ describe('config values that would change the model are refused, not defaulted',
       .toThrow('actlab: loadModel: layer 1 has batch_input_shape [null,2] but the InputLayer before it gives [null,5]');
     expect(() => layers.dense({ units: 2, activation: { name: 'elu', params: { alpha: Number.NaN } } }))
       .toThrow(`actlab: dense 'dense': activation 'elu' parameter 'alpha' = NaN`);
+    // Flags written as strings read as true ("false" kept the bias, "no" kept the layer trainable).
+    expect(load(dense, (l) => { cfg(l, 0).use_bias = 'false'; })).toThrow(`actlab: loadModel: layer 'dense' (Dense): 'use_bias' must be true or false, got "false"`);
+    expect(load(conv, (l) => { cfg(l, 0).use_bias = 0; })).toThrow(`actlab: loadModel: layer 'conv2d' (Conv2D): 'use_bias' must be true or false, got 0`);
+    expect(load(dense, (l) => { cfg(l, 0).trainable = 'no'; })).toThrow(`actlab: loadModel: layer 'dense' (Dense): 'trainable' must be true or false, got "no"`);
+    // A conv layer without its kernel size loaded as 1 x 1 (Keras requires it).
+    expect(load(conv, (l) => { delete cfg(l, 0).kernel_size; })).toThrow(`actlab: loadModel: layer 'conv2d' (Conv2D): 'kernel_size' is missing`);
+    // A layer without a name was "layer 'undefined'".
+    expect(load(dense, (l) => { delete cfg(l, 0).name; cfg(l, 0).units = 'two'; })).toThrow(`actlab: loadModel: an unnamed Dense layer: 'units' must be a number, got "two"`);
+    // The byte count names the weights file the manifest gives (tf.js writes group1-shard1of1.bin).
+    const art = modelToArtifacts(dense);
+    const json = structuredClone(art.modelJson);
+    json.weightsManifest[0].paths = ['group1-shard1of1.bin'];
+    expect(() => modelFromArtifacts({ modelJson: json, weightData: art.weightData.slice(4) }))
+      .toThrow('actlab: loadModel: group1-shard1of1.bin has 20 bytes but the manifest needs 24');
+    expect(() => modelFromArtifacts({ modelJson: { ...json, weightsManifest: [{ ...json.weightsManifest[0], paths: [] }] }, weightData: art.weightData.slice(4) }))
+      .toThrow('actlab: loadModel: the weight data has 20 bytes but the manifest needs 24');
     conv.dispose(); dense.dispose();
+  });
+
+  test('a save whose manifest names a weights file outside the directory is refused', async () => {
+    const m = sequential({ layers: [layers.dense({ units: 2, inputShape: [3] })] });
+    const art = modelToArtifacts(m);
+    const json = structuredClone(art.modelJson);
+    json.weightsManifest[0].paths = ['../outside.bin'];
+    await expect(writeArtifacts(join(dir, 'save-outside'), { modelJson: json, weightData: art.weightData }))
+      .rejects.toThrow(/^actlab: save: .*model.json names the weights file "..\/outside.bin"; expected a file name inside the model directory/);
+    expect(existsSync(join(dir, 'outside.bin'))).toBe(false);
+    m.dispose();
   });
 });
 

@@ -192,6 +192,13 @@ const num = (c: Config, k: string, where: string): number => {
   if (typeof v !== 'number') throw new Error(`actlab: loadModel: ${where}: '${k}' must be a number, got ${JSON.stringify(v)}`);
   return v;
 };
+const missing = (k: string, where: string): never => { throw new Error(`actlab: loadModel: ${where}: '${k}' is missing`); };
+/** A saved flag: absent means the default; a string like "false" would read as true. */
+const boolOf = (c: Config, k: string, where: string): boolean | undefined => {
+  const v = c[k];
+  if (v === undefined || v === null || typeof v === 'boolean') return v ?? undefined;
+  throw new Error(`actlab: loadModel: ${where}: '${k}' must be true or false, got ${JSON.stringify(v)}`);
+};
 const pairOf = (c: Config, k: string, where: string): [number, number] | undefined => {
   const v = c[k];
   if (v === undefined || v === null) return undefined;
@@ -225,24 +232,24 @@ function batchInputShapeOf(c: Config, where: string): (number | null)[] | undefi
 const BUILT_IN = ['Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Flatten', 'Dropout', 'Activation', 'PReLU', 'LearnableSwish', 'ScaledSwish', 'InputLayer'];
 
 function buildLayer(className: string, c: Config, custom: Readonly<Record<string, CustomActivationFactory>>, dialect: Dialect): Layer {
-  const where = `layer '${String(c.name)}' (${className})`;
+  const where = typeof c.name === 'string' ? `layer '${c.name}' (${className})` : `an unnamed ${className} layer`;
   const base = {
     name: typeof c.name === 'string' ? c.name : undefined,
-    trainable: typeof c.trainable === 'boolean' ? c.trainable : undefined,
+    trainable: boolOf(c, 'trainable', where),
     batchInputShape: batchInputShapeOf(c, where),
   };
   switch (className) {
     case 'Dense':
       return new Dense({
-        ...base, units: num(c, 'units', where), activation: activationFrom(c.activation, where, dialect), useBias: c.use_bias !== false,
+        ...base, units: num(c, 'units', where), activation: activationFrom(c.activation, where, dialect), useBias: boolOf(c, 'use_bias', where) ?? true,
         kernelInitializer: initFromConfig(c.kernel_initializer, where), biasInitializer: initFromConfig(c.bias_initializer, where),
       });
     case 'Conv2D':
       channelsLast(c, where);
       return new Conv2D({
-        ...base, filters: num(c, 'filters', where), kernelSize: pairOf(c, 'kernel_size', where) ?? [1, 1], strides: pairOf(c, 'strides', where),
+        ...base, filters: num(c, 'filters', where), kernelSize: pairOf(c, 'kernel_size', where) ?? missing('kernel_size', where), strides: pairOf(c, 'strides', where),
         padding: paddingOf(c, where), dilationRate: pairOf(c, 'dilation_rate', where), activation: activationFrom(c.activation, where, dialect),
-        useBias: c.use_bias !== false, kernelInitializer: initFromConfig(c.kernel_initializer, where), biasInitializer: initFromConfig(c.bias_initializer, where),
+        useBias: boolOf(c, 'use_bias', where) ?? true, kernelInitializer: initFromConfig(c.kernel_initializer, where), biasInitializer: initFromConfig(c.bias_initializer, where),
       });
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
@@ -381,7 +388,9 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, customObjects: Rea
   // weights the config asks for, so a wrong file must be refused first.
   const expectedBytes = specs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (data.byteLength !== expectedBytes) {
-    throw new Error(`actlab: loadModel: weights.bin has ${data.byteLength} bytes but the manifest needs ${expectedBytes}`);
+    const groups: unknown = json.weightsManifest;
+    const files = Array.isArray(groups) ? groups.flatMap((g: unknown) => (isObject(g) && Array.isArray(g.paths) ? g.paths.filter((p) => typeof p === 'string') : [])) : [];
+    throw new Error(`actlab: loadModel: ${files.length > 0 ? files.join(' + ') : 'the weight data'} has ${data.byteLength} bytes but the manifest needs ${expectedBytes}`);
   }
   // Where each manifest entry's floats start: the data holds them in manifest order.
   const offsets = new Map<string, { start: number; shape: number[] }>();

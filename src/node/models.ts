@@ -15,8 +15,8 @@ import {
 export function writeArtifacts(dir: string, artifacts: ModelArtifacts): Promise<void> {
   return inTurn(dir, async () => {
     await mkdir(dir, { recursive: true });
-    const weightsFile = artifacts.modelJson.weightsManifest[0]?.paths[0] ?? 'weights.bin';
-    await writeAtomic(join(dir, weightsFile), new Uint8Array(artifacts.weightData));
+    const file = weightsFile(dir, artifacts.modelJson.weightsManifest[0]?.paths[0] ?? 'weights.bin', 'save');
+    await writeAtomic(file, new Uint8Array(artifacts.weightData));
     await writeAtomic(join(dir, 'model.json'), `${JSON.stringify(artifacts.modelJson, null, 1)}\n`);
   });
 }
@@ -33,11 +33,11 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
  * path that is absolute or leaves the directory ('../../etc/passwd') is refused, so a model
  * file from elsewhere cannot read other files into its weights.
  */
-function weightsFile(dir: string, p: unknown): string {
+function weightsFile(dir: string, p: unknown, where: 'loadModel' | 'save' = 'loadModel'): string {
   const full = typeof p === 'string' && p.length > 0 ? resolve(dir, p) : '';
   const rel = full === '' ? '' : relative(resolve(dir), full);
   if (typeof p !== 'string' || isAbsolute(p) || rel === '' || rel.split(/[\\/]/)[0] === '..' || isAbsolute(rel)) {
-    throw new Error(`actlab: loadModel: ${join(dir, 'model.json')} names the weights file ${JSON.stringify(p)}; ` +
+    throw new Error(`actlab: ${where}: ${join(dir, 'model.json')} names the weights file ${JSON.stringify(p)}; ` +
       'expected a file name inside the model directory (no absolute path, no \'..\')');
   }
   return join(dir, p);
