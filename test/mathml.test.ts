@@ -45,6 +45,8 @@ describe('latexToMathML', () => {
     expect(body(String.raw`x\,\Phi(x)`)).toContain('<mspace width="0.1667em"></mspace><mi mathvariant="normal">Φ</mi>');
     expect(body(String.raw`\operatorname{erf}\frac{x}{\sqrt 2}`)).toBe('<mrow><mi>erf</mi><mfrac><mi>x</mi><msqrt><mn>2</mn></msqrt></mfrac></mrow>');
     expect(body(String.raw`\sqrt{2\pi}`)).toBe('<msqrt><mrow><mn>2</mn><mi>π</mi></mrow></msqrt>');
+    // An index in brackets is the root's degree, not text under the root.
+    expect(body(String.raw`\sqrt[3]{x^2 + b}`)).toBe('<mroot><mrow><msup><mi>x</mi><mn>2</mn></msup><mo>+</mo><mi>b</mi></mrow><mn>3</mn></mroot>');
     expect(body(String.raw`x \le 0,\quad \lambda \approx 1.05`)).toBe(
       '<mrow><mi>x</mi><mo>≤</mo><mn>0</mn><mo>,</mo><mspace width="1em"></mspace><mi>λ</mi><mo>≈</mo><mn>1.05</mn></mrow>');
     expect(body(String.raw`\hat y_n`)).toBe('<msub><mover accent="true"><mi>y</mi><mo>^</mo></mover><mi>n</mi></msub>');
@@ -91,6 +93,7 @@ describe('latexToMathML', () => {
     [String.raw`\begin{cases} a & b`, '\\begin{cases} without \\end{cases}'],
     [String.raw`\text x`, '\\text needs a {...} argument'],
     ['x \\', 'a lone backslash'],
+    [String.raw`\sqrt[3 x`, 'the index of \\sqrt[...] is not closed'],
   ])('%s is refused: %s', (latex, message) => {
     expect(() => latexToMathML(latex)).toThrow(`actlab: latexToMathML: ${message}`);
   });

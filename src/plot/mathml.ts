@@ -2,7 +2,7 @@
 // Chromium, Firefox and Safari lay out natively: the report shows typeset math offline,
 // with no script or font to embed. The LaTeX source rides along as an annotation.
 //
-// Supported: groups {...}; superscripts and subscripts; \frac, \sqrt, \left ... \right,
+// Supported: groups {...}; superscripts and subscripts; \frac, \sqrt, \sqrt[n], \left ... \right,
 // \begin{cases} ... \end{cases}, \text, \operatorname, \hat; Greek letters; the function
 // names and symbols listed below; spacing \, \: \; \quad \qquad and "\ ". Anything else is
 // an error that names the command, so a new formula cannot render half-right unnoticed.
@@ -195,7 +195,18 @@ class Parser {
         const den = this.argument('\\frac');
         return `<mfrac>${num}${den}</mfrac>`;
       }
-      case 'sqrt': return `<msqrt>${this.argument('\\sqrt')}</msqrt>`;
+      case 'sqrt': {
+        // \sqrt[n]{x}: the index in brackets, as TeX reads it (it was drawn as "[n]x" under the root).
+        if (!this.isChar(this.peek(), '[')) return `<msqrt>${this.argument('\\sqrt')}</msqrt>`;
+        this.pos++;
+        const index: string[] = [];
+        while (!this.isChar(this.peek(), ']')) {
+          if (this.peek() === undefined) this.fail("the index of \\sqrt[...] is not closed");
+          index.push(this.scripted());
+        }
+        this.pos++;
+        return `<mroot>${this.argument('\\sqrt')}${row(index)}</mroot>`;
+      }
       case 'hat': return `<mover accent="true">${this.argument('\\hat')}<mo>^</mo></mover>`;
       case 'left': return this.fenced();
       default: return this.fail(`unsupported command \\${name}`);
