@@ -27,8 +27,28 @@ const VARIANTS: Record<string, Record<string, number>[]> = {
   hardShrink: [{ lambda: 1.3 }, { lambda: 0 }],
 };
 
+/**
+ * Each parameter at a closed, finite end of its range (0 for NON_NEGATIVE), the others at
+ * their defaults: a new row is tested where its formula degenerates (b = 0 in squareplus'
+ * (1 + x / sqrt(x^2 + b)) / 2 is 0/0 at x = 0) without an entry in VARIANTS.
+ */
+function boundarySets(row: Activation): Record<string, number>[] {
+  const out: Record<string, number>[] = [];
+  for (const p of row.params) {
+    if (p.perChannel) continue;
+    for (const [v, open] of [[p.min, p.minOpen], [p.max, p.maxOpen]] as const) {
+      if (open || !Number.isFinite(v) || v === p.default) continue;
+      const set = { [p.name]: v };
+      if (row.check?.(row.params.map((q) => Math.fround(set[q.name] ?? q.default))) === undefined) out.push(set);
+    }
+  }
+  return out;
+}
+
 function paramSets(row: Activation): Record<string, number>[] {
-  return [{}, ...(VARIANTS[row.name] ?? [])];
+  const sets = [{}, ...(VARIANTS[row.name] ?? [])];
+  const seen = new Set(sets.map((p) => JSON.stringify(p)));
+  return [...sets, ...boundarySets(row).filter((p) => !seen.has(JSON.stringify(p)))];
 }
 
 /** Scalar parameter values as the reference takes them: float32, in row order. */
@@ -298,6 +318,13 @@ describe('registry and validation', () => {
       }
     }
     expect(names.size).toBeGreaterThanOrEqual(26);
+  });
+
+  test('every activation with parameters is also tested away from its defaults', () => {
+    // A new row with parameters needs VARIANTS (or a closed bound, added by boundarySets):
+    // the sweep would otherwise run its defaults only.
+    const untested = ACTIVATIONS.filter((row) => row.params.length > 0 && paramSets(row).length < 2).map((row) => row.name);
+    expect(untested, 'add non-default parameter sets to VARIANTS in test/activations.test.ts').toEqual([]);
   });
 
   test('ACTIVATION_NAMES (the type ActivationName) lists the registry, in order', () => {

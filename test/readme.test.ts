@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
+import { ACTIVATION_NAMES } from '../src/activations/registry.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'test-output', 'readme');
@@ -67,5 +68,18 @@ describe('README examples', () => {
     // The block has no type annotations, so it runs as JavaScript against the built package.
     writeFileSync(f, local(use.code).replaceAll('/src/index.js', '/dist/index.js'));
     await expect(import(f)).resolves.toBeDefined();
+  });
+});
+
+describe('README activation list', () => {
+  test("'What is in it' gives the registry's count and names every activation", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    // The bullet from "**N activations**" to the first sentence after the list.
+    const m = /\*\*(\d+) activations\*\*([\s\S]*?)\. Every forward value/.exec(readme);
+    expect(m, "README.md: the '**N activations** ...' bullet").not.toBeNull();
+    const [, count, list] = m ?? ['', '', ''];
+    expect(Number(count), 'README.md: the activation count').toBe(ACTIVATION_NAMES.length);
+    const listed = new Set(list.match(/[A-Za-z0-9]+/g) ?? []);
+    expect(ACTIVATION_NAMES.filter((n) => !listed.has(n)), 'registry names missing from README.md\'s list').toEqual([]);
   });
 });

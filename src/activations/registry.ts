@@ -1,7 +1,9 @@
 // One row per activation. A row names its kernels, its parameters (defaults and valid
 // ranges), what its gradient saves, its formula and paper, and a float64 reference used
-// by the tests. Layers, the CLI, plots, tests and benchmarks enumerate this table, so
-// adding an activation means a kernel class in assembly/activations.ts and a row here.
+// by the tests. Layers, the CLI, plots, tests and benchmarks enumerate this table. Adding
+// an activation: a kernel class in assembly/activations.ts, its name in ACTIVATION_NAMES
+// and a row here, a colour in src/plot/series.ts; the README's "Adding an activation" has
+// the rest (test parameter sets, the pinned cross-runtime hash, the README's list).
 import type { Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 

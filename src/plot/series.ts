@@ -4,8 +4,8 @@
 import { ACTIVATION_NAMES, type ActivationName } from '../activations/registry.js';
 
 /**
- * 26 categorical colours, most distinct first (Tableau 10, then darker and lighter tones).
- * Ordered figures take them in this order.
+ * Categorical colours, most distinct first (Tableau 10, then darker and lighter tones), one
+ * per registry activation: a new activation appends one. Ordered figures take them in this order.
  */
 export const PALETTE: readonly string[] = [
   '#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#79706e',
