@@ -156,6 +156,23 @@ describe('the packed package, installed into an empty project', () => {
     expect(out.after).toEqual(before);
   });
 
+  // Workers run the pool's program from source text. A consumer's bundler must not be able
+  // to change that text: esbuild's keepNames (common in app builds) wraps nested functions
+  // in a `__name(...)` helper the worker does not have, and a minifier renames that helper.
+  it('threads survive the consumer\'s bundler: esbuild with keepNames and minify, run in Node', async () => {
+    writeFileSync(join(project, 'threads.mjs'), "import { init, threadInfo } from 'actlab';\n" +
+      'await init({ threads: 2 });\nconsole.log(JSON.stringify(threadInfo()));\n');
+    const { build: esbuild } = await import('esbuild');
+    for (const minify of [false, true]) {
+      const out = `threads-bundled-${minify ? 'min' : 'plain'}.mjs`;
+      await esbuild({
+        entryPoints: [join(project, 'threads.mjs')], bundle: true, format: 'esm', platform: 'node', target: 'es2022',
+        keepNames: true, minify, outfile: join(project, out), absWorkingDir: project, logLevel: 'silent',
+      });
+      expect(await runIn(process.execPath, [out]), out).toEqual({ threads: 2, shared: true });
+    }
+  });
+
   it('Node: the actlab/node entry beside the core', async () => {
     expect(await runIn(process.execPath, ['node-entry.mjs'])).toEqual({ node: true });
   });

@@ -30,6 +30,10 @@
 // a watchdog ends a call that takes longer than the timeout. After any failure the pool is
 // shut down and the call throws; see wasm.ts for the rest.
 import type { Kernels } from './kernels.generated.js';
+import type { Layout, StartMessage } from './worker-main.js';
+import { WORKER_MAIN_SOURCE } from './worker-source.generated.js';
+
+export type { WorkerHost } from './worker-main.js';
 
 const PENDING = 0;
 const ERROR = 1;
@@ -50,132 +54,6 @@ const MSG_CHARS = 512;
 export const HOOK_THROW = -1;
 export const HOOK_EXIT = -2;
 
-/** Where things live in the control block; sent to every worker. */
-interface Layout {
-  readonly pending: number;
-  readonly error: number;
-  readonly quit: number;
-  readonly next: number;
-  readonly header: number;
-  /** Part slots (parts 1.. of a call): PARTS_PER_THREAD per thread, less the caller's first. */
-  readonly slots: number;
-  readonly slotDoubles: number;
-  readonly argsByte: number;
-  readonly msgChars: number;
-  readonly msgByte: number;
-}
-
-/** What a worker needs from its host runtime (worker_threads or a Web Worker). */
-export interface WorkerHost {
-  post(message: unknown): void;
-  onMessage(handler: (message: unknown) => void): void;
-  onExit(handler: () => void): void;
-  exit(): void;
-}
-
-interface StartMessage {
-  readonly module: WebAssembly.Module;
-  /** The relaxed-SIMD overlay (wasm.ts), instantiated on the same memory; its exports win. */
-  readonly overlay: WebAssembly.Module | undefined;
-  readonly memory: WebAssembly.Memory;
-  readonly control: SharedArrayBuffer;
-  readonly index: number;
-  readonly names: readonly string[];
-  readonly layout: Layout;
-  readonly spin: number;
-}
-
-/**
- * The worker's whole program. It is sent as source text (Function.prototype.toString), so
- * it must not refer to anything outside itself: constants come in the start message.
- */
-function workerMain(host: WorkerHost): void {
-  host.onMessage((data: unknown) => {
-    // The only message a worker receives is the start message the pool built.
-    const m = data as StartMessage;
-    const L = m.layout;
-    const ctl = new Int32Array(m.control);
-    const me = m.index;
-    const jobAt = L.header + 2 * me;
-    const stateAt = jobAt + 1;
-    const slots = Array.from({ length: L.slots }, (_, i) => new Float64Array(m.control, L.argsByte + i * L.slotDoubles * 8, L.slotDoubles));
-    const msg = new Uint16Array(m.control, L.msgByte + me * L.msgChars * 2, L.msgChars);
-    let fns: ((...a: number[]) => unknown)[];
-    try {
-      const exports = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
-      const over = m.overlay === undefined ? undefined : new WebAssembly.Instance(m.overlay, { env: { memory: m.memory } }).exports;
-      fns = m.names.map((name) => {
-        const f = over?.[name] ?? exports[name];
-        if (typeof f !== 'function') throw new Error(`the kernel module lacks ${name}`);
-        return (...a: number[]): unknown => f(...a);
-      });
-    } catch (e) {
-      host.post({ kind: 'error', message: String(e) });
-      return;
-    }
-    let busy = false;
-    const fail = (text: string): void => {
-      const n = Math.min(text.length, L.msgChars - 1);
-      for (let i = 0; i < n; i++) msg[i] = text.charCodeAt(i);
-      msg[n] = 0;
-      Atomics.compareExchange(ctl, L.error, 0, me + 1);
-      // The caller stops waiting for parts nobody has started (see Pool.waitAll).
-      Atomics.notify(ctl, L.pending);
-    };
-    const done = (): void => {
-      busy = false;
-      if (Atomics.sub(ctl, L.pending, 1) === 1) Atomics.notify(ctl, L.pending);
-    };
-    host.onExit(() => {
-      Atomics.store(ctl, stateAt, 2);
-      if (busy) {
-        fail('the worker exited while running its share');
-        done();
-      }
-    });
-    Atomics.store(ctl, stateAt, 1);
-    host.post({ kind: 'ready' });
-    let seen = 0;
-    for (;;) {
-      let job = Atomics.load(ctl, jobAt);
-      for (let s = 0; job === seen && s < m.spin; s++) job = Atomics.load(ctl, jobAt);
-      while (job === seen) {
-        Atomics.wait(ctl, jobAt, seen);
-        job = Atomics.load(ctl, jobAt);
-      }
-      seen = job;
-      for (;;) {
-        if (Atomics.load(ctl, L.quit) !== 0) return;
-        const w = Atomics.load(ctl, L.next);
-        const part = w & 0xFFFF;
-        if (part >= w >>> 16) break;
-        if (Atomics.compareExchange(ctl, L.next, w, w + 1) !== w) continue;
-        busy = true;
-        try {
-          const args = slots[part - 1];
-          const calls = args[0];
-          let p = 1;
-          for (let c = 0; c < calls; c++) {
-            const id = args[p], argc = args[p + 1];
-            if (id === -1) throw new Error('test hook: a kernel call failed');
-            if (id === -2) {
-              host.exit();
-              return;
-            }
-            const a: number[] = [];
-            for (let i = 0; i < argc; i++) a.push(args[p + 2 + i]);
-            fns[id](...a);
-            p += 2 + argc;
-          }
-        } catch (e) {
-          fail(e instanceof Error ? e.message : String(e));
-        }
-        done();
-      }
-    }
-  });
-}
-
 /** Source of the Node-style worker (worker_threads: Node, Deno, Bun), run with `eval: true`. */
 function nodeWorkerSource(): string {
   // Node's process is reached through globalThis inside the worker's own source text; the
@@ -183,7 +61,7 @@ function nodeWorkerSource(): string {
   // worker out of a call it had started.
   return `import('node:worker_threads').then(({ parentPort }) => {
   const proc = globalThis['process'];
-  (${workerMain.toString()})({
+  (${WORKER_MAIN_SOURCE})({
     post: (m) => parentPort.postMessage(m),
     onMessage: (h) => parentPort.on('message', h),
     onExit: (h) => proc.on('exit', h),
@@ -197,7 +75,7 @@ function webWorkerSource(): string {
   // A Web Worker that closes itself fires no event the pool could see, so exit() runs the
   // handlers itself before closing.
   return `const exits = [];
-(${workerMain.toString()})({
+(${WORKER_MAIN_SOURCE})({
   post: (m) => self.postMessage(m),
   onMessage: (h) => self.addEventListener('message', (e) => h(e.data)),
   onExit: (h) => exits.push(h),

@@ -64,7 +64,8 @@ function webHandle(source: string): WorkerHandle {
     postMessage: (m) => w.postMessage(m),
     firstMessage: () => new Promise((resolve, reject) => {
       w.addEventListener('message', (e) => resolve(e.data), { once: true });
-      w.addEventListener('error', (e) => reject(new Error(`the worker failed to start: ${e.message || 'no message'}`)), { once: true });
+      w.addEventListener('error', (e) => reject(new Error(`the worker failed to start: ${e.message ||
+        "no message (a Content-Security-Policy whose worker-src or script-src leaves out 'blob:' refuses such workers silently)"}`)), { once: true });
     }),
     unref: () => undefined,
     terminate: () => {
