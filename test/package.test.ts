@@ -237,6 +237,17 @@ describe('the packed package, installed into an empty project', () => {
     const node = await runCommand(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.node.json'],
       cleanEnv(project), project, RUN_TIMEOUT_MS);
     expect(node.code, `${node.stdout}${node.stderr}`).toBe(0);
+    // TypeScript's default for a CommonJS project (module commonjs: node10 resolution, which
+    // reads no exports map): the subpath 'actlab/node' resolves through typesVersions.
+    writeFileSync(join(project, 'consumer-node10.ts'), "import { init } from 'actlab';\nimport { datasets, type ModelCheckpointArgs } from 'actlab/node';\n" +
+      "export const f = async (): Promise<void> => { await init(); void datasets; };\nexport const mc: ModelCheckpointArgs = { dir: 'ckpt' };\n");
+    writeFileSync(join(project, 'tsconfig.node10.json'), JSON.stringify({
+      compilerOptions: { module: 'commonjs', target: 'es2022', strict: true, noEmit: true, lib: ['es2022', 'dom'], types: [] },
+      files: ['consumer-node10.ts'],
+    }));
+    const node10 = await runCommand(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.node10.json'],
+      cleanEnv(project), project, RUN_TIMEOUT_MS);
+    expect(node10.code, `${node10.stdout}${node10.stderr}`).toBe(0);
   });
 });
 
