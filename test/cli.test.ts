@@ -2,14 +2,15 @@
 // --json shapes, --out files, errors with exit status 2, one real run of every training
 // command on a few hundred MNIST images, the built bin, and a tiny-profile report opened
 // in headless Chromium.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 import { chromium } from 'playwright-core';
 import { runCli, COMMANDS } from '../src/cli/run.js';
+import { ProgressBar } from '../src/cli/progress.js';
 import { CHROMIUM_BIN } from './runtimes/runners.js';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -251,6 +252,85 @@ test('the built bin runs (dist/cli.js, as npm links it)', () => {
   expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   const out = execFileSync(process.execPath, [bin, 'softmax', '--temperatures', '1', '--json'], { encoding: 'utf8' });
   expect(JSON.parse(out).results[0].rowSums).toHaveLength(2);
+});
+
+describe('hostile environments', () => {
+  const bin = join(ROOT, 'dist', 'cli.js');
+
+  test('a reader that closes the pipe early (| head -1) ends the run quietly, not with an EPIPE stack trace', async () => {
+    const child = spawn(process.execPath, [bin, 'curves', '--activations', 'all', '--samples', '20000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();   // as `head -c 0` would
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  test.skipIf(!existsSync('/dev/full'))('a stdout that cannot be written (a full disk) is one line on stderr and status 1', () => {
+    let r: { status: number | null; stderr: string };
+    try {
+      execFileSync('/bin/sh', ['-c', `"${process.execPath}" "${bin}" softmax > /dev/full`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+      r = { status: 0, stderr: '' };
+    } catch (e) {
+      r = e as { status: number | null; stderr: string };
+    }
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('actlab: cannot write to stdout: ENOSPC\n');
+  });
+
+  test("a value option followed by another option (--out --json) is a usage error, not a directory named '--json'", async () => {
+    const r = await cli(['softmax', '--out', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/actlab softmax: --out needs a value but got the option '--json'.*write --out=--json/);
+    expect(existsSync(join(TMP, '--json'))).toBe(false);
+    expect((await cli(['curves', '--range', '-5,5', '--samples', '3', '--activations', 'relu'])).code).toBe(0);
+  });
+
+  test('with --progress on a terminal, an error starts its own line, not at the end of the bar', async () => {
+    mkdirSync(join(TMP, 'svg-is-a-dir', 'curves.svg'), { recursive: true });
+    const r = await cli(['curves', '--samples', '50', '--activations', 'relu', '--out', 'svg-is-a-dir', '--progress'], true);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('\r[');
+    expect(r.stderr).toMatch(/\nactlab curves: .*EISDIR/);
+  });
+
+  test('--png without a usable font fails before the work, and leaves no --out directory', async () => {
+    vi.resetModules();
+    vi.doMock('../src/node/render.js', async (original) => ({
+      ...await original<typeof import('../src/node/render.js')>(),
+      checkPngSupport: () => { throw new Error('actlab: PNG rendering needs a font and none was found'); },
+    }));
+    try {
+      const { runCli: fresh } = await import('../src/cli/run.js');
+      let stdout = '', stderr = '';
+      const code = await fresh(['compare', '--subset', '300', '--epochs', '1', '--activations', 'relu', '--out', 'no-font', '--png', '--progress'],
+        { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, stderrIsTTY: false, columns: 100, cwd: TMP });
+      expect(code).toBe(1);
+      expect(stderr).toContain('PNG rendering needs a font');
+      expect(stderr).not.toContain('epoch');   // nothing was trained
+      expect(stdout).toBe('');
+      expect(existsSync(join(TMP, 'no-font'))).toBe(false);
+    } finally {
+      vi.doUnmock('../src/node/render.js');
+      vi.resetModules();
+    }
+  });
+
+  test('--progress into a log: a line per step label and at the end, not one every 100 ms', async () => {
+    let text = '';
+    const bar = new ProgressBar({ write: (t) => { text += t; }, isTTY: false }, 'always');
+    const busy = async (ms: number): Promise<void> => { await new Promise((r) => setTimeout(r, ms)); };
+    bar.update(0, 10, 'relu: epoch 1/2');
+    for (let i = 1; i < 5; i++) { await busy(120); bar.update(i, 10, 'relu: epoch 1/2'); }
+    bar.update(5, 10, 'relu: epoch 2/2');
+    for (let i = 6; i < 10; i++) { await busy(120); bar.update(i, 10, 'relu: epoch 2/2'); }
+    bar.update(10, 10, 'relu: epoch 2/2');
+    bar.update(10, 10, 'relu: epoch 2/2');
+    const lines = text.trimEnd().split('\n');
+    expect(lines.map((l) => l.replace(/.*ETA \S+\s+/, ''))).toEqual(['relu: epoch 1/2', 'relu: epoch 2/2', 'relu: epoch 2/2']);
+    expect(lines[2]).toContain('100% 10/10');
+  });
 });
 
 test('a tiny-profile report.html opens offline in headless Chromium with every figure and no console error', async (ctx) => {

@@ -168,6 +168,13 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
     else {
       value = argv[i + 1];
       i++;
+      // `--out --json` (a value forgotten) would take the next option as the value: a directory
+      // named '--json'. A value that is really spelt like an option goes after '='.
+      const next = value?.startsWith('--') === true ? byName.get(value.slice(2).split('=')[0]) : undefined;
+      if (next !== undefined || value === '-h') {
+        throw new UsageError(`actlab ${command}: --${name} needs a value but got the option '${value}': --${name} ${spec.value ?? 'VALUE'} ` +
+          `(for a value spelt like an option, write --${name}=${value})`);
+      }
     }
     if (value === undefined) throw new UsageError(`actlab ${command}: --${name} needs a value: --${name} ${spec.value ?? 'VALUE'}`);
     values.set(name, value);

@@ -1,6 +1,7 @@
 // A progress bar with ETA on stderr. On a terminal it appears once work has run for more
 // than a second (short commands stay quiet); --progress shows it at once, even when
-// stderr is a file or pipe, so logs and tests see it too.
+// stderr is a file or pipe, so logs and tests see it too (there one line per step label,
+// at the end and every 10 s, not a redraw every 100 ms).
 
 export interface ProgressSink {
   write(text: string): void;
@@ -16,6 +17,8 @@ function clock(ms: number): string {
 export class ProgressBar {
   private readonly start = performance.now();
   private lastDraw = -Infinity;
+  private lastLabel: string | undefined;
+  private lastDone = -1;
   private drawn = false;
 
   /** `mode`: 'auto' (a TTY, after a second), 'always' (--progress) or 'never'. */
@@ -31,8 +34,14 @@ export class ProgressBar {
     const now = performance.now();
     const elapsed = now - this.start;
     if (this.mode === 'auto' && elapsed < 1000) return;
-    if (done < total && now - this.lastDraw < 100) return;
+    // A terminal redraws one line, ten times a second. A log (CI, a file) gets a line when the
+    // step's label changes, at the end, and otherwise every 10 s: not thousands an hour.
+    const sameLabel = label === this.lastLabel;
+    if (this.sink.isTTY ? done < total && now - this.lastDraw < 100
+      : sameLabel && (done < total ? now - this.lastDraw < 10_000 : this.lastDone === total)) return;
     this.lastDraw = now;
+    this.lastLabel = label;
+    this.lastDone = done;
     const frac = total > 0 ? Math.min(1, done / total) : 1;
     const width = 24;
     const filled = Math.round(frac * width);

@@ -2,7 +2,7 @@
 // figures and writes one self-contained report.html. Adding a section means adding a
 // producer to REPORT_SECTIONS.
 import { cpus, platform, arch, release, totalmem } from 'node:os';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { VegaLiteSpec } from '../plot/theme.js';
@@ -12,6 +12,7 @@ import {
   type ActivationRequest, type CurvePanel, type DataSplits, type ProgressCallback, type TrainingRun,
 } from '../index.js';
 import { datasets, renderSvg } from '../node/index.js';
+import { writeAtomic } from '../node/files.js';
 import { buildReportHtml, type RenderedSection, type ReportReference, type ReportTable } from './report-html.js';
 import type { Command } from './context.js';
 import { UsageError } from './args.js';
@@ -533,7 +534,7 @@ export const reportCommand: Command = {
     const dir = ctx.outDir ?? resolve('actlab-report');
     await mkdir(dir, { recursive: true });
     const path = join(dir, 'report.html');
-    await writeFile(path, run.html);
+    await writeAtomic(path, run.html);   // an interrupted run leaves no half-written report.html
     return {
       result: run.result, figures: [], wrote: [path],
       text: `report: ${path}\n${run.result.sections.length} sections (slides ${run.result.sections.flatMap((s) => s.slides).join(', ')}), ` +

@@ -1,10 +1,12 @@
 // The `actlab` driver: picks the command, parses its options, prints --help, runs it, and
 // writes --json / --out results. Exit status: 0 done, 1 failed while running, 2 bad
 // command line.
-import { mkdir, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { init } from '../index.js';
 import { renderSvg, svgToPng } from '../node/index.js';
+import { checkPngSupport } from '../node/render.js';
+import { writeAtomic } from '../node/files.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from './args.js';
 import { ANALYZER_COMMANDS } from './commands.js';
 import type { CliIo, Command } from './context.js';
@@ -49,6 +51,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   // The directories this run made for --out, deepest first: removed again if the run fails
   // before writing into them (a usage error found by the command leaves nothing behind).
   const made: string[] = [];
+  // The bar in use: --progress swaps in one that always draws; either is ended before an error is printed.
+  let bar = progress;
   try {
     const args = parseArgs(command.name, rest, specs);
     if (args.flag('help')) {
@@ -72,26 +76,28 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         throw new UsageError(`actlab ${command.name}: --out ${outArg}: cannot create that directory${code}; expected a directory path (a file or an unwritable place is there)`);
       }
     }
-    const bar = args.flag('progress') ? new ProgressBar({ write: io.stderr, isTTY: io.stderrIsTTY, columns: io.columns }, 'always') : progress;
+    if (args.flag('progress')) bar = new ProgressBar({ write: io.stderr, isTTY: io.stderrIsTTY, columns: io.columns }, 'always');
+    // --png needs a font and resvg's native package: checked before the work, not after an hour of training.
+    if (args.flag('png')) checkPngSupport();
     await init();
     const output = await command.run({ args, seed, progress: bar, io, outDir });
     const wrote = [...(output.wrote ?? [])];
     if (outDir !== undefined && command.defaultOut === undefined) {
       await mkdir(outDir, { recursive: true });
       const json = join(outDir, `${command.name}.json`);
-      await writeFile(json, `${JSON.stringify({ command: command.name, argv: rest, seed, result: output.result })}\n`);
+      await writeAtomic(json, `${JSON.stringify({ command: command.name, argv: rest, seed, result: output.result })}\n`);
       wrote.push(json);
       const steps = output.figures.length * (args.flag('png') ? 2 : 1);
       let done = 0;
       for (const f of output.figures) {
         bar.update(done, steps, `rendering ${f.name}.svg`);
         const svg = await renderSvg(f.spec);
-        await writeFile(join(outDir, `${f.name}.svg`), svg);
+        await writeAtomic(join(outDir, `${f.name}.svg`), svg);
         wrote.push(join(outDir, `${f.name}.svg`));
         done++;
         if (args.flag('png')) {
           bar.update(done, steps, `rendering ${f.name}.png`);
-          await writeFile(join(outDir, `${f.name}.png`), svgToPng(svg));
+          await writeAtomic(join(outDir, `${f.name}.png`), svgToPng(svg));
           wrote.push(join(outDir, `${f.name}.png`));
           done++;
         }
@@ -104,7 +110,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (wrote.length > 0 && command.defaultOut === undefined) (args.flag('json') ? io.stderr : io.stdout)(`wrote ${wrote.join(', ')}\n`);
     return 0;
   } catch (e) {
-    progress.finish();
+    bar.finish();
     for (const d of made) {
       try {
         await rmdir(d);   // only an empty directory goes

@@ -63,6 +63,15 @@ function loadResvg(): typeof ResvgClass {
   return resvgClass;
 }
 
+/**
+ * Throws, with what to install, unless PNG rendering can work here (a font and resvg's native
+ * package): the CLI calls it before a --png run's work.
+ */
+export function checkPngSupport(): void {
+  checkFonts();
+  loadResvg();
+}
+
 export interface PngOptions {
   /** Pixels per SVG unit; default 2 (crisp on high-density screens). */
   readonly scale?: number;
