@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { chromium } from 'playwright-core';
-import { runCli, COMMANDS } from '../src/cli/run.js';
+import { runCli, COMMANDS, toJson } from '../src/cli/run.js';
 import { ProgressBar } from '../src/cli/progress.js';
 import { CHROMIUM_BIN } from './runtimes/runners.js';
 
@@ -315,6 +315,13 @@ describe('hostile environments', () => {
       vi.doUnmock('../src/node/render.js');
       vi.resetModules();
     }
+  });
+
+  test('a result too large for one JSON string names the cause, not "Invalid string length"', () => {
+    // What V8 throws past 512 MiB (curves --samples 1000000 --activations all --json), without building it.
+    const huge = { toJSON: (): never => { throw new RangeError('Invalid string length'); } };
+    expect(() => toJson('curves', huge)).toThrow('actlab curves: the result is too large to write as JSON (Invalid string length: a string holds at most 512 MiB); ask for fewer samples, activations or epochs');
+    expect(toJson('curves', { a: [1, 2] })).toBe('{"a":[1,2]}');
   });
 
   test('--progress into a log: a line per step label and at the end, not one every 100 ms', async () => {

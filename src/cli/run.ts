@@ -85,7 +85,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (outDir !== undefined && command.defaultOut === undefined) {
       await mkdir(outDir, { recursive: true });
       const json = join(outDir, `${command.name}.json`);
-      await writeAtomic(json, `${JSON.stringify({ command: command.name, argv: rest, seed, result: output.result })}\n`);
+      await writeAtomic(json, `${toJson(command.name, { command: command.name, argv: rest, seed, result: output.result })}\n`);
       wrote.push(json);
       const steps = output.figures.length * (args.flag('png') ? 2 : 1);
       let done = 0;
@@ -105,7 +105,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       bar.update(steps, steps, 'figures written');
     }
     bar.finish();
-    if (args.flag('json')) io.stdout(`${JSON.stringify(output.result)}\n`);
+    if (args.flag('json')) io.stdout(`${toJson(command.name, output.result)}\n`);
     else io.stdout(`${output.text}\n`);
     if (wrote.length > 0 && command.defaultOut === undefined) (args.flag('json') ? io.stderr : io.stdout)(`wrote ${wrote.join(', ')}\n`);
     return 0;
@@ -127,5 +127,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     io.stderr(`${text}\n`);
     return 1;
+  }
+}
+
+/** @internal JSON text of a result; one beyond V8's longest string (512 MiB) says so instead of "Invalid string length". */
+export function toJson(command: string, value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new Error(`actlab ${command}: the result is too large to write as JSON (${e.message}: a string holds at most 512 MiB); ` +
+      'ask for fewer samples, activations or epochs');
   }
 }
