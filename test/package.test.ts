@@ -173,6 +173,21 @@ describe('the packed package, installed into an empty project', () => {
     }
   });
 
+  // The shared-memory build is a file beside dist/index.js, imported only when threads run:
+  // a page without threads never fetches it, and index.js copied alone still runs.
+  it('dist/index.js copied alone: one thread, the reason names the missing file; with the file beside it, threads', async () => {
+    const alone = join(project, 'alone');
+    mkdirSync(alone);
+    copyFileSync(join(project, 'node_modules', 'actlab', 'dist', 'index.js'), join(alone, 'index.js'));
+    writeFileSync(join(alone, 'run.mjs'), "import { init, threadInfo, activations } from './index.js';\n" +
+      "await init({ threads: 2 });\nconsole.log(JSON.stringify({ ...threadInfo(), gelu: activations.apply('gelu', new Float32Array([1]))[0] }));\n");
+    const one = await runIn(process.execPath, ['alone/run.mjs']);
+    expect(one).toMatchObject({ threads: 1, shared: false, gelu: core.activations.apply('gelu', new Float32Array([1]))[0] });
+    expect(String(one.reason)).toMatch(/^the shared-memory build did not load \(wasm-threads-bytes.generated.js, which sits beside actlab's index.js\): /);
+    copyFileSync(join(project, 'node_modules', 'actlab', 'dist', 'wasm-threads-bytes.generated.js'), join(alone, 'wasm-threads-bytes.generated.js'));
+    expect(await runIn(process.execPath, ['alone/run.mjs'])).toMatchObject({ threads: 2, shared: true });
+  });
+
   it('Node: the actlab/node entry beside the core', async () => {
     expect(await runIn(process.execPath, ['node-entry.mjs'])).toEqual({ node: true });
   });

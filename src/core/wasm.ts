@@ -16,8 +16,7 @@
 // async compile while a worker's module is evaluated and refuses to compile during a request,
 // so `init()` at the module's top level is the one way to load there (syncCompileRuntime).
 import { WASM_BASE64 } from './wasm-bytes.generated.js';
-import { WASM_THREADS_BASE64 } from './wasm-threads-bytes.generated.js';
-import { WASM_RELAXED_BASE64, WASM_RELAXED_THREADS_BASE64 } from './wasm-relaxed-bytes.generated.js';
+import { WASM_RELAXED_BASE64 } from './wasm-relaxed-bytes.generated.js';
 import { bindKernels, overlayKernels, type Kernels } from './kernels.generated.js';
 import { Heap, MAX_PAGES } from './heap.js';
 import { Engine } from './engine.js';
@@ -331,7 +330,11 @@ function loadSingleSync(reason: string | undefined, relaxed: boolean): Runtime {
   return singleRuntime(memory, loadOverlaySync(relaxed, memory, bindKernels(instance.exports)), reason);
 }
 
-async function loadShared(relaxed: boolean): Promise<Runtime> {
+/** The shared-memory build's bytes (dist/wasm-threads-bytes.generated.js beside the bundle). */
+type ThreadsBytes = typeof import('./wasm-threads-bytes.generated.js');
+
+async function loadShared(bytes: ThreadsBytes, relaxed: boolean): Promise<Runtime> {
+  const { WASM_THREADS_BASE64, WASM_RELAXED_THREADS_BASE64 } = bytes;
   const module = await compile(WASM_THREADS_BASE64);
   const { memory, maxPages } = sharedMemory();
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -424,7 +427,17 @@ async function initOnce(options: Options, loadedNow: boolean): Promise<void> {
   if (runtime === undefined) {
     loading ??= (async () => {
       if (wanted === 1 || s.factory === undefined) return loadSingle(wanted === 1 ? undefined : s.reason, relaxed === true);
-      return loadShared(relaxed === true);
+      // Imported only now: an app that never runs threads does not load (or, with a bundler
+      // that splits code, download) the shared-memory build's 0.6 MB of base64. A copy of
+      // dist/index.js without the file beside it runs one thread and says why.
+      let bytes: ThreadsBytes;
+      try {
+        bytes = await import('./wasm-threads-bytes.generated.js');
+      } catch (e) {
+        return loadSingle('the shared-memory build did not load (wasm-threads-bytes.generated.js, which sits beside ' +
+          `actlab's index.js): ${e instanceof Error ? e.message : String(e)}`, relaxed === true);
+      }
+      return loadShared(bytes, relaxed === true);
     })();
     try {
       runtime = await loading;
