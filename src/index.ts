@@ -1,5 +1,7 @@
 // actlab core entry: no runtime dependencies, no Node-only API.
 export { init, threadInfo, simdInfo, MAX_THREADS, type InitOptions, type ThreadInfo, type SimdInfo } from './core/wasm.js';
+/** The package's version (package.json), as tf.version_core gives tf.js's. */
+export { VERSION as version } from './core/version.generated.js';
 export { activations, getActivation, resolveParams, ACTIVATIONS, ACTIVATION_NAMES } from './activations/index.js';
 export type { Activation, ActivationName, ParamSpec, ActivationParams, ApplyOptions, Reference, ResolvedParams, KernelArgs } from './activations/index.js';
 export { softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, softmaxCrossEntropy } from './softmax.js';

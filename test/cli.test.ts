@@ -317,6 +317,12 @@ describe('hostile environments', () => {
     }
   });
 
+  test('--version prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = await cli(['--version']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, `actlab ${pkg.version}\n`, '']);
+  });
+
   test('a result too large for one JSON string names the cause, not "Invalid string length"', () => {
     // What V8 throws past 512 MiB (curves --samples 1000000 --activations all --json), without building it.
     const huge = { toJSON: (): never => { throw new RangeError('Invalid string length'); } };

@@ -3,7 +3,7 @@
 // command line.
 import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { init } from '../index.js';
+import { init, version } from '../index.js';
 import { renderSvg, svgToPng } from '../node/index.js';
 import { checkPngSupport } from '../node/render.js';
 import { writeAtomic } from '../node/files.js';
@@ -31,12 +31,17 @@ export function topHelp(): string {
   return ['usage: actlab <command> [options]', '',
     'The activation-function lab: every number from WebAssembly kernels, figures as SVG/PNG, one HTML report.', '',
     'commands:', ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`), '',
-    'Run `actlab <command> --help` for a command\'s options. Common options: --json, --out DIR, --png, --seed N, --progress.', ''].join('\n');
+    'Run `actlab <command> --help` for a command\'s options. Common options: --json, --out DIR, --png, --seed N, --progress.',
+    '`actlab --version` prints the version.', ''].join('\n');
 }
 
 /** Runs the command line `argv` (without node and the script); returns the exit status. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version') {
+    io.stdout(`actlab ${version}\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout)(topHelp());
     return name === undefined ? 2 : 0;
