@@ -267,6 +267,18 @@ describe('hostile environments', () => {
     expect(code).toBe(0);
   });
 
+  test('a reader gone from stderr (2>&1 | head -1 while training) does not end the run before its --out files, with status 0', async () => {
+    const out = join(TMP, 'stderr-closed');
+    const child = spawn(process.execPath, [bin, 'vanishing', '--out', out, '--progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr.destroy();   // the progress lines meet a closed pipe
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['vanishing.json', 'vanishing.svg']);
+    expect(stdout).toContain('wrote ');
+  });
+
   test.skipIf(!existsSync('/dev/full'))('a stdout that cannot be written (a full disk) is one line on stderr and status 1', () => {
     let r: { status: number | null; stderr: string };
     try {
