@@ -428,6 +428,7 @@ describe('async interleavings a web page or server meets (ninth review round)', 
     const w = m.snapshotWeights();
     expect(() => m.restoreWeights(w.map((v) => v.subarray(0, 1)))).toThrow("actlab: restoreWeights: array 0 has 1 values but weight 'dense/kernel' [4, 8] has 32; nothing was restored");
     expect(() => m.restoreWeights(w.map((v) => new Float32Array(v.length + 4)))).toThrow('actlab: restoreWeights: array 0 has 36 values');
+    expect(() => m.restoreWeights(w.map(() => wrong<Float32Array>(null)))).toThrow('actlab: restoreWeights: array 0 must be a Float32Array (as snapshotWeights gives), got null; nothing was restored');
     expect(m.snapshotWeights()).toEqual(w);
     m.dispose();
     expect(() => m.snapshotWeights()).toThrow("actlab: model 'sequential' was disposed");
@@ -446,5 +447,20 @@ describe('data disposed under a running fit', () => {
     }] });
     await expect(p).rejects.toThrow(/^actlab: fit: x was disposed while fit was running \(before epoch \d, batch \d\); dispose it after fit returns$/);
     m.dispose();
+  });
+
+  test('x disposed while onBatchBegin awaits, or validation data while the last onBatchEnd awaits, is named too', async () => {
+    const a = setup();
+    let begins = 0;
+    await expect(a.m.fit(a.x, a.y, { epochs: 3, batchSize: 8, callbacks: [{
+      onBatchBegin: () => new Promise<void>((r) => setTimeout(() => { if (++begins === 3) a.x.dispose(); r(); }, 0)),
+    }] })).rejects.toThrow('actlab: fit: x was disposed while fit was running (before epoch 0, batch 2); dispose it after fit returns');
+    a.m.dispose();
+    const b = setup();
+    const vx = tensor(new Float32Array(8), [2, 4]);
+    await expect(b.m.fit(b.x, b.y, { epochs: 2, batchSize: 8, validationData: [vx, [0, 1]], callbacks: [{
+      onBatchEnd: (batch) => new Promise<void>((r) => setTimeout(() => { if (batch === 2) vx.dispose(); r(); }, 0)),
+    }] })).rejects.toThrow('actlab: fit: validationData[0] was disposed while fit was running (before the validation of epoch 0); dispose it after fit returns');
+    b.m.dispose(); b.x.dispose();
   });
 });

@@ -423,6 +423,15 @@ export class Sequential implements TrainingModel {
         }
         return cumulative;
       };
+      // The model and the data may be disposed by a callback, or by another task between fit's awaits.
+      const checkAlive = (before: string): void => {
+        this.checkLive();
+        for (const [t, what] of [[trainX, 'x'], [trainY, 'y'], [valX, 'validationData[0]'], [valY, 'validationData[1]']] as const) {
+          if (t instanceof Tensor && t.isDisposed) {
+            throw new Error(`actlab: fit: ${what} was disposed while fit was running (before ${before}); dispose it after fit returns`);
+          }
+        }
+      };
       this.stopTraining = false;
       for (const cb of cbs) cb.setModel?.(this);
       for (const cb of cbs) await cb.onTrainBegin?.({});
@@ -435,15 +444,11 @@ export class Sequential implements TrainingModel {
         let lossSum = 0, correct = 0, seen = 0;
         // stopTraining is read after each batch (Keras, tfjs): set before the first, the epoch still runs one.
         for (let start = 0, batch = 0; start < n && (batch === 0 || !this.stopTraining); start += batchSize, batch++) {
-          this.checkLive(); // a callback may have disposed the model
-          // ... or the data, from a callback or another task between these awaits.
-          for (const [t, what] of [[trainX, 'x'], [trainY, 'y'], [valX, 'validationData[0]'], [valY, 'validationData[1]']] as const) {
-            if (t instanceof Tensor && t.isDisposed) {
-              throw new Error(`actlab: fit: ${what} was disposed while fit was running (before epoch ${epoch}, batch ${batch}); dispose it after fit returns`);
-            }
-          }
+          checkAlive(`epoch ${epoch}, batch ${batch}`);
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin?.(batch, { batch, size: count });
+          // Again after the last await before the step: onBatchBegin (or a task it let run) may have disposed them.
+          checkAlive(`epoch ${epoch}, batch ${batch}`);
           const idx = order.subarray(start, start + count);
           const r = this.trainStep(trainX, trainY, idx, c, { rng, epoch: key }, stopOnNonFinite);
           if (stopOnNonFinite && !Number.isFinite(r.loss)) {
@@ -469,6 +474,7 @@ export class Sequential implements TrainingModel {
         const logs: Logs = { loss: lossSum / seen };
         if (c.accuracy) logs.acc = correct / seen;
         if (valX !== undefined && valY !== undefined) {
+          checkAlive(`the validation of epoch ${epoch}`);
           const [vl, va] = this.evaluate(valX, valY, { batchSize });
           logs.val_loss = vl;
           if (c.accuracy) logs.val_acc = va;
@@ -622,8 +628,12 @@ export class Sequential implements TrainingModel {
     const ws = this.weights;
     if (values.length !== ws.length) throw new Error(`actlab: restoreWeights: ${values.length} arrays for ${ws.length} weights`);
     ws.forEach((w, i) => {
-      if (values[i]?.length !== w.tensor.size) {
-        throw new Error(`actlab: restoreWeights: array ${i} has ${String(values[i]?.length)} values but weight '${w.name}' ${shapeText(w.tensor.shape)} has ${w.tensor.size}; nothing was restored`);
+      const v: unknown = values[i];
+      if (!(v instanceof Float32Array)) {
+        throw new Error(`actlab: restoreWeights: array ${i} must be a Float32Array (as snapshotWeights gives), got ${describeValue(v)}; nothing was restored`);
+      }
+      if (v.length !== w.tensor.size) {
+        throw new Error(`actlab: restoreWeights: array ${i} has ${v.length} values but weight '${w.name}' ${shapeText(w.tensor.shape)} has ${w.tensor.size}; nothing was restored`);
       }
     });
     ws.forEach((w, i) => rt().heap.f32(w.tensor.ptr, w.tensor.size).set(values[i]));
