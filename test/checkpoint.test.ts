@@ -93,6 +93,14 @@ describe('checkpoints', () => {
     // State for weights the model does not have restored silently, and the model's own weights restarted from zero state.
     expect(edit((j) => { for (const st of wrong<{ name: string }[]>(j.optimizer.state)) st.name = st.name.replace(/^dense_1\//, 'other/'); }))
       .toThrow("actlab: restoreCheckpoint: optimizer state 'other/kernel/m' is for 'other/kernel', which the model does not have");
+    // State a custom loop made through applyGradients without names is keyed by position ('0/m'): restored as written.
+    const loop = build();
+    const vars = loop.trainableWeights.map((w) => w.tensor);
+    const grads = vars.map((v) => tensor(new Float32Array(v.size).fill(0.1), v.shape));
+    loop.optimizer.applyGradients(vars.map((v, i) => ({ variable: v, grad: grads[i] })));
+    const positional = restoreCheckpoint(loop.checkpoint());
+    expect(positional.model.optimizer.getWeights().map((w) => { w.tensor.dispose(); return w.name; })).toContain('0/m');
+    for (const t of [...grads, positional.model, loop]) t.dispose();
     expect(edit((j) => { j.dataBytes += 8; }, new Uint8Array([...new Uint8Array(cp.data), 0, 0, 0, 0, 0, 0, 0, 0]).buffer))
       .toThrow('actlab: restoreCheckpoint: the data holds 2 floats past the model\'s weights and the optimizer state');
     expect(memoryStats().liveBytes).toBe(before);

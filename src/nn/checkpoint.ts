@@ -160,7 +160,11 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
     // model's own variable would restart from zero state: not the run that was saved.
     const shapes = new Map(model.weights.map((w) => [w.name, w.tensor.shape]));
     for (const s of state.slice(1)) {
-      const variable = s.name.slice(0, s.name.lastIndexOf('/'));
+      const slash = s.name.lastIndexOf('/');
+      const variable = slash < 0 ? s.name : s.name.slice(0, slash);
+      // A variable applyGradients was given without a name is keyed by its position ('0/m', a
+      // custom training loop): there is no name to match, and the loop finds its state again.
+      if (/^\d+$/.test(variable)) continue;
       const shape = shapes.get(variable);
       if (shape === undefined) {
         throw new Error(`actlab: restoreCheckpoint: optimizer state '${s.name}' is for '${variable}', which the model does not have (its weights: ${[...shapes.keys()].join(', ')})`);
