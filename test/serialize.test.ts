@@ -341,6 +341,8 @@ describe('config values that would change the model are refused, not defaulted',
     // An InputLayer that contradicts the first layer's own shape was ignored.
     expect(load(dense, (l) => { l.unshift({ class_name: 'InputLayer', config: { batch_input_shape: [null, 5] } }); }))
       .toThrow('actlab: loadModel: layer 1 has batch_input_shape [null,2] but the InputLayer before it gives [null,5]');
+    // A batch axis that differs is no contradiction (Keras 2 wrote a fixed batch in one place, null in the other).
+    load(dense, (l) => { l.unshift({ class_name: 'InputLayer', config: { batch_input_shape: [32, 2] } }); })().dispose();
     expect(() => layers.dense({ units: 2, activation: { name: 'elu', params: { alpha: Number.NaN } } }))
       .toThrow(`actlab: dense 'dense': activation 'elu' parameter 'alpha' = NaN`);
     // Flags written as strings read as true ("false" kept the bias, "no" kept the layer trainable).

@@ -289,6 +289,9 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
 /** @internal A plain object (not null, not an array): what a JSON object parses to. */
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A saved batch shape without its batch axis (the value itself when it is not a list). */
+const dimsOf = (v: unknown): unknown => (Array.isArray(v) ? v.slice(1) : v);
+
 /** One saved layer, checked: its class and config. */
 interface SavedLayer { readonly className: string; readonly config: Config }
 
@@ -320,7 +323,8 @@ function sequentialLayers(topology: unknown): { name: string | undefined; layers
     }
     const config: Config = { ...l.config };
     if (inputShape !== undefined && config.batch_input_shape === undefined) config.batch_input_shape = inputShape;
-    else if (inputShape !== undefined && JSON.stringify(inputShape) !== JSON.stringify(config.batch_input_shape)) {
+    // The batch axis may differ (Keras 2 wrote a fixed batch in one and null in the other); the dimensions may not.
+    else if (inputShape !== undefined && JSON.stringify(dimsOf(inputShape)) !== JSON.stringify(dimsOf(config.batch_input_shape))) {
       throw new Error(`actlab: loadModel: layer ${i} has batch_input_shape ${JSON.stringify(config.batch_input_shape)} but the InputLayer before it gives ${JSON.stringify(inputShape)}`);
     }
     inputShape = undefined;

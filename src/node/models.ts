@@ -31,7 +31,9 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
 /**
  * The file a weightsManifest path names. tf.js writes bare file names beside model.json; a
  * path that is absolute or leaves the directory ('../../etc/passwd') is refused, so a model
- * file from elsewhere cannot read other files into its weights.
+ * file from elsewhere cannot name other files as its weights. A symbolic link inside the
+ * directory is followed (model caches such as Hugging Face's are made of them): whoever
+ * placed the link chose its target.
  */
 function weightsFile(dir: string, p: unknown, where: 'loadModel' | 'save' = 'loadModel'): string {
   const full = typeof p === 'string' && p.length > 0 ? resolve(dir, p) : '';
