@@ -68,7 +68,7 @@ describe('checkpoints', () => {
     await m.fit(x, new Int32Array(8).map((_, i) => i % 2), { epochs: 1, batchSize: 4, verbose: 0 });
     const cp = m.checkpoint();
     const before = memoryStats().liveBytes;
-    // checkpoint.json as an editor sees it: any field may be changed to anything.
+    // checkpoint.json as an editor sees it: every field may be changed to anything.
     interface J { model?: unknown; metrics: unknown; dataBytes: number; optimizer: { state: unknown }; fit: { epoch: unknown; seed: unknown; history: unknown } }
     const wrong = <T>(v: unknown): T => v as T;
     const edit = (f: (j: J) => void, data: ArrayBuffer = cp.data) => () => {

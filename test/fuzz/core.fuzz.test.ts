@@ -10,6 +10,30 @@ import { fuzz, timeoutFor, f32Array } from './config.js';
 
 beforeAll(async () => { await init(); });
 
+/**
+ * The allocator's contract in its plainest form: free ranges sorted by start, the first that
+ * fits carved from its front, a freed range merged with its neighbours.
+ */
+function firstFitModel(start: number, size: number): {
+  ranges: [number, number][]; alloc: (size: number) => number; free: (at: number, size: number) => void;
+} {
+  const ranges: [number, number][] = [[start, size]];
+  const alloc = (n: number): number => {
+    const k = ranges.findIndex(([, m]) => m >= n);
+    const at = ranges[k][0];
+    if (ranges[k][1] === n) ranges.splice(k, 1); else ranges[k] = [at + n, ranges[k][1] - n];
+    return at;
+  };
+  const free = (at: number, n: number): void => {
+    let k = ranges.findIndex(([s]) => s > at);
+    if (k < 0) k = ranges.length;
+    ranges.splice(k, 0, [at, n]);
+    if (k + 1 < ranges.length && at + n === ranges[k + 1][0]) { ranges[k][1] += ranges[k + 1][1]; ranges.splice(k + 1, 1); }
+    if (k > 0 && ranges[k - 1][0] + ranges[k - 1][1] === at) { ranges[k - 1][1] += ranges[k][1]; ranges.splice(k, 1); }
+  };
+  return { ranges, alloc, free };
+}
+
 describe('allocator', () => {
   test('random alloc/free: aligned, disjoint, accounted, and everything coalesces back to one free range', () => {
     const op = fc.oneof(
@@ -64,20 +88,7 @@ describe('allocator', () => {
     // Memory enough that it never grows, so a plain first-fit model predicts every address.
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 64 });
     const heap = new Heap(memory, 8);
-    const model: [number, number][] = [[16, memory.buffer.byteLength - 16]];
-    const modelAlloc = (size: number): number => {
-      const k = model.findIndex(([, n]) => n >= size);
-      const at = model[k][0];
-      if (model[k][1] === size) model.splice(k, 1); else model[k] = [at + size, model[k][1] - size];
-      return at;
-    };
-    const modelFree = (at: number, size: number): void => {
-      model.push([at, size]);
-      model.sort((a, b) => a[0] - b[0]);
-      for (let k = model.length - 1; k > 0; k--) {
-        if (model[k - 1][0] + model[k - 1][1] === model[k][0]) { model[k - 1][1] += model[k][1]; model.splice(k, 1); }
-      }
-    };
+    const { alloc: modelAlloc, free: modelFree } = firstFitModel(16, memory.buffer.byteLength - 16);
     const rng = fc.sample(fc.array(fc.nat({ max: 1e9 }), { minLength: 20_000, maxLength: 20_000 }), { numRuns: 1, seed: 7 })[0];
     const live = new Map<number, number>();
     for (let i = 0; i < rng.length; i++) {
@@ -112,20 +123,7 @@ describe('allocator', () => {
     // 16 MiB that never grows, so a plain first-fit model over sorted ranges predicts every address.
     const memory = new WebAssembly.Memory({ initial: 256, maximum: 256 });
     const heap = new Heap(memory, 8);
-    const model: [number, number][] = [[16, memory.buffer.byteLength - 16]];
-    const modelAlloc = (size: number): number => {
-      const k = model.findIndex(([, n]) => n >= size);
-      const at = model[k][0];
-      if (model[k][1] === size) model.splice(k, 1); else model[k] = [at + size, model[k][1] - size];
-      return at;
-    };
-    const modelFree = (at: number, size: number): void => {
-      let k = model.findIndex(([s]) => s > at);
-      if (k < 0) k = model.length;
-      model.splice(k, 0, [at, size]);
-      if (k + 1 < model.length && at + size === model[k + 1][0]) { model[k][1] += model[k + 1][1]; model.splice(k + 1, 1); }
-      if (k > 0 && model[k - 1][0] + model[k - 1][1] === at) { model[k - 1][1] += model[k][1]; model.splice(k, 1); }
-    };
+    const { ranges: model, alloc: modelAlloc, free: modelFree } = firstFitModel(16, memory.buffer.byteLength - 16);
     const block = (bytes: number): number => Math.ceil(bytes / 16) * 16 + 16;
     const rng = fc.sample(fc.array(fc.nat({ max: 1e9 }), { minLength: 30_000, maxLength: 30_000 }), { numRuns: 1, seed: 11 })[0];
     let r = 0;
