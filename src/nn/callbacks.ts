@@ -2,6 +2,7 @@
 // from any hook; fit awaits it. Logs use Keras keys: loss, acc, val_loss, val_acc.
 
 import type { Checkpoint } from './checkpoint.js';
+import { checkKeys } from '../core/checks.js';
 
 export type Logs = Record<string, number>;
 
@@ -98,12 +99,17 @@ export interface EarlyStoppingArgs {
   /** An epoch must beat this (and the best so far) to reset the patience count, as tfjs-layers. */
   baseline?: number;
   /**
-   * When it stops training, restore the weights of the epoch with the best monitored value,
-   * whether or not that epoch beat the baseline (Keras). A fit that runs to its last epoch
-   * keeps the last weights (Keras 2, and Keras 3 when it did not stop).
+   * At the end of training, restore the weights of the epoch with the best monitored value
+   * (an epoch counts as better when it improves on the best by more than minDelta), whether
+   * or not that epoch beat the baseline, and whether or not training stopped early: Keras 3's
+   * on_train_end. (tf.keras 2 restored only when it stopped; tfjs-layers refuses the option.)
    */
   restoreBestWeights?: boolean;
+  /** Accepted for tfjs-layers' signature; earlyStopping prints nothing. */
+  verbose?: number;
 }
+
+const EARLY_STOPPING_KEYS = ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'verbose'];
 
 /** Stops training when the monitored value stops improving for `patience` epochs. */
 export class EarlyStopping extends Monitor {
@@ -118,6 +124,7 @@ export class EarlyStopping extends Monitor {
   stoppedEpoch = 0;
 
   constructor(args: EarlyStoppingArgs = {}) {
+    checkKeys('earlyStopping', args, EARLY_STOPPING_KEYS);
     super('earlyStopping', args.monitor ?? 'val_loss', args.mode ?? 'auto', nonNegative('earlyStopping', 'minDelta', Math.abs(args.minDelta ?? 0)));
     this.patience = nonNegative('earlyStopping', 'patience', args.patience ?? 0);
     this.baseline = args.baseline;
@@ -135,7 +142,8 @@ export class EarlyStopping extends Monitor {
   onEpochEnd(epoch: number, logs?: Logs): void {
     const v = this.current(logs);
     if (v === undefined || this.model === undefined) return;
-    if (this.restore && (this.bestWeights === undefined || this.better(v, this.bestSeen, 0))) {
+    // Keras 3: the best epoch is the last one that improved on the best by more than minDelta.
+    if (this.restore && (this.bestWeights === undefined || this.better(v, this.bestSeen, this.minDelta))) {
       this.bestSeen = v;
       this.bestWeights = this.model.snapshotWeights();
     }
@@ -149,8 +157,13 @@ export class EarlyStopping extends Monitor {
     if (this.wait >= this.patience) {
       this.stoppedEpoch = epoch;
       this.model.stopTraining = true;
-      if (this.restore && this.bestWeights) this.model.restoreWeights(this.bestWeights);
     }
+  }
+
+  // Keras 3 restores here, after the last epoch's callbacks, whether or not training stopped early.
+  onTrainEnd(): void {
+    if (this.restore && this.bestWeights && this.model) this.model.restoreWeights(this.bestWeights);
+    this.bestWeights = undefined;
   }
 }
 
@@ -164,6 +177,8 @@ export interface ReduceLROnPlateauArgs {
   mode?: Mode;
 }
 
+const REDUCE_LR_KEYS = ['monitor', 'factor', 'patience', 'minDelta', 'cooldown', 'minLr', 'mode'];
+
 /** Multiplies the learning rate by `factor` after `patience` epochs without improvement (Keras semantics). */
 export class ReduceLROnPlateau extends Monitor {
   private readonly factor: number;
@@ -176,6 +191,7 @@ export class ReduceLROnPlateau extends Monitor {
   readonly changes: [number, number][] = [];
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
+    checkKeys('reduceLROnPlateau', args, REDUCE_LR_KEYS);
     super('reduceLROnPlateau', args.monitor ?? 'val_loss', args.mode ?? 'auto', nonNegative('reduceLROnPlateau', 'minDelta', args.minDelta ?? 1e-4));
     const factor = args.factor ?? 0.1;
     if (!(factor > 0 && factor < 1)) throw new Error(`actlab: reduceLROnPlateau: factor must be in (0, 1), got ${factor}`);

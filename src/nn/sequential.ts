@@ -60,8 +60,8 @@ export interface FitArgs {
   seed?: number;
   /** One callback or a list, called in order (see Callback). */
   callbacks?: Callback | readonly Callback[];
-  /** 0: silent, 1: one line per epoch. */
-  verbose?: 0 | 1;
+  /** 0 (the default): silent; 1 or 2: one line per epoch (Keras' verbose=2 form; no progress bar). */
+  verbose?: 0 | 1 | 2;
   /**
    * The epoch to start at (Keras): epochs initialEpoch..epochs-1 run, each with the shuffle
    * and dropout of that epoch of an uninterrupted run. Left out, a model fitted before with
@@ -354,6 +354,8 @@ export class Sequential implements TrainingModel {
       }
     });
     const stopOnNonFinite = args.stopOnNonFinite ?? true;
+    const verbose: unknown = args.verbose ?? 0;
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new Error(`actlab: fit: verbose must be 0 (silent), 1 or 2 (one line per epoch), got ${describeValue(verbose)}`);
 
     if (x.shape[0] === 0) throw new Error('actlab: fit: x has no samples');
     const fitSeed = args.seed ?? this.seed;
@@ -482,7 +484,7 @@ export class Sequential implements TrainingModel {
         const pushed = { ...logs };
         history.push(epoch, pushed);
         this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar() };
-        if (args.verbose === 1) {
+        if (verbose !== 0) {
           console.log(`Epoch ${epoch + 1}/${epochs} ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ')}`);
         }
         for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);

@@ -1,0 +1,110 @@
+// What a Keras 3 / tfjs-layers training script relies on when ported: per-epoch History
+// values against tfjs-layers 4.22.0 (validationSplit takes the last fraction before any
+// shuffle, shuffle false, a batch larger than the data, initialEpoch), earlyStopping's
+// restoreBestWeights as Keras 3's on_train_end, and options a port might misspell.
+import { beforeAll, describe, expect, test, vi } from 'vitest';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  init, tensor, sequential, layers, sgd, callbacks, type Sequential, type Callback,
+} from '../src/index.js';
+import { tf, useBackend } from './helpers/tfjs.js';
+
+beforeAll(async () => { await init(); await useBackend('cpu'); });
+
+const wrong = <T>(v: unknown): T => v as T;
+
+function xs(n: number, d: number): Float32Array {
+  let s = 1;
+  return Float32Array.from({ length: n * d }, () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1);
+}
+
+function mlp(seed = 3): Sequential {
+  const m = sequential({ seed, layers: [layers.dense({ units: 5, activation: 'tanh', inputShape: [4] }), layers.dense({ units: 3, activation: 'softmax' })] });
+  m.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+describe('per-epoch History against tfjs-layers 4.22.0 (cpu), same weights, SGD', () => {
+  test('validationSplit, shuffle false, initialEpoch, a partial last batch and a batch larger than the data', async () => {
+    const n = 50, d = 4, x = xs(n, d);
+    const y = Int32Array.from({ length: n }, (_, i) => (x[i * d] + x[i * d + 1] > 0 ? 1 : 0) + (x[i * d + 2] > 0.5 ? 1 : 0));
+    for (const batchSize of [16, 64]) {
+      const m = mlp();
+      const t = tfl.sequential({ layers: [tfl.layers.dense({ units: 5, activation: 'tanh', inputShape: [d] }), tfl.layers.dense({ units: 3, activation: 'softmax' })] });
+      t.compile({ optimizer: tf.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const ws = m.getWeights();
+      t.setWeights(ws.map((w) => tf.tensor(w.dataSync(), [...w.shape])));
+      for (const w of ws) w.dispose();
+      const opts = { epochs: 4, batchSize, shuffle: false, validationSplit: 0.2, initialEpoch: 1 };
+      const xa = tensor(x, [n, d]);
+      const h = await m.fit(xa, y, opts);
+      const th = await t.fit(tf.tensor(x, [n, d]), tf.tensor(Array.from(y)), { ...opts, verbose: 0 });
+      expect(h.epoch).toEqual(th.epoch);
+      expect(Object.keys(h.history).sort()).toEqual(Object.keys(th.history).sort());
+      for (const k of Object.keys(th.history)) {
+        (th.history[k] as number[]).forEach((v, i) => expect(h.history[k][i]).toBeCloseTo(v, 5));
+      }
+      xa.dispose(); m.dispose(); t.dispose();
+    }
+  });
+});
+
+describe('earlyStopping restoreBestWeights as Keras 3 (on_train_end)', () => {
+  /** Fits with the monitored loss overwritten by `losses`, recording the weights at each epoch end. */
+  async function run(losses: number[], args: Parameters<typeof callbacks.earlyStopping>[0]) {
+    const m = mlp();
+    const x = tensor(xs(12, 4), [12, 4]), y = Int32Array.from({ length: 12 }, (_, i) => i % 3);
+    const script: Callback = { onEpochEnd: (e, logs) => { logs.loss = losses[e]; } };
+    const at: Float32Array[][] = [];
+    const record: Callback = { onEpochEnd: () => { at.push(m.snapshotWeights()); } };
+    const stop = callbacks.earlyStopping({ monitor: 'loss', restoreBestWeights: true, ...args });
+    const h = await m.fit(x, y, { epochs: losses.length, callbacks: [script, record, stop] });
+    const final = m.snapshotWeights();
+    x.dispose(); m.dispose();
+    return { h, at, final, stop };
+  }
+
+  test('restores the best epoch also when training runs to its last epoch', async () => {
+    const { h, at, final } = await run([1, 0.5, 0.7, 0.8], { patience: 5 });
+    expect(h.epoch).toEqual([0, 1, 2, 3]);
+    expect(final).toEqual(at[1]);
+  });
+
+  test('the best epoch is the last that improved by more than minDelta', async () => {
+    // Keras: 0.7 improves on 1 by more than 0.2, 0.65 does not improve on 0.7 by more than 0.2.
+    const { h, at, final, stop } = await run([1, 0.7, 0.65, 0.66, 0.6], { patience: 2, minDelta: 0.2 });
+    expect(stop.stoppedEpoch).toBe(3);
+    expect(h.epoch).toEqual([0, 1, 2, 3]);
+    expect(final).toEqual(at[1]);
+  });
+
+  test('without restoreBestWeights the last weights stay', async () => {
+    const { at, final } = await run([1, 0.5, 0.7, 0.8], { patience: 5, restoreBestWeights: false });
+    expect(final).toEqual(at[3]);
+  });
+});
+
+describe('options a port from Keras might spell its way are refused, not ignored', () => {
+  test('callback options', () => {
+    const as = <T>(v: unknown): T => v as T;
+    expect(() => callbacks.earlyStopping(as({ patience: 2, restore_best_weights: true }))).toThrow("actlab: earlyStopping: unknown option 'restore_best_weights'");
+    expect(() => callbacks.earlyStopping(as({ startFromEpoch: 3 }))).toThrow("actlab: earlyStopping: unknown option 'startFromEpoch'");
+    expect(() => callbacks.reduceLROnPlateau(as({ min_lr: 1e-5 }))).toThrow("actlab: reduceLROnPlateau: unknown option 'min_lr'");
+    // tfjs-layers' earlyStopping takes verbose.
+    expect(() => callbacks.earlyStopping({ patience: 1, verbose: 1 })).not.toThrow();
+  });
+
+  test("fit's verbose: 2 prints one line per epoch (Keras), other values are refused", async () => {
+    const m = mlp();
+    const x = tensor(xs(6, 4), [6, 4]), y = Int32Array.from({ length: 6 }, (_, i) => i % 3);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await m.fit(x, y, { epochs: 2, verbose: 2 });
+      expect(log.mock.calls.map((c) => String(c[0]).split(' ')[0] + ' ' + String(c[0]).split(' ')[1])).toEqual(['Epoch 1/2', 'Epoch 2/2']);
+    } finally {
+      log.mockRestore();
+    }
+    await expect(m.fit(x, y, { epochs: 1, verbose: wrong<1>(true) })).rejects.toThrow('actlab: fit: verbose must be 0 (silent), 1 or 2');
+    x.dispose(); m.dispose();
+  });
+});
