@@ -93,6 +93,9 @@ describe('checkpoints', () => {
     // State for weights the model does not have restored silently, and the model's own weights restarted from zero state.
     expect(edit((j) => { for (const st of wrong<{ name: string }[]>(j.optimizer.state)) st.name = st.name.replace(/^dense_1\//, 'other/'); }))
       .toThrow("actlab: restoreCheckpoint: optimizer state 'other/kernel/m' is for 'other/kernel', which the model does not have");
+    // A name without '/' was cut to all but its last character ('mx' for 'mxy').
+    expect(edit((j) => { wrong<{ name: string }[]>(j.optimizer.state)[1].name = 'mxy'; }))
+      .toThrow("actlab: restoreCheckpoint: optimizer state 'mxy' is for 'mxy', which the model does not have");
     // State a custom loop made through applyGradients without names is keyed by position ('0/m'): restored as written.
     const loop = build();
     const vars = loop.trainableWeights.map((w) => w.tensor);
