@@ -129,7 +129,8 @@ export class Threads {
       if (e instanceof PoolError) {
         this.pool = undefined;
         this.reason = `${e.message.replace(/^actlab: /, '')}; running on one thread (await init({ threads }) starts a fresh pool)`;
-        throw new Error(`${e.message}. The pool was shut down: this call's result is lost, later calls run on one ` +
+        // Still a PoolError: a caller that wrote memory across several calls (an optimizer step) can tell.
+        throw new PoolError(`${e.message}. The pool was shut down: this call's result is lost, later calls run on one ` +
           'thread, and await init({ threads }) starts a fresh pool');
       }
       throw e;

@@ -21,6 +21,7 @@
 // two models) is an error rather than mixed state.
 import { elementwise } from '../core/parallel.js';
 import { rt } from '../core/wasm.js';
+import { PoolError } from '../core/pool.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, zeros, tensor, shapeText } from '../core/tensor.js';
 import { checkFinite, checkKeys, showValue } from '../core/checks.js';
@@ -208,7 +209,8 @@ export abstract class Optimizer {
       } catch (e) {
         // A kernel call that fails here (a worker that died, memory refused) leaves a step half
         // taken: say so, rather than let training go on from weights that match no step.
-        if (updated === 0 && !(e instanceof Error && /thread pool/.test(e.message))) throw e;
+        // Only a failed parallel call can leave the first variable partly written.
+        if (updated === 0 && !(e instanceof PoolError)) throw e;
         const text = e instanceof Error ? e.message : String(e);
         throw new Error(`${text.startsWith('actlab: ') ? text : `actlab: ${text}`} [during ${this.where}.applyGradients, step ${t}: ` +
           `${updated} of ${pairs.length} variables (and their state) were updated and the one after may be partly written, ` +
