@@ -160,3 +160,26 @@ test('PNG rendering draws text with a system font', async () => {
   expect(Array.from(png.subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
   expect(() => svgToPng(svg, { scale: 0 })).toThrow(/PNG scale 0 is invalid/);
 });
+
+test('every figure carries a text alternative: <title> from its title, <desc> from its subtitle, axes and legend', async () => {
+  const svg = await renderSvg(plot.curvesSpec(curves(['relu', 'elu'], { samples: 5 }), { show: 'both', title: 'Mine: a <b> & "c"' }));
+  const root = /^<svg\b[^>]*>/.exec(svg)?.[0] ?? '';
+  expect(root).toContain(' role="img"');
+  // The alternative comes first, so it names the figure (and is the tooltip of the .svg file); the title's markup is escaped.
+  const head = svg.slice(root.length);
+  expect(head).toMatch(/^<title>Mine: a &lt;b&gt; &amp; &quot;c&quot;<\/title><desc>[^<]*<\/desc>/);
+  const desc = /<desc>([^<]*)<\/desc>/.exec(head)?.[1] ?? '';
+  expect(desc).toContain('x in [-10, 10], 5 points, computed in Wasm.');
+  expect(desc).toContain("X-axis titled 'input x' for a linear scale");
+  expect(desc).toContain("legend titled 'activation'");
+  expect(desc).toContain('relu, elu');
+  // Facet panels repeat their axes; the description says each once.
+  expect(desc.split("X-axis titled 'input x'").length).toBe(2);
+  // Every training figure too (hconcat panels, no facet).
+  const r: CompareTrainingResult = {
+    settings: { hidden: [128, 64], epochs: 3, batchSize: 32, learningRate: 0.001, seed: 42, trainSamples: 600, testSamples: 100, learnable: [] },
+    runs: [run('relu', 0.02), run('tanh', 0)],
+  };
+  const training = await renderSvg(plot.compareTrainingSpec(r));
+  expect(training).toMatch(/^<svg\b[^>]* role="img"><title>Training histories per activation<\/title><desc>[^<]*relu, tanh[^<]*<\/desc>/);
+});

@@ -7,22 +7,55 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { TopLevelSpec } from 'vega-lite';
 import type { VegaLiteSpec } from '../plot/theme.js';
+import { escapeXml } from '../plot/mathml.js';
 import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 
 // vega, vega-lite and resvg (a native binary in an optional platform package) load on the
 // first render, not with `actlab/node`: its file readers, models and checkpoints work
 // without them, and an import of the entry stays fast.
 
-/** Renders a Vega-Lite spec to a standalone SVG document string. */
+/**
+ * Renders a Vega-Lite spec to a standalone SVG document string, with a text alternative (see
+ * `withTextAlternative`).
+ */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   const [{ compile }, { parse, View }] = await Promise.all([import('vega-lite'), import('vega')]);
-  const { spec: vgSpec } = compile(spec as TopLevelSpec);
+  const vl = spec as TopLevelSpec;
+  const { spec: vgSpec } = compile(vl);
   const view = new View(parse(vgSpec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return withTextAlternative(await view.toSVG(), vl);
   } finally {
     view.finalize();
   }
+}
+
+/** Text or lines of text (a Vega title's `text` or `subtitle`) as one string; '' for anything else. */
+function joined(text: unknown): string {
+  if (typeof text === 'string') return text;
+  return Array.isArray(text) ? text.filter((t) => typeof t === 'string').join(' ') : '';
+}
+
+/**
+ * Gives the figure a text alternative that says what it shows: the spec's title as the SVG's
+ * `<title>` (its accessible name, and the tooltip of a standalone file) and, as `<desc>`, the
+ * spec's description, the subtitle, and Vega's own captions of the axes and legends (scale,
+ * range, the series named). `role="img"` makes a screen reader read these instead of
+ * descending into hundreds of unlabelled marks; the numbers themselves are in the report's
+ * tables and the command's JSON. No ids, so figures inlined in one page cannot clash.
+ */
+function withTextAlternative(svg: string, spec: TopLevelSpec): string {
+  const t = spec.title;
+  const params = typeof t === 'object' && t !== null && !Array.isArray(t) ? t : undefined;
+  const name = (params === undefined ? joined(t) : joined(params.text)) || joined(spec.description) || 'Figure';
+  const own = [joined(spec.description), params === undefined ? '' : joined(params.subtitle)].filter((s) => s !== '').map(escapeXml);
+  // Vega writes these captions already escaped for an attribute, which is also valid element text.
+  const guides = [...svg.matchAll(/aria-roledescription="(?:axis|legend)" aria-label="([^"]*)"/g)].map((m) => m[1]);
+  const desc = [...new Set([...own, ...guides])].map((s) => (/[.!?]$/.test(s) ? s : `${s}.`)).join(' ');
+  const open = /^<svg\b[^>]*>/.exec(svg);
+  if (open === null) throw new Error('actlab: renderSvg: Vega returned no <svg> element');
+  return `${open[0].slice(0, -1)} role="img"><title>${escapeXml(name)}</title>${desc === '' ? '' : `<desc>${desc}</desc>`}` +
+    svg.slice(open[0].length);
 }
 
 const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', join(homedir(), '.local', 'share', 'fonts'), join(homedir(), '.fonts')];
