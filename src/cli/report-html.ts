@@ -99,14 +99,14 @@ function references(refs: readonly ReportReference[]): string {
 const STYLE = `
 body{font-family:"DejaVu Sans","Liberation Sans",Arial,Helvetica,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
-.slide{color:#777;font-weight:normal;font-size:.8em;margin-right:.4em}
+.slide{color:#666;font-weight:normal;font-size:.8em;margin-right:.4em}
 figure{margin:1em 0;overflow-x:auto}figcaption{color:#555;font-size:.9em}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}caption{text-align:left;font-weight:bold;padding:.3em 0}
 th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}th[scope=row],thead th{text-align:left;background:#f6f6f6}
 .kv td{text-align:left}code{background:#f4f4f4;padding:.1em .3em;border-radius:3px}
 dl.formulas dt{font-weight:bold;margin-top:.4em}dl.formulas dd{margin-left:1.2em}
 dl.formulas math{font-size:1.15em;math-style:normal;font-family:math}
-details summary{color:#777;font-size:.8em;cursor:pointer}
+details summary{color:#666;font-size:.8em;cursor:pointer}
 nav ol{columns:2}ol.references li{margin:.4em 0}
 `;
 

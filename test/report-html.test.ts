@@ -1,0 +1,42 @@
+// The report page for readers with assistive technology, on paper and offline: text contrast
+// (WCAG AA), the print stylesheet, and user-controlled strings escaped where they appear.
+import { describe, expect, test } from 'vitest';
+import { buildReportHtml, type ReportDocument } from '../src/cli/report-html.js';
+
+const DOC: ReportDocument = {
+  title: 'actlab report', generated: '2026-01-01T00:00:00.000Z', settings: { seed: '42' }, machine: {}, runtime: {},
+  sections: [{
+    id: 'one', slides: [1], title: 'One', explanation: ['text'], formulas: [{ label: 'f', latex: 'x^2' }],
+    figures: [{ caption: 'a figure', svg: '<svg xmlns="http://www.w3.org/2000/svg" width="900" height="100" viewBox="0 0 900 100"></svg>' }],
+    tables: [{ caption: 't', columns: ['a', 'b'], rows: [['x', 1]] }],
+  }],
+};
+
+const style = (html: string): string => /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+
+/** WCAG 2 relative luminance of a #rgb or #rrggbb colour. */
+function luminance(hex: string): number {
+  const h = hex.length === 4 ? [...hex.slice(1)].map((c) => c + c).join('') : hex.slice(1);
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const v = parseInt(h.slice(i, i + 2), 16) / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+const contrast = (a: string, b: string): number => {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+};
+
+describe('report stylesheet', () => {
+  test('every text colour reaches WCAG AA (4.5:1) on white and on every background the page sets', () => {
+    const css = style(buildReportHtml(DOC));
+    const colours = [...css.matchAll(/(?:^|[;{])color:(#[0-9a-fA-F]{3,6})\b/g)].map((m) => m[1]);
+    const backgrounds = ['#fff', ...[...css.matchAll(/background:(#[0-9a-fA-F]{3,6})\b/g)].map((m) => m[1])];
+    expect(colours.length).toBeGreaterThan(3);
+    for (const c of colours) {
+      for (const b of backgrounds) expect(contrast(c, b), `${c} on ${b}`).toBeGreaterThanOrEqual(4.5);
+    }
+  });
+});
