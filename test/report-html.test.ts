@@ -1,7 +1,16 @@
 // The report page for readers with assistive technology, on paper and offline: text contrast
 // (WCAG AA), the print stylesheet, and user-controlled strings escaped where they appear.
-import { describe, expect, test } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
 import { buildReportHtml, type ReportDocument } from '../src/cli/report-html.js';
+import { CHROMIUM_BIN, withChromium } from './runtimes/runners.js';
+
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const TMP = mkdtempSync(join(tmpdir(), 'actlab-report-html-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 const DOC: ReportDocument = {
   title: 'actlab report', generated: '2026-01-01T00:00:00.000Z', settings: { seed: '42' }, machine: {}, runtime: {},
@@ -39,4 +48,28 @@ describe('report stylesheet', () => {
       for (const b of backgrounds) expect(contrast(c, b), `${c} on ${b}`).toBeGreaterThanOrEqual(4.5);
     }
   });
+});
+
+test('printed on A4, a figure wider than the page is scaled to it, not cut at the edge', async (ctx) => {
+  // Slides 6, 8, 12 and 13 draw 810-909 px wide; A4 at the browser's default margins leaves about 718 px.
+  if (!existsSync(CHROMIUM_BIN) && !CI) {
+    ctx.skip(`skipped outside CI: ${CHROMIUM_BIN} not found (apt-get install chromium); with CI=true this fails`);
+    return;
+  }
+  const path = join(TMP, 'print.html');
+  writeFileSync(path, buildReportHtml(DOC));
+  const boxes = await withChromium(pathToFileURL(path).href, 60_000, async (page) => {
+    await page.setViewportSize({ width: 718, height: 1000 });
+    await page.emulateMedia({ media: 'print' });
+    return page.locator('figure').evaluateAll((els) => els.map((f) => {
+      const svg = f.querySelector('svg')?.getBoundingClientRect();
+      return { page: document.documentElement.clientWidth, scroll: f.scrollWidth, client: f.clientWidth, w: svg?.width ?? 0, h: svg?.height ?? 0 };
+    }));
+  });
+  expect(boxes).toHaveLength(1);
+  const [b] = boxes;
+  expect(b.scroll, 'nothing of the figure lies beyond its box').toBeLessThanOrEqual(b.client);
+  expect(b.w).toBeLessThanOrEqual(b.page);
+  expect(b.w).toBeGreaterThan(600);
+  expect(b.w / b.h, 'scaled, not squeezed').toBeCloseTo(9, 1);
 });

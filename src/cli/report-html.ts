@@ -1,6 +1,7 @@
 // One self-contained HTML page from report sections: inline SVG figures, tables, formulas
 // as MathML, the settings, machine and runtime. No external script, font, stylesheet or
-// image, so it opens offline in any browser.
+// image, so it opens offline in any browser. On screen a figure wider than the page
+// scrolls; printed, a scroll box would cut it, so the print rules scale it to the page.
 
 import { escapeXml, latexToMathML } from '../plot/mathml.js';
 
@@ -108,6 +109,10 @@ dl.formulas dt{font-weight:bold;margin-top:.4em}dl.formulas dd{margin-left:1.2em
 dl.formulas math{font-size:1.15em;math-style:normal;font-family:math}
 details summary{color:#666;font-size:.8em;cursor:pointer}
 nav ol{columns:2}ol.references li{margin:.4em 0}
+@media print{body{max-width:none;margin:0;padding:0}
+figure{overflow:visible;break-inside:avoid}figure svg{max-width:100%;height:auto}
+h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}
+ol.references a::after{content:" <" attr(href) ">";word-break:break-all}}
 `;
 
 /** The whole report page. */
