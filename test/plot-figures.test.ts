@@ -108,6 +108,24 @@ describe('colours per activation', () => {
   });
 });
 
+test('curves and gradient flow tell up to five series apart by dash as well as colour, in the lines and the legend', async () => {
+  const dashOf = (svg: string, label: string): string => {
+    const p = paths(svg, 'line').find((el) => attr(el, 'aria-label').split('; ').includes(`activation: ${label}`));
+    return p === undefined ? 'none drawn' : attr(p, 'stroke-dasharray');
+  };
+  const family = ['relu', 'leakyRelu', 'elu', 'selu', 'gelu'];
+  const svg = await render(plot.curvesSpec(curves(family, { samples: 20 }), { show: 'both' }));
+  expect(new Set(family.map((n) => dashOf(svg, n))).size).toBe(family.length);
+  const flow = await render(plot.gradientFlowSpec(gradientFlow(['relu', 'sigmoid', 'tanh', 'elu'], { samples: 20 })));
+  expect(new Set(['relu', 'sigmoid', 'tanh', 'elu'].map((n) => dashOf(flow, n))).size).toBe(4);
+  // The legend's strokes are long enough (>= 24 px) to show a period of the longest pattern (16 px).
+  const strokes = [...svg.matchAll(/<g class="mark-symbol role-legend-symbol[^>]*><path[^>]* d="M(-?[0-9.]+),0L(-?[0-9.]+),0"[^>]* stroke-dasharray="([^"]*)"/g)];
+  expect(new Set(strokes.map((m) => m[3])).size).toBe(family.length);
+  for (const m of strokes) expect(Number(m[2]) - Number(m[1])).toBeGreaterThanOrEqual(24);
+  // One series alone keeps its solid line.
+  expect(dashOf(await render(plot.curvesSpec(curves(['relu'], { samples: 20 }), { show: 'f' })), 'relu')).toBe('');
+});
+
 test('one epoch: train and validation points differ in shape', async () => {
   const svg = await render(plot.compareTrainingSpec(compare([run('relu', 1), run('tanh', 1, 0.05)], 1)));
   const symbols = paths(svg, 'symbol');

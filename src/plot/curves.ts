@@ -3,7 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { CurvesResult } from '../analyzers/curves.js';
 import type { GradientFlowResult } from '../analyzers/gradient-flow.js';
 import { CONFIG, SCHEMA, categoryAxis, title, type VegaLiteSpec, vl } from './theme.js';
-import { TICK_NUMBER, finiteOrNull, fmt, nonFinite, omissionNote, seriesStyles, type Omission } from './series.js';
+import { DASHES, TICK_NUMBER, finiteOrNull, fmt, nonFinite, omissionNote, seriesStyles, type Omission } from './series.js';
 
 export type CurvePanel = 'f' | 'df' | 'both';
 
@@ -74,13 +74,14 @@ function xTicks(x: readonly number[]): number[] | undefined {
 function lineSpec(x: readonly number[], series: readonly Series[], show: CurvePanel, text: string, subtitle: string): TopLevelSpec {
   const panels: ('f' | 'df')[] = show === 'both' ? ['f', 'df'] : [show];
   const both = panels.length === 2;
-  const style = seriesStyles(series);
+  const style = seriesStyles(series, DASHES.length, true);
   const stride = x.length <= MAX_DRAWN_POINTS ? 1 : Math.ceil((x.length - 1) / (MAX_DRAWN_POINTS - 1));
   const dropped = droppedNote(x, series, panels);
   const thinned = stride > 1 ? `drawn: 1 point in ${stride} of the ${x.length} (and the last); the JSON has them all` : '';
   const notes = [thinned, dropped].filter((t) => t !== '');
   const ticks = xTicks(x);
-  const legend = { orient: 'bottom' as const, columns: 4, symbolType: 'stroke', labelLimit: 260 };
+  // Symbols long enough (about 30 px) to show a whole period of the longest dash pattern.
+  const legend = { orient: 'bottom' as const, columns: 4, symbolType: 'stroke', symbolSize: 900, labelLimit: 260 };
   const encoding = {
     x: { field: 'x', type: 'quantitative' as const, title: 'input x', axis: { format: TICK_NUMBER, ...(ticks === undefined ? {} : { values: ticks }) } },
     y: { field: 'y', type: 'quantitative' as const, title: both ? 'value' : PANEL_TITLE[panels[0]], axis: { format: TICK_NUMBER } },

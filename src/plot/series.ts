@@ -56,9 +56,12 @@ export interface SeriesStyles {
  * an activation (1 where dashes mean something else); further repeats take colours no
  * activation of the figure has. Otherwise (other labels, or more repeats than spare
  * colours) series take the palette in order, and after the palette runs out, the next dash
- * pattern.
+ * pattern. With `ownDash`, a figure of at most DASHES.length series gives each its own dash,
+ * in order, so that lines differ in more than colour (for readers who cannot tell the
+ * colours apart, and on a grey printout); more series keep the rules above.
  */
-export function seriesStyles(series: readonly { readonly label: string; readonly name?: string }[], maxDashes = DASHES.length): SeriesStyles {
+export function seriesStyles(series: readonly { readonly label: string; readonly name?: string }[], maxDashes = DASHES.length,
+  ownDash = false): SeriesStyles {
   const labels = series.map((s) => s.label);
   const names = series.map((s) => (s.name !== undefined && isActivationName(s.name) ? s.name : activationOf(s.label)));
   const seen = new Map<ActivationName, number>();
@@ -89,7 +92,8 @@ export function seriesStyles(series: readonly { readonly label: string; readonly
       dashIndex.push(Math.floor(i / PALETTE.length) % DASHES.length);
     }
   });
-  return { labels, colors, dashes: dashIndex.map((d) => [...DASHES[d]]), dashed: dashIndex.some((d) => d > 0) };
+  const dashes = ownDash && series.length <= DASHES.length ? series.map((_, i) => i) : dashIndex;
+  return { labels, colors, dashes: dashes.map((d) => [...DASHES[d]]), dashed: dashes.some((d) => d > 0) };
 }
 
 /**
