@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   init, tensor, activations, conv2d, conv2dBackpropInput, conv2dBackpropFilter, conv2dBackpropBias, maxPool,
-  maxPoolWithArgmax, maxPoolBackprop, avgPool, avgPoolBackprop, flatten, threadInfo, type Tensor, type Shape,
+  maxPoolWithArgmax, maxPoolBackprop, avgPool, avgPoolBackprop, flatten, threadInfo, type ActivationName, type Tensor, type Shape,
 } from '../src/index.js';
 import { mulberry32, uniform, pick } from './helpers/mulberry32.js';
 import {
@@ -15,6 +15,8 @@ import {
 import { loadTf, onBackend, tf } from './helpers/tfjs.js';
 import { rt, threadTesting } from '../src/core/wasm.js';
 import { convTesting } from '../src/ops/conv.js';
+
+const wrong = <T>(v: unknown): T => v as T;
 
 const U = 2 ** -24;
 
@@ -596,7 +598,7 @@ describe('shape errors', () => {
     expect(() => conv2d(x, f3, [1, 1.5], 'same')).toThrow(/strides \[1, 1.5\]/);
     expect(() => conv2d(x, f3, 1, 'same', 0)).toThrow(/dilations 0/);
     expect(() => conv2d(x, f3, 1, 'explicit' as Pad)).toThrow(/padding 'explicit' is not supported: expected 'valid' or 'same'/);
-    expect(() => conv2d(x, f3, 1, 'same', 1, undefined, 'nope')).toThrow(/unknown activation 'nope'/);
+    expect(() => conv2d(x, f3, 1, 'same', 1, undefined, wrong<ActivationName>('nope'))).toThrow(/unknown activation 'nope'/);
     expect(() => conv2dBackpropInput([2, 5, 5, 3], dy, f3, 1, 'same')).toThrow(/dy has shape \[2, 4, 4, 8\] but \[2, 5, 5, 8\] was expected/);
     expect(() => conv2dBackpropFilter(x, dy, [3, 3, 3, 8], 1, 'same')).toThrow(/dy has shape \[2, 4, 4, 8\] but \[2, 5, 5, 8\] was expected/);
     expect(() => maxPool(x, 0, 1, 'same')).toThrow(/filterSize 0 must be a positive integer/);

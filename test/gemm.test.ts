@@ -6,7 +6,9 @@ import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { ACTIVATIONS, activations, dense, init, matMul, memoryStats, tensor, type ActivationParams } from '../src/index.js';
+import { ACTIVATIONS, activations, dense, init, matMul, memoryStats, tensor, type ActivationName, type ActivationParams } from '../src/index.js';
+
+const wrong = <T>(v: unknown): T => v as T;
 import { rt } from '../src/core/wasm.js';
 import { mulberry32, uniformF32 } from './helpers/rng.js';
 import { runRawGemm } from './helpers/raw-gemm.js';
@@ -566,7 +568,7 @@ describe('matMul and dense on Tensors', () => {
     expect(() => dense(a, b)).toThrow(/^actlab: dense: x \[2, 3\] and w \[4, 5\] do not chain/);
     const w = tensor(new Float32Array(15), [3, 5]);
     expect(() => dense(a, w, tensor([1, 2], [2]))).toThrow(/^actlab: dense: bias has shape \[2\]; expected \[5\]/);
-    expect(() => dense(a, w, undefined, 'nope')).toThrow(/unknown activation 'nope'/);
+    expect(() => dense(a, w, undefined, wrong<ActivationName>('nope'))).toThrow(/unknown activation 'nope'/);
     expect(() => dense(a, w, undefined, 'elu', { alpha: -1 })).toThrow(/parameter 'alpha' = -1 is out of range/);
   });
 

@@ -247,6 +247,20 @@ describe('files tf.js writes load in actlab', () => {
     x.dispose();
   });
 
+  test("modelFromArtifacts takes tf.js's in-memory form as typed: { modelTopology, weightSpecs, weightData } with the data in several buffers", () => {
+    const m = sequential({ seed: 3, layers: [layers.dense({ units: 2, inputShape: [3], activation: 'tanh' })] });
+    const art = modelToArtifacts(m);
+    const cut = 8;
+    const copy = modelFromArtifacts({
+      modelTopology: art.modelJson.modelTopology,
+      weightSpecs: art.modelJson.weightsManifest[0].weights,
+      weightData: [art.weightData.slice(0, cut), art.weightData.slice(cut)],
+    });
+    const x = tensor([1, -2, 0.5], [1, 3]);
+    expect(Array.from(copy.predict(x).dataSync())).toEqual(Array.from(m.predict(x).dataSync()));
+    for (const v of [m, copy, x]) v.dispose();
+  });
+
   test('quantized, non-float32 and malformed files are refused with actlab errors', () => {
     const m = sequential({ seed: 2, layers: [layers.dense({ units: 2, inputShape: [3] })] });
     const art = modelToArtifacts(m);

@@ -102,13 +102,16 @@ export function withKernelArgs<T>(heap: Heap, r: ResolvedParams, n: number, chan
   }
 }
 
+/** The inputs the Float32Array API takes: a Float32Array, or numbers (rounded to float32). */
+type Values = Float32Array | readonly number[];
+
 /** Options for the Float32Array API: `channels` is the size of the last axis for per-channel parameters. */
 export interface ApplyOptions {
   readonly channels?: number;
 }
 
-function runUnary(name: string, x: Float32Array, params: ActivationParams | undefined, opts: ApplyOptions | undefined,
-  body: (row: Activation, px: Ptr, a: KernelArgs) => Float32Array): Float32Array {
+function runUnary<T>(name: string, x: Values, params: ActivationParams | undefined, opts: ApplyOptions | undefined,
+  body: (row: Activation, px: Ptr, a: KernelArgs) => T): T {
   const row = getActivation(name);
   const resolved = resolveParams(row, params);
   if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && 'length' in x)) {
@@ -125,7 +128,7 @@ function runUnary(name: string, x: Float32Array, params: ActivationParams | unde
 }
 
 /** f(x) elementwise, computed in Wasm. */
-function apply(name: ActivationName, x: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
+function apply(name: ActivationName, x: Values, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
   return runUnary(name, x, params, opts, (row, px, a) => {
     const { kernels, heap } = rt();
     const py = heap.alloc(x.length * 4);
@@ -139,7 +142,7 @@ function apply(name: ActivationName, x: Float32Array, params?: ActivationParams,
 }
 
 /** Vector-Jacobian product dL/dx = dy * f'(x) for an upstream gradient dy. */
-function backward(name: ActivationName, x: Float32Array, dy: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
+function backward(name: ActivationName, x: Values, dy: Values, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
   if (dy.length !== x.length) {
     throw new Error(`actlab: activation '${name}' backward: dy has ${dy.length} elements but x has ${x.length}`);
   }
@@ -156,7 +159,7 @@ function backward(name: ActivationName, x: Float32Array, dy: Float32Array, param
 }
 
 /** f'(x) elementwise (the backward kernel with dy = 1). */
-function derivative(name: ActivationName, x: Float32Array, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
+function derivative(name: ActivationName, x: Values, params?: ActivationParams, opts?: ApplyOptions): Float32Array {
   return backward(name, x, new Float32Array(x.length).fill(1), params, opts);
 }
 
@@ -164,7 +167,7 @@ function derivative(name: ActivationName, x: Float32Array, params?: ActivationPa
  * Gradients of sum(dy * f(x)) with respect to each learnable parameter: one number per
  * scalar parameter, one Float32Array per per-channel parameter.
  */
-function paramGradients(name: ActivationName, x: Float32Array, dy: Float32Array, params?: ActivationParams,
+function paramGradients(name: ActivationName, x: Values, dy: Values, params?: ActivationParams,
   opts?: ApplyOptions): Record<string, number | Float32Array> {
   const row = getActivation(name);
   if (row.paramGrad === undefined) throw new Error(`actlab: activation '${name}' has no learnable parameters`);
@@ -172,8 +175,8 @@ function paramGradients(name: ActivationName, x: Float32Array, dy: Float32Array,
     throw new Error(`actlab: activation '${name}' parameter gradient: dy has ${dy.length} elements but x has ${x.length}`);
   }
   const grad = row.paramGrad;
-  const out: Record<string, number | Float32Array> = {};
-  runUnary(name, x, params, opts, (_, px, a) => {
+  return runUnary(name, x, params, opts, (_, px, a) => {
+    const out: Record<string, number | Float32Array> = {};
     const { kernels, heap } = rt();
     const learnable = row.params.filter((p) => p.learnable);
     const sizes = learnable.map((p) => (p.perChannel ? a.channels : 1));
@@ -192,17 +195,16 @@ function paramGradients(name: ActivationName, x: Float32Array, dy: Float32Array,
       heap.free(po);
       heap.free(pg);
     }
-    return x;
+    return out;
   });
-  return out;
 }
 
 /** The activation registry and elementwise evaluation on Float32Arrays. */
 export const activations = {
   /** Every registry row (name, parameters, formula, paper, kernels). */
   list: (): readonly Activation[] => ACTIVATIONS,
-  /** The names of every activation. */
-  names: (): string[] => ACTIVATIONS.map((a) => a.name),
+  /** The names of every activation, in registry order. */
+  names: (): ActivationName[] => ACTIVATIONS.map((a) => a.name),
   get: getActivation,
   apply,
   derivative,

@@ -36,9 +36,25 @@ export interface ModelJson {
   readonly actlab?: { readonly seed: number };
 }
 
+/** A saved model in memory: model.json's content and the bytes of the weights file(s) it names. */
 export interface ModelArtifacts {
+  /** model.json as written by modelToArtifacts or tf.js. */
   readonly modelJson: ModelJson;
+  /** The float32 weights in manifest order (modelFromArtifacts also takes a list of buffers, joined in order). */
   readonly weightData: ArrayBuffer;
+}
+
+/**
+ * tf.js's own in-memory form, as its tf.io handlers pass it to a loader: the topology and the
+ * weight specs already read out of model.json.
+ */
+export interface TfjsModelArtifacts {
+  /** model.json's `modelTopology`. */
+  readonly modelTopology: object;
+  /** The manifest's weight entries, in data order. */
+  readonly weightSpecs?: readonly { readonly name: string; readonly shape: readonly number[]; readonly dtype?: string }[];
+  /** The weight bytes: one buffer, or a list joined in order. */
+  readonly weightData: ArrayBuffer | readonly ArrayBuffer[];
 }
 
 const INIT_CLASS: Record<string, string> = {
@@ -372,7 +388,7 @@ function weightBytes(data: unknown): ArrayBuffer {
  * the model must appear in the manifest by name (in any order) with its shape, and the data
  * must have exactly the manifest's bytes.
  */
-export function modelFromArtifacts(artifacts: ModelArtifacts, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Sequential {
+export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifacts, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Sequential {
   const given: unknown = artifacts;
   if (!isObject(given)) throw new Error(`actlab: loadModel: expected artifacts { modelJson, weightData }, got ${JSON.stringify(given)}`);
   const json: Record<string, unknown> = isObject(given.modelJson) ? given.modelJson

@@ -5,7 +5,7 @@ import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { parallel, partBlock, splitParts, splitRange, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
-import { getActivation, resolveParams, withKernelArgs, type Activation, type ActivationParams, type ResolvedParams } from '../activations/index.js';
+import { getActivation, resolveParams, withKernelArgs, type Activation, type ActivationName, type ActivationParams, type ResolvedParams } from '../activations/index.js';
 import { gemm } from './matmul.js';
 import { showValue } from '../core/checks.js';
 
@@ -13,7 +13,7 @@ export type Padding = 'valid' | 'same';
 /** One value for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
 /** An activation by registry name, or a name with parameters. */
-export type ActivationSpec = string | { readonly name: string; readonly params?: ActivationParams };
+export type ActivationSpec = ActivationName | { readonly name: ActivationName; readonly params?: ActivationParams };
 
 /** Everything a conv or pool kernel call needs, in kernel units. */
 export interface Geometry {

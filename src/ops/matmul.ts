@@ -6,7 +6,7 @@ import type { Ptr } from '../core/heap.js';
 import { parallel, partBlock, splitParts, threadsFor } from '../core/parallel.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
 import { checkTensorArg } from '../core/checks.js';
-import { getActivation, resolveParams, withKernelArgs, type ActivationParams, type ResolvedParams } from '../activations/index.js';
+import { getActivation, resolveParams, withKernelArgs, type ActivationName, type ActivationParams, type ResolvedParams } from '../activations/index.js';
 import type { Activation as ActivationRow, KernelArgs } from '../activations/registry.js';
 
 /** Bytes of C that dense finishes before running the activation on them: they are still in L1. */
@@ -143,7 +143,7 @@ export function gemm(M: number, N: number, K: number, A: Ptr, lda: number, trans
  * activated while it is in cache. Rows never share a reduction, so the bits equal
  * matMul, then the bias add, then the activation kernel.
  */
-export function dense(x: Tensor, w: Tensor, bias?: Tensor, activation?: string, params?: ActivationParams): Tensor {
+export function dense(x: Tensor, w: Tensor, bias?: Tensor, activation?: ActivationName, params?: ActivationParams): Tensor {
   checkRank2('dense', 'x', x);
   checkRank2('dense', 'w', w);
   const [M, K] = x.shape;
