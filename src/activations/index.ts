@@ -41,6 +41,7 @@ function checkValue(row: Activation, p: ParamSpec, v: number): void {
 
 /** Resolved parameter values: scalars in row order, and per-channel values when given. */
 export interface ResolvedParams {
+  /** Scalar values in the row's parameter order, rounded to float32 (0 in a per-channel parameter's place). */
   readonly scalars: readonly number[];
   /** Per-channel values (prelu), or undefined when none of the row's parameters is per channel. */
   readonly channelValues?: Float32Array;
@@ -107,6 +108,7 @@ type Values = Float32Array | readonly number[];
 
 /** Options for the Float32Array API: `channels` is the size of the last axis for per-channel parameters. */
 export interface ApplyOptions {
+  /** Size of the last axis; default: the number of per-channel values given. */
   readonly channels?: number;
 }
 
@@ -205,9 +207,14 @@ export const activations = {
   list: (): readonly Activation[] => ACTIVATIONS,
   /** The names of every activation, in registry order. */
   names: (): ActivationName[] => ACTIVATIONS.map((a) => a.name),
+  /** The registry row for a name; an unknown name throws and lists the valid ones. */
   get: getActivation,
+  /** f(x) elementwise, as a new Float32Array; `params` are checked against the row's ranges. */
   apply,
+  /** f'(x) elementwise, as a new Float32Array. */
   derivative,
+  /** dL/dx = dy * f'(x) for an upstream gradient dy of x's length, as a new Float32Array. */
   backward,
+  /** sum(dy * df/dp) per learnable parameter: a number per scalar one, a Float32Array per per-channel one; throws for rows without learnable parameters. */
   paramGradients,
 };

@@ -7,18 +7,25 @@
 import type { Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 
+/** One parameter of a registry activation: its name, default and valid range. */
 export interface ParamSpec {
+  /** The key in a params object (`alpha`, `beta`, ...). */
   readonly name: string;
+  /** The value used when none is given. */
   readonly default: number;
   /** Valid range; an open end excludes the bound itself. */
   readonly min: number;
+  /** Upper end of the valid range. */
   readonly max: number;
+  /** True when min itself is excluded. */
   readonly minOpen?: boolean;
+  /** True when max itself is excluded. */
   readonly maxOpen?: boolean;
   /** A gradient with respect to this parameter is available (paramGrad). */
   readonly learnable?: boolean;
   /** One value per channel of the last axis (or one value broadcast to all). */
   readonly perChannel?: boolean;
+  /** What the parameter does, one line. */
   readonly doc: string;
 }
 
@@ -34,7 +41,9 @@ export interface KernelArgs {
 
 /** What the float64 reference returns at one point. */
 export interface Reference {
+  /** f(x). */
   readonly f: number;
+  /** f'(x). */
   readonly df: number;
   /** Sum of the magnitudes of the terms that make df (condition of the sum; |df| if absent). */
   readonly dfScale?: number;
@@ -52,8 +61,11 @@ export const ACTIVATION_NAMES = [
 /** A registry activation's name: the type lets the compiler catch a misspelt one. */
 export type ActivationName = (typeof ACTIVATION_NAMES)[number];
 
+/** A registry row: one activation's name, parameters, formulas, paper, kernels and float64 reference. */
 export interface Activation {
+  /** The registry name. */
   readonly name: ActivationName;
+  /** Its parameters in kernel order (empty for none). */
   readonly params: readonly ParamSpec[];
   /** What backward needs kept from the forward pass. */
   readonly saves: 'input';
@@ -61,6 +73,7 @@ export interface Activation {
   readonly formula: string;
   /** f'(x) in LaTeX. */
   readonly derivative: string;
+  /** The paper that introduced or defines it, with a link where one exists. */
   readonly paper?: string;
   /**
    * The name tfjs-layers 4.22 serialises this activation under, when it has the same one
@@ -69,7 +82,9 @@ export interface Activation {
   readonly keras?: string;
   /** Extra validation across parameters; returns a message when the values are invalid. */
   readonly check?: (p: readonly number[]) => string | undefined;
+  /** Runs the forward kernel: y = f(x) over n float32 values at Wasm addresses (y may equal x). */
   readonly forward: (k: Kernels, n: number, x: Ptr, y: Ptr, a: KernelArgs) => void;
+  /** Runs the backward kernel: dx = dy * f'(x) over n values (dx may equal dy). */
   readonly backward: (k: Kernels, n: number, x: Ptr, dy: Ptr, dx: Ptr, a: KernelArgs) => void;
   /** Writes sum(dy * df/dp) for each learnable parameter (per-channel ones: one per channel) to out. */
   readonly paramGrad?: (k: Kernels, n: number, x: Ptr, dy: Ptr, out: Ptr, a: KernelArgs) => void;
@@ -130,6 +145,7 @@ const FINITE = { min: -Infinity, max: Infinity, minOpen: true, maxOpen: true } a
 const POSITIVE = { min: 0, max: Infinity, minOpen: true, maxOpen: true } as const;
 const NON_NEGATIVE = { min: 0, max: Infinity, maxOpen: true } as const;
 
+/** Every registry row, in table order (activations.list() returns the same array). */
 export const ACTIVATIONS: readonly Activation[] = [
   {
     name: 'sigmoid', params: [], saves: 'input', keras: 'sigmoid', paper: PAPERS.survey,

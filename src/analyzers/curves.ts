@@ -4,6 +4,7 @@ import { activations } from '../activations/index.js';
 import { checkGrid, resolveRequests, sampleGrid, type ActivationRequest } from './common.js';
 import type { ActivationName } from '../activations/registry.js';
 
+/** curves()'s options. */
 export interface CurvesOptions {
   /** Input range [lo, hi]; default [-10, 10] (the seed's). */
   readonly range?: readonly [number, number];
@@ -15,24 +16,33 @@ export interface CurvesOptions {
 
 /** One activation's curve: f(x) and f'(x) at every grid point, and its registry facts. */
 export interface CurveSeries {
+  /** The series label (the request's, or the name with its parameters). */
   readonly label: string;
   /** The registry name (label adds the parameters). */
   readonly name: ActivationName;
+  /** The parameter values used (defaults filled in). */
   readonly params: Record<string, number>;
+  /** f at each grid point. */
   readonly f: number[];
+  /** f' at each grid point. */
   readonly df: number[];
   /** f(x) in LaTeX. */
   readonly formula: string;
   /** f'(x) in LaTeX. */
   readonly derivative: string;
+  /** The paper that introduced or defines it. */
   readonly paper?: string;
 }
 
+/** What curves() returns. */
 export interface CurvesResult {
+  /** The input range [lo, hi]. */
   readonly range: [number, number];
+  /** Grid points, ends included. */
   readonly samples: number;
   /** The grid, float32 values. */
   readonly x: number[];
+  /** One curve per requested activation, in request order. */
   readonly curves: CurveSeries[];
 }
 

@@ -17,6 +17,7 @@ import { sliceDataset } from '../data/dataset.js';
 import { Progress, batchesPerEpoch, checkSeed, checkSplits, defaultWatchedLayer, hiddenWidths, intOption, mlpModel, toTensors } from './training.js';
 import type { DynamicsEpoch, DynamicsRun, TrainingDynamicsOptions, TrainingDynamicsResult } from './types.js';
 
+/** DynamicsRecorder's options. */
 export interface DynamicsRecorderOptions {
   /** The model being trained (the recorder reads its layers and weights). */
   readonly model: Sequential;
@@ -39,7 +40,9 @@ function endsInSoftmax(model: Sequential): boolean {
  * Example: `const rec = new DynamicsRecorder({ model, probe }); await model.fit(x, y, { callbacks: [rec] })`.
  */
 export class DynamicsRecorder implements Callback {
+  /** One entry per epoch recorded, in order. */
   readonly epochs: DynamicsEpoch[] = [];
+  /** The name of the watched layer. */
   readonly layer: string;
   private readonly model: Sequential;
   private readonly probe: DynamicsRecorderOptions['probe'];
@@ -59,6 +62,7 @@ export class DynamicsRecorder implements Callback {
     this.probe = options.probe;
   }
 
+  /** Records measure(epoch + 1): the statistics after the epoch, numbered from 1. */
   onEpochEnd(epoch: number): void {
     this.epochs.push(this.measure(epoch + 1));
   }

@@ -9,6 +9,7 @@ import { checkGrid, resolveRequests, sampleGrid, type ActivationRequest, type Re
 import { stats } from './reduce.js';
 import type { ActivationName } from '../activations/registry.js';
 
+/** gradientFlow()'s options. */
 export interface GradientFlowOptions {
   /** Input range [lo, hi]; default [-5, 5] (the seed's). */
   readonly range?: readonly [number, number];
@@ -16,26 +17,37 @@ export interface GradientFlowOptions {
   readonly samples?: number;
 }
 
+/** One activation's f and tape gradient over the grid, with summary statistics. */
 export interface GradientFlowSeries {
+  /** The series label (the request's, or the name with its parameters). */
   readonly label: string;
   /** The registry name (label adds the parameters). */
   readonly name: ActivationName;
+  /** The parameter values used (defaults filled in). */
   readonly params: Record<string, number>;
+  /** f at each grid point. */
   readonly f: number[];
   /** df/dx from the tape. */
   readonly df: number[];
   /** mean |f'(x)| over the grid. */
   readonly meanAbsGrad: number;
+  /** mean f'(x) over the grid. */
   readonly meanGrad: number;
   /** Population standard deviation of f'(x) over the grid. */
   readonly stdGrad: number;
+  /** max |f'(x)| over the grid. */
   readonly maxAbsGrad: number;
 }
 
+/** What gradientFlow() returns. */
 export interface GradientFlowResult {
+  /** The input range [lo, hi]. */
   readonly range: [number, number];
+  /** Grid points, ends included. */
   readonly samples: number;
+  /** The grid, float32 values. */
   readonly x: number[];
+  /** One series per requested activation, in request order. */
   readonly series: GradientFlowSeries[];
 }
 

@@ -6,7 +6,9 @@ import { describeValue } from '../core/checks.js';
 import { softmax, logSoftmax } from '../softmax.js';
 import { logOf, rowSumEntropy } from './reduce.js';
 
+/** The softmax of every score row at one temperature. */
 export interface SoftmaxAtTemperature {
+  /** T: the scores are divided by it. */
   readonly temperature: number;
   /** One row of probabilities per row of scores. */
   readonly probabilities: number[][];
@@ -16,12 +18,15 @@ export interface SoftmaxAtTemperature {
   readonly entropy: number[];
 }
 
+/** What softmaxTemperature() returns. */
 export interface SoftmaxTemperatureResult {
   /** The scores as float32 values. */
   readonly scores: number[][];
+  /** Values per row. */
   readonly classes: number;
   /** log(classes): the entropy of a uniform row, the limit as T grows. */
   readonly maxEntropy: number;
+  /** One entry per temperature, in the order given. */
   readonly results: SoftmaxAtTemperature[];
 }
 

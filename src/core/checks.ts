@@ -9,6 +9,7 @@ import { Tensor, shapeText, type Shape } from './tensor.js';
 
 export type { NonFiniteMode };
 
+/** The debug checks setDebugChecks() sets and getDebugChecks() reports. */
 export interface DebugChecks {
   /** NaN / Infinity in an op's inputs: 'throw' an Error, 'warn' and continue, or 'off' (default). */
   readonly nonFinite: NonFiniteMode;

@@ -3,6 +3,7 @@
 import { rt } from './wasm.js';
 import type { Ptr } from './heap.js';
 
+/** Dimensions, outermost first (row-major): [batch, height, width, channels] for NHWC images. */
 export type Shape = readonly number[];
 
 /** Number of elements in a shape; every dimension must be a non-negative integer. */
@@ -27,7 +28,9 @@ export function shapeText(shape: Shape): string { return `[${shape.join(', ')}]`
  * tape while valueAndGrads runs.
  */
 export class Tensor {
+  /** The dimensions (a copy of the array it was made with). */
   readonly shape: Shape;
+  /** Number of elements: the product of the dimensions (1 for shape []). */
   readonly size: number;
   private block: Ptr;
   private disposed = false;
@@ -42,7 +45,9 @@ export class Tensor {
     rt().engine.track(this);
   }
 
+  /** Number of dimensions. */
   get rank(): number { return this.shape.length; }
+  /** True after dispose(). */
   get isDisposed(): boolean { return this.disposed; }
 
   /** The data's address in Wasm memory; throws once disposed. */
@@ -93,6 +98,7 @@ export class Tensor {
     rt().heap.free(this.block);
   }
 
+  /** `Tensor[2, 3]`: the shape, not the values. */
   toString(): string { return `Tensor${shapeText(this.shape)}`; }
 }
 

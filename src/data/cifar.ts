@@ -6,7 +6,9 @@ import { describeValue } from '../core/checks.js';
 import { byteTable } from './bytes.js';
 import { dataset, type Dataset } from './dataset.js';
 
+/** Bytes per record of a CIFAR-10 binary batch: 1 label byte and 3072 pixel bytes. */
 export const CIFAR10_RECORD_BYTES = 3073;
+/** The class names, by label id (0 = airplane ... 9 = truck). */
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 
 /** Parses one CIFAR-10 binary batch into a Dataset of [32, 32, 3] samples (HWC, / 255). Needs `await init()`. */

@@ -11,6 +11,7 @@ export interface Dataset {
   readonly y: Int32Array;
   /** One sample's shape, e.g. [28, 28] for MNIST, [32, 32, 3] (HWC) for CIFAR-10. */
   readonly shape: readonly number[];
+  /** Number of classes: labels lie in [0, numClasses). */
   readonly numClasses: number;
   /** Number of samples. */
   readonly length: number;
@@ -155,9 +156,11 @@ export function oneHot(labels: ArrayLike<number>, numClasses: number): Float32Ar
   return out;
 }
 
+/** One batch from batches(): copies of its samples and labels. */
 export interface Batch {
   /** size * prod(shape) values (copied). */
   readonly x: Float32Array;
+  /** size labels (copied). */
   readonly y: Int32Array;
   /** Samples in this batch: batchSize, or fewer for the last one. */
   readonly size: number;
@@ -167,7 +170,9 @@ export interface Batch {
   readonly index: number;
 }
 
+/** batches()'s options. */
 export interface BatchOptions {
+  /** Samples per batch, a positive integer; the last batch holds the remainder. */
   batchSize: number;
   /** Shuffle with this generator: each call draws a fresh permutation, so successive epochs differ. */
   rng?: Rng;

@@ -5,6 +5,7 @@ import { describeValue } from '../core/checks.js';
 import { bytesToFloats } from './bytes.js';
 import { dataset, type Dataset } from './dataset.js';
 
+/** A parsed IDX file: its element type, dimensions (outermost first) and values in row-major order. */
 export type IdxData =
   | { readonly type: 'uint8'; readonly dims: readonly number[]; readonly data: Uint8Array }
   | { readonly type: 'float32'; readonly dims: readonly number[]; readonly data: Float32Array };
@@ -61,9 +62,11 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxData {
   return { type: 'float32', dims, data };
 }
 
+/** datasetFromIdx's options. */
 export interface IdxDatasetOptions {
-  /** Names for messages. */
+  /** The images file's name in error messages; default 'images IDX'. */
   imagesName?: string;
+  /** The labels file's name in error messages; default 'labels IDX'. */
   labelsName?: string;
   /** Classes; defaults to 10 (MNIST, Fashion-MNIST, EMNIST digits). */
   numClasses?: number;

@@ -6,12 +6,13 @@ import { positiveF32 } from '../core/checks.js';
 import { Rng } from '../core/random.js';
 import { dataset, type Dataset } from './dataset.js';
 
+/** Options of the synthetic two-class sets. */
 export interface SyntheticOptions {
   /** Number of points (both classes together). */
   n: number;
   /** Std of the Gaussian noise added to each coordinate; default 0. */
   noise?: number;
-  /** Default 0. */
+  /** Seeds the noise; default 0. */
   seed?: number;
 }
 

@@ -4,10 +4,12 @@
 import type { Checkpoint } from './checkpoint.js';
 import { checkKeys } from '../core/checks.js';
 
+/** Values a callback receives, by Keras key: loss, acc, val_loss, val_acc; batch and size in batch logs. */
 export type Logs = Record<string, number>;
 
 /** What a callback may reach in the model while it trains. */
 export interface TrainingModel {
+  /** Set to true to end fit after the current batch. */
   stopTraining: boolean;
   /** The optimizer's learning rate (reduceLROnPlateau changes it). */
   learningRate: number;
@@ -15,6 +17,7 @@ export interface TrainingModel {
   readonly learningRateSchedule?: string | null;
   /** Snapshot and restore of the weights (earlyStopping's restoreBestWeights). */
   snapshotWeights(): Float32Array[];
+  /** Writes a snapshotWeights() result back. */
   restoreWeights(values: readonly Float32Array[]): void;
   /** Model, optimizer state and fit's position (modelCheckpoint writes it). */
   checkpoint(): Checkpoint;
@@ -31,12 +34,17 @@ export interface TrainingModel {
 export interface Callback {
   /** The model being fitted, before onTrainBegin. */
   setModel?(model: TrainingModel): void;
+  /** Once, before the first epoch (logs: {}). */
   onTrainBegin?(logs: Logs): void | Promise<void>;
+  /** Once, after the last epoch or a stop (logs: {}); not called when fit throws. */
   onTrainEnd?(logs: Logs): void | Promise<void>;
   /** epoch counts from fit's initialEpoch (0 by default). */
   onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
+  /** After an epoch's validation: logs { loss, acc?, val_loss?, val_acc? }, the epoch's means; keys added here go into the History. */
   onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
+  /** Before each batch; `batch` counts from 0 in each epoch, logs { batch, size }. */
   onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
+  /** After each batch's update: logs { batch, size, loss, acc? } of that batch alone (tf.js; not a running mean). */
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
 }
 
@@ -91,10 +99,15 @@ abstract class Monitor implements Callback {
   private warned = false;
 }
 
+/** callbacks.earlyStopping's options (tfjs-layers names). */
 export interface EarlyStoppingArgs {
+  /** The logged value to watch; default 'val_loss'. */
   monitor?: string;
+  /** Smallest change that counts as an improvement (its absolute value is used); default 0. */
   minDelta?: number;
+  /** Epochs in a row without improvement after which training stops; default 0 (stop at the first). */
   patience?: number;
+  /** 'min', 'max', or 'auto' (default: upwards for names containing 'acc', downwards otherwise). */
   mode?: Mode;
   /** An epoch must beat this (and the best so far) to reset the patience count, as tfjs-layers. */
   baseline?: number;
@@ -131,6 +144,7 @@ export class EarlyStopping extends Monitor {
     this.restore = args.restoreBestWeights ?? false;
   }
 
+  /** Resets the counts, so one callback can serve several fits in turn. */
   onTrainBegin(): void {
     this.wait = 0;
     this.stoppedEpoch = 0;
@@ -139,6 +153,7 @@ export class EarlyStopping extends Monitor {
     this.bestWeights = undefined;
   }
 
+  /** Compares the monitored value with the best so far; sets model.stopTraining after `patience` epochs without improvement. */
   onEpochEnd(epoch: number, logs?: Logs): void {
     const v = this.current(logs);
     if (v === undefined || this.model === undefined) return;
@@ -161,19 +176,28 @@ export class EarlyStopping extends Monitor {
   }
 
   // Keras 3 restores here, after the last epoch's callbacks, whether or not training stopped early.
+  /** With restoreBestWeights, writes the best epoch's weights back into the model. */
   onTrainEnd(): void {
     if (this.restore && this.bestWeights && this.model) this.model.restoreWeights(this.bestWeights);
     this.bestWeights = undefined;
   }
 }
 
+/** callbacks.reduceLROnPlateau's options (Keras names in camelCase, Keras defaults). */
 export interface ReduceLROnPlateauArgs {
+  /** The logged value to watch; default 'val_loss'. */
   monitor?: string;
+  /** The rate is multiplied by this, in (0, 1); default 0.1. */
   factor?: number;
+  /** Epochs without improvement before the rate is reduced; default 10. */
   patience?: number;
+  /** Smallest change that counts as an improvement; default 1e-4. */
   minDelta?: number;
+  /** Epochs after a reduction during which no further reduction happens; default 0. */
   cooldown?: number;
+  /** The rate is never reduced below this; default 0. */
   minLr?: number;
+  /** 'min', 'max', or 'auto' (default: upwards for names containing 'acc', downwards otherwise). */
   mode?: Mode;
 }
 
@@ -202,6 +226,7 @@ export class ReduceLROnPlateau extends Monitor {
   }
 
   // Keras resets the best value too, so a callback reused for another fit() starts afresh.
+  /** Resets the counts; throws when the optimizer's rate follows a schedule (it cannot be set). */
   onTrainBegin(): void {
     refuseSchedule('reduceLROnPlateau', this.model);
     this.wait = 0;
@@ -209,6 +234,7 @@ export class ReduceLROnPlateau extends Monitor {
     this.best = this.better(0, 1, 0) ? Infinity : -Infinity;
   }
 
+  /** Compares the monitored value with the best so far; multiplies the model's learning rate by `factor` after `patience` epochs without improvement. */
   onEpochEnd(epoch: number, logs?: Logs): void {
     const v = this.current(logs);
     if (v === undefined || this.model === undefined) return;
@@ -239,6 +265,7 @@ export class TerminateOnNaN implements Callback {
   /** The batch loss that stopped training, if any. */
   stoppedAt?: { batch: number; loss: number };
   setModel(model: TrainingModel): void { this.model = model; }
+  /** Sets model.stopTraining when the batch loss is NaN or infinite. */
   onBatchEnd(batch: number, logs?: Logs): void {
     const loss = logs?.loss;
     if (loss !== undefined && !Number.isFinite(loss) && this.model) {
@@ -264,6 +291,7 @@ export class LearningRateScheduler implements Callback {
 
   setModel(model: TrainingModel): void { this.model = model; }
 
+  /** Clears `rates`; throws when the optimizer's rate follows a schedule (it cannot be set). */
   onTrainBegin(): void {
     refuseSchedule('learningRateScheduler', this.model);
     this.rates.length = 0;
@@ -282,9 +310,11 @@ export class LearningRateScheduler implements Callback {
   }
 }
 
+/** callbacks.epochLogger's options. */
 export interface LoggerArgs {
   /** Receives each line (with a trailing newline), e.g. (s) => process.stdout.write(s) or a file stream's write. */
   write: (line: string) => void;
+  /** 'csv' (default: a header of `epoch` and the sorted keys of the first epoch's logs, then one row per epoch) or 'jsonl' (one JSON object per epoch). */
   format?: 'csv' | 'jsonl';
 }
 
@@ -300,6 +330,7 @@ export class EpochLogger implements Callback {
     this.format = args.format ?? 'csv';
   }
 
+  /** Writes the epoch's line. */
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     if (this.format === 'jsonl') {
       this.write(`${JSON.stringify({ epoch, ...logs })}\n`);

@@ -8,24 +8,35 @@ import { adam, adamw, rmsprop, sgd, type LearningRate, type Optimizer, type Opti
 import { fromConfig } from './schedules.js';
 import type { Sequential, LossName } from './sequential.js';
 
+/** The JSON half of a checkpoint (checkpoint.json on disk, without its `data` file name). */
 export interface CheckpointJson {
+  /** Always 'actlab-checkpoint'. */
   readonly format: 'actlab-checkpoint';
+  /** The format's version. */
   readonly version: 1;
+  /** The model, as model.json. */
   readonly model: ModelJson;
+  /** The compiled loss. */
   readonly loss: LossName;
+  /** The compiled metrics. */
   readonly metrics: readonly string[];
+  /** The optimizer's class, config and the names and shapes of its state tensors. */
   readonly optimizer: {
     readonly className: string; readonly config: OptimizerConfig; readonly state: { name: string; shape: number[] }[];
     /** The exact step count (the state's float32 `iter` holds it only up to 2^24); absent in older checkpoints. */
     readonly iterations?: number;
   };
+  /** fit's seed, the next epoch to run (counted over every fit with that seed) and the history so far. */
   readonly fit: { readonly seed: number; readonly epoch: number; readonly history: Record<string, number[]> };
   /** Float32 values: model weights (manifest order), then optimizer state (state order). */
   readonly dataBytes: number;
 }
 
+/** A checkpoint in memory: model.checkpoint() makes one, restoreCheckpoint() reads one. */
 export interface Checkpoint {
+  /** The description. */
   readonly json: CheckpointJson;
+  /** The float32 values the description lists (dataBytes bytes). */
   readonly data: ArrayBuffer;
 }
 

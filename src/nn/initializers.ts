@@ -8,9 +8,12 @@ import { finiteF32 } from '../core/checks.js';
 /** Keras' constant: the std of a unit normal truncated to [-2, 2] is 0.8796... of the untruncated one. */
 export const TRUNCATED_NORMAL_STD = 0.87962566103423978;
 
+/** Which fan scales a variance-scaling draw: inputs, outputs, or their mean. */
 export type FanMode = 'fanIn' | 'fanOut' | 'fanAvg';
+/** The distribution of a variance-scaling draw (truncatedNormal: redrawn beyond two standard deviations). */
 export type Distribution = 'truncatedNormal' | 'untruncatedNormal' | 'uniform';
 
+/** How a weight's first values are made: layers take one of these or its name. */
 export interface Initializer {
   /** The Keras-style camelCase name (`glorotUniform`). */
   readonly name: string;
@@ -36,10 +39,15 @@ export function computeFans(shape: Shape): { fanIn: number; fanOut: number } {
   return { fanIn: shape[shape.length - 2] * receptive, fanOut: shape[shape.length - 1] * receptive };
 }
 
+/** varianceScaling's options (Keras names and defaults). */
 export interface VarianceScalingConfig {
+  /** Variance factor, > 0; default 1. */
   scale?: number;
+  /** Default 'fanIn'. */
   mode?: FanMode;
+  /** Default 'truncatedNormal'. */
   distribution?: Distribution;
+  /** The initializer's own seed: every call then gives the same values; default: draw from the model's generator. */
   seed?: number;
 }
 
@@ -91,7 +99,11 @@ export function varianceScaling(config: VarianceScalingConfig = {}, name = 'vari
   };
 }
 
-export interface SeedConfig { seed?: number }
+/** A random initializer's options. */
+export interface SeedConfig {
+  /** The initializer's own seed: every call then gives the same values; default: draw from the model's generator. */
+  seed?: number;
+}
 
 /** Glorot/Xavier uniform, Keras' default: U(-l, l), l = sqrt(6 / (fanIn + fanOut)). Glorot & Bengio 2010. */
 export function glorotUniform(c: SeedConfig = {}): Initializer {

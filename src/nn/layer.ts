@@ -8,11 +8,15 @@ import { getInitializer, type Initializer } from './initializers.js';
 
 /** A layer weight: the tensor, its name (`dense_1/kernel`), and whether training updates it. */
 export interface LayerWeight {
+  /** `<layer>/<weight>`, e.g. `dense_1/kernel`. */
   readonly name: string;
+  /** The weight's values (owned by the layer: do not dispose). */
   readonly tensor: Tensor;
+  /** Whether training updates it (the layer's `trainable` flag applies on top). */
   readonly trainable: boolean;
 }
 
+/** How a layer is run: training or inference, and what fit passes along for dropout. */
 export interface CallOptions {
   /** Dropout and other training-only behaviour is on. */
   readonly training: boolean;
@@ -24,6 +28,7 @@ export interface CallOptions {
   readonly epoch?: number;
 }
 
+/** Arguments every layer takes. */
 export interface LayerArgs {
   /** A unique name; default `<kind>_<n>`. */
   name?: string;
@@ -31,11 +36,17 @@ export interface LayerArgs {
   inputShape?: readonly number[];
   /** Keras spelling: batch axis first, null or a number. */
   batchInputShape?: readonly (number | null)[];
+  /** Whether fit updates the layer's weights; default true. */
   trainable?: boolean;
 }
 
+/** A layer's constructor arguments under Keras's snake_case keys, as model.json stores them. */
 export type Config = Record<string, unknown>;
 
+/**
+ * The base of every layer: a name, its weights in Wasm memory (dispose() frees them), shape
+ * inference, and call() from tape-recording ops, so gradients need no code of their own.
+ */
 export abstract class Layer {
   /** Keras class name (`Dense`), used when saving. */
   abstract readonly className: string;
@@ -43,6 +54,7 @@ export abstract class Layer {
   readonly kind: string;
   private explicitName?: string;
   private autoName?: string;
+  /** Whether fit updates this layer's weights; set it between fits to freeze or unfreeze the layer. */
   trainable: boolean;
   /** Input shape without the batch axis, once known. */
   inputShape?: Shape;
@@ -63,12 +75,14 @@ export abstract class Layer {
 
   /** The given name, or the one the model assigned (`dense_2`), or the kind. */
   get name(): string { return this.explicitName ?? this.autoName ?? this.kind; }
+  /** True when the name was given in the layer's arguments rather than assigned by a model. */
   get hasExplicitName(): boolean { return this.explicitName !== undefined; }
   /** Called by a model so that unnamed layers get unique names (`dense`, `dense_1`, ...). */
   assignName(name: string): void {
     if (this.explicitName === undefined && this.weightList.length === 0) this.autoName = name;
   }
 
+  /** True once build() has run: the weights exist and the output shape is known. */
   get built(): boolean { return this.outShape !== undefined; }
 
   /** Output shape without the batch axis; throws before build. */
@@ -125,6 +139,7 @@ export abstract class Layer {
 
   /** Weights in creation order (kernel before bias, as Keras). */
   get weights(): readonly LayerWeight[] { return this.weightList; }
+  /** The weights fit updates: none while `trainable` is false. */
   get trainableWeights(): readonly LayerWeight[] { return this.trainable ? this.weightList.filter((w) => w.trainable) : []; }
 
   /** Copies of the weight values (the caller owns them). */
@@ -149,14 +164,17 @@ export abstract class Layer {
     });
   }
 
+  /** Number of weight values (scalars) in the layer. */
   countParams(): number { return this.weightList.reduce((s, w) => s + w.tensor.size, 0); }
 
+  /** Frees the weights; the layer cannot be used afterwards. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const w of this.weightList) w.tensor.dispose();
   }
 
+  /** True after dispose(). */
   get isDisposed(): boolean { return this.disposed; }
 
   private checkLive(): void {

@@ -18,6 +18,7 @@ import type { Initializer } from './initializers.js';
 export interface ActivationSpec {
   /** A LayerActivationName; typed string since specs are also read from model files (checked when the layer is made). */
   readonly name: string;
+  /** Fixed parameter values by name (e.g. { alpha: 0.2 }); the registry's defaults for the rest. */
   readonly params?: Readonly<Record<string, number>>;
 }
 
@@ -83,6 +84,7 @@ const initName = (i: Init): string => (typeof i === 'string' ? i : i.name);
 
 // ---- Dense ---------------------------------------------------------------------------
 
+/** layers.dense's arguments (tfjs-layers names). */
 export interface DenseArgs extends LayerArgs {
   /** Output features. */
   units: number;
@@ -96,10 +98,14 @@ export interface DenseArgs extends LayerArgs {
   biasInitializer?: Init;
 }
 
+/** Fully connected layer: activation(x kernel + bias), kernel [inputFeatures, units]. */
 export class Dense extends Layer {
   readonly className = 'Dense';
+  /** Output features. */
   readonly units: number;
+  /** The resolved activation; undefined for none (linear). */
   readonly activation?: ActivationSpec;
+  /** Whether the layer has a bias. */
   readonly useBias: boolean;
   private readonly kernelInit: Init;
   private readonly biasInit: Init;
@@ -142,12 +148,16 @@ export class Dense extends Layer {
 
 // ---- Activation, Flatten, Dropout ------------------------------------------------------------
 
+/** layers.activation's arguments. */
 export interface ActivationArgs extends LayerArgs {
+  /** A registry name, 'softmax' (over the last axis), or { name, params }; required. */
   activation: LayerActivationName | ActivationSpec;
 }
 
+/** An activation applied on its own, elementwise (softmax: over the last axis). */
 export class Activation extends Layer {
   readonly className = 'Activation';
+  /** The resolved activation. */
   readonly activation: ActivationSpec;
 
   constructor(args: ActivationArgs) {
@@ -162,6 +172,7 @@ export class Activation extends Layer {
   getConfig(): Config { return { name: this.name, trainable: this.trainable, activation: activationConfig(this.activation) }; }
 }
 
+/** [batch, ...] to [batch, product of the rest]: a copy of the values under the new shape. */
 export class Flatten extends Layer {
   readonly className = 'Flatten';
   constructor(args: LayerArgs = {}) { super('flatten', args); }
@@ -170,7 +181,9 @@ export class Flatten extends Layer {
   getConfig(): Config { return { name: this.name, trainable: this.trainable }; }
 }
 
+/** layers.dropout's arguments. */
 export interface DropoutArgs extends LayerArgs {
+  /** Fraction of the inputs zeroed in training, 0 <= rate < 1 (the rest are scaled by 1 / (1 - rate)). */
   rate: number;
   /**
    * The layer's own seed, an integer in [0, 2^53): its masks then come from a generator
@@ -180,9 +193,12 @@ export interface DropoutArgs extends LayerArgs {
   seed?: number | null;
 }
 
+/** Inverted dropout in training (see DropoutArgs); the identity in inference. */
 export class Dropout extends Layer {
   readonly className = 'Dropout';
+  /** Fraction of the inputs zeroed in training. */
   readonly rate: number;
+  /** The layer's own seed; undefined when its masks come from fit's seed. */
   readonly seed?: number;
   /**
    * The seeded layer's generator for the epoch it was forked at (each call draws the next
@@ -225,7 +241,9 @@ export class Dropout extends Layer {
 
 // ---- Learnable activations ---------------------------------------------------------------
 
+/** layers.prelu's arguments. */
 export interface PReLUArgs extends LayerArgs {
+  /** Initial slopes; default 'zeros' (Keras, tfjs: the layer starts as ReLU). */
   alphaInitializer?: Init;
 }
 
@@ -300,6 +318,7 @@ function tensorOf(shape: Shape, v: number): Tensor {
   return makeTensor(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(v), shape);
 }
 
+/** layers.learnableSwish's arguments. */
 export interface SwishArgs extends LayerArgs {
   /** Initial beta (default 1). */
   beta?: number;
@@ -316,10 +335,11 @@ export class LearnableSwish extends ScalarParamActivation {
   protected initialConfig(): Config { return { beta: this.beta0 }; }
 }
 
+/** layers.scaledSwish's arguments. */
 export interface ScaledSwishArgs extends LayerArgs {
-  /** Initial alpha (the seed uses 0.5). */
+  /** Initial alpha; default 0.5 (the seed's). */
   alpha?: number;
-  /** Initial beta (the seed uses 1.0). */
+  /** Initial beta; default 1 (the seed's). */
   beta?: number;
 }
 
@@ -337,6 +357,7 @@ export class ScaledSwish extends ScalarParamActivation {
 
 // ---- User-defined activations --------------------------------------------------------------
 
+/** layers.customActivation's arguments. */
 export interface CustomActivationArgs extends LayerArgs {
   /** The class name it is saved under; loadModel(dir, { [className]: factory }) rebuilds it. */
   className: string;
@@ -401,6 +422,7 @@ function checkPadding(where: string, p: unknown): Padding {
   return p;
 }
 
+/** layers.conv2d's arguments (tfjs-layers names; data format channels-last only). */
 export interface Conv2DArgs extends LayerArgs {
   /** Output channels. */
   filters: number;
@@ -425,12 +447,19 @@ export interface Conv2DArgs extends LayerArgs {
 /** 2-D convolution over NHWC input with a [kh, kw, cin, filters] kernel. */
 export class Conv2D extends Layer {
   readonly className = 'Conv2D';
+  /** Output channels. */
   readonly filters: number;
+  /** [height, width] of the window. */
   readonly kernelSize: [number, number];
+  /** [height, width] steps. */
   readonly strides: [number, number];
+  /** 'valid' or 'same'. */
   readonly padding: Padding;
+  /** [height, width] spacing between the window's taps. */
   readonly dilationRate: [number, number];
+  /** The resolved activation; undefined for none (linear). */
   readonly activation?: ActivationSpec;
+  /** Whether the layer has a bias. */
   readonly useBias: boolean;
   private readonly kernelInit: Init;
   private readonly biasInit: Init;
@@ -484,15 +513,22 @@ export class Conv2D extends Layer {
   }
 }
 
+/** layers.maxPooling2d's and layers.averagePooling2d's arguments (input [batch, height, width, channels]). */
 export interface Pooling2DArgs extends LayerArgs {
+  /** Window [height, width] (one number for both); default 2. */
   poolSize?: Pair;
+  /** Steps [height, width]; default poolSize. */
   strides?: Pair;
+  /** 'valid' (default: windows inside the input) or 'same' (output = ceil(input / stride)). */
   padding?: Padding;
 }
 
 abstract class Pooling2D extends Layer {
+  /** Window [height, width]. */
   readonly poolSize: [number, number];
+  /** Steps [height, width]. */
   readonly strides: [number, number];
+  /** 'valid' or 'same'. */
   readonly padding: Padding;
 
   protected constructor(kind: string, private readonly mode: 'max' | 'avg', args: Pooling2DArgs) {
@@ -522,11 +558,13 @@ abstract class Pooling2D extends Layer {
   }
 }
 
+/** The largest value of each window, per channel (NHWC). */
 export class MaxPooling2D extends Pooling2D {
   readonly className = 'MaxPooling2D';
   constructor(args: Pooling2DArgs = {}) { super('max_pooling2d', 'max', args); }
 }
 
+/** The mean of each window, per channel (NHWC); 'same' padding averages over the cells inside the input. */
 export class AveragePooling2D extends Pooling2D {
   readonly className = 'AveragePooling2D';
   constructor(args: Pooling2DArgs = {}) { super('average_pooling2d', 'avg', args); }
@@ -540,7 +578,7 @@ export const layers = {
   dense: (args: DenseArgs): Dense => new Dense(args),
   /** An activation on its own (a registry name, softmax, or { name, params }). */
   activation: (args: ActivationArgs): Activation => new Activation(args),
-  /** [batch, ...] to [batch, product] (a view: no copy). */
+  /** [batch, ...] to [batch, product]: a new tensor holding a copy of the values (recorded on the tape). */
   flatten: (args: LayerArgs = {}): Flatten => new Flatten(args),
   /** Inverted dropout in training (masks from fit's seed, or the layer's own seed); the identity in inference. */
   dropout: (args: DropoutArgs): Dropout => new Dropout(args),

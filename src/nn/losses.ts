@@ -18,10 +18,13 @@ import { checkFinite, showValue } from '../core/checks.js';
 
 /** The mean loss and dLoss/dyPred (same shape as yPred; the caller disposes it). */
 export interface LossResult {
+  /** The mean loss over the batch. */
   readonly loss: number;
+  /** dLoss/dyPred, shaped like yPred: a new tensor the caller disposes. */
   readonly grad: Tensor;
 }
 
+/** Options of the cross-entropy losses. */
 export interface CrossentropyOptions {
   /** yPred holds logits (unnormalised) rather than probabilities; default false. */
   readonly fromLogits?: boolean;

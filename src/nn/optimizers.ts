@@ -29,7 +29,9 @@ import { LearningRateSchedule, type ScheduleJson } from './schedules.js';
 
 /** A variable and the gradient of the loss with respect to it (same shape). */
 export interface VariableGrad {
+  /** The tensor to update, in place. */
   readonly variable: Tensor;
+  /** dLoss/dvariable, the variable's shape (read, not disposed). */
   readonly grad: Tensor;
   /** Keys the variable's state and names it in getWeights(); defaults to its position. */
   readonly name?: string;
@@ -37,7 +39,9 @@ export interface VariableGrad {
 
 /** A state tensor with the name getWeights() gives it (`iter`, `<variable>/<slot>`). */
 export interface NamedTensor {
+  /** `iter`, or `<variable>/<slot>` such as `dense/kernel/m`. */
   readonly name: string;
+  /** The values (a copy the caller owns, from getWeights). */
   readonly tensor: Tensor;
 }
 
@@ -342,6 +346,7 @@ export abstract class Optimizer {
 
 // ---- SGD -----------------------------------------------------------------------------------
 
+/** sgd()'s options (Keras names and defaults). */
 export interface SgdOptions extends ClipOptions {
   /** Default 0.01 (Keras); a number > 0 or a schedule. */
   readonly learningRate?: LearningRate;
@@ -354,7 +359,9 @@ export interface SgdOptions extends ClipOptions {
 /** SGD: w -= lr g; with momentum v = momentum v - lr g, w += v (Nesterov: w += momentum v - lr g). */
 export class SGD extends Optimizer {
   readonly className = 'SGD';
+  /** Momentum in [0, 1]; 0 is plain SGD. */
   readonly momentum: number;
+  /** Whether the momentum step is Nesterov's. */
   readonly nesterov: boolean;
 
   constructor(options: SgdOptions = {}) {
@@ -382,6 +389,7 @@ export class SGD extends Optimizer {
 
 // ---- Adam / AdamW ----------------------------------------------------------------------------
 
+/** adam()'s options (Keras names and defaults). */
 export interface AdamOptions extends ClipOptions {
   /** Default 0.001; a number > 0 or a schedule. */
   readonly learningRate?: LearningRate;
@@ -393,6 +401,7 @@ export interface AdamOptions extends ClipOptions {
   readonly epsilon?: number;
 }
 
+/** adamw()'s options: Adam's and the weight decay (Keras 3 defaults). */
 export interface AdamWOptions extends AdamOptions {
   /** >= 0, default 0.004 (Keras 3). */
   readonly weightDecay?: number;
@@ -402,8 +411,11 @@ const ADAM_KEYS = ['learningRate', 'beta1', 'beta2', 'epsilon', ...CLIP_KEYS] as
 
 /** Adam's state and kernel, shared by Adam and AdamW (which differ only in the decay). */
 abstract class AdamBase extends Optimizer {
+  /** Decay of the first-moment average. */
   readonly beta1: number;
+  /** Decay of the second-moment average. */
   readonly beta2: number;
+  /** Added to sqrt(v) before the bias correction (Keras' epsilon hat). */
   readonly epsilon: number;
   protected readonly decay: number;
 
@@ -454,6 +466,7 @@ export class AdamW extends AdamBase {
     super('adamw', options, num('adamw', 'weightDecay', options.weightDecay ?? 0.004, nonNegative, 'a finite number >= 0'));
   }
 
+  /** The decoupled decay: each step first does w -= learningRate * weightDecay * w. */
   get weightDecay(): number { return this.decay; }
 
   override getConfig(): OptimizerConfig { return { ...super.getConfig(), weightDecay: this.decay }; }
@@ -461,6 +474,7 @@ export class AdamW extends AdamBase {
 
 // ---- RMSprop -----------------------------------------------------------------------------------
 
+/** rmsprop()'s options (Keras names and defaults). */
 export interface RmspropOptions extends ClipOptions {
   /** Default 0.001; a number > 0 or a schedule. */
   readonly learningRate?: LearningRate;
@@ -481,9 +495,13 @@ export interface RmspropOptions extends ClipOptions {
  */
 export class RMSprop extends Optimizer {
   readonly className = 'RMSprop';
+  /** Discount of the squared-gradient average. */
   readonly rho: number;
+  /** Momentum in [0, 1]; 0 for none. */
   readonly momentum: number;
+  /** Added under the square root. */
   readonly epsilon: number;
+  /** Whether the mean gradient's square is subtracted (centered RMSprop). */
   readonly centered: boolean;
 
   constructor(options: RmspropOptions = {}) {

@@ -9,14 +9,21 @@
 import { rt } from '../core/wasm.js';
 import { checkKeys } from '../core/checks.js';
 
+/** A schedule's constructor options as plain JSON values (getConfig()). */
 export type ScheduleConfig = Readonly<Record<string, number | boolean | readonly number[] | null>>;
 
 /** A schedule as an optimizer's getConfig() and a checkpoint store it. */
 export interface ScheduleJson {
+  /** The schedule's Keras class name. */
   readonly className: string;
+  /** Its options. */
   readonly config: ScheduleConfig;
 }
 
+/**
+ * A learning rate that depends on the step: pass one as an optimizer's learningRate. The
+ * optimizer asks at(iterations) before each update (0 for the first), as Keras does.
+ */
 export abstract class LearningRateSchedule {
   /** The Keras class name: 'CosineDecay', 'ExponentialDecay', ... */
   abstract readonly className: string;
@@ -24,6 +31,7 @@ export abstract class LearningRateSchedule {
   abstract at(step: number): number;
   /** The arguments that rebuild this schedule (schedules.fromConfig). */
   abstract getConfig(): ScheduleConfig;
+  /** { className, config }: what getConfig() of an optimizer and checkpoints store (fromConfig rebuilds it). */
   toJSON(): ScheduleJson { return { className: this.className, config: this.getConfig() }; }
 }
 
@@ -72,6 +80,7 @@ function halfCosine(f: number): number { const c = rt().kernels.f32_sin_turns1((
 
 // ---- the schedules ---------------------------------------------------------------------------
 
+/** schedules.cosineDecay's options (Keras names). */
 export interface CosineDecayOptions {
   /** The rate at step 0 (after the warmup: the rate the warmup starts from). */
   readonly initialLearningRate: number;
@@ -81,6 +90,7 @@ export interface CosineDecayOptions {
   readonly alpha?: number;
   /** Optional linear warmup from initialLearningRate to warmupTarget over warmupSteps; the decay then starts from warmupTarget. */
   readonly warmupTarget?: number | null;
+  /** Steps of the linear warmup (an integer >= 0; default 0, none); needs warmupTarget when > 0. */
   readonly warmupSteps?: number;
 }
 
@@ -91,10 +101,15 @@ export interface CosineDecayOptions {
  */
 export class CosineDecay extends LearningRateSchedule {
   readonly className = 'CosineDecay';
+  /** See CosineDecayOptions. */
   readonly initialLearningRate: number;
+  /** See CosineDecayOptions. */
   readonly decaySteps: number;
+  /** See CosineDecayOptions. */
   readonly alpha: number;
+  /** See CosineDecayOptions; null without a warmup. */
   readonly warmupTarget: number | null;
+  /** See CosineDecayOptions. */
   readonly warmupSteps: number;
 
   constructor(o: CosineDecayOptions) {
@@ -129,7 +144,9 @@ export class CosineDecay extends LearningRateSchedule {
   }
 }
 
+/** schedules.exponentialDecay's options. */
 export interface ExponentialDecayOptions {
+  /** The rate at step 0, >= 0. */
   readonly initialLearningRate: number;
   /** Steps per factor of decayRate (> 0). */
   readonly decaySteps: number;
@@ -139,19 +156,27 @@ export interface ExponentialDecayOptions {
   readonly staircase?: boolean;
 }
 
+/** schedules.inverseTimeDecay's options. */
 export interface InverseTimeDecayOptions {
+  /** The rate at step 0, >= 0. */
   readonly initialLearningRate: number;
+  /** Steps per unit of decayRate (> 0). */
   readonly decaySteps: number;
   /** >= 0. */
   readonly decayRate: number;
+  /** Decay in whole steps of decaySteps (floor of step / decaySteps); default false. */
   readonly staircase?: boolean;
 }
 
 /** The two schedules of p = step / decaySteps (floored with staircase) and a decay rate. */
 abstract class RateDecay extends LearningRateSchedule {
+  /** The rate at step 0. */
   readonly initialLearningRate: number;
+  /** Steps per unit of the exponent (or of decayRate). */
   readonly decaySteps: number;
+  /** The decay rate. */
   readonly decayRate: number;
+  /** Whether step / decaySteps is floored. */
   readonly staircase: boolean;
 
   protected constructor(where: string, o: ExponentialDecayOptions, rateOk: (v: number) => boolean, rateRange: string) {
@@ -190,8 +215,11 @@ export class InverseTimeDecay extends RateDecay {
   protected decayed(p: number): number { return this.initialLearningRate / (1 + this.decayRate * p); }
 }
 
+/** schedules.polynomialDecay's options. */
 export interface PolynomialDecayOptions {
+  /** The rate at step 0, >= 0. */
   readonly initialLearningRate: number;
+  /** Steps from initialLearningRate to endLearningRate (> 0). */
   readonly decaySteps: number;
   /** The rate at and after decaySteps; default 1e-4 (Keras). */
   readonly endLearningRate?: number;
@@ -207,10 +235,15 @@ export interface PolynomialDecayOptions {
  */
 export class PolynomialDecay extends LearningRateSchedule {
   readonly className = 'PolynomialDecay';
+  /** See PolynomialDecayOptions. */
   readonly initialLearningRate: number;
+  /** See PolynomialDecayOptions. */
   readonly decaySteps: number;
+  /** See PolynomialDecayOptions. */
   readonly endLearningRate: number;
+  /** See PolynomialDecayOptions. */
   readonly power: number;
+  /** See PolynomialDecayOptions. */
   readonly cycle: boolean;
 
   constructor(o: PolynomialDecayOptions) {
@@ -237,6 +270,7 @@ export class PolynomialDecay extends LearningRateSchedule {
   }
 }
 
+/** schedules.piecewiseConstantDecay's options. */
 export interface PiecewiseConstantDecayOptions {
   /** Increasing step counts. */
   readonly boundaries: readonly number[];
@@ -247,7 +281,9 @@ export interface PiecewiseConstantDecayOptions {
 /** values[0] up to and including boundaries[0], values[1] up to boundaries[1], ..., then the last value. Keras' PiecewiseConstantDecay. */
 export class PiecewiseConstantDecay extends LearningRateSchedule {
   readonly className = 'PiecewiseConstantDecay';
+  /** See PiecewiseConstantDecayOptions. */
   readonly boundaries: readonly number[];
+  /** See PiecewiseConstantDecayOptions. */
   readonly values: readonly number[];
 
   constructor(o: PiecewiseConstantDecayOptions) {

@@ -18,6 +18,7 @@ import { argMaxRows } from '../ops/reduce.js';
 import { saveArtifacts } from './serialize.js';
 import { checkpointOf, type Checkpoint } from './checkpoint.js';
 
+/** The losses compile() knows, under their canonical (tfjs camelCase) names. */
 export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 const LOSS_ALIASES = {
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
@@ -39,6 +40,7 @@ export type Labels = Tensor | ClassIds;
 export interface CompileArgs {
   /** An optimizer object (adam({ learningRate }), ...) or the name of one with its defaults. */
   optimizer: Optimizer | 'adam' | 'sgd' | 'rmsprop' | 'adamw';
+  /** The loss, by tfjs or Keras name. With a softmax output layer the cross-entropies take its logits (one fused kernel). */
   loss: LossAlias;
   /** ['accuracy'] (or ['acc']) adds acc and val_acc to the logs and History. */
   metrics?: readonly ('accuracy' | 'acc')[];
@@ -78,6 +80,7 @@ export interface FitArgs {
 
 const FIT_OPTIONS = ['epochs', 'batchSize', 'validationData', 'validationSplit', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'stopOnNonFinite'];
 
+/** evaluate()'s and predict()'s options. */
 export interface EvaluateArgs {
   /** Default 32 (a result does not depend on it beyond float rounding of the per-batch means). */
   batchSize?: number;
@@ -85,12 +88,19 @@ export interface EvaluateArgs {
 
 /** What fit returns: per-epoch logs (Keras History). */
 export class History {
+  /** The number of each epoch this fit ran (from initialEpoch). */
   readonly epoch: number[] = [];
+  /** Every logged value per key (loss, acc, val_loss, val_acc, and keys callbacks add), one per epoch. */
   readonly history: Record<string, number[]> = {};
+  /** Mean training loss of each epoch (over its batches, weighted by batch size). */
   get loss(): number[] { return this.history.loss ?? []; }
+  /** Training accuracy of each epoch, a fraction in [0, 1]; empty without the accuracy metric. */
   get acc(): number[] { return this.history.acc ?? []; }
+  /** Validation loss of each epoch; empty without validation data. */
   get val_loss(): number[] { return this.history.val_loss ?? []; }
+  /** Validation accuracy of each epoch, a fraction in [0, 1]; empty without validation data or the metric. */
   get val_acc(): number[] { return this.history.val_acc ?? []; }
+  /** Appends one epoch's logs (fit calls it). */
   push(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
@@ -109,8 +119,11 @@ export class History {
   }
 }
 
+/** sequential()'s arguments. */
 export interface SequentialArgs {
+  /** The layers in order; the first needs an inputShape. */
   layers?: readonly Layer[];
+  /** The model's name; default 'sequential'. */
   name?: string;
   /** Seeds weight initialisation (and, by default, shuffling and dropout). Default 0. */
   seed?: number;
@@ -141,10 +154,15 @@ interface Draws { readonly rng: Rng; readonly epoch: number }
  * predict, weights in Wasm memory (dispose() frees them), save in the tfjs LayersModel format.
  */
 export class Sequential implements TrainingModel {
+  /** Always 'Sequential' (Keras's class name, as saved). */
   readonly className = 'Sequential';
+  /** The model's name. */
   readonly name: string;
+  /** The seed of weight initialisation, and fit's default seed. */
   readonly seed: number;
+  /** The layers in order (add() appends). */
   readonly layers: Layer[] = [];
+  /** Set to true (by a callback) to end fit after the current batch; fit resets it when it starts. */
   stopTraining = false;
   /**
    * Where fit is: its seed, the next epoch to run, the history so far (checkpoints save it).
@@ -194,7 +212,9 @@ export class Sequential implements TrainingModel {
     this.layers.push(layer);
   }
 
+  /** One sample's input shape (without the batch axis). */
   get inputShape(): Shape { return this.first().inputShape ?? []; }
+  /** One sample's output shape (without the batch axis). */
   get outputShape(): Shape { return this.last().outputShape; }
 
   /** The layer called `name`; throws listing the names when there is none. */
@@ -204,8 +224,11 @@ export class Sequential implements TrainingModel {
     return l;
   }
 
+  /** Every layer's weights, in layer order (the model's tensors: do not dispose them). */
   get weights(): LayerWeight[] { return this.layers.flatMap((l) => [...l.weights]); }
+  /** The weights fit updates (those of trainable layers). */
   get trainableWeights(): LayerWeight[] { return this.layers.flatMap((l) => [...l.trainableWeights]); }
+  /** Number of weight values in the model. */
   countParams(): number { return this.layers.reduce((s, l) => s + l.countParams(), 0); }
 
   /** Sets the optimizer, loss and metrics for fit and evaluate (the model then owns the optimizer). */
@@ -235,11 +258,14 @@ export class Sequential implements TrainingModel {
     if (previous !== undefined && previous !== optimizer) previous.dispose();
   }
 
+  /** The optimizer compile() set (owned by the model); throws before compile. */
   get optimizer(): Optimizer { return this.compiledOrThrow('optimizer').optimizer; }
   /** What compile() was given (checkpoints save it). */
   compiledConfig(): { optimizer: Optimizer; loss: LossName; accuracy: boolean } { return this.compiledOrThrow('checkpoint'); }
+  /** The optimizer's learning rate for its next step; settable only when it is a constant (see Optimizer.learningRate). */
   get learningRate(): number { return this.optimizer.learningRate; }
   set learningRate(v: number) { this.optimizer.learningRate = v; }
+  /** The class name of the optimizer's learning-rate schedule, or null for a constant rate. */
   get learningRateSchedule(): string | null { return this.optimizer.learningRateSchedule?.className ?? null; }
 
   /** The model's output for x (inference: dropout off, softmax applied). A new tensor. */
@@ -566,7 +592,7 @@ export class Sequential implements TrainingModel {
     return (l instanceof Dense || l instanceof Activation) && l.activation?.name === 'softmax';
   }
 
-  /** A Keras-style table of layers, output shapes and parameter counts. */
+  /** A Keras-style table of layers, output shapes and parameter counts: returned, and printed with console.log unless `print` is false. */
   summary(print = true): string {
     const rows = this.layers.map((l) => [`${l.name} (${l.className})`, `[null, ${l.outputShape.join(', ')}]`, String(l.countParams())]);
     const widths = [30, 24, 12];
@@ -624,7 +650,9 @@ export class Sequential implements TrainingModel {
    */
   get epochInProgress(): { readonly epoch: number; readonly batches: number } | undefined { return this.midEpoch; }
 
+  /** Copies of every weight's values, in `weights` order (restoreWeights puts them back). */
   snapshotWeights(): Float32Array[] { this.checkLive(); return this.weights.map((w) => w.tensor.dataSync()); }
+  /** Writes values from snapshotWeights() back into the weights; every array is checked before any is written. */
   restoreWeights(values: readonly Float32Array[]): void {
     this.checkLive();
     const ws = this.weights;
@@ -649,6 +677,7 @@ export class Sequential implements TrainingModel {
     this.compiled?.optimizer.dispose();
   }
 
+  /** True after dispose(). */
   get isDisposed(): boolean { return this.disposed; }
 
   private first(): Layer {

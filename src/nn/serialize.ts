@@ -14,23 +14,32 @@ import {
 } from './layers.js';
 import { Sequential } from './sequential.js';
 
+/** One weight's entry in model.json's manifest. */
 export interface WeightSpec {
+  /** `<layer>/<weight>`, e.g. `dense/kernel`. */
   readonly name: string;
+  /** Its shape (Keras layout). */
   readonly shape: number[];
+  /** Always float32: actlab writes and reads no other. */
   readonly dtype: 'float32';
 }
 
 /** model.json as tfjs writes it. */
 export interface ModelJson {
+  /** Always 'layers-model'. */
   readonly format: 'layers-model';
+  /** The writer, e.g. 'actlab 0.1.0' or 'TensorFlow.js tfjs-layers v4.22.0'. */
   readonly generatedBy: string;
+  /** null: no converter was involved. */
   readonly convertedBy: null;
+  /** The Keras model config: a Sequential and its layers' configs. */
   readonly modelTopology: {
     readonly class_name: 'Sequential';
     readonly config: { readonly name: string; readonly layers: { class_name: string; config: Config }[] };
     readonly keras_version: string;
     readonly backend: string;
   };
+  /** Groups of weight files (paths, relative to model.json) and the weights they hold, in data order. */
   readonly weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
   /** actlab's own additions (seed), ignored by tf.js. */
   readonly actlab?: { readonly seed: number };
@@ -473,6 +482,7 @@ export type ArtifactWriter = (target: string, artifacts: ModelArtifacts) => Prom
 // that model.save(dir) works there, as tf.js's IO router does for file:// URLs.
 const writers: { dir?: ArtifactWriter } = {};
 
+/** Sets the writer model.save(dir) uses; importing 'actlab/node' registers the directory writer. */
 export function registerArtifactWriter(writer: ArtifactWriter): void { writers.dir = writer; }
 
 /** Saves through the registered writer (model.save(dir)). */

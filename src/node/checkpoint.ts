@@ -49,9 +49,11 @@ async function readCheckpointFiles(dir: string): Promise<Checkpoint> {
   return { json, data: new Uint8Array(bytes).buffer };
 }
 
+/** modelCheckpoint's options. */
 export interface ModelCheckpointArgs {
+  /** The directory to write checkpoint.json and its blob into (created if missing; loadCheckpoint reads it). */
   dir: string;
-  /** Write after every `every` epochs (default 1). */
+  /** Write after every `every` epochs, counted over every fit of the model (a positive integer; default 1). */
   every?: number;
 }
 

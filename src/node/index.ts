@@ -25,6 +25,7 @@ async function readBytes(path: string, what = 'file'): Promise<Uint8Array> {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
+/** datasets.mnist()'s options. */
 export interface MnistOptions {
   /**
    * Keep only the first samples: a number applies to both splits, or give { train, test }.
@@ -70,7 +71,9 @@ async function mnist(options: MnistOptions = {}): Promise<{ train: Dataset; test
   return { train, test };
 }
 
+/** The five training batch files of `cifar-10-batches-bin`, in the order they are read. */
 export const CIFAR10_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'] as const;
+/** The test batch file of `cifar-10-batches-bin`. */
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
 
 /**
@@ -99,7 +102,12 @@ async function cifar10(dir: string): Promise<{ train: Dataset; test: Dataset }> 
 }
 
 /** Dataset loaders that read files: `await datasets.mnist()`, `await datasets.cifar10(dir)`. */
-export const datasets = { mnist, cifar10 };
+export const datasets = {
+  /** MNIST train (60000) and test (10000) splits of [28, 28] images in [0, 1], labels 0..9, in file order. */
+  mnist,
+  /** CIFAR-10 from a `cifar-10-batches-bin` directory: train 50000 and test 10000 [32, 32, 3] HWC images in [0, 1]. */
+  cifar10,
+};
 
 export { renderSvg, renderPng, svgToPng } from './render.js';
 export type { PngOptions } from './render.js';

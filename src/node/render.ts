@@ -105,8 +105,9 @@ export function checkPngSupport(): void {
   loadResvg();
 }
 
+/** svgToPng's and renderPng's options. */
 export interface PngOptions {
-  /** Pixels per SVG unit; default 2 (crisp on high-density screens). */
+  /** Pixels per SVG unit, in (0, 16]; default 2 (crisp on high-density screens). */
   readonly scale?: number;
 }
 

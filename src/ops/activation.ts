@@ -8,6 +8,7 @@ import { getActivation } from '../activations/index.js';
 import { checkFinite, checkTensorArg } from '../core/checks.js';
 import type { Activation, ActivationName, KernelArgs, ParamSpec } from '../activations/registry.js';
 
+/** Parameter values by name for the activation op: a number (fixed), or a tensor (one value, or one per channel for prelu) that receives a gradient. */
 export type ActivationTensorParams = Readonly<Record<string, number | Tensor>>;
 
 interface Bound {

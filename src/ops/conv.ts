@@ -9,6 +9,7 @@ import { getActivation, resolveParams, withKernelArgs, type Activation, type Act
 import { gemm } from './matmul.js';
 import { showValue } from '../core/checks.js';
 
+/** 'valid': windows inside the input only; 'same': output = ceil(input / stride), zero padding split as TensorFlow does (the extra row or column after). */
 export type Padding = 'valid' | 'same';
 /** One value for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
@@ -17,12 +18,36 @@ export type ActivationSpec = ActivationName | { readonly name: ActivationName; r
 
 /** Everything a conv or pool kernel call needs, in kernel units. */
 export interface Geometry {
-  readonly n: number; readonly h: number; readonly w: number; readonly cin: number;
-  readonly kh: number; readonly kw: number; readonly cout: number;
-  readonly oh: number; readonly ow: number;
-  readonly sh: number; readonly sw: number; readonly dh: number; readonly dw: number;
-  /** Padding before the first row / column. */
-  readonly pt: number; readonly pl: number;
+  /** Batch size. */
+  readonly n: number;
+  /** Input height. */
+  readonly h: number;
+  /** Input width. */
+  readonly w: number;
+  /** Input channels. */
+  readonly cin: number;
+  /** Window height. */
+  readonly kh: number;
+  /** Window width. */
+  readonly kw: number;
+  /** Output channels (cin for pooling). */
+  readonly cout: number;
+  /** Output height. */
+  readonly oh: number;
+  /** Output width. */
+  readonly ow: number;
+  /** Stride along the height. */
+  readonly sh: number;
+  /** Stride along the width. */
+  readonly sw: number;
+  /** Dilation along the height. */
+  readonly dh: number;
+  /** Dilation along the width. */
+  readonly dw: number;
+  /** Padding before the first row. */
+  readonly pt: number;
+  /** Padding before the first column. */
+  readonly pl: number;
 }
 
 function pair(fn: string, what: string, v: Pair): [number, number] {
@@ -401,7 +426,9 @@ export function conv2dBackpropBias(dy: Tensor): Tensor {
 
 /** Int32 indices in Wasm memory (max-pool argmax); owned, freed by dispose(). */
 export class IndexBuffer {
+  /** The shape of the pooled output it indexes. */
   readonly shape: Shape;
+  /** Number of indices. */
   readonly size: number;
   private block: Ptr;
   private disposed = false;
@@ -412,6 +439,7 @@ export class IndexBuffer {
     this.block = rt().heap.alloc(this.size * 4);
   }
 
+  /** The indices' address in Wasm memory; throws once disposed. */
   get ptr(): Ptr {
     if (this.disposed) throw new Error(`actlab: index buffer ${shapeText(this.shape)} was disposed and cannot be used`);
     return this.block;
@@ -420,6 +448,7 @@ export class IndexBuffer {
   /** A copy of the indices. */
   dataSync(): Int32Array { return rt().heap.i32(this.ptr, this.size).slice(); }
 
+  /** Frees the memory; idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -4,6 +4,7 @@ import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, shapeText } from '../core/tensor.js';
 
+/** What the reductions read: a tensor's values or a Float32Array. */
 export type Values = Tensor | Float32Array;
 
 /** Runs `body` on the values' address in Wasm memory (a Float32Array is copied in and freed afterwards). */

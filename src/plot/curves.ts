@@ -5,12 +5,16 @@ import type { GradientFlowResult } from '../analyzers/gradient-flow.js';
 import { CONFIG, SCHEMA, categoryAxis, title, type VegaLiteSpec, vl } from './theme.js';
 import { DASHES, TICK_NUMBER, finiteOrNull, fmt, nonFinite, omissionNote, seriesStyles, type Omission } from './series.js';
 
+/** Which panels a curves figure shows: f(x), f'(x), or both. */
 export type CurvePanel = 'f' | 'df' | 'both';
 
+/** curvesSpec's and gradientFlowSpec's options. */
 export interface CurvesPlotOptions {
   /** f(x), f'(x), or both side by side (default). */
   readonly show?: CurvePanel;
+  /** The figure's title; default: a description of the figure. */
   readonly title?: string;
+  /** A line under the title; default: the x range and the number of points. */
   readonly subtitle?: string;
 }
 

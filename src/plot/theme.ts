@@ -11,6 +11,7 @@ type Config = NonNullable<TopLevelSpec['config']>;
  * types nor the DOM library; where vega-lite's own type is wanted, `spec as TopLevelSpec`.
  */
 export interface VegaLiteSpec {
+  /** The Vega-Lite schema URL (v6). */
   readonly $schema?: string;
 }
 
@@ -20,11 +21,13 @@ export function vl(spec: TopLevelSpec): VegaLiteSpec {
 }
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** The font stack every figure uses (exported as plot.plotFont). */
 export const FONT = 'DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif';
 export const WIDTH = 600;
 export const HEIGHT = 350;
 
 // `satisfies`, not a type annotation: checked against vega-lite's type, declared as its own literal type.
+/** The Vega-Lite `config` every figure uses (exported as plot.plotConfig), for your own specs in the same look. */
 export const CONFIG = {
   font: FONT,
   background: 'white',
