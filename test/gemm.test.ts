@@ -7,11 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { ACTIVATIONS, activations, dense, init, matMul, memoryStats, tensor, type ActivationName, type ActivationParams } from '../src/index.js';
-
-const wrong = <T>(v: unknown): T => v as T;
 import { rt } from '../src/core/wasm.js';
 import { mulberry32, uniformF32 } from './helpers/rng.js';
 import { runRawGemm } from './helpers/raw-gemm.js';
+
+const wrong = <T>(v: unknown): T => v as T;
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 127];
 const TRANSPOSES: ReadonlyArray<readonly [boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
