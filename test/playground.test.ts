@@ -120,6 +120,13 @@ describe('playground in headless Chromium', () => {
       const sm1 = await attr(page, '#softmax', 'data-checksum');
       expect(sm1).not.toBe(sm0);
       expect(sm1).toBe(checksum([softmax(new Float32Array([2, 1, 0.1, -1, 3]), 5, t)]));
+      // Every chart is an image with a text alternative that says what it shows now.
+      expect(await page.locator('canvas:not([role="img"])').count(), 'every canvas has role=img').toBe(0);
+      const p = softmax(new Float32Array([2, 1, 0.1, -1, 3]), 5, t);
+      expect(await attr(page, '#softmax', 'aria-label')).toBe(`softmax at T = ${t.toFixed(2)}: z=2 gives ${p[0].toFixed(3)}, z=1 gives ${p[1].toFixed(3)}, ` +
+        `z=0.1 gives ${p[2].toFixed(3)}, z=-1 gives ${p[3].toFixed(3)}, z=3 gives ${p[4].toFixed(3)}`);
+      expect(await attr(page, curves, 'aria-label')).toMatch(new RegExp(`^f \\(solid\\) and f′ \\(dashed\\) for x from -5 to 5: .*swish \\(beta ${await beta.inputValue()}\\)`));
+      expect(await attr(page, '#loss', 'aria-label')).toBe('loss: no training yet');
 
       // Training: the worker loads the kernels and enables Train.
       await page.waitForFunction(() => document.getElementById('training-card')?.dataset.available === 'true', undefined, { timeout: TIMEOUT_MS });
@@ -133,6 +140,9 @@ describe('playground in headless Chromium', () => {
       const node = await trainInNode(mnistConfig, mnistSubset(MNIST_SUBSET));
       expect(await attr(page, '#view', 'data-kind')).toBe('confusion');
       expect(await attr(page, '#view', 'data-checksum'), 'confusion matrix in Chromium vs Node').toBe(node.view);
+      const right = node.view.split(',').map(Number).reduce((sum, v, i) => (Math.floor(i / 10) === i % 10 ? sum + v : sum), 0);
+      expect(await attr(page, '#view', 'aria-label')).toBe(`confusion matrix after epoch 1: ${right} of 400 held-out images on the diagonal (classified right)`);
+      expect(await attr(page, '#loss', 'aria-label')).toMatch(/^loss over 50 steps: last batch \d+\.\d{4}, epoch 1 mean \d+\.\d{4}$/);
       expect(await attr(page, '#training-card', 'data-epoch-losses'), 'epoch loss in Chromium vs Node').toBe(node.epochLosses);
       mkdirSync(join(ROOT, 'test-output'), { recursive: true });
       await page.locator('#training-card').screenshot({ path: MNIST_SCREENSHOT });

@@ -140,6 +140,14 @@ function redraw(): void {
   drawCurves(canvas, xs, curves, Math.max(3, range * 1.2));
   canvas.dataset.checksum = checksum(curves.map((c) => c.ys));
   canvas.dataset.curves = String(curves.length);
+  // The canvas's text alternative: what it draws, since a screen reader cannot see the lines.
+  const named = selected.map((s) => {
+    const ps = Object.entries(s.params).map(([k, v]) => `${k} ${fmt(v)}`);
+    return ps.length > 0 ? `${s.row.name} (${ps.join(', ')})` : s.row.name;
+  });
+  canvas.setAttribute('aria-label', named.length > 0
+    ? `f (solid) and f′ (dashed) for x from ${fmt(-range)} to ${fmt(range)}: ${named.join('; ')}`
+    : 'no activation chosen');
   const err = $('activation-error', HTMLParagraphElement);
   err.hidden = errors.length === 0;
   err.textContent = errors.join('\n');
@@ -173,6 +181,7 @@ function redrawSoftmax(): void {
   const p = softmax(logits, logits.length, t);
   drawBars(canvas, p, Array.from(logits, (v) => `z=${fmt(v)}`));
   canvas.dataset.checksum = checksum([p]);
+  canvas.setAttribute('aria-label', `softmax at T = ${t.toFixed(2)}: ${Array.from(logits, (v, i) => `z=${fmt(v)} gives ${p[i].toFixed(3)}`).join(', ')}`);
 }
 
 // ---- runtime ----------------------------------------------------------------------------
@@ -258,6 +267,11 @@ function drawTraining(): void {
   const step = history.loss.length;
   const last = history.epochs.at(-1);
   stats.dataset.steps = String(step);
+  const told = (what: string, batch: string, epoch: string): string => step === 0 ? `${what}: no training yet`
+    : `${what} over ${step} steps: last batch ${batch}${last ? `, epoch ${history.epochs.length} mean ${epoch}` : ''}`;
+  $('loss', HTMLCanvasElement).setAttribute('aria-label', told('loss', step ? history.loss[step - 1].toFixed(4) : '', last ? last.loss.toFixed(4) : ''));
+  $('accuracy', HTMLCanvasElement).setAttribute('aria-label', told('accuracy', step ? `${(history.accuracy[step - 1] * 100).toFixed(1)}%` : '',
+    last ? `${(last.accuracy * 100).toFixed(1)}%` : ''));
   stats.replaceChildren(...[
     ['step', String(step)],
     ['batch loss', step ? history.loss[step - 1].toFixed(4) : '–'],
@@ -287,6 +301,7 @@ function scheduleDraw(): void {
 function resetView(): void {
   const spirals = $('train-dataset', HTMLSelectElement).value === 'spirals';
   placeholder($('view', HTMLCanvasElement), spirals ? 'decision boundary after each epoch' : 'confusion matrix (400 held-out images) after each epoch');
+  $('view', HTMLCanvasElement).setAttribute('aria-label', `${spirals ? 'decision boundary' : 'confusion matrix'}: no training yet`);
   $('view-title', HTMLElement).textContent = spirals ? 'Decision boundary: P(class 1) on the plane' : 'Confusion matrix: true (rows) vs predicted';
 }
 
@@ -339,6 +354,14 @@ function startWorker(): Worker {
         else drawConfusion(view, m.view.classes, m.view.matrix);
         // For the test: what the page drew, to compare bit for bit with the same training in Node.
         view.dataset.kind = m.view.kind;
+        if (m.view.kind === 'boundary') {
+          view.setAttribute('aria-label', `decision boundary after epoch ${m.epoch + 1}: P(class 1) over the plane, shaded, with the ${m.view.labels.length} training points`);
+        } else {
+          const { classes, matrix } = m.view;
+          let right = 0, total = 0;
+          for (let i = 0; i < matrix.length; i++) { total += matrix[i]; if (Math.floor(i / classes) === i % classes) right += matrix[i]; }
+          view.setAttribute('aria-label', `confusion matrix after epoch ${m.epoch + 1}: ${right} of ${total} held-out images on the diagonal (classified right)`);
+        }
         view.dataset.checksum = m.view.kind === 'boundary' ? checksum([m.view.p1]) : m.view.matrix.join(',');
         card.dataset.epochs = String(m.epoch + 1);
         card.dataset.epochLosses = JSON.stringify(history.epochs.map((e) => e.loss));
