@@ -302,16 +302,22 @@ export class Sequential implements TrainingModel {
   layerOutputs(x: Tensor): Map<string, Tensor> {
     this.checkInput('layerOutputs', x);
     const out = new Map<string, Tensor>();
-    rt().engine.tidy(() => {
-      let h = x;
-      for (const l of this.layers) {
-        const input = h;
-        h = l.apply(h, { training: false });
-        // A layer that passes its input through (dropout at inference) returns x itself or the
-        // previous layer's output: a copy, so each tensor handed out is the caller's own once.
-        out.set(l.name, rt().engine.keep(h === input ? h.reshape(h.shape) : h));
-      }
-    });
+    try {
+      rt().engine.tidy(() => {
+        let h = x;
+        for (const l of this.layers) {
+          const input = h;
+          h = l.apply(h, { training: false });
+          // A layer that passes its input through (dropout at inference) returns x itself or the
+          // previous layer's output: a copy, so each tensor handed out is the caller's own once.
+          out.set(l.name, rt().engine.keep(h === input ? h.reshape(h.shape) : h));
+        }
+      });
+    } catch (e) {
+      // The outputs kept before a layer failed (a custom activation that throws) never reach the caller.
+      for (const t of out.values()) t.dispose();
+      throw e;
+    }
     return out;
   }
 
