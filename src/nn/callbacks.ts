@@ -336,11 +336,14 @@ export class EpochLogger implements Callback {
       this.write(`${JSON.stringify({ epoch, ...logs })}\n`);
       return;
     }
+    // The columns are fixed once the header is written: a write that throws (a full disk) leaves
+    // them unset, so the next epoch, or the next fit, writes the header again.
+    const keys = this.keys ?? Object.keys(logs).sort();
     if (this.keys === undefined) {
-      this.keys = Object.keys(logs).sort();
-      this.write(`epoch,${this.keys.join(',')}\n`);
+      this.write(`epoch,${keys.join(',')}\n`);
+      this.keys = keys;
     }
-    this.write(`${epoch},${this.keys.map((k) => logs[k] ?? '').join(',')}\n`);
+    this.write(`${epoch},${keys.map((k) => logs[k] ?? '').join(',')}\n`);
   }
 }
 
