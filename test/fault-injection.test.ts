@@ -3,11 +3,12 @@
 // leaks, and the model and the callback stay usable. Each case failed before a review on
 // 2026-12-07 that made every such piece of user code throw or return the wrong thing.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, tensor, mul, memoryStats, sequential, layers, callbacks, adam } from '../src/index.js';
+import { init, tensor, zeros, mul, memoryStats, sequential, layers, callbacks, adam, type Initializer } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
 
 const live = (): number => memoryStats().liveBlocks;
+const wrong = <T>(v: unknown): T => v as T;
 
 describe('a layer that throws', () => {
   test('layerOutputs frees the outputs it kept before the failing layer', () => {
@@ -45,5 +46,47 @@ describe('callbacks whose own user code fails', () => {
     expect(lines.map((l) => l.split(',')[0])).toEqual(['epoch', '0', '1']);
     m.dispose();
     x.dispose();
+  });
+});
+
+describe('initializers written by the user', () => {
+  const bad: Record<string, [Initializer, string]> = {
+    throws: [{ name: 'mine', apply: () => { throw new Error('user init boom'); } }, 'user init boom'],
+    'a Float32Array': [wrong<Initializer>({ name: 'mine', apply: () => new Float32Array(2) }),
+      "actlab: layer 'dense_1': initializer 'mine' must return a new tensor of shape [2] for weight 'dense_1/bias', got Float32Array"],
+    'a Promise': [wrong<Initializer>({ name: 'mine', apply: () => Promise.resolve(null) }),
+      "actlab: layer 'dense_1': initializer 'mine' must return a new tensor of shape [2] for weight 'dense_1/bias', got Promise"],
+    'another shape': [{ name: 'mine', apply: () => zeros([3]) },
+      "actlab: layer 'dense_1': initializer 'mine' must return a new tensor of shape [2] for weight 'dense_1/bias', got a tensor [3]"],
+    'a disposed tensor': [{ name: 'mine', apply: (shape) => { const t = zeros(shape); t.dispose(); return t; } },
+      "actlab: layer 'dense_1': initializer 'mine' must return a new tensor of shape [2] for weight 'dense_1/bias', got a disposed tensor [2]"],
+  };
+  for (const [what, [init, message]] of Object.entries(bad)) {
+    test(`a bias initializer that ${what === 'throws' ? 'throws' : `returns ${what}`}: the error names it, and nothing leaks`, () => {
+      const before = live();
+      // The second layer's kernel is made before its bias initializer fails: it used to leak.
+      expect(() => sequential({ layers: [layers.dense({ inputShape: [2], units: 4 }), layers.dense({ units: 2, biasInitializer: init })] }))
+        .toThrow(message);
+      expect(live()).toBe(before);
+    });
+  }
+
+  test('a layer whose build failed builds again once its initializer works', () => {
+    let fail = true;
+    const flaky: Initializer = { name: 'flaky', apply: (shape) => { if (fail) throw new Error('not yet'); return zeros(shape); } };
+    const layer = layers.dense({ units: 2, biasInitializer: flaky });
+    const m = sequential({ layers: [layers.dense({ inputShape: [2], units: 4 })] });
+    const before = live();
+    expect(() => m.add(layer)).toThrow('not yet');
+    expect(live()).toBe(before);
+    expect(layer.built).toBe(false);
+    expect(layer.weights).toEqual([]);
+    fail = false;
+    m.add(layer);
+    expect(m.weights.map((w) => w.name)).toEqual(['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias']);
+    const y = m.predict(tensor([1, 2], [1, 2]));
+    expect(y.shape).toEqual([1, 2]);
+    y.dispose();
+    m.dispose();
   });
 });

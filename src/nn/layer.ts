@@ -3,7 +3,7 @@
 import { rt } from '../core/wasm.js';
 import { Tensor, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import type { Rng } from '../core/random.js';
-import { showValue } from '../core/checks.js';
+import { describeValue, showValue } from '../core/checks.js';
 import { getInitializer, type Initializer } from './initializers.js';
 
 /** A layer weight: the tensor, its name (`dense_1/kernel`), and whether training updates it. */
@@ -97,9 +97,19 @@ export abstract class Layer {
     if (this.inputShape !== undefined && !sameShape(this.inputShape, inputShape)) {
       throw new Error(`actlab: layer '${this.name}' expects input shape ${shapeText(this.inputShape)} but receives ${shapeText(inputShape)}`);
     }
+    const before = { input: this.inputShape, output: this.outShape };
     this.inputShape = [...inputShape];
-    this.outShape = this.computeOutputShape(inputShape);
-    if (this.weightList.length === 0) this.createWeights(inputShape, rng);
+    try {
+      this.outShape = this.computeOutputShape(inputShape);
+      if (this.weightList.length === 0) this.createWeights(inputShape, rng);
+    } catch (e) {
+      // A build that fails (an initializer that throws, a shape that does not fit) leaves the
+      // layer as it was: the weights it made are freed, not left to leak with a half-built layer.
+      for (const w of this.weightList.splice(0)) w.tensor.dispose();
+      this.inputShape = before.input;
+      this.outShape = before.output;
+      throw e;
+    }
   }
 
   /** Output shape for an input shape (both without batch axis); throws when the input does not fit. */
@@ -132,7 +142,16 @@ export abstract class Layer {
 
   protected addWeight(name: string, shape: Shape, init: Initializer | string, rng: Rng, trainable = true): Tensor {
     this.weightCheck?.(`${this.name}/${name}`, shape);
-    const t = rt().engine.keep(getInitializer(init).apply(shape, rng));
+    const initializer = getInitializer(init);
+    const made: unknown = initializer.apply(shape, rng);
+    if (!(made instanceof Tensor) || made.isDisposed || made.rank !== shape.length || made.shape.some((d, i) => d !== shape[i])) {
+      const got = made instanceof Tensor ? `${made.isDisposed ? 'a disposed tensor ' : 'a tensor '}${shapeText(made.shape)}` : describeValue(made);
+      // The initializer's tensor is the layer's to own (Initializer.apply), so a wrong one is freed.
+      if (made instanceof Tensor) made.dispose();
+      throw new Error(`actlab: layer '${this.name}': initializer '${String(initializer.name)}' must return a new tensor of shape ${shapeText(shape)} ` +
+        `for weight '${this.name}/${name}', got ${got}`);
+    }
+    const t = rt().engine.keep(made);
     this.weightList.push({ name: `${this.name}/${name}`, tensor: t, trainable });
     return t;
   }
