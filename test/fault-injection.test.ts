@@ -3,7 +3,8 @@
 // leaks, and the model and the callback stay usable. Each case failed before a review on
 // 2026-12-07 that made every such piece of user code throw or return the wrong thing.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, tensor, zeros, mul, memoryStats, sequential, layers, callbacks, adam, type Initializer } from '../src/index.js';
+import { init, tensor, zeros, mul, memoryStats, sequential, layers, callbacks, adam, registerArtifactWriter,
+  type Initializer, type ModelArtifacts } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
 
@@ -87,6 +88,22 @@ describe('initializers written by the user', () => {
     const y = m.predict(tensor([1, 2], [1, 2]));
     expect(y.shape).toEqual([1, 2]);
     y.dispose();
+    m.dispose();
+  });
+});
+
+describe('artifact writers', () => {
+  test('registerArtifactWriter refuses a writer that is not a function, and the registered one stays', async () => {
+    const saved: ModelArtifacts[] = [];
+    registerArtifactWriter(async (_target, artifacts) => { saved.push(artifacts); });
+    expect(() => registerArtifactWriter(wrong(42)))
+      .toThrow('actlab: registerArtifactWriter: writer must be a function (target, artifacts) => Promise<void>, got number 42');
+    const m = sequential({ layers: [layers.dense({ inputShape: [2], units: 1 })] });
+    await m.save('anywhere');
+    expect(saved.length).toBe(1);
+    // A writer that fails rejects the save with its own error.
+    registerArtifactWriter(() => { throw new Error('user writer boom'); });
+    await expect(m.save('anywhere')).rejects.toThrow('user writer boom');
     m.dispose();
   });
 });

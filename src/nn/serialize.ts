@@ -483,7 +483,12 @@ export type ArtifactWriter = (target: string, artifacts: ModelArtifacts) => Prom
 const writers: { dir?: ArtifactWriter } = {};
 
 /** Sets the writer model.save(dir) uses; importing 'actlab/node' registers the directory writer. */
-export function registerArtifactWriter(writer: ArtifactWriter): void { writers.dir = writer; }
+export function registerArtifactWriter(writer: ArtifactWriter): void {
+  // Checked here: a wrong writer would otherwise fail only at the next save, as 'w is not a function'.
+  const given: unknown = writer;
+  if (typeof given !== 'function') throw new Error(`actlab: registerArtifactWriter: writer must be a function (target, artifacts) => Promise<void>, got ${describeValue(given)}`);
+  writers.dir = writer;
+}
 
 /** Saves through the registered writer (model.save(dir)). */
 export async function saveArtifacts(model: Sequential, target: string): Promise<void> {
