@@ -34,6 +34,25 @@ describe('a layer that throws', () => {
   });
 });
 
+describe('a custom activation that returns the wrong thing', () => {
+  test('one of the same size but another shape is named there, not in the layer or loss after it', async () => {
+    const m = sequential({ seed: 1, layers: [
+      layers.dense({ inputShape: [2], units: 2 }),
+      layers.customActivation({ className: 'Flat', fn: (x) => mul(x, x).reshape([x.size]) }),
+      layers.dense({ units: 2, activation: 'softmax' }),
+    ] });
+    m.compile({ optimizer: adam(), loss: 'sparseCategoricalCrossentropy' });
+    const x = tensor([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]);
+    const before = live();
+    const message = "actlab: custom activation 'custom_activation' must return a tensor shaped like its input [4, 2], got a tensor [8]";
+    await expect(m.fit(x, [0, 1, 0, 1], { epochs: 1 })).rejects.toThrow(message);
+    expect(() => m.predict(x)).toThrow(message);
+    expect(live()).toBe(before);
+    m.dispose();
+    x.dispose();
+  });
+});
+
 describe('callbacks whose own user code fails', () => {
   test('an epochLogger whose first write throws writes its CSV header on the next fit', async () => {
     const lines: string[] = [];

@@ -2,7 +2,7 @@
 // fused, tape-recording ops, so a training step records only a few entries.
 import { Tensor, shapeText, tensor as makeTensor, type Shape } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
-import { showValue } from '../core/checks.js';
+import { describeValue, showValue } from '../core/checks.js';
 import { ACTIVATIONS, type ActivationName } from '../activations/registry.js';
 import { getActivation, resolveParams } from '../activations/index.js';
 import { activation as activationOp, type ActivationTensorParams } from '../ops/activation.js';
@@ -392,9 +392,11 @@ export class CustomActivation extends Layer {
     }
   }
   call(x: Tensor): Tensor {
-    const y = this.fn(x, this.tensors);
-    if (!(y instanceof Tensor) || y.size !== x.size) {
-      throw new Error(`actlab: custom activation '${this.name}' must return a tensor shaped like its input ${shapeText(x.shape)}`);
+    const y: unknown = this.fn(x, this.tensors);
+    // The whole shape: one of the same size but another shape ([n * k] for [n, k]) failed later, in a layer or loss that was not at fault.
+    if (!(y instanceof Tensor) || y.rank !== x.rank || y.shape.some((d, i) => d !== x.shape[i])) {
+      throw new Error(`actlab: custom activation '${this.name}' must return a tensor shaped like its input ${shapeText(x.shape)}, ` +
+        `got ${y instanceof Tensor ? `a tensor ${shapeText(y.shape)}` : describeValue(y)}`);
     }
     return y;
   }
