@@ -3,8 +3,8 @@
 // leaks, and the model and the callback stay usable. Each case failed before a review on
 // 2026-12-07 that made every such piece of user code throw or return the wrong thing.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, tensor, zeros, mul, memoryStats, sequential, layers, callbacks, adam, registerArtifactWriter,
-  type Initializer, type ModelArtifacts } from '../src/index.js';
+import { init, tensor, zeros, mul, memoryStats, sequential, layers, callbacks, adam, registerArtifactWriter, sgd, LearningRateSchedule,
+  type Initializer, type ScheduleConfig, type ModelArtifacts } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
 
@@ -124,5 +124,39 @@ describe('artifact writers', () => {
     registerArtifactWriter(() => { throw new Error('user writer boom'); });
     await expect(m.save('anywhere')).rejects.toThrow('user writer boom');
     m.dispose();
+  });
+});
+
+describe('learning rates from user code', () => {
+  class Returns extends LearningRateSchedule {
+    readonly className = 'Returns';
+    constructor(private readonly value: unknown) { super(); }
+    at(): number { return wrong<number>(this.value); }
+    getConfig(): ScheduleConfig { return {}; }
+  }
+  const cases: [unknown, string][] = [['0.1', '"0.1"'], [true, 'true'], [Promise.resolve(0.1), 'Promise'], [NaN, 'NaN']];
+  for (const [value, shown] of cases) {
+    test(`a schedule whose at() returns ${shown} takes no step, and the error shows the value`, () => {
+      const opt = sgd({ learningRate: new Returns(value) });
+      const w = tensor([1, 2], [2]), g = tensor([1, 1], [2]);
+      // '0.1' and true passed the range check and reached the kernels as 0.1 and 1.
+      expect(() => opt.applyGradients([{ variable: w, grad: g }]))
+        .toThrow(`actlab: sgd.applyGradients: the learning rate for step 0 is ${shown}: expected a finite number >= 0`);
+      expect(Array.from(w.dataSync())).toEqual([1, 2]);
+      expect(opt.iterations).toBe(0);
+      for (const t of [w, g]) t.dispose();
+      opt.dispose();
+    });
+  }
+
+  test('learningRateScheduler quotes a string its schedule returned', async () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ inputShape: [2], units: 2, activation: 'softmax' })] });
+    m.compile({ optimizer: adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    const x = tensor([1, 2, 3, 4], [2, 2]);
+    await expect(m.fit(x, [0, 1], { callbacks: [callbacks.learningRateScheduler(() => wrong<number>('0.1'))] }))
+      .rejects.toThrow('actlab: learningRateScheduler: schedule(0, 0.01) returned "0.1": expected a finite number >= 0');
+    expect(m.learningRate).toBe(0.01);
+    m.dispose();
+    x.dispose();
   });
 });

@@ -2,7 +2,7 @@
 // from any hook; fit awaits it. Logs use Keras keys: loss, acc, val_loss, val_acc.
 
 import type { Checkpoint } from './checkpoint.js';
-import { checkKeys } from '../core/checks.js';
+import { checkKeys, showValue } from '../core/checks.js';
 
 /** Values a callback receives, by Keras key: loss, acc, val_loss, val_acc; batch and size in batch logs. */
 export type Logs = Record<string, number>;
@@ -303,7 +303,7 @@ export class LearningRateScheduler implements Callback {
     const lr = this.schedule(epoch, old);
     // 0 is a rate (a warmup from 0, Keras accepts it); negative or non-finite is not.
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-      throw new Error(`actlab: learningRateScheduler: schedule(${epoch}, ${old}) returned ${String(lr)}: expected a finite number >= 0`);
+      throw new Error(`actlab: learningRateScheduler: schedule(${epoch}, ${old}) returned ${showValue(lr)}: expected a finite number >= 0`);
     }
     this.model.learningRate = lr;
     this.rates.push([epoch, lr]);

@@ -191,10 +191,12 @@ export abstract class Optimizer {
     try {
       const grads = this.clipGrads(pairs, temps);
       const t = this.iters + 1;
-      this.stepLr = this.learningRate;
-      if (!(this.stepLr >= 0 && this.stepLr < Infinity)) {
-        throw new Error(`actlab: ${this.where}.applyGradients: the learning rate for step ${this.iters} is ${this.stepLr}: expected a finite number >= 0`);
+      // A user's schedule may return anything: '0.1' or true would pass the range test and reach the kernels as numbers.
+      const lr: unknown = this.learningRate;
+      if (typeof lr !== 'number' || !(lr >= 0 && lr < Infinity)) {
+        throw new Error(`actlab: ${this.where}.applyGradients: the learning rate for step ${this.iters} is ${showValue(lr)}: expected a finite number >= 0`);
       }
+      this.stepLr = lr;
       let updated = 0;
       try {
         pairs.forEach((p, i) => {
