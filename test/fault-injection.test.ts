@@ -3,8 +3,8 @@
 // leaks, and the model and the callback stay usable. Each case failed before a review on
 // 2026-12-07 that made every such piece of user code throw or return the wrong thing.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, tensor, zeros, mul, memoryStats, sequential, layers, callbacks, adam, registerArtifactWriter, sgd, LearningRateSchedule,
-  type Initializer, type ScheduleConfig, type ModelArtifacts } from '../src/index.js';
+import { init, tensor, zeros, mul, memoryStats, sequential, layers, callbacks, adam, registerArtifactWriter, sgd, LearningRateSchedule, Layer,
+  type Initializer, type ScheduleConfig, type Config, type Shape, type Tensor, type ModelArtifacts } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
 
@@ -50,6 +50,31 @@ describe('a custom activation that returns the wrong thing', () => {
     expect(live()).toBe(before);
     m.dispose();
     x.dispose();
+  });
+});
+
+describe('a Layer subclass whose call() disagrees with computeOutputShape', () => {
+  class Wide extends Layer {
+    readonly className = 'Wide';
+    constructor() { super('wide'); }
+    computeOutputShape(inputShape: Shape): Shape { return inputShape; }
+    call(x: Tensor): Tensor { return tensor(new Float32Array(x.size * 4).fill(7), [x.shape[0], x.shape[1] * 4]); }
+    getConfig(): Config { return { name: this.name }; }
+  }
+
+  test('is named, and predict no longer writes its extra values over another tensor', () => {
+    const m = sequential({ layers: [layers.dense({ inputShape: [2], units: 2 }), new Wide()] });
+    const x = tensor([1, 2, 3, 4], [2, 2]);
+    // A hole the size of predict's [2, 2] result, right before a live tensor: the extra 12 values landed there.
+    const hole = tensor([0, 0, 0, 0], [4]);
+    const neighbour = tensor([1, 2, 3, 4, 5, 6, 7, 8], [8]);
+    hole.dispose();
+    const before = live();
+    expect(() => m.predict(x)).toThrow("actlab: layer 'wide' (Wide) returned a tensor [2, 8] for input [2, 2]; its output shape is [2, 2]");
+    expect(Array.from(neighbour.dataSync())).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(live()).toBe(before);
+    m.dispose();
+    for (const t of [x, neighbour]) t.dispose();
   });
 });
 

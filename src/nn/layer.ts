@@ -129,7 +129,15 @@ export abstract class Layer {
       throw new Error(`actlab: layer '${this.name}' expects input shape [batch, ${(this.inputShape ?? []).join(', ')}] ` +
         `but receives ${shapeText(x.shape)}`);
     }
-    return this.call(x, options);
+    const y: unknown = this.call(x, options);
+    // A layer's output must be what computeOutputShape promised: predict copies it into a buffer
+    // of that size, so a larger one (a user's Layer subclass) overwrote whatever lay after it.
+    const want = this.outShape ?? [];
+    if (!(y instanceof Tensor) || (this.built && (y.rank !== want.length + 1 || y.shape[0] !== x.shape[0] || !sameShape(y.shape.slice(1), want)))) {
+      throw new Error(`actlab: layer '${this.name}' (${this.className}) returned ${y instanceof Tensor ? `a tensor ${shapeText(y.shape)}` : describeValue(y)} ` +
+        `for input ${shapeText(x.shape)}; ${this.built ? `its output shape is [${[x.shape[0], ...want].join(', ')}]` : 'expected a Tensor'}`);
+    }
+    return y;
   }
 
   /**
