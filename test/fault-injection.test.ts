@@ -3,7 +3,7 @@
 // leaks, and the model and the callback stay usable. Each case failed before a review on
 // 2026-12-07 that made every such piece of user code throw or return the wrong thing.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, tensor, zeros, mul, memoryStats, sequential, layers, callbacks, adam, registerArtifactWriter, sgd, LearningRateSchedule, Layer,
+import { init, tensor, zeros, mul, memoryStats, sequential, layers, callbacks, adam, registerArtifactWriter, sgd, LearningRateSchedule, Layer, valueAndGrads,
   type Initializer, type ScheduleConfig, type Config, type Shape, type Tensor, type ModelArtifacts } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -183,5 +183,22 @@ describe('learning rates from user code', () => {
     expect(m.learningRate).toBe(0.01);
     m.dispose();
     x.dispose();
+  });
+});
+
+describe('valueAndGrads', () => {
+  test('a dy that is not a live tensor is named before f runs', () => {
+    const a = tensor([1, 2, 3], [3]);
+    let ran = false;
+    const f = (): Tensor => { ran = true; return mul(a, a); };
+    const before = live();
+    // A Float32Array gave "Cannot read properties of undefined (reading 'join')".
+    expect(() => valueAndGrads(f, [a], wrong(new Float32Array(3)))).toThrow("actlab: valueAndGrads: dy must be a live Tensor shaped like f's result, got Float32Array");
+    const dy = tensor([1, 1, 1], [3]);
+    dy.dispose();
+    expect(() => valueAndGrads(f, [a], dy)).toThrow("actlab: valueAndGrads: dy must be a live Tensor shaped like f's result, got [3], disposed");
+    expect(ran).toBe(false);
+    expect(live()).toBe(before);
+    a.dispose();
   });
 });

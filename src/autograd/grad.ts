@@ -74,6 +74,10 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[], dy?: Tenso
   xs.forEach((x, i) => {
     if (!(x instanceof Tensor) || x.isDisposed) throw new Error(`actlab: valueAndGrads: xs[${i}] must be a live Tensor${x instanceof Tensor ? `; ${shapeText(x.shape)} was disposed` : ''}`);
   });
+  const seedGiven: unknown = dy;
+  if (seedGiven !== undefined && !(seedGiven instanceof Tensor && !seedGiven.isDisposed)) {
+    throw new Error(`actlab: valueAndGrads: dy must be a live Tensor shaped like f's result, got ${seedGiven instanceof Tensor ? `${shapeText(seedGiven.shape)}, disposed` : describeValue(seedGiven)}`);
+  }
   return engine.tidy(() => {
     const { result: y, tape } = engine.withTape(f);
     try {
