@@ -97,15 +97,16 @@ export abstract class Layer {
     if (this.inputShape !== undefined && !sameShape(this.inputShape, inputShape)) {
       throw new Error(`actlab: layer '${this.name}' expects input shape ${shapeText(this.inputShape)} but receives ${shapeText(inputShape)}`);
     }
-    const before = { input: this.inputShape, output: this.outShape };
+    const before = { input: this.inputShape, output: this.outShape, weights: this.weightList.length };
     this.inputShape = [...inputShape];
     try {
       this.outShape = this.computeOutputShape(inputShape);
       if (this.weightList.length === 0) this.createWeights(inputShape, rng);
     } catch (e) {
       // A build that fails (an initializer that throws, a shape that does not fit) leaves the
-      // layer as it was: the weights it made are freed, not left to leak with a half-built layer.
-      for (const w of this.weightList.splice(0)) w.tensor.dispose();
+      // layer as it was: the weights it made are freed, not left to leak with a half-built layer
+      // (weights it already had stay).
+      for (const w of this.weightList.splice(before.weights)) w.tensor.dispose();
       this.inputShape = before.input;
       this.outShape = before.output;
       throw e;
