@@ -7,6 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {
   init, tensor, sequential, layers, sgd, callbacks, type Sequential, type Callback,
 } from '../src/index.js';
+import { shapeText } from '../src/core/tensor.js';
 import { tf, useBackend } from './helpers/tfjs.js';
 
 beforeAll(async () => { await init(); await useBackend('cpu'); });
@@ -46,6 +47,63 @@ describe('per-epoch History against tfjs-layers 4.22.0 (cpu), same weights, SGD'
       }
       xa.dispose(); m.dispose(); t.dispose();
     }
+  });
+});
+
+describe('regression and binary classification against tfjs-layers 4.22.0 (cpu), same weights, SGD', () => {
+  type Out = 'linear' | 'sigmoid';
+  type Loss = 'meanSquaredError' | 'binaryCrossentropy';
+  /** Fits actlab and tf.js from the same weights on the same (x, y) and compares History, evaluate and predict. */
+  async function against(k: number, activation: Out, loss: Loss, y: Float32Array, yShape: number[], batchSize: number): Promise<void> {
+    const n = yShape[0], d = 4, x = xs(n, d);
+    const m = sequential({ seed: 3, layers: [layers.dense({ units: 5, activation: 'tanh', inputShape: [d] }), layers.dense({ units: k, activation })] });
+    m.compile({ optimizer: sgd({ learningRate: 0.1 }), loss, metrics: ['accuracy'] });
+    const t = tfl.sequential({ layers: [tfl.layers.dense({ units: 5, activation: 'tanh', inputShape: [d] }), tfl.layers.dense({ units: k, activation })] });
+    t.compile({ optimizer: tf.train.sgd(0.1), loss, metrics: ['accuracy'] });
+    const ws = m.getWeights();
+    t.setWeights(ws.map((w) => tf.tensor(w.dataSync(), [...w.shape])));
+    for (const w of ws) w.dispose();
+    const opts = { epochs: 3, batchSize, shuffle: false, validationSplit: 0.2 };
+    const xa = tensor(x, [n, d]), ya = tensor(y, yShape), xt = tf.tensor(x, [n, d]), yt = tf.tensor(y, yShape);
+    const label = `${k} ${activation} unit(s), ${loss}, y ${shapeText(yShape)}, batch ${batchSize}`;
+    const h = await m.fit(xa, ya, opts);
+    const th = await t.fit(xt, yt, { ...opts, verbose: 0 });
+    expect(Object.keys(h.history).sort(), label).toEqual(Object.keys(th.history).sort());
+    for (const key of Object.keys(th.history)) {
+      (th.history[key] as number[]).forEach((v, i) => expect(h.history[key][i], `${label}: ${key}[${i}]`).toBeCloseTo(v, 5));
+    }
+    const ev = m.evaluate(xa, ya, { batchSize: 7 });
+    const tev = t.evaluate(xt, yt, { batchSize: 7 });
+    (Array.isArray(tev) ? tev : [tev]).forEach((s, i) => expect(ev[i], `${label}: evaluate[${i}]`).toBeCloseTo(s.dataSync()[0], 5));
+    const p = m.predict(xa), tp = t.predict(xt);
+    if (Array.isArray(tp)) throw new Error('one output expected');
+    const pv = p.dataSync();
+    tp.dataSync().forEach((v, i) => expect(pv[i], `${label}: predict[${i}]`).toBeCloseTo(v, 5));
+    for (const z of [xa, ya, p]) z.dispose();
+    for (const z of [xt, yt, tp]) z.dispose();
+    m.dispose(); t.dispose();
+  }
+
+  const n = 30, x = xs(n, 4);
+  const yReg = Float32Array.from({ length: n }, (_, i) => x[i * 4] * 2 + x[i * 4 + 1] + 0.3);
+  const yReg3 = Float32Array.from({ length: n * 3 }, (_, j) => x[Math.floor(j / 3) * 4 + (j % 3)] * 1.5);
+  const yBin = Float32Array.from({ length: n }, (_, i) => (x[i * 4] + x[i * 4 + 1] > 0 ? 1 : 0));
+  const yMulti = Float32Array.from({ length: n * 3 }, (_, j) => (x[Math.floor(j / 3) * 4 + (j % 3)] > 0 ? 1 : 0));
+
+  test('mean squared error (one and three outputs) and binary cross-entropy (one sigmoid unit, multi-label): History keys and values, evaluate, predict', async () => {
+    for (const batchSize of [7, 64]) {
+      await against(1, 'linear', 'meanSquaredError', yReg, [n, 1], batchSize);
+      await against(3, 'linear', 'meanSquaredError', yReg3, [n, 3], batchSize);
+      await against(1, 'sigmoid', 'binaryCrossentropy', yBin, [n, 1], batchSize);
+      await against(3, 'sigmoid', 'binaryCrossentropy', yMulti, [n, 3], batchSize);
+    }
+    await against(1, 'linear', 'meanSquaredError', yReg, [n, 1], 1);
+    await against(1, 'sigmoid', 'binaryCrossentropy', yBin, [n, 1], 1);
+  });
+
+  test('a one-unit output takes [n] targets as [n, 1], as tf.js does', async () => {
+    await against(1, 'sigmoid', 'binaryCrossentropy', yBin, [n], 7);
+    await against(1, 'linear', 'meanSquaredError', yReg, [n], 7);
   });
 });
 

@@ -33,7 +33,7 @@ export type LossAlias = keyof typeof LOSS_ALIASES;
 /** Class ids, one integer per sample (or per output position), in a typed array or a number[]. */
 export type ClassIds = Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Float32Array | Float64Array | readonly number[];
 
-/** Labels: a tensor ([n] class ids or [n, ...outputShape] targets) or class ids. */
+/** Labels: a tensor ([n] class ids, [n, ...outputShape] targets, or [n] targets of a one-unit output) or class ids. */
 export type Labels = Tensor | ClassIds;
 
 /** What compile() takes (Keras's names). */
@@ -724,7 +724,10 @@ function namedOptimizer(name: string): Optimizer {
   }
 }
 
-function computeLoss(loss: LossName, y: Labels, output: Tensor, fromLogits: boolean): LossResult {
+function computeLoss(loss: LossName, yGiven: Labels, output: Tensor, fromLogits: boolean): LossResult {
+  // [batch] targets of a one-unit output (checkLabels lets them through) as [batch, 1]; a copy the caller's tidy frees.
+  const y = loss !== 'sparseCategoricalCrossentropy' && yGiven instanceof Tensor && yGiven.rank === 1 && output.rank === 2
+    ? yGiven.reshape(output.shape) : yGiven;
   switch (loss) {
     case 'sparseCategoricalCrossentropy': return sparseCategoricalCrossentropy(y, output, { fromLogits });
     case 'categoricalCrossentropy':
@@ -772,7 +775,9 @@ function checkLabels(where: string, x: Tensor, y: Labels, loss: LossName, output
   }
   const want = [n, ...outputShape];
   if (!(y instanceof Tensor)) throw new Error(`actlab: ${where}: ${loss} needs a target tensor of shape ${shapeText(want)}, got class ids`);
-  if (y.rank !== want.length || y.shape.some((d, i) => d !== want[i])) {
+  // A one-unit output also takes [n] targets, read as [n, 1] (tf.js and Keras expand them).
+  const flatForOneUnit = y.rank === 1 && sameShape(outputShape, [1]);
+  if (!flatForOneUnit && (y.rank !== want.length || y.shape.some((d, i) => d !== want[i]))) {
     throw new Error(`actlab: ${where}: ${loss} needs targets shaped like the output, ${shapeText(want)}, but y has shape ${shapeText(y.shape)}`);
   }
   const bad = rt().kernels.f32_first_non_finite(y.size, y.ptr);
