@@ -102,6 +102,23 @@ describe('labels are checked before the first batch', () => {
     m.dispose(); x.dispose(); t3.dispose(); tn.dispose();
   });
 
+  test('binary cross-entropy targets outside [0, 1] are refused before the first batch, in fit, validationData and evaluate', async () => {
+    // Labels 1/2 (or -1/1) once trained silently towards a negative loss.
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 1, activation: 'sigmoid', inputShape: [4] })] });
+    m.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const { x } = data();
+    const before = bits(m);
+    const twos = tensor(Float32Array.from({ length: 12 }, (_, i) => 1 + (i % 2)), [12, 1]);
+    const signs = tensor(Float32Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? -1 : 1)), [12]);
+    const ok = tensor(Float32Array.from({ length: 12 }, (_, i) => (i % 4) / 3), [12, 1]);
+    await expect(m.fit(x, twos)).rejects.toThrow('actlab: fit: y holds 2 at flat index 1; binaryCrossentropy takes targets in [0, 1] (0/1 labels or probabilities)');
+    await expect(m.fit(x, ok, { validationData: [x, twos] })).rejects.toThrow('actlab: fit (validationData): y holds 2 at flat index 1; binaryCrossentropy takes targets in [0, 1]');
+    expect(() => m.evaluate(x, signs)).toThrow('actlab: evaluate: y holds -1 at flat index 2; binaryCrossentropy takes targets in [0, 1]');
+    expect(bits(m)).toEqual(before);
+    await m.fit(x, ok); // soft targets in [0, 1] train
+    m.dispose(); x.dispose(); twos.dispose(); signs.dispose(); ok.dispose();
+  });
+
   test('arguments of the wrong type give actlab errors', async () => {
     const m = mlp();
     const { x, y } = data();

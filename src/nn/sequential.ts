@@ -746,7 +746,7 @@ function computeLoss(loss: LossName, yGiven: Labels, output: Tensor, fromLogits:
  * Checks y against x and the loss before any step, so an error names the index in the
  * caller's y and no batch has trained yet: one label row per sample; class ids that are
  * integers in [0, classes) for sparse categorical cross-entropy; finite targets shaped like
- * the model's output for the other losses.
+ * the model's output for the other losses, in [0, 1] for binary cross-entropy.
  */
 function checkLabels(where: string, x: Tensor, y: Labels, loss: LossName, outputShape: Shape): void {
   const n = x.shape[0];
@@ -782,6 +782,12 @@ function checkLabels(where: string, x: Tensor, y: Labels, loss: LossName, output
   }
   const bad = rt().kernels.f32_first_non_finite(y.size, y.ptr);
   if (bad >= 0) throw new Error(`actlab: ${where}: y holds ${y.dataSync()[bad]} at flat index ${bad}; targets must be finite`);
+  if (loss === 'binaryCrossentropy') {
+    // Outside [0, 1] the loss has no minimum (labels 1/2 or -1/1 train towards a negative loss).
+    const t = rt().heap.f32(y.ptr, y.size);
+    const i = t.findIndex((v) => !(v >= 0 && v <= 1));
+    if (i >= 0) throw new Error(`actlab: ${where}: y holds ${t[i]} at flat index ${i}; binaryCrossentropy takes targets in [0, 1] (0/1 labels or probabilities)`);
+  }
 }
 
 function identity(n: number): Int32Array {
