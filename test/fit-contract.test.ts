@@ -119,6 +119,19 @@ describe('labels are checked before the first batch', () => {
     m.dispose(); x.dispose(); twos.dispose(); signs.dispose(); ok.dispose();
   });
 
+  test('binaryCrossentropy on a linear output (a Keras from_logits port) is an error at the first batch, nothing applied or leaked', async () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 1, inputShape: [4] })] });
+    m.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    const { x } = data();
+    const y = tensor(Float32Array.from({ length: 12 }, (_, i) => i % 2), [12, 1]);
+    const before = bits(m), blocks = memoryStats().liveBlocks;
+    await expect(m.fit(x, y)).rejects.toThrow(/^actlab: binaryCrossentropy: yPred holds -?[0-9.e-]+ at flat index \d+, not a probability in \[0, 1\]: end the model in sigmoid/);
+    expect(() => m.evaluate(x, y)).toThrow('not a probability in [0, 1]');
+    expect(bits(m)).toEqual(before);
+    expect(memoryStats().liveBlocks).toBe(blocks);
+    m.dispose(); x.dispose(); y.dispose();
+  });
+
   test('arguments of the wrong type give actlab errors', async () => {
     const m = mlp();
     const { x, y } = data();

@@ -428,6 +428,21 @@ describe('validation', () => {
     [a, b].forEach((t) => t.dispose());
   });
 
+  test('predictions that are not probabilities are refused unless fromLogits (a linear output once trained silently)', () => {
+    const t = tensor([1, 0, 0, 1], [2, 2]), p = tensor([0.9, -0.2, 0.3, 1.5], [2, 2]);
+    expect(() => binaryCrossentropy(t, p)).toThrow('actlab: binaryCrossentropy: yPred holds -0.20000000298023224 at flat index 1, not a probability in [0, 1]: end the model in sigmoid, or pass logits with { fromLogits: true }');
+    expect(() => categoricalCrossentropy(t, p)).toThrow('actlab: categoricalCrossentropy: yPred holds -0.20000000298023224 at flat index 1, not a probability (>= 0): end the model in softmax');
+    expect(() => sparseCategoricalCrossentropy([0, 1], p)).toThrow('actlab: sparseCategoricalCrossentropy: yPred holds -0.20000000298023224 at flat index 1, not a probability (>= 0)');
+    for (const r of [binaryCrossentropy(t, p, { fromLogits: true }), categoricalCrossentropy(t, p, { fromLogits: true }), sparseCategoricalCrossentropy([0, 1], p, { fromLogits: true })]) {
+      expect(Number.isFinite(r.loss)).toBe(true);
+      r.grad.dispose();
+    }
+    // Unnormalised non-negative rows stay valid for the categorical form (Keras divides by the row sum).
+    const q = tensor([2, 6, 0, 1], [2, 2]);
+    categoricalCrossentropy(t, q).grad.dispose();
+    [t, p, q].forEach((z) => z.dispose());
+  });
+
   test('no memory is leaked, including when a call throws', () => {
     const { heap } = rt();
     const before = heap.liveBlocks;

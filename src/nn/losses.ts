@@ -10,7 +10,9 @@
 // categoricalCrossentropy with fromLogits takes softmax then clips to [1e-7, 1 - 1e-7];
 // here logits go through the exact fused log-softmax (as Keras 3), so a logit gap of 100
 // costs 100, not 16.1. Its binaryCrossentropy turns clipped probabilities back into logits;
-// here the clipped log form is used directly (same value to rounding).
+// here the clipped log form is used directly (same value to rounding). Predictions that are
+// not probabilities (outside [0, 1] for binary, negative for categorical) are refused without
+// fromLogits, where tfjs clips them (a loss with zero gradient wherever they fall outside).
 import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
@@ -52,6 +54,19 @@ function fromLogitsOption(fn: string, options: CrossentropyOptions): boolean {
   const v = options.fromLogits ?? false;
   if (typeof v !== 'boolean') throw new Error(`actlab: ${fn}: fromLogits = ${showValue(v)} must be true or false`);
   return v;
+}
+
+/**
+ * Refuses predictions that are not probabilities (`max` 1 for binary cross-entropy, none for
+ * categorical, which normalises each row): the clipped formulas would give them a loss and a
+ * zero gradient wherever they fall outside, so a model ending in a linear unit trained silently.
+ */
+function checkProbabilities(fn: string, yPred: Tensor, max: number): void {
+  const p = rt().heap.f32(yPred.ptr, yPred.size);
+  const i = p.findIndex((v) => !(v >= 0 && v <= max));
+  if (i < 0) return;
+  throw new Error(`actlab: ${fn}: yPred holds ${p[i]} at flat index ${i}, not a probability` +
+    `${max === 1 ? ' in [0, 1]' : ' (>= 0)'}: end the model in ${max === 1 ? 'sigmoid' : 'softmax'}, or pass logits with { fromLogits: true }`);
 }
 
 /** Rows and classes of a [..., classes] prediction tensor. */
@@ -107,6 +122,7 @@ export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, options: Crosse
   checkTensor(fn, 'yPred', yPred);
   checkSameShape(fn, yTrue, yPred);
   const logits = fromLogitsOption(fn, options);
+  if (!logits) checkProbabilities(fn, yPred, 1);
   const k = rt().kernels, n = yPred.size, p = yPred.ptr, t = yTrue.ptr, scale = Math.fround(1 / n);
   return run(yPred, n, (l, d) => {
     if (logits) {
@@ -132,6 +148,7 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: C
   checkSameShape(fn, yTrue, yPred);
   const logits = fromLogitsOption(fn, options);
   const { rows, cols } = rowsOf(fn, yPred);
+  if (!logits) checkProbabilities(fn, yPred, Infinity);
   const k = rt().kernels, p = yPred.ptr, t = yTrue.ptr, scale = Math.fround(1 / rows);
   return run(yPred, rows, (l, d) => {
     if (logits) k.f32_softmax_xent_dense(rows, cols, p, t, d, l, scale);
@@ -166,6 +183,7 @@ export function sparseCategoricalCrossentropy(yTrue: SparseLabels, yPred: Tensor
     }
   }
   checkFinite(fn, [yPred], ['yPred']);
+  if (!logits) checkProbabilities(fn, yPred, Infinity);
   const { heap, kernels: k } = rt();
   const scale = Math.fround(1 / rows);
   if (logits) {
