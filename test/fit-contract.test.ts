@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
   init, tensor, sequential, layers, adam, sgd, callbacks, memoryStats, checkpointOf, restoreCheckpoint,
-  modelToArtifacts, modelFromArtifacts, mul, activation, type Tensor, type Sequential, type Callback, type CheckpointJson,
+  modelToArtifacts, modelFromArtifacts, mul, activation, sparseCategoricalCrossentropy, type Tensor, type Sequential, type Callback, type CheckpointJson,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -130,6 +130,16 @@ describe('labels are checked before the first batch', () => {
     expect(bits(m)).toEqual(before);
     expect(memoryStats().liveBlocks).toBe(blocks);
     m.dispose(); x.dispose(); y.dispose();
+  });
+
+  test('class ids given as strings (read from a CSV) are named as strings, not as the numbers they look like', async () => {
+    const m = mlp();
+    const { x } = data();
+    const ids = wrong<number[]>(Array.from({ length: 12 }, (_, i) => String(i % 3)));
+    await expect(m.fit(x, ids)).rejects.toThrow('actlab: fit: label "0" at index 0 of y is not an integer class in [0, 3)');
+    const p = tensor(new Float32Array(6).fill(0.5), [3, 2]);
+    expect(() => sparseCategoricalCrossentropy(wrong<number[]>(['1', '0', '1']), p)).toThrow('actlab: sparseCategoricalCrossentropy: label "1" at index 0 is not an integer class in [0, 2)');
+    m.dispose(); x.dispose(); p.dispose();
   });
 
   test('arguments of the wrong type give actlab errors', async () => {

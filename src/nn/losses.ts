@@ -179,7 +179,7 @@ export function sparseCategoricalCrossentropy(yTrue: SparseLabels, yPred: Tensor
   for (let i = 0; i < rows; i++) {
     const c = labels[i];
     if (!Number.isInteger(c) || c < 0 || c >= cols) {
-      throw new Error(`actlab: ${fn}: label ${c} at index ${i} is not an integer class in [0, ${cols})`);
+      throw new Error(`actlab: ${fn}: label ${showValue(c)} at index ${i} is not an integer class in [0, ${cols})`);
     }
   }
   checkFinite(fn, [yPred], ['yPred']);

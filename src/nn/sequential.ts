@@ -768,7 +768,7 @@ function checkLabels(where: string, x: Tensor, y: Labels, loss: LossName, output
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (!Number.isInteger(id) || id < 0 || id >= classes) {
-        throw new Error(`actlab: ${where}: label ${id} at index ${i} of y is not an integer class in [0, ${classes})`);
+        throw new Error(`actlab: ${where}: label ${showValue(id)} at index ${i} of y is not an integer class in [0, ${classes})`);
       }
     }
     return;
