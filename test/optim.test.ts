@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {
-  init, tensor, sgd, adam, adamw, rmsprop, type Optimizer, type Tensor,
+  init, tensor, sgd, adam, adamw, rmsprop, sequential, layers, restoreCheckpoint, type Optimizer, type Sequential, type Tensor,
 } from '../src/index.js';
 import { rt } from '../src/core/wasm.js';
 import { mulberry32 } from './helpers/random.js';
@@ -494,5 +494,29 @@ describe('optimizer API', () => {
     v.dispose();
     g.dispose();
     expect(heap.liveBlocks).toBe(before);
+  });
+
+  test('a checkpoint taken while the learning rate is 0 (a callback may set it) restores and continues bit for bit', async () => {
+    const build = (): Sequential => {
+      const m = sequential({ seed: 3, layers: [layers.dense({ units: 4, inputShape: [3], activation: 'tanh' }), layers.dense({ units: 1 })] });
+      m.compile({ optimizer: sgd({ learningRate: 0.1, momentum: 0.9, clipnorm: 0.5 }), loss: 'meanSquaredError' });
+      return m;
+    };
+    const xs = Array.from({ length: 18 }, (_, i) => Math.sin(1.7 * i));
+    const x = tensor(xs, [6, 3]), y = tensor(xs.slice(0, 6), [6, 1]);
+    const a = build();
+    await a.fit(x, y, { epochs: 1, batchSize: 2, seed: 1 });
+    a.learningRate = 0;
+    const cp = a.checkpoint();
+    const r = restoreCheckpoint({ json: JSON.parse(JSON.stringify(cp.json)), data: cp.data });
+    expect(r.model.learningRate).toBe(0);
+    expect(r.model.compiledConfig().optimizer.getConfig()).toEqual(a.compiledConfig().optimizer.getConfig());
+    for (const m of [a, r.model]) {
+      m.learningRate = 0.05;
+      await m.fit(x, y, { epochs: 2, batchSize: 2, seed: 1, initialEpoch: 1 });
+    }
+    const wa = a.snapshotWeights(), wr = r.model.snapshotWeights();
+    wa.forEach((w, i) => expect(Array.from(wr[i])).toEqual(Array.from(w)));
+    a.dispose(); r.model.dispose(); x.dispose(); y.dispose();
   });
 });

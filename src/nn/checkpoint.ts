@@ -86,14 +86,21 @@ function optimizerFrom(className: string, config: OptimizerConfig): Optimizer {
   };
   const clip = { clipnorm: num('clipnorm'), globalClipnorm: num('globalClipnorm'), clipvalue: num('clipvalue') };
   const lr = config.learningRate;
-  const learningRate: LearningRate | undefined = typeof lr === 'object' && lr !== null ? fromConfig(lr) : num('learningRate');
-  switch (className) {
-    case 'SGD': return sgd({ learningRate, momentum: num('momentum'), nesterov: config.nesterov === true, ...clip });
-    case 'Adam': return adam({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), ...clip });
-    case 'AdamW': return adamw({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay'), ...clip });
-    case 'RMSprop': return rmsprop({ learningRate, rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: config.centered === true, ...clip });
-    default: throw new Error(`actlab: restoreCheckpoint: unknown optimizer class '${className}'`);
-  }
+  const saved: LearningRate | undefined = typeof lr === 'object' && lr !== null ? fromConfig(lr) : num('learningRate');
+  // A callback may have held the rate at 0 (the setter allows it, a new optimizer does not):
+  // build with the default and set the 0 afterwards, as the saved run had it.
+  const learningRate = saved === 0 ? undefined : saved;
+  const o = ((): Optimizer => {
+    switch (className) {
+      case 'SGD': return sgd({ learningRate, momentum: num('momentum'), nesterov: config.nesterov === true, ...clip });
+      case 'Adam': return adam({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), ...clip });
+      case 'AdamW': return adamw({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay'), ...clip });
+      case 'RMSprop': return rmsprop({ learningRate, rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: config.centered === true, ...clip });
+      default: throw new Error(`actlab: restoreCheckpoint: unknown optimizer class '${className}'`);
+    }
+  })();
+  if (saved === 0) o.learningRate = 0;
+  return o;
 }
 
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
