@@ -376,6 +376,14 @@ describe('optimizer API', () => {
     ['two clip options', () => sgd({ clipnorm: 1, clipvalue: 1 }), /only one of clipnorm, globalClipnorm, clipvalue/],
     ['clipnorm 0', () => adam({ clipnorm: 0 }), /clipnorm = 0/],
     ['unknown option', () => adam(misspelt), /unknown option 'learningrate'/],
+    // In [0, 1) or > 0 as numbers, but 1, 0 or Infinity in float32, the kernels' type (NaN weights otherwise).
+    ['adam beta1 1 - 1e-9', () => adam({ beta1: 1 - 1e-9 }), /actlab: adam: beta1 = 0.999999999 is 1 in float32, the kernels' type: expected a number in \[0, 1\)/],
+    ['adamw beta2 1 - 1e-9', () => adamw({ beta2: 1 - 1e-9 }), /beta2 = 0.999999999 is 1 in float32/],
+    ['rmsprop rho 1 - 1e-9', () => rmsprop({ rho: 1 - 1e-9 }), /rho = 0.999999999 is 1 in float32/],
+    ['adam epsilon 1e-46', () => adam({ epsilon: 1e-46 }), /epsilon = 1e-46 is 0 in float32, the kernels' type: expected a finite number > 0/],
+    ['rmsprop epsilon 1e-46', () => rmsprop({ epsilon: 1e-46 }), /epsilon = 1e-46 is 0 in float32/],
+    ['sgd learningRate 1e39', () => sgd({ learningRate: 1e39 }), /learningRate = 1e\+39 is Infinity in float32/],
+    ['sgd clipvalue 1e-46', () => sgd({ clipvalue: 1e-46 }), /clipvalue = 1e-46 is 0 in float32/],
   ])('%s is a clear Error', (_, make, message) => {
     expect(make).toThrow(message);
   });
@@ -386,6 +394,7 @@ describe('optimizer API', () => {
     expect(o.learningRate).toBe(0.5);
     expect(o.getConfig().learningRate).toBe(0.5);
     expect(() => { o.learningRate = -0.5; }).toThrow(/actlab: adam: learningRate = -0.5/);
+    expect(() => { o.learningRate = 1e39; }).toThrow(/actlab: adam: learningRate = 1e\+39 is Infinity in float32/);
     o.learningRate = 0; // a callback may hold the rate at 0 (a warmup from 0)
     expect(o.learningRate).toBe(0);
     o.learningRate = 0.5;

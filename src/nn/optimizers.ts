@@ -69,9 +69,17 @@ const nonNegative: Check = (v) => Number.isFinite(v) && v >= 0;
 const unitOpen: Check = (v) => v >= 0 && v < 1;
 const unitClosed: Check = (v) => v >= 0 && v <= 1;
 
-function num(where: string, name: string, v: unknown, ok: Check, expected: string): number {
+/**
+ * `v` checked by `ok`; with `f32`, its float32 value too, as the kernels take it: 1 - 1e-9 is
+ * 1 there (Adam would divide by 1 - beta1^t = 0), 1e-46 is 0 (0 / (0 + epsilon) is NaN) and
+ * 1e39 is Infinity.
+ */
+function num(where: string, name: string, v: unknown, ok: Check, expected: string, f32 = false): number {
   if (typeof v !== 'number' || !ok(v)) {
     throw new Error(`actlab: ${where}: ${name} = ${showValue(v)} is out of range: expected ${expected}`);
+  }
+  if (f32 && !ok(Math.fround(v))) {
+    throw new Error(`actlab: ${where}: ${name} = ${showValue(v)} is ${Math.fround(v)} in float32, the kernels' type: expected ${expected}`);
   }
   return v;
 }
@@ -92,7 +100,8 @@ function resolveClip(where: string, o: ClipOptions): Clip {
   }
   if (set.length === 0) return { kind: 'none', value: 0 };
   const kind = set[0];
-  return { kind, value: num(where, kind, o[kind], positive, 'a finite number > 0') };
+  // clipvalue reaches the kernel as float32; clipnorm as float64.
+  return { kind, value: num(where, kind, o[kind], positive, 'a finite number > 0', kind === 'clipvalue') };
 }
 
 /** A copy with its own memory (Tensor.reshape always copies). */
@@ -127,7 +136,7 @@ export abstract class Optimizer {
       this.lr = Number.NaN;
     } else {
       this.schedule = null;
-      this.lr = num(where, 'learningRate', learningRate, positive, 'a finite number > 0 or a schedule (schedules.cosineDecay, ...)');
+      this.lr = num(where, 'learningRate', learningRate, positive, 'a finite number > 0 or a schedule (schedules.cosineDecay, ...)', true);
     }
     this.clip = clip;
   }
@@ -144,7 +153,7 @@ export abstract class Optimizer {
         `(callbacks that change it, such as reduceLROnPlateau, need a constant learningRate)`);
     }
     // 0 is allowed here (a callback's warmup may start from it); a new optimizer needs a rate > 0.
-    this.lr = num(this.where, 'learningRate', v, nonNegative, 'a finite number >= 0');
+    this.lr = num(this.where, 'learningRate', v, nonNegative, 'a finite number >= 0', true);
   }
 
   /** The schedule given as learningRate, or null for a constant rate. */
@@ -423,9 +432,9 @@ abstract class AdamBase extends Optimizer {
 
   protected constructor(where: string, options: AdamWOptions, decay: number) {
     super(where, options.learningRate ?? 0.001, resolveClip(where, options));
-    this.beta1 = num(where, 'beta1', options.beta1 ?? 0.9, unitOpen, 'a number in [0, 1)');
-    this.beta2 = num(where, 'beta2', options.beta2 ?? 0.999, unitOpen, 'a number in [0, 1)');
-    this.epsilon = num(where, 'epsilon', options.epsilon ?? 1e-7, positive, 'a finite number > 0');
+    this.beta1 = num(where, 'beta1', options.beta1 ?? 0.9, unitOpen, 'a number in [0, 1)', true);
+    this.beta2 = num(where, 'beta2', options.beta2 ?? 0.999, unitOpen, 'a number in [0, 1)', true);
+    this.epsilon = num(where, 'epsilon', options.epsilon ?? 1e-7, positive, 'a finite number > 0', true);
     this.decay = decay;
   }
 
@@ -510,9 +519,9 @@ export class RMSprop extends Optimizer {
     const where = 'rmsprop';
     checkKeys(where, options, ['learningRate', 'rho', 'momentum', 'epsilon', 'centered', ...CLIP_KEYS]);
     super(where, options.learningRate ?? 0.001, resolveClip(where, options));
-    this.rho = num(where, 'rho', options.rho ?? 0.9, unitOpen, 'a number in [0, 1)');
+    this.rho = num(where, 'rho', options.rho ?? 0.9, unitOpen, 'a number in [0, 1)', true);
     this.momentum = num(where, 'momentum', options.momentum ?? 0, unitClosed, 'a number in [0, 1]');
-    this.epsilon = num(where, 'epsilon', options.epsilon ?? 1e-7, positive, 'a finite number > 0');
+    this.epsilon = num(where, 'epsilon', options.epsilon ?? 1e-7, positive, 'a finite number > 0', true);
     this.centered = bool(where, 'centered', options.centered ?? false);
   }
 
