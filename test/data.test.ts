@@ -287,3 +287,22 @@ describe('synthetic sets', () => {
     expect(memoryStats().liveBlocks).toBe(before);
   });
 });
+
+describe('data a user brings: wrong arrays and files', () => {
+  const wrong = <T>(v: unknown): T => v as T;
+
+  test('dataset() refuses x that is not a Float32Array; labels of another array type become an Int32Array', () => {
+    expect(() => dataset({ x: wrong<Float32Array>([1, 2, 3, 4]), y: Int32Array.from([0, 1]), shape: [2], numClasses: 2 }))
+      .toThrow('actlab: dataset: x must be a Float32Array (Float32Array.from(values) converts), got Array');
+    expect(() => dataset({ x: wrong<Float32Array>(new Float64Array(4)), y: Int32Array.from([0, 1]), shape: [2], numClasses: 2 }))
+      .toThrow(/x must be a Float32Array .*got Float64Array/);
+    expect(() => dataset({ x: new Float32Array(4), y: wrong<Int32Array>(2), shape: [2], numClasses: 2 }))
+      .toThrow('actlab: dataset: y must be an Int32Array or an array of integer labels, got number 2');
+    for (const y of [[0, 1], Uint8Array.from([0, 1])]) {
+      const ds = dataset({ x: Float32Array.from([1, 2, 3, 4]), y, shape: [2], numClasses: 2 });
+      expect(ds.y).toBeInstanceOf(Int32Array);
+      expect(Array.from(sliceDataset(ds, 1).y)).toEqual([1]);
+      expect([...batches(ds, { batchSize: 1 })].map((b) => b.y[0])).toEqual([0, 1]);
+    }
+  });
+});

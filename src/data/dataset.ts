@@ -2,6 +2,7 @@
 // needs: slicing, Keras' validation split, seeded shuffling and batching, one-hot labels.
 // Rows are copied, never computed, so nothing here rounds a float.
 import { Rng } from '../core/random.js';
+import { describeValue } from '../core/checks.js';
 
 /** n samples of `shape` each, row-major, sample after sample, with integer class labels. */
 export interface Dataset {
@@ -29,9 +30,19 @@ function prod(shape: readonly number[]): number {
 /** Number of values in one sample. */
 export function sampleSize(ds: Dataset): number { return prod(ds.shape); }
 
-/** Builds a Dataset, checking that x fills y.length samples of `shape` and every label is in range. */
-export function dataset(parts: { x: Float32Array; y: Int32Array; shape: readonly number[]; numClasses: number }): Dataset {
+/**
+ * Builds a Dataset, checking that x fills y.length samples of `shape` and every label is in
+ * range. Labels given as another array of integers (number[], Uint8Array) are copied into an
+ * Int32Array; x must already be a Float32Array (a conversion would round float64 values).
+ */
+export function dataset(parts: { x: Float32Array; y: ArrayLike<number>; shape: readonly number[]; numClasses: number }): Dataset {
   const { x, y, numClasses } = parts;
+  // Other arrays used to be kept as they were and broke later (slicing a plain array threw
+  // a TypeError inside batches and sliceDataset).
+  if (!(x instanceof Float32Array)) throw new Error(`actlab: dataset: x must be a Float32Array (Float32Array.from(values) converts), got ${describeValue(x)}`);
+  if (typeof y !== 'object' || y === null || !Number.isInteger(y.length)) {
+    throw new Error(`actlab: dataset: y must be an Int32Array or an array of integer labels, got ${describeValue(y)}`);
+  }
   const shape = Object.freeze([...parts.shape]);
   const per = prod(shape);
   if (x.length !== y.length * per) {
@@ -44,7 +55,7 @@ export function dataset(parts: { x: Float32Array; y: Int32Array; shape: readonly
       throw new Error(`actlab: dataset: label ${y[i]} at index ${i} is ${Number.isInteger(y[i]) ? 'outside' : 'not an integer in'} [0, ${numClasses})`);
     }
   }
-  return { x, y, shape, numClasses, length: y.length };
+  return { x, y: y instanceof Int32Array ? y : Int32Array.from(y), shape, numClasses, length: y.length };
 }
 
 /** The same samples seen with another sample shape of the same size (shares memory). */
