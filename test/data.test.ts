@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import {
   init, Rng, parseIdx, datasetFromIdx, parseCifar10Batch, dataset, batches, oneHot, validationSplit,
   trainTestSplit, sliceDataset, gatherDataset, concatDatasets, reshapeDataset, twoSpirals, xor, byteTable,
-  memoryStats, type Dataset,
+  bytesToFloats, memoryStats, type Dataset,
 } from '../src/index.js';
 import { datasets, readIdxFile, mnistDataDir } from '../src/node/index.js';
 import { fnv1a } from './helpers/philox.js';
@@ -304,5 +304,12 @@ describe('data a user brings: wrong arrays and files', () => {
       expect(Array.from(sliceDataset(ds, 1).y)).toEqual([1]);
       expect([...batches(ds, { batchSize: 1 })].map((b) => b.y[0])).toEqual([0, 1]);
     }
+  });
+
+  test('bytesToFloats refuses values that are not bytes instead of giving NaN; reads canvas pixels', () => {
+    expect(() => bytesToFloats(wrong<Uint8Array>([300, 1]))).toThrow('actlab: bytesToFloats: expected bytes as a Uint8Array (or a canvas\' Uint8ClampedArray), got Array');
+    expect(() => bytesToFloats(wrong<Uint8Array>(Int8Array.from([-1])))).toThrow(/got Int8Array/);
+    expect(() => bytesToFloats(wrong<Uint8Array>(Uint16Array.from([256])))).toThrow(/got Uint16Array/);
+    expect(Array.from(bytesToFloats(Uint8ClampedArray.from([255, 0, 51])))).toEqual([1, 0, Math.fround(0.2)]);
   });
 });
