@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
   init, Rng, parseIdx, datasetFromIdx, parseCifar10Batch, dataset, batches, oneHot, validationSplit,
   trainTestSplit, sliceDataset, gatherDataset, concatDatasets, reshapeDataset, twoSpirals, xor, byteTable,
@@ -311,5 +312,11 @@ describe('data a user brings: wrong arrays and files', () => {
     expect(() => bytesToFloats(wrong<Uint8Array>(Int8Array.from([-1])))).toThrow(/got Int8Array/);
     expect(() => bytesToFloats(wrong<Uint8Array>(Uint16Array.from([256])))).toThrow(/got Uint16Array/);
     expect(Array.from(bytesToFloats(Uint8ClampedArray.from([255, 0, 51])))).toEqual([1, 0, Math.fround(0.2)]);
+  });
+
+  test('a gzipped IDX file is named as gzip', () => {
+    expect(() => parseIdx(gzipSync(idx(0x08, [2, 3], new Uint8Array(6))), 'train-images-idx3-ubyte.gz'))
+      .toThrow(/train-images-idx3-ubyte\.gz: bad magic number 0x1F 0x8B .* \(0x1F 0x8B starts a gzip file: decompress it first/);
+    expect(() => parseIdx(Uint8Array.from([0, 1, 8, 1, 0, 0, 0, 1, 5]), 'm')).not.toThrow(/gzip/);
   });
 });

@@ -28,7 +28,9 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxData {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const [z0, z1, type, rank] = [bytes[0], bytes[1], bytes[2], bytes[3]];
   if (z0 !== 0 || z1 !== 0) {
-    throw fail(`bad magic number ${[z0, z1, type, rank].map(hex).join(' ')}: an IDX file starts with 0x00 0x00 <type> <rank>`);
+    // Fashion-MNIST and EMNIST ship their IDX files gzipped (.gz); say so rather than only "bad magic".
+    const gzip = z0 === 0x1f && z1 === 0x8b ? ' (0x1F 0x8B starts a gzip file: decompress it first, e.g. with gunzip or zlib.gunzipSync)' : '';
+    throw fail(`bad magic number ${[z0, z1, type, rank].map(hex).join(' ')}: an IDX file starts with 0x00 0x00 <type> <rank>${gzip}`);
   }
   const typeName = TYPE_NAMES.get(type);
   if (typeName === undefined) {
