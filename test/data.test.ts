@@ -319,4 +319,10 @@ describe('data a user brings: wrong arrays and files', () => {
       .toThrow(/train-images-idx3-ubyte\.gz: bad magic number 0x1F 0x8B .* \(0x1F 0x8B starts a gzip file: decompress it first/);
     expect(() => parseIdx(Uint8Array.from([0, 1, 8, 1, 0, 0, 0, 1, 5]), 'm')).not.toThrow(/gzip/);
   });
+
+  test('a CIFAR-100 file given to parseCifar10Batch is named as one', () => {
+    expect(() => parseCifar10Batch(new Uint8Array(2 * 3074), 'train.bin'))
+      .toThrow(/train\.bin: 6148 bytes is not a whole number of 3073-byte records .*; 6148 bytes is 2 records of 3074 bytes, the size of a CIFAR-100 file \(2 label bytes per record\)/);
+    expect(() => parseCifar10Batch(new Uint8Array(0), 'e.bin')).not.toThrow(/CIFAR-100/);
+  });
 });

@@ -8,6 +8,7 @@ import { dataset, type Dataset } from './dataset.js';
 
 /** Bytes per record of a CIFAR-10 binary batch: 1 label byte and 3072 pixel bytes. */
 export const CIFAR10_RECORD_BYTES = 3073;
+const CIFAR100_RECORD_BYTES = 3074;
 /** The class names, by label id (0 = airplane ... 9 = truck). */
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 
@@ -19,7 +20,10 @@ export function parseCifar10Batch(bytes: Uint8Array, name = 'CIFAR-10 batch'): D
   if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
     throw new Error(`actlab: ${name}: ${bytes.length} bytes is not a whole number of ${CIFAR10_RECORD_BYTES}-byte records ` +
       `(1 label + 3072 pixels); expected a positive multiple of ${CIFAR10_RECORD_BYTES}` +
-      (bytes.length > CIFAR10_RECORD_BYTES ? ` (the file is ${bytes.length % CIFAR10_RECORD_BYTES} bytes past record ${Math.floor(bytes.length / CIFAR10_RECORD_BYTES)})` : ''));
+      (bytes.length > CIFAR10_RECORD_BYTES ? ` (the file is ${bytes.length % CIFAR10_RECORD_BYTES} bytes past record ${Math.floor(bytes.length / CIFAR10_RECORD_BYTES)})` : '') +
+      // CIFAR-100's binary files look the same but carry two label bytes (coarse, fine) per record.
+      (bytes.length > 0 && bytes.length % CIFAR100_RECORD_BYTES === 0 ? `; ${bytes.length} bytes is ${bytes.length / CIFAR100_RECORD_BYTES} records of ` +
+        `${CIFAR100_RECORD_BYTES} bytes, the size of a CIFAR-100 file (2 label bytes per record), which this parser does not read` : ''));
   }
   const n = bytes.length / CIFAR10_RECORD_BYTES;
   const table = byteTable(255);
