@@ -325,4 +325,12 @@ describe('data a user brings: wrong arrays and files', () => {
       .toThrow(/train\.bin: 6148 bytes is not a whole number of 3073-byte records .*; 6148 bytes is 2 records of 3074 bytes, the size of a CIFAR-100 file \(2 label bytes per record\)/);
     expect(() => parseCifar10Batch(new Uint8Array(0), 'e.bin')).not.toThrow(/CIFAR-100/);
   });
+
+  test('datasetFromIdx: numClasses is checked before the labels; a 0 sample dimension names the file', () => {
+    const images = idx(0x08, [2, 3], new Uint8Array(6)), labels = idx(0x08, [2], Uint8Array.from([0, 1]));
+    expect(() => datasetFromIdx(images, labels, { numClasses: 0 })).toThrow('actlab: datasetFromIdx: numClasses must be a positive integer, got 0');
+    expect(() => datasetFromIdx(idx(0x08, [3, 0], new Uint8Array(0)), idx(0x08, [3], new Uint8Array(3)), { imagesName: 'im.idx' }))
+      .toThrow('actlab: im.idx: sample dims [0] hold no values');
+    expect(datasetFromIdx(idx(0x08, [0, 28, 28], new Uint8Array(0)), idx(0x08, [0], new Uint8Array(0))).length).toBe(0);
+  });
 });

@@ -99,12 +99,14 @@ export function datasetFromIdx(images: Uint8Array, labels: Uint8Array, options: 
     throw new Error(`actlab: ${imagesName}: limit must be an integer in [0, ${n}], got ${limit}`);
   }
   const shape = im.dims.slice(1);
+  if (shape.includes(0)) throw new Error(`actlab: ${imagesName}: sample dims [${shape.join(', ')}] hold no values; expected every dimension after the first to be > 0`);
+  const numClasses = options.numClasses ?? 10;
+  if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`actlab: datasetFromIdx: numClasses must be a positive integer, got ${String(numClasses)}`);
   const per = shape.reduce((a, b) => a * b, 1);
   const x = im.type === 'uint8'
     ? bytesToFloats(im.data.subarray(0, limit * per), options.divisor ?? 255)
     : im.data.slice(0, limit * per);
   const y = Int32Array.from(lb.data.subarray(0, limit));
-  const numClasses = options.numClasses ?? 10;
   const bad = y.findIndex((c) => c >= numClasses);
   if (bad >= 0) throw new Error(`actlab: ${labelsName}: label ${y[bad]} at index ${bad} is outside [0, ${numClasses}) (numClasses ${numClasses})`);
   return dataset({ x, y, shape, numClasses });
