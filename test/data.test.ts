@@ -333,4 +333,11 @@ describe('data a user brings: wrong arrays and files', () => {
       .toThrow('actlab: im.idx: sample dims [0] hold no values');
     expect(datasetFromIdx(idx(0x08, [0, 28, 28], new Uint8Array(0)), idx(0x08, [0], new Uint8Array(0))).length).toBe(0);
   });
+
+  test('parseIdx: a 0 dimension beside overflowing ones is an empty file, not NaN bytes', () => {
+    const dims = [...new Array<number>(40).fill(0xffffffff), 0];
+    const r = parseIdx(idx(0x08, dims, new Uint8Array(0)), 'z');
+    expect(r.data.length).toBe(0);
+    expect(() => parseIdx(idx(0x08, dims, new Uint8Array(1)), 'z')).toThrow(/has trailing bytes: 169 bytes, expected exactly 168 /);
+  });
 });

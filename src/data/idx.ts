@@ -51,6 +51,9 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxData {
     dims.push(d);
     count *= d;
   }
+  // Many huge dimensions overflow the product to Infinity, and Infinity * 0 is NaN: a file
+  // with a 0 dimension holds no values whatever the others say.
+  if (dims.includes(0)) count = 0;
   const width = type === 0x08 ? 1 : 4;
   const expected = header + count * width;
   if (bytes.length !== expected) {
