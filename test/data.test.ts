@@ -340,4 +340,10 @@ describe('data a user brings: wrong arrays and files', () => {
     expect(r.data.length).toBe(0);
     expect(() => parseIdx(idx(0x08, dims, new Uint8Array(1)), 'z')).toThrow(/has trailing bytes: 169 bytes, expected exactly 168 /);
   });
+
+  test('batches: rng with seed is refused (the seed was ignored), and rng must be an Rng', () => {
+    const ds = toy(5);
+    expect(() => [...batches(ds, { batchSize: 2, rng: new Rng(1), seed: 2 })]).toThrow('actlab: batches: give rng or seed, not both');
+    expect(() => [...batches(ds, { batchSize: 2, rng: wrong<Rng>({}) })]).toThrow('actlab: batches: rng must be an Rng (new Rng(seed)), got Object');
+  });
 });

@@ -185,9 +185,9 @@ export interface Batch {
 export interface BatchOptions {
   /** Samples per batch, a positive integer; the last batch holds the remainder. */
   batchSize: number;
-  /** Shuffle with this generator: each call draws a fresh permutation, so successive epochs differ. */
+  /** Shuffle with this generator: each call draws a fresh permutation, so successive epochs differ. Not with `seed`. */
   rng?: Rng;
-  /** Shuffle with `new Rng(seed)` (the same order on every call). */
+  /** Shuffle with `new Rng(seed)` (the same order on every call). Not with `rng`. */
   seed?: number;
   /** Defaults to true when rng or seed is given; true without either is an error. */
   shuffle?: boolean;
@@ -202,6 +202,9 @@ export function* batches(ds: Dataset, options: BatchOptions): Generator<Batch, v
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`actlab: batches: batchSize must be a positive integer, got ${batchSize}`);
   // An empty dataset used to give an epoch of no batches, so training silently did nothing.
   if (ds.length === 0) throw new Error('actlab: batches: the dataset is empty (0 samples); expected at least one sample');
+  // Both used to be accepted and the seed silently ignored, so the order was not the seed's.
+  if (options.rng !== undefined && options.seed !== undefined) throw new Error('actlab: batches: give rng or seed, not both');
+  if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new Error(`actlab: batches: rng must be an Rng (new Rng(seed)), got ${describeValue(options.rng)}`);
   const shuffle = options.shuffle ?? (options.rng !== undefined || options.seed !== undefined);
   let order: Int32Array;
   if (shuffle) {
