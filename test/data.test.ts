@@ -346,4 +346,9 @@ describe('data a user brings: wrong arrays and files', () => {
     expect(() => [...batches(ds, { batchSize: 2, rng: new Rng(1), seed: 2 })]).toThrow('actlab: batches: give rng or seed, not both');
     expect(() => [...batches(ds, { batchSize: 2, rng: wrong<Rng>({}) })]).toThrow('actlab: batches: rng must be an Rng (new Rng(seed)), got Object');
   });
+
+  test('gatherDataset refuses indices that are not an array', () => {
+    expect(() => gatherDataset(toy(4), wrong<number[]>(2))).toThrow('actlab: gatherDataset: indices must be an array of sample indices, got number 2');
+    expect(() => gatherDataset(toy(4), wrong<number[]>({}))).toThrow(/got Object/);
+  });
 });

@@ -82,6 +82,10 @@ export function sliceDataset(ds: Dataset, start: number, end = ds.length): Datas
 
 /** The samples at `indices`, in that order, copied. */
 export function gatherDataset(ds: Dataset, indices: ArrayLike<number>): Dataset {
+  // A number or an object without a length used to give an empty set whose length was undefined.
+  if (typeof indices !== 'object' || indices === null || !Number.isInteger(indices.length)) {
+    throw new Error(`actlab: gatherDataset: indices must be an array of sample indices, got ${describeValue(indices)}`);
+  }
   const per = sampleSize(ds);
   const x = new Float32Array(indices.length * per);
   const y = new Int32Array(indices.length);
