@@ -201,6 +201,29 @@ describe('files tf.js writes load in actlab', () => {
     xt.dispose();
   });
 
+  test('a regularizer, a constraint, a dropout noise_shape or conv groups is refused, naming the layer and the field', async () => {
+    const t = tfl.sequential({ layers: [
+      tfl.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 7, 3], kernelRegularizer: tfl.regularizers.l2({ l2: 0.5 }) }),
+      tfl.layers.dropout({ rate: 0.5, noiseShape: [1, 1, 1, 2] }), tfl.layers.flatten(),
+      tfl.layers.dense({ units: 2, activation: 'softmax', biasConstraint: tfl.constraints.maxNorm({ maxValue: 1 }) }),
+    ] });
+    const saved = asFiles(await tfjsArtifacts(t));
+    const fields: Array<[number, string]> = [[0, 'kernel_regularizer'], [1, 'noise_shape'], [3, 'bias_constraint']];
+    for (const [i, field] of fields) {
+      // Every other field cleared: the one left is the reason.
+      const json = structuredClone(saved.modelJson);
+      fields.filter(([j]) => j !== i).forEach(([j, f]) => { json.modelTopology.config.layers[j].config[f] = null; });
+      const name = String(json.modelTopology.config.layers[i].config.name);
+      expect(() => modelFromArtifacts({ ...saved, modelJson: json })).toThrow(new RegExp(`^actlab: loadModel: layer '${name}' .*'${field}' is .*set it to null`));
+    }
+    const cleared = structuredClone(saved.modelJson);
+    fields.forEach(([j, f]) => { cleared.modelTopology.config.layers[j].config[f] = null; });
+    modelFromArtifacts({ ...saved, modelJson: cleared }).dispose();
+    cleared.modelTopology.config.layers[0].config.groups = 3;
+    expect(() => modelFromArtifacts({ ...saved, modelJson: cleared })).toThrow(/Conv2D\): groups = 3 is not supported/);
+    t.dispose();
+  });
+
   test("Keras's forms: the converter's model_config wrapper, the list form, LecunUniform, hard_sigmoid as Keras 3 means it", () => {
     const m = sequential({ seed: 2, layers: [layers.dense({ units: 3, activation: 'relu', inputShape: [4], kernelInitializer: 'lecunUniform' }), layers.dense({ units: 2 })] });
     const art = modelToArtifacts(m);

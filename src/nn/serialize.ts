@@ -254,6 +254,26 @@ function batchInputShapeOf(c: Config, where: string): (number | null)[] | undefi
   return v.map((d: unknown, i) => (i === 0 && typeof d !== 'number' ? null : (d as number)));
 }
 
+/**
+ * Keras/tf.js fields with no actlab counterpart that change training when set: a regularizer
+ * adds to the loss tf.js and Keras minimise, a constraint projects Keras's weights after each
+ * step, noise_shape shares dropout masks. Read as absent, the model would train another way.
+ */
+const TRAINING_ONLY = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'alpha_regularizer',
+  'kernel_constraint', 'bias_constraint', 'alpha_constraint', 'noise_shape'];
+const noTrainingOnly = (c: Config, where: string): void => {
+  for (const k of TRAINING_ONLY) {
+    if (c[k] !== undefined && c[k] !== null) {
+      throw new Error(`actlab: loadModel: ${where}: '${k}' is ${JSON.stringify(c[k])}, which actlab does not have, so training would not ` +
+        `do what the file asks; set it to null in model.json to load the model without it`);
+    }
+  }
+  // Keras 3's grouped convolution has a [kh, kw, cin / groups, filters] kernel and another output.
+  if (c.groups !== undefined && c.groups !== null && c.groups !== 1) {
+    throw new Error(`actlab: loadModel: ${where}: groups = ${JSON.stringify(c.groups)} is not supported; actlab's conv2d has groups 1`);
+  }
+};
+
 const BUILT_IN = ['Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Flatten', 'Dropout', 'Activation', 'PReLU', 'LearnableSwish', 'ScaledSwish', 'InputLayer'];
 
 function buildLayer(className: string, c: Config, custom: Readonly<Record<string, CustomActivationFactory>>, dialect: Dialect): Layer {
@@ -263,6 +283,7 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
     trainable: boolOf(c, 'trainable', where),
     batchInputShape: batchInputShapeOf(c, where),
   };
+  noTrainingOnly(c, where);
   switch (className) {
     case 'Dense':
       return new Dense({
