@@ -9,6 +9,7 @@ import { uniform } from './helpers/random.js';
 beforeAll(async () => { await init(); });
 
 type F64 = Float64Array;
+const wrong = <T>(v: unknown): T => v as T;
 
 /** Central differences of loss(params) for each parameter array. */
 function numeric(loss: (ps: F64[]) => number, ps: F64[], h = 1e-6): F64[] {
@@ -182,6 +183,20 @@ describe('layer errors', () => {
     [() => layers.maxPooling2d({ poolSize: 0 }), 'max_pooling2d: poolSize must be a positive integer, got 0'],
   ] as const)('%#: bad configuration', (make, message) => {
     expect(make).toThrow(message);
+  });
+
+  test("a tf.js option actlab lacks, or a Keras spelling, is refused, not ignored", () => {
+    expect(() => layers.conv2d(wrong({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' }))).toThrow(/^actlab: conv2d: unknown option 'dataFormat'; valid options: .*dilationRate/);
+    expect(() => layers.conv2d(wrong({ filters: 2, kernelSize: 3, kernelRegularizer: 'l2' }))).toThrow("conv2d: unknown option 'kernelRegularizer'");
+    expect(() => layers.dense(wrong({ units: 2, kernel_initializer: 'zeros' }))).toThrow("dense: unknown option 'kernel_initializer'");
+    expect(() => layers.maxPooling2d(wrong({ pool_size: 3 }))).toThrow("max_pooling2d: unknown option 'pool_size'");
+    expect(() => layers.averagePooling2d(wrong({ poolSize: 3, dataFormat: 'channelsLast' }))).toThrow("average_pooling2d: unknown option 'dataFormat'");
+    expect(() => layers.dropout(wrong({ rate: 0.5, noiseShape: [1, 1, 1, 2] }))).toThrow("dropout: unknown option 'noiseShape'");
+    expect(() => layers.flatten(wrong({ dataFormat: 'channelsFirst' }))).toThrow("flatten: unknown option 'dataFormat'");
+    expect(() => layers.prelu(wrong({ sharedAxes: [1, 2] }))).toThrow("p_re_lu: unknown option 'sharedAxes'");
+    expect(() => layers.learnableSwish(wrong({ beta: 1, alpha: 2 }))).toThrow("learnable_swish: unknown option 'alpha'");
+    const ok = layers.conv2d({ name: 'c', inputShape: [5, 5, 1], trainable: false, filters: 1, kernelSize: 3, strides: 1, padding: 'same', dilationRate: 1, activation: 'relu', useBias: false });
+    expect(ok.name).toBe('c');
   });
 
   test('shapes that do not fit are named with both shapes', () => {

@@ -3,7 +3,7 @@
 import { rt } from '../core/wasm.js';
 import { Tensor, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import type { Rng } from '../core/random.js';
-import { describeValue, showValue } from '../core/checks.js';
+import { checkKeys, describeValue, showValue } from '../core/checks.js';
 import { getInitializer, type Initializer } from './initializers.js';
 
 /** A layer weight: the tensor, its name (`dense_1/kernel`), and whether training updates it. */
@@ -62,7 +62,13 @@ export abstract class Layer {
   protected readonly weightList: LayerWeight[] = [];
   private disposed = false;
 
-  constructor(kind: string, args: LayerArgs = {}) {
+  /**
+   * `options` lists the layer's own argument names besides LayerArgs': given, any other key
+   * is refused, as Keras refuses unknown arguments (a tf.js option actlab lacks, such as
+   * `dataFormat` or `kernelRegularizer`, would otherwise be ignored).
+   */
+  constructor(kind: string, args: LayerArgs = {}, options?: readonly string[]) {
+    if (options !== undefined) checkKeys(kind, args, ['name', 'inputShape', 'batchInputShape', 'trainable', ...options]);
     this.kind = kind;
     if (args.name !== undefined) {
       if (typeof args.name !== 'string' || args.name.length === 0) throw new Error(`actlab: ${kind}: name must be a non-empty string`);

@@ -113,7 +113,7 @@ export class Dense extends Layer {
   private bias?: Tensor;
 
   constructor(args: DenseArgs) {
-    super('dense', args);
+    super('dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
     this.units = positiveInt('dense', 'units', args.units);
     this.activation = resolveActivation(args.activation, `dense '${this.name}'`);
     this.useBias = args.useBias ?? true;
@@ -161,7 +161,7 @@ export class Activation extends Layer {
   readonly activation: ActivationSpec;
 
   constructor(args: ActivationArgs) {
-    super('activation', args);
+    super('activation', args, ['activation']);
     const spec = resolveActivation(args.activation, 'activation layer');
     if (spec === undefined) throw new Error('actlab: activation layer: activation is required');
     this.activation = spec;
@@ -175,7 +175,7 @@ export class Activation extends Layer {
 /** [batch, ...] to [batch, product of the rest]: a copy of the values under the new shape. */
 export class Flatten extends Layer {
   readonly className = 'Flatten';
-  constructor(args: LayerArgs = {}) { super('flatten', args); }
+  constructor(args: LayerArgs = {}) { super('flatten', args, []); }
   computeOutputShape(inputShape: Shape): Shape { return [inputShape.reduce((a, b) => a * b, 1)]; }
   call(x: Tensor): Tensor { return reshape(x, [x.shape[0], x.size / Math.max(1, x.shape[0])]); }
   getConfig(): Config { return { name: this.name, trainable: this.trainable }; }
@@ -208,7 +208,7 @@ export class Dropout extends Layer {
   private own?: { readonly epoch: number | undefined; readonly source: Rng | undefined; readonly rng: Rng };
 
   constructor(args: DropoutArgs) {
-    super('dropout', args);
+    super('dropout', args, ['rate', 'seed']);
     if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
       throw new Error(`actlab: dropout: rate = ${showValue(args.rate)} is out of range: expected 0 <= rate < 1`);
     }
@@ -254,7 +254,7 @@ export class PReLU extends Layer {
   private alpha?: Tensor;
 
   constructor(args: PReLUArgs = {}) {
-    super('p_re_lu', args);
+    super('p_re_lu', args, ['alphaInitializer']);
     this.alphaInit = args.alphaInitializer ?? 'zeros';
   }
 
@@ -275,7 +275,7 @@ abstract class ScalarParamActivation extends Layer {
   private readonly tensors: Record<string, Tensor> = {};
 
   protected constructor(kind: string, private readonly activationName: ActivationName, values: Readonly<Record<string, number>>, args: LayerArgs) {
-    super(kind, args);
+    super(kind, args, Object.keys(values));
     for (const [k, v] of Object.entries(values)) {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`actlab: ${kind}: ${k} = ${String(v)} must be a finite number`);
     }
@@ -375,7 +375,7 @@ export class CustomActivation extends Layer {
   private readonly tensors: Record<string, Tensor> = {};
 
   constructor(args: CustomActivationArgs) {
-    super('custom_activation', args);
+    super('custom_activation', args, ['className', 'params', 'fn']);
     if (typeof args.className !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(args.className)) {
       throw new Error(`actlab: customActivation: className must be an identifier, got ${String(args.className)}`);
     }
@@ -469,7 +469,7 @@ export class Conv2D extends Layer {
   private bias?: Tensor;
 
   constructor(args: Conv2DArgs) {
-    super('conv2d', args);
+    super('conv2d', args, ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
     this.filters = positiveInt('conv2d', 'filters', args.filters);
     this.kernelSize = pair('conv2d', 'kernelSize', args.kernelSize);
     this.strides = pair('conv2d', 'strides', args.strides ?? 1);
@@ -534,7 +534,7 @@ abstract class Pooling2D extends Layer {
   readonly padding: Padding;
 
   protected constructor(kind: string, private readonly mode: 'max' | 'avg', args: Pooling2DArgs) {
-    super(kind, args);
+    super(kind, args, ['poolSize', 'strides', 'padding']);
     this.poolSize = pair(kind, 'poolSize', args.poolSize ?? 2);
     this.strides = pair(kind, 'strides', args.strides ?? this.poolSize);
     this.padding = checkPadding(kind, args.padding ?? 'valid');
