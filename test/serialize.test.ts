@@ -201,7 +201,7 @@ describe('files tf.js writes load in actlab', () => {
     xt.dispose();
   });
 
-  test('a regularizer, a constraint, a dropout noise_shape or conv groups is refused, naming the layer and the field', async () => {
+  test('a model with a regularizer, a constraint or a dropout noise_shape loads for predict and fit refuses it, naming the layer and the field; conv groups is refused at load', async () => {
     const t = tfl.sequential({ layers: [
       tfl.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 7, 3], kernelRegularizer: tfl.regularizers.l2({ l2: 0.5 }) }),
       tfl.layers.dropout({ rate: 0.5, noiseShape: [1, 1, 1, 2] }), tfl.layers.flatten(),
@@ -214,7 +214,15 @@ describe('files tf.js writes load in actlab', () => {
       const json = structuredClone(saved.modelJson);
       fields.filter(([j]) => j !== i).forEach(([j, f]) => { json.modelTopology.config.layers[j].config[f] = null; });
       const name = String(json.modelTopology.config.layers[i].config.name);
-      expect(() => modelFromArtifacts({ ...saved, modelJson: json })).toThrow(new RegExp(`^actlab: loadModel: layer '${name}' .*'${field}' is .*set it to null`));
+      const m = modelFromArtifacts({ ...saved, modelJson: json });
+      const x = tensor(new Float32Array(2 * 5 * 7 * 3).fill(0.5), [2, 5, 7, 3]);
+      const want = t.predict(tf.tensor(x.dataSync(), [2, 5, 7, 3])) as tf.Tensor;
+      const got = m.predict(x);
+      expect(Math.max(...Array.from(got.dataSync(), (v, j) => Math.abs(v - want.dataSync()[j]))), 'predict is the file\'s').toBeLessThan(1e-6);
+      got.dispose();
+      m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+      await expect(m.fit(x, [0, 1], { epochs: 1 })).rejects.toThrow(new RegExp(`^actlab: fit: layer '${name}' .* was loaded with '${field}' = .*set it to null in model.json to train without it`));
+      for (const v of [m, x, want]) v.dispose();
     }
     const cleared = structuredClone(saved.modelJson);
     fields.forEach(([j, f]) => { cleared.modelTopology.config.layers[j].config[f] = null; });

@@ -59,6 +59,11 @@ export abstract class Layer {
   /** Input shape without the batch axis, once known. */
   inputShape?: Shape;
   private outShape?: Shape;
+  /**
+   * @internal Why fit must not train this layer as it is: a loaded file's field that actlab
+   * lacks and that changes training (a regularizer, a constraint). Set by modelFromArtifacts.
+   */
+  trainingCaveat: string | undefined = undefined;
   protected readonly weightList: LayerWeight[] = [];
   private disposed = false;
 

@@ -370,6 +370,8 @@ export class Sequential implements TrainingModel {
 
   private async fitOnce(x: Tensor, y: Labels, args: FitArgs): Promise<History> {
     const c = this.compiledOrThrow('fit');
+    const caveat = this.layers.find((l) => l.trainingCaveat !== undefined)?.trainingCaveat;
+    if (caveat !== undefined) throw new Error(`actlab: fit: ${caveat}`);
     this.checkInput('fit', x);
     checkKeys('fit', args, FIT_OPTIONS);
     checkLabels('fit', x, y, c.loss, this.outputShape);

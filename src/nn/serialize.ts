@@ -255,24 +255,26 @@ function batchInputShapeOf(c: Config, where: string): (number | null)[] | undefi
 }
 
 /**
- * Keras/tf.js fields with no actlab counterpart that change training when set: a regularizer
- * adds to the loss tf.js and Keras minimise, a constraint projects Keras's weights after each
- * step, noise_shape shares dropout masks. Read as absent, the model would train another way.
+ * Keras/tf.js fields with no actlab counterpart that change training, not inference: a
+ * regularizer adds to the loss tf.js and Keras minimise, a constraint projects Keras's weights
+ * after each step, noise_shape shares dropout masks. The model loads (predict and evaluate
+ * are those of the file) and `fit` refuses it, naming the field (Layer.trainingCaveat).
  */
 const TRAINING_ONLY = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'alpha_regularizer',
   'kernel_constraint', 'bias_constraint', 'alpha_constraint', 'noise_shape'];
-const noTrainingOnly = (c: Config, where: string): void => {
-  for (const k of TRAINING_ONLY) {
-    if (c[k] !== undefined && c[k] !== null) {
-      throw new Error(`actlab: loadModel: ${where}: '${k}' is ${JSON.stringify(c[k])}, which actlab does not have, so training would not ` +
-        `do what the file asks; set it to null in model.json to load the model without it`);
-    }
-  }
-  // Keras 3's grouped convolution has a [kh, kw, cin / groups, filters] kernel and another output.
+function trainingCaveat(c: Config, where: string): string | undefined {
+  const set = TRAINING_ONLY.filter((k) => c[k] !== undefined && c[k] !== null);
+  if (set.length === 0) return undefined;
+  return `${where} was loaded with ${set.map((k) => `'${k}' = ${JSON.stringify(c[k])}`).join(', ')}, which actlab does not have, ` +
+    'so training would not do what the file asks; set it to null in model.json to train without it';
+}
+
+/** Keras 3's grouped convolution has a [kh, kw, cin / groups, filters] kernel and another output: refused at load. */
+function checkGroups(c: Config, where: string): void {
   if (c.groups !== undefined && c.groups !== null && c.groups !== 1) {
     throw new Error(`actlab: loadModel: ${where}: groups = ${JSON.stringify(c.groups)} is not supported; actlab's conv2d has groups 1`);
   }
-};
+}
 
 const BUILT_IN = ['Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Flatten', 'Dropout', 'Activation', 'PReLU', 'LearnableSwish', 'ScaledSwish', 'InputLayer'];
 
@@ -283,7 +285,7 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
     trainable: boolOf(c, 'trainable', where),
     batchInputShape: batchInputShapeOf(c, where),
   };
-  noTrainingOnly(c, where);
+  checkGroups(c, where);
   switch (className) {
     case 'Dense':
       return new Dense({
@@ -465,6 +467,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifact
   try {
     for (const l of layers) {
       const layer = buildLayer(l.className, l.config, customObjects, dialect);
+      layer.trainingCaveat = trainingCaveat(l.config, typeof l.config.name === 'string' ? `layer '${l.config.name}' (${l.className})` : `an unnamed ${l.className} layer`);
       layer.weightCheck = (weight, shape) => { specOf(layer, weight, shape); };
       try {
         model.add(layer);
