@@ -277,6 +277,18 @@ console.log(JSON.stringify({ info: threadInfo(), c: Array.from(c.dataSync()) }))
     expect(got.info.reason).toMatch(/^SharedArrayBuffer is unavailable/);
   });
 
+  test('without SharedArrayBuffer on several cores, a default init() runs one thread and says why', () => {
+    // A browser page served without COOP/COEP: navigator says 4 cores, so the default asks 4 threads.
+    const out = node(`delete globalThis.SharedArrayBuffer;
+Object.defineProperty(globalThis, 'navigator', { value: { hardwareConcurrency: 4 }, configurable: true });
+const { init, threadInfo } = await import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
+await init();
+console.log(JSON.stringify(threadInfo()));`);
+    const info = JSON.parse(out);
+    expect(info.threads).toBe(1);
+    expect(info.reason).toMatch(/^SharedArrayBuffer is unavailable/);
+  });
+
   test('a first load that fails is not kept: the next init() loads again', () => {
     // The shared memory is refused during the first init (as when the address space runs short), then works.
     const out = node(`const Real = WebAssembly.Memory; let refuse = true;

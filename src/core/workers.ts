@@ -84,13 +84,15 @@ function navigatorCores(): number | undefined {
 
 /** What this runtime offers for threads; never throws. */
 export async function workerSupport(): Promise<WorkerSupport> {
+  // The cores come with a reason too: init()'s default thread count is the cores, so a page
+  // on several cores that cannot have threads says why it runs one.
   if (typeof SharedArrayBuffer !== 'function') {
     return { reason: 'SharedArrayBuffer is unavailable (browsers expose it only to cross-origin isolated pages: ' +
-      'serve them with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' };
+      'serve them with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)', cores: navigatorCores() };
   }
   if (Reflect.get(globalThis, 'crossOriginIsolated') === false) {
     return { reason: 'the page is not cross-origin isolated, so shared memory cannot reach workers (serve it with ' +
-      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' };
+      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)', cores: navigatorCores() };
   }
   if (nodeLike()) {
     try {
@@ -109,7 +111,7 @@ export async function workerSupport(): Promise<WorkerSupport> {
     }
   }
   if (typeof Worker !== 'function' || typeof Blob !== 'function' || typeof URL.createObjectURL !== 'function') {
-    return { reason: 'this runtime has no Web Workers (or no Blob URLs to start them from)' };
+    return { reason: 'this runtime has no Web Workers (or no Blob URLs to start them from)', cores: navigatorCores() };
   }
   return { factory: (src) => webHandle(src.web), cores: navigatorCores() };
 }
