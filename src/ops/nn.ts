@@ -5,10 +5,7 @@ import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
 import { gemmTensor, xwPlusBias } from './matmul.js';
 import type { Rng } from '../core/random.js';
-import {
-  conv2d, conv2dBackpropInput, conv2dBackpropFilter, conv2dBackpropBias, maxPool, maxPoolWithArgmax, maxPoolBackprop, avgPool, avgPoolBackprop,
-  type Padding,
-} from './conv.js';
+import { conv2d, maxPool, avgPool, type Padding } from './conv.js';
 
 export type { Padding };
 
@@ -68,42 +65,14 @@ export function dropoutOp(x: Tensor, rate: number, rng: Rng): Tensor {
   return y;
 }
 
-/** conv2d (+ bias) on the tape: input, filter and bias gradients from the conv kernels. */
+/** conv2d (+ bias) on the tape: input, filter and bias gradients from the conv kernels (conv2d itself records). */
 export function conv2dOp(x: Tensor, filter: Tensor, bias: Tensor | undefined, strides: readonly [number, number],
   padding: Padding, dilations: readonly [number, number]): Tensor {
-  const y = conv2d(x, filter, strides, padding, dilations, bias);
-  rt().engine.record({
-    name: 'conv2d', inputs: bias ? [x, filter, bias] : [x, filter], output: y,
-    backward: (dy, needs) => [
-      needs[0] ? conv2dBackpropInput(x.shape, dy, filter, strides, padding, dilations) : undefined,
-      needs[1] ? conv2dBackpropFilter(x, dy, filter.shape, strides, padding, dilations) : undefined,
-      bias && needs[2] ? conv2dBackpropBias(dy) : undefined,
-    ],
-  });
-  return y;
+  return conv2d(x, filter, strides, padding, dilations, bias);
 }
 
-/**
- * Max or average pooling on the tape. While a gradient is being taken, max pooling records
- * each output's argmax as it runs (x is still in cache then) and its backward uses them;
- * the tape frees them (TapeEntry.release). Recomputing them in the backward pass read x
- * from memory again: for the slide-13 CNN's two pools, pooling without indices and then
- * recomputing them took 1.24 ms per batch of 32, recording them in the forward pass 0.50 ms.
- */
+/** Max or average pooling on the tape (maxPool and avgPool record themselves). */
 export function poolOp(mode: 'max' | 'avg', x: Tensor, poolSize: readonly [number, number], strides: readonly [number, number],
   padding: Padding): Tensor {
-  const { engine } = rt();
-  if (mode === 'avg') {
-    const y = avgPool(x, poolSize, strides, padding);
-    engine.record({ name: 'avgPool', inputs: [x], output: y, backward: (dy) => [avgPoolBackprop(dy, x.shape, poolSize, strides, padding)] });
-    return y;
-  }
-  if (!engine.recording) return maxPool(x, poolSize, strides, padding);
-  const { result: y, argmax } = maxPoolWithArgmax(x, poolSize, strides, padding);
-  engine.record({
-    name: 'maxPool', inputs: [x], output: y,
-    backward: (dy) => [maxPoolBackprop(dy, x, poolSize, strides, padding, argmax)],
-    release: () => argmax.dispose(),
-  });
-  return y;
+  return mode === 'avg' ? avgPool(x, poolSize, strides, padding) : maxPool(x, poolSize, strides, padding);
 }

@@ -1,0 +1,69 @@
+// tf.js op-level code ported to actlab's functions with the same arguments: either the same
+// values and shapes as tfjs-core 4.22 (cpu backend), or an `actlab: ` error that says what
+// to write instead, never a silently different result.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { init, tensor, sum, conv2d, maxPool, avgPool, grad, grads, type Tensor } from '../src/index.js';
+import { loadTf, useBackend, tf } from './helpers/tfjs.js';
+
+beforeAll(async () => {
+  await init();
+  await loadTf();
+  await useBackend('cpu');
+});
+
+/** Values of a tf.js result, computed in a tidy. */
+function tfValues(fn: () => tf.Tensor): number[] {
+  const t = tf.tidy(fn);
+  const v = Array.from(t.dataSync());
+  t.dispose();
+  return v;
+}
+
+/** Values of an actlab result, disposed afterwards. */
+function values(t: Tensor): number[] {
+  const v = Array.from(t.dataSync());
+  t.dispose();
+  return v;
+}
+
+describe('gradients through conv2d, maxPool and avgPool (tf.grad(x => tf.sum(tf.conv2d(x, f, 1, "same"))))', () => {
+  const xs = Array.from({ length: 2 * 5 * 5 * 2 }, (_, i) => ((i * 7) % 11) - 5);
+  const fs = Array.from({ length: 3 * 3 * 2 * 3 }, (_, i) => ((i * 5) % 7) - 3);
+  const xShape = [2, 5, 5, 2] as const, fShape = [3, 3, 2, 3] as const;
+
+  test('conv2d: the input and filter gradients are tf.js\'s, not zeros', () => {
+    const x = tensor(xs, xShape), f = tensor(fs, fShape);
+    const dx = grad((v) => sum(conv2d(v, f, 2, 'same')))(x);
+    const df = grad((v) => sum(conv2d(x, v, 2, 'same')))(f);
+    expect(dx.shape).toEqual([...xShape]);
+    expect(values(dx)).toEqual(tfValues(() => tf.grad((v: tf.Tensor) =>
+      tf.sum(tf.conv2d(v as tf.Tensor4D, tf.tensor4d(fs, [...fShape]), 2, 'same')))(tf.tensor4d(xs, [...xShape]))));
+    expect(values(df)).toEqual(tfValues(() => tf.grad((v: tf.Tensor) =>
+      tf.sum(tf.conv2d(tf.tensor4d(xs, [...xShape]), v as tf.Tensor4D, 2, 'same')))(tf.tensor4d(fs, [...fShape]))));
+    x.dispose(); f.dispose();
+  });
+
+  test('conv2d with a bias: the bias gradient is the sum of dy over batch and pixels', () => {
+    const x = tensor(xs, xShape), f = tensor(fs, fShape), b = tensor([1, 2, 3]);
+    const [gb] = grads(() => sum(conv2d(x, f, 1, 'valid', 1, b)), [b]);
+    expect(values(gb)).toEqual([18, 18, 18]);
+    x.dispose(); f.dispose(); b.dispose();
+  });
+
+  test('conv2d with a fused activation inside grad is refused with what to write instead', () => {
+    const x = tensor(xs, xShape), f = tensor(fs, fShape);
+    expect(() => grad((v) => sum(conv2d(v, f, 1, 'same', 1, undefined, 'relu')))(x)).toThrow(
+      'actlab: conv2d: a fused activation has no gradient; inside grad / valueAndGrads write activation(conv2d(x, filter, strides, pad, dilations, bias), name) instead');
+    x.dispose(); f.dispose();
+  });
+
+  // 'valid': with 'same' padding tf.js's cpu avgPool gradient divides by the whole window
+  // (1/9 at a corner) while its forward pass, as TensorFlow's and actlab's, averages over
+  // the window's elements inside the input (1/4 there).
+  test.each([['maxPool', maxPool, tf.maxPool], ['avgPool', avgPool, tf.avgPool]] as const)('%s: the input gradient is tf.js\'s', (_name, op, tfOp) => {
+    const x = tensor(xs, xShape);
+    const dx = grad((v) => sum(op(v, 3, 2, 'valid')))(x);
+    expect(values(dx)).toEqual(tfValues(() => tf.grad((v: tf.Tensor) => tf.sum(tfOp(v as tf.Tensor4D, 3, 2, 'valid')))(tf.tensor4d(xs, [...xShape]))));
+    x.dispose();
+  });
+});
