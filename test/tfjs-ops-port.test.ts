@@ -2,8 +2,10 @@
 // values and shapes as tfjs-core 4.22 (cpu backend), or an `actlab: ` error that says what
 // to write instead, never a silently different result.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, tensor, sum, conv2d, maxPool, avgPool, grad, grads, type Tensor } from '../src/index.js';
+import { init, tensor, sum, mean, conv2d, maxPool, avgPool, grad, grads, matMul, type Tensor } from '../src/index.js';
 import { loadTf, useBackend, tf } from './helpers/tfjs.js';
+
+const wrong = <T>(v: unknown): T => v as T;
 
 beforeAll(async () => {
   await init();
@@ -65,5 +67,26 @@ describe('gradients through conv2d, maxPool and avgPool (tf.grad(x => tf.sum(tf.
     const dx = grad((v) => sum(op(v, 3, 2, 'valid')))(x);
     expect(values(dx)).toEqual(tfValues(() => tf.grad((v: tf.Tensor) => tf.sum(tfOp(v as tf.Tensor4D, 3, 2, 'valid')))(tf.tensor4d(xs, [...xShape]))));
     x.dispose();
+  });
+});
+
+describe('sum and mean take no axis (tf.sum(x, axis, keepDims))', () => {
+  type Reduce = (x: Tensor, axis?: unknown, keepDims?: unknown) => Tensor;
+  test.each([['sum', sum], ['mean', mean]] as const)('%s(x, 0), (x, -1), (x, null, true) are refused, not the total', (name, op) => {
+    const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+    const f = wrong<Reduce>(op);
+    for (const args of [[0], [-1], [[0, 1]], [null, true], [1, true]]) {
+      expect(() => f(x, ...args)).toThrow(`actlab: ${name}: takes no axis or keepDims (tf.${name}(x, axis, keepDims)); it reduces every element to shape []`);
+    }
+    expect(values(op(x))).toEqual(tfValues(() => tf[name](tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]))));
+    x.dispose();
+  });
+
+  test('the matMul the message suggests gives tf.sum(x, -1) and tf.sum(x, 0)', () => {
+    const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]), ones3 = tensor([1, 1, 1], [3, 1]), ones2 = tensor([1, 1], [1, 2]);
+    const t = (): tf.Tensor2D => tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    expect(values(matMul(x, ones3))).toEqual(tfValues(() => tf.sum(t(), -1)));
+    expect(values(matMul(ones2, x))).toEqual(tfValues(() => tf.sum(t(), 0)));
+    for (const v of [x, ones3, ones2]) v.dispose();
   });
 });

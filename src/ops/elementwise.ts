@@ -134,8 +134,20 @@ export function neg(x: Tensor): Tensor {
 /** x * x */
 export function square(x: Tensor): Tensor { return mul(x, x); }
 
-/** Sum of all elements, as a tensor of shape []. */
+/**
+ * Refuses tf.js's `axis` / `keepDims` arguments: sum and mean reduce every element, and
+ * would otherwise return the total where tf.sum(x, 0) returns per-column sums.
+ */
+function noAxis(fn: 'sum' | 'mean', args: number): void {
+  if (args <= 1) return;
+  throw new Error(`actlab: ${fn}: takes no axis or keepDims (tf.${fn}(x, axis, keepDims)); it reduces every element to shape []. ` +
+    `Per row of a matrix x [rows, cols]: matMul(x, ones [cols, 1]); per column: matMul(ones [1, rows], x)` +
+    (fn === 'mean' ? ', then affine(..., 1 / count)' : ''));
+}
+
+/** Sum of all elements, as a tensor of shape [] (no axis: see noAxis). */
 export function sum(x: Tensor): Tensor {
+  noAxis('sum', arguments.length);
   checkTensorArg('sum', 'x', x);
   checkFinite('sum', [x]);
   const y = empty([]);
@@ -147,8 +159,9 @@ export function sum(x: Tensor): Tensor {
   return y;
 }
 
-/** Mean of all elements, as a tensor of shape []. */
+/** Mean of all elements, as a tensor of shape [] (no axis, as sum). */
 export function mean(x: Tensor): Tensor {
+  noAxis('mean', arguments.length);
   checkTensorArg('mean', 'x', x);
   if (x.size === 0) throw new Error(`actlab: mean of an empty tensor ${shapeText(x.shape)} is undefined`);
   const s = sum(x);
