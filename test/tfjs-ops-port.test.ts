@@ -2,7 +2,7 @@
 // values and shapes as tfjs-core 4.22 (cpu backend), or an `actlab: ` error that says what
 // to write instead, never a silently different result.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, tensor, sum, mean, conv2d, maxPool, avgPool, grad, grads, matMul, type Tensor } from '../src/index.js';
+import { init, tensor, zeros, sum, mean, conv2d, maxPool, avgPool, grad, grads, matMul, type Tensor } from '../src/index.js';
 import { loadTf, useBackend, tf } from './helpers/tfjs.js';
 
 const wrong = <T>(v: unknown): T => v as T;
@@ -88,5 +88,40 @@ describe('sum and mean take no axis (tf.sum(x, axis, keepDims))', () => {
     expect(values(matMul(x, ones3))).toEqual(tfValues(() => tf.sum(t(), -1)));
     expect(values(matMul(ones2, x))).toEqual(tfValues(() => tf.sum(t(), 0)));
     for (const v of [x, ones3, ones2]) v.dispose();
+  });
+});
+
+describe('tensor() and zeros() take what tf.tensor takes, or say why not', () => {
+  type Make = (values: unknown, shape?: unknown, dtype?: unknown) => Tensor;
+  const make = wrong<Make>(tensor);
+
+  test('nested arrays (tf.tensor([[1, 2], [3, 4]])) are refused, not read as NaNs', () => {
+    const msg = 'actlab: tensor(): values must be flat numbers; nested arrays (tf.tensor([[1, 2], [3, 4]])) are not read: pass the values flat with the shape, e.g. tensor([[1, 2], [3, 4]].flat(), [2, 2])';
+    expect(() => make([[1, 2], [3, 4]])).toThrow(msg);
+    expect(() => make([[1, 2], [3, 4]], [2, 2])).toThrow(msg);
+    const flat = tensor([[1, 2], [3, 4]].flat(), [2, 2]);
+    const t = tf.tensor([[1, 2], [3, 4]]);
+    expect([flat.shape, flat.arraySync()]).toEqual([t.shape, t.arraySync()]);
+    flat.dispose(); t.dispose();
+  });
+
+  test('a number (tf.tensor(5)) is refused with the scalar form', () => {
+    expect(() => make(5)).toThrow('actlab: tensor(): values must be an array or typed array of numbers, got the number 5 (a scalar is tensor([5], []))');
+    const s = tensor([5], []);
+    expect(s.shape).toEqual(tf.scalar(5).shape);
+    s.dispose();
+  });
+
+  test('strings and booleans are refused, naming the index', () => {
+    expect(() => make([1, 'a'])).toThrow('actlab: tensor(): values[1] is the string "a"; expected a number (every tensor is float32)');
+    expect(() => make([true, false])).toThrow('actlab: tensor(): values[0] is boolean; expected a number (every tensor is float32)');
+  });
+
+  test("a dtype other than float32 (tf.tensor(v, s, 'int32'), tf.zeros(s, 'int32')) is refused; 'float32' is accepted", () => {
+    expect(() => make([1.5, 2], [2], 'int32')).toThrow("actlab: tensor(): every tensor is float32; dtype 'int32' is not supported");
+    expect(() => wrong<(s: unknown, d: unknown) => Tensor>(zeros)([2], 'bool')).toThrow("actlab: zeros: every tensor is float32; dtype 'bool' is not supported");
+    const a = make([1.5, 2], [2], 'float32'), z = wrong<(s: unknown, d: unknown) => Tensor>(zeros)([2], 'float32');
+    expect(values(a)).toEqual([1.5, 2]);
+    expect(values(z)).toEqual([0, 0]);
   });
 });

@@ -108,8 +108,42 @@ export function empty(shape: Shape): Tensor {
   return new Tensor(shape, rt().heap.alloc(n * 4));
 }
 
-/** A float32 tensor from values; the number of values must equal the shape's size. */
+/**
+ * Refuses a dtype other than float32 (tf.tensor(values, shape, 'int32')): every actlab
+ * tensor is float32, and ignoring it would give float results where tf.js rounds or floors.
+ */
+function float32Only(fn: string, args: IArguments, at: number): void {
+  const dtype: unknown = args.length > at ? args[at] : undefined;
+  if (dtype !== undefined && dtype !== 'float32') {
+    throw new Error(`actlab: ${fn}: every tensor is float32; dtype ${typeof dtype === 'string' ? `'${dtype}'` : String(dtype)} is not supported`);
+  }
+}
+
+/**
+ * Refuses values tf.tensor reads but a flat float32 copy would not: a number (a scalar is
+ * tensor([v], [])), nested arrays (tf.tensor([[1, 2], [3, 4]]) would give NaNs), strings
+ * and booleans.
+ */
+function checkValues(values: unknown): void {
+  if (ArrayBuffer.isView(values)) return;
+  if (!Array.isArray(values)) {
+    throw new Error(`actlab: tensor(): values must be an array or typed array of numbers, got ${typeof values === 'number' ? `the number ${values} (a scalar is tensor([${values}], []))` : typeof values}`);
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v: unknown = values[i];
+    if (typeof v === 'number') continue;
+    if (Array.isArray(v)) {
+      throw new Error('actlab: tensor(): values must be flat numbers; nested arrays (tf.tensor([[1, 2], [3, 4]])) are not read: ' +
+        'pass the values flat with the shape, e.g. tensor([[1, 2], [3, 4]].flat(), [2, 2])');
+    }
+    throw new Error(`actlab: tensor(): values[${i}] is ${typeof v === 'string' ? `the string ${JSON.stringify(v)}` : typeof v}; expected a number (every tensor is float32)`);
+  }
+}
+
+/** A float32 tensor from a flat array or typed array of values; the number of values must equal the shape's size. */
 export function tensor(values: ArrayLike<number>, shape?: Shape): Tensor {
+  checkValues(values);
+  float32Only('tensor()', arguments, 2);
   const s = shape ?? [values.length];
   const n = sizeOf(s);
   if (values.length !== n) {
@@ -120,8 +154,9 @@ export function tensor(values: ArrayLike<number>, shape?: Shape): Tensor {
   return t;
 }
 
-/** A tensor of zeros. */
+/** A float32 tensor of zeros. */
 export function zeros(shape: Shape): Tensor {
+  float32Only('zeros', arguments, 1);
   const t = empty(shape);
   rt().heap.f32(t.ptr, t.size).fill(0);
   return t;
