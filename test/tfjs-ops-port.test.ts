@@ -2,7 +2,7 @@
 // values and shapes as tfjs-core 4.22 (cpu backend), or an `actlab: ` error that says what
 // to write instead, never a silently different result.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, tensor, zeros, sum, mean, conv2d, maxPool, avgPool, grad, grads, matMul, type Tensor } from '../src/index.js';
+import { init, tensor, zeros, tidy, sum, mean, conv2d, maxPool, avgPool, grad, grads, matMul, type Tensor } from '../src/index.js';
 import { loadTf, useBackend, tf } from './helpers/tfjs.js';
 
 const wrong = <T>(v: unknown): T => v as T;
@@ -123,5 +123,13 @@ describe('tensor() and zeros() take what tf.tensor takes, or say why not', () =>
     const a = make([1.5, 2], [2], 'float32'), z = wrong<(s: unknown, d: unknown) => Tensor>(zeros)([2], 'float32');
     expect(values(a)).toEqual([1.5, 2]);
     expect(values(z)).toEqual([0, 0]);
+  });
+});
+
+describe('tidy', () => {
+  test("tf.tidy('name', fn) is refused with the actlab form, not a TypeError", () => {
+    const named = wrong<(name: string, fn: () => Tensor) => Tensor>(tidy);
+    expect(() => named('step', () => tensor([1]))).toThrow(
+      'actlab: tidy: expected the function to run, got string "step"; tidy takes no name (tf.tidy(name, fn) is tidy(fn) here)');
   });
 });
