@@ -2,7 +2,7 @@
 // values and shapes as tfjs-core 4.22 (cpu backend), or an `actlab: ` error that says what
 // to write instead, never a silently different result.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, tensor, zeros, tidy, sum, mean, conv2d, maxPool, avgPool, grad, grads, matMul, type Tensor } from '../src/index.js';
+import { init, tensor, zeros, tidy, sum, mean, conv2d, maxPool, avgPool, grad, grads, matMul, activation, memoryStats, type Tensor } from '../src/index.js';
 import { loadTf, useBackend, tf } from './helpers/tfjs.js';
 
 const wrong = <T>(v: unknown): T => v as T;
@@ -52,11 +52,23 @@ describe('gradients through conv2d, maxPool and avgPool (tf.grad(x => tf.sum(tf.
     x.dispose(); f.dispose(); b.dispose();
   });
 
-  test('conv2d with a fused activation inside grad is refused with what to write instead', () => {
-    const x = tensor(xs, xShape), f = tensor(fs, fShape);
-    expect(() => grad((v) => sum(conv2d(v, f, 1, 'same', 1, undefined, 'relu')))(x)).toThrow(
-      'actlab: conv2d: a fused activation has no gradient; inside grad / valueAndGrads write activation(conv2d(x, filter, strides, pad, dilations, bias), name) instead');
-    x.dispose(); f.dispose();
+  test('conv2d with a fused activation inside grad: the values and gradients of activation(conv2d(...))', () => {
+    const x = tensor(xs, xShape), f = tensor(fs, fShape), b = tensor([0.5, -1, 2], [3]);
+    const fused = (v: Tensor): Tensor => sum(conv2d(v, f, 1, 'same', 1, b, { name: 'elu', params: { alpha: 0.5 } }));
+    const composed = (v: Tensor): Tensor => sum(activation(conv2d(v, f, 1, 'same', 1, b), 'elu', { alpha: 0.5 }));
+    const before = memoryStats().liveBytes;
+    const dx = values(grad(fused)(x));
+    expect(memoryStats().liveBytes, 'the intermediates are freed').toBe(before);
+    expect(dx).toEqual(values(grad(composed)(x)));
+    // The activation is applied: the gradient is not the bare conv's.
+    expect(dx).not.toEqual(values(grad((v) => sum(conv2d(v, f, 1, 'same', 1, b)))(x)));
+    // Outside grad the fused kernel gives the same values as the composition.
+    expect(values(conv2d(x, f, 1, 'same', 1, b, 'elu'))).toEqual(values(activation(conv2d(x, f, 1, 'same', 1, b), 'elu')));
+    // prelu's per-channel alpha as an array.
+    const alpha = [0.1, 0.2, 0.3];
+    expect(values(grad((v) => sum(conv2d(v, f, 1, 'same', 1, b, { name: 'prelu', params: { alpha } })))(x))).toEqual(
+      values(grad((v) => { const a = tensor(alpha, [3]); return sum(activation(conv2d(v, f, 1, 'same', 1, b), 'prelu', { alpha: a })); })(x)));
+    x.dispose(); f.dispose(); b.dispose();
   });
 
   // 'valid': with 'same' padding tf.js's cpu avgPool gradient divides by the whole window

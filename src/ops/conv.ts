@@ -4,9 +4,10 @@
 import { rt, type Kernels } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { parallel, partBlock, splitParts, splitRange, threadsFor } from '../core/parallel.js';
-import { Tensor, empty, shapeText, sizeOf, type Shape } from '../core/tensor.js';
+import { Tensor, empty, shapeText, sizeOf, tensor as makeTensor, type Shape } from '../core/tensor.js';
 import { getActivation, resolveParams, withKernelArgs, type Activation, type ActivationName, type ActivationParams, type ResolvedParams } from '../activations/index.js';
 import { gemm } from './matmul.js';
+import { activation as activationOp } from './activation.js';
 import { showValue } from '../core/checks.js';
 
 /** 'valid': windows inside the input only; 'same': output = ceil(input / stride), zero padding split as TensorFlow does (the extra row or column after). */
@@ -161,7 +162,7 @@ const GROUP_BYTES = 512 * 1024;
  * filter[ky, kx, ci, co] + bias[co]). x is [batch, height, width, inChannels], filter
  * [filterHeight, filterWidth, inChannels, outChannels], bias [outChannels]. The activation
  * (any registry name) runs on each group of finished images while their output is in cache.
- * Records on the gradient tape (without a fused activation) as tf.conv2d does.
+ * Records on the gradient tape as tf.conv2d does (a fused activation as the activation op after it).
  */
 export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, dilations: Pair = 1,
   bias?: Tensor, activation?: ActivationSpec): Tensor {
@@ -169,9 +170,13 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
   if (!engine.recording) return conv2dForward(x, filter, strides, pad, dilations, bias, activation);
   // Inside grad / valueAndGrads: one tape entry, so gradients reach x, filter and bias (an
   // op that does not record would hand back silent zeros).
+  // A fused activation becomes the activation op after the recorded conv (two tape entries,
+  // the same values: the fused kernel runs the same activation kernel on the finished output).
   if (activation !== undefined) {
-    throw new Error('actlab: conv2d: a fused activation has no gradient; inside grad / valueAndGrads write ' +
-      "activation(conv2d(x, filter, strides, pad, dilations, bias), name) instead");
+    const { name, params = {} } = typeof activation === 'string' ? { name: activation } : activation;
+    // Per-channel values (prelu's alpha) as tensors, freed with the gradient's other intermediates.
+    const onTape = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'number' ? v : makeTensor(Array.from(v), [v.length])]));
+    return activationOp(conv2d(x, filter, strides, pad, dilations, bias), name, onTape);
   }
   const y = conv2dForward(x, filter, strides, pad, dilations, bias);
   engine.record({
