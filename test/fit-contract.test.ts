@@ -132,6 +132,17 @@ describe('labels are checked before the first batch', () => {
     m.dispose(); x.dispose(); y.dispose();
   });
 
+  test('a NaN prediction (x holds NaN) under binaryCrossentropy is a non-finite loss, not "not a probability"', async () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 1, activation: 'sigmoid', inputShape: [2] })] });
+    m.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    const x = tensor([1, 2, NaN, 4], [2, 2]), y = tensor([0, 1], [2, 1]);
+    await expect(m.fit(x, y, { batchSize: 2 })).rejects.toThrow('actlab: fit: x holds NaN at index 2 (sample 1), and the loss became NaN at epoch 0, batch 0');
+    const h = await m.fit(x, y, { batchSize: 2, epochs: 3, stopOnNonFinite: false, callbacks: [callbacks.terminateOnNaN()] });
+    expect(h.history.loss).toEqual([NaN]);
+    expect(m.evaluate(x, y)).toEqual([NaN]);
+    m.dispose(); x.dispose(); y.dispose();
+  });
+
   test('class ids given as strings (read from a CSV) are named as strings, not as the numbers they look like', async () => {
     const m = mlp();
     const { x } = data();
