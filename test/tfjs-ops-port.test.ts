@@ -71,6 +71,17 @@ describe('gradients through conv2d, maxPool and avgPool (tf.grad(x => tf.sum(tf.
     x.dispose(); f.dispose(); b.dispose();
   });
 
+  test('conv2d with a fused activation: a wrong parameter is the same error inside grad as outside', () => {
+    const x = tensor(xs, xShape), f = tensor(fs, fShape), b = tensor([0.5, -1, 2], [3]);
+    const spec = wrong<{ name: 'prelu'; params: { alpha: number } }>({ name: 'prelu', params: { alpha: 'abc' } });
+    const message = "actlab: activation 'prelu' parameter 'alpha' must be a number or one number per channel, got the string 'abc'";
+    expect(() => tidy(() => { conv2d(x, f, 1, 'same', 1, b, spec); })).toThrow(message);
+    const before = memoryStats().liveBytes;
+    expect(() => grad((v) => sum(conv2d(v, f, 1, 'same', 1, b, spec)))(x)).toThrow(message);
+    expect(memoryStats().liveBytes).toBe(before);
+    x.dispose(); f.dispose(); b.dispose();
+  });
+
   // 'valid': with 'same' padding tf.js's cpu avgPool gradient divides by the whole window
   // (1/9 at a corner) while its forward pass, as TensorFlow's and actlab's, averages over
   // the window's elements inside the input (1/4 there).

@@ -174,6 +174,8 @@ export function conv2d(x: Tensor, filter: Tensor, strides: Pair, pad: Padding, d
   // the same values: the fused kernel runs the same activation kernel on the finished output).
   if (activation !== undefined) {
     const { name, params = {} } = typeof activation === 'string' ? { name: activation } : activation;
+    // Checked as outside grad, before any value is read as a tensor (a string there was named as tensor()'s).
+    resolveParams(getActivation(name), params);
     // Per-channel values (prelu's alpha) as tensors, freed with the gradient's other intermediates.
     const onTape = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'number' ? v : makeTensor(Array.from(v), [v.length])]));
     return activationOp(conv2d(x, filter, strides, pad, dilations, bias), name, onTape);
