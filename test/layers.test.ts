@@ -227,6 +227,13 @@ describe('layer errors', () => {
     await expect(m.fit(x, y, { validationSplit: 1.5 })).rejects.toThrow('fit: validationSplit must be 0 (none) or in (0, 1), got 1.5');
     const empty = tensor(new Float32Array(0), [0, 3]);
     await expect(m.fit(empty, new Int32Array(0))).rejects.toThrow('fit: x has no samples');
+    // An empty batch through Flatten keeps its sample axes: [0, 4], not [0, 0].
+    const flat = sequential({ layers: [layers.flatten({ inputShape: [2, 2] }), layers.dense({ units: 2 })] });
+    const none = tensor(new Float32Array(0), [0, 2, 2]);
+    const outs = flat.layerOutputs(none);
+    expect([...outs.values()].map((t) => t.shape)).toEqual([[0, 4], [0, 2]]);
+    for (const t of outs.values()) t.dispose();
+    flat.dispose(); none.dispose();
     m.dispose();
     expect(() => m.predict(x)).toThrow("model 'sequential' was disposed and cannot be used");
     x.dispose(); empty.dispose();

@@ -177,7 +177,8 @@ export class Flatten extends Layer {
   readonly className = 'Flatten';
   constructor(args: LayerArgs = {}) { super('flatten', args, []); }
   computeOutputShape(inputShape: Shape): Shape { return [inputShape.reduce((a, b) => a * b, 1)]; }
-  call(x: Tensor): Tensor { return reshape(x, [x.shape[0], x.size / Math.max(1, x.shape[0])]); }
+  // The product of the sample axes, not size / batch: an empty batch is [0, product], not [0, 0].
+  call(x: Tensor): Tensor { return reshape(x, [x.shape[0], x.shape.slice(1).reduce((a, b) => a * b, 1)]); }
   getConfig(): Config { return { name: this.name, trainable: this.trainable }; }
 }
 
