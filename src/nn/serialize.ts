@@ -278,8 +278,13 @@ function checkGroups(c: Config, where: string): void {
 
 const BUILT_IN = ['Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Flatten', 'Dropout', 'Activation', 'PReLU', 'LearnableSwish', 'ScaledSwish', 'InputLayer'];
 
+/** How load errors name a layer of model.json. */
+function layerWhere(className: string, c: Config): string {
+  return typeof c.name === 'string' ? `layer '${c.name}' (${className})` : `an unnamed ${className} layer`;
+}
+
 function buildLayer(className: string, c: Config, custom: Readonly<Record<string, CustomActivationFactory>>, dialect: Dialect): Layer {
-  const where = typeof c.name === 'string' ? `layer '${c.name}' (${className})` : `an unnamed ${className} layer`;
+  const where = layerWhere(className, c);
   const base = {
     name: typeof c.name === 'string' ? c.name : undefined,
     trainable: boolOf(c, 'trainable', where),
@@ -467,7 +472,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifact
   try {
     for (const l of layers) {
       const layer = buildLayer(l.className, l.config, customObjects, dialect);
-      layer.trainingCaveat = trainingCaveat(l.config, typeof l.config.name === 'string' ? `layer '${l.config.name}' (${l.className})` : `an unnamed ${l.className} layer`);
+      layer.trainingCaveat = trainingCaveat(l.config, layerWhere(l.className, l.config));
       layer.weightCheck = (weight, shape) => { specOf(layer, weight, shape); };
       try {
         model.add(layer);
