@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
   init, tensor, add, sub, mul, div, affine, square, sum, mean, reshape, valueAndGrads, grads, grad, tidy, keep, memoryStats,
-  matMul, dense, linear, activation, flatten, softmax, softmaxOp, byteTable, type Tensor,
+  matMul, dense, linear, activation, activations, flatten, softmax, softmaxOp, byteTable, type Tensor,
 } from '../src/index.js';
 import { uniform } from './helpers/random.js';
 
@@ -138,6 +138,25 @@ describe('activation op', () => {
     const ref = ([xx, a]: Float64Array[]): number => xx.reduce((s, v, i) => s + (v > 0 ? v : a[i % 3] * v) ** 2, 0);
     expectGrads('prelu', g.grads, numericGrad(ref, [Float64Array.from(xv), Float64Array.from([0.1, 0.2, 0.3].map(Math.fround))]), 2e-4);
     expect(() => activation(x, 'prelu', { alpha: tensor([1, 2], [2]) })).toThrow(/has shape \[2\] but x \[4, 3\] has 3 channels/);
+    for (const t of [x, alpha, g.value, ...g.grads]) t.dispose();
+  });
+
+  test('prelu with one alpha for every channel: a number (default 0.25) or a one-value tensor', async () => {
+    const { activation } = await import('../src/index.js');
+    const xv = uniform(12, -2, 2, 23);
+    const x = tensor(xv, [4, 3]);
+    const ref = (a: number) => ([xx]: Float64Array[]): number => xx.reduce((s, v) => s + (v > 0 ? v : a * v) ** 2, 0);
+    for (const [params, a] of [[{}, 0.25], [{ alpha: 0.1 }, Math.fround(0.1)]] as const) {
+      const g = valueAndGrads(() => sum(square(activation(x, 'prelu', params))), [x]);
+      expectGrads('prelu shared number', g.grads, numericGrad(ref(a), [Float64Array.from(xv)]), 2e-4);
+      expect(Array.from(activation(x, 'prelu', params).dataSync())).toEqual(Array.from(activations.apply('prelu', xv, { alpha: a })));
+      for (const t of [g.value, ...g.grads]) t.dispose();
+    }
+    // A learnable shared slope (PyTorch's nn.PReLU() default): its gradient sums over every element.
+    const alpha = tensor([0.2], [1]);
+    const g = valueAndGrads(() => sum(square(activation(x, 'prelu', { alpha }))), [x, alpha]);
+    const refA = ([xx, a]: Float64Array[]): number => xx.reduce((s, v) => s + (v > 0 ? v : a[0] * v) ** 2, 0);
+    expectGrads('prelu shared tensor', g.grads, numericGrad(refA, [Float64Array.from(xv), Float64Array.from([Math.fround(0.2)])]), 2e-4);
     for (const t of [x, alpha, g.value, ...g.grads]) t.dispose();
   });
 });

@@ -141,6 +141,14 @@ describe('layer gradients vs float64 finite differences', () => {
     checkLayer(`${mode} pool`, layer, [4, 6, 3], 2, poolRef(2, 4, 6, 3, 2, mode));
   });
 
+  test("dense and activation layers naming 'prelu' apply a fixed alpha shared by every unit", () => {
+    // The layer passes a number (the default 0.25, or the one given); the op refused it for a
+    // per-channel parameter, so such a model failed at its first predict or fit.
+    checkLayer('dense prelu', layers.dense({ units: 5, activation: 'prelu' }), [7], 3, denseRef(3, 7, 5, act64('prelu')));
+    checkLayer('activation prelu 0.1', layers.activation({ activation: { name: 'prelu', params: { alpha: 0.1 } } }), [4], 3,
+      (x) => x.map((v) => (v > 0 ? v : Math.fround(0.1) * v)));
+  });
+
   test('flatten, activation, prelu, learnableSwish, scaledSwish (parameters included)', () => {
     checkLayer('flatten', layers.flatten(), [2, 3], 2, (x) => x);
     checkLayer('activation gelu', layers.activation({ activation: 'gelu' }), [5], 2, (x) => x.map(act64('gelu')));

@@ -15,6 +15,8 @@ interface Bound {
   readonly args: KernelArgs;
   /** Tensor-valued parameters in row order, with their specs. */
   readonly tensors: { spec: ParamSpec; t: Tensor }[];
+  /** A per-channel parameter given as a number: one value for every channel, put in Wasm memory for each kernel call. */
+  readonly shared?: number;
 }
 
 function checkRange(row: Activation, p: ParamSpec, v: number): void {
@@ -38,23 +40,25 @@ function bind(row: Activation, x: Tensor, params: ActivationTensorParams): Bound
   const tensors: { spec: ParamSpec; t: Tensor }[] = [];
   let vec = 0;
   let c = 1;
+  let shared: number | undefined;
   for (const spec of row.params) {
     const v = params[spec.name] ?? spec.default;
     if (typeof v === 'number') {
       checkRange(row, spec, v);
-      if (spec.perChannel) {
-        throw new Error(`actlab: activation '${row.name}' parameter '${spec.name}' must be a tensor of ${channels} values (one per channel)`);
-      }
-      s.push(Math.fround(v));
+      // A number for a per-channel parameter (prelu's default 0.25, or a layer's fixed
+      // { alpha: 0.1 }) is one slope shared by every channel: the kernel reads it as one channel.
+      if (spec.perChannel) shared = Math.fround(v);
+      s.push(spec.perChannel ? 0 : Math.fround(v));
       continue;
     }
     tensors.push({ spec, t: v });
     if (spec.perChannel) {
-      if (v.size !== channels) {
-        throw new Error(`actlab: activation '${row.name}' parameter '${spec.name}' has shape ${shapeText(v.shape)} but x ${shapeText(x.shape)} has ${channels} channels on its last axis`);
+      // One value per channel of the last axis, or a single value shared by all (its gradient sums over every element).
+      if (v.size !== channels && v.size !== 1) {
+        throw new Error(`actlab: activation '${row.name}' parameter '${spec.name}' has shape ${shapeText(v.shape)} but x ${shapeText(x.shape)} has ${channels} channels on its last axis: expected ${channels} values, or one shared by all`);
       }
       vec = v.ptr;
-      c = channels;
+      c = v.size;
       s.push(0);
     } else {
       if (v.size !== 1) throw new Error(`actlab: activation '${row.name}' parameter '${spec.name}' must be a single value, got shape ${shapeText(v.shape)}`);
@@ -65,20 +69,34 @@ function bind(row: Activation, x: Tensor, params: ActivationTensorParams): Bound
   }
   const msg = row.check?.(s);
   if (msg !== undefined) throw new Error(`actlab: activation '${row.name}': ${msg}`);
-  return { args: { s, channels: c, vec }, tensors };
+  return { args: { s, channels: c, vec }, tensors, shared };
+}
+
+/** Runs `fn` with the kernel arguments, a shared per-channel value copied to Wasm memory for the call. */
+function withArgs<T>(b: Bound, fn: (a: KernelArgs) => T): T {
+  if (b.shared === undefined) return fn(b.args);
+  const { heap } = rt();
+  const p = heap.alloc(4);
+  try {
+    heap.f32(p, 1)[0] = b.shared;
+    return fn({ ...b.args, vec: p });
+  } finally {
+    heap.free(p);
+  }
 }
 
 /** f(x) for a registry activation; differentiable with respect to x and tensor parameters. */
 export function activation(x: Tensor, name: ActivationName, params: ActivationTensorParams = {}): Tensor {
   checkTensorArg('activation', 'x', x);
   const row = getActivation(name);
-  const { args, tensors } = bind(row, x, params);
+  const bound = bind(row, x, params);
+  const { args, tensors } = bound;
   checkFinite(`activation '${name}'`, [x, ...tensors.map((p) => p.t)], ['x', ...tensors.map((p) => `parameter '${p.spec.name}'`)]);
   const y = empty(x.shape);
   // Chunks start on a multiple of 4 elements and of the channel count (per-channel
   // parameters are indexed from a call's first element).
   const align = 4 * args.channels;
-  elementwise(x.size, align, (k, i, c) => row.forward(k, c, x.ptr + i * 4, y.ptr + i * 4, args));
+  withArgs(bound, (a) => elementwise(x.size, align, (k, i, c) => row.forward(k, c, x.ptr + i * 4, y.ptr + i * 4, a)));
   if (rt().engine.recording) {
     rt().engine.record({
       name: `activation:${name}`,
@@ -87,7 +105,7 @@ export function activation(x: Tensor, name: ActivationName, params: ActivationTe
       backward: (dy, needs) => {
         const k = rt().kernels;
         const dx = needs[0] ? empty(x.shape) : undefined;
-        if (dx) elementwise(x.size, align, (kk, i, c) => row.backward(kk, c, x.ptr + i * 4, dy.ptr + i * 4, dx.ptr + i * 4, args));
+        if (dx) withArgs(bound, (a) => elementwise(x.size, align, (kk, i, c) => row.backward(kk, c, x.ptr + i * 4, dy.ptr + i * 4, dx.ptr + i * 4, a)));
         if (!needs.slice(1).some(Boolean) || row.paramGrad === undefined) return [dx, ...tensors.map(() => undefined)];
         const learnable = row.params.filter((p) => p.learnable);
         const sizes = learnable.map((p) => (p.perChannel ? args.channels : 1));
