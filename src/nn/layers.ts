@@ -88,7 +88,11 @@ const initName = (i: Init): string => (typeof i === 'string' ? i : i.name);
 export interface DenseArgs extends LayerArgs {
   /** Output features. */
   units: number;
-  /** A registry name ('relu', 'gelu', ...), 'softmax', or { name, params }; default none (linear). */
+  /**
+   * A registry name ('relu', 'gelu', ...), 'softmax', or { name, params }; default none (linear).
+   * Its parameters stay fixed (prelu's alpha 0.25, swish's beta 1): layers.prelu,
+   * learnableSwish and scaledSwish are the layers that train them.
+   */
   activation?: LayerActivationName | ActivationSpec;
   /** Default true. */
   useBias?: boolean;
@@ -150,7 +154,7 @@ export class Dense extends Layer {
 
 /** layers.activation's arguments. */
 export interface ActivationArgs extends LayerArgs {
-  /** A registry name, 'softmax' (over the last axis), or { name, params }; required. */
+  /** A registry name, 'softmax' (over the last axis), or { name, params }; required. Its parameters stay fixed, as Dense's. */
   activation: LayerActivationName | ActivationSpec;
 }
 
@@ -244,7 +248,7 @@ export class Dropout extends Layer {
 
 /** layers.prelu's arguments. */
 export interface PReLUArgs extends LayerArgs {
-  /** Initial slopes; default 'zeros' (Keras, tfjs: the layer starts as ReLU). */
+  /** Initial slopes; default 'zeros' (Keras, tfjs: the layer starts as ReLU; PyTorch's nn.PReLU starts at 0.25: initializers.constant({ value: 0.25 })). */
   alphaInitializer?: Init;
 }
 
