@@ -207,6 +207,24 @@ describe('layouts, initializers and losses', () => {
     model.dispose();
   });
 
+  test("setWeights given a PyTorch layout says how to convert it", () => {
+    const model = sequential({ layers: [layers.conv2d({ filters: 4, kernelSize: [3, 2], inputShape: [5, 5, 3] }), layers.flatten(), layers.dense({ units: 2 })] });
+    const [k, b, dk, db] = model.getWeights();
+    const linearWeight = tensor(new Float32Array(dk.size), [2, dk.shape[0]]);
+    const convWeight = tensor(new Float32Array(k.size), [4, 3, 3, 2]);
+    expect(() => model.setWeights([k, b, linearWeight, db])).toThrow(
+      `actlab: setWeights: 'dense/kernel' has shape [${dk.shape[0]}, 2] but the value has [2, ${dk.shape[0]}]: it is the transpose ` +
+      '(a kernel is [in, out]; a PyTorch Linear.weight is [out, in], so pass its transpose)');
+    expect(() => model.setWeights([convWeight, b, dk, db])).toThrow(
+      "actlab: setWeights: 'conv2d/kernel' has shape [3, 2, 3, 4] but the value has [4, 3, 3, 2]: a conv kernel is [kh, kw, in, out]; " +
+      'a PyTorch Conv2d.weight [out, in, kh, kw] goes in as weight.permute(2, 3, 1, 0)');
+    expect(() => model.layers[2].setWeights([linearWeight, db])).toThrow(': it is the transpose (a kernel is [in, out];');
+    // Any other shape gets no advice.
+    expect(() => model.setWeights([k, b, tensor(new Float32Array(dk.size), [dk.size]), db])).toThrow(/the value has \[\d+\]$/);
+    for (const t of [k, b, dk, db, linearWeight, convWeight]) t.dispose();
+    model.dispose();
+  });
+
   test('a conv kernel is [kh, kw, in, out] and flatten orders (h, w, c)', () => {
     const model = sequential({ layers: [layers.conv2d({ filters: 4, kernelSize: [3, 2], inputShape: [5, 5, 3] }), layers.flatten()] });
     expect(model.weights[0].tensor.shape).toEqual([3, 2, 3, 4]);

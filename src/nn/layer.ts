@@ -193,7 +193,7 @@ export abstract class Layer {
     values.forEach((v, i) => {
       const w = this.weightList[i];
       if (!sameShape(v.shape, w.tensor.shape)) {
-        throw new Error(`actlab: layer '${this.name}' weight '${w.name}' has shape ${shapeText(w.tensor.shape)} but the value has ${shapeText(v.shape)}`);
+        throw new Error(`actlab: layer '${this.name}' weight '${w.name}' has shape ${shapeText(w.tensor.shape)} but the value has ${shapeText(v.shape)}${layoutHint(w.tensor.shape, v.shape)}`);
       }
     });
     const { heap } = rt();
@@ -223,6 +223,21 @@ export abstract class Layer {
 
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i] || d === -1 || b[i] === -1);
+}
+
+/**
+ * Advice for a weight value whose shape is a PyTorch layout of the expected one, else '':
+ * a Linear weight [out, in] for a dense kernel [in, out], a Conv2d weight [out, in, kh, kw]
+ * for a conv kernel [kh, kw, in, out]. (A square dense kernel cannot be told apart.)
+ */
+export function layoutHint(expected: Shape, got: Shape): string {
+  if (expected.length === 2 && got.length === 2 && sameShape(got, [expected[1], expected[0]])) {
+    return ': it is the transpose (a kernel is [in, out]; a PyTorch Linear.weight is [out, in], so pass its transpose)';
+  }
+  if (expected.length === 4 && got.length === 4 && sameShape(got, [expected[3], expected[2], expected[0], expected[1]])) {
+    return ': a conv kernel is [kh, kw, in, out]; a PyTorch Conv2d.weight [out, in, kh, kw] goes in as weight.permute(2, 3, 1, 0)';
+  }
+  return '';
 }
 
 /** Checks a positive integer option. */

@@ -11,7 +11,7 @@ import { Optimizer, adam, sgd, rmsprop, adamw } from './optimizers.js';
 import {
   sparseCategoricalCrossentropy, categoricalCrossentropy, binaryCrossentropy, meanSquaredError, type LossResult,
 } from './losses.js';
-import { sameShape, type Layer, type LayerWeight } from './layer.js';
+import { sameShape, layoutHint, type Layer, type LayerWeight } from './layer.js';
 import { Dense, Activation } from './layers.js';
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
 import { argMaxRows } from '../ops/reduce.js';
@@ -643,7 +643,7 @@ export class Sequential implements TrainingModel {
         if (!(v instanceof Tensor)) throw new Error(`actlab: setWeights: the value for '${w.name}' must be a Tensor, got ${describeValue(v)}`);
         if (v.isDisposed) throw new Error(`actlab: setWeights: the value for '${w.name}' (${shapeText(v.shape)}) was disposed`);
         if (!sameShape(v.shape, w.tensor.shape)) {
-          throw new Error(`actlab: setWeights: '${w.name}' has shape ${shapeText(w.tensor.shape)} but the value has ${shapeText(v.shape)}`);
+          throw new Error(`actlab: setWeights: '${w.name}' has shape ${shapeText(w.tensor.shape)} but the value has ${shapeText(v.shape)}${layoutHint(w.tensor.shape, v.shape)}`);
         }
       });
       return part;
