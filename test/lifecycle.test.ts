@@ -464,3 +464,61 @@ describe('data disposed under a running fit', () => {
     b.m.dispose(); b.x.dispose();
   });
 });
+
+describe('fit lets other tasks run (a server that trains in its own process)', () => {
+  /** Runs fit while a setImmediate loop counts the event-loop turns other tasks got before fit resolved. */
+  async function turnsDuring(run: () => Promise<unknown>): Promise<number> {
+    let turns = 0, done = false;
+    const loop = (): void => { if (!done) { turns++; setImmediate(loop); } };
+    setImmediate(loop);
+    try {
+      await run();
+    } finally {
+      done = true;
+    }
+    return turns;
+  }
+  /** A synchronous hook that holds the thread, as a large batch would. */
+  const busy = (ms: number) => ({ onBatchEnd: () => { const t = performance.now(); while (performance.now() - t < ms); } });
+
+  test("by default (tf.js's yieldEvery 'auto') fit yields at least every 125 ms: timers and requests run during a long fit without callbacks that await", async () => {
+    const { m, x, y } = setup();
+    // 12 batches of at least 30 ms each: 360 ms or more in which a request could wait.
+    let timerFired = false;
+    const timer = setTimeout(() => { timerFired = true; }, 0);
+    const turns = await turnsDuring(() => m.fit(x, y, { epochs: 3, batchSize: 6, callbacks: [busy(30)] }));
+    clearTimeout(timer);
+    expect(timerFired).toBe(true);
+    expect(turns).toBeGreaterThanOrEqual(2);
+    m.dispose(); x.dispose();
+  });
+
+  test("'batch', 'epoch', a number of ms and 'never' yield as tf.js's; the numbers do not depend on it", async () => {
+    const counts: Record<string, number> = {};
+    const weights: number[][] = [];
+    for (const every of ['batch', 'epoch', 0, 'never'] as const) {
+      const { m, x, y } = setup();
+      counts[String(every)] = await turnsDuring(() => m.fit(x, y, { epochs: 3, batchSize: 6, yieldEvery: every }));
+      weights.push(weightsOf(m));
+      m.dispose(); x.dispose();
+    }
+    // 3 epochs of 4 batches: a turn after every batch (the last one may come after fit resolves), or after every epoch.
+    expect(counts.batch).toBeGreaterThanOrEqual(11);
+    expect(counts[0]).toBeGreaterThanOrEqual(11);
+    expect(counts.epoch).toBeGreaterThanOrEqual(2);
+    expect(counts.epoch).toBeLessThan(11);
+    expect(counts.never).toBe(0);
+    for (const w of weights) expect(w).toEqual(weights[0]);
+  });
+
+  test('a bad yieldEvery is refused before training', async () => {
+    const { m, x, y } = setup();
+    const before = m.snapshotWeights();
+    for (const bad of [-1, Number.NaN, 'sometimes', true]) {
+      await expect(m.fit(x, y, { yieldEvery: wrong<'auto'>(bad) })).rejects.toThrow(
+        `actlab: fit: yieldEvery must be 'auto' (the default: every 125 ms), 'batch', 'epoch', 'never' or a number of milliseconds >= 0, got ${typeof bad === 'string' ? `string "${bad}"` : `${typeof bad} ${bad}`}`);
+    }
+    expect(m.snapshotWeights()).toEqual(before);
+    m.dispose(); x.dispose();
+  });
+});

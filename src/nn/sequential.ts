@@ -76,9 +76,36 @@ export interface FitArgs {
    * (that batch's update is not applied) or in a weight after an update (default true).
    */
   stopOnNonFinite?: boolean;
+  /**
+   * How often fit lets other tasks run (timers, I/O, a server's requests, a page's events):
+   * tfjs-layers' option. 'auto' (the default) yields to the event loop once at least 125 ms
+   * have passed since the last time, checked after each batch; 'batch' after every batch,
+   * 'epoch' after every epoch, a number after each batch once that many milliseconds have
+   * passed; 'never' only where a callback awaits. The numbers do not depend on it.
+   */
+  yieldEvery?: YieldEvery;
 }
 
-const FIT_OPTIONS = ['epochs', 'batchSize', 'validationData', 'validationSplit', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'stopOnNonFinite'];
+/** fit's yieldEvery: 'auto' (every 125 ms), 'batch', 'epoch', 'never', or a number of milliseconds. */
+export type YieldEvery = 'auto' | 'batch' | 'epoch' | 'never' | number;
+
+const FIT_OPTIONS = ['epochs', 'batchSize', 'validationData', 'validationSplit', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'stopOnNonFinite', 'yieldEvery'];
+
+/** tfjs-layers' interval for yieldEvery 'auto'. */
+const AUTO_YIELD_MS = 125;
+
+/**
+ * Resolves in a later task of the event loop, so timers and I/O queued meanwhile run first
+ * (awaiting a resolved promise runs only microtasks). setImmediate where the runtime has it
+ * (Node, Bun, Deno), otherwise setTimeout 0 (browsers, workers, edge runtimes).
+ */
+function nextTask(): Promise<void> {
+  const immediate: unknown = Reflect.get(globalThis, 'setImmediate');
+  return new Promise((resolve) => {
+    if (typeof immediate === 'function') Reflect.apply(immediate, globalThis, [resolve]);
+    else setTimeout(resolve, 0);
+  });
+}
 
 /** evaluate()'s and predict()'s options. */
 export interface EvaluateArgs {
@@ -390,6 +417,19 @@ export class Sequential implements TrainingModel {
     const stopOnNonFinite = args.stopOnNonFinite ?? true;
     const verbose: unknown = args.verbose ?? 0;
     if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new Error(`actlab: fit: verbose must be 0 (silent), 1 or 2 (one line per epoch), got ${describeValue(verbose)}`);
+    const yieldEvery: unknown = args.yieldEvery ?? 'auto';
+    if (!(yieldEvery === 'auto' || yieldEvery === 'batch' || yieldEvery === 'epoch' || yieldEvery === 'never' || (typeof yieldEvery === 'number' && yieldEvery >= 0))) {
+      throw new Error(`actlab: fit: yieldEvery must be 'auto' (the default: every ${AUTO_YIELD_MS} ms), 'batch', 'epoch', 'never' or a number of milliseconds >= 0, got ${describeValue(yieldEvery)}`);
+    }
+    // Without a yield, a fit whose callbacks do not await (or that has none) holds the thread to
+    // its end: a server in the same process answered no request, and a page froze, until it returned.
+    const yieldMs = yieldEvery === 'auto' ? AUTO_YIELD_MS : yieldEvery === 'batch' ? 0 : typeof yieldEvery === 'number' ? yieldEvery : Infinity;
+    let lastYield = performance.now();
+    const maybeYield = async (): Promise<void> => {
+      if (yieldMs === Infinity || performance.now() - lastYield < yieldMs) return;
+      await nextTask();
+      lastYield = performance.now();
+    };
 
     if (x.shape[0] === 0) throw new Error('actlab: fit: x has no samples');
     const fitSeed = args.seed ?? this.seed;
@@ -505,6 +545,7 @@ export class Sequential implements TrainingModel {
           const logs: Logs = { batch, size: count, loss: r.loss };
           if (c.accuracy) logs.acc = r.correct / count;
           for (const cb of cbs) await cb.onBatchEnd?.(batch, logs);
+          await maybeYield();
         }
         this.midEpoch = undefined;
         const logs: Logs = { loss: lossSum / seen };
@@ -524,6 +565,7 @@ export class Sequential implements TrainingModel {
         for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
         history.amendLast(pushed, logs);
         this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar() };
+        if (yieldEvery === 'epoch') await nextTask();
       }
       for (const cb of cbs) await cb.onTrainEnd?.({});
     } finally {
