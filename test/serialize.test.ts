@@ -451,3 +451,43 @@ describe('files actlab writes, read by tf.js', () => {
     }
   });
 });
+
+describe('a server loading a model from bytes, a URL or model.json\'s path', () => {
+  test('weight bytes in a Uint8Array or Buffer, or model.json as text, are named with how to pass them', () => {
+    const m = sequential({ seed: 2, layers: [layers.dense({ units: 2, inputShape: [3] })] });
+    const art = modelToArtifacts(m);
+    // A Node Buffer (readFile, Buffer.concat) is a Uint8Array, whose .buffer may be a larger shared pool.
+    for (const [bytes, name] of [[new Uint8Array(art.weightData), 'Uint8Array'], [Buffer.from(art.weightData), 'Buffer']] as const) {
+      expect(() => modelFromArtifacts({ modelJson: art.modelJson, weightData: wrong<ArrayBuffer>(bytes) })).toThrow(
+        `actlab: loadModel: the weight data must be an ArrayBuffer (or a list of them), got ${name}; pass an ArrayBuffer of exactly the weight bytes, ` +
+        'e.g. bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) (a Node Buffer\'s .buffer may be a larger shared pool)');
+    }
+    expect(() => modelFromArtifacts({ modelJson: art.modelJson, weightData: wrong<ArrayBuffer>(null) })).toThrow('actlab: loadModel: the weight data must be an ArrayBuffer (or a list of them), got null');
+    expect(() => modelFromArtifacts({ modelJson: wrong<ModelArtifacts['modelJson']>(JSON.stringify(art.modelJson)), weightData: art.weightData })).toThrow(
+      "actlab: loadModel: modelJson is a string; pass the parsed object: JSON.parse(text) (or (await fetch(url)).json())");
+    // The bytes of a Buffer, sliced as the message says, load.
+    const b = Buffer.from(art.weightData);
+    const copy = modelFromArtifacts({ modelJson: art.modelJson, weightData: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) });
+    expect(copy.snapshotWeights()).toEqual(m.snapshotWeights());
+    copy.dispose(); m.dispose();
+  });
+
+  test("loadModel given a URL or model.json's own path (tf.loadLayersModel's argument) says what it takes", async () => {
+    const m = sequential({ seed: 2, layers: [layers.dense({ units: 2, inputShape: [3] })] });
+    const path = join(dir, 'served');
+    await m.save(path);
+    const json = join(path, 'model.json');
+    await expect(loadModel(json)).rejects.toThrow(
+      `actlab: loadModel: cannot read ${join(json, 'model.json')}: the directory must hold model.json and its weights file; ` +
+      `loadModel takes the directory, not model.json's path: loadModel(${JSON.stringify(path)})`);
+    for (const url of [`file://${path}`, 'https://example.com/models/m/model.json']) {
+      await expect(loadModel(url)).rejects.toThrow(
+        `actlab: loadModel: got the URL ${JSON.stringify(url)}; loadModel reads a directory on disk: pass its path (fileURLToPath(url) for a file: URL), ` +
+        'or fetch model.json and its weights and call modelFromArtifacts({ modelJson, weightData })');
+    }
+    await expect(loadModel(wrong<string>(new URL(`file://${path}`)))).rejects.toThrow(
+      'actlab: loadModel: expected the model directory as a path string, got URL (for a file: URL, pass fileURLToPath(url))');
+    (await loadModel(path)).dispose();
+    m.dispose();
+  });
+});

@@ -416,7 +416,10 @@ function weightBytes(data: unknown): ArrayBuffer {
     for (const b of data) { out.set(new Uint8Array(b), off); off += b.byteLength; }
     return out.buffer;
   }
-  throw new Error(`actlab: loadModel: the weight data must be an ArrayBuffer (or a list of them), got ${data === null ? 'null' : typeof data}`);
+  const view = ArrayBuffer.isView(data);
+  throw new Error(`actlab: loadModel: the weight data must be an ArrayBuffer (or a list of them), got ${describeValue(data)}` +
+    (view ? '; pass an ArrayBuffer of exactly the weight bytes, e.g. bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) ' +
+      '(a Node Buffer\'s .buffer may be a larger shared pool)' : ''));
 }
 
 /**
@@ -428,6 +431,9 @@ function weightBytes(data: unknown): ArrayBuffer {
 export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifacts, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Sequential {
   const given: unknown = artifacts;
   if (!isObject(given)) throw new Error(`actlab: loadModel: expected artifacts { modelJson, weightData }, got ${JSON.stringify(given)}`);
+  if (typeof given.modelJson === 'string') {
+    throw new Error('actlab: loadModel: modelJson is a string; pass the parsed object: JSON.parse(text) (or (await fetch(url)).json())');
+  }
   const json: Record<string, unknown> = isObject(given.modelJson) ? given.modelJson
     : 'modelTopology' in given ? { modelTopology: given.modelTopology, weightsManifest: [{ paths: [], weights: given.weightSpecs ?? [] }] }
       : {};

@@ -2,7 +2,7 @@
 // Writes go to temporary files renamed into place, weights first, so a crash mid-save
 // leaves the previous model readable.
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { inTurn, writeAtomic } from './files.js';
 import {
   modelFromArtifacts, modelToArtifacts, registerArtifactWriter, type CustomActivationFactory, type ModelArtifacts, type ModelJson, type Sequential,
@@ -49,7 +49,13 @@ function weightsFile(dir: string, p: unknown, where: 'loadModel' | 'save' = 'loa
 export async function loadModel(dir: string, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Promise<Sequential> {
   if (typeof dir !== 'string' || dir.length === 0) {
     const got: unknown = dir;
-    throw new Error(`actlab: loadModel: expected the model directory as a path string, got ${typeof got === 'string' ? 'an empty string' : typeof got}`);
+    throw new Error(`actlab: loadModel: expected the model directory as a path string, got ${typeof got === 'string' ? 'an empty string' : got instanceof URL ? 'URL' : got === null ? 'null' : typeof got}` +
+      (got instanceof URL ? ' (for a file: URL, pass fileURLToPath(url))' : ''));
+  }
+  // tf.loadLayersModel takes a URL ('file://...', 'https://...'): read as a path it named a directory that is not there.
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(dir)) {
+    throw new Error(`actlab: loadModel: got the URL ${JSON.stringify(dir)}; loadModel reads a directory on disk: pass its path (fileURLToPath(url) for a file: URL), ` +
+      'or fetch model.json and its weights and call modelFromArtifacts({ modelJson, weightData })');
   }
   // model.json and its weights are read between this process's saves into dir, never during one.
   const { modelJson, bytes } = await inTurn(dir, () => readModelFiles(dir));
@@ -61,7 +67,9 @@ async function readModelFiles(dir: string): Promise<{ modelJson: ModelJson; byte
   try {
     text = await readFile(join(dir, 'model.json'), 'utf8');
   } catch {
-    throw new Error(`actlab: loadModel: cannot read ${join(dir, 'model.json')}: the directory must hold model.json and its weights file`);
+    // tf.loadLayersModel takes model.json's path; loadModel takes the directory.
+    const hint = basename(dir).toLowerCase().endsWith('.json') ? `; loadModel takes the directory, not model.json's path: loadModel(${JSON.stringify(dirname(dir))})` : '';
+    throw new Error(`actlab: loadModel: cannot read ${join(dir, 'model.json')}: the directory must hold model.json and its weights file${hint}`);
   }
   let modelJson: ModelJson;
   try {
