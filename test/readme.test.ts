@@ -1,12 +1,16 @@
 // The README's TypeScript examples are programs a user pastes: each block that starts with
 // its imports must type-check against the package as written (an undefined name, a wrong
 // option or a renamed export fails here), and the short one under "Use" must also run.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
 import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
 import { ACTIVATION_NAMES } from '../src/activations/registry.js';
+import { init, layers, sequential } from '../src/index.js';
+import { saveModel } from '../src/node/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'test-output', 'readme');
@@ -69,6 +73,24 @@ describe('README examples', () => {
     writeFileSync(f, local(use.code).replaceAll('/src/index.js', '/dist/index.js'));
     await expect(import(f)).resolves.toBeDefined();
   });
+
+  test("the example under 'Serving a model' runs: a refused request names the problem and nothing is left per request", async () => {
+    const serve = blocks.find((b) => b.code.includes("loadModel('my-model')") && b.code.includes('model.predict('));
+    expect(serve, "README.md: the ```ts block under 'Serving a model'").toBeDefined();
+    const dir = join(OUT, 'serve');
+    mkdirSync(dir, { recursive: true });
+    // The model it loads: 8 inputs, as its comment says.
+    await init();
+    const m = sequential({ seed: 1, layers: [layers.dense({ inputShape: [8], units: 16, activation: 'relu' }), layers.dense({ units: 3, activation: 'softmax' })] });
+    await saveModel(m, join(dir, 'my-model'));
+    m.dispose();
+    const f = join(dir, 'serve.mjs');
+    const js = transformSync(local(serve?.code ?? ''), { loader: 'ts', format: 'esm' }).code;
+    writeFileSync(f, js.replaceAll('/src/index.js', '/dist/index.js').replaceAll('/src/node/index.js', '/dist/node/index.js'));
+    const out = execFileSync(process.execPath, [f], { cwd: dir, encoding: 'utf8', timeout: 60_000 }).trim().split('\n');
+    expect(out[0]).toMatch(/^Error: actlab: tensor\(\): 3 values do not fill shape \[1, 8\]/);
+    expect(out[1]).toBe('true');
+  }, 60_000);
 });
 
 describe('README activation list', () => {

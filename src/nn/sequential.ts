@@ -295,7 +295,11 @@ export class Sequential implements TrainingModel {
   /** The class name of the optimizer's learning-rate schedule, or null for a constant rate. */
   get learningRateSchedule(): string | null { return this.optimizer.learningRateSchedule?.className ?? null; }
 
-  /** The model's output for x (inference: dropout off, softmax applied). A new tensor. */
+  /**
+   * The model's output for x (inference: dropout off, softmax applied): a new tensor that the
+   * caller owns (dispose() it, or call predict inside tidy()). A bad x throws before anything is
+   * computed and leaves the model as it was.
+   */
   predict(x: Tensor, args: EvaluateArgs = {}): Tensor {
     this.checkInput('predict', x);
     checkKeys('predict', args, ['batchSize']);
