@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { stats } from '../src/analyzers/reduce.js';
 import {
   init, activations, curves, gradientFlow, softmaxTemperature, SEED_SCORES, memoryStats, compareTraining, vanishingGradients,
-  DynamicsRecorder, activationPatterns, sequential, layers, tensor,
+  DynamicsRecorder, activationPatterns, sequential, layers, tensor, compareCnn, benchmarkActivations, trainingDynamics,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -185,5 +185,45 @@ describe('arguments of the wrong type give actlab errors, not TypeErrors', () =>
     const ok = tensor([1, 2, 3, 4], [1, 4]);
     expect(activationPatterns(m, 'dense', ok).layer).toBe('dense');
     m.dispose(); x.dispose(); ok.dispose();
+  });
+});
+
+describe('an option one analyzer lacks is refused, not ignored', () => {
+  /** An options object with a key the type does not have, as a guess from a sibling analyzer gives. */
+  const guess = <T>(v: unknown): T => v as T;
+  type Opts<F extends (...a: never[]) => unknown> = Parameters<F>[0];
+
+  test('the training analyzers name the option, a hint and the valid ones', async () => {
+    // Each of these ran before with the option silently dropped: Adam at 0.001, relu, 32 rows.
+    await expect(compareCnn(guess<Opts<typeof compareCnn>>({ seed: 1, learningRate: 0.01 })))
+      .rejects.toThrow("actlab: compareCnn: unknown option 'learningRate' (only compareTraining takes one; compareCnn trains with Adam at 0.001); valid options: activations, data, epochs");
+    await expect(benchmarkActivations(guess<Opts<typeof benchmarkActivations>>({ seed: 1, learningRate: 0.01 })))
+      .rejects.toThrow("actlab: benchmarkActivations: unknown option 'learningRate'");
+    await expect(trainingDynamics(guess<Opts<typeof trainingDynamics>>({ seed: 1, learningRate: 0.01 })))
+      .rejects.toThrow("actlab: trainingDynamics: unknown option 'learningRate'");
+    await expect(activationPatterns(guess<Opts<typeof trainingDynamics>>({ seed: 1, activations: ['tanh'] })))
+      .rejects.toThrow("actlab: activationPatterns: unknown option 'activations' (activationPatterns takes one activation: activation: 'relu' or { name, params })");
+    await expect(activationPatterns(guess<Opts<typeof trainingDynamics>>({ seed: 1, hidden: [32] })))
+      .rejects.toThrow("actlab: activationPatterns: unknown option 'hidden'; valid options: activation, data, architecture");
+    await expect(vanishingGradients(guess<Opts<typeof vanishingGradients>>({ seed: 1, batchSize: 64 })))
+      .rejects.toThrow("actlab: vanishingGradients: unknown option 'batchSize' (vanishingGradients trains nothing: 'batch' is the number of input rows); valid options: activations, depth, width, batch");
+    await expect(compareTraining(guess<Opts<typeof compareTraining>>({ seed: 1, batch_size: 64 })))
+      .rejects.toThrow("actlab: compareTraining: unknown option 'batch_size'; valid options: activations, data, hidden");
+    await expect(compareCnn(guess<Opts<typeof compareCnn>>({ seed: 1, reduceLrOnPlateau: { factor: 0.5, patience: 2, minLr: 1e-5 } })))
+      .rejects.toThrow("actlab: compareCnn: reduceLrOnPlateau: unknown option 'minLr'; valid options: factor, patience, minDelta");
+    const m = sequential({ layers: [layers.dense({ units: 3, inputShape: [4], activation: 'relu' })] });
+    const x = tensor([1, 2, 3, 4], [1, 4]);
+    expect(() => new DynamicsRecorder(guess<ConstructorParameters<typeof DynamicsRecorder>[0]>({ model: m, probe: { x, y: new Int32Array(1) }, every: 2 })))
+      .toThrow("actlab: DynamicsRecorder: unknown option 'every'; valid options: model, layer, probe");
+    expect(() => activationPatterns(m, 'dense', x, guess<{ sample: number }>({ samples: 3 })))
+      .toThrow("actlab: activationPatterns: unknown option 'samples'; valid options: sample, label, activation, maxFilters");
+    m.dispose(); x.dispose();
+  });
+
+  test('curves and gradientFlow: options second, and the training analyzers\' object form is named', () => {
+    expect(() => curves(['relu'], guess<{ samples: number }>({ points: 50 }))).toThrow("actlab: curves: unknown option 'points'; valid options: range, samples, params");
+    expect(() => gradientFlow(['relu'], guess<{ samples: number }>({ seed: 1 }))).toThrow("actlab: gradientFlow: unknown option 'seed'; valid options: range, samples");
+    expect(() => curves(guess<string[]>({ activations: ['relu'] })))
+      .toThrow("got Object (curves takes the list as its first argument: curves(['relu', 'tanh'], { range }))");
   });
 });

@@ -37,7 +37,10 @@ function labelOf(name: string, given: Readonly<Record<string, number>>): string 
 export function resolveRequests(fn: string, requests: readonly ActivationRequest[],
   defaults: Readonly<Record<string, Readonly<Record<string, number>>>> = {}): ResolvedRequest[] {
   if (!Array.isArray(requests)) {
-    throw new Error(`actlab: ${fn}: activations must be an array of registry names or { name, params } objects, e.g. ['relu', 'tanh'], got ${describeValue(requests)}`);
+    // curves and gradientFlow take the list first and options second; the training analyzers take one options object.
+    const r: unknown = requests;
+    const hint = typeof r === 'object' && r !== null && 'activations' in r ? ` (${fn} takes the list as its first argument: ${fn}(['relu', 'tanh'], { range }))` : '';
+    throw new Error(`actlab: ${fn}: activations must be an array of registry names or { name, params } objects, e.g. ['relu', 'tanh'], got ${describeValue(requests)}${hint}`);
   }
   if (requests.length === 0) throw new Error(`actlab: ${fn}: no activations given: expected at least one registry name`);
   const seen = new Set<string>();
@@ -61,6 +64,29 @@ export function resolveRequests(fn: string, requests: readonly ActivationRequest
     seen.add(label);
     return { row, label, params, given };
   });
+}
+
+/**
+ * Refuses an option the analyzer does not have. The analyzers share most option names, so a
+ * user guesses the others' by symmetry; an option one of them lacks (learningRate outside
+ * compareTraining, `activations` where activationPatterns takes one `activation`) used to be
+ * ignored, and the run quietly used the default instead.
+ */
+export function checkAnalyzerOptions(fn: string, options: unknown, allowed: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new Error(`actlab: ${fn}: expected an options object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (allowed.includes(key)) continue;
+    let hint = '';
+    if (key === 'activations' && allowed.includes('activation')) hint = ` (${fn} takes one activation: activation: 'relu' or { name, params })`;
+    else if (key === 'activation' && allowed.includes('activations')) hint = ` (${fn} takes a list: activations: ['relu'])`;
+    else if (key === 'learningRate') {
+      hint = ` (only compareTraining takes one; ${fn} ${['curves', 'gradientFlow', 'vanishingGradients'].includes(fn) ? 'trains nothing' : 'trains with Adam at 0.001'})`;
+    }
+    else if (key === 'batchSize' && allowed.includes('batch')) hint = ` (${fn} trains nothing: 'batch' is the number of input rows)`;
+    throw new Error(`actlab: ${fn}: unknown option '${key}'${hint}; valid options: ${allowed.join(', ')}`);
+  }
 }
 
 /** Checks a sampling range and count. */

@@ -1,7 +1,7 @@
 // Slides 1, 2, 3 and 5: activation functions and their derivatives over a range, with
 // parameter variants side by side (swish beta = 1 and 2, PReLU alpha = 0.05, ...).
 import { activations } from '../activations/index.js';
-import { checkGrid, resolveRequests, sampleGrid, type ActivationRequest } from './common.js';
+import { checkAnalyzerOptions, checkGrid, resolveRequests, sampleGrid, type ActivationRequest } from './common.js';
 import type { ActivationName } from '../activations/registry.js';
 
 /** curves()'s options. */
@@ -51,6 +51,7 @@ export interface CurvesResult {
  * kernels. Example: `curves(['relu', { name: 'swish', params: { beta: 2 } }], { range: [-5, 5] })`.
  */
 export function curves(names: readonly ActivationRequest[], options: CurvesOptions = {}): CurvesResult {
+  checkAnalyzerOptions('curves', options, ['range', 'samples', 'params']);
   const range = options.range ?? [-10, 10];
   const samples = options.samples ?? 200;
   checkGrid('curves', range, samples);

@@ -12,7 +12,7 @@ import { sparseCategoricalCrossentropy } from '../nn/losses.js';
 import { adam } from '../nn/optimizers.js';
 import { grads } from '../autograd/grad.js';
 import { countZeros, l2Norm, moments } from '../ops/reduce.js';
-import { resolveRequests } from './common.js';
+import { checkAnalyzerOptions, resolveRequests } from './common.js';
 import { sliceDataset } from '../data/dataset.js';
 import { Progress, batchesPerEpoch, checkSeed, checkSplits, defaultWatchedLayer, hiddenWidths, intOption, mlpModel, toTensors } from './training.js';
 import type { DynamicsEpoch, DynamicsRun, TrainingDynamicsOptions, TrainingDynamicsResult } from './types.js';
@@ -48,6 +48,7 @@ export class DynamicsRecorder implements Callback {
   private readonly probe: DynamicsRecorderOptions['probe'];
 
   constructor(options: DynamicsRecorderOptions) {
+    if (typeof options === 'object' && options !== null) checkAnalyzerOptions('DynamicsRecorder', options, ['model', 'layer', 'probe']);
     if (!(options?.model instanceof Sequential)) throw new Error(`actlab: DynamicsRecorder: model must be a Sequential model, got ${describeValue(options?.model)}`);
     if (!(options.probe?.x instanceof Tensor)) {
       throw new Error(`actlab: DynamicsRecorder: probe must be { x: Tensor, y: labels } (a fixed batch to measure on), got ${describeValue(options.probe)}`);
@@ -120,6 +121,7 @@ export class DynamicsRecorder implements Callback {
  */
 export async function trainingDynamics(options: TrainingDynamicsOptions): Promise<TrainingDynamicsResult> {
   const fn = 'trainingDynamics';
+  checkAnalyzerOptions(fn, options, ['activations', 'data', 'layer', 'probeSize', 'hidden', 'epochs', 'batchSize', 'seed', 'onProgress']);
   const requests = resolveRequests(fn, options.activations ?? ['relu']);
   const hidden = hiddenWidths(fn, options.hidden ?? [128, 64]);
   const epochs = intOption(fn, 'epochs', options.epochs ?? 5);

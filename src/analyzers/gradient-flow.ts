@@ -5,7 +5,7 @@ import { tensor, type Tensor } from '../core/tensor.js';
 import { tidy } from '../core/scope.js';
 import { valueAndGrads } from '../autograd/grad.js';
 import { activation } from '../ops/activation.js';
-import { checkGrid, resolveRequests, sampleGrid, type ActivationRequest, type ResolvedRequest } from './common.js';
+import { checkAnalyzerOptions, checkGrid, resolveRequests, sampleGrid, type ActivationRequest, type ResolvedRequest } from './common.js';
 import { stats } from './reduce.js';
 import type { ActivationName } from '../activations/registry.js';
 
@@ -66,6 +66,7 @@ function tapeParams(r: ResolvedRequest): Record<string, number | Tensor> {
  * (reductions in Wasm). Example: `gradientFlow(['relu', 'sigmoid', 'tanh', 'elu'])`.
  */
 export function gradientFlow(names: readonly ActivationRequest[], options: GradientFlowOptions = {}): GradientFlowResult {
+  checkAnalyzerOptions('gradientFlow', options, ['range', 'samples']);
   const range = options.range ?? [-5, 5];
   const samples = options.samples ?? 1000;
   checkGrid('gradientFlow', range, samples);

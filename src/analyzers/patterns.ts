@@ -9,7 +9,7 @@ import { Dense, Conv2D, Activation, PReLU, CustomActivation } from '../nn/layers
 import { adam } from '../nn/optimizers.js';
 import { countZeros } from '../ops/reduce.js';
 import { sampleSize } from '../data/dataset.js';
-import { resolveRequests } from './common.js';
+import { checkAnalyzerOptions, resolveRequests } from './common.js';
 import {
   Progress, batchesPerEpoch, checkSeed, checkSplits, cnnModel, defaultWatchedLayer, imageShape, intOption, mlpModel, toTensors,
 } from './training.js';
@@ -114,6 +114,7 @@ function probeLayer(model: Sequential, layerName: string, input: Tensor | Float3
 
 async function trainAndProbe(options: ActivationPatternsOptions): Promise<ActivationPatternsResult> {
   const fn = 'activationPatterns';
+  checkAnalyzerOptions(fn, options, ['activation', 'data', 'architecture', 'layer', 'sample', 'epochs', 'batchSize', 'maxFilters', 'seed', 'onProgress']);
   const [r] = resolveRequests(fn, [options.activation ?? 'relu']);
   const architecture = options.architecture ?? 'mlp';
   if (architecture !== 'mlp' && architecture !== 'cnn') throw new Error(`actlab: ${fn}: architecture '${String(architecture)}' is invalid: expected 'mlp' or 'cnn'`);
@@ -163,5 +164,6 @@ export function activationPatterns(first: ActivationPatternsOptions | Sequential
   if (layerName === undefined || input === undefined) {
     throw new Error('actlab: activationPatterns(model, layerName, input): layerName and input are required');
   }
+  checkAnalyzerOptions('activationPatterns', options, ['sample', 'label', 'activation', 'maxFilters']);
   return probeLayer(first, layerName, input, options);
 }

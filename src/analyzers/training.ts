@@ -11,7 +11,7 @@ import { ReduceLROnPlateau, type Callback } from '../nn/callbacks.js';
 import { constant } from '../nn/initializers.js';
 import { activation as activationOp } from '../ops/activation.js';
 import { sliceDataset, type Dataset } from '../data/dataset.js';
-import { resolveRequests, type ResolvedRequest } from './common.js';
+import { checkAnalyzerOptions, resolveRequests, type ResolvedRequest } from './common.js';
 import { describeValue } from '../core/checks.js';
 import type {
   BenchmarkOptions, BenchmarkResult, BenchmarkRun, CompareCnnOptions, CompareCnnResult, CompareTrainingOptions,
@@ -270,6 +270,7 @@ export function learnableNames(fn: string, names: readonly string[], requests: r
  */
 export async function compareTraining(options: CompareTrainingOptions): Promise<CompareTrainingResult> {
   const fn = 'compareTraining';
+  checkAnalyzerOptions(fn, options, ['activations', 'data', 'hidden', 'epochs', 'batchSize', 'learningRate', 'learnable', 'seed', 'onProgress']);
   const requests = resolveRequests(fn, options.activations ?? ['relu', 'tanh', 'sigmoid']);
   const hidden = hiddenWidths(fn, options.hidden ?? [128, 64]);
   const epochs = intOption(fn, 'epochs', options.epochs ?? 5);
@@ -316,6 +317,7 @@ export async function compareTraining(options: CompareTrainingOptions): Promise<
  */
 export async function benchmarkActivations(options: BenchmarkOptions): Promise<BenchmarkResult> {
   const fn = 'benchmarkActivations';
+  checkAnalyzerOptions(fn, options, ['activations', 'data', 'hidden', 'epochs', 'batchSize', 'warmupSamples', 'seed', 'onProgress']);
   const requests = resolveRequests(fn, options.activations ?? ['relu', 'elu', 'selu', 'tanh']);
   const hidden = hiddenWidths(fn, options.hidden ?? [256, 128, 64]);
   const epochs = intOption(fn, 'epochs', options.epochs ?? 10);
@@ -390,10 +392,13 @@ class LearningRateLog implements Callback {
  */
 export async function compareCnn(options: CompareCnnOptions): Promise<CompareCnnResult> {
   const fn = 'compareCnn';
+  checkAnalyzerOptions(fn, options, ['activations', 'data', 'epochs', 'batchSize', 'reduceLrOnPlateau', 'seed', 'onProgress']);
   const requests = resolveRequests(fn, options.activations ?? ['relu', 'elu', 'selu', 'swish']);
   const epochs = intOption(fn, 'epochs', options.epochs ?? 10);
   const batchSize = intOption(fn, 'batchSize', options.batchSize ?? 32);
   const given = options.reduceLrOnPlateau ?? { factor: 0.2, patience: 3 };
+  // Only these three reach the callback: its other options (cooldown, minLr, monitor) would be ignored.
+  checkAnalyzerOptions(`${fn}: reduceLrOnPlateau`, given, ['factor', 'patience', 'minDelta']);
   const plateau = { factor: given.factor, patience: given.patience, minDelta: given.minDelta ?? 1e-4 };
   const { data } = options;
   checkSplits(fn, data);

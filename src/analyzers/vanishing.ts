@@ -12,7 +12,7 @@ import type { Layer } from '../nn/layer.js';
 import { valueAndGrads } from '../autograd/grad.js';
 import { mean } from '../ops/elementwise.js';
 import { l2Norm } from '../ops/reduce.js';
-import { resolveRequests, type ResolvedRequest } from './common.js';
+import { checkAnalyzerOptions, resolveRequests, type ResolvedRequest } from './common.js';
 import { Progress, checkSeed, denseBlock, intOption } from './training.js';
 import type { LayerGradient, VanishingGradientsOptions, VanishingGradientsResult, VanishingRun } from './types.js';
 
@@ -44,6 +44,7 @@ function gradientNorms(model: Sequential, x: Tensor): LayerGradient[] {
  */
 export async function vanishingGradients(options: VanishingGradientsOptions): Promise<VanishingGradientsResult> {
   const fn = 'vanishingGradients';
+  checkAnalyzerOptions(fn, options, ['activations', 'depth', 'width', 'batch', 'inputDim', 'seed', 'onProgress']);
   const requests = resolveRequests(fn, options.activations ?? ['relu', 'tanh', 'sigmoid']);
   const depth = intOption(fn, 'depth', options.depth ?? 20);
   const width = intOption(fn, 'width', options.width ?? 64);
