@@ -85,6 +85,14 @@ describe('gradientFlow', () => {
     expect(r.series[1].maxAbsGrad).toBeLessThanOrEqual(0.25);
   });
 
+  test("takes curves' params option: parameters per activation name for requests that give none", () => {
+    const opts = { range: [-5, 5] as [number, number], samples: 101, params: { swish: { beta: 2 }, prelu: { alpha: 0.3 } } };
+    const g = gradientFlow(['swish', 'prelu'], opts);
+    const c = curves(['swish', 'prelu'], opts);
+    expect(g.series.map((s) => [s.label, s.params])).toEqual([['swish (beta=2)', { beta: 2 }], ['prelu (alpha=0.3)', { alpha: Math.fround(0.3) }]]);
+    g.series.forEach((s, i) => expect(bits(s.df), s.label).toEqual(bits(c.curves[i].df)));
+  });
+
   test('frees every tensor it made', () => {
     const before = memoryStats().liveBlocks;
     gradientFlow(['tanh', { name: 'prelu', params: { alpha: 0.1 } }], { samples: 100 });
@@ -222,7 +230,7 @@ describe('an option one analyzer lacks is refused, not ignored', () => {
 
   test('curves and gradientFlow: options second, and the training analyzers\' object form is named', () => {
     expect(() => curves(['relu'], guess<{ samples: number }>({ points: 50 }))).toThrow("actlab: curves: unknown option 'points'; valid options: range, samples, params");
-    expect(() => gradientFlow(['relu'], guess<{ samples: number }>({ seed: 1 }))).toThrow("actlab: gradientFlow: unknown option 'seed'; valid options: range, samples");
+    expect(() => gradientFlow(['relu'], guess<{ samples: number }>({ seed: 1 }))).toThrow("actlab: gradientFlow: unknown option 'seed'; valid options: range, samples, params");
     expect(() => curves(guess<string[]>({ activations: ['relu'] })))
       .toThrow("got Object (curves takes the list as its first argument: curves(['relu', 'tanh'], { range }))");
   });

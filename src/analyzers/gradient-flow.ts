@@ -15,6 +15,8 @@ export interface GradientFlowOptions {
   readonly range?: readonly [number, number];
   /** Points in the range, ends included; default 1000. */
   readonly samples?: number;
+  /** Parameters per activation name, for requests that give none (as curves' option). */
+  readonly params?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 /** One activation's f and tape gradient over the grid, with summary statistics. */
@@ -66,11 +68,11 @@ function tapeParams(r: ResolvedRequest): Record<string, number | Tensor> {
  * (reductions in Wasm). Example: `gradientFlow(['relu', 'sigmoid', 'tanh', 'elu'])`.
  */
 export function gradientFlow(names: readonly ActivationRequest[], options: GradientFlowOptions = {}): GradientFlowResult {
-  checkAnalyzerOptions('gradientFlow', options, ['range', 'samples']);
+  checkAnalyzerOptions('gradientFlow', options, ['range', 'samples', 'params']);
   const range = options.range ?? [-5, 5];
   const samples = options.samples ?? 1000;
   checkGrid('gradientFlow', range, samples);
-  const requests = resolveRequests('gradientFlow', names);
+  const requests = resolveRequests('gradientFlow', names, options.params);
   const x = sampleGrid(range, samples);
   const series = requests.map((r) => tidy((): GradientFlowSeries => {
     const xt = tensor(x, [samples, 1]);
