@@ -152,6 +152,16 @@ describe('options a port from Keras might spell its way are refused, not ignored
     expect(() => callbacks.earlyStopping({ patience: 1, verbose: 1 })).not.toThrow();
   });
 
+  test("epochLogger: a format other than 'csv' or 'jsonl', or CSVLogger's options, are refused (they used to give CSV)", () => {
+    const write = (): void => undefined;
+    expect(() => callbacks.epochLogger(wrong({ write, format: 'json' }))).toThrow("actlab: epochLogger: format must be 'csv' or 'jsonl' (one JSON object per line), got \"json\"");
+    expect(() => callbacks.epochLogger(wrong({ write, format: 'JSONL' }))).toThrow("format must be 'csv' or 'jsonl'");
+    expect(() => callbacks.epochLogger(wrong({ write, separator: ';' }))).toThrow("actlab: epochLogger: unknown option 'separator'; valid options: write, format");
+    const lines: string[] = [];
+    callbacks.epochLogger({ write: (l) => lines.push(l), format: 'jsonl' }).onEpochEnd(0, { loss: 1 });
+    expect(lines).toEqual(['{"epoch":0,"loss":1}\n']);
+  });
+
   test("fit's verbose: 2 prints one line per epoch (Keras), other values are refused", async () => {
     const m = mlp();
     const x = tensor(xs(6, 4), [6, 4]), y = Int32Array.from({ length: 6 }, (_, i) => i % 3);

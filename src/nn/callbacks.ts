@@ -325,9 +325,13 @@ export class EpochLogger implements Callback {
   private keys?: string[];
 
   constructor(args: LoggerArgs) {
+    checkKeys('epochLogger', args, ['write', 'format']);
     if (typeof args.write !== 'function') throw new Error('actlab: epochLogger: write must be a function (line) => void');
+    // Any other value (tf.js and Keras have no such option: 'json' is a likely guess) used to give CSV without a word.
+    const format: unknown = args.format ?? 'csv';
+    if (format !== 'csv' && format !== 'jsonl') throw new Error(`actlab: epochLogger: format must be 'csv' or 'jsonl' (one JSON object per line), got ${showValue(format)}`);
     this.write = args.write;
-    this.format = args.format ?? 'csv';
+    this.format = format;
   }
 
   /** Writes the epoch's line. */
