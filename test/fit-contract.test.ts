@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
   init, tensor, sequential, layers, adam, sgd, callbacks, memoryStats, checkpointOf, restoreCheckpoint,
-  modelToArtifacts, modelFromArtifacts, mul, activation, sparseCategoricalCrossentropy, type Tensor, type Sequential, type Callback, type CheckpointJson,
+  modelToArtifacts, modelFromArtifacts, mul, activation, sparseCategoricalCrossentropy, type Tensor, type Sequential, type Callback, type CheckpointJson, type Layer,
 } from '../src/index.js';
 
 beforeAll(async () => { await init(); });
@@ -174,6 +174,17 @@ describe('labels are checked before the first batch', () => {
     expect(() => m.evaluate(x, y, wrong<{ batchSize: number }>({ batch: 4 }))).toThrow("actlab: evaluate: unknown option 'batch'");
     expect(() => m.predict(x, wrong<{ batchSize: number }>({ batch: 4 }))).toThrow("actlab: predict: unknown option 'batch'");
     m.dispose(); x.dispose();
+  });
+
+  test("sequential() refuses what it does not take, as compile and fit do (a misspelt seed gave seed 0's weights)", () => {
+    const before = memoryStats().liveBlocks;
+    const dense = (): Layer => layers.dense({ units: 2, inputShape: [3] });
+    expect(() => sequential(wrong<{ seed: number }>({ layers: [dense()], randomSeed: 42 })))
+      .toThrow("actlab: sequential: unknown option 'randomSeed'; valid options: layers, name, seed");
+    expect(() => sequential(wrong<{ seed: number }>({ layer: [dense()] }))).toThrow("actlab: sequential: unknown option 'layer'");
+    expect(() => sequential(wrong<{ layers: Layer[] }>({ layers: dense() })))
+      .toThrow('actlab: sequential: layers must be an array of layers ([layers.dense(...), ...]), got Dense');
+    expect(memoryStats().liveBlocks).toBe(before);
   });
 
   test('validationSplit 0 holds out nothing, as Keras', async () => {

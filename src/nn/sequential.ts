@@ -206,6 +206,12 @@ export class Sequential implements TrainingModel {
   private midEpoch: { epoch: number; batches: number } | undefined;
 
   constructor(args: SequentialArgs = {}) {
+    // As compile, fit and the layers do: a misspelt seed ({ randomSeed: 42 }) would otherwise give seed 0's weights.
+    checkKeys('sequential', args, ['layers', 'name', 'seed']);
+    const given: unknown = args.layers;
+    if (given !== undefined && !Array.isArray(given)) {
+      throw new Error(`actlab: sequential: layers must be an array of layers ([layers.dense(...), ...]), got ${describeValue(given)}`);
+    }
     this.name = args.name ?? 'sequential';
     this.seed = args.seed ?? 0;
     this.rng = new Rng(this.seed);
