@@ -227,6 +227,18 @@ describe('batching and splits', () => {
     expect(all).toEqual(Array.from(ds.x));
   });
 
+  test("trainTestSplit refuses validationSplit's number and batches' shuffle / rng (the split was left in order without a word)", () => {
+    const ds = toy(10);
+    type Split = Parameters<typeof trainTestSplit>[1];
+    const split = (o: unknown): unknown => trainTestSplit(ds, o as Split);
+    expect(() => split(0.2)).toThrow('actlab: trainTestSplit: expected options { testFraction: 0.2, seed? }, got the number 0.2');
+    expect(() => split({ testFraction: 0.2, shuffle: true }))
+      .toThrow("actlab: trainTestSplit: unknown option 'shuffle' (a seed shuffles the samples before the split; without one the last fraction is held out in order); valid options: testFraction, seed");
+    expect(() => split({ testFraction: 0.2, rng: new Rng(3) })).toThrow("actlab: trainTestSplit: unknown option 'rng' (a seed shuffles");
+    expect(() => split({ fraction: 0.2 })).toThrow("actlab: trainTestSplit: unknown option 'fraction'; valid options: testFraction, seed");
+    expect(() => split(undefined)).toThrow('actlab: trainTestSplit: expected options { testFraction, seed? }, got undefined');
+  });
+
   test('slice, gather, concat, reshape', () => {
     const ds = toy(6);
     expect(Array.from(sliceDataset(ds, 2, 4).y)).toEqual([2, 3]);

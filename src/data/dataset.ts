@@ -151,6 +151,16 @@ function splitAt(fn: string, ds: Dataset, fraction: number): { train: Dataset; v
  * with a seed the samples are first permuted by Rng(seed), then split the same way.
  */
 export function trainTestSplit(ds: Dataset, options: { testFraction: number; seed?: number }): { train: Dataset; test: Dataset } {
+  // validationSplit(ds, 0.2) takes the fraction itself; batches takes { shuffle, rng }: both guesses used to be
+  // 'the fraction must be in (0, 1), got undefined', or a split left unshuffled without a word.
+  const o: unknown = options;
+  if (typeof o === 'number') throw new Error(`actlab: trainTestSplit: expected options { testFraction: ${o}, seed? }, got the number ${o}`);
+  if (typeof o !== 'object' || o === null) throw new Error(`actlab: trainTestSplit: expected options { testFraction, seed? }, got ${describeValue(o)}`);
+  for (const key of Object.keys(o)) {
+    if (key === 'testFraction' || key === 'seed') continue;
+    const hint = key === 'shuffle' || key === 'rng' ? ' (a seed shuffles the samples before the split; without one the last fraction is held out in order)' : '';
+    throw new Error(`actlab: trainTestSplit: unknown option '${key}'${hint}; valid options: testFraction, seed`);
+  }
   checkFraction('trainTestSplit', options.testFraction);
   const src = options.seed === undefined ? ds : gatherDataset(ds, new Rng(options.seed).permutation(ds.length));
   const { train, validation } = splitAt('trainTestSplit', src, options.testFraction);
