@@ -133,6 +133,34 @@ describe('save and load', () => {
     await expect(loadModel(wrong<string>(undefined))).rejects.toThrow('actlab: loadModel: expected the model directory as a path string, got undefined');
     model.dispose();
   });
+
+  test("tf.js's file:// forms name the directory (model.save('file://dir'), loadLayersModel('file://dir/model.json')); other storage URLs are refused", async () => {
+    const model = sequential({ seed: 6, layers: [layers.dense({ units: 3, inputShape: [2], activation: 'tanh' })] });
+    const path = join(dir, 'file-url');
+    // Each used to make a directory named after the scheme ('file:', 'indexeddb:') beside the process.
+    await model.save(`file://${path}`);
+    expect(existsSync(join(path, 'model.json')) && existsSync(join(path, 'weights.bin'))).toBe(true);
+    const xt = tensor([0.5, -1, 2, 0.25], [2, 2]);
+    for (const target of [`file://${path}/model.json`, `file://${path}`, path]) {
+      const loaded = await loadModel(target);
+      expect(same(model.predict(xt), loaded.predict(xt)), target).toBe(true);
+      loaded.dispose();
+    }
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      await model.save('file://./relative-url');
+      expect(existsSync(join(dir, 'relative-url', 'model.json'))).toBe(true);
+      (await loadModel('file://relative-url/model.json')).dispose();
+      await expect(model.save('indexeddb://my-model'))
+        .rejects.toThrow('actlab: save: "indexeddb://my-model" is a tf.js storage URL, which actlab does not have; give a directory path');
+      await expect(loadModel('localstorage://my-model')).rejects.toThrow('actlab: loadModel: "localstorage://my-model" is a tf.js storage URL');
+      expect(existsSync(join(dir, 'file:')) || existsSync(join(dir, 'indexeddb:'))).toBe(false);
+    } finally {
+      process.chdir(cwd);
+    }
+    xt.dispose(); model.dispose();
+  });
 });
 
 describe('a model from another copy of actlab', () => {
@@ -480,11 +508,9 @@ describe('a server loading a model from bytes, a URL or model.json\'s path', () 
     await expect(loadModel(json)).rejects.toThrow(
       `actlab: loadModel: cannot read ${join(json, 'model.json')}: the directory must hold model.json and its weights file; ` +
       `loadModel takes the directory, not model.json's path: loadModel(${JSON.stringify(path)})`);
-    for (const url of [`file://${path}`, 'https://example.com/models/m/model.json']) {
-      await expect(loadModel(url)).rejects.toThrow(
-        `actlab: loadModel: got the URL ${JSON.stringify(url)}; loadModel reads a directory on disk: pass its path (fileURLToPath(url) for a file: URL), ` +
-        'or fetch model.json and its weights and call modelFromArtifacts({ modelJson, weightData })');
-    }
+    await expect(loadModel('https://example.com/models/m/model.json')).rejects.toThrow(
+      'actlab: loadModel: "https://example.com/models/m/model.json" is a tf.js storage URL, which actlab does not have; ' +
+      "give the model directory's path, or fetch model.json and its weights and call modelFromArtifacts({ modelJson, weightData })");
     await expect(loadModel(wrong<string>(new URL(`file://${path}`)))).rejects.toThrow(
       'actlab: loadModel: expected the model directory as a path string, got URL (for a file: URL, pass fileURLToPath(url))');
     (await loadModel(path)).dispose();

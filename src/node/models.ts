@@ -9,10 +9,31 @@ import {
 } from '../index.js';
 
 /**
+ * The directory a save or load names. tf.js (tfjs-node) spells it `file://dir` for a save and
+ * `file://dir/model.json` for a load: both are read as that directory, the files being the
+ * same format. Another tf.js storage URL (indexeddb://, localstorage://, downloads://, http://)
+ * used to become a local directory named after its scheme ('indexeddb:/my-model'), and is refused.
+ */
+function modelDir(where: 'save' | 'loadModel', target: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(target)?.[1];
+  if (scheme === undefined) return target;
+  if (scheme.toLowerCase() !== 'file') {
+    throw new Error(`actlab: ${where}: ${JSON.stringify(target)} is a tf.js storage URL, which actlab does not have; ` +
+      (where === 'save' ? 'give a directory path (or call modelToArtifacts(model) and store the bytes yourself)'
+        : 'give the model directory\'s path, or fetch model.json and its weights and call modelFromArtifacts({ modelJson, weightData })'));
+  }
+  // tfjs-node takes what follows file:// as a path, relative or absolute (file://./m, file:///tmp/m).
+  const path = target.slice('file://'.length);
+  return where === 'loadModel' && basename(path) === 'model.json' ? dirname(path) : path;
+}
+
+/**
  * Writes artifacts into `dir` (created if missing). Saves and loads of one directory in this
  * process run one after another, in call order: the last save's files are the ones left.
+ * tf.js's `file://dir` names the directory `dir`.
  */
-export function writeArtifacts(dir: string, artifacts: ModelArtifacts): Promise<void> {
+export function writeArtifacts(target: string, artifacts: ModelArtifacts): Promise<void> {
+  const dir = modelDir('save', target);
   return inTurn(dir, async () => {
     await mkdir(dir, { recursive: true });
     const file = weightsFile(dir, artifacts.modelJson.weightsManifest[0]?.paths[0] ?? 'weights.bin', 'save');
@@ -45,18 +66,17 @@ function weightsFile(dir: string, p: unknown, where: 'loadModel' | 'save' = 'loa
   return join(dir, p);
 }
 
-/** Loads a model saved by saveModel / model.save (or by tf.js, for the layers actlab has). */
-export async function loadModel(dir: string, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Promise<Sequential> {
-  if (typeof dir !== 'string' || dir.length === 0) {
-    const got: unknown = dir;
+/**
+ * Loads a model saved by saveModel / model.save (or by tf.js, for the layers actlab has) from
+ * its directory; tf.js's `file://dir/model.json` (tf.loadLayersModel's form) names the directory `dir`.
+ */
+export async function loadModel(target: string, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Promise<Sequential> {
+  if (typeof target !== 'string' || target.length === 0) {
+    const got: unknown = target;
     throw new Error(`actlab: loadModel: expected the model directory as a path string, got ${typeof got === 'string' ? 'an empty string' : got instanceof URL ? 'URL' : got === null ? 'null' : typeof got}` +
       (got instanceof URL ? ' (for a file: URL, pass fileURLToPath(url))' : ''));
   }
-  // tf.loadLayersModel takes a URL ('file://...', 'https://...'): read as a path it named a directory that is not there.
-  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(dir)) {
-    throw new Error(`actlab: loadModel: got the URL ${JSON.stringify(dir)}; loadModel reads a directory on disk: pass its path (fileURLToPath(url) for a file: URL), ` +
-      'or fetch model.json and its weights and call modelFromArtifacts({ modelJson, weightData })');
-  }
+  const dir = modelDir('loadModel', target);
   // model.json and its weights are read between this process's saves into dir, never during one.
   const { modelJson, bytes } = await inTurn(dir, () => readModelFiles(dir));
   return modelFromArtifacts({ modelJson, weightData: bytes.buffer }, customObjects);
