@@ -126,6 +126,16 @@ describe('hyperparameters out of range say the valid range', () => {
     expect(() => activations.apply(wrong<ActivationName>('relu7'), new Float32Array(1))).toThrow(/actlab: unknown activation 'relu7'; valid names: sigmoid, tanh, relu, /);
     expect(() => activations.apply('elu', new Float32Array(1), { beta: 1 })).toThrow("actlab: activation 'elu' has no parameter 'beta'; its parameters: alpha");
   });
+  test("a name only layers take ('softmax', Keras's 'hard_sigmoid' and 'gelu_new') says what to write outside a layer", () => {
+    withPair([2, 3], [1], (x) => {
+      expect(() => activation(x, wrong<ActivationName>('softmax')))
+        .toThrow("actlab: unknown activation 'softmax' (softmax works over rows, not elementwise: softmaxOp(x) for a tensor, softmax(values, cols) for an array; only layers take 'softmax' as an activation); valid names: sigmoid");
+      expect(() => activation(x, wrong<ActivationName>('hard_sigmoid')))
+        .toThrow("actlab: unknown activation 'hard_sigmoid' ('hard_sigmoid' is the Keras name layers take; here write 'hardSigmoid'); valid names: sigmoid");
+    });
+    expect(() => activations.apply(wrong<ActivationName>('gelu_new'), [1])).toThrow("('gelu_new' is the Keras name layers take; here write 'geluTanh')");
+    expect(() => activations.apply(wrong<ActivationName>('toString'), [1])).toThrow(/^actlab: unknown activation 'toString'; valid names/);
+  });
   test('affine with a non-finite scale', () => {
     withPair([2], [1], (x) => expect(() => affine(x, NaN)).toThrow('actlab: affine: alpha must be a finite number, got NaN'));
   });

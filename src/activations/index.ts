@@ -13,12 +13,23 @@ export type ActivationParams = Readonly<Record<string, number | Float32Array | r
 
 const byName = new Map<string, Activation>(ACTIVATIONS.map((a) => [a.name, a]));
 
+/**
+ * Names a layer's activation option takes that the registry does not (LayerActivationName):
+ * given to the op or the Float32Array API, the error says what to write there instead.
+ */
+const LAYER_ONLY_NAMES: Readonly<Record<string, string>> = {
+  softmax: "softmax works over rows, not elementwise: softmaxOp(x) for a tensor, softmax(values, cols) for an array; only layers take 'softmax' as an activation",
+  hard_sigmoid: "'hard_sigmoid' is the Keras name layers take; here write 'hardSigmoid'",
+  gelu_new: "'gelu_new' is the Keras name layers take; here write 'geluTanh'",
+};
+
 /** The registry row for `name`; an unknown name throws and lists the valid ones. */
 export function getActivation(name: string): Activation {
   const row = byName.get(name);
   if (row === undefined) {
     const shown = typeof name === 'string' ? `'${name}'` : describeValue(name);
-    throw new Error(`actlab: unknown activation ${shown}; valid names: ${ACTIVATIONS.map((a) => a.name).join(', ')}`);
+    const hint = typeof name === 'string' && Object.hasOwn(LAYER_ONLY_NAMES, name) ? ` (${LAYER_ONLY_NAMES[name]})` : '';
+    throw new Error(`actlab: unknown activation ${shown}${hint}; valid names: ${ACTIVATIONS.map((a) => a.name).join(', ')}`);
   }
   return row;
 }
