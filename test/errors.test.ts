@@ -224,6 +224,14 @@ describe('data: empty sets, batch size, files', () => {
     await expect(datasets.mnist({ dir: '/nonexistent/mnist' }))
       .rejects.toThrow(/^actlab: cannot read the MNIST file \/nonexistent\/mnist\/train-images-idx3-ubyte \(ENOENT\)/);
   });
+  test("mnist(dir) and cifar10({ dir }): each loader takes the other's form; a misspelt option is refused", async () => {
+    // mnist('/dir') loaded the packaged MNIST instead of the directory's files; mnist({ path }) too.
+    await expect(datasets.mnist(wrong<{ dir: string }>('/nonexistent/mnist')))
+      .rejects.toThrow(/^actlab: cannot read the MNIST file \/nonexistent\/mnist\/train-images-idx3-ubyte \(ENOENT\)/);
+    await expect(datasets.mnist(wrong<{ dir: string }>({ path: '/nonexistent/mnist' }))).rejects.toThrow("actlab: mnist: unknown option 'path'; valid options: subset, dir");
+    await expect(datasets.cifar10({ dir: '/nonexistent/cifar' })).rejects.toThrow(/^actlab: cifar10: \/nonexistent\/cifar lacks data_batch_1.bin/);
+    await expect(datasets.cifar10(wrong<string>({ path: '/x' }))).rejects.toThrow('actlab: cifar10: expected the cifar-10-batches-bin directory as a path (or { dir }), got {"path":"/x"}');
+  });
 });
 
 describe('numbers that float32 cannot hold, and non-integers where integers belong', () => {

@@ -53,7 +53,14 @@ const MNIST_FILES = {
  * MNIST as train (60000) and test (10000) Datasets of [28, 28] samples, pixels / 255 in
  * [0, 1], labels 0..9, in file order (shuffle with batches()).
  */
-async function mnist(options: MnistOptions = {}): Promise<{ train: Dataset; test: Dataset }> {
+async function mnist(given: MnistOptions | string = {}): Promise<{ train: Dataset; test: Dataset }> {
+  // cifar10(dir)'s form: a directory given as the argument itself used to be ignored, and the packaged MNIST loaded instead.
+  const options: MnistOptions = typeof given === 'string' ? { dir: given } : given;
+  if (typeof options !== 'object' || options === null) throw new Error(`actlab: mnist: expected options { subset?, dir? } or a directory path, got ${String(options)}`);
+  // A misspelt dir ({ path }, { directory }) loaded the packaged MNIST instead of the user's files.
+  for (const key of Object.keys(options)) {
+    if (key !== 'subset' && key !== 'dir') throw new Error(`actlab: mnist: unknown option '${key}'; valid options: subset, dir`);
+  }
   await init();
   const dir = options.dir ?? mnistDataDir();
   const s = options.subset;
@@ -82,7 +89,12 @@ export const CIFAR10_TEST_FILE = 'test_batch.bin';
  * CIFAR-10 from the binary version's directory (`cifar-10-batches-bin`): train = the five
  * data batches in order (50000), test = test_batch.bin (10000); [32, 32, 3] HWC, / 255.
  */
-async function cifar10(dir: string): Promise<{ train: Dataset; test: Dataset }> {
+async function cifar10(given: string | { dir: string }): Promise<{ train: Dataset; test: Dataset }> {
+  // mnist({ dir })'s form is taken too (it was a TypeError from path.join).
+  const dir: unknown = typeof given === 'object' && given !== null && Object.keys(given).every((k) => k === 'dir') ? given.dir : given;
+  if (typeof dir !== 'string' || dir.length === 0) {
+    throw new Error(`actlab: cifar10: expected the cifar-10-batches-bin directory as a path (or { dir }), got ${typeof dir === 'string' ? 'an empty string' : (JSON.stringify(dir) ?? String(dir))}`);
+  }
   await init();
   const files = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
   const missing: string[] = [];
@@ -105,9 +117,9 @@ async function cifar10(dir: string): Promise<{ train: Dataset; test: Dataset }> 
 
 /** Dataset loaders that read files: `await datasets.mnist()`, `await datasets.cifar10(dir)`. */
 export const datasets = {
-  /** MNIST train (60000) and test (10000) splits of [28, 28] images in [0, 1], labels 0..9, in file order. */
+  /** MNIST train (60000) and test (10000) splits of [28, 28] images in [0, 1], labels 0..9, in file order; `mnist(dir)` is `mnist({ dir })`. */
   mnist,
-  /** CIFAR-10 from a `cifar-10-batches-bin` directory: train 50000 and test 10000 [32, 32, 3] HWC images in [0, 1]. */
+  /** CIFAR-10 from a `cifar-10-batches-bin` directory (`cifar10(dir)` or `cifar10({ dir })`): train 50000 and test 10000 [32, 32, 3] HWC images in [0, 1]. */
   cifar10,
 };
 
