@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { init, tensor, sequential, layers, activation, mul, memoryStats, modelToArtifacts, modelFromArtifacts, type Tensor, type Sequential, type ModelArtifacts, type LayerActivationName } from '../src/index.js';
+import { init, tensor, sequential, layers, activation, mul, memoryStats, modelToArtifacts, modelFromArtifacts, initializers, checkpointOf, restoreCheckpoint, type Tensor, type Sequential, type ModelArtifacts, type LayerActivationName } from '../src/index.js';
 import { loadModel, writeArtifacts } from '../src/node/index.js';
 import { tf, useBackend } from './helpers/tfjs.js';
 import { uniform } from './helpers/random.js';
@@ -229,6 +229,20 @@ describe('files tf.js writes load in actlab', () => {
     xt.dispose();
   });
 
+  test("Constant initializers (Keras's PReLU(alpha_initializer=Constant(0.25)), a bias of 0.1) load with their value", async () => {
+    const t = tfl.sequential({ layers: [
+      tfl.layers.dense({ units: 3, inputShape: [4], biasInitializer: tfl.initializers.constant({ value: 0.1 }) }),
+      tfl.layers.prelu({ alphaInitializer: tfl.initializers.constant({ value: 0.25 }) }),
+    ] });
+    const x = uniform(8, -2, 2, 3);
+    const want = (t.predict(tf.tensor(x, [2, 4])) as tf.Tensor).dataSync();
+    const m = modelFromArtifacts(asFiles(await tfjsArtifacts(t)));
+    expect(m.layers[1].getConfig().alpha_initializer).toEqual({ class_name: 'Constant', config: { value: 0.25 } });
+    const xt = tensor(x, [2, 4]);
+    closeTo(m.predict(xt).dataSync(), want, 1e-6);
+    m.dispose(); xt.dispose();
+  });
+
   test('a model with a regularizer, a constraint or a dropout noise_shape loads for predict and fit refuses it, naming the layer and the field; conv groups is refused at load', async () => {
     const t = tfl.sequential({ layers: [
       tfl.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 7, 3], kernelRegularizer: tfl.regularizers.l2({ l2: 0.5 }) }),
@@ -450,6 +464,34 @@ describe('config values that would change the model are refused, not defaulted',
 });
 
 describe('files actlab writes, read by tf.js', () => {
+  test("a constant({ value }) initializer (compareTraining's prelu) is saved with its value: actlab, its checkpoints and tf.js load the file", async () => {
+    const make = (own: boolean): Sequential => sequential({ seed: 2, layers: [
+      layers.dense({ units: 3, inputShape: [4], biasInitializer: initializers.constant({ value: 0.1 }) }),
+      layers.prelu({ alphaInitializer: initializers.constant({ value: 0.25 }) }),
+      // A user's own initializer (which tf.js cannot know): the loaded layer takes the default, its weights come from the file.
+      ...(own ? [layers.dense({ units: 2, kernelInitializer: { name: 'myInit', apply: (shape) => initializers.ones().apply(shape) } })] : []),
+    ] });
+    const model = make(true);
+    const a = modelToArtifacts(model);
+    expect(a.modelJson.modelTopology.config.layers[1].config.alpha_initializer).toEqual({ class_name: 'Constant', config: { value: 0.25 } });
+    const x = uniform(8, -2, 2, 5);
+    const xt = tensor(x, [2, 4]);
+    const want = model.predict(xt);
+    const back = modelFromArtifacts(a);
+    expect(same(back.predict(xt), want)).toBe(true);
+    expect(back.layers[0].getConfig().bias_initializer).toEqual({ class_name: 'Constant', config: { value: 0.1 } });
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const resumed = restoreCheckpoint(checkpointOf(model));
+    expect(same(resumed.model.predict(xt), want)).toBe(true);
+    const small = make(false);
+    const sa = modelToArtifacts(small);
+    const theirs = await tfl.loadLayersModel(tf.io.fromMemory(sa.modelJson.modelTopology, sa.modelJson.weightsManifest[0].weights, sa.weightData));
+    closeTo((theirs.predict(tf.tensor(x, [2, 4])) as tf.Tensor).dataSync(), small.predict(xt).dataSync(), 1e-6);
+    expect(Array.from(theirs.getWeights()[2].dataSync())).toEqual([0.25, 0.25, 0.25]);
+    for (const m of [model, back, resumed.model, small]) m.dispose();
+    xt.dispose();
+  });
+
   test('an activation whose parameters tf.js would ignore is refused there, not computed with its defaults', async () => {
     type Act = LayerActivationName | { name: string; params: Record<string, number> };
     const save = (act: Act): ModelArtifacts =>

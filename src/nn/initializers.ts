@@ -18,6 +18,11 @@ export interface Initializer {
   /** The Keras-style camelCase name (`glorotUniform`). */
   readonly name: string;
   /**
+   * The values that define it beside its name, saved in model files with it: `constant`'s
+   * `{ value }` (a file that kept only the name could not make the layer again).
+   */
+  readonly config?: Readonly<Record<string, number>>;
+  /**
    * A new tensor of `shape` (owned by the caller). Random initializers draw from the
    * initializer's own seed when it was given one (every call then gives the same values,
    * as in Keras), else from `rng`; with neither they throw rather than pick a seed.
@@ -136,6 +141,7 @@ export function constant(c: { value: number }): Initializer {
   finiteF32('constant', 'value', value);
   return {
     name: 'constant',
+    config: { value },
     apply(shape: Shape): Tensor {
       const t = empty(shape);
       rt().heap.f32(t.ptr, t.size).fill(value);
@@ -144,9 +150,9 @@ export function constant(c: { value: number }): Initializer {
   };
 }
 /** All zeros. */
-export function zeros(): Initializer { return { ...constant({ value: 0 }), name: 'zeros' }; }
+export function zeros(): Initializer { return { name: 'zeros', apply: constant({ value: 0 }).apply }; }
 /** All ones. */
-export function ones(): Initializer { return { ...constant({ value: 1 }), name: 'ones' }; }
+export function ones(): Initializer { return { name: 'ones', apply: constant({ value: 1 }).apply }; }
 
 const FACTORIES = new Map<string, (c: SeedConfig) => Initializer>([
   ['glorotUniform', glorotUniform], ['glorotNormal', glorotNormal], ['heNormal', heNormal],

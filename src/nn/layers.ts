@@ -80,7 +80,13 @@ export function activationConfig(spec: ActivationSpec | undefined): unknown {
 }
 
 type Init = Initializer | string;
-const initName = (i: Init): string => (typeof i === 'string' ? i : i.name);
+/**
+ * An initializer as a layer config saves it: its name, or for `constant({ value })` Keras's
+ * `{ class_name: 'Constant', config: { value } }` (the name alone lost the value, and neither
+ * actlab nor tf.js could load the file).
+ */
+const initName = (i: Init): unknown =>
+  typeof i === 'string' ? i : i.name === 'constant' && typeof i.config?.value === 'number' ? { class_name: 'Constant', config: { value: i.config.value } } : i.name;
 
 // ---- Dense ---------------------------------------------------------------------------
 

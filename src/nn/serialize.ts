@@ -8,6 +8,7 @@ import { shapeText } from '../core/tensor.js';
 import { describeValue } from '../core/checks.js';
 import { ACTIVATIONS } from '../activations/registry.js';
 import { sameShape, type Layer, type Config } from './layer.js';
+import { constant, INITIALIZER_NAMES, type Initializer } from './initializers.js';
 import {
   Dense, Activation, Flatten, Dropout, PReLU, LearnableSwish, ScaledSwish, CustomActivation, Conv2D, MaxPooling2D, AveragePooling2D,
   type ActivationSpec, type CustomActivationArgs,
@@ -98,11 +99,17 @@ function initConfig(name: unknown): unknown {
  * initializer actlab does not have (RandomNormal, Orthogonal, a VarianceScaling other than
  * the six above) only affects a later re-initialization: the layer then gets its default.
  */
-function initFromConfig(v: unknown, where: string): string | undefined {
+function initFromConfig(v: unknown, where: string): Initializer | string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
+  // A name actlab lacks (a user's own initializer, varianceScaling with its options) gets the default too.
+  if (typeof v === 'string') return INITIALIZER_NAMES.includes(v.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())) ? v : undefined;
   if (typeof v === 'object' && 'class_name' in v && typeof v.class_name === 'string') {
     if (v.class_name === 'VarianceScaling') return varianceScalingName('config' in v ? v.config : undefined);
+    if (v.class_name === 'Constant') {
+      // Keras and tf.js write { value }; a file without one (actlab's before 2026-12-08) gets the default.
+      const value = 'config' in v && isObject(v.config) ? v.config.value : undefined;
+      return typeof value === 'number' && Number.isFinite(Math.fround(value)) ? constant({ value }) : undefined;
+    }
     return INIT_NAME.get(v.class_name);
   }
   throw new Error(`actlab: loadModel: ${where}: unreadable initializer ${JSON.stringify(v)}`);
