@@ -2,7 +2,7 @@
 // float64 reference forward, and the layers' errors for bad configurations and inputs.
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
-  init, tensor, layers, sequential, valueAndGrads, sum, mul, ACTIVATIONS, Rng, type Layer,
+  init, tensor, layers, sequential, valueAndGrads, sum, mul, ACTIVATIONS, Rng, adam, memoryStats, type Layer,
 } from '../src/index.js';
 import { uniform } from './helpers/random.js';
 
@@ -147,6 +147,27 @@ describe('layer gradients vs float64 finite differences', () => {
     checkLayer('dense prelu', layers.dense({ units: 5, activation: 'prelu' }), [7], 3, denseRef(3, 7, 5, act64('prelu')));
     checkLayer('activation prelu 0.1', layers.activation({ activation: { name: 'prelu', params: { alpha: 0.1 } } }), [4], 3,
       (x) => x.map((v) => (v > 0 ? v : Math.fround(0.1) * v)));
+    const a = Math.fround(-0.3);
+    checkLayer('conv2d prelu', layers.conv2d({ filters: 3, kernelSize: 2, activation: { name: 'prelu', params: { alpha: -0.3 } } }),
+      [4, 3, 2], 2, convRef(2, 4, 3, 2, 2, 2, 3, 1, 1, 'valid', (v) => (v > 0 ? v : a * v)));
+  });
+
+  test('a dense layer takes every registry activation with its defaults: fit and predict run it and free what they made', async () => {
+    const x = tensor(uniform(24, -2, 2, 4), [8, 3]);
+    const y = Int32Array.from({ length: 8 }, (_, i) => i % 2);
+    for (const row of ACTIVATIONS) {
+      const m = sequential({ seed: 1, layers: [layers.dense({ units: 5, inputShape: [3], activation: row.name }), layers.dense({ units: 2, activation: 'softmax' })] });
+      m.compile({ optimizer: adam(), loss: 'sparseCategoricalCrossentropy' });
+      await m.fit(x, y, { epochs: 1, batchSize: 4 });
+      const before = memoryStats().liveBytes;
+      const h = await m.fit(x, y, { epochs: 2, batchSize: 4 });
+      expect(h.loss.every(Number.isFinite), row.name).toBe(true);
+      expect(memoryStats().liveBytes, `${row.name}: bytes left by fit`).toBe(before);
+      m.predict(x).dispose();
+      expect(memoryStats().liveBytes, `${row.name}: bytes left by predict`).toBe(before);
+      m.dispose();
+    }
+    x.dispose();
   });
 
   test('flatten, activation, prelu, learnableSwish, scaledSwish (parameters included)', () => {
