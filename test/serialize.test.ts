@@ -243,6 +243,21 @@ describe('files tf.js writes load in actlab', () => {
     m.dispose(); xt.dispose();
   });
 
+  test("PReLU after a conv layer: shared_axes [1, 2] loads and predicts as tf.js; tf.js's default (one alpha per element) is refused naming shared_axes", async () => {
+    const conv = (prelu: tfl.layers.Layer): tfl.Sequential => tfl.sequential({ layers: [tfl.layers.conv2d({ filters: 3, kernelSize: 2, inputShape: [4, 4, 2] }), prelu, tfl.layers.flatten(), tfl.layers.dense({ units: 2 })] });
+    const shared = conv(tfl.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: tfl.initializers.constant({ value: 0.2 }) }));
+    const x = uniform(64, -1, 1, 6);
+    const xt = tensor(x, [2, 4, 4, 2]);
+    const m = modelFromArtifacts(asFiles(await tfjsArtifacts(shared)));
+    closeTo(m.predict(xt).dataSync(), (shared.predict(tf.tensor(x, [2, 4, 4, 2])) as tf.Tensor).dataSync(), 1e-6);
+    m.dispose(); xt.dispose();
+    const perElement = asFiles(await tfjsArtifacts(conv(tfl.layers.prelu({ name: 'per_element' }))));
+    expect(() => modelFromArtifacts(perElement)).toThrow(
+      "actlab: loadModel: weight 'per_element/alpha' has shape [3,3,3] in the manifest but needs [1, 1, 3]: actlab's PReLU has one alpha per channel " +
+      "(the last axis), which Keras and tf.js write as shared_axes [1, 2] for this layer's input [null, 3, 3, 3]; the file's shared_axes is null " +
+      '(one alpha per element, their default). Train the model with PReLU(shared_axes=[1, 2]) in Keras (sharedAxes in tf.js) to load it here');
+  });
+
   test('a model with a regularizer, a constraint or a dropout noise_shape loads for predict and fit refuses it, naming the layer and the field; conv groups is refused at load', async () => {
     const t = tfl.sequential({ layers: [
       tfl.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 7, 3], kernelRegularizer: tfl.regularizers.l2({ l2: 0.5 }) }),

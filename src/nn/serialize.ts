@@ -137,6 +137,19 @@ function savedShape(layer: Layer, shape: readonly number[]): number[] {
   return [...shape];
 }
 
+/**
+ * Why a saved PReLU's alpha does not fit: Keras and tf.js keep one alpha per input element
+ * unless `shared_axes` says otherwise (their default after a conv layer), actlab one per channel.
+ */
+function preluAxesHint(layer: PReLU, config: Config | undefined): string {
+  const rank = layer.inputShape?.length ?? 1;
+  const perChannel = rank > 1 ? `[${Array.from({ length: rank - 1 }, (_, i) => i + 1).join(', ')}]` : 'null';
+  return `: actlab's PReLU has one alpha per channel (the last axis), which Keras and tf.js write as shared_axes ${perChannel} ` +
+    `for this layer's input [null, ${(layer.inputShape ?? []).join(', ')}]; the file's shared_axes is ${JSON.stringify(config?.shared_axes ?? null)}` +
+    `${rank > 1 && (config?.shared_axes ?? null) === null ? ' (one alpha per element, their default)' : ''}. ` +
+    `Train the model with PReLU(shared_axes=${perChannel === 'null' ? 'None' : perChannel}) in Keras (sharedAxes in tf.js) to load it here`;
+}
+
 /** The model as tfjs LayersModel artifacts (model.json content and the weight bytes). */
 export function modelToArtifacts(model: Sequential, weightsPath = 'weights.bin'): ModelArtifacts {
   if (!(model instanceof Sequential)) {
@@ -472,12 +485,13 @@ export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifact
   }
   // Each weight is found by name, and its shape must be the one modelToArtifacts writes:
   // equal sizes are not enough (a transposed kernel has them).
-  const specOf = (l: Layer, weight: string, shape: readonly number[]): { start: number; shape: number[] } => {
+  const specOf = (l: Layer, weight: string, shape: readonly number[], config?: Config): { start: number; shape: number[] } => {
     const at = offsets.get(weight);
     if (at === undefined) throw new Error(`actlab: loadModel: the manifest has no weight '${weight}' (it lists ${names(specs)})`);
     const saved = savedShape(l, shape);
     if (!sameShape(at.shape, saved)) {
-      throw new Error(`actlab: loadModel: weight '${weight}' has shape [${String(at.shape)}] in the manifest but needs ${shapeText(saved)}`);
+      throw new Error(`actlab: loadModel: weight '${weight}' has shape [${String(at.shape)}] in the manifest but needs ${shapeText(saved)}` +
+        (l instanceof PReLU ? preluAxesHint(l, config) : ''));
     }
     return at;
   };
@@ -486,7 +500,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifact
     for (const l of layers) {
       const layer = buildLayer(l.className, l.config, customObjects, dialect);
       layer.trainingCaveat = trainingCaveat(l.config, layerWhere(l.className, l.config));
-      layer.weightCheck = (weight, shape) => { specOf(layer, weight, shape); };
+      layer.weightCheck = (weight, shape) => { specOf(layer, weight, shape, l.config); };
       try {
         model.add(layer);
       } catch (e) {
