@@ -2,7 +2,7 @@
 // float64 reference forward, and the layers' errors for bad configurations and inputs.
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
-  init, tensor, layers, sequential, valueAndGrads, sum, mul, ACTIVATIONS, Rng, adam, memoryStats, type Layer,
+  init, tensor, layers, sequential, valueAndGrads, sum, mul, ACTIVATIONS, Rng, adam, memoryStats, type Layer, type Tensor,
 } from '../src/index.js';
 import { uniform } from './helpers/random.js';
 
@@ -224,6 +224,13 @@ describe('layer errors', () => {
     expect(() => layers.flatten(wrong({ dataFormat: 'channelsFirst' }))).toThrow("flatten: unknown option 'dataFormat'");
     expect(() => layers.prelu(wrong({ sharedAxes: [1, 2] }))).toThrow("p_re_lu: unknown option 'sharedAxes'");
     expect(() => layers.learnableSwish(wrong({ beta: 1, alpha: 2 }))).toThrow("learnable_swish: unknown option 'alpha'");
+    // Initial values of learnable parameters are checked as the float32 weights they become (1e39 started as Infinity).
+    expect(() => layers.learnableSwish({ beta: 1e39 })).toThrow('actlab: learnable_swish: beta = 1e+39 (Infinity in float32) must be a finite float32 number (|value| < 3.4e38)');
+    expect(() => layers.scaledSwish({ alpha: -1e39 })).toThrow('actlab: scaled_swish: alpha = -1e+39 (-Infinity in float32) must be a finite float32 number');
+    expect(() => layers.scaledSwish(wrong({ beta: '2' }))).toThrow(`actlab: scaled_swish: beta = "2" must be a finite float32 number`);
+    const fn = (x: Tensor): Tensor => x;
+    expect(() => layers.customActivation({ className: 'Id', params: { a: 1e39 }, fn })).toThrow("actlab: customActivation 'Id': a = 1e+39 (Infinity in float32) must be a finite float32 number");
+    expect(() => layers.customActivation({ className: 'Id', params: wrong({ a: 'x' }), fn })).toThrow(`actlab: customActivation 'Id': a = "x" must be a finite float32 number`);
     const ok = layers.conv2d({ name: 'c', inputShape: [5, 5, 1], trainable: false, filters: 1, kernelSize: 3, strides: 1, padding: 'same', dilationRate: 1, activation: 'relu', useBias: false });
     expect(ok.name).toBe('c');
   });

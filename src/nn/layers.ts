@@ -287,9 +287,7 @@ abstract class ScalarParamActivation extends Layer {
 
   protected constructor(kind: string, private readonly activationName: ActivationName, values: Readonly<Record<string, number>>, args: LayerArgs) {
     super(kind, args, Object.keys(values));
-    for (const [k, v] of Object.entries(values)) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`actlab: ${kind}: ${k} = ${String(v)} must be a finite number`);
-    }
+    checkInitialParams(kind, values);
     this.values = values;
   }
 
@@ -322,6 +320,19 @@ function currentValues(layer: string, initial: Config, tensors: Readonly<Record<
     if (v !== Math.fround(Number(out[k]))) out[k] = v;
   }
   return out;
+}
+
+/**
+ * Initial values of learnable scalars, checked as the float32 weights they become: 1e39 would
+ * start as Infinity and fail only at the first call, naming the activation rather than the layer.
+ */
+function checkInitialParams(kind: string, values: Readonly<Record<string, unknown>>): void {
+  for (const [k, v] of Object.entries(values)) {
+    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
+      throw new Error(`actlab: ${kind}: ${k} = ${showValue(v)}${typeof v === 'number' && Number.isFinite(v) ? ` (${Math.fround(v)} in float32)` : ''} ` +
+        'must be a finite float32 number (|value| < 3.4e38)');
+    }
+  }
 }
 
 /** A constant-filled tensor (the initial value of a learnable activation parameter). */
@@ -392,6 +403,10 @@ export class CustomActivation extends Layer {
     }
     if (typeof args.fn !== 'function') throw new Error('actlab: customActivation: fn must be a function (x, params) => Tensor');
     this.className = args.className;
+    if (args.params !== undefined && (typeof args.params !== 'object' || args.params === null)) {
+      throw new Error(`actlab: customActivation: params must be an object of initial values, e.g. { beta: 1 }, got ${describeValue(args.params)}`);
+    }
+    checkInitialParams(`customActivation '${args.className}'`, args.params ?? {});
     this.init0 = args.params ?? {};
     this.fn = args.fn;
   }
