@@ -98,9 +98,74 @@ export class Tensor {
     rt().heap.free(this.block);
   }
 
-  /** `Tensor[2, 3]`: the shape, not the values. */
+  /** `Tensor[2, 3]`: the shape, not the values (print() and console.log show them). */
   toString(): string { return `Tensor${shapeText(this.shape)}`; }
+
+  /**
+   * Logs the shape and the values with console.log, as tf.js' print(): axes longer than 20
+   * show their first and last 3 entries around `...`, and each value is the shortest decimal
+   * that reads back as the same float32. A disposed tensor prints `Tensor[2, 3] (disposed)`.
+   */
+  print(): void { console.log(formatTensor(this, Infinity)); }
 }
+
+/** Axes longer than this print their first and last PRINT_EDGE entries around '...' (tf.js' limits). */
+const PRINT_LIMIT = 20;
+const PRINT_EDGE = 3;
+
+/** The shortest decimal that reads back as the same float32; -0, NaN and the infinities by name. */
+function float32Text(v: number): string {
+  if (Object.is(v, -0)) return '-0';
+  if (!Number.isFinite(v)) return String(v);
+  for (let p = 1; p < 9; p++) {
+    const s = Number(v.toPrecision(p));
+    if (Math.fround(s) === v) return String(s);
+  }
+  return String(Number(v.toPrecision(9)));
+}
+
+/**
+ * `Tensor[2, 3]` and the values as nested rows, one row of the last axis per line (long axes
+ * shortened); only the shape when `depth` < 0 (util.inspect's depth, so a tensor deep in a
+ * model prints as `Tensor[784, 128]`) or when the tensor is disposed. Reads the values in place,
+ * so printing a large tensor copies nothing.
+ */
+function formatTensor(t: Tensor, depth: number): string {
+  const head = `Tensor${shapeText(t.shape)}`;
+  if (t.isDisposed) return `${head} (disposed)`;
+  if (depth < 0) return head;
+  const data = rt().heap.f32(t.ptr, t.size);
+  const { shape } = t;
+  if (shape.length === 0) return `${head} ${float32Text(data[0])}`;
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const indices = (n: number): Array<number | undefined> => (n > PRINT_LIMIT
+    ? [...Array.from({ length: PRINT_EDGE }, (_, i) => i), undefined, ...Array.from({ length: PRINT_EDGE }, (_, i) => n - PRINT_EDGE + i)]
+    : Array.from({ length: n }, (_, i) => i));
+  const build = (dim: number, off: number): string => {
+    const parts = indices(shape[dim]).map((i) => {
+      if (i === undefined) return '...';
+      return dim === shape.length - 1 ? float32Text(data[off + i]) : build(dim + 1, off + i * strides[dim]);
+    });
+    // Rows of the last axis on one line; an outer axis puts each of its parts on a line,
+    // indented under the bracket that opened it.
+    const sep = dim === shape.length - 1 ? ', ' : `,${'\n'.repeat(shape.length - 1 - dim)}${' '.repeat(dim + 1)}`;
+    return `[${parts.join(sep)}]`;
+  };
+  const body = build(0, 0);
+  return shape.length === 1 ? `${head} ${body}` : `${head}\n${body}`;
+}
+
+// Node's util.inspect (console.log, the REPL) and Deno's console (and so a Deno notebook's
+// plain-text output) call this instead of listing the fields (shape, size, the Wasm address).
+// Symbol.for needs no import of node:util, so the core stays runtime-free; not enumerable, so
+// it stays out of tab completion.
+Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value(this: Tensor, depth: number | null | undefined): string {
+    return formatTensor(this, typeof depth === 'number' ? depth : Infinity);
+  },
+  writable: true,
+  configurable: true,
+});
 
 /** An uninitialised tensor (contents undefined until written). */
 export function empty(shape: Shape): Tensor {
