@@ -266,6 +266,31 @@ describe('memory held by the model and its optimizer', () => {
     m.dispose(); x.dispose();
   });
 
+  test('an optimizer freed with its model is refused at compile, and the error says why and what to write', async () => {
+    // A notebook: one cell makes the optimizer, the next (re-run) disposes the old model and
+    // compiles a new one with it. compile took the freed optimizer; fit then failed with only
+    // "this optimizer was disposed and cannot be used".
+    const { x, y } = data();
+    const opt = adam({ learningRate: 0.05 });
+    const first = mlp(2, opt);
+    await first.fit(x, y, { epochs: 1 });
+    first.dispose();
+    expect(opt.isDisposed).toBe(true);
+    const again = sequential({ seed: 2, layers: [layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
+    const compile = (): void => again.compile({ optimizer: opt, loss: 'sparseCategoricalCrossentropy' });
+    expect(compile).toThrow("actlab: compile: the Adam optimizer given to model 'sequential' was disposed " +
+      '(a model frees the optimizer it was compiled with when the model is disposed or recompiled with another): ' +
+      'make a new optimizer for each model, e.g. compile({ optimizer: adam(), ... })');
+    expect(() => again.optimizer).toThrow('is not compiled');
+    // Shared by two models, it is freed under the one still using it: fit names the cause too.
+    const opt2 = adam();
+    const a = mlp(2, opt2), b = mlp(3, opt2);
+    b.dispose();
+    expect(opt2.isDisposed).toBe(true);
+    await expect(a.fit(x, y, { epochs: 1 })).rejects.toThrow('actlab: adam: this optimizer was disposed and cannot be used (a model frees the optimizer');
+    a.dispose(); again.dispose(); x.dispose();
+  });
+
   test('predict frees its output when the forward pass throws', () => {
     const m = mlp();
     const x = tensor(new Float32Array(8), [2, 4]);

@@ -107,6 +107,10 @@ function resolveClip(where: string, o: ClipOptions): Clip {
 /** A copy with its own memory (Tensor.reshape always copies). */
 function copy(t: Tensor): Tensor { return t.reshape(t.shape); }
 
+/** Why an optimizer may be disposed when its user did not dispose it, and what to do. */
+export const DISPOSED_WHY = '(a model frees the optimizer it was compiled with when the model is disposed or recompiled with another): ' +
+  'make a new optimizer for each model, e.g. compile({ optimizer: adam(), ... })';
+
 /** The key of a variable's state: its name, else its position in the list. */
 function keyOf(p: VariableGrad, i: number): string { return p.name ?? String(i); }
 
@@ -288,6 +292,9 @@ export abstract class Optimizer {
     this.iters = iter;
   }
 
+  /** True after dispose(), which a model compiled with this optimizer calls when it is disposed or recompiled with another. */
+  get isDisposed(): boolean { return this.disposed; }
+
   /** Frees the state; the optimizer cannot be used afterwards. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
@@ -304,7 +311,7 @@ export abstract class Optimizer {
   }
 
   private checkLive(): void {
-    if (this.disposed) throw new Error(`actlab: ${this.where}: this optimizer was disposed and cannot be used`);
+    if (this.disposed) throw new Error(`actlab: ${this.where}: this optimizer was disposed and cannot be used ${DISPOSED_WHY}`);
   }
 
   private checkPair(p: VariableGrad, i: number): void {

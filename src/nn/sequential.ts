@@ -7,7 +7,7 @@ import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
 import { checkKeys, describeValue, showValue } from '../core/checks.js';
 import { valueAndGrads } from '../autograd/grad.js';
-import { Optimizer, adam, sgd, rmsprop, adamw } from './optimizers.js';
+import { Optimizer, adam, sgd, rmsprop, adamw, DISPOSED_WHY } from './optimizers.js';
 import {
   sparseCategoricalCrossentropy, categoricalCrossentropy, binaryCrossentropy, meanSquaredError, type LossResult,
 } from './losses.js';
@@ -282,6 +282,9 @@ export class Sequential implements TrainingModel {
     }
     if (typeof args.optimizer !== 'string' && !(args.optimizer instanceof Optimizer)) {
       throw new Error(`actlab: compile: optimizer must be a name (adam, sgd, rmsprop, adamw) or an optimizer object such as adam(), got ${describeValue(args.optimizer)}`);
+    }
+    if (args.optimizer instanceof Optimizer && args.optimizer.isDisposed) {
+      throw new Error(`actlab: compile: the ${args.optimizer.className} optimizer given to model '${this.name}' was disposed ${DISPOSED_WHY}`);
     }
     const optimizer = typeof args.optimizer === 'string' ? namedOptimizer(args.optimizer) : args.optimizer;
     // The model owns the optimizer it is compiled with (dispose() frees it), so a recompile
