@@ -545,7 +545,7 @@ describe('a server loading a model from bytes, a URL or model.json\'s path', () 
     for (const [bytes, name] of [[new Uint8Array(art.weightData), 'Uint8Array'], [Buffer.from(art.weightData), 'Buffer']] as const) {
       expect(() => modelFromArtifacts({ modelJson: art.modelJson, weightData: wrong<ArrayBuffer>(bytes) })).toThrow(
         `actlab: loadModel: the weight data must be an ArrayBuffer (or a list of them), got ${name}; pass an ArrayBuffer of exactly the weight bytes, ` +
-        'e.g. bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) (a Node Buffer\'s .buffer may be a larger shared pool)');
+        'e.g. bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) (a view\'s .buffer may hold more than its bytes: Node\'s readFile results share a larger pool)');
     }
     expect(() => modelFromArtifacts({ modelJson: art.modelJson, weightData: wrong<ArrayBuffer>(null) })).toThrow('actlab: loadModel: the weight data must be an ArrayBuffer (or a list of them), got null');
     expect(() => modelFromArtifacts({ modelJson: wrong<ModelArtifacts['modelJson']>(JSON.stringify(art.modelJson)), weightData: art.weightData })).toThrow(

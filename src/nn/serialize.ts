@@ -439,7 +439,7 @@ function weightBytes(data: unknown): ArrayBuffer {
   const view = ArrayBuffer.isView(data);
   throw new Error(`actlab: loadModel: the weight data must be an ArrayBuffer (or a list of them), got ${describeValue(data)}` +
     (view ? '; pass an ArrayBuffer of exactly the weight bytes, e.g. bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) ' +
-      '(a Node Buffer\'s .buffer may be a larger shared pool)' : ''));
+      '(a view\'s .buffer may hold more than its bytes: Node\'s readFile results share a larger pool)' : ''));
 }
 
 /**
