@@ -1,6 +1,6 @@
 // Checkpoints: resuming gives bit-identical weights to an uninterrupted run, and a process
 // killed while saving leaves the previous checkpoint loadable.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,34 @@ describe('checkpoints', () => {
     // The checkpoint's history holds all four epochs, and resuming it continues the same stream.
     expect(r.history.loss).toHaveLength(4);
     r.model.dispose(); m.dispose(); x.dispose();
+  });
+
+  test('an epoch that stopTraining cut short (a SIGINT handler) is not checkpointed: the last whole epoch resumes bit for bit', async () => {
+    const ds = twoSpirals({ n: 256, noise: 0.05, seed: 1 });
+    const x = tensor(ds.x, [ds.length, 2]);
+    const whole = build();
+    await whole.fit(x, ds.y, { epochs: 4, batchSize: 32, seed: 9 });
+    const m = build();
+    const path = join(dir, 'cut-short');
+    // What `process.on('SIGINT', () => { model.stopTraining = true; })` does when the signal lands in epoch 2.
+    const stop = { onBatchEnd: (batch: number): void => { if (m.fitState?.epoch === 2 && batch === 3) m.stopTraining = true; } };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const h = await m.fit(x, ds.y, { epochs: 4, batchSize: 32, seed: 9, callbacks: [stop, modelCheckpoint({ dir: path })] });
+      expect(h.epoch).toEqual([0, 1, 2]);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([`actlab: modelCheckpoint: epoch 2 was stopped after 4 of its 8 batches, so no checkpoint is written for it; ${path} keeps the last one taken at the end of a whole epoch`]);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(() => m.checkpoint()).toThrow("actlab: checkpoint: model 'sequential' stopped epoch 2 after 4 of its 8 batches (stopTraining was set during the epoch)");
+    const r = await loadCheckpoint(path);
+    expect(r.initialEpoch).toBe(2);
+    await r.model.fit(x, ds.y, { epochs: 4, batchSize: 32, seed: r.seed, initialEpoch: r.initialEpoch });
+    expect(r.model.snapshotWeights()).toEqual(whole.snapshotWeights());
+    // An epoch that then runs to its end makes the model checkpointable again.
+    await m.fit(x, ds.y, { epochs: 1, batchSize: 32, seed: 9 });
+    m.checkpoint();
+    for (const t of [whole, m, r.model, x]) t.dispose();
   });
 
   test('a malformed checkpoint.json is refused with the field it gets wrong', async () => {

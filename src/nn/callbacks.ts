@@ -23,6 +23,8 @@ export interface TrainingModel {
   checkpoint(): Checkpoint;
   /** fit's position: `epoch` counts the epochs trained with this seed over every fit call (set before onEpochEnd). */
   readonly fitState?: { readonly epoch: number };
+  /** The last epoch, when stopTraining ended it before its last batch (undefined after an epoch that ran to its end). */
+  readonly epochCutShort?: { readonly epoch: number; readonly batches: number; readonly of: number };
 }
 
 /**

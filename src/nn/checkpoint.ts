@@ -50,6 +50,14 @@ export function checkpointOf(model: Sequential): Checkpoint {
       `(${running.batches} batch(es) of it trained), and a checkpoint resumes at the start of an epoch, so those batches ` +
       'would be trained twice; take it between epochs (onEpochEnd, as modelCheckpoint does) or after fit returns');
   }
+  const cut = model.epochCutShort;
+  if (cut !== undefined) {
+    // fitState.epoch already counts it as done: restored, fit would skip the batches it did not train.
+    throw new Error(`actlab: checkpoint: model '${model.name}' stopped epoch ${cut.epoch} after ${cut.batches} of its ${cut.of} batches ` +
+      '(stopTraining was set during the epoch), and a checkpoint resumes after a whole epoch, so the rest of that epoch would never be trained; ' +
+      'resume from the checkpoint of the epoch before (modelCheckpoint keeps it), set stopTraining in onEpochEnd to stop between epochs, ' +
+      'or save the weights alone with model.save()');
+  }
   const { modelJson, weightData } = modelToArtifacts(model);
   const state = c.optimizer.getWeights();
   try {

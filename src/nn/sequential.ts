@@ -204,6 +204,7 @@ export class Sequential implements TrainingModel {
   private fitting = false;
   /** The epoch fit is in the middle of (some of its batches trained), else undefined. */
   private midEpoch: { epoch: number; batches: number } | undefined;
+  private cutShort: { epoch: number; batches: number; of: number } | undefined;
 
   constructor(args: SequentialArgs = {}) {
     // As compile, fit and the layers do: a misspelt seed ({ randomSeed: 42 }) would otherwise give seed 0's weights.
@@ -531,8 +532,9 @@ export class Sequential implements TrainingModel {
         for (const cb of cbs) await cb.onEpochBegin?.(epoch, {});
         const order = shuffle ? rng.permutation(n) : identity(n);
         let lossSum = 0, correct = 0, seen = 0;
+        let start = 0, batch = 0;
         // stopTraining is read after each batch (Keras, tfjs): set before the first, the epoch still runs one.
-        for (let start = 0, batch = 0; start < n && (batch === 0 || !this.stopTraining); start += batchSize, batch++) {
+        for (; start < n && (batch === 0 || !this.stopTraining); start += batchSize, batch++) {
           checkAlive(`epoch ${epoch}, batch ${batch}`);
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin?.(batch, { batch, size: count });
@@ -561,6 +563,9 @@ export class Sequential implements TrainingModel {
           await maybeYield();
         }
         this.midEpoch = undefined;
+        // stopTraining set during the epoch (a callback, a SIGINT handler) ends it early: its logs and
+        // the callbacks still come (Keras), but a checkpoint of it would skip its remaining batches.
+        this.cutShort = start < n ? { epoch, batches: batch, of: Math.ceil(n / batchSize) } : undefined;
         const logs: Logs = { loss: lossSum / seen };
         if (c.accuracy) logs.acc = correct / seen;
         if (valX !== undefined && valY !== undefined) {
@@ -712,6 +717,14 @@ export class Sequential implements TrainingModel {
    * @internal
    */
   get epochInProgress(): { readonly epoch: number; readonly batches: number } | undefined { return this.midEpoch; }
+
+  /**
+   * The last epoch fit ran, when stopTraining ended it before its last batch (the batches it
+   * trained and the epoch's count); undefined once an epoch runs to its end. Checkpoints refuse
+   * such a model, and modelCheckpoint writes none for that epoch: resumed, it would skip the
+   * batches the epoch did not train.
+   */
+  get epochCutShort(): { readonly epoch: number; readonly batches: number; readonly of: number } | undefined { return this.cutShort; }
 
   /** Copies of every weight's values, in `weights` order (restoreWeights puts them back). */
   snapshotWeights(): Float32Array[] { this.checkLive(); return this.weights.map((w) => w.tensor.dataSync()); }

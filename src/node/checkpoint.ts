@@ -68,7 +68,16 @@ export function modelCheckpoint(args: ModelCheckpointArgs): Callback {
     onEpochEnd: async (epoch) => {
       // Counted over every fit of the model, so a loop of fit({ epochs: 1 }) checkpoints every N too.
       const done = model?.fitState?.epoch ?? epoch + 1;
-      if (model !== undefined && done % every === 0) await writeCheckpoint(args.dir, model.checkpoint());
+      if (model === undefined || done % every !== 0) return;
+      const cut = model.epochCutShort;
+      if (cut !== undefined) {
+        // A stop inside the epoch (a SIGINT handler setting stopTraining): its checkpoint would resume
+        // after the batches it never trained; the last whole epoch's checkpoint stays in dir.
+        console.warn(`actlab: modelCheckpoint: epoch ${cut.epoch} was stopped after ${cut.batches} of its ${cut.of} batches, so no checkpoint ` +
+          `is written for it; ${args.dir} keeps the last one taken at the end of a whole epoch`);
+        return;
+      }
+      await writeCheckpoint(args.dir, model.checkpoint());
     },
   };
 }
