@@ -1,8 +1,8 @@
 // Checkpoints: resuming gives bit-identical weights to an uninterrupted run, and a process
 // killed while saving leaves the previous checkpoint loadable.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { init, tensor, sequential, layers, adam, twoSpirals, memoryStats, restoreCheckpoint, type CheckpointJson, type Sequential } from '../src/index.js';
@@ -88,6 +88,19 @@ describe('checkpoints', () => {
     await m.fit(x, ds.y, { epochs: 1, batchSize: 32, seed: 9 });
     m.checkpoint();
     for (const t of [whole, m, r.model, x]) t.dispose();
+  });
+
+  test('the temporary files of writes killed in the middle (a crash, a preempted machine) are removed by the next write', async () => {
+    const path = join(dir, 'stale');
+    mkdirSync(path, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid ?? 0;   // exited: no such process now
+    const stale = [`ckpt-7.bin.${dead}.13.tmp`, `checkpoint.json.${dead}.14.tmp`, `ckpt-8.bin.${process.pid}.999.tmp`];
+    const kept = [`ckpt-9.bin.${process.ppid}.3.tmp`, 'notes.tmp', 'model.json'];   // a running process's write; the user's files
+    for (const f of [...stale, ...kept]) writeFileSync(join(path, f), 'x');
+    const m = build();
+    await writeCheckpoint(path, m.checkpoint());
+    expect(readdirSync(path).sort()).toEqual(['checkpoint.json', 'ckpt-0.bin', ...kept].sort());
+    m.dispose();
   });
 
   test('a malformed checkpoint.json is refused with the field it gets wrong', async () => {

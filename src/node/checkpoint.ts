@@ -7,7 +7,8 @@ import { inTurn, writeAtomic } from './files.js';
 import { restoreCheckpoint, type Callback, type Checkpoint, type CheckpointJson, type CustomActivationFactory, type Sequential, type TrainingModel } from '../index.js';
 
 /**
- * Writes a checkpoint into `dir` atomically and removes older blobs. Writes and loads of one
+ * Writes a checkpoint into `dir` atomically and removes older blobs and the temporary files of
+ * writes whose process was killed. Writes and loads of one
  * directory in this process run one after another, in call order (one write's cleanup would
  * otherwise delete the blob another's checkpoint.json names).
  */
@@ -18,9 +19,28 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
     await writeAtomic(join(dir, blob), new Uint8Array(cp.data));
     await writeAtomic(join(dir, 'checkpoint.json'), `${JSON.stringify({ ...cp.json, data: blob })}\n`);
     for (const f of await readdir(dir)) {
-      if (/^ckpt-\d+\.bin$/.test(f) && f !== blob) await rm(join(dir, f), { force: true });
+      if ((/^ckpt-\d+\.bin$/.test(f) && f !== blob) || staleTemporary(f)) await rm(join(dir, f), { force: true });
     }
   });
+}
+
+/**
+ * A temporary file of a checkpoint write that never finished: its process was killed (a crash,
+ * a preempted machine, kill -9) or is this one, whose writes into the directory are done by
+ * now (they run in turn). Each kill mid-write left one as large as the checkpoint, and a long
+ * job restarted after many kills filled its disk with them.
+ */
+function staleTemporary(name: string): boolean {
+  const m = /^(?:ckpt-\d+\.bin|checkpoint\.json)\.(\d+)\.\d+\.tmp$/.exec(name);
+  if (m === null) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);   // throws ESRCH when no such process runs (EPERM: it runs as another user)
+    return false;
+  } catch (e) {
+    return e instanceof Error && 'code' in e && e.code === 'ESRCH';
+  }
 }
 
 /** Reads the checkpoint in `dir` and rebuilds the compiled model; fit({initialEpoch, seed}) resumes it. */
