@@ -175,4 +175,18 @@ describe('options a port from Keras might spell its way are refused, not ignored
     await expect(m.fit(x, y, { epochs: 1, verbose: wrong<1>(true) })).rejects.toThrow('actlab: fit: verbose must be 0 (silent), 1 or 2');
     x.dispose(); m.dispose();
   });
+
+  test("verbose lines give the epoch's time and small values in exponent form (a long run's loss was 0.0000 every epoch)", async () => {
+    const m = sequential({ layers: [layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'zeros' })] });
+    m.compile({ optimizer: sgd({ learningRate: 1e-6 }), loss: 'meanSquaredError' });
+    const x = tensor([1, 2, 3, 4], [2, 2]), y = tensor([0.001, 0.002], [2, 1]);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await m.fit(x, y, { epochs: 1, verbose: 1, validationData: [x, y] });
+      expect(log.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^Epoch 1\/1 - \d+ms - loss: 2\.\d{4}e-6 - val_loss: 2\.\d{4}e-6$/)]);
+    } finally {
+      log.mockRestore();
+    }
+    x.dispose(); y.dispose(); m.dispose();
+  });
 });
