@@ -79,6 +79,18 @@ describe('a Layer subclass whose call() disagrees with computeOutputShape', () =
 });
 
 describe('callbacks whose own user code fails', () => {
+  test('an epochLogger with header: false writes rows only, for a resumed run appending to its log (a second header landed mid-file)', async () => {
+    const lines: string[] = [];
+    const first = callbacks.epochLogger({ write: (l) => lines.push(l) });
+    first.onEpochEnd(0, { loss: 0.5, acc: 0.75 });
+    const resumed = callbacks.epochLogger({ write: (l) => lines.push(l), header: false });
+    resumed.onEpochEnd(1, { loss: 0.25, acc: 0.5 });
+    resumed.onEpochEnd(2, { loss: 0.125, acc: 1 });
+    expect(lines.join('')).toBe('epoch,acc,loss\n0,0.75,0.5\n1,0.5,0.25\n2,1,0.125\n');
+    expect(() => callbacks.epochLogger(wrong({ write: () => undefined, header: 'no' })))
+      .toThrow('actlab: epochLogger: header must be true (write the CSV header) or false (rows only, after an earlier run\'s lines), got "no"');
+  });
+
   test('an epochLogger whose first write throws writes its CSV header on the next fit', async () => {
     const lines: string[] = [];
     let fail = true;

@@ -156,7 +156,7 @@ describe('options a port from Keras might spell its way are refused, not ignored
     const write = (): void => undefined;
     expect(() => callbacks.epochLogger(wrong({ write, format: 'json' }))).toThrow("actlab: epochLogger: format must be 'csv' or 'jsonl' (one JSON object per line), got \"json\"");
     expect(() => callbacks.epochLogger(wrong({ write, format: 'JSONL' }))).toThrow("format must be 'csv' or 'jsonl'");
-    expect(() => callbacks.epochLogger(wrong({ write, separator: ';' }))).toThrow("actlab: epochLogger: unknown option 'separator'; valid options: write, format");
+    expect(() => callbacks.epochLogger(wrong({ write, separator: ';' }))).toThrow("actlab: epochLogger: unknown option 'separator'; valid options: write, format, header");
     const lines: string[] = [];
     callbacks.epochLogger({ write: (l) => lines.push(l), format: 'jsonl' }).onEpochEnd(0, { loss: 1 });
     expect(lines).toEqual(['{"epoch":0,"loss":1}\n']);

@@ -318,6 +318,13 @@ export interface LoggerArgs {
   write: (line: string) => void;
   /** 'csv' (default: a header of `epoch` and the sorted keys of the first epoch's logs, then one row per epoch) or 'jsonl' (one JSON object per epoch). */
   format?: 'csv' | 'jsonl';
+  /**
+   * CSV only: write the header line (default true). false when the lines go on after those of
+   * an earlier run, as when a resumed job appends to its log file (Keras' CSVLogger with
+   * append=True writes none into a file that exists): `header: !existsSync(path)`. The columns
+   * are still the sorted keys of the first epoch's logs.
+   */
+  header?: boolean;
 }
 
 /** Writes one line per epoch: CSV with a header (Keras CSVLogger), or JSON lines. */
@@ -325,15 +332,19 @@ export class EpochLogger implements Callback {
   private readonly write: (line: string) => void;
   private readonly format: 'csv' | 'jsonl';
   private keys?: string[];
+  private readonly header: boolean;
 
   constructor(args: LoggerArgs) {
-    checkKeys('epochLogger', args, ['write', 'format']);
+    checkKeys('epochLogger', args, ['write', 'format', 'header']);
     if (typeof args.write !== 'function') throw new Error('actlab: epochLogger: write must be a function (line) => void');
     // Any other value (tf.js and Keras have no such option: 'json' is a likely guess) used to give CSV without a word.
     const format: unknown = args.format ?? 'csv';
     if (format !== 'csv' && format !== 'jsonl') throw new Error(`actlab: epochLogger: format must be 'csv' or 'jsonl' (one JSON object per line), got ${showValue(format)}`);
+    const header: unknown = args.header ?? true;
+    if (typeof header !== 'boolean') throw new Error(`actlab: epochLogger: header must be true (write the CSV header) or false (rows only, after an earlier run's lines), got ${showValue(header)}`);
     this.write = args.write;
     this.format = format;
+    this.header = header;
   }
 
   /** Writes the epoch's line. */
@@ -346,7 +357,7 @@ export class EpochLogger implements Callback {
     // them unset, so the next epoch, or the next fit, writes the header again.
     const keys = this.keys ?? Object.keys(logs).sort();
     if (this.keys === undefined) {
-      this.write(`epoch,${keys.join(',')}\n`);
+      if (this.header) this.write(`epoch,${keys.join(',')}\n`);
       this.keys = keys;
     }
     this.write(`${epoch},${keys.map((k) => logs[k] ?? '').join(',')}\n`);
