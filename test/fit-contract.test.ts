@@ -335,6 +335,26 @@ describe('optimizer state belongs to each weight', () => {
     a.dispose(); b.dispose(); x.dispose();
   });
 
+  test('a layer replaced and disposed leaves no state to the new layer that takes its name', async () => {
+    const { x, y } = data();
+    // The head is swapped through the layers array and freed; the new head gets the old one's
+    // name (dense_2) and shape. It must start from fresh moments, as a head named otherwise
+    // does, not from those the freed kernel left under that name.
+    const swapHead = async (name?: string): Promise<number[][]> => {
+      const m = mlp();
+      await m.fit(x, y, { epochs: 2, batchSize: 4 });
+      m.layers.pop()?.dispose();
+      m.add(layers.dense({ units: 3, activation: 'softmax', name, kernelInitializer: 'ones' }));
+      await m.fit(x, y, { epochs: 1, batchSize: 12 });
+      const out = bits(m);
+      m.dispose();
+      return out;
+    };
+    const reused = await swapHead();
+    expect(reused).toEqual(await swapHead('head'));
+    x.dispose();
+  });
+
   test('one optimizer shared by two live models is an error, not mixed state', async () => {
     const { x, y } = data();
     const opt = adam();

@@ -18,7 +18,8 @@
 // applyGradients is given with it (Sequential passes 'layer/weight'), else by its position
 // in the list. Keyed by name, a model whose layers are frozen or unfrozen between fits keeps
 // each weight's own state; a name held by another live variable (one optimizer shared by
-// two models) is an error rather than mixed state.
+// two models) is an error rather than mixed state, and a name whose variable was disposed
+// (a layer removed and freed, its replacement given the same name) starts afresh.
 import { elementwise } from '../core/parallel.js';
 import { rt } from '../core/wasm.js';
 import { PoolError } from '../core/pool.js';
@@ -110,6 +111,11 @@ function copy(t: Tensor): Tensor { return t.reshape(t.shape); }
 /** Why an optimizer may be disposed when its user did not dispose it, and what to do. */
 export const DISPOSED_WHY = '(a model frees the optimizer it was compiled with when the model is disposed or recompiled with another): ' +
   'make a new optimizer for each model, e.g. compile({ optimizer: adam(), ... })';
+
+/** True when state was last used by another variable that has been disposed since: applyGradients starts such state afresh. */
+function isStale(entry: { variable?: Tensor }, variable: Tensor): boolean {
+  return entry.variable !== undefined && entry.variable !== variable && entry.variable.isDisposed;
+}
 
 /** The key of a variable's state: its name, else its position in the list. */
 function keyOf(p: VariableGrad, i: number): string { return p.name ?? String(i); }
@@ -215,6 +221,13 @@ export abstract class Optimizer {
         pairs.forEach((p, i) => {
           const key = keyOf(p, i);
           let entry = this.state.get(key);
+          if (entry !== undefined && isStale(entry, p.variable)) {
+            // The state of a variable that was disposed (a layer removed from the model and freed,
+            // its replacement given the same name): its moments mean nothing for this variable.
+            for (const s of entry.slots) s.dispose();
+            this.state.delete(key);
+            entry = undefined;
+          }
           if (entry === undefined) {
             // keep(): the state outlives the step. The first step usually runs inside a tidy
             // scope, which freed lazily created state at its end (found by test/memory.test.ts).
@@ -326,7 +339,7 @@ export abstract class Optimizer {
     }
     const key = keyOf(p, i);
     const e = this.state.get(key);
-    if (e === undefined) return;
+    if (e === undefined || isStale(e, p.variable)) return;
     const what = p.name === undefined ? `position ${i}` : `'${key}'`;
     const same = p.name === undefined ? 'pass the same variables in the same order every step' : 'pass the same variables every step';
     if (e.slots.length > 0 && e.slots[0].size !== p.variable.size) {
