@@ -355,6 +355,45 @@ describe('optimizer state belongs to each weight', () => {
     x.dispose();
   });
 
+  test('model.pop() removes the head for a new one, as tfjs and Keras; the optimizer forgets the head it removed', async () => {
+    const { x, y } = data();
+    const swapHead = async (name?: string): Promise<{ bits: number[][]; old: Layer; summary: string }> => {
+      const m = mlp();
+      await m.fit(x, y, { epochs: 2, batchSize: 4 });
+      const old = m.pop();
+      expect(m.layers.map((l) => l.name)).toEqual(['dense', 'dense_1']);
+      expect(m.outputShape).toEqual([4]);
+      // The removed layer is the caller's: alive, with its weights, until disposed.
+      expect(old.isDisposed).toBe(false);
+      m.add(layers.dense({ units: 3, activation: 'softmax', name, kernelInitializer: 'ones' }));
+      await m.fit(x, y, { epochs: 1, batchSize: 12 });
+      const out = { bits: bits(m), old, summary: m.summary(false) };
+      m.dispose();
+      return out;
+    };
+    const a = await swapHead(), b = await swapHead('head');
+    // Kept alive, the old head still held its name's state; the new dense_2 trains as a head named otherwise.
+    expect(a.bits).toEqual(b.bits);
+    expect(a.summary).toContain('dense_2 (Dense)');
+    expect(a.old.name).toBe('dense_2');
+    const blocks = memoryStats().liveBlocks;
+    a.old.dispose(); b.old.dispose();
+    expect(memoryStats().liveBlocks).toBe(blocks - 4);
+    // Taken out of the layers array instead and kept alive, the old head still owns the name's state: the error says what to do.
+    const c = mlp();
+    await c.fit(x, y, { epochs: 1 });
+    const kept = c.layers.pop();
+    c.add(layers.dense({ units: 3, activation: 'softmax' }));
+    await expect(c.fit(x, y, { epochs: 1 })).rejects.toThrow(/state for 'dense_2\/kernel' belongs to another live variable: pass the same variables every step \(a layer taken out of a model keeps its state under its name until it is disposed: remove layers with model.pop\(\), or compile again\)/);
+    c.dispose(); kept?.dispose();
+    const empty = sequential();
+    expect(() => empty.pop()).toThrow("actlab: pop: model 'sequential' has no layers to remove");
+    const m = mlp();
+    const fitting = m.fit(x, y, { epochs: 1, callbacks: { onBatchEnd: () => { expect(() => m.pop()).toThrow("actlab: pop: model 'sequential' is being fitted; pop after fit returns"); } } });
+    await fitting;
+    m.dispose(); x.dispose();
+  });
+
   test('one optimizer shared by two live models is an error, not mixed state', async () => {
     const { x, y } = data();
     const opt = adam();

@@ -308,6 +308,20 @@ export abstract class Optimizer {
   /** True after dispose(), which a model compiled with this optimizer calls when it is disposed or recompiled with another. */
   get isDisposed(): boolean { return this.disposed; }
 
+  /**
+   * Frees the state kept under these variable names (a layer taken out of the model), so a
+   * variable given one of the names later starts afresh. Unknown names are ignored.
+   * @internal
+   */
+  forgetState(names: readonly string[]): void {
+    for (const name of names) {
+      const entry = this.state.get(name);
+      if (entry === undefined) continue;
+      for (const s of entry.slots) s.dispose();
+      this.state.delete(name);
+    }
+  }
+
   /** Frees the state; the optimizer cannot be used afterwards. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
@@ -341,7 +355,9 @@ export abstract class Optimizer {
     const e = this.state.get(key);
     if (e === undefined || isStale(e, p.variable)) return;
     const what = p.name === undefined ? `position ${i}` : `'${key}'`;
-    const same = p.name === undefined ? 'pass the same variables in the same order every step' : 'pass the same variables every step';
+    const same = p.name === undefined ? 'pass the same variables in the same order every step'
+      : 'pass the same variables every step (a layer taken out of a model keeps its state under its name until it is disposed: ' +
+        'remove layers with model.pop(), or compile again)';
     if (e.slots.length > 0 && e.slots[0].size !== p.variable.size) {
       throw new Error(`actlab: ${where}: entry ${i} has ${p.variable.size} elements but the optimizer's state for ${what} has ${e.slots[0].size}: ${same}`);
     }

@@ -191,7 +191,7 @@ export class Sequential implements TrainingModel {
   readonly name: string;
   /** The seed of weight initialisation, and fit's default seed. */
   readonly seed: number;
-  /** The layers in order (add() appends). */
+  /** The layers in order (add() appends, pop() removes the last). */
   readonly layers: Layer[] = [];
   /** Set to true (by a callback) to end fit after the current batch; fit resets it when it starts. */
   stopTraining = false;
@@ -248,6 +248,21 @@ export class Sequential implements TrainingModel {
       layer.build(prev.outputShape, this.rng);
     }
     this.layers.push(layer);
+  }
+
+  /**
+   * Removes the last layer and returns it, as tfjs's and Keras's `pop()`: the caller owns it
+   * (dispose() it, or add it to another model). The optimizer forgets that layer's state, so a
+   * layer added in its place, which may get the same name (`dense_2`), starts afresh.
+   */
+  pop(): Layer {
+    this.checkLive();
+    if (this.fitting) throw new Error(`actlab: pop: model '${this.name}' is being fitted; pop after fit returns`);
+    const layer = this.layers.at(-1);
+    if (layer === undefined) throw new Error(`actlab: pop: model '${this.name}' has no layers to remove`);
+    this.layers.pop();
+    this.compiled?.optimizer.forgetState(layer.weights.map((w) => w.name));
+    return layer;
   }
 
   /** One sample's input shape (without the batch axis). */
