@@ -406,6 +406,44 @@ describe('optimizer state belongs to each weight', () => {
   });
 });
 
+describe('freezing a whole model (transfer learning)', () => {
+  test('model.trainable = false freezes every layer, as Keras and tfjs; nonTrainableWeights lists what fit leaves alone', async () => {
+    const { x, y } = data();
+    const base = mlp();
+    await base.fit(x, y, { epochs: 1 });
+    expect(base.trainable).toBe(true);
+    base.trainable = false;
+    expect(base.layers.map((l) => l.trainable)).toEqual([false, false, false]);
+    expect(base.trainable).toBe(false);
+    expect(base.trainableWeights).toEqual([]);
+    expect(base.nonTrainableWeights.map((w) => w.name)).toEqual(base.weights.map((w) => w.name));
+    expect(base.summary(false)).toContain('Trainable params: 0\nNon-trainable params: 64');
+    const frozen = bits(base);
+    await base.fit(x, y, { epochs: 2 });
+    expect(bits(base)).toEqual(frozen);
+    // A new head on the frozen layers: only the head trains, the frozen layers keep their bits.
+    const head = layers.dense({ units: 2, activation: 'softmax' });
+    const model = sequential({ layers: [base.layers[0], base.layers[1], head] });
+    model.compile({ optimizer: adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    expect(model.trainableWeights.map((w) => w.name)).toEqual(['dense_2/kernel', 'dense_2/bias']);
+    expect(model.nonTrainableWeights.map((w) => w.name)).toEqual(['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias']);
+    expect(model.trainable).toBe(true);
+    const y2 = Int32Array.from(y, (c) => c % 2);
+    await model.fit(x, y2, { epochs: 2, batchSize: 4 });
+    expect(bits(model).slice(0, 4)).toEqual(frozen.slice(0, 4));
+    // Unfrozen, every layer trains again.
+    base.trainable = true;
+    expect(base.layers.map((l) => l.trainable)).toEqual([true, true, true]);
+    expect(base.nonTrainableWeights).toEqual([]);
+    // A string would be truthy and train a layer meant to be frozen.
+    expect(() => { base.trainable = wrong<boolean>('false'); }).toThrow("actlab: model 'sequential': trainable must be true or false, got string \"false\"");
+    expect(() => { base.layers[0].trainable = wrong<boolean>(0); }).toThrow("actlab: layer 'dense': trainable must be true or false, got number 0");
+    expect(() => layers.dense({ units: 2, trainable: wrong<boolean>('no') })).toThrow("actlab: layer 'dense': trainable must be true or false, got string \"no\"");
+    model.pop().dispose();
+    base.dispose(); x.dispose();
+  });
+});
+
 describe('callbacks and checkpoints', () => {
   test('earlyStopping stops at the patience-th epoch without improvement, as tfjs-layers', async () => {
     for (const patience of [0, 1, 2, 3]) {

@@ -54,8 +54,7 @@ export abstract class Layer {
   readonly kind: string;
   private explicitName?: string;
   private autoName?: string;
-  /** Whether fit updates this layer's weights; set it between fits to freeze or unfreeze the layer. */
-  trainable: boolean;
+  private trainableFlag = true;
   /** Input shape without the batch axis, once known. */
   inputShape?: Shape;
   private outShape?: Shape;
@@ -82,6 +81,14 @@ export abstract class Layer {
     this.trainable = args.trainable ?? true;
     if (args.inputShape !== undefined) this.inputShape = [...args.inputShape];
     else if (args.batchInputShape !== undefined) this.inputShape = args.batchInputShape.slice(1).map((d) => d ?? -1);
+  }
+
+  /** Whether fit updates this layer's weights; set it between fits to freeze or unfreeze the layer (true or false only). */
+  get trainable(): boolean { return this.trainableFlag; }
+  set trainable(value: boolean) {
+    // A string from a form or a config ('false') would be truthy and train a layer meant to be frozen.
+    if (typeof value !== 'boolean') throw new Error(`actlab: layer '${this.name}': trainable must be true or false, got ${describeValue(value)}`);
+    this.trainableFlag = value;
   }
 
   /** The given name, or the one the model assigned (`dense_2`), or the kind. */
@@ -180,6 +187,9 @@ export abstract class Layer {
   get weights(): readonly LayerWeight[] { return this.weightList; }
   /** The weights fit updates: none while `trainable` is false. */
   get trainableWeights(): readonly LayerWeight[] { return this.trainable ? this.weightList.filter((w) => w.trainable) : []; }
+
+  /** The weights fit leaves alone: all of them while `trainable` is false (Keras's non_trainable_weights). */
+  get nonTrainableWeights(): readonly LayerWeight[] { return this.trainable ? this.weightList.filter((w) => !w.trainable) : this.weightList; }
 
   /** Copies of the weight values (the caller owns them). */
   getWeights(): Tensor[] { return this.weightList.map((w) => w.tensor.reshape(w.tensor.shape)); }

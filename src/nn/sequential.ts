@@ -281,6 +281,24 @@ export class Sequential implements TrainingModel {
   get weights(): LayerWeight[] { return this.layers.flatMap((l) => [...l.weights]); }
   /** The weights fit updates (those of trainable layers). */
   get trainableWeights(): LayerWeight[] { return this.layers.flatMap((l) => [...l.trainableWeights]); }
+  /** The weights fit leaves alone (those of frozen layers), in layer order (Keras's non_trainable_weights). */
+  get nonTrainableWeights(): LayerWeight[] { return this.layers.flatMap((l) => [...l.nonTrainableWeights]); }
+
+  /**
+   * Keras's and tfjs's `model.trainable`: setting it sets every layer's `trainable`, so `false`
+   * freezes the whole model (to train a new head on it: `base.trainable = false`, then
+   * `sequential({ layers: [...base.layers, head] })`) and `true` unfreezes every layer. It reads
+   * true while any layer is trainable. The flag lives on the layers (model files save it there):
+   * a layer set trainable after `model.trainable = false` trains, where Keras trains nothing
+   * until the model's own flag is true again.
+   */
+  get trainable(): boolean { return this.layers.length === 0 || this.layers.some((l) => l.trainable); }
+  set trainable(value: boolean) {
+    this.checkLive();
+    if (typeof value !== 'boolean') throw new Error(`actlab: model '${this.name}': trainable must be true or false, got ${describeValue(value)}`);
+    for (const l of this.layers) l.trainable = value;
+  }
+
   /** Number of weight values in the model. */
   countParams(): number { return this.layers.reduce((s, l) => s + l.countParams(), 0); }
 
