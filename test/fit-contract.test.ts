@@ -248,6 +248,32 @@ describe('model weights', () => {
   });
 });
 
+describe('layer weights', () => {
+  test("one layer's setWeights changes that layer only and checks its values as the model's does", () => {
+    const a = mlp(2), b = mlp(3);
+    const before = b.snapshotWeights();
+    const head = a.layers[2].getWeights();
+    b.layers[2].setWeights(head);
+    const after = b.snapshotWeights();
+    expect(after.slice(0, 4)).toEqual(before.slice(0, 4));
+    expect(after.slice(4)).toEqual(a.snapshotWeights().slice(4));
+    const l = b.layers[2];
+    expect(() => l.setWeights(wrong([new Float32Array(12), new Float32Array(3)])))
+      .toThrow("actlab: layer 'dense_2'.setWeights: the value for 'dense_2/kernel' must be a Tensor, got Float32Array");
+    expect(() => l.setWeights(wrong(head[0])))
+      .toThrow("actlab: layer 'dense_2'.setWeights takes an array of tensors, one per weight (dense_2/kernel, dense_2/bias), got Tensor");
+    expect(() => l.setWeights(head.slice(1))).toThrow("actlab: layer 'dense_2' has 2 weights (dense_2/kernel, dense_2/bias) but setWeights got 1");
+    // Checked before anything is written: a disposed bias after a good kernel leaves the kernel as it was.
+    const c = mlp(4);
+    const other = c.layers[2].getWeights();
+    other[1].dispose();
+    expect(() => l.setWeights(other)).toThrow("actlab: layer 'dense_2'.setWeights: the value for 'dense_2/bias' ([3]) was disposed");
+    expect(b.snapshotWeights()).toEqual(after);
+    for (const t of [...head, other[0]]) t.dispose();
+    a.dispose(); b.dispose(); c.dispose();
+  });
+});
+
 describe('memory held by the model and its optimizer', () => {
   test('a recompile frees the optimizer it replaces', async () => {
     const { x, y } = data();

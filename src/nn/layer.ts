@@ -197,11 +197,17 @@ export abstract class Layer {
   /** Overwrites the weights with values of the same shapes. */
   setWeights(values: readonly Tensor[]): void {
     this.checkLive();
-    if (values.length !== this.weightList.length) {
-      throw new Error(`actlab: layer '${this.name}' has ${this.weightList.length} weights but setWeights got ${values.length}`);
+    const names = this.weightList.map((w) => w.name).join(', ') || 'none';
+    if (!Array.isArray(values)) {
+      throw new Error(`actlab: layer '${this.name}'.setWeights takes an array of tensors, one per weight (${names}), got ${describeValue(values)}`);
     }
-    values.forEach((v, i) => {
+    if (values.length !== this.weightList.length) {
+      throw new Error(`actlab: layer '${this.name}' has ${this.weightList.length} weights (${names}) but setWeights got ${values.length}`);
+    }
+    values.forEach((v: unknown, i) => {
       const w = this.weightList[i];
+      if (!(v instanceof Tensor)) throw new Error(`actlab: layer '${this.name}'.setWeights: the value for '${w.name}' must be a Tensor, got ${describeValue(v)}`);
+      if (v.isDisposed) throw new Error(`actlab: layer '${this.name}'.setWeights: the value for '${w.name}' (${shapeText(v.shape)}) was disposed`);
       if (!sameShape(v.shape, w.tensor.shape)) {
         throw new Error(`actlab: layer '${this.name}' weight '${w.name}' has shape ${shapeText(w.tensor.shape)} but the value has ${shapeText(v.shape)}${layoutHint(w.tensor.shape, v.shape)}`);
       }
