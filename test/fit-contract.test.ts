@@ -249,6 +249,19 @@ describe('model weights', () => {
 });
 
 describe('layer weights', () => {
+  test('getLayer by name or by index, as tfjs getLayer(name?, index?) and Keras get_layer(index=...)', () => {
+    const m = mlp();
+    expect(m.getLayer('dense_1')).toBe(m.layers[1]);
+    expect(m.getLayer(1)).toBe(m.layers[1]);
+    expect(m.getLayer(undefined, 2)).toBe(m.layers[2]);
+    expect(m.getLayer(-1)).toBe(m.layers[2]);
+    expect(() => m.getLayer(3)).toThrow("actlab: getLayer: index 3 is out of range: model 'sequential' has 3 layers (indices 0 to 2, or -3 to -1 from the end)");
+    expect(() => m.getLayer(undefined, 1.5)).toThrow('actlab: getLayer: index 1.5 is out of range');
+    expect(() => m.getLayer('dense', 1)).toThrow('actlab: getLayer: give a layer name or an index, not both (got "dense" and 1)');
+    expect(() => m.getLayer('head')).toThrow("actlab: model 'sequential' has no layer 'head'; its layers: dense, dense_1, dense_2");
+    m.dispose();
+  });
+
   test("one layer's setWeights changes that layer only and checks its values as the model's does", () => {
     const a = mlp(2), b = mlp(3);
     const before = b.snapshotWeights();

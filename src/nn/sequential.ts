@@ -270,8 +270,28 @@ export class Sequential implements TrainingModel {
   /** One sample's output shape (without the batch axis). */
   get outputShape(): Shape { return this.last().outputShape; }
 
-  /** The layer called `name`; throws listing the names when there is none. */
-  getLayer(name: string): Layer {
+  /**
+   * The layer called `name`, or the layer at `index` (0 is the first): `getLayer('dense_1')`,
+   * `getLayer(1)`, or tfjs's `getLayer(undefined, 1)`. Throws listing the names when there is none.
+   */
+  getLayer(name: string): Layer;
+  /** The layer at `index` (0 is the first layer; negative counts from the end, as `layers.at`). */
+  getLayer(index: number): Layer;
+  /** tfjs's and Keras's form: a name, or undefined and an index. */
+  getLayer(name: string | undefined, index: number): Layer;
+  getLayer(nameOrIndex?: string | number, index?: number): Layer {
+    if (index !== undefined || typeof nameOrIndex === 'number') {
+      if (index !== undefined && nameOrIndex !== undefined) {
+        throw new Error(`actlab: getLayer: give a layer name or an index, not both (got ${showValue(nameOrIndex)} and ${showValue(index)})`);
+      }
+      const i: unknown = index ?? nameOrIndex;
+      const n = this.layers.length;
+      if (typeof i !== 'number' || !Number.isInteger(i) || i < -n || i >= n) {
+        throw new Error(`actlab: getLayer: index ${showValue(i)} is out of range: model '${this.name}' ${n === 0 ? 'has no layers' : `has ${n} layers (indices 0 to ${n - 1}, or -${n} to -1 from the end)`}`);
+      }
+      return this.layers[i < 0 ? n + i : i];
+    }
+    const name = nameOrIndex;
     const l = this.layers.find((x) => x.name === name);
     if (l === undefined) throw new Error(`actlab: model '${this.name}' has no layer '${name}'; its layers: ${this.layers.map((x) => x.name).join(', ')}`);
     return l;
