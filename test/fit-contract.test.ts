@@ -229,6 +229,29 @@ describe('metrics', () => {
     for (const t of [x, all, twoOfThree]) t.dispose();
     m.dispose();
   });
+
+  test('accuracy of an output with several positions per sample (a conv net per pixel) is the mean over positions, never above 1', async () => {
+    // A 1x1 conv over a 2x2 image: 4 positions per sample, each with its own class id or target.
+    const conv = (activation: 'softmax' | 'sigmoid', filters: number): Sequential => {
+      const m = sequential({ layers: [layers.conv2d({ filters, kernelSize: 1, activation, inputShape: [2, 2, 1], useBias: false })] });
+      m.layers[0].setWeights([tensor(filters === 2 ? [-1, 1] : [1], [1, 1, 1, filters])]);
+      return m;
+    };
+    // Pixel values 1, -1, 2, -2: class 1 (sigmoid > 0.5) where positive.
+    const x = tensor([1, -1, 2, -2, 1, -1, 2, -2], [2, 2, 2, 1]);
+    const soft = conv('softmax', 2);
+    soft.compile({ optimizer: sgd({ learningRate: 1e-9 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    // Three of four pixels right in each sample.
+    const ids = tensor([1, 0, 1, 1, 1, 0, 1, 1], [2, 2, 2]);
+    expect(soft.evaluate(x, ids)[1]).toBe(0.75);
+    expect((await soft.fit(x, ids, { epochs: 1, batchSize: 1 })).history.acc).toEqual([0.75]);
+    const sig = conv('sigmoid', 1);
+    sig.compile({ optimizer: sgd({ learningRate: 1e-9 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const t = tensor([1, 0, 1, 1, 1, 0, 1, 1], [2, 2, 2, 1]);
+    expect(sig.evaluate(x, t)[1]).toBe(0.75);
+    for (const u of [x, ids, t]) u.dispose();
+    soft.dispose(); sig.dispose();
+  });
 });
 
 describe('model weights', () => {

@@ -973,11 +973,14 @@ function gatherLabels(y: Labels, idx: Int32Array): Labels {
 function countCorrect(output: Tensor, y: Labels, loss: LossName): number {
   const cols = output.shape[output.rank - 1];
   const rows = output.size / cols;
+  // An output of rank > 2 ([batch, steps, classes]) has several rows per sample: each sample counts
+  // the share of its positions that are right, so accuracy is the mean over every position (Keras).
+  const samples = Math.max(output.shape[0], 1);
   if (loss === 'binaryCrossentropy' || (loss === 'meanSquaredError' && cols === 1)) {
     const p = output.dataSync(), t = y instanceof Tensor ? y.dataSync() : Float32Array.from(y);
     let c = 0;
     for (let i = 0; i < p.length; i++) if ((p[i] > 0.5 ? 1 : 0) === t[i]) c++;
-    return c / cols;
+    return c / (output.size / samples || 1);
   }
   const pred = argMaxRows(output, cols);
   let truth: ArrayLike<number>;
@@ -986,7 +989,7 @@ function countCorrect(output: Tensor, y: Labels, loss: LossName): number {
   else truth = argMaxRows(y, cols); // one-hot (or soft) rows, even of one column
   let c = 0;
   for (let i = 0; i < rows; i++) if (pred[i] === truth[i]) c++;
-  return c;
+  return c / (rows / samples || 1);
 }
 
 /** A Sequential model (tfjs-layers' sequential()): `sequential({ seed: 42, layers: [...] })`. */
