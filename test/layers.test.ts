@@ -117,6 +117,12 @@ describe('layer gradients vs float64 finite differences', () => {
     checkLayer(`dense ${a}`, layers.dense({ units: 5, activation: a }), [7], 3, denseRef(3, 7, 5, act64(a)));
   });
 
+  test('dense on a rank-3 input applies to the last axis (Keras, tf.js): [batch, steps, features] -> [batch, steps, units]', () => {
+    // Row-major [2, 4, 7] is [8, 7]: the same reference with 8 rows.
+    checkLayer('dense rank 3 tanh', layers.dense({ units: 5, activation: 'tanh' }), [4, 7], 2, denseRef(8, 7, 5, act64('tanh')));
+    checkLayer('dense rank 4', layers.dense({ units: 3 }), [2, 3, 4], 2, denseRef(12, 4, 3, (v) => v));
+  });
+
   test('dense with softmax and without bias', () => {
     const ref = (x: F64, [w]: F64[]): F64 => {
       const z = denseRef(3, 6, 4, (v) => v)(x, [w]);
@@ -237,7 +243,8 @@ describe('layer errors', () => {
 
   test('shapes that do not fit are named with both shapes', () => {
     expect(() => sequential({ layers: [layers.dense({ units: 2 })] })).toThrow("the first layer of model 'sequential' needs an inputShape");
-    expect(() => sequential({ layers: [layers.dense({ units: 2, inputShape: [4, 4] })] })).toThrow(/dense 'dense' needs a flat input \[batch, features\] but receives \[batch, 4, 4\]; add a flatten layer/);
+    expect(() => sequential({ layers: [layers.dense({ units: 2, inputShape: [4, -1] })] }))
+      .toThrow("actlab: dense 'dense' needs an input [batch, ..., features] with a known number of features on the last axis, but receives [batch, 4, null]");
     expect(() => sequential({ layers: [layers.maxPooling2d({ poolSize: 5, inputShape: [4, 4, 1] })] })).toThrow("max_pooling2d 'max_pooling2d': pool 5x5 is larger than the 4x4 input with 'valid' padding");
     expect(() => sequential({ layers: [layers.conv2d({ filters: 1, kernelSize: 5, inputShape: [3, 3, 1] })] })).toThrow(/a 5x5 kernel .* does not fit the 3x3 input/);
     const m = sequential({ layers: [layers.dense({ units: 2, inputShape: [3] })] });

@@ -229,6 +229,44 @@ describe('files tf.js writes load in actlab', () => {
     xt.dispose();
   });
 
+  test('Dense on a [batch, steps, features] input (the last axis, as Keras and tf.js): loads, predicts, trains per step, and tf.js reads it back', async () => {
+    const t = tfl.sequential({ layers: [
+      tfl.layers.dense({ units: 5, activation: 'relu', inputShape: [3, 4] }),
+      tfl.layers.dense({ units: 2, activation: 'softmax' }),
+    ] });
+    const x = uniform(2 * 12, -1, 1, 5);
+    const want = (t.predict(tf.tensor(x, [2, 3, 4])) as tf.Tensor).dataSync();
+    const m = modelFromArtifacts(asFiles(await tfjsArtifacts(t)));
+    expect(m.outputShape).toEqual([3, 2]);
+    expect(m.summary(false)).toContain('[null, 3, 5]');
+    const xt = tensor(x, [2, 3, 4]);
+    const p = m.predict(xt);
+    expect(p.shape).toEqual([2, 3, 2]);
+    closeTo(p.dataSync(), want, 1e-5);
+    // One class id per step; every step's row is what a [6, 4] batch gives, bit for bit.
+    const flat = sequential({ layers: [layers.dense({ units: 5, activation: 'relu', inputShape: [4] }), layers.dense({ units: 2, activation: 'softmax' })] });
+    flat.setWeights(m.getWeights());
+    const xf = tensor(x, [6, 4]);
+    const pf = flat.predict(xf);
+    expect(same(p, pf)).toBe(true);
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    flat.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const ids = [0, 1, 1, 0, 1, 0];
+    const y = tensor(ids, [2, 3]);
+    const [loss, acc] = m.evaluate(xt, y);
+    const [flatLoss, flatAcc] = flat.evaluate(xf, Int32Array.from(ids));
+    expect(loss).toBeCloseTo(flatLoss, 6);
+    expect(acc).toBe(flatAcc);
+    await m.fit(xt, y, { epochs: 2, batchSize: 2, shuffle: false });
+    const dir2 = join(dir, 'dense-steps');
+    await m.save(dir2);
+    const back = await loadModel(dir2);
+    const again = back.predict(xt);
+    closeTo(await tfjsPredict(dir2, x, [2, 3, 4]), again.dataSync(), 1e-5);
+    for (const u of [p, pf, again, xt, xf, y]) u.dispose();
+    m.dispose(); flat.dispose(); back.dispose(); t.dispose();
+  });
+
   test("Constant initializers (Keras's PReLU(alpha_initializer=Constant(0.25)), a bias of 0.1) load with their value", async () => {
     const t = tfl.sequential({ layers: [
       tfl.layers.dense({ units: 3, inputShape: [4], kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }), biasInitializer: tfl.initializers.constant({ value: 0.1 }) }),

@@ -108,7 +108,11 @@ export interface DenseArgs extends LayerArgs {
   biasInitializer?: Init;
 }
 
-/** Fully connected layer: activation(x kernel + bias), kernel [inputFeatures, units]. */
+/**
+ * Fully connected layer: activation(x kernel + bias), kernel [inputFeatures, units]. On an
+ * input of rank > 2 ([batch, steps, features]) it applies to the last axis, as Keras and
+ * tf.js do: each position gets the same kernel, the output is [batch, steps, units].
+ */
 export class Dense extends Layer {
   readonly className = 'Dense';
   /** Output features. */
@@ -132,20 +136,27 @@ export class Dense extends Layer {
   }
 
   computeOutputShape(inputShape: Shape): Shape {
-    if (inputShape.length !== 1) {
-      throw new Error(`actlab: dense '${this.name}' needs a flat input [batch, features] but receives [batch, ${inputShape.join(', ')}]; add a flatten layer before it`);
+    const features = inputShape.at(-1);
+    if (features === undefined || !(features > 0)) {
+      throw new Error(`actlab: dense '${this.name}' needs an input [batch, ..., features] with a known number of features on the last axis, ` +
+        `but receives [batch${inputShape.map((d) => `, ${d === -1 ? 'null' : d}`).join('')}]`);
     }
-    return [this.units];
+    return [...inputShape.slice(0, -1), this.units];
   }
 
   protected override createWeights(inputShape: Shape, rng: Rng): void {
-    this.kernel = this.addWeight('kernel', [inputShape[0], this.units], this.kernelInit, rng);
+    this.kernel = this.addWeight('kernel', [inputShape[inputShape.length - 1], this.units], this.kernelInit, rng);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInit, rng);
   }
 
   call(x: Tensor, options: CallOptions): Tensor {
     if (this.kernel === undefined) throw new Error(`actlab: dense '${this.name}' is not built`);
-    return applyActivation(linear(x, this.kernel, this.bias), this.activation, options);
+    if (x.rank === 2) return applyActivation(linear(x, this.kernel, this.bias), this.activation, options);
+    // [batch, ..., features]: every position is a row of one GEMM (the same bits as row by row),
+    // then back to [batch, ..., units]; both reshapes record on the tape.
+    const features = x.shape[x.rank - 1];
+    const rows = linear(x.reshape([x.size / features, features]), this.kernel, this.bias);
+    return applyActivation(rows.reshape([...x.shape.slice(0, -1), this.units]), this.activation, options);
   }
 
   getConfig(): Config {
