@@ -57,6 +57,30 @@ describe('fit at a non-finite loss', () => {
 });
 
 describe('labels are checked before the first batch', () => {
+  test('labels of one per sample for an output with positions (a dense straight on an image, no flatten) name the missing flatten', async () => {
+    // Dense on a [batch, 6, 4] input applies per row, as in Keras: the output is [batch, 6, 3]. That
+    // used to be refused at add() with 'add a flatten layer'; now only the labels show the mistake.
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 5, activation: 'relu', inputShape: [6, 4] }), layers.dense({ units: 3, activation: 'softmax' })] });
+    m.compile({ optimizer: adam(), loss: 'sparseCategoricalCrossentropy' });
+    const x = tensor(new Float32Array(2 * 24), [2, 6, 4]);
+    const before = bits(m);
+    const hint = "(the model's output [null, 6, 3] has 6 positions per sample: a dense layer on an input of rank > 2 applies to each position " +
+      'of its last axis, as in Keras; for one prediction per sample, put layers.flatten() before the first dense layer)';
+    await expect(m.fit(x, Int32Array.from([0, 2]), { epochs: 1 })).rejects.toThrow(`actlab: fit: sparseCategoricalCrossentropy takes 6 class id(s) per sample, but y (2 ids) has 1 ${hint}`);
+    expect(() => m.evaluate(x, Int32Array.from([0, 2]))).toThrow(hint);
+    const oneHot = tensor([1, 0, 0, 0, 0, 1], [2, 3]);
+    m.compile({ optimizer: adam(), loss: 'categoricalCrossentropy' });
+    await expect(m.fit(x, oneHot, { epochs: 1 })).rejects.toThrow(`actlab: fit: categoricalCrossentropy needs targets shaped like the output, [2, 6, 3], but y has shape [2, 3] ${hint}`);
+    // Ids per position are what such a model takes; a wrong count of them gets no flatten advice.
+    m.compile({ optimizer: adam(), loss: 'sparseCategoricalCrossentropy' });
+    const three = tensor(new Float32Array(6), [2, 3]);
+    const err = await m.fit(x, three, { epochs: 1 }).catch((e: unknown) => String(e));
+    expect(err).toContain('takes 6 class id(s) per sample, but y [2, 3] has 3');
+    expect(err).not.toContain('flatten');
+    expect(bits(m)).toEqual(before);
+    m.dispose(); x.dispose(); oneHot.dispose(); three.dispose();
+  });
+
   test('a scalar label tensor is refused', async () => {
     const m = mlp();
     const x = tensor([1, 2, 3, 4], [1, 4]), y = tensor([2], []);

@@ -876,6 +876,18 @@ function computeLoss(loss: LossName, yGiven: Labels, output: Tensor, fromLogits:
 }
 
 /**
+ * For labels of one row per sample and an output with positions ([batch, steps, classes], a
+ * conv net's [batch, h, w, classes]): a dense layer on such an input applies per position, so
+ * a missing flatten (dense straight on an image, or after a conv) shows up only here.
+ */
+function positionsHint(outputShape: Shape): string {
+  if (outputShape.length < 2) return '';
+  return ` (the model's output [null, ${outputShape.join(', ')}] has ${outputShape.slice(0, -1).join(' x ')} positions per sample: ` +
+    'a dense layer on an input of rank > 2 applies to each position of its last axis, as in Keras; for one prediction per sample, ' +
+    'put layers.flatten() before the first dense layer)';
+}
+
+/**
  * Checks y against x and the loss before any step, so an error names the index in the
  * caller's y and no batch has trained yet: one label row per sample; class ids that are
  * integers in [0, classes) for sparse categorical cross-entropy; finite targets shaped like
@@ -896,7 +908,8 @@ function checkLabels(where: string, x: Tensor, y: Labels, loss: LossName, output
     const perSample = outputShape.reduce((a, b) => a * b, 1) / classes;
     const ids = y instanceof Tensor ? y.dataSync() : y;
     if (ids.length !== n * perSample) {
-      throw new Error(`actlab: ${where}: sparseCategoricalCrossentropy takes ${perSample} class id(s) per sample, but y ${y instanceof Tensor ? shapeText(y.shape) : `(${ids.length} ids)`} has ${ids.length / Math.max(n, 1)}`);
+      throw new Error(`actlab: ${where}: sparseCategoricalCrossentropy takes ${perSample} class id(s) per sample, but y ${y instanceof Tensor ? shapeText(y.shape) : `(${ids.length} ids)`} has ${ids.length / Math.max(n, 1)}` +
+        (ids.length === n ? positionsHint(outputShape) : ''));
     }
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
@@ -911,7 +924,8 @@ function checkLabels(where: string, x: Tensor, y: Labels, loss: LossName, output
   // A one-unit output also takes [n] targets, read as [n, 1] (tf.js and Keras expand them).
   const flatForOneUnit = y.rank === 1 && sameShape(outputShape, [1]);
   if (!flatForOneUnit && (y.rank !== want.length || y.shape.some((d, i) => d !== want[i]))) {
-    throw new Error(`actlab: ${where}: ${loss} needs targets shaped like the output, ${shapeText(want)}, but y has shape ${shapeText(y.shape)}`);
+    throw new Error(`actlab: ${where}: ${loss} needs targets shaped like the output, ${shapeText(want)}, but y has shape ${shapeText(y.shape)}` +
+      (y.size === n || y.size === n * classes ? positionsHint(outputShape) : ''));
   }
   const bad = rt().kernels.f32_first_non_finite(y.size, y.ptr);
   if (bad >= 0) throw new Error(`actlab: ${where}: y holds ${y.dataSync()[bad]} at flat index ${bad}; targets must be finite`);
