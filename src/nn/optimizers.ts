@@ -255,12 +255,18 @@ export abstract class Optimizer {
     }
   }
 
-  /** Copies of the state: `iter` (shape []), then each variable's slots; the caller owns them. */
+  /**
+   * Copies of the state: `iter` (shape []), then each variable's slots; the caller owns them.
+   * State whose variable has been disposed is left out.
+   */
   getWeights(): NamedTensor[] {
     this.checkLive();
     const out: NamedTensor[] = [{ name: 'iter', tensor: tensor([this.iters], []) }];
     const slotNames = this.slotNames();
     for (const [key, entry] of this.state) {
+      // State a disposed variable left (a layer removed and freed) is dropped at the next step, so it
+      // is no one's: saved, a new variable of that name would resume on it where the live run starts afresh.
+      if (entry.variable?.isDisposed === true) continue;
       entry.slots.forEach((s, j) => out.push({ name: `${key}/${slotNames[j]}`, tensor: copy(s) }));
     }
     return out;
