@@ -493,6 +493,14 @@ describe('optimizer state belongs to each weight', () => {
     const m = mlp();
     const fitting = m.fit(x, y, { epochs: 1, callbacks: { onBatchEnd: () => { expect(() => m.pop()).toThrow("actlab: pop: model 'sequential' is being fitted; pop after fit returns"); } } });
     await fitting;
+    // Nor add: a task let in between batches (yieldEvery) would have the next batch train through the new layer.
+    const extra = layers.dense({ units: 3, activation: 'softmax' });
+    const before = m.layers.length;
+    let refused = '';
+    await m.fit(x, y, { epochs: 1, batchSize: 4, yieldEvery: 'batch', callbacks: { onTrainBegin: () => { setImmediate(() => { try { m.add(extra); } catch (e) { refused = String(e); } }); } } });
+    expect(refused).toBe("Error: actlab: add: model 'sequential' is being fitted; add layers after fit returns");
+    expect(m.layers.length).toBe(before);
+    extra.dispose();
     m.dispose(); x.dispose();
   });
 

@@ -232,6 +232,8 @@ export class Sequential implements TrainingModel {
   /** Appends a layer; builds it at once when the input shape is known. */
   add(layer: Layer): void {
     this.checkLive();
+    // As pop: the fit running (which lets other tasks in between batches) would train the next batch through it.
+    if (this.fitting) throw new Error(`actlab: add: model '${this.name}' is being fitted; add layers after fit returns`);
     if (this.layers.includes(layer)) throw new Error(`actlab: layer '${layer.name}' is already in model '${this.name}'`);
     if (!layer.hasExplicitName) {
       const same = this.layers.filter((l) => l.kind === layer.kind).length;
