@@ -85,7 +85,9 @@ export interface FitArgs {
    * tfjs-layers' option. 'auto' (the default) yields to the event loop once at least 125 ms
    * have passed since the last time, checked after each batch; 'batch' after every batch,
    * 'epoch' after every epoch, a number after each batch once that many milliseconds have
-   * passed; 'never' only where a callback awaits. The numbers do not depend on it.
+   * passed; 'never' only where a callback awaits. The numbers do not depend on it. Where the
+   * runtime lacks setImmediate (browsers, workers) a yield is a setTimeout 0, which browsers
+   * stretch to about 4 ms: 'batch' with millisecond batches slows a fit there several times.
    */
   yieldEvery?: YieldEvery;
 }
