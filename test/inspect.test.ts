@@ -2,14 +2,14 @@
 // REPL and Deno's console, so a Deno notebook's text output, go through) and print(). Before
 // this, console.log(t) listed the fields (shape, size, the Wasm address `block`) and never the
 // values, and a tf.js user's t.print() was "t.print is not a function".
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { init, tensor, flatten, sequential, layers, memoryStats } from '../src/index.js';
-import { ROOT, binPath, cleanEnv, runCommand } from './runtimes/runners.js';
+import { CHROMIUM_BIN, ROOT, binPath, bundleWithDist, cleanEnv, runCommand, serveLoopback, withChromium } from './runtimes/runners.js';
 
 beforeAll(async () => { await init(); });
 afterEach(() => { vi.restoreAllMocks(); });
@@ -141,4 +141,45 @@ console.log(t);
   test('bun', async () => {
     expect(await run(binPath('bun'), ['run', '--no-install'])).toBe(want);
   });
+});
+
+describe("a browser's console (headless Chromium, the built package)", () => {
+  // A browser's console does not read Node's inspect hook: console.log(t) shows the object's
+  // fields there, and print() is how a page (or a browser notebook) shows the values.
+  const CI = process.env.CI === 'true' || process.env.CI === '1';
+  test.skipIf(!existsSync(CHROMIUM_BIN) && !CI)('print() logs the shape and the values; console.log(t) does not', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'actlab-inspect-page-'));
+    try {
+      writeFileSync(join(home, 'entry.ts'), `import { init, tensor } from ${JSON.stringify(join(ROOT, 'dist', 'index.js'))};
+await init({ threads: 1 });
+const t = tensor([1, 2, 3, 4], [2, 2]);
+t.print();
+console.log(t);
+console.log('done');
+`);
+      await bundleWithDist(join(home, 'entry.ts'), join(home, 'entry.mjs'));
+      const server = await serveLoopback(new Map([
+        ['/', { type: 'text/html; charset=utf-8', body: '<script type="module" src="/entry.mjs"></script>' }],
+        ['/entry.mjs', { type: 'text/javascript; charset=utf-8', body: readFileSync(join(home, 'entry.mjs')) }],
+      ]));
+      try {
+        const logged = await withChromium(server.url, 45_000, async (page, errors) => {
+          const texts: string[] = [];
+          const done = new Promise<void>((ok) => {
+            page.on('console', (m) => { if (m.text() === 'done') ok(); else texts.push(m.text()); });
+          });
+          await page.reload();
+          await done;
+          expect(errors).toEqual([]);
+          return texts;
+        });
+        expect(logged[0]).toBe('Tensor[2, 2]\n[[1, 2],\n [3, 4]]');
+        expect(logged[1]).not.toContain('[[1, 2]');
+      } finally {
+        await server.close();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -98,7 +98,7 @@ export class Tensor {
     rt().heap.free(this.block);
   }
 
-  /** `Tensor[2, 3]`: the shape, not the values (print() and console.log show them). */
+  /** `Tensor[2, 3]`: the shape, not the values (print() shows them, and console.log in Node, Deno and Bun). */
   toString(): string { return `Tensor${shapeText(this.shape)}`; }
 
   /**
