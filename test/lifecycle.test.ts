@@ -511,6 +511,35 @@ describe('fit lets other tasks run (a server that trains in its own process)', (
     for (const w of weights) expect(w).toEqual(weights[0]);
   });
 
+  test('without setImmediate (browsers, workers) fit yields by MessageChannel, not by setTimeout 0, which a hidden tab throttles to a second per call', async () => {
+    const { m, x, y } = setup();
+    const saved = { immediate: globalThis.setImmediate, timeout: globalThis.setTimeout };
+    let zeroTimeouts = 0;
+    const counting = (...args: Parameters<typeof setTimeout>): ReturnType<typeof setTimeout> => {
+      if ((args[1] ?? 0) === 0) zeroTimeouts++;
+      return saved.timeout(...args);
+    };
+    Reflect.set(globalThis, 'setImmediate', undefined);
+    Reflect.set(globalThis, 'setTimeout', counting);
+    let messages = 0;
+    const channel = new MessageChannel();
+    let done = false;
+    channel.port1.onmessage = () => { if (!done) { messages++; channel.port2.postMessage(null); } };
+    channel.port2.postMessage(null);
+    try {
+      await m.fit(x, y, { epochs: 3, batchSize: 6, yieldEvery: 'batch' });
+    } finally {
+      done = true;
+      channel.port1.close();
+      Reflect.set(globalThis, 'setImmediate', saved.immediate);
+      Reflect.set(globalThis, 'setTimeout', saved.timeout);
+    }
+    expect(zeroTimeouts).toBe(0);
+    // Other messages got turns between fit's batches: 12 batches, a turn after each.
+    expect(messages).toBeGreaterThanOrEqual(11);
+    m.dispose(); x.dispose();
+  });
+
   test('a bad yieldEvery is refused before training', async () => {
     const { m, x, y } = setup();
     const before = m.snapshotWeights();
