@@ -3,7 +3,7 @@
 // allocator's live bytes nor the Wasm memory may grow. The figures are printed for
 // docs/reliability.md. (model.fit gets the same test when it lands.)
 import { beforeAll, expect, test } from 'vitest';
-import { init, tensor, add, sub, mul, mean, square, sum, valueAndGrads, grads, poolOp, tidy, keep, adam, memoryStats } from '../src/index.js';
+import { init, tensor, add, sub, mul, mean, square, sum, valueAndGrads, grads, poolOp, tidy, keep, adam, sgd, memoryStats, sequential, layers } from '../src/index.js';
 import { uniform } from './helpers/random.js';
 
 beforeAll(async () => { await init(); });
@@ -74,4 +74,62 @@ test('max pooling on the tape returns its argmax buffer: after the gradient, whe
   grads(() => { pool(); return sum(x); }, [x])[0].dispose();
   expectFlat('after a gradient that did not pass through the pool');
   x.dispose();
+});
+
+test('predict and evaluate run batchSize rows at a time: the peak stays at a batch, the bits do not depend on it', () => {
+  // 4,000 rows through 784-256-10: all rows at once would hold a 4 MB hidden activation and a
+  // 12.5 MB copy of x; 32 rows at a time hold 132 KB. The same figures at 60,000 rows are 61 MB
+  // and 188 MB against the same 132 KB.
+  const rows = 4000;
+  const m = sequential({ seed: 3, layers: [
+    layers.dense({ units: 256, activation: 'relu', inputShape: [784] }), layers.dense({ units: 10, activation: 'softmax' })] });
+  m.compile({ optimizer: sgd(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const x = tensor(uniform(rows * 784, 0, 1, 5), [rows, 784]);
+  const y = Array.from({ length: rows }, (_, i) => (i * 7) % 10);
+  const base = memoryStats().liveBytes;
+  const p = m.predict(x);
+  const outBytes = memoryStats().liveBytes - base;
+  const extra = memoryStats().peakBytes - base - outBytes;
+  expect(extra, `predict's working memory beyond its result at the default batchSize (32)`).toBeLessThan(1 << 20);
+  const ev = m.evaluate(x, y);
+  expect(memoryStats().peakBytes - base - outBytes, `evaluate's working memory at the default batchSize`).toBeLessThan(1 << 20);
+  const ref = p.dataSync().slice();
+  p.dispose();
+  for (const batchSize of [1, 7, 1000, rows]) {
+    const q = m.predict(x, { batchSize });
+    expect(q.dataSync(), `predict with batchSize ${batchSize} against 32`).toEqual(ref);
+    q.dispose();
+    const e = m.evaluate(x, y, { batchSize });
+    expect(e[1], `accuracy with batchSize ${batchSize}`).toBe(ev[1]);
+    expect(Math.abs(e[0] - ev[0]) / ev[0], `loss with batchSize ${batchSize} (per-batch means differ in float rounding)`).toBeLessThan(1e-6);
+  }
+  // The whole set in one batch does hold all rows' activations: the measure above sees them.
+  expect(memoryStats().peakBytes - base).toBeGreaterThan(rows * 256 * 4);
+  expect(memoryStats().liveBytes).toBe(base);
+  x.dispose();
+  m.dispose();
+});
+
+test('a predict or evaluate batch that cannot fit in 4 GiB is an actlab error; the model works after it, as before', () => {
+  // A batch of 1,000 through 2,048 filters is one 5.5 GB output: refused before memory grows.
+  const m = sequential({ seed: 4, layers: [
+    layers.conv2d({ filters: 2048, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), layers.flatten(),
+    layers.dense({ units: 10, activation: 'softmax' })] });
+  m.compile({ optimizer: sgd(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const x = tensor(uniform(1000 * 784, 0, 1, 6), [1000, 28, 28, 1]);
+  const y = Array.from({ length: 1000 }, (_, i) => i % 10);
+  const first = tensor(uniform(2 * 784, 0, 1, 6), [2, 28, 28, 1]);
+  const before = m.predict(first);
+  const live = memoryStats().liveBytes;
+  const memory = memoryStats().memoryBytes;
+  const refused = /^actlab: cannot allocate \d+ bytes: Wasm memory is .* above its 4096\.0 MiB maximum \(the wasm32 limit is 4 GiB\); free tensors or use smaller batches$/;
+  expect(() => m.predict(x, { batchSize: 1000 })).toThrow(refused);
+  expect(() => m.evaluate(x, y, { batchSize: 1000 })).toThrow(refused);
+  expect(memoryStats().liveBytes, 'nothing left by the refused batches').toBe(live);
+  expect(memoryStats().memoryBytes, 'the refused batches did not grow memory').toBe(memory);
+  const after = m.predict(first);
+  expect(after.dataSync()).toEqual(before.dataSync());
+  expect(m.evaluate(first, [0, 1])[0]).toBeGreaterThan(0);
+  for (const t of [after, before, first, x]) t.dispose();
+  m.dispose();
 });

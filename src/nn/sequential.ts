@@ -125,7 +125,13 @@ function nextTask(): Promise<void> {
 
 /** evaluate()'s and predict()'s options. */
 export interface EvaluateArgs {
-  /** Default 32 (a result does not depend on it beyond float rounding of the per-batch means). */
+  /**
+   * Rows per forward pass, default 32: x is run `batchSize` rows at a time, so the working
+   * memory is one batch's activations (batch x the widest layer), not all rows'. predict's
+   * values are bit-identical for every batchSize; evaluate's loss differs only in the float
+   * rounding of its per-batch means. A larger batchSize grows the Wasm memory, which never
+   * shrinks (the slide-13 CNN: about 0.28 MB a row, so 10,000 rows at once leave 3.2 GB).
+   */
   batchSize?: number;
 }
 
@@ -410,7 +416,7 @@ export class Sequential implements TrainingModel {
     return out;
   }
 
-  /** Every layer's output for x, in order (inference mode); the caller owns the tensors. */
+  /** Every layer's output for x, in order (inference mode, all of x in one pass: unlike predict there is no batchSize); the caller owns the tensors. */
   layerOutputs(x: Tensor): Map<string, Tensor> {
     this.checkInput('layerOutputs', x);
     const out = new Map<string, Tensor>();
@@ -433,7 +439,7 @@ export class Sequential implements TrainingModel {
     return out;
   }
 
-  /** One layer's output for x (inference mode); a new tensor. */
+  /** One layer's output for x (inference mode, all of x in one pass: unlike predict there is no batchSize, so slice a large x); a new tensor. */
   layerOutput(name: string, x: Tensor): Tensor {
     const index = this.layers.indexOf(this.getLayer(name));
     this.checkInput('layerOutput', x);
