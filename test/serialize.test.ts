@@ -576,6 +576,30 @@ describe('files actlab writes, read by tf.js', () => {
   });
 });
 
+describe('a loaded model with a new head', () => {
+  test("pop() + add() on a file whose layers Keras numbered from 1 (dense_1, dense_2): the new layer gets a free name, trains, saves and resumes", async () => {
+    // Keras names a session's second model's layers dense_1, dense_2; the file keeps those names.
+    const keras = sequential({ seed: 5, layers: [layers.dense({ name: 'dense_1', units: 4, inputShape: [3, 2], activation: 'relu' }), layers.dense({ name: 'dense_2', units: 2 })] });
+    const m = modelFromArtifacts(modelToArtifacts(keras));
+    keras.dispose();
+    m.pop().dispose();
+    m.add(layers.dense({ units: 3, activation: 'softmax' }));
+    expect(m.layers.map((l) => l.name)).toEqual(['dense_1', 'dense_2']);
+    expect(m.getLayer(-1).outputShape).toEqual([3, 3]);
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const x = tensor(uniform(4 * 6, -1, 1, 3), [4, 3, 2]), y = tensor([0, 1, 2, 1, 0, 2, 2, 1, 0, 0, 1, 2], [4, 3]);
+    await m.fit(x, y, { epochs: 1, batchSize: 2, seed: 1, verbose: 0 });
+    const r = restoreCheckpoint(checkpointOf(m));
+    expect(r.model.layers.map((l) => l.name)).toEqual(['dense_1', 'dense_2']);
+    await m.fit(x, y, { epochs: 2, batchSize: 2, seed: 1, verbose: 0, initialEpoch: 1 });
+    await r.model.fit(x, y, { epochs: 2, batchSize: 2, seed: r.seed, verbose: 0, initialEpoch: r.initialEpoch });
+    const a = m.predict(x), b = r.model.predict(x);
+    expect(same(a, b)).toBe(true);
+    for (const t of [x, y, a, b]) t.dispose();
+    m.dispose(); r.model.dispose();
+  });
+});
+
 describe('a server loading a model from bytes, a URL or model.json\'s path', () => {
   test('weight bytes in a Uint8Array or Buffer, or model.json as text, are named with how to pass them', () => {
     const m = sequential({ seed: 2, layers: [layers.dense({ units: 2, inputShape: [3] })] });

@@ -254,7 +254,12 @@ export class Sequential implements TrainingModel {
     if (this.fitting) throw new Error(`actlab: add: model '${this.name}' is being fitted; add layers after fit returns`);
     if (this.layers.includes(layer)) throw new Error(`actlab: layer '${layer.name}' is already in model '${this.name}'`);
     if (!layer.hasExplicitName) {
-      const same = this.layers.filter((l) => l.kind === layer.kind).length;
+      // The first free name from the count of that kind on: a loaded model's layers keep their
+      // file's names (Keras numbers them per session: dense_1, dense_2), and pop() + add() on one
+      // named the new layer after a kept one, which the check below refused.
+      let same = this.layers.filter((l) => l.kind === layer.kind).length;
+      const taken = (n: string): boolean => this.layers.some((l) => l.name === n);
+      while (taken(same === 0 ? layer.kind : `${layer.kind}_${same}`)) same++;
       layer.assignName(same === 0 ? layer.kind : `${layer.kind}_${same}`);
     }
     if (this.layers.some((l) => l.name === layer.name)) throw new Error(`actlab: model '${this.name}' already has a layer named '${layer.name}'`);
