@@ -1,7 +1,7 @@
 // What the curve-style analyzers share: how an activation (with parameter variants) is
 // requested, and the sample grid.
 import { getActivation, resolveParams, type Activation } from '../activations/index.js';
-import { describeValue } from '../core/checks.js';
+import { checkKeys, describeValue } from '../core/checks.js';
 
 /**
  * One activation to analyze: a registry name (default parameters), or a name with
@@ -76,17 +76,15 @@ export function checkAnalyzerOptions(fn: string, options: unknown, allowed: read
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new Error(`actlab: ${fn}: expected an options object, got ${describeValue(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (allowed.includes(key)) continue;
-    let hint = '';
-    if (key === 'activations' && allowed.includes('activation')) hint = ` (${fn} takes one activation: activation: 'relu' or { name, params })`;
-    else if (key === 'activation' && allowed.includes('activations')) hint = ` (${fn} takes a list: activations: ['relu'])`;
-    else if (key === 'learningRate') {
-      hint = ` (only compareTraining takes one; ${fn} ${['curves', 'gradientFlow', 'vanishingGradients'].includes(fn) ? 'trains nothing' : 'trains with Adam at 0.001'})`;
+  checkKeys(fn, options, allowed, (key) => {
+    if (key === 'activations' && allowed.includes('activation')) return ` (${fn} takes one activation: activation: 'relu' or { name, params })`;
+    if (key === 'activation' && allowed.includes('activations')) return ` (${fn} takes a list: activations: ['relu'])`;
+    if (key === 'learningRate') {
+      return ` (only compareTraining takes one; ${fn} ${['curves', 'gradientFlow', 'vanishingGradients'].includes(fn) ? 'trains nothing' : 'trains with Adam at 0.001'})`;
     }
-    else if (key === 'batchSize' && allowed.includes('batch')) hint = ` (${fn} trains nothing: 'batch' is the number of input rows)`;
-    throw new Error(`actlab: ${fn}: unknown option '${key}'${hint}; valid options: ${allowed.join(', ')}`);
-  }
+    if (key === 'batchSize' && allowed.includes('batch')) return ` (${fn} trains nothing: 'batch' is the number of input rows)`;
+    return '';
+  });
 }
 
 /** Checks a sampling range and count. */

@@ -49,11 +49,14 @@ export function showValue(v: unknown, depth = 0): string {
   return String(v);
 }
 
-/** Refuses an options object with a key outside `allowed` (a misspelt option would otherwise be ignored). */
-export function checkKeys(where: string, options: object, allowed: readonly string[]): void {
+/**
+ * Refuses an options object with a key outside `allowed` (a misspelt option would otherwise be
+ * ignored); `hint` may add a parenthesis naming what the user meant (' (... takes ...)').
+ */
+export function checkKeys(where: string, options: object, allowed: readonly string[], hint: (key: string) => string = () => ''): void {
   if (typeof options !== 'object' || options === null) throw new Error(`actlab: ${where}: expected an options object, got ${String(options)}`);
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`actlab: ${where}: unknown option '${key}'; valid options: ${allowed.join(', ')}`);
+    if (!allowed.includes(key)) throw new Error(`actlab: ${where}: unknown option '${key}'${hint(key)}; valid options: ${allowed.join(', ')}`);
   }
 }
 

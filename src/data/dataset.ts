@@ -2,7 +2,7 @@
 // needs: slicing, Keras' validation split, seeded shuffling and batching, one-hot labels.
 // Rows are copied, never computed, so nothing here rounds a float.
 import { Rng } from '../core/random.js';
-import { describeValue } from '../core/checks.js';
+import { checkKeys, describeValue } from '../core/checks.js';
 
 /** n samples of `shape` each, row-major, sample after sample, with integer class labels. */
 export interface Dataset {
@@ -156,11 +156,8 @@ export function trainTestSplit(ds: Dataset, options: { testFraction: number; see
   const o: unknown = options;
   if (typeof o === 'number') throw new Error(`actlab: trainTestSplit: expected options { testFraction: ${o}, seed? }, got the number ${o}`);
   if (typeof o !== 'object' || o === null) throw new Error(`actlab: trainTestSplit: expected options { testFraction, seed? }, got ${describeValue(o)}`);
-  for (const key of Object.keys(o)) {
-    if (key === 'testFraction' || key === 'seed') continue;
-    const hint = key === 'shuffle' || key === 'rng' ? ' (a seed shuffles the samples before the split; without one the last fraction is held out in order)' : '';
-    throw new Error(`actlab: trainTestSplit: unknown option '${key}'${hint}; valid options: testFraction, seed`);
-  }
+  checkKeys('trainTestSplit', o, ['testFraction', 'seed'], (key) => (key === 'shuffle' || key === 'rng'
+    ? ' (a seed shuffles the samples before the split; without one the last fraction is held out in order)' : ''));
   checkFraction('trainTestSplit', options.testFraction);
   const src = options.seed === undefined ? ds : gatherDataset(ds, new Rng(options.seed).permutation(ds.length));
   const { train, validation } = splitAt('trainTestSplit', src, options.testFraction);
