@@ -147,6 +147,19 @@ describe("a browser's console (headless Chromium, the built package)", () => {
   // A browser's console does not read Node's inspect hook: console.log(t) shows the object's
   // fields there, and print() is how a page (or a browser notebook) shows the values.
   const CI = process.env.CI === 'true' || process.env.CI === '1';
+  test("the test server answers the browser's own /favicon.ico request without an error status", async () => {
+    // Chromium asks for it whenever it likes; a 404 shows as a console error, which the
+    // page tests below count as the page's (a CI run failed on one).
+    const server = await serveLoopback(new Map());
+    try {
+      const res = await fetch(new URL('/favicon.ico', server.url));
+      expect(res.status).toBe(204);
+      expect((await fetch(new URL('/missing.js', server.url))).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
   test.skipIf(!existsSync(CHROMIUM_BIN) && !CI)('print() logs the shape and the values; console.log(t) does not', async () => {
     const home = mkdtempSync(join(tmpdir(), 'actlab-inspect-page-'));
     try {
