@@ -264,3 +264,25 @@ describe('saves and loads of one directory at once (an autosave and a save butto
     r.model.dispose(); m.dispose(); x.dispose();
   });
 });
+
+describe('modelCheckpoint: the best epoch, one checkpoint per epoch', () => {
+  // A key a callback adds to the epoch's logs, from a table by epoch number (what a metric the
+  // model logs itself, val_loss or val_acc, would be), so that which epoch is best is known.
+  const scores = (key: string, table: readonly number[]) => ({ onEpochEnd: (epoch: number, logs: Record<string, number>): void => { logs[key] = table[epoch]; } });
+  const small = () => {
+    const ds = twoSpirals({ n: 32, noise: 0.05, seed: 1 });
+    return { x: tensor(ds.x, [ds.length, 2]), y: ds.y };
+  };
+
+  test("a checkpoint written in onEpochEnd holds that epoch's keys that earlier callbacks added to the logs", async () => {
+    const { x, y } = small();
+    const m = build();
+    const path = join(dir, 'added-keys');
+    await m.fit(x, y, { epochs: 3, batchSize: 16, callbacks: [scores('score', [5, 2, 3]), modelCheckpoint({ dir: path })] });
+    const r = await loadCheckpoint(path);
+    // The third epoch's score was missing: the history was brought up to date after the last callback.
+    expect(r.history.score).toEqual([5, 2, 3]);
+    expect(r.history.loss).toHaveLength(3);
+    r.model.dispose(); m.dispose(); x.dispose();
+  });
+});

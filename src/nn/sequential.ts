@@ -668,9 +668,14 @@ export class Sequential implements TrainingModel {
           const show = (v: number): string => (Math.abs(v) > 1e-3 || !Number.isFinite(v) ? v.toFixed(4) : v.toExponential(4));
           console.log(`Epoch ${epoch + 1}/${epochs} - ${took} - ${Object.entries(logs).map(([k, v]) => `${k}: ${show(v)}`).join(' - ')}`);
         }
-        for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
-        history.amendLast(pushed, logs);
-        this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar() };
+        for (const cb of cbs) {
+          await cb.onEpochEnd?.(epoch, logs);
+          // After each callback, so that a checkpoint a later one takes (modelCheckpoint) holds the
+          // keys the earlier ones added to this epoch's logs, as it holds those fit logged.
+          history.amendLast(pushed, logs);
+          Object.assign(pushed, logs);
+          this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar() };
+        }
         if (yieldEvery === 'epoch') await nextTask();
       }
       for (const cb of cbs) await cb.onTrainEnd?.({});
