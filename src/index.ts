@@ -38,7 +38,7 @@ export type {
 } from './nn/layers.js';
 export { Sequential, sequential, History } from './nn/sequential.js';
 export type { CompileArgs, FitArgs, YieldEvery, EvaluateArgs, Labels, ClassIds, LossName, LossAlias, SequentialArgs } from './nn/sequential.js';
-export { callbacks, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, EpochLogger } from './nn/callbacks.js';
+export { callbacks, Monitor, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, EpochLogger } from './nn/callbacks.js';
 export type { Callback, Logs, TrainingModel, EarlyStoppingArgs, ReduceLROnPlateauArgs, LoggerArgs } from './nn/callbacks.js';
 export { linear, conv2dOp, poolOp, dropoutOp } from './ops/nn.js';
 export {

@@ -2,7 +2,7 @@
 // killed while saving leaves the previous checkpoint loadable.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { init, tensor, sequential, layers, adam, twoSpirals, memoryStats, restoreCheckpoint, type CheckpointJson, type Sequential } from '../src/index.js';
@@ -284,5 +284,74 @@ describe('modelCheckpoint: the best epoch, one checkpoint per epoch', () => {
     expect(r.history.score).toEqual([5, 2, 3]);
     expect(r.history.loss).toHaveLength(3);
     r.model.dispose(); m.dispose(); x.dispose();
+  });
+  test('saveBestOnly keeps the checkpoint of the best epoch by the monitored key and mode, and a run resumed from it goes on bit for bit', async () => {
+    const { x, y } = small();
+    const whole = build();
+    const weights: Float32Array[][] = [];
+    const keep = { onEpochEnd: (): void => { weights.push(whole.snapshotWeights()); } };
+    const min = join(dir, 'best-min'), max = join(dir, 'best-max'), auto = join(dir, 'best-auto');
+    await whole.fit(x, y, { epochs: 5, batchSize: 16, seed: 4, callbacks: [scores('score', [5, 2, 3, 4, 6]), scores('score_acc', [0.1, 0.5, 0.7, 0.2, 0.3]), keep,
+      modelCheckpoint({ dir: min, saveBestOnly: true, monitor: 'score' }),
+      modelCheckpoint({ dir: max, saveBestOnly: true, monitor: 'score', mode: 'max' }),
+      // 'auto' watches a key containing 'acc' upwards, as earlyStopping does.
+      modelCheckpoint({ dir: auto, saveBestOnly: true, monitor: 'score_acc' })] });
+    const expected = whole.snapshotWeights();
+    const best = await loadCheckpoint(min);
+    expect(best.initialEpoch).toBe(2);
+    expect(best.history.score).toEqual([5, 2]);
+    expect(best.model.snapshotWeights()).toEqual(weights[1]);
+    expect((await loadCheckpoint(max)).initialEpoch).toBe(5);
+    expect((await loadCheckpoint(auto)).initialEpoch).toBe(3);
+    expect(readdirSync(min).sort()).toEqual(['checkpoint.json', 'ckpt-2.bin']);
+    // The best epoch's checkpoint is a whole one: resumed, the run repeats the epochs after it bit for bit.
+    await best.model.fit(x, y, { epochs: 5, batchSize: 16, seed: best.seed, initialEpoch: best.initialEpoch });
+    expect(best.model.snapshotWeights()).toEqual(expected);
+    best.model.dispose(); whole.dispose(); x.dispose();
+  });
+
+  test('the best value so far survives a resume: the resumed run does not replace the best checkpoint with a worse epoch', async () => {
+    const { x, y } = small();
+    const path = join(dir, 'best-resumed');
+    const table = [5, 2, 3, 4, 6, 1];
+    const first = build();
+    // The first run is killed after its fourth epoch; its best was the second.
+    await first.fit(x, y, { epochs: 4, batchSize: 16, seed: 4, callbacks: [scores('score', table), modelCheckpoint({ dir: path, saveBestOnly: true, monitor: 'score' })] });
+    first.dispose();
+    const r = await loadCheckpoint(path);
+    expect(r.initialEpoch).toBe(2);
+    const written: number[] = [];
+    const cb = modelCheckpoint({ dir: path, saveBestOnly: true, monitor: 'score' });
+    const seen = { onEpochEnd: (): void => { written.push((JSON.parse(readFileSync(join(path, 'checkpoint.json'), 'utf8')) as { fit: { epoch: number } }).fit.epoch); } };
+    // Epochs 2-4 (scores 3, 4, 6) are worse than epoch 1's 2: none replaces its checkpoint; epoch 5's 1 does.
+    await r.model.fit(x, y, { epochs: 5, batchSize: 16, seed: r.seed, initialEpoch: r.initialEpoch, callbacks: [scores('score', table), cb, seen] });
+    await r.model.fit(x, y, { epochs: 6, batchSize: 16, seed: r.seed, initialEpoch: 5, callbacks: [scores('score', table), cb] });
+    const last = await loadCheckpoint(path);
+    expect(last.initialEpoch).toBe(6);
+    expect(last.history.score).toEqual([5, 2, 3, 4, 6, 1]);
+    expect(written).toEqual([2, 2, 2]);
+    last.model.dispose(); r.model.dispose(); x.dispose();
+  });
+
+  test('a monitored key missing from the logs is an error at the end of the first epoch; options that do nothing are refused', async () => {
+    const { x, y } = small();
+    const m = build();
+    const path = join(dir, 'best-missing');
+    // Keras warns each epoch and writes nothing: a long run would end without a checkpoint.
+    await expect(m.fit(x, y, { epochs: 3, batchSize: 16, callbacks: [modelCheckpoint({ dir: path, saveBestOnly: true })] })).rejects
+      .toThrow("actlab: modelCheckpoint: monitor 'val_loss' is not in the epoch's logs (loss, acc); name one of those keys, or give fit validationData or validationSplit for the val_ ones");
+    expect(m.fitState?.epoch).toBe(1);
+    expect(existsSync(path)).toBe(false);
+    const wrong = <T>(v: unknown): T => v as T;
+    expect(() => modelCheckpoint({ dir: path, monitor: 'val_acc' }))
+      .toThrow('actlab: modelCheckpoint: monitor and mode choose the epoch that saveBestOnly keeps; without saveBestOnly: true every checkpoint is written and they do nothing');
+    expect(() => modelCheckpoint({ dir: path, saveBestOnly: true, every: 2 }))
+      .toThrow('actlab: modelCheckpoint: every 2 and saveBestOnly do not combine: saveBestOnly compares every epoch with the best so far');
+    expect(() => modelCheckpoint({ dir: path, saveBestOnly: true, mode: wrong('lowest') })).toThrow("actlab: modelCheckpoint: mode must be 'auto', 'min' or 'max', got lowest");
+    expect(() => modelCheckpoint({ dir: path, saveBestOnly: true, monitor: '' })).toThrow("actlab: modelCheckpoint: monitor must be the name of a logged value ('val_loss', 'val_acc', ...), got \"\"");
+    expect(() => modelCheckpoint({ dir: path, saveBestOnly: wrong('yes') })).toThrow('actlab: modelCheckpoint: saveBestOnly must be true or false, got yes');
+    expect(() => modelCheckpoint(wrong({ dir: path, save_best_only: true })))
+      .toThrow("actlab: modelCheckpoint: unknown option 'save_best_only'; valid options: dir, every, saveBestOnly, monitor, mode");
+    m.dispose(); x.dispose();
   });
 });

@@ -21,8 +21,11 @@ export interface TrainingModel {
   restoreWeights(values: readonly Float32Array[]): void;
   /** Model, optimizer state and fit's position (modelCheckpoint writes it). */
   checkpoint(): Checkpoint;
-  /** fit's position: `epoch` counts the epochs trained with this seed over every fit call (set before onEpochEnd). */
-  readonly fitState?: { readonly epoch: number };
+  /**
+   * fit's position: `epoch` counts the epochs trained with this seed over every fit call (set
+   * before onEpochEnd); `history` holds those epochs' logs (from onEpochBegin, the epochs before it).
+   */
+  readonly fitState?: { readonly epoch: number; readonly history?: Readonly<Record<string, readonly number[]>> };
   /** The last epoch, when stopTraining ended it before its last batch (undefined after an epoch that ran to its end). */
   readonly epochCutShort?: { readonly epoch: number; readonly batches: number; readonly of: number };
 }
@@ -77,23 +80,49 @@ function refuseSchedule(where: string, model: TrainingModel | undefined): void {
   }
 }
 
-abstract class Monitor implements Callback {
+/**
+ * The base of the callbacks that watch one logged value for improvement (earlyStopping,
+ * reduceLROnPlateau, and actlab/node's modelCheckpoint with saveBestOnly): mode 'auto'
+ * watches keys containing 'acc' upwards and all others downwards, as Keras does.
+ */
+export abstract class Monitor implements Callback {
   protected model?: TrainingModel;
   protected readonly better: (c: number, b: number, d: number) => boolean;
   protected best: number;
 
   protected constructor(protected readonly where: string, protected readonly monitor: string, mode: Mode, protected readonly minDelta: number) {
+    if (typeof monitor !== 'string' || monitor.length === 0) throw new Error(`actlab: ${where}: monitor must be the name of a logged value ('val_loss', 'val_acc', ...), got ${showValue(monitor)}`);
     this.better = improves(checkMode(where, mode), monitor);
-    this.best = this.better(0, 1, 0) ? Infinity : -Infinity;
+    this.best = this.worst();
   }
 
+  /** Keeps the model being fitted (fit calls it). */
   setModel(model: TrainingModel): void { this.model = model; }
 
-  protected current(logs: Logs | undefined): number | undefined {
+  /** The starting best: Infinity when lower is better, -Infinity when higher is. */
+  protected worst(): number { return this.better(0, 1, 0) ? Infinity : -Infinity; }
+
+  /** The best of `values` by this monitor's mode (NaN and null, a NaN read back from JSON, never are); worst() for none. */
+  protected bestOf(values: readonly (number | null)[]): number {
+    let best = this.worst();
+    for (const v of values) if (typeof v === 'number' && this.better(v, best, 0)) best = v;
+    return best;
+  }
+
+  /**
+   * The monitored value in `logs`. A missing key is warned about once and gives undefined
+   * (Keras warns and carries on), or with `missing: 'throw'` is an error naming the keys there are.
+   */
+  protected current(logs: Logs | undefined, missing: 'warn' | 'throw' = 'warn'): number | undefined {
     const v = logs?.[this.monitor];
     if (v === undefined) {
-      // Keras warns and carries on; a silent no-op would hide a typo, so say it once.
-      if (!this.warned) console.warn(`actlab: ${this.where}: metric '${this.monitor}' is not in the logs (${Object.keys(logs ?? {}).join(', ')})`);
+      const keys = Object.keys(logs ?? {}).join(', ');
+      if (missing === 'throw') {
+        throw new Error(`actlab: ${this.where}: monitor '${this.monitor}' is not in the epoch's logs (${keys}); name one of those keys, ` +
+          'or give fit validationData or validationSplit for the val_ ones');
+      }
+      // A silent no-op would hide a typo, so say it once.
+      if (!this.warned) console.warn(`actlab: ${this.where}: metric '${this.monitor}' is not in the logs (${keys})`);
       this.warned = true;
     }
     return v;
@@ -150,7 +179,7 @@ export class EarlyStopping extends Monitor {
   onTrainBegin(): void {
     this.wait = 0;
     this.stoppedEpoch = 0;
-    this.bestSeen = this.better(0, 1, 0) ? Infinity : -Infinity;
+    this.bestSeen = this.worst();
     this.best = this.baseline ?? this.bestSeen;
     this.bestWeights = undefined;
   }
@@ -233,7 +262,7 @@ export class ReduceLROnPlateau extends Monitor {
     refuseSchedule('reduceLROnPlateau', this.model);
     this.wait = 0;
     this.cooldownLeft = 0;
-    this.best = this.better(0, 1, 0) ? Infinity : -Infinity;
+    this.best = this.worst();
   }
 
   /** Compares the monitored value with the best so far; multiplies the model's learning rate by `factor` after `patience` epochs without improvement. */

@@ -4,7 +4,7 @@
 import { readdir, readFile, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inTurn, writeAtomic } from './files.js';
-import { restoreCheckpoint, type Callback, type Checkpoint, type CheckpointJson, type CustomActivationFactory, type Sequential, type TrainingModel } from '../index.js';
+import { Monitor, restoreCheckpoint, type Callback, type Logs, type Checkpoint, type CheckpointJson, type CustomActivationFactory, type Sequential } from '../index.js';
 
 /**
  * Writes a checkpoint into `dir` atomically and removes older blobs and the temporary files of
@@ -73,31 +73,85 @@ async function readCheckpointFiles(dir: string): Promise<Checkpoint> {
 export interface ModelCheckpointArgs {
   /** The directory to write checkpoint.json and its blob into (created if missing; loadCheckpoint reads it). */
   dir: string;
-  /** Write after every `every` epochs, counted over every fit of the model (a positive integer; default 1). */
+  /** Write after every `every` epochs, counted over every fit of the model (a positive integer; default 1; not with saveBestOnly). */
   every?: number;
+  /**
+   * Write only after an epoch whose monitored value beats the best so far (Keras's
+   * save_best_only), so the directory holds the best epoch's checkpoint; default false. The
+   * best so far is the best value in the model's history of the run, which checkpoints hold:
+   * a run resumed from the directory's checkpoint replaces it only with a better epoch. A
+   * monitor key missing from the epoch's logs is an error at the end of the first epoch.
+   */
+  saveBestOnly?: boolean;
+  /** With saveBestOnly: the logged value to compare ('val_loss', 'val_acc', 'loss', a key a callback adds); default 'val_loss'. */
+  monitor?: string;
+  /** With saveBestOnly: 'min', 'max', or 'auto' (default: upwards for names containing 'acc', downwards otherwise), as earlyStopping. */
+  mode?: 'auto' | 'min' | 'max';
 }
 
-/** A fit callback that checkpoints model, optimizer and position every N epochs (Keras ModelCheckpoint). */
+const CHECKPOINT_KEYS = ['dir', 'every', 'saveBestOnly', 'monitor', 'mode'];
+
+class ModelCheckpoint extends Monitor {
+  private readonly dir: string;
+  private readonly every: number;
+  private readonly bestOnly: boolean;
+
+  constructor(args: ModelCheckpointArgs) {
+    const where = 'modelCheckpoint';
+    if (typeof args !== 'object' || args === null) throw new Error(`actlab: ${where}: expected { dir, ... }, got ${String(args)}`);
+    for (const k of Object.keys(args)) {
+      if (!CHECKPOINT_KEYS.includes(k)) throw new Error(`actlab: ${where}: unknown option '${k}'; valid options: ${CHECKPOINT_KEYS.join(', ')}`);
+    }
+    super(where, args.monitor ?? 'val_loss', args.mode ?? 'auto', 0);
+    const every = args.every ?? 1;
+    if (!Number.isInteger(every) || every < 1) throw new Error(`actlab: ${where}: every must be a positive integer, got ${every}`);
+    if (typeof args.dir !== 'string' || args.dir.length === 0) throw new Error(`actlab: ${where}: dir must be a directory path`);
+    const bestOnly: unknown = args.saveBestOnly ?? false;
+    if (typeof bestOnly !== 'boolean') throw new Error(`actlab: ${where}: saveBestOnly must be true or false, got ${String(bestOnly)}`);
+    if (!bestOnly && (args.monitor !== undefined || args.mode !== undefined)) {
+      // Keras ignores them then; a run that was meant to keep its best epoch would keep its last.
+      throw new Error(`actlab: ${where}: monitor and mode choose the epoch that saveBestOnly keeps; without saveBestOnly: true every checkpoint is written and they do nothing`);
+    }
+    if (bestOnly && every !== 1) {
+      throw new Error(`actlab: ${where}: every ${every} and saveBestOnly do not combine: saveBestOnly compares every epoch with the best so far`);
+    }
+    this.dir = args.dir;
+    this.every = every;
+    this.bestOnly = bestOnly;
+  }
+
+  /** The best value of the run so far, from the model's history (the epochs before this one, a restored checkpoint's included). */
+  onEpochBegin(): void {
+    if (this.bestOnly) this.best = this.bestOf(this.model?.fitState?.history?.[this.monitor] ?? []);
+  }
+
+  async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    const model = this.model;
+    // Counted over every fit of the model, so a loop of fit({ epochs: 1 }) checkpoints every N too.
+    const done = model?.fitState?.epoch ?? epoch + 1;
+    if (model === undefined || done % this.every !== 0) return;
+    if (this.bestOnly) {
+      const v = this.current(logs, 'throw');
+      if (v === undefined || !this.better(v, this.best, 0)) return;
+      this.best = v;
+    }
+    const cut = model.epochCutShort;
+    if (cut !== undefined) {
+      // A stop inside the epoch (a SIGINT handler setting stopTraining): its checkpoint would resume
+      // after the batches it never trained; the last whole epoch's checkpoint stays in dir.
+      console.warn(`actlab: modelCheckpoint: epoch ${cut.epoch} was stopped after ${cut.batches} of its ${cut.of} batches, so no checkpoint ` +
+        `is written for it; ${this.dir} keeps the last one taken at the end of a whole epoch`);
+      return;
+    }
+    await writeCheckpoint(this.dir, model.checkpoint());
+  }
+}
+
+/**
+ * A fit callback that checkpoints model, optimizer and position (Keras ModelCheckpoint): every N
+ * epochs, or with saveBestOnly after each epoch that improves the monitored value; the
+ * directory keeps the latest checkpoint written.
+ */
 export function modelCheckpoint(args: ModelCheckpointArgs): Callback {
-  const every = args.every ?? 1;
-  if (!Number.isInteger(every) || every < 1) throw new Error(`actlab: modelCheckpoint: every must be a positive integer, got ${every}`);
-  if (typeof args.dir !== 'string' || args.dir.length === 0) throw new Error('actlab: modelCheckpoint: dir must be a directory path');
-  let model: TrainingModel | undefined;
-  return {
-    setModel: (m) => { model = m; },
-    onEpochEnd: async (epoch) => {
-      // Counted over every fit of the model, so a loop of fit({ epochs: 1 }) checkpoints every N too.
-      const done = model?.fitState?.epoch ?? epoch + 1;
-      if (model === undefined || done % every !== 0) return;
-      const cut = model.epochCutShort;
-      if (cut !== undefined) {
-        // A stop inside the epoch (a SIGINT handler setting stopTraining): its checkpoint would resume
-        // after the batches it never trained; the last whole epoch's checkpoint stays in dir.
-        console.warn(`actlab: modelCheckpoint: epoch ${cut.epoch} was stopped after ${cut.batches} of its ${cut.of} batches, so no checkpoint ` +
-          `is written for it; ${args.dir} keeps the last one taken at the end of a whole epoch`);
-        return;
-      }
-      await writeCheckpoint(args.dir, model.checkpoint());
-    },
-  };
+  return new ModelCheckpoint(args);
 }
