@@ -354,4 +354,22 @@ describe('modelCheckpoint: the best epoch, one checkpoint per epoch', () => {
       .toThrow("actlab: modelCheckpoint: unknown option 'save_best_only'; valid options: dir, every, saveBestOnly, monitor, mode");
     m.dispose(); x.dispose();
   });
+  test('{epoch} in dir keeps one checkpoint per epoch, each in a directory of its own named by the epoch it resumes at', async () => {
+    const { x, y } = small();
+    const m = build();
+    const root = join(dir, 'per-epoch');
+    await m.fit(x, y, { epochs: 3, batchSize: 16, callbacks: [scores('val_score', [3, 4, 1]),
+      modelCheckpoint({ dir: join(root, 'epoch-{epoch:03d}') }), modelCheckpoint({ dir: join(root, 'best-{epoch}'), saveBestOnly: true, monitor: 'val_score' })] });
+    expect(readdirSync(root).sort()).toEqual(['best-1', 'best-3', 'epoch-001', 'epoch-002', 'epoch-003']);
+    for (const [d, epoch] of [['epoch-001', 1], ['epoch-002', 2], ['epoch-003', 3], ['best-3', 3]] as const) {
+      expect(readdirSync(join(root, d)).sort()).toEqual(['checkpoint.json', `ckpt-${epoch}.bin`]);
+      const r = await loadCheckpoint(join(root, d));
+      expect(r.initialEpoch).toBe(epoch);
+      r.model.dispose();
+    }
+    // A Keras filepath's other fields ({val_loss:.2f}) would have made a directory named so.
+    expect(() => modelCheckpoint({ dir: join(root, '{epoch}-{val_loss:.2f}') }))
+      .toThrow("actlab: modelCheckpoint: dir '" + join(root, '{epoch}-{val_loss:.2f}') + "' holds '{val_loss:.2f}'; the only placeholders are {epoch} and {epoch:0Nd} (N digits, zero-padded)");
+    m.dispose(); x.dispose();
+  });
 });

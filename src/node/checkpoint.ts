@@ -71,7 +71,12 @@ async function readCheckpointFiles(dir: string): Promise<Checkpoint> {
 
 /** modelCheckpoint's options. */
 export interface ModelCheckpointArgs {
-  /** The directory to write checkpoint.json and its blob into (created if missing; loadCheckpoint reads it). */
+  /**
+   * The directory to write checkpoint.json and its blob into (created if missing; loadCheckpoint
+   * reads it). With `{epoch}` in it (or `{epoch:03d}`, zero-padded to 3 digits, as Keras's
+   * filepath), each checkpoint goes into a directory of its own, named by its epoch count (the
+   * initialEpoch it resumes at), and none is removed: `ckpt/epoch-{epoch}` keeps one per epoch.
+   */
   dir: string;
   /** Write after every `every` epochs, counted over every fit of the model (a positive integer; default 1; not with saveBestOnly). */
   every?: number;
@@ -91,6 +96,11 @@ export interface ModelCheckpointArgs {
 
 const CHECKPOINT_KEYS = ['dir', 'every', 'saveBestOnly', 'monitor', 'mode'];
 
+/** The directory of the checkpoint after `done` epochs: dir with its {epoch} placeholders filled in. */
+function dirFor(dir: string, done: number): string {
+  return dir.replace(/\{epoch(?::0(\d)d)?\}/g, (_, width?: string) => String(done).padStart(Number(width ?? 0), '0'));
+}
+
 class ModelCheckpoint extends Monitor {
   private readonly dir: string;
   private readonly every: number;
@@ -106,6 +116,10 @@ class ModelCheckpoint extends Monitor {
     const every = args.every ?? 1;
     if (!Number.isInteger(every) || every < 1) throw new Error(`actlab: ${where}: every must be a positive integer, got ${every}`);
     if (typeof args.dir !== 'string' || args.dir.length === 0) throw new Error(`actlab: ${where}: dir must be a directory path`);
+    const other = /\{[^}]*\}/.exec(args.dir.replace(/\{epoch(?::0\dd)?\}/g, ''));
+    if (other !== null) {
+      throw new Error(`actlab: ${where}: dir '${args.dir}' holds '${other[0]}'; the only placeholders are {epoch} and {epoch:0Nd} (N digits, zero-padded)`);
+    }
     const bestOnly: unknown = args.saveBestOnly ?? false;
     if (typeof bestOnly !== 'boolean') throw new Error(`actlab: ${where}: saveBestOnly must be true or false, got ${String(bestOnly)}`);
     if (!bestOnly && (args.monitor !== undefined || args.mode !== undefined)) {
@@ -143,14 +157,14 @@ class ModelCheckpoint extends Monitor {
         `is written for it; ${this.dir} keeps the last one taken at the end of a whole epoch`);
       return;
     }
-    await writeCheckpoint(this.dir, model.checkpoint());
+    await writeCheckpoint(dirFor(this.dir, done), model.checkpoint());
   }
 }
 
 /**
  * A fit callback that checkpoints model, optimizer and position (Keras ModelCheckpoint): every N
- * epochs, or with saveBestOnly after each epoch that improves the monitored value; the
- * directory keeps the latest checkpoint written.
+ * epochs, or with saveBestOnly after each epoch that improves the monitored value; into one
+ * directory that keeps the latest, or with `{epoch}` in dir one directory per checkpoint.
  */
 export function modelCheckpoint(args: ModelCheckpointArgs): Callback {
   return new ModelCheckpoint(args);
