@@ -373,3 +373,68 @@ describe('modelCheckpoint: the best epoch, one checkpoint per epoch', () => {
     m.dispose(); x.dispose();
   });
 });
+
+describe("resuming a checkpoint with the run's seed, batchSize and shuffle", () => {
+  const wrong = <T>(v: unknown): T => v as T;
+  const small = () => {
+    const ds = twoSpirals({ n: 64, noise: 0.05, seed: 1 });
+    return { x: tensor(ds.x, [ds.length, 2]), y: ds.y };
+  };
+
+  test('a resume with another seed, batchSize or shuffle is refused with the way out; the run resumed as recorded goes on bit for bit', async () => {
+    const { x, y } = small();
+    const run = { batchSize: 16, shuffle: false, seed: 9 };
+    const whole = build();
+    await whole.fit(x, y, { epochs: 4, ...run });
+    const first = build();
+    await first.fit(x, y, { epochs: 2, ...run });
+    const cp = first.checkpoint();
+    expect(cp.json.fit).toMatchObject({ seed: 9, epoch: 2, batchSize: 16, shuffle: false });
+    const r = restoreCheckpoint(cp);
+    const before = r.model.snapshotWeights();
+    const resume = { epochs: 4, initialEpoch: r.initialEpoch };
+    // These trained on without a word: another batch size with other steps, a left-out seed (the
+    // model's own, 11) with another stream of shuffles and masks and a history that began again.
+    await expect(r.model.fit(x, y, { ...resume, ...run, batchSize: 32 })).rejects.toThrow('actlab: fit: this model was restored from a checkpoint after epoch 2, ' +
+      'and this fit resumes it with batchSize 32 where it had 16, so it would not go on as the uninterrupted run; pass batchSize: 16 as the run did, ' +
+      'or allowResumeChanges: true to resume with the change, or initialEpoch: 0 to start a new run from these weights');
+    await expect(r.model.fit(x, y, { ...resume, batchSize: 16 })).rejects.toThrow("actlab: fit: this model was restored from a checkpoint after epoch 2, and this fit " +
+      "resumes it with seed 11 (the model's own: seed was left out) where the run had 9, shuffle true where it had false, so it would not go on as the uninterrupted run " +
+      '(another seed starts another stream of shuffles and masks, and the history again); pass seed: 9, shuffle: false as the run did');
+    // fit without initialEpoch resumes a restored model too.
+    await expect(r.model.fit(x, y, { epochs: 2, ...run, shuffle: true })).rejects.toThrow('resumes it with shuffle true where it had false');
+    await expect(r.model.fit(x, y, { ...resume, ...run, allowResumeChanges: wrong('yes') })).rejects.toThrow('actlab: fit: allowResumeChanges must be true or false, got yes');
+    expect(r.model.snapshotWeights()).toEqual(before);
+    const h = await r.model.fit(x, y, { ...resume, ...run });
+    expect(h.epoch).toEqual([2, 3]);
+    expect(r.model.snapshotWeights()).toEqual(whole.snapshotWeights());
+    // Once resumed, the run is this process's: a later fit may change its batch size.
+    await r.model.fit(x, y, { epochs: 1, ...run, batchSize: 32 });
+    // allowResumeChanges resumes with the change, continuing the history; initialEpoch 0 starts a new run.
+    const changed = restoreCheckpoint(cp);
+    await changed.model.fit(x, y, { ...resume, ...run, batchSize: 32, allowResumeChanges: true });
+    expect(changed.model.checkpoint().json.fit).toMatchObject({ epoch: 4, batchSize: 32 });
+    expect(changed.model.fitState?.history.loss).toHaveLength(4);
+    const fresh = restoreCheckpoint(cp);
+    await fresh.model.fit(x, y, { epochs: 1, initialEpoch: 0, batchSize: 8 });
+    for (const t of [whole, first, r.model, changed.model, fresh.model, x]) t.dispose();
+  });
+
+  test('an older checkpoint, without batchSize and shuffle, still loads; only its seed is checked', async () => {
+    const { x, y } = small();
+    const m = build();
+    await m.fit(x, y, { epochs: 1, batchSize: 16, seed: 9 });
+    const cp = m.checkpoint();
+    const { batchSize, shuffle, ...older } = cp.json.fit;
+    expect([batchSize, shuffle]).toEqual([16, true]);
+    const old = restoreCheckpoint({ json: { ...cp.json, fit: older }, data: cp.data });
+    await expect(old.model.fit(x, y, { epochs: 2, initialEpoch: 1, batchSize: 8 })).rejects.toThrow("resumes it with seed 11 (the model's own: seed was left out) where the run had 9, so");
+    await old.model.fit(x, y, { epochs: 2, initialEpoch: 1, batchSize: 8, seed: 9 });
+    expect(old.model.checkpoint().json.fit).toMatchObject({ epoch: 2, batchSize: 8, shuffle: true });
+    expect(() => restoreCheckpoint({ json: { ...cp.json, fit: { ...cp.json.fit, batchSize: 0 } }, data: cp.data }))
+      .toThrow('actlab: restoreCheckpoint: checkpoint.json fit.batchSize must be an integer >= 1 when present, got 0');
+    expect(() => restoreCheckpoint({ json: { ...cp.json, fit: { ...cp.json.fit, shuffle: wrong<boolean>('no') } }, data: cp.data }))
+      .toThrow('actlab: restoreCheckpoint: checkpoint.json fit.shuffle must be true or false when present, got "no"');
+    for (const t of [m, old.model, x]) t.dispose();
+  });
+});

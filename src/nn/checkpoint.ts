@@ -26,10 +26,63 @@ export interface CheckpointJson {
     /** The exact step count (the state's float32 `iter` holds it only up to 2^24); absent in older checkpoints. */
     readonly iterations?: number;
   };
-  /** fit's seed, the next epoch to run (counted over every fit with that seed) and the history so far. */
-  readonly fit: { readonly seed: number; readonly epoch: number; readonly history: Record<string, number[]> };
+  /**
+   * fit's seed, the next epoch to run (counted over every fit with that seed), the history so
+   * far, and the batchSize and shuffle of the fit that ran the last epoch (absent in older
+   * checkpoints, and in one of a model never fitted).
+   */
+  readonly fit: { readonly seed: number; readonly epoch: number; readonly history: Record<string, number[]>; readonly batchSize?: number; readonly shuffle?: boolean };
   /** Float32 values: model weights (manifest order), then optimizer state (state order). */
   readonly dataBytes: number;
+}
+
+/** Where a model's fit is (Sequential.fitState): what a checkpoint's `fit` records. */
+export interface FitState {
+  /** The seed of the run's shuffles and dropout masks. */
+  seed: number;
+  /** The next epoch to run, counted over every fit with that seed. */
+  epoch: number;
+  /** The logs of those epochs, per key. */
+  history: Record<string, number[]>;
+  /** The batchSize of the fit that ran the last epoch (absent before a fit, and restored from an older checkpoint). */
+  batchSize?: number;
+  /** The shuffle of the fit that ran the last epoch (absent as batchSize is). */
+  shuffle?: boolean;
+}
+
+/** The fit states restoreCheckpoint made: the model's next fit is a resume, which checkResume checks. A fit replaces the state, ending the check. */
+const restoredStates = new WeakSet<FitState>();
+
+/**
+ * Refuses a fit that resumes a restored checkpoint's run with another seed, batchSize or
+ * shuffle than the run recorded: it would not go on bit for bit, and with another seed not
+ * even as the same stream (the history restarts). A fit with initialEpoch 0 starts a new run
+ * and is not checked; `allow` (fit's allowResumeChanges) resumes anyway.
+ */
+export function checkResume(state: FitState | undefined, fit: {
+  seed: number; seedGiven: boolean; batchSize: number; shuffle: boolean; initialEpoch: number | undefined; allow: unknown;
+}): void {
+  const allow = fit.allow ?? false;
+  if (typeof allow !== 'boolean') throw new Error(`actlab: fit: allowResumeChanges must be true or false, got ${String(allow)}`);
+  if (allow || state === undefined || !restoredStates.has(state) || state.epoch === 0 || fit.initialEpoch === 0) return;
+  const changes: string[] = [];
+  const had: string[] = [];
+  if (fit.seed !== state.seed) {
+    changes.push(`seed ${fit.seed}${fit.seedGiven ? '' : ' (the model\'s own: seed was left out)'} where the run had ${state.seed}`);
+    had.push(`seed: ${state.seed}`);
+  }
+  if (state.batchSize !== undefined && fit.batchSize !== state.batchSize) {
+    changes.push(`batchSize ${fit.batchSize} where it had ${state.batchSize}`);
+    had.push(`batchSize: ${state.batchSize}`);
+  }
+  if (state.shuffle !== undefined && fit.shuffle !== state.shuffle) {
+    changes.push(`shuffle ${fit.shuffle} where it had ${state.shuffle}`);
+    had.push(`shuffle: ${state.shuffle}`);
+  }
+  if (changes.length === 0) return;
+  throw new Error(`actlab: fit: this model was restored from a checkpoint after epoch ${state.epoch}, and this fit resumes it with ${changes.join(', ')}, ` +
+    `so it would not go on as the uninterrupted run${fit.seed !== state.seed ? ' (another seed starts another stream of shuffles and masks, and the history again)' : ''}; ` +
+    `pass ${had.join(', ')} as the run did, or allowResumeChanges: true to resume with the change, or initialEpoch: 0 to start a new run from these weights`);
 }
 
 /** A checkpoint in memory: model.checkpoint() makes one, restoreCheckpoint() reads one. */
@@ -66,7 +119,7 @@ export function checkpointOf(model: Sequential): Checkpoint {
     data.set(new Float32Array(weightData), 0);
     let off = weightData.byteLength / 4;
     for (const w of state) { data.set(w.tensor.dataSync(), off); off += w.tensor.size; }
-    const fit = model.fitState ?? { seed: model.seed, epoch: 0, history: {} };
+    const fit: FitState = model.fitState ?? { seed: model.seed, epoch: 0, history: {} };
     return {
       json: {
         format: 'actlab-checkpoint', version: 1, model: modelJson, loss: c.loss, metrics: c.accuracy ? ['accuracy'] : [],
@@ -75,7 +128,7 @@ export function checkpointOf(model: Sequential): Checkpoint {
           state: state.map((w) => ({ name: w.name, shape: [...w.tensor.shape] })), iterations: c.optimizer.iterations,
         },
         // A copy: later fits extend the model's history in place.
-        fit: { seed: fit.seed, epoch: fit.epoch, history: copyHistory(fit.history) },
+        fit: { seed: fit.seed, epoch: fit.epoch, history: copyHistory(fit.history), ...(fit.batchSize === undefined ? {} : { batchSize: fit.batchSize }), ...(fit.shuffle === undefined ? {} : { shuffle: fit.shuffle }) },
         dataBytes: data.byteLength,
       },
       data: data.buffer,
@@ -139,6 +192,9 @@ function checkJson(given: unknown): void {
   if (!isObject(f) || !isCount(f.seed) || !isCount(f.epoch) || !isObject(f.history)) {
     throw bad("'fit' must be { seed, epoch, history } with seed and epoch integers >= 0", f);
   }
+  // Recorded since fit refuses a resume that changes them; older checkpoints lack them.
+  if (f.batchSize !== undefined && !(isCount(f.batchSize) && f.batchSize > 0)) throw bad("fit.batchSize must be an integer >= 1 when present", f.batchSize);
+  if (f.shuffle !== undefined && typeof f.shuffle !== 'boolean') throw bad('fit.shuffle must be true or false when present', f.shuffle);
   for (const [k, v] of Object.entries(f.history)) {
     // JSON writes a NaN loss as null.
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' || x === null)) throw bad(`fit.history['${k}'] must be a list of numbers`, v);
@@ -205,7 +261,9 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
       return m;
     });
     model.compile({ optimizer, loss: json.loss, metrics });
-    model.fitState = { ...json.fit, history: copyHistory(json.fit.history) };
+    const { seed, epoch, batchSize, shuffle } = json.fit;
+    model.fitState = { seed, epoch, history: copyHistory(json.fit.history), ...(batchSize === undefined ? {} : { batchSize }), ...(shuffle === undefined ? {} : { shuffle }) };
+    restoredStates.add(model.fitState);
     return { model, initialEpoch: json.fit.epoch, seed: json.fit.seed, history: json.fit.history };
   } catch (e) {
     // compile() is the last step that can throw; until it succeeds the model does not own the optimizer.

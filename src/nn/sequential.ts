@@ -16,7 +16,7 @@ import { Dense, Activation } from './layers.js';
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
 import { argMaxRows } from '../ops/reduce.js';
 import { saveArtifacts } from './serialize.js';
-import { checkpointOf, type Checkpoint } from './checkpoint.js';
+import { checkpointOf, checkResume, type Checkpoint, type FitState } from './checkpoint.js';
 
 /** The losses compile() knows, under their canonical (tfjs camelCase) names. */
 export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
@@ -90,12 +90,21 @@ export interface FitArgs {
    * neither the 4 ms clamp of nested timers nor a hidden tab's timer throttling delays.
    */
   yieldEvery?: YieldEvery;
+  /**
+   * A model restored from a checkpoint (restoreCheckpoint, loadCheckpoint) refuses a fit that
+   * resumes it (initialEpoch left out or above 0) with another seed, batchSize or shuffle than
+   * the run that wrote it recorded, since the run would not go on as the uninterrupted one
+   * (another seed is another stream of shuffles and masks, and its history starts again).
+   * true resumes with the change; default false. initialEpoch: 0 starts a new run from the
+   * restored weights instead, and is not checked.
+   */
+  allowResumeChanges?: boolean;
 }
 
 /** fit's yieldEvery: 'auto' (every 125 ms), 'batch', 'epoch', 'never', or a number of milliseconds. */
 export type YieldEvery = 'auto' | 'batch' | 'epoch' | 'never' | number;
 
-const FIT_OPTIONS = ['epochs', 'batchSize', 'validationData', 'validationSplit', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'stopOnNonFinite', 'yieldEvery'];
+const FIT_OPTIONS = ['epochs', 'batchSize', 'validationData', 'validationSplit', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'stopOnNonFinite', 'yieldEvery', 'allowResumeChanges'];
 
 /** tfjs-layers' interval for yieldEvery 'auto'. */
 const AUTO_YIELD_MS = 125;
@@ -214,11 +223,12 @@ export class Sequential implements TrainingModel {
   /** Set to true (by a callback) to end fit after the current batch; fit resets it when it starts. */
   stopTraining = false;
   /**
-   * Where fit is: its seed, the next epoch to run, the history so far (checkpoints save it).
+   * Where fit is: its seed, the next epoch to run, the history so far, and the batchSize and
+   * shuffle of the fit that ran its last epoch (checkpoints save it).
    * The history is one object that later fits of the same stream extend in place; copy it to
    * keep a snapshot.
    */
-  fitState?: { seed: number; epoch: number; history: Record<string, number[]> };
+  fitState?: FitState;
   private readonly rng: Rng;
   private compiled?: Compiled;
   private disposed = false;
@@ -531,6 +541,8 @@ export class Sequential implements TrainingModel {
     const fitSeed = args.seed ?? this.seed;
     const baseRng = new Rng(fitSeed);
     const shuffle = args.shuffle ?? true;
+    // A model restored from a checkpoint resumes its run only with that run's seed, batchSize and shuffle.
+    checkResume(this.fitState, { seed: fitSeed, seedGiven: args.seed !== undefined, batchSize, shuffle, initialEpoch: args.initialEpoch, allow: args.allowResumeChanges });
     // Each epoch's shuffle and dropout come from a generator keyed by (seed, key), key counting
     // the epochs this model has trained with that seed: a run resumed from a checkpoint at
     // epoch e (initialEpoch e) draws exactly what the uninterrupted run did, and a fit called
@@ -611,7 +623,7 @@ export class Sequential implements TrainingModel {
         const key = keyBase + epoch;
         const rng = baseRng.forkAt(key);
         const epochStart = performance.now();
-        this.fitState = { seed: fitSeed, epoch: key, history: soFar() };
+        this.fitState = { seed: fitSeed, epoch: key, history: soFar(), batchSize, shuffle };
         for (const cb of cbs) await cb.onEpochBegin?.(epoch, {});
         const order = shuffle ? rng.permutation(n) : identity(n);
         let lossSum = 0, correct = 0, seen = 0;
@@ -659,7 +671,7 @@ export class Sequential implements TrainingModel {
         }
         const pushed = { ...logs };
         history.push(epoch, pushed);
-        this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar() };
+        this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar(), batchSize, shuffle };
         if (verbose !== 0) {
           // Keras' form: the epoch's time, and values below 1e-3 in exponent form (a long run's loss of
           // 3e-5 printed as 0.0000 epoch after epoch).
@@ -674,7 +686,7 @@ export class Sequential implements TrainingModel {
           // keys the earlier ones added to this epoch's logs, as it holds those fit logged.
           history.amendLast(pushed, logs);
           Object.assign(pushed, logs);
-          this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar() };
+          this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar(), batchSize, shuffle };
         }
         if (yieldEvery === 'epoch') await nextTask();
       }
