@@ -27,6 +27,9 @@ export { LearningRateSchedule } from './nn/schedules.js';
 export type { ScheduleJson, ScheduleConfig } from './nn/schedules.js';
 export { meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './nn/losses.js';
 export type { LossResult, CrossentropyOptions, SparseLabels } from './nn/losses.js';
+/** Standalone metrics with tf.metrics' names (metrics.meanAbsoluteError(yTrue, yPred), ...): per-row tensors, or scalars for precision and recall. */
+export * as metrics from './nn/metrics-api.js';
+export type { MetricName, MetricAlias, MetricClassIds } from './nn/metrics.js';
 export { matMul, dense } from './ops/matmul.js';
 export { Layer } from './nn/layer.js';
 export type { LayerArgs, LayerWeight, CallOptions, Config } from './nn/layer.js';

@@ -263,7 +263,7 @@ describe('layer errors', () => {
     await expect(m.fit(x, y)).rejects.toThrow("fit: model 'sequential' is not compiled; call compile({optimizer, loss}) first");
     expect(() => m.compile({ optimizer: 'adam', loss: 'hinge' as 'mse' })).toThrow(/unknown loss 'hinge'; valid:/);
     expect(() => m.compile({ optimizer: 'adamax' as 'adam', loss: 'mse' })).toThrow(/unknown optimizer 'adamax'/);
-    expect(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1' as 'acc'] })).toThrow("compile: unknown metric 'f1'; valid: accuracy (acc)");
+    expect(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1' as 'acc'] })).toThrow("compile: unknown metric 'f1'; valid: accuracy (acc), binaryAccuracy (binary_accuracy), ");
     m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     await expect(m.fit(x, y, { batchSize: 0 })).rejects.toThrow('fit: batchSize must be an integer >= 1, got 0');
     await expect(m.fit(x, y, { epochs: -1 })).rejects.toThrow('fit: epochs must be an integer >= 0, got -1');

@@ -6,6 +6,7 @@ import { tensor, type Tensor } from '../core/tensor.js';
 import { isObject, modelFromArtifacts, modelToArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
 import { adam, adamw, rmsprop, sgd, type LearningRate, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import { fromConfig } from './schedules.js';
+import { resolveMetrics } from './metrics.js';
 import type { Sequential, LossName } from './sequential.js';
 
 /** The JSON half of a checkpoint (checkpoint.json on disk, without its `data` file name). */
@@ -18,7 +19,7 @@ export interface CheckpointJson {
   readonly model: ModelJson;
   /** The compiled loss. */
   readonly loss: LossName;
-  /** The compiled metrics. */
+  /** The compiled metrics, by the names compile() was given (older checkpoints: ['accuracy'] or []). */
   readonly metrics: readonly string[];
   /** The optimizer's class, config and the names and shapes of its state tensors. */
   readonly optimizer: {
@@ -122,7 +123,7 @@ export function checkpointOf(model: Sequential): Checkpoint {
     const fit: FitState = model.fitState ?? { seed: model.seed, epoch: 0, history: {} };
     return {
       json: {
-        format: 'actlab-checkpoint', version: 1, model: modelJson, loss: c.loss, metrics: c.accuracy ? ['accuracy'] : [],
+        format: 'actlab-checkpoint', version: 1, model: modelJson, loss: c.loss, metrics: c.metrics,
         optimizer: {
           className: c.optimizer.className, config: c.optimizer.getConfig(),
           state: state.map((w) => ({ name: w.name, shape: [...w.tensor.shape] })), iterations: c.optimizer.iterations,
@@ -256,10 +257,7 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
       }
     }
     optimizer.setWeights(state, json.optimizer.iterations);
-    const metrics = json.metrics.map((m) => {
-      if (m !== 'accuracy' && m !== 'acc') throw new Error(`actlab: restoreCheckpoint: unknown metric '${m}'; valid: accuracy (acc)`);
-      return m;
-    });
+    const metrics = resolveMetrics('restoreCheckpoint', json.metrics, json.loss === 'sparseCategoricalCrossentropy', json.loss).map((m) => m.name);
     model.compile({ optimizer, loss: json.loss, metrics });
     const { seed, epoch, batchSize, shuffle } = json.fit;
     model.fitState = { seed, epoch, history: copyHistory(json.fit.history), ...(batchSize === undefined ? {} : { batchSize }), ...(shuffle === undefined ? {} : { shuffle }) };

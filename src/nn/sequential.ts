@@ -14,7 +14,7 @@ import {
 import { sameShape, layoutHint, type Layer, type LayerWeight } from './layer.js';
 import { Dense, Activation } from './layers.js';
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
-import { argMaxRows } from '../ops/reduce.js';
+import { resolveMetrics, metricTotals, metricValue, type CompiledMetric, type MetricAlias } from './metrics.js';
 import { saveArtifacts } from './serialize.js';
 import { checkpointOf, checkResume, type Checkpoint, type FitState } from './checkpoint.js';
 
@@ -42,8 +42,13 @@ export interface CompileArgs {
   optimizer: Optimizer | 'adam' | 'sgd' | 'rmsprop' | 'adamw';
   /** The loss, by tfjs or Keras name. With a softmax output layer the cross-entropies take its logits (one fused kernel). */
   loss: LossAlias;
-  /** ['accuracy'] (or ['acc']) adds acc and val_acc to the logs and History. */
-  metrics?: readonly ('accuracy' | 'acc')[];
+  /**
+   * Metrics to log besides the loss, by tf.js or Keras name: ['accuracy'] adds `acc` (and
+   * `val_acc` with validation data) to the logs and History; any other name logs under the
+   * name as given ('mae' as `mae` and `val_mae`, 'meanAbsoluteError' as `meanAbsoluteError`).
+   * evaluate() returns [loss, ...metrics] in this order. See the README's metrics table.
+   */
+  metrics?: readonly MetricAlias[];
 }
 
 /** fit's options (Keras names). */
@@ -52,7 +57,7 @@ export interface FitArgs {
   epochs?: number;
   /** Default 32; the last batch of an epoch may be smaller. */
   batchSize?: number;
-  /** [x, y] evaluated after each epoch (val_loss, val_acc). */
+  /** [x, y] evaluated after each epoch (val_loss, and val_ + each metric's key). */
   validationData?: readonly [Tensor, Labels];
   /** The last fraction of the data, before shuffling, is held out (Keras); 0 (the default) holds out none. */
   validationSplit?: number;
@@ -148,7 +153,7 @@ export interface EvaluateArgs {
 export class History {
   /** The number of each epoch this fit ran (from initialEpoch). */
   readonly epoch: number[] = [];
-  /** Every logged value per key (loss, acc, val_loss, val_acc, and keys callbacks add), one per epoch. */
+  /** Every logged value per key (loss, the metrics' keys, val_loss, val_ + the metrics' keys, and keys callbacks add), one per epoch. */
   readonly history: Record<string, number[]> = {};
   /** Mean training loss of each epoch (over its batches, weighted by batch size). */
   get loss(): number[] { return this.history.loss ?? []; }
@@ -190,7 +195,7 @@ export interface SequentialArgs {
 interface Compiled {
   readonly optimizer: Optimizer;
   readonly loss: LossName;
-  readonly accuracy: boolean;
+  readonly metrics: readonly CompiledMetric[];
 }
 
 function checkEpochsEtc(where: string, name: string, v: number, min: number): number {
@@ -367,12 +372,7 @@ export class Sequential implements TrainingModel {
     checkKeys('compile', args, ['optimizer', 'loss', 'metrics']);
     const loss: LossName | undefined = Object.hasOwn(LOSS_ALIASES, args.loss) ? LOSS_ALIASES[args.loss] : undefined;
     if (loss === undefined) throw new Error(`actlab: compile: unknown loss ${typeof args.loss === 'string' ? `'${args.loss}'` : describeValue(args.loss)}; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
-    const given: unknown = args.metrics ?? [];
-    if (!Array.isArray(given)) throw new Error(`actlab: compile: metrics must be an array, e.g. ['accuracy'], got ${describeValue(given)}`);
-    const metrics = args.metrics ?? [];
-    for (const m of metrics) {
-      if (m !== 'accuracy' && m !== 'acc') throw new Error(`actlab: compile: unknown metric '${m}'; valid: accuracy (acc)`);
-    }
+    const metrics = resolveMetrics('compile', args.metrics ?? [], loss === 'sparseCategoricalCrossentropy', loss);
     if (typeof args.optimizer !== 'string' && !(args.optimizer instanceof Optimizer)) {
       throw new Error(`actlab: compile: optimizer must be a name (adam, sgd, rmsprop, adamw) or an optimizer object such as adam(), got ${describeValue(args.optimizer)}`);
     }
@@ -383,14 +383,27 @@ export class Sequential implements TrainingModel {
     // The model owns the optimizer it is compiled with (dispose() frees it), so a recompile
     // frees the one it replaces: its state belongs to the old compile.
     const previous = this.compiled?.optimizer;
-    this.compiled = { optimizer, loss, accuracy: metrics.length > 0 };
+    this.compiled = { optimizer, loss, metrics };
     if (previous !== undefined && previous !== optimizer) previous.dispose();
   }
 
+  /** True once compile() has run (a model loaded from a file saved compiled comes compiled). */
+  get isCompiled(): boolean { return this.compiled !== undefined; }
   /** The optimizer compile() set (owned by the model); throws before compile. */
   get optimizer(): Optimizer { return this.compiledOrThrow('optimizer').optimizer; }
-  /** What compile() was given (checkpoints save it). */
-  compiledConfig(): { optimizer: Optimizer; loss: LossName; accuracy: boolean } { return this.compiledOrThrow('checkpoint'); }
+  /**
+   * What compile() was given (checkpoints save it): the optimizer, the loss and the metrics'
+   * names as given; `accuracy` is true when they include 'accuracy' or 'acc'.
+   */
+  compiledConfig(): { optimizer: Optimizer; loss: LossName; metrics: MetricAlias[]; accuracy: boolean } {
+    const c = this.compiledOrThrow('checkpoint');
+    return { optimizer: c.optimizer, loss: c.loss, metrics: c.metrics.map((m) => m.name), accuracy: c.metrics.some((m) => m.metric === 'accuracy') };
+  }
+  /**
+   * What evaluate() returns, by log key (tf.js's metricsNames): 'loss', then the compiled
+   * metrics in compile order (`acc` for accuracy, else the name as given); [] before compile.
+   */
+  get metricsNames(): string[] { return this.compiled === undefined ? [] : ['loss', ...this.compiled.metrics.map((m) => m.key)]; }
   /** The optimizer's learning rate for its next step; settable only when it is a constant (see Optimizer.learningRate). */
   get learningRate(): number { return this.optimizer.learningRate; }
   set learningRate(v: number) { this.optimizer.learningRate = v; }
@@ -465,7 +478,7 @@ export class Sequential implements TrainingModel {
     });
   }
 
-  /** Mean loss and metrics over (x, y) as Keras: [loss, accuracy?]. */
+  /** Mean loss and metrics over (x, y) as Keras: [loss, ...metrics] in the order compile() was given them. */
   evaluate(x: Tensor, y: Labels, args: EvaluateArgs = {}): number[] {
     const c = this.compiledOrThrow('evaluate');
     this.checkInput('evaluate', x);
@@ -474,7 +487,8 @@ export class Sequential implements TrainingModel {
     const batchSize = checkEpochsEtc('evaluate', 'batchSize', args.batchSize ?? 32, 1);
     const n = x.shape[0];
     if (n === 0) throw new Error('actlab: evaluate: x has no samples');
-    let lossSum = 0, correct = 0;
+    let lossSum = 0;
+    const totals = new Float64Array(c.metrics.length * 2);
     for (let start = 0; start < n; start += batchSize) {
       const count = Math.min(batchSize, n - start);
       rt().engine.tidy(() => {
@@ -482,11 +496,11 @@ export class Sequential implements TrainingModel {
         const yb = sliceLabels(y, start, count);
         const r = this.lossAndOutput(xb, yb, false);
         lossSum += r.loss * count;
-        if (c.accuracy) correct += countCorrect(r.output, yb, c.loss);
+        metricTotals(c.metrics, r.output, yb, c.loss, r.logits).forEach((v, i) => { totals[i] += v; });
         r.grad.dispose();
       });
     }
-    return c.accuracy ? [lossSum / n, correct / n] : [lossSum / n];
+    return [lossSum / n, ...c.metrics.map((_, i) => metricValue(totals[2 * i], totals[2 * i + 1]))];
   }
 
   /** Trains for `epochs` epochs; resolves to the per-epoch History. */
@@ -626,7 +640,8 @@ export class Sequential implements TrainingModel {
         this.fitState = { seed: fitSeed, epoch: key, history: soFar(), batchSize, shuffle };
         for (const cb of cbs) await cb.onEpochBegin?.(epoch, {});
         const order = shuffle ? rng.permutation(n) : identity(n);
-        let lossSum = 0, correct = 0, seen = 0;
+        let lossSum = 0, seen = 0;
+        const totals = new Float64Array(c.metrics.length * 2);
         let start = 0, batch = 0;
         // stopTraining is read after each batch (Keras, tfjs): set before the first, the epoch still runs one.
         for (; start < n && (batch === 0 || !this.stopTraining); start += batchSize, batch++) {
@@ -650,10 +665,10 @@ export class Sequential implements TrainingModel {
           }
           this.midEpoch = { epoch, batches: batch + 1 };
           lossSum += r.loss * count;
-          correct += r.correct;
+          r.totals.forEach((v, i) => { totals[i] += v; });
           seen += count;
           const logs: Logs = { batch, size: count, loss: r.loss };
-          if (c.accuracy) logs.acc = r.correct / count;
+          c.metrics.forEach((m, i) => { logs[m.key] = metricValue(r.totals[2 * i], r.totals[2 * i + 1]); });
           for (const cb of cbs) await cb.onBatchEnd?.(batch, logs);
           await maybeYield();
         }
@@ -662,12 +677,12 @@ export class Sequential implements TrainingModel {
         // the callbacks still come (Keras), but a checkpoint of it would skip its remaining batches.
         this.cutShort = start < n ? { epoch, batches: batch, of: Math.ceil(n / batchSize) } : undefined;
         const logs: Logs = { loss: lossSum / seen };
-        if (c.accuracy) logs.acc = correct / seen;
+        c.metrics.forEach((m, i) => { logs[m.key] = metricValue(totals[2 * i], totals[2 * i + 1]); });
         if (valX !== undefined && valY !== undefined) {
           checkAlive(`the validation of epoch ${epoch}`);
-          const [vl, va] = this.evaluate(valX, valY, { batchSize });
+          const [vl, ...vm] = this.evaluate(valX, valY, { batchSize });
           logs.val_loss = vl;
-          if (c.accuracy) logs.val_acc = va;
+          c.metrics.forEach((m, i) => { logs[`val_${m.key}`] = vm[i]; });
         }
         const pushed = { ...logs };
         history.push(epoch, pushed);
@@ -702,26 +717,27 @@ export class Sequential implements TrainingModel {
 
   /** One optimizer step on the rows `idx` of (x, y); none when the loss is not finite and `skipNonFinite`. */
   private trainStep(x: Tensor, y: Labels, idx: Int32Array, c: Compiled, draws: Draws, skipNonFinite: boolean):
-    { loss: number; correct: number; firstNonFinite?: string } {
+    { loss: number; totals: Float64Array; firstNonFinite?: string } {
     const vars = this.trainableWeights;
     const { engine } = rt();
     return engine.tidy(() => {
       const xb = gatherRows(x, idx);
       const yb = gatherLabels(y, idx);
-      let loss = NaN, correct = 0;
+      let loss = NaN;
+      let totals: Float64Array = new Float64Array(0);
       const { grads } = valueAndGrads(() => {
         const r = this.lossAndOutput(xb, yb, true, draws);
         loss = r.loss;
-        // Counted here: the output is freed when valueAndGrads returns.
-        if (c.accuracy) correct = countCorrect(r.output, yb, c.loss);
+        // Totalled here: the output is freed when valueAndGrads returns.
+        totals = metricTotals(c.metrics, r.output, yb, c.loss, r.logits);
         return r.lossTensor;
       }, vars.map((v) => v.tensor));
-      if (skipNonFinite && !Number.isFinite(loss)) return { loss, correct };
+      if (skipNonFinite && !Number.isFinite(loss)) return { loss, totals };
       const finite = c.optimizer.applyGradients(vars.map((v, i) => ({ variable: v.tensor, grad: grads[i], name: v.name })));
       // The update kernels report a non-finite weight; only then is each one scanned to name it.
       const bad = !finite
         ? vars.find((v) => rt().kernels.f32_first_non_finite(v.tensor.size, v.tensor.ptr) >= 0) : undefined;
-      return { loss, correct, firstNonFinite: bad === undefined ? undefined : `weight '${bad.name}' ${shapeText(bad.tensor.shape)}` };
+      return { loss, totals, firstNonFinite: bad === undefined ? undefined : `weight '${bad.name}' ${shapeText(bad.tensor.shape)}` };
     });
   }
 
@@ -731,7 +747,7 @@ export class Sequential implements TrainingModel {
    * exact for confident predictions. Records the loss on the tape with its gradient.
    */
   private lossAndOutput(xb: Tensor, yb: Labels, training: boolean, draws?: Draws):
-    { loss: number; lossTensor: Tensor; output: Tensor; grad: Tensor } {
+    { loss: number; lossTensor: Tensor; output: Tensor; grad: Tensor; logits: boolean } {
     const c = this.compiledOrThrow('training');
     const fused = this.endsInSoftmax() && (c.loss === 'sparseCategoricalCrossentropy' || c.loss === 'categoricalCrossentropy');
     const output = this.forward(xb, { training, logits: fused, rng: draws?.rng, epoch: draws?.epoch });
@@ -748,7 +764,7 @@ export class Sequential implements TrainingModel {
         return [g];
       },
     });
-    return { loss: r.loss, lossTensor, output, grad: r.grad };
+    return { loss: r.loss, lossTensor, output, grad: r.grad, logits: fused };
   }
 
   private forward(x: Tensor, options: { training: boolean; logits?: boolean; rng?: Rng; epoch?: number }): Tensor {
@@ -1017,35 +1033,6 @@ function gatherLabels(y: Labels, idx: Int32Array): Labels {
   const out = new Int32Array(idx.length);
   for (let i = 0; i < idx.length; i++) out[i] = y[idx[i]];
   return out;
-}
-
-/**
- * Correct predictions in a batch, as a number of samples, with the accuracy Keras picks for
- * the loss: binary cross-entropy (and mean squared error on one output) count the share of
- * outputs on the right side of 0.5 in each sample (a mean over a sample's outputs), summed;
- * the categorical losses compare the argmax with class ids or one-hot rows. (Their output
- * may be logits, where fit fuses the softmax into the loss: the argmax is the same.)
- */
-function countCorrect(output: Tensor, y: Labels, loss: LossName): number {
-  const cols = output.shape[output.rank - 1];
-  const rows = output.size / cols;
-  // An output of rank > 2 ([batch, steps, classes]) has several rows per sample: each sample counts
-  // the share of its positions that are right, so accuracy is the mean over every position (Keras).
-  const samples = Math.max(output.shape[0], 1);
-  if (loss === 'binaryCrossentropy' || (loss === 'meanSquaredError' && cols === 1)) {
-    const p = output.dataSync(), t = y instanceof Tensor ? y.dataSync() : Float32Array.from(y);
-    let c = 0;
-    for (let i = 0; i < p.length; i++) if ((p[i] > 0.5 ? 1 : 0) === t[i]) c++;
-    return c / (output.size / samples || 1);
-  }
-  const pred = argMaxRows(output, cols);
-  let truth: ArrayLike<number>;
-  if (!(y instanceof Tensor)) truth = y;
-  else if (loss === 'sparseCategoricalCrossentropy') truth = y.dataSync();
-  else truth = argMaxRows(y, cols); // one-hot (or soft) rows, even of one column
-  let c = 0;
-  for (let i = 0; i < rows; i++) if (pred[i] === truth[i]) c++;
-  return c / (rows / samples || 1);
 }
 
 /** A Sequential model (tfjs-layers' sequential()): `sequential({ seed: 42, layers: [...] })`. */

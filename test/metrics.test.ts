@@ -1,0 +1,255 @@
+// Metrics: the standalone functions against tfjs-layers 4.22.0's tf.metrics and hand-computed
+// cases; compile()'s metrics through fit (History keys and values, val_ keys, against a tf.js
+// fit of the same weights), evaluate's order, callbacks that monitor them, epochLogger's
+// columns, the verbose line, checkpoint and save/load round trips, and refused names.
+import { afterEach, beforeAll, describe, expect, expectTypeOf, test, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  init, tensor, sequential, layers, sgd, callbacks, metrics,
+  type Tensor, type MetricAlias, type CompileArgs, type LossAlias, type Sequential,
+} from '../src/index.js';
+import { restoreCheckpoint } from '../src/nn/checkpoint.js';
+import { uniform } from './helpers/random.js';
+
+const wrong = <T>(v: unknown): T => v as T;
+
+beforeAll(async () => {
+  await init();
+  await tf.setBackend('cpu');
+});
+
+afterEach(() => { vi.restoreAllMocks(); });
+
+/** Rows of values as [rows, cols] for both libraries. */
+const both = (v: Float32Array, shape: number[]): { ours: Tensor; theirs: tf.Tensor } => ({ ours: tensor(v, shape), theirs: tf.tensor(v, shape) });
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected[i])));
+}
+
+describe('standalone metrics', () => {
+  test('match tf.metrics 4.22 in value and shape', () => {
+    const shape = [4, 3, 5];
+    const probs = uniform(60, 0.01, 0.99, 1);
+    const targets = uniform(60, 0.5, 2, 2);
+    const onehot = new Float32Array(60);
+    const ids = new Float32Array(12);
+    for (let r = 0; r < 12; r++) { ids[r] = r % 5; onehot[r * 5 + (r % 5)] = 1; }
+    const binary = Float32Array.from(uniform(60, 0, 1, 3), (v) => (v > 0.6 ? 1 : 0));
+    const p = both(probs, shape), t = both(targets, shape), oh = both(onehot, shape), b = both(binary, shape);
+    const cases: [string, Tensor, tf.Tensor][] = [
+      ['binaryAccuracy', metrics.binaryAccuracy(b.ours, p.ours), tfl.metrics.binaryAccuracy(b.theirs, p.theirs)],
+      ['categoricalAccuracy', metrics.categoricalAccuracy(oh.ours, p.ours), tfl.metrics.categoricalAccuracy(oh.theirs, p.theirs)],
+      ['sparseCategoricalAccuracy', metrics.sparseCategoricalAccuracy(tensor(ids, [4, 3]), p.ours), tfl.metrics.sparseCategoricalAccuracy(tf.tensor(ids, [4, 3]), p.theirs)],
+      ['meanSquaredError', metrics.meanSquaredError(t.ours, p.ours), tfl.metrics.meanSquaredError(t.theirs, p.theirs)],
+      ['mse', metrics.mse(t.ours, p.ours), tfl.metrics.MSE(t.theirs, p.theirs)],
+      ['meanAbsoluteError', metrics.mae(t.ours, p.ours), tfl.metrics.meanAbsoluteError(t.theirs, p.theirs)],
+      ['meanAbsolutePercentageError', metrics.mape(t.ours, p.ours), tfl.metrics.meanAbsolutePercentageError(t.theirs, p.theirs)],
+      ['binaryCrossentropy', metrics.binaryCrossentropy(b.ours, p.ours), tfl.metrics.binaryCrossentropy(b.theirs, p.theirs)],
+      ['categoricalCrossentropy', metrics.categoricalCrossentropy(oh.ours, p.ours), tfl.metrics.categoricalCrossentropy(oh.theirs, p.theirs)],
+      // tf.metrics has no sparseCategoricalCrossentropy: the one-hot form of the same ids.
+      ['sparseCategoricalCrossentropy', metrics.sparseCategoricalCrossentropy(ids, p.ours), tfl.metrics.categoricalCrossentropy(oh.theirs, p.theirs)],
+      // tf.js counts a prediction as positive only where it is exactly 1: with 0/1 predictions the two agree.
+      ['precision', metrics.precision(b.ours, both(Float32Array.from(probs, (v) => (v > 0.5 ? 1 : 0)), shape).ours),
+        tfl.metrics.precision(b.theirs, tf.tensor(Float32Array.from(probs, (v) => (v > 0.5 ? 1 : 0)), shape))],
+      ['recall', metrics.recall(b.ours, both(Float32Array.from(probs, (v) => (v > 0.5 ? 1 : 0)), shape).ours),
+        tfl.metrics.recall(b.theirs, tf.tensor(Float32Array.from(probs, (v) => (v > 0.5 ? 1 : 0)), shape))],
+    ];
+    for (const [name, ours, theirs] of cases) {
+      expect(ours.shape, name).toEqual(theirs.shape);
+      expectClose(ours.dataSync(), theirs.dataSync() as Float32Array, 2e-6);
+    }
+  });
+
+  test('hand-computed values; precision and recall threshold probabilities at 0.5', () => {
+    const yTrue = tensor([1, 2, 3, 4], [2, 2]), yPred = tensor([1, 3, 5, 4], [2, 2]);
+    expect([...metrics.mae(yTrue, yPred).dataSync()]).toEqual([0.5, 1]);
+    expect([...metrics.mse(yTrue, yPred).dataSync()]).toEqual([0.5, 2]);
+    expect(metrics.mape(yTrue, yPred).dataSync()[1]).toBeCloseTo(100 * (2 / 3) / 2, 5);
+    // Labels 1 1 0 0 1; predictions above 0.5 at 0, 2, 4: tp 2, fp 1, fn 1.
+    const t = tensor([1, 1, 0, 0, 1], [5, 1]), p = tensor([0.9, 0.2, 0.7, 0.5, 0.51], [5, 1]);
+    expect(metrics.precision(t, p).shape).toEqual([]);
+    expect(metrics.precision(t, p).dataSync()[0]).toBeCloseTo(2 / 3, 6);
+    expect(metrics.recall(t, p).dataSync()[0]).toBeCloseTo(2 / 3, 6);
+    expect(metrics.precision(t, tensor([0, 0, 0, 0, 0], [5, 1])).dataSync()[0]).toBe(0);
+    expect([...metrics.binaryAccuracy(t, p).dataSync()]).toEqual([1, 0, 0, 1, 1]);
+  });
+
+  test('bad inputs are refused with the function and the shapes', () => {
+    expect(() => metrics.mae(tensor([1, 2], [2, 1]), tensor([1, 2], [1, 2]))).toThrow('actlab: metrics.meanAbsoluteError: yTrue shape [2, 1] does not match yPred shape [1, 2]');
+    expect(() => metrics.sparseCategoricalAccuracy([0, 3], tensor([1, 2, 3, 4], [2, 2]))).toThrow('actlab: metrics.sparseCategoricalAccuracy: class id 3 at index 1 is not an integer in [0, 2)');
+    expect(() => metrics.precision(wrong<Tensor>([1]), tensor([1], [1]))).toThrow('actlab: metrics.precision: yTrue must be a Tensor');
+  });
+});
+
+/** A linear regression model and data with targets away from 0 (mape). */
+function regression(seed = 3): { model: Sequential; x: Tensor; y: Tensor; vx: Tensor; vy: Tensor } {
+  const model = sequential({ seed, layers: [layers.dense({ units: 2, inputShape: [3] })] });
+  return {
+    model, x: tensor(uniform(30, -1, 1, 11), [10, 3]), y: tensor(uniform(20, 1, 2, 12), [10, 2]),
+    vx: tensor(uniform(12, -1, 1, 13), [4, 3]), vy: tensor(uniform(8, 1, 2, 14), [4, 2]),
+  };
+}
+
+/** The tf.js twin of an actlab model of dense layers, with its (seeded) weights overwritten by ours. */
+function twin(ours: Sequential, specs: { units: number; activation?: 'sigmoid' | 'softmax' }[]): tfl.Sequential {
+  const theirs = tfl.sequential({
+    layers: specs.map((s, i) => tfl.layers.dense({
+      units: s.units, activation: s.activation, kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 + i }),
+      ...(i === 0 ? { inputShape: [...ours.inputShape] } : {}),
+    })),
+  });
+  theirs.setWeights(ours.getWeights().map((w) => tf.tensor(w.dataSync(), [...w.shape])));
+  return theirs;
+}
+
+describe('compiled metrics in fit and evaluate', () => {
+  const setups: { what: string; loss: LossAlias; tfLoss: string; metrics: MetricAlias[]; units: number; activation?: 'sigmoid' | 'softmax'; labels: (n: number, seed: number) => Float32Array }[] = [
+    { what: 'regression', loss: 'mse', tfLoss: 'meanSquaredError', metrics: ['mae', 'mse', 'mape'], units: 2, labels: (n, s) => uniform(n * 2, 1, 2, s) },
+    {
+      what: 'binary', loss: 'binaryCrossentropy', tfLoss: 'binaryCrossentropy', metrics: ['acc', 'binaryAccuracy', 'mae'], units: 1, activation: 'sigmoid',
+      labels: (n, s) => Float32Array.from(uniform(n, 0, 1, s), (v) => (v > 0.5 ? 1 : 0)),
+    },
+    {
+      // Softmax fused into the loss: the metrics that need probabilities get the softmax of the logits.
+      what: 'categorical (fused softmax)', loss: 'categoricalCrossentropy', tfLoss: 'categoricalCrossentropy',
+      metrics: ['categoricalAccuracy', 'categoricalCrossentropy', 'mse'], units: 3, activation: 'softmax',
+      labels: (n, s) => { const o = new Float32Array(n * 3); uniform(n, 0, 3, s).forEach((v, i) => { o[i * 3 + Math.floor(v)] = 1; }); return o; },
+    },
+  ];
+  for (const s of setups) {
+    test(`History and evaluate match a tf.js 4.22 fit of the same weights: ${s.what}`, async () => {
+      const n = 10, nv = 4;
+      const x = uniform(n * 3, -1, 1, 21), y = s.labels(n, 22), vx = uniform(nv * 3, -1, 1, 23), vy = s.labels(nv, 24);
+      const ours = sequential({ seed: 5, layers: [layers.dense({ units: s.units, activation: s.activation, inputShape: [3] })] });
+      const theirs = twin(ours, [{ units: s.units, activation: s.activation }]);
+      ours.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: s.loss, metrics: s.metrics });
+      theirs.compile({ optimizer: tf.train.sgd(0.1), loss: s.tfLoss, metrics: s.metrics });
+      const shape = (rows: number): number[] => [rows, s.units];
+      const h = await ours.fit(tensor(x, [n, 3]), tensor(y, shape(n)), { epochs: 2, batchSize: 4, shuffle: false, validationData: [tensor(vx, [nv, 3]), tensor(vy, shape(nv))] });
+      const th = await theirs.fit(tf.tensor(x, [n, 3]), tf.tensor(y, shape(n)), { epochs: 2, batchSize: 4, shuffle: false, validationData: [tf.tensor(vx, [nv, 3]), tf.tensor(vy, shape(nv))] });
+      const keys = (m: readonly string[]): string[] => m.map((k) => (k === 'accuracy' || k === 'acc' ? 'acc' : k));
+      expect(Object.keys(h.history)).toEqual(['loss', ...keys(s.metrics), 'val_loss', ...keys(s.metrics).map((k) => `val_${k}`)]);
+      expect(Object.keys(h.history).sort()).toEqual(Object.keys(th.history).sort());
+      for (const k of Object.keys(th.history)) expectClose(h.history[k], th.history[k] as number[], 2e-5);
+      const ev = ours.evaluate(tensor(vx, [nv, 3]), tensor(vy, shape(nv)));
+      const tev = (theirs.evaluate(tf.tensor(vx, [nv, 3]), tf.tensor(vy, shape(nv))) as tf.Scalar[]).map((t) => t.dataSync()[0]);
+      expect(ev.length).toBe(1 + s.metrics.length);
+      expectClose(ev, tev, 2e-5);
+    });
+  }
+
+  test('evaluate returns [loss, ...metrics] in compile order; with the weights still, fit logs the metrics of the whole epoch', async () => {
+    const { model, x, y, vx, vy } = regression();
+    model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'mse', metrics: ['mape', 'mae'] });
+    const [loss, mape, mae] = model.evaluate(x, y, { batchSize: 3 });
+    const pred = model.predict(x);
+    const mean = (t: Tensor): number => { const v = t.dataSync(); return v.reduce((a, b) => a + b, 0) / v.length; };
+    expect(mae).toBeCloseTo(mean(metrics.mae(y, pred)), 6);
+    expect(mape).toBeCloseTo(mean(metrics.mape(y, pred)), 4);
+    expect(loss).toBeCloseTo(mean(metrics.mse(y, pred)), 6);
+    model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'mse', metrics: ['mae', 'mape'] });
+    expect(model.evaluate(x, y, { batchSize: 3 })).toEqual([loss, mae, mape]);
+    expect(model.metricsNames).toEqual(['loss', 'mae', 'mape']);
+    // Learning rate 0: every batch sees the same weights, so the epoch's value over uneven batches (4, 4, 2) is evaluate's.
+    model.learningRate = 0;
+    const h = await model.fit(x, y, { epochs: 1, batchSize: 4, validationData: [vx, vy] });
+    expect(h.history.mae[0]).toBeCloseTo(mae, 6);
+    expect(h.history.val_mape[0]).toBeCloseTo(model.evaluate(vx, vy)[2], 6);
+  });
+
+  test('an output with positions per sample ([batch, steps, units]): each metric is the mean over every position, as the standalone one', () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 2, inputShape: [2, 4], activation: 'sigmoid' })] });
+    m.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['mae', 'binaryAccuracy', 'precision'] });
+    const x = tensor(uniform(40, -1, 1, 31), [5, 2, 4]);
+    const y = tensor(Float32Array.from(uniform(20, 0, 1, 32), (v) => (v > 0.5 ? 1 : 0)), [5, 2, 2]);
+    const p = m.predict(x);
+    const mean = (t: Tensor): number => { const v = t.dataSync(); return v.reduce((a, b) => a + b, 0) / v.length; };
+    const [, mae, acc, precision] = m.evaluate(x, y, { batchSize: 2 });
+    expect(mae).toBeCloseTo(mean(metrics.mae(y, p)), 6);
+    expect(acc).toBeCloseTo(mean(metrics.binaryAccuracy(y, p)), 12);
+    expect(precision).toBeCloseTo(metrics.precision(y, p).dataSync()[0], 6);
+  });
+
+  test('precision and recall are exact over the epoch (true positives over all its batches), not a mean of batch ratios', async () => {
+    // One sigmoid unit computing sigmoid(10 x): predictions are x > 0.
+    const model = sequential({ layers: [layers.dense({ units: 1, inputShape: [1], activation: 'sigmoid', kernelInitializer: 'ones' })] });
+    model.setWeights([tensor([10], [1, 1]), tensor([0], [1])]);
+    model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'binaryCrossentropy', metrics: ['precision', 'recall'] });
+    model.learningRate = 0;
+    // Batches of 2: [tp, fp], [tp, tp], [fn, tn]: tp 3, fp 1, fn 1. The batches' precisions 1/2, 1, 0 average 0.5 (tf.js).
+    const x = tensor([1, 1, 1, 1, -1, -1], [6, 1]), y = tensor([1, 0, 1, 1, 1, 0], [6, 1]);
+    const batchLogs: Record<string, number>[] = [];
+    const h = await model.fit(x, y, { batchSize: 2, shuffle: false, callbacks: { onBatchEnd: (_b, logs) => { batchLogs.push({ ...logs }); } } });
+    expect(h.history.precision).toEqual([3 / 4]);
+    expect(h.history.recall).toEqual([3 / 4]);
+    expect(batchLogs.map((l) => l.precision)).toEqual([0.5, 1, 0]);
+    expect(model.evaluate(x, y, { batchSize: 2 }).slice(1)).toEqual([3 / 4, 3 / 4]);
+  });
+
+  test('unknown names, names for the other kind of labels and repeats are refused; a typo is a type error', () => {
+    const { model } = regression();
+    expectTypeOf<'f1'>().not.toMatchTypeOf<MetricAlias>();
+    expectTypeOf<'mae' | 'MAE' | 'mean_absolute_error' | 'precision' | 'recall' | 'acc'>().toMatchTypeOf<NonNullable<CompileArgs['metrics']>[number]>();
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: [wrong<MetricAlias>('f1')] })).toThrow(
+      "actlab: compile: unknown metric 'f1'; valid: accuracy (acc), binaryAccuracy (binary_accuracy), categoricalAccuracy (categorical_accuracy), " +
+      'sparseCategoricalAccuracy (sparse_categorical_accuracy), meanSquaredError (mean_squared_error, mse, MSE), meanAbsoluteError (mean_absolute_error, mae, MAE), ' +
+      'meanAbsolutePercentageError (mean_absolute_percentage_error, mape, MAPE), binaryCrossentropy (binary_crossentropy), categoricalCrossentropy (categorical_crossentropy), ' +
+      'sparseCategoricalCrossentropy (sparse_categorical_crossentropy), precision, recall');
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['mae'] })).toThrow(
+      "actlab: compile: metric 'mae' needs targets shaped like the output, but the loss sparseCategoricalCrossentropy takes class ids");
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparseCategoricalAccuracy'] })).toThrow(
+      "actlab: compile: metric 'sparseCategoricalAccuracy' takes class ids, but the loss categoricalCrossentropy takes targets shaped like the output");
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['accuracy', 'acc'] })).toThrow(
+      "actlab: compile: metrics list 'acc' and 'accuracy', which both log as 'acc'; give each once");
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae', 'mae'] })).toThrow("metrics list 'mae' twice");
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: wrong<MetricAlias[]>('mae') })).toThrow("actlab: compile: metrics must be an array, e.g. ['accuracy']");
+    expect(model.isCompiled).toBe(false);
+  });
+});
+
+describe('what metrics reach', () => {
+  test("callbacks monitor a metric's val_ key", async () => {
+    const { model, x, y, vx, vy } = regression();
+    model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'mse', metrics: ['mae'] });
+    const warn = vi.spyOn(console, 'warn');
+    const seen: number[] = [];
+    const stop = callbacks.earlyStopping({ monitor: 'val_mae', patience: 0 });
+    const plateau = callbacks.reduceLROnPlateau({ monitor: 'val_mae', patience: 0, factor: 0.5 });
+    // Each epoch's val_mae is made worse than the last, so both act after the second epoch.
+    const worse = { onEpochEnd: (e: number, logs: Record<string, number>) => { logs.val_mae = 1 + e; seen.push(logs.val_mae); } };
+    await model.fit(x, y, { epochs: 5, validationData: [vx, vy], callbacks: [worse, plateau, stop] });
+    expect(warn).not.toHaveBeenCalled();
+    expect(seen).toEqual([1, 2]);
+    expect(stop.stoppedEpoch).toBe(1);
+    expect(plateau.changes).toEqual([[1, 0.05]]);
+  });
+
+  test("epochLogger's CSV columns and the verbose line carry the metrics", async () => {
+    const { model, x, y, vx, vy } = regression();
+    model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'mse', metrics: ['mae', 'MSE'] });
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    await model.fit(x, y, { epochs: 1, verbose: 1, validationData: [vx, vy], callbacks: callbacks.epochLogger({ write: (l) => lines.push(l) }) });
+    expect(lines[0]).toBe('epoch,MSE,loss,mae,val_MSE,val_loss,val_mae\n');
+    expect(lines[1].split(',')).toHaveLength(7);
+    expect(String(log.mock.calls[0][0])).toMatch(/^Epoch 1\/1 - \d+ms - loss: [\d.e-]+ - mae: [\d.e-]+ - MSE: [\d.e-]+ - val_loss: [\d.e-]+ - val_mae: [\d.e-]+ - val_MSE: [\d.e-]+$/);
+  });
+
+  test('a checkpoint keeps the metrics by the names given; restored, evaluate and fit log the same keys', async () => {
+    const { model, x, y } = regression();
+    model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'mse', metrics: ['mean_absolute_error', 'mape'] });
+    await model.fit(x, y, { epochs: 1 });
+    const cp = model.checkpoint();
+    expect(cp.json.metrics).toEqual(['mean_absolute_error', 'mape']);
+    const r = restoreCheckpoint(cp);
+    expect(r.model.compiledConfig().metrics).toEqual(['mean_absolute_error', 'mape']);
+    expect(r.model.evaluate(x, y)).toEqual(model.evaluate(x, y));
+    expect(Object.keys((await r.model.fit(x, y, { epochs: 1 })).history)).toEqual(['loss', 'mean_absolute_error', 'mape']);
+    expect(() => restoreCheckpoint({ json: { ...cp.json, metrics: ['f1'] }, data: cp.data })).toThrow("actlab: restoreCheckpoint: unknown metric 'f1'; valid: accuracy (acc), ");
+  });
+
+});
