@@ -228,6 +228,23 @@ describe('what metrics reach', () => {
     expect(plateau.changes).toEqual([[1, 0.05]]);
   });
 
+  test("mode 'auto' watches precision, recall and camelCase accuracies upwards (tf.js looks for a lower-case 'acc' alone)", async () => {
+    const { model, x, y, vx, vy } = regression();
+    model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'mse' });
+    // Each value set here falls (precision) or rises (binaryAccuracy) epoch by epoch.
+    const p = callbacks.earlyStopping({ monitor: 'val_precision', patience: 0 });
+    const falling = { onEpochEnd: (e: number, logs: Record<string, number>) => { logs.val_precision = 1 - e / 10; } };
+    await model.fit(x, y, { epochs: 5, validationData: [vx, vy], callbacks: [falling, p] });
+    expect(p.stoppedEpoch).toBe(1);
+    const b = callbacks.earlyStopping({ monitor: 'val_binaryAccuracy', patience: 0 });
+    const rising = { onEpochEnd: (e: number, logs: Record<string, number>) => { logs.val_binaryAccuracy = e / 10; } };
+    await model.fit(x, y, { epochs: 5, validationData: [vx, vy], callbacks: [rising, b] });
+    expect(b.stoppedEpoch).toBe(0);
+    const r = callbacks.reduceLROnPlateau({ monitor: 'val_recall', patience: 0, factor: 0.5 });
+    await model.fit(x, y, { epochs: 3, validationData: [vx, vy], callbacks: [{ onEpochEnd: (e: number, logs: Record<string, number>) => { logs.val_recall = e; } }, r] });
+    expect(r.changes).toEqual([]);
+  });
+
   test("epochLogger's CSV columns and the verbose line carry the metrics", async () => {
     const { model, x, y, vx, vy } = regression();
     model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'mse', metrics: ['mae', 'MSE'] });

@@ -1,10 +1,11 @@
 // Training callbacks with tfjs-layers / Keras hook names. A callback may return a promise
-// from any hook; fit awaits it. Logs use Keras keys: loss, acc, val_loss, val_acc.
+// from any hook; fit awaits it. Logs use Keras keys: loss, acc (or each compiled metric's
+// key: mae, precision, ...), val_loss, val_acc (val_ + the metric's key).
 
 import type { Checkpoint } from './checkpoint.js';
 import { checkKeys, showValue } from '../core/checks.js';
 
-/** Values a callback receives, by Keras key: loss, acc, val_loss, val_acc; batch and size in batch logs. */
+/** Values a callback receives, by Keras key: loss, the compiled metrics' keys (acc, mae, ...), val_loss, val_ + each metric's key; batch and size in batch logs. */
 export type Logs = Record<string, number>;
 
 /** What a callback may reach in the model while it trains. */
@@ -33,8 +34,9 @@ export interface TrainingModel {
 /**
  * A fit() callback is an object with some of these hooks (Keras / tfjs-layers names), called in
  * the order listed and awaited one by one. fit always passes logs: {} where there is nothing
- * to report; onBatchEnd gets { batch, size, loss, acc? }, onEpochEnd { loss, acc?, val_loss?,
- * val_acc? }, and keys an onEpochEnd adds to its logs are recorded in the History.
+ * to report; onBatchEnd gets { batch, size, loss, acc?, ...metrics }, onEpochEnd { loss, acc?,
+ * ...metrics, val_loss?, val_acc?, ...val_metrics } (a metric logs under the name compile()
+ * was given it, accuracy as acc), and keys an onEpochEnd adds to its logs are recorded in the History.
  */
 export interface Callback {
   /** The model being fitted, before onTrainBegin. */
@@ -45,19 +47,26 @@ export interface Callback {
   onTrainEnd?(logs: Logs): void | Promise<void>;
   /** epoch counts from fit's initialEpoch (0 by default). */
   onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
-  /** After an epoch's validation: logs { loss, acc?, val_loss?, val_acc? }, the epoch's means; keys added here go into the History. */
+  /** After an epoch's validation: logs { loss, acc?, ...metrics, val_loss?, val_acc?, ...val_metrics }, the epoch's values; keys added here go into the History. */
   onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
   /** Before each batch; `batch` counts from 0 in each epoch, logs { batch, size }. */
   onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
-  /** After each batch's update: logs { batch, size, loss, acc? } of that batch alone (tf.js; not a running mean). */
+  /** After each batch's update: logs { batch, size, loss, acc?, ...metrics } of that batch alone (tf.js; not a running mean). */
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
 }
 
 type Mode = 'auto' | 'min' | 'max';
 
-/** 'auto' watches accuracies upwards and everything else downwards, as Keras does. */
+/**
+ * 'auto' watches accuracies, precision and recall upwards (any key containing 'acc',
+ * 'precision' or 'recall', in any case: val_acc, val_binaryAccuracy, val_precision) and
+ * everything else downwards (losses, errors, cross-entropies), as Keras 3 does for its metrics.
+ * tf.js looks for a lower-case 'acc' alone, so it would watch binaryAccuracy and precision downwards.
+ */
+export function autoMaximizes(monitor: string): boolean { return /acc|precision|recall/i.test(monitor); }
+
 function improves(mode: Mode, monitor: string): (current: number, best: number, minDelta: number) => boolean {
-  const max = mode === 'max' || (mode === 'auto' && /acc/.test(monitor));
+  const max = mode === 'max' || (mode === 'auto' && autoMaximizes(monitor));
   return max ? (c, b, d) => c - d > b : (c, b, d) => c + d < b;
 }
 
@@ -138,7 +147,7 @@ export interface EarlyStoppingArgs {
   minDelta?: number;
   /** Epochs in a row without improvement after which training stops; default 0 (stop at the first). */
   patience?: number;
-  /** 'min', 'max', or 'auto' (default: upwards for names containing 'acc', downwards otherwise). */
+  /** 'min', 'max', or 'auto' (default: upwards for names containing 'acc', 'precision' or 'recall' in any case, downwards otherwise). */
   mode?: Mode;
   /** An epoch must beat this (and the best so far) to reset the patience count, as tfjs-layers. */
   baseline?: number;
@@ -228,7 +237,7 @@ export interface ReduceLROnPlateauArgs {
   cooldown?: number;
   /** The rate is never reduced below this; default 0. */
   minLr?: number;
-  /** 'min', 'max', or 'auto' (default: upwards for names containing 'acc', downwards otherwise). */
+  /** 'min', 'max', or 'auto' (default: upwards for names containing 'acc', 'precision' or 'recall' in any case, downwards otherwise). */
   mode?: Mode;
 }
 
