@@ -61,6 +61,6 @@ export type * from './analyzers/index.js';
 export * as plot from './plot/index.js';
 export type { CurvesPlotOptions, CurvePanel, VegaLiteSpec } from './plot/index.js';
 export { modelToArtifacts, modelFromArtifacts, registerArtifactWriter } from './nn/serialize.js';
-export type { ModelArtifacts, TfjsModelArtifacts, ModelJson, WeightSpec, CustomActivationFactory, ArtifactWriter } from './nn/serialize.js';
+export type { ModelArtifacts, TfjsModelArtifacts, ModelJson, TrainingJson, WeightSpec, CustomActivationFactory, ArtifactWriter } from './nn/serialize.js';
 export { checkpointOf, restoreCheckpoint } from './nn/checkpoint.js';
 export type { Checkpoint, CheckpointJson } from './nn/checkpoint.js';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  init, tensor, sequential, layers, sgd, callbacks, metrics,
+  init, tensor, sequential, layers, sgd, callbacks, metrics, modelToArtifacts, modelFromArtifacts,
   type Tensor, type MetricAlias, type CompileArgs, type LossAlias, type Sequential,
 } from '../src/index.js';
 import { restoreCheckpoint } from '../src/nn/checkpoint.js';
@@ -269,4 +269,21 @@ describe('what metrics reach', () => {
     expect(() => restoreCheckpoint({ json: { ...cp.json, metrics: ['f1'] }, data: cp.data })).toThrow("actlab: restoreCheckpoint: unknown metric 'f1'; valid: accuracy (acc), ");
   });
 
+  test('a saved compiled model loads compiled with its loss, metrics and optimizer settings; an uncompiled one loads uncompiled', async () => {
+    const { model, x, y } = regression();
+    const plain = modelFromArtifacts(modelToArtifacts(model));
+    expect(plain.isCompiled).toBe(false);
+    model.compile({ optimizer: sgd({ learningRate: 0.05, momentum: 0.5 }), loss: 'mse', metrics: ['mae', 'precision'] });
+    const art = modelToArtifacts(model);
+    expect(art.modelJson.actlab?.training).toEqual({ loss: 'meanSquaredError', metrics: ['mae', 'precision'], optimizer: { className: 'SGD', config: model.optimizer.getConfig() } });
+    // Through JSON text, as a file holds it.
+    const loaded = modelFromArtifacts({ modelJson: JSON.parse(JSON.stringify(art.modelJson)), weightData: art.weightData });
+    expect(loaded.compiledConfig().metrics).toEqual(['mae', 'precision']);
+    expect(loaded.compiledConfig().loss).toBe('meanSquaredError');
+    expect(loaded.optimizer.getConfig()).toEqual(model.optimizer.getConfig());
+    expect(loaded.evaluate(x, y)).toEqual(model.evaluate(x, y));
+    expect(Object.keys((await loaded.fit(x, y)).history)).toEqual(['loss', 'mae', 'precision']);
+    const edited = { ...art.modelJson, actlab: { seed: 0, training: { ...art.modelJson.actlab?.training, metrics: ['f1'] } } };
+    expect(() => modelFromArtifacts({ modelJson: wrong<typeof art.modelJson>(edited), weightData: art.weightData })).toThrow("actlab: loadModel: unknown metric 'f1'; valid: ");
+  });
 });

@@ -139,11 +139,12 @@ export function checkpointOf(model: Sequential): Checkpoint {
   }
 }
 
-function optimizerFrom(className: string, config: OptimizerConfig): Optimizer {
+/** A new optimizer (no state) from its class name and getConfig(), as checkpoints and saved training configs hold them. */
+export function optimizerFrom(className: string, config: OptimizerConfig, where = 'restoreCheckpoint'): Optimizer {
   const num = (k: string): number | undefined => {
     const v = config[k];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number') throw new Error(`actlab: restoreCheckpoint: ${className} config '${k}' is ${JSON.stringify(v)}; expected a number`);
+    if (typeof v !== 'number') throw new Error(`actlab: ${where}: ${className} config '${k}' is ${JSON.stringify(v)}; expected a number`);
     return v;
   };
   const clip = { clipnorm: num('clipnorm'), globalClipnorm: num('globalClipnorm'), clipvalue: num('clipvalue') };
@@ -158,7 +159,7 @@ function optimizerFrom(className: string, config: OptimizerConfig): Optimizer {
       case 'Adam': return adam({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), ...clip });
       case 'AdamW': return adamw({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay'), ...clip });
       case 'RMSprop': return rmsprop({ learningRate, rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: config.centered === true, ...clip });
-      default: throw new Error(`actlab: restoreCheckpoint: unknown optimizer class '${className}'`);
+      default: throw new Error(`actlab: ${where}: unknown optimizer class '${className}'; valid: SGD, Adam, AdamW, RMSprop`);
     }
   })();
   if (saved === 0) o.learningRate = 0;

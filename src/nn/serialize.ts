@@ -13,7 +13,10 @@ import {
   Dense, Activation, Flatten, Dropout, PReLU, LearnableSwish, ScaledSwish, CustomActivation, Conv2D, MaxPooling2D, AveragePooling2D,
   type ActivationSpec, type CustomActivationArgs,
 } from './layers.js';
-import { Sequential } from './sequential.js';
+import { Sequential, type LossName } from './sequential.js';
+import { resolveMetrics } from './metrics.js';
+import { optimizerFrom } from './checkpoint.js';
+import type { OptimizerConfig } from './optimizers.js';
 
 /** One weight's entry in model.json's manifest. */
 export interface WeightSpec {
@@ -42,8 +45,25 @@ export interface ModelJson {
   };
   /** Groups of weight files (paths, relative to model.json) and the weights they hold, in data order. */
   readonly weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
-  /** actlab's own additions (seed), ignored by tf.js. */
-  readonly actlab?: { readonly seed: number };
+  /** actlab's own additions (seed, and the training config of a compiled model), ignored by tf.js. */
+  readonly actlab?: { readonly seed: number; readonly training?: TrainingJson };
+}
+
+/**
+ * A compiled model's training config, saved with it (model.json's `actlab.training`): the
+ * loss, the metrics by the names compile() was given, and the optimizer's class and
+ * getConfig(). loadModel compiles the model with them and a new optimizer, whose state
+ * (moments, step count) starts afresh: a checkpoint holds that. It is not tf.js's
+ * `trainingConfig`, which tf.js would try to load and which has no place for metrics tf.js
+ * lacks (recall) or actlab's optimizer settings (schedules).
+ */
+export interface TrainingJson {
+  /** The compiled loss (canonical name). */
+  readonly loss: LossName;
+  /** The compiled metrics, by the names compile() was given. */
+  readonly metrics: readonly string[];
+  /** The optimizer's class name and config. */
+  readonly optimizer: { readonly className: string; readonly config: OptimizerConfig };
 }
 
 /** A saved model in memory: model.json's content and the bytes of the weights file(s) it names. */
@@ -150,6 +170,29 @@ function preluAxesHint(layer: PReLU, config: Config | undefined): string {
     `Train the model with PReLU(shared_axes=${perChannel === 'null' ? 'None' : perChannel}) in Keras (sharedAxes in tf.js) to load it here`;
 }
 
+function trainingOf(model: Sequential): TrainingJson {
+  const c = model.compiledConfig();
+  return { loss: c.loss, metrics: c.metrics, optimizer: { className: c.optimizer.className, config: c.optimizer.getConfig() } };
+}
+
+/** Compiles a loaded model with its saved training config (checked field by field: a file may have been edited). */
+function compileFrom(model: Sequential, given: unknown): void {
+  const bad = (what: string, v: unknown): Error => new Error(`actlab: loadModel: model.json's actlab.training ${what}, got ${JSON.stringify(v) ?? String(v)}`);
+  if (!isObject(given)) throw bad('must be { loss, metrics, optimizer }', given);
+  if (typeof given.loss !== 'string') throw bad("'loss' must be a loss name", given.loss);
+  const o = given.optimizer;
+  if (!isObject(o) || typeof o.className !== 'string' || !isObject(o.config)) throw bad("'optimizer' must be { className, config }", o);
+  const loss = given.loss as LossName;
+  const metrics = resolveMetrics('loadModel', given.metrics, loss === 'sparseCategoricalCrossentropy', loss).map((m) => m.name);
+  const optimizer = optimizerFrom(o.className, o.config as OptimizerConfig, 'loadModel');
+  try {
+    model.compile({ optimizer, loss, metrics });
+  } catch (e) {
+    optimizer.dispose();
+    throw e;
+  }
+}
+
 /** The model as tfjs LayersModel artifacts (model.json content and the weight bytes). */
 export function modelToArtifacts(model: Sequential, weightsPath = 'weights.bin'): ModelArtifacts {
   if (!(model instanceof Sequential)) {
@@ -185,7 +228,7 @@ export function modelToArtifacts(model: Sequential, weightsPath = 'weights.bin')
         backend: 'tensor_flow.js',
       },
       weightsManifest: [{ paths: [weightsPath], weights: specs }],
-      actlab: { seed: model.seed },
+      actlab: model.isCompiled ? { seed: model.seed, training: trainingOf(model) } : { seed: model.seed },
     },
     weightData: data.buffer,
   };
@@ -524,6 +567,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifact
         rt().heap.f32(w.tensor.ptr, w.tensor.size).set(floats.subarray(at.start, at.start + w.tensor.size));
       }
     }
+    if (isObject(json.actlab) && json.actlab.training !== undefined) compileFrom(model, json.actlab.training);
     return model;
   } catch (e) {
     model.dispose();
