@@ -92,7 +92,8 @@ function refuseSchedule(where: string, model: TrainingModel | undefined): void {
 /**
  * The base of the callbacks that watch one logged value for improvement (earlyStopping,
  * reduceLROnPlateau, and actlab/node's modelCheckpoint with saveBestOnly): mode 'auto'
- * watches keys containing 'acc' upwards and all others downwards, as Keras does.
+ * watches keys containing 'acc', 'precision' or 'recall' upwards and all others downwards,
+ * as Keras 3 does.
  */
 export abstract class Monitor implements Callback {
   protected model?: TrainingModel;
