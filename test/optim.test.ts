@@ -529,3 +529,16 @@ describe('optimizer API', () => {
     a.dispose(); r.model.dispose(); x.dispose(); y.dispose();
   });
 });
+
+test('one variable listed twice in a step (a shared layer listed once per model, under two names) is refused before anything moves', () => {
+  const w = tensor([1, 2, 3], [3]), g = tensor([0.5, -0.5, 1], [3]);
+  const opt = adam();
+  expect(() => opt.applyGradients([{ variable: w, grad: g, name: 'a/kernel' }, { variable: w, grad: g, name: 'b/kernel' }]))
+    .toThrow("actlab: adam.applyGradients: entries 0 and 1 ('a/kernel' and 'b/kernel') hold the same variable; list each variable once per step, with the sum of its gradients");
+  expect(() => opt.applyGradients([{ variable: w, grad: g }, { variable: g, grad: g }, { variable: w, grad: g }]))
+    .toThrow('actlab: adam.applyGradients: entries 0 and 2 (unnamed and unnamed) hold the same variable');
+  expect(Array.from(w.dataSync())).toEqual([1, 2, 3]);
+  expect(opt.iterations).toBe(0);
+  expect(opt.getWeights().map((s) => s.name)).toEqual(['iter']);
+  for (const t of [w, g, opt]) t.dispose();
+});

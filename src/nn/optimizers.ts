@@ -198,6 +198,17 @@ export abstract class Optimizer {
     const keys = pairs.map(keyOf);
     const dup = firstDuplicate(keys);
     if (dup !== undefined) throw new Error(`actlab: ${this.where}.applyGradients: two entries are named '${dup}'; each variable needs its own name`);
+    // One tensor under two names (a layer shared by two models, listed once per model) would take two steps,
+    // each with state of its own.
+    const seen = new Map<Tensor, number>();
+    pairs.forEach((p, i) => {
+      const j = seen.get(p.variable);
+      if (j !== undefined) {
+        throw new Error(`actlab: ${this.where}.applyGradients: entries ${j} and ${i} (${keys[j] === String(j) ? 'unnamed' : `'${keys[j]}'`} and ` +
+          `${keys[i] === String(i) ? 'unnamed' : `'${keys[i]}'`}) hold the same variable; list each variable once per step, with the sum of its gradients`);
+      }
+      seen.set(p.variable, i);
+    });
     pairs.forEach((p, i) => checkFinite(`${this.where}.applyGradients`, [p.grad], [`grad ${i}`]));
     // As Keras: no gradients, no step (the iteration count does not move).
     if (pairs.length === 0) return true;
