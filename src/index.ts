@@ -25,8 +25,8 @@ export type { VariableGrad, NamedTensor, ClipOptions, OptimizerConfig, LearningR
 export * as schedules from './nn/schedules.js';
 export { LearningRateSchedule } from './nn/schedules.js';
 export type { ScheduleJson, ScheduleConfig } from './nn/schedules.js';
-export { meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './nn/losses.js';
-export type { LossResult, CrossentropyOptions, SparseLabels } from './nn/losses.js';
+export { meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy, lossOp } from './nn/losses.js';
+export type { LossResult, CrossentropyOptions, SparseLabels, LossOpName } from './nn/losses.js';
 /** Standalone metrics with tf.metrics' names (metrics.meanAbsoluteError(yTrue, yPred), ...): per-row tensors, or scalars for precision and recall. */
 export * as metrics from './nn/metrics-api.js';
 export type { MetricName, MetricAlias, MetricClassIds } from './nn/metrics.js';

@@ -91,6 +91,18 @@ describe('README examples', () => {
     expect(out[0]).toMatch(/^Error: actlab: tensor\(\): 3 values do not fill shape \[1, 8\]/);
     expect(out[1]).toBe('true');
   }, 60_000);
+  test("the example under 'Custom training loops' runs and its loss falls", () => {
+    const loop = blocks.find((b) => b.code.includes('function trainStep(') && b.code.includes('lossOp('));
+    expect(loop, "README.md: the ```ts block under 'Custom training loops'").toBeDefined();
+    mkdirSync(OUT, { recursive: true });
+    const f = join(OUT, 'custom-loop.mjs');
+    const js = transformSync(local(loop?.code ?? ''), { loader: 'ts', format: 'esm' }).code;
+    writeFileSync(f, js.replaceAll('/src/index.js', '/dist/index.js'));
+    const out = execFileSync(process.execPath, [f], { encoding: 'utf8', timeout: 60_000 }).trim().split('\n');
+    const losses = out.map((l) => Number(/^epoch \d+: loss (\S+)$/.exec(l)?.[1]));
+    expect(losses.length).toBe(3);
+    expect(losses[2]).toBeLessThan(losses[0]);
+  }, 60_000);
 });
 
 describe('README activation list', () => {

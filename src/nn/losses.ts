@@ -212,3 +212,63 @@ export function sparseCategoricalCrossentropy(yTrue: SparseLabels, yPred: Tensor
     heap.free(onehot);
   }
 }
+
+/** The losses lossOp takes, by their Keras / tf.js names. */
+export type LossOpName = 'meanSquaredError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
+
+const LOSS_OP_NAMES: readonly LossOpName[] = ['meanSquaredError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
+
+/**
+ * The mean loss as a scalar tensor that the gradient tape records, for custom training loops:
+ * `valueAndGrads(() => lossOp('sparseCategoricalCrossentropy', y, logits, { fromLogits: true }), vars)`.
+ * The value and gradient are those of the loss function of that name (the same kernels fit
+ * uses, so a loop built on it can take fit's steps bit for bit); a loss combines with other ops
+ * (`add(lossOp(...), affine(lossOp(...), 0.5, 0))`). Labels: class ids for
+ * sparseCategoricalCrossentropy, else a tensor shaped like yPred. `options` is the
+ * cross-entropies' `{ fromLogits }`. The result is a new tensor the caller owns.
+ */
+export function lossOp(loss: LossOpName, yTrue: SparseLabels, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
+  const name: unknown = loss;
+  if (typeof name !== 'string' || !(LOSS_OP_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`actlab: lossOp: unknown loss ${showValue(name)}; valid losses: ${LOSS_OP_NAMES.join(', ')}`);
+  }
+  const tensorTarget = (): Tensor => {
+    if (!(yTrue instanceof Tensor)) {
+      throw new Error(`actlab: lossOp: ${loss} needs yTrue as a tensor shaped like yPred, got class ids (those go with sparseCategoricalCrossentropy)`);
+    }
+    return yTrue;
+  };
+  if (loss === 'meanSquaredError' && Object.keys(options).length > 0) {
+    throw new Error(`actlab: lossOp: meanSquaredError takes no options, got ${Object.keys(options).join(', ')}`);
+  }
+  const r = loss === 'sparseCategoricalCrossentropy' ? sparseCategoricalCrossentropy(yTrue, yPred, options)
+    : loss === 'categoricalCrossentropy' ? categoricalCrossentropy(tensorTarget(), yPred, options)
+      : loss === 'binaryCrossentropy' ? binaryCrossentropy(tensorTarget(), yPred, options)
+        : meanSquaredError(tensorTarget(), yPred);
+  const { engine, heap, kernels } = rt();
+  let value: Tensor | undefined;
+  try {
+    value = empty([]);
+    heap.f32(value.ptr, 1)[0] = r.loss;
+  } catch (e) {
+    r.grad.dispose();
+    throw e;
+  }
+  if (!engine.recording) {
+    // Nothing will ask for the gradient.
+    r.grad.dispose();
+    return value;
+  }
+  // The gradient tensor stays in the enclosing scope (valueAndGrads frees it with the tape).
+  engine.record({
+    name: `lossOp:${loss}`, inputs: [yPred], output: value,
+    backward: (dy) => {
+      const s = dy.dataSync()[0];
+      if (s === 1) return [r.grad];
+      const g = empty(r.grad.shape);
+      kernels.f32_affine(g.size, r.grad.ptr, g.ptr, s, 0);
+      return [g];
+    },
+  });
+  return value;
+}
