@@ -106,6 +106,9 @@ describe('a hand-written loop takes fit\'s steps bit for bit', () => {
       }
     }
     expect(weightsOf(b)).toEqual(weightsOf(a));
+    // Without a generator the error says what to pass.
+    expect(() => tidy(() => b.layers.reduce((t, l) => l.apply(t, { training: true }), x))).toThrow("actlab: dropout 'dropout': apply(x, { training: true }) needs " +
+      'the generator of its masks: pass { training: true, rng: rng(seed) } (fit passes rng(seed).forkAt(epoch)), or give the layer its own seed (layers.dropout({ rate, seed }))');
     for (const t of [x, a, b, opt]) t.dispose();
   });
 

@@ -254,7 +254,11 @@ export class Dropout extends Layer {
       }
       return dropoutOp(x, this.rate, this.own.rng);
     }
-    if (options.rng === undefined) throw new Error(`actlab: dropout '${this.name}' needs the model's random generator in training`);
+    if (options.rng === undefined) {
+      // Reached from a hand-written training loop (fit always passes its generator): say what to pass.
+      throw new Error(`actlab: dropout '${this.name}': apply(x, { training: true }) needs the generator of its masks: ` +
+        'pass { training: true, rng: rng(seed) } (fit passes rng(seed).forkAt(epoch)), or give the layer its own seed (layers.dropout({ rate, seed }))');
+    }
     return dropoutOp(x, this.rate, options.rng);
   }
 
