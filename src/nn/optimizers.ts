@@ -227,18 +227,20 @@ export abstract class Optimizer {
         throw new Error(`actlab: ${this.where}.applyGradients: the learning rate for step ${this.iters} is ${showValue(lr)}: expected a finite number >= 0`);
       }
       this.stepLr = lr;
+        // State whose variable has been disposed since is no one's (getWeights leaves it out): free it now,
+      // or one optimizer used for model after model (a sweep, layers named per model) kept every model's moments.
+      for (const [key, entry] of this.state) {
+        if (entry.variable?.isDisposed !== true) continue;
+        for (const s of entry.slots) s.dispose();
+        this.state.delete(key);
+      }
       let updated = 0;
       try {
         pairs.forEach((p, i) => {
           const key = keyOf(p, i);
+          // The state of a variable that was disposed (a layer removed from the model and freed, its
+          // replacement given the same name) was freed above: its moments mean nothing for this variable.
           let entry = this.state.get(key);
-          if (entry !== undefined && isStale(entry, p.variable)) {
-            // The state of a variable that was disposed (a layer removed from the model and freed,
-            // its replacement given the same name): its moments mean nothing for this variable.
-            for (const s of entry.slots) s.dispose();
-            this.state.delete(key);
-            entry = undefined;
-          }
           if (entry === undefined) {
             // keep(): the state outlives the step. The first step usually runs inside a tidy
             // scope, which freed lazily created state at its end (found by test/memory.test.ts).
