@@ -277,7 +277,8 @@ describe('mistakes in a hand-written loop', () => {
     });
     m.dispose();
     const g = vars.map((v) => tensor(new Float32Array(v.size), v.shape));
-    expect(() => opt.applyGradients(vars.map((v, i) => ({ variable: v, grad: g[i] })))).toThrow('actlab: adam.applyGradients: entry 0 holds a disposed tensor');
+    expect(() => opt.applyGradients(vars.map((v, i) => ({ variable: v, grad: g[i], name: `dense/${i}` }))))
+      .toThrow("actlab: adam.applyGradients: entry 0 ('dense/0'): the variable [3, 5] was disposed (a weight of a disposed model or layer?)");
     expect(() => grads(() => mean(x), vars)).toThrow('actlab: valueAndGrads: xs[0] must be a live Tensor; [3, 5] was disposed');
     for (const t of [...g, x, y, opt]) t.dispose();
   });

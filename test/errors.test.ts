@@ -333,7 +333,9 @@ describe('memory and lifetimes', () => {
     const w = tensor([1]), g = tensor([1]);
     w.dispose();
     const opt = sgd();
-    expect(() => opt.applyGradients([{ variable: w, grad: g }])).toThrow('actlab: sgd.applyGradients: entry 0 holds a disposed tensor');
+    expect(() => opt.applyGradients([{ variable: w, grad: g }])).toThrow('actlab: sgd.applyGradients: entry 0: the variable [1] was disposed ' +
+      '(a weight of a disposed model or layer?): pass the weights of a live model (model.trainableWeights)');
+    expect(() => opt.applyGradients([{ variable: g, grad: w, name: 'b' }])).toThrow("actlab: sgd.applyGradients: entry 0 ('b'): the grad [1] was disposed");
     opt.dispose();
     expect(() => opt.getWeights()).toThrow('actlab: sgd: this optimizer was disposed and cannot be used');
     g.dispose();

@@ -365,7 +365,12 @@ export abstract class Optimizer {
     if (!(p?.variable instanceof Tensor) || !(p.grad instanceof Tensor)) {
       throw new Error(`actlab: ${where}: entry ${i} must be {variable: Tensor, grad: Tensor}`);
     }
-    if (p.variable.isDisposed || p.grad.isDisposed) throw new Error(`actlab: ${where}: entry ${i} holds a disposed tensor`);
+    const entry = `entry ${i}${p.name === undefined ? '' : ` ('${p.name}')`}`;
+    if (p.variable.isDisposed) {
+      throw new Error(`actlab: ${where}: ${entry}: the variable ${shapeText(p.variable.shape)} was disposed (a weight of a disposed model or layer?): ` +
+        'pass the weights of a live model (model.trainableWeights)');
+    }
+    if (p.grad.isDisposed) throw new Error(`actlab: ${where}: ${entry}: the grad ${shapeText(p.grad.shape)} was disposed`);
     const a = p.variable.shape, b = p.grad.shape;
     if (a.length !== b.length || a.some((d, k) => d !== b[k])) {
       throw new Error(`actlab: ${where}: entry ${i}: grad shape ${shapeText(b)} does not match variable shape ${shapeText(a)}`);
