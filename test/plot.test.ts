@@ -161,6 +161,17 @@ test('PNG rendering draws text with a system font', async () => {
   expect(() => svgToPng(svg, { scale: 0 })).toThrow(/PNG scale 0 is invalid/);
 });
 
+test('a title or series label with a control character still gives an SVG that XML parsers read (resvg refused it)', async () => {
+  // An ANSI colour code copied from a terminal, or a stray \x01, went into the SVG as is:
+  // XML 1.0 forbids both, so renderPng threw and a browser showed the .svg file as an error.
+  const r = curves([{ name: 'relu', label: 'relu \x1b[31mred' }, { name: 'elu', label: 'elu \x01 \ud83d\ude00' }], { samples: 5 });
+  const svg = await renderSvg(plot.curvesSpec(r, { title: 'Mine\x00 \x0b \ud800' }));
+  expect(svg).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f]/);
+  expect(svg).toContain('<title>Mine\ufffd \ufffd \ufffd</title>');
+  expect(svg).toContain('elu \ufffd \ud83d\ude00');   // a surrogate pair (an emoji) is kept
+  expect(Array.from(svgToPng(svg, { scale: 1 }).subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
+});
+
 test('every figure carries a text alternative: <title> from its title, <desc> from its subtitle, axes and legend', async () => {
   const svg = await renderSvg(plot.curvesSpec(curves(['relu', 'elu'], { samples: 5 }), { show: 'both', title: 'Mine: a <b> & "c"' }));
   const root = /^<svg\b[^>]*>/.exec(svg)?.[0] ?? '';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { TopLevelSpec } from 'vega-lite';
 import type { VegaLiteSpec } from '../plot/theme.js';
-import { escapeXml } from '../plot/mathml.js';
+import { escapeXml, xmlChars } from '../plot/mathml.js';
 import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 
 // vega, vega-lite and resvg (a native binary in an optional platform package) load on the
@@ -24,7 +24,9 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   const { spec: vgSpec } = compile(vl);
   const view = new View(parse(vgSpec), { renderer: 'none' });
   try {
-    return withTextAlternative(await view.toSVG(), vl);
+    // Vega escapes markup in titles and labels but copies control characters (a label with
+    // '\x01' or an ANSI escape) into the SVG, which no XML parser then reads: replaced here.
+    return withTextAlternative(xmlChars(await view.toSVG()), vl);
   } finally {
     view.finalize();
   }

@@ -38,9 +38,26 @@ type Token =
 /** Commands whose {argument} is text, taken as written (spaces included). */
 const RAW = new Set(['text', 'operatorname', 'begin', 'end']);
 
-/** Text made safe inside XML (and HTML) elements and double-quoted attributes. */
+/**
+ * Characters XML 1.0 forbids even escaped: C0 controls other than tab, line feed and carriage
+ * return, lone surrogates, U+FFFE and U+FFFF. One in an SVG makes the file unreadable to XML
+ * parsers (resvg refuses it, a browser shows an error page instead of the figure). A pair of
+ * surrogates is matched first and kept; any other match is forbidden (no lookbehind: Safari
+ * before 16.4 refuses it).
+ */
+const NOT_XML = /[\ud800-\udbff][\udc00-\udfff]|[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]/g;
+
+/** Text with every character XML 1.0 forbids replaced by U+FFFD (the replacement character); the rest as it was. */
+export function xmlChars(text: string): string {
+  return text.replace(NOT_XML, (c) => (c.length === 2 ? c : '\ufffd'));
+}
+
+/**
+ * Text made safe inside XML (and HTML) elements and double-quoted attributes: markup
+ * characters escaped, characters XML forbids replaced (see xmlChars).
+ */
 export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return xmlChars(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function tokenize(src: string): Token[] {
