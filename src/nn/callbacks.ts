@@ -355,7 +355,15 @@ export class LearningRateScheduler implements Callback {
 export interface LoggerArgs {
   /** Receives each line (with a trailing newline), e.g. (s) => process.stdout.write(s) or a file stream's write. */
   write: (line: string) => void;
-  /** 'csv' (default: a header of `epoch` and the sorted keys of the first epoch's logs, then one row per epoch) or 'jsonl' (one JSON object per epoch). */
+  /**
+   * 'csv' (default: a header of `epoch` and the sorted keys of the first epoch's logs, then one
+   * row per epoch) or 'jsonl' (one JSON object per epoch). CSV fields follow RFC 4180: a field
+   * holding a comma, a double quote or a line break is quoted, its quotes doubled, so a
+   * standard parser reads back one column per key. Fields are not altered otherwise: a key
+   * starting with `=`, `+`, `-` or `@` is written as is (a spreadsheet may take it for a
+   * formula; negative values start with `-` too), so do not give metrics or logs names taken
+   * from untrusted input.
+   */
   format?: 'csv' | 'jsonl';
   /**
    * CSV only: write the header line (default true). false when the lines go on after those of
@@ -364,6 +372,18 @@ export interface LoggerArgs {
    * are still the sorted keys of the first epoch's logs.
    */
   header?: boolean;
+}
+
+/**
+ * One CSV record (RFC 4180) with its line end: a field holding a comma, a double quote or a
+ * line break is put in double quotes with its quotes doubled (a metric named 'a,b' otherwise
+ * split its column in two and shifted every value after it).
+ */
+function csvRow(fields: readonly (string | number)[]): string {
+  return `${fields.map((f) => {
+    const s = String(f);
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  }).join(',')}\n`;
 }
 
 /** Writes one line per epoch: CSV with a header (Keras CSVLogger), or JSON lines. */
@@ -396,10 +416,10 @@ export class EpochLogger implements Callback {
     // them unset, so the next epoch, or the next fit, writes the header again.
     const keys = this.keys ?? Object.keys(logs).sort();
     if (this.keys === undefined) {
-      if (this.header) this.write(`epoch,${keys.join(',')}\n`);
+      if (this.header) this.write(csvRow(['epoch', ...keys]));
       this.keys = keys;
     }
-    this.write(`${epoch},${keys.map((k) => logs[k] ?? '').join(',')}\n`);
+    this.write(csvRow([epoch, ...keys.map((k) => logs[k] ?? '')]));
   }
 }
 

@@ -1,0 +1,51 @@
+// User-chosen strings (metric and log keys, layer and model names, activation parameter names,
+// series labels) in every output actlab writes: each format escapes them with its own helper,
+// and each output reads back with a standard parser.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { init, callbacks } from '../src/index.js';
+
+beforeAll(async () => { await init(); });
+
+/** RFC 4180 records: quoted fields may hold commas, doubled quotes and line breaks. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [], field = '', quoted = false, i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
+      if (c === '"') { quoted = false; i++; continue; }
+      field += c; i++; continue;
+    }
+    if (c === '"' && field === '') { quoted = true; i++; continue; }
+    if (c === '"') throw new Error(`a bare quote inside an unquoted field at ${i}`);
+    if (c === ',') { row.push(field); field = ''; i++; continue; }
+    if (c === '\n' || c === '\r') {
+      row.push(field); rows.push(row); row = []; field = '';
+      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1; continue;
+    }
+    field += c; i++;
+  }
+  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+describe('CSV (epochLogger)', () => {
+  test('a log key holding a comma, a quote or a line break stays one column (it split the column and shifted every value after it)', () => {
+    const lines: string[] = [];
+    const logger = callbacks.epochLogger({ write: (l) => lines.push(l) });
+    const logs = { loss: 0.5, 'top,k': 0.25, 'say "hi"': 0.125, 'two\nlines': -1, '=1+1': 2 };
+    logger.onEpochEnd(0, logs);
+    logger.onEpochEnd(1, { ...logs, loss: Number.NaN });
+    const rows = parseCsv(lines.join(''));
+    expect(rows).toEqual([
+      ['epoch', '=1+1', 'loss', 'say "hi"', 'top,k', 'two\nlines'],
+      ['0', '2', '0.5', '0.125', '0.25', '-1'],
+      ['1', '2', 'NaN', '0.125', '0.25', '-1'],
+    ]);
+    // Plain keys are written as before, unquoted.
+    const plain: string[] = [];
+    callbacks.epochLogger({ write: (l) => plain.push(l) }).onEpochEnd(0, { loss: 0.5, acc: 1 });
+    expect(plain.join('')).toBe('epoch,acc,loss\n0,1,0.5\n');
+  });
+});
