@@ -1,10 +1,16 @@
 // User-chosen strings (metric and log keys, layer and model names, activation parameter names,
 // series labels) in every output actlab writes: each format escapes them with its own helper,
 // and each output reads back with a standard parser.
-import { beforeAll, describe, expect, test } from 'vitest';
-import { init, callbacks } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { init, callbacks, sequential, layers, activation, mul, type Tensor } from '../src/index.js';
+import { loadModel } from '../src/node/index.js';
 
+const dir = mkdtempSync(join(tmpdir(), 'actlab-user-strings-'));
 beforeAll(async () => { await init(); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** RFC 4180 records: quoted fields may hold commas, doubled quotes and line breaks. */
 function parseCsv(text: string): string[][] {
@@ -47,5 +53,28 @@ describe('CSV (epochLogger)', () => {
     const plain: string[] = [];
     callbacks.epochLogger({ write: (l) => plain.push(l) }).onEpochEnd(0, { loss: 0.5, acc: 1 });
     expect(plain.join('')).toBe('epoch,acc,loss\n0,1,0.5\n');
+  });
+});
+
+describe('custom activation parameter names', () => {
+  const fn = (x: Tensor, p: Readonly<Record<string, Tensor>>): Tensor => mul(activation(x, 'sigmoid'), Object.values(p)[0]);
+  test('a name that is a config key, __proto__, or holds a slash is refused (it clobbered the layer name, failed to load, or set the prototype)', () => {
+    for (const k of ['name', 'trainable', 'batch_input_shape', 'noise_shape', '__proto__', 'a/b', '', 'two words']) {
+      expect(() => layers.customActivation({ className: 'Gate', params: { [k]: 1 }, fn }), k)
+        .toThrow(`actlab: customActivation 'Gate': parameter name ${JSON.stringify(k)} is invalid: expected an identifier other than __proto__ and the config keys name, trainable,`);
+    }
+  });
+
+  test('names that are Object.prototype members are ordinary parameters: saved, trained and loaded by name', async () => {
+    for (const k of ['constructor', 'toString', 'hasOwnProperty']) {
+      const m = sequential({ seed: 1, layers: [layers.dense({ units: 2, inputShape: [3] }), layers.customActivation({ name: 'gate', className: 'Gate', params: { [k]: 0.5 }, fn })] });
+      const path = join(dir, k);
+      await m.save(path);
+      const loaded = await loadModel(path, { Gate: (c) => ({ fn, params: { [k]: Number(c[k]) } }) });
+      expect(loaded.layers[1].getConfig()).toEqual({ name: 'gate', trainable: true, [k]: 0.5 });
+      expect(loaded.weights.map((w) => w.name)).toEqual(['dense/kernel', 'dense/bias', `gate/${k}`]);
+      m.dispose();
+      loaded.dispose();
+    }
   });
 });

@@ -398,10 +398,36 @@ export class ScaledSwish extends ScalarParamActivation {
 export interface CustomActivationArgs extends LayerArgs {
   /** The class name it is saved under; loadModel(dir, { [className]: factory }) rebuilds it. */
   className: string;
-  /** Initial values of the trainable scalar parameters. */
+  /**
+   * Initial values of the trainable scalar parameters, keyed by identifiers (saved as config
+   * keys and weight names): not `__proto__` and not a key the config already has (`name`,
+   * `trainable`, ...).
+   */
   params?: Readonly<Record<string, number>>;
   /** f(x, params) from tensor ops (they record on the tape, so no backward code is needed). */
   fn: (x: Tensor, params: Readonly<Record<string, Tensor>>) => Tensor;
+}
+
+/**
+ * Keys a saved layer config already has, or that the loader reads with another meaning: a
+ * parameter of that name would overwrite them in model.json (`name` lost the layer's name,
+ * `trainable: 0.5` saved and then did not load) or be read as that field on load.
+ */
+const RESERVED_CONFIG_KEYS = ['name', 'trainable', 'dtype', 'batch_input_shape', 'batch_shape', 'groups',
+  'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'alpha_regularizer', 'kernel_constraint', 'bias_constraint',
+  'alpha_constraint', 'noise_shape'];
+
+/**
+ * A custom activation's parameter name: an identifier (it is a key of fn's params, of the
+ * layer's config and, after a '/', of its weight name: 'a/b' made 'layer/a/b', which reads as
+ * another layer's weight), not `__proto__` (assigned to an object it replaced the prototype,
+ * and the trained value never reached the config), and not a config key the layer already has.
+ */
+function checkParamName(className: string, k: string): void {
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) || k === '__proto__' || RESERVED_CONFIG_KEYS.includes(k)) {
+    throw new Error(`actlab: customActivation '${className}': parameter name ${JSON.stringify(k)} is invalid: expected an identifier ` +
+      `other than __proto__ and the config keys ${RESERVED_CONFIG_KEYS.join(', ')}`);
+  }
 }
 
 /** An activation layer written by the user from tensor ops, with trainable scalar parameters. */
@@ -421,6 +447,7 @@ export class CustomActivation extends Layer {
     if (args.params !== undefined && (typeof args.params !== 'object' || args.params === null)) {
       throw new Error(`actlab: customActivation: params must be an object of initial values, e.g. { beta: 1 }, got ${describeValue(args.params)}`);
     }
+    for (const k of Object.keys(args.params ?? {})) checkParamName(args.className, k);
     checkInitialParams(`customActivation '${args.className}'`, args.params ?? {});
     this.init0 = args.params ?? {};
     this.fn = args.fn;
