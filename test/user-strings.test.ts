@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { init, callbacks, sequential, layers, activation, mul, type Tensor } from '../src/index.js';
 import { loadModel } from '../src/node/index.js';
+import { table } from '../src/cli/format.js';
+import { displayWidth } from '../src/core/text.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actlab-user-strings-'));
 beforeAll(async () => { await init(); });
@@ -76,5 +78,35 @@ describe('custom activation parameter names', () => {
       m.dispose();
       loaded.dispose();
     }
+  });
+});
+
+describe('terminal output', () => {
+  // Where each line's second column starts, in terminal cells.
+  const column = (line: string, marker: string): number => displayWidth(line.slice(0, line.indexOf(marker)));
+
+  test("model.summary() shows control characters in names as escapes and aligns full-width and combining characters (an ANSI escape in a loaded model's name reached the terminal)", () => {
+    const names = ['\x1b[2J\x1b]0;owned\x07', 'ｗｉｄｅ', 'cafe\u0301', '中文层', 'rocket \u{1f680}', 'rtl \u202eevil'];
+    const m = sequential({ name: 'model\x1b[31m\r', layers: names.map((name, i) => layers.dense({ name, units: 2, ...(i === 0 ? { inputShape: [2] } : {}) })) });
+    const text = m.summary(false);
+    expect(text).not.toMatch(/[\x00-\x1f\x7f\u202e](?<!\n)/u);
+    expect(text).toContain('Model: "model\\u001b[31m\\u000d"');
+    expect(text).toContain('\\u001b[2J\\u001b]0;owned\\u0007 (Dense)');
+    expect(text).toContain('rtl \\u202eevil (Dense)');
+    const rows = text.split('\n').filter((l) => l.includes('(Dense)'));
+    expect(rows).toHaveLength(names.length);
+    // The escaped first name (37 cells) widens the first column for every row, and the rules with it.
+    for (const r of rows) expect(column(r, '[null'), r).toBe(39);
+    expect(text.split('\n')[1]).toBe('_'.repeat(38 + 1 + 24 + 1 + 12));
+    m.dispose();
+  });
+
+  test('CLI tables align wide and combining characters and escape control characters', () => {
+    const text = table(['activation', 'value'], [['ｗｉｄｅ', '1'], ['cafe\u0301', '22'], ['a\x1b[0m', '333']]);
+    const lines = text.split('\n');
+    expect(text).not.toContain('\x1b');
+    expect(lines[4]).toBe('a\\u001b[0m    333');
+    // Every line ends in the same terminal column.
+    expect(new Set(lines.map(displayWidth)).size).toBe(1);
   });
 });

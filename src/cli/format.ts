@@ -1,4 +1,5 @@
 // Plain-text tables for the commands' human output.
+import { displayWidth, padCells, terminalText } from '../core/text.js';
 
 /** Formats a number for a table: fixed for ordinary magnitudes, exponent for tiny or huge ones. */
 export function num(v: number, digits = 4): string {
@@ -13,10 +14,13 @@ export function numOrNa(v: number, digits = 4): string {
   return Number.isNaN(v) ? 'n/a' : num(v, digits);
 }
 
-/** A left-aligned first column and right-aligned others, separated by two spaces. */
+/**
+ * A left-aligned first column and right-aligned others, separated by two spaces. Cells are
+ * shown with control characters escaped and padded by terminal cells (core/text.ts).
+ */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r: readonly string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  const all = [header, ...rows].map((r) => r.map(terminalText));
+  const widths = header.map((_, c) => Math.max(...all.map((r) => displayWidth(r[c]))));
+  const line = (r: readonly string[]): string => r.map((cell, c) => padCells(cell, widths[c], c === 0 ? 'end' : 'start')).join('  ');
+  return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }

@@ -6,6 +6,7 @@ import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
 import { checkKeys, describeValue, showValue } from '../core/checks.js';
+import { displayWidth, padCells, terminalText } from '../core/text.js';
 import { valueAndGrads } from '../autograd/grad.js';
 import { Optimizer, adam, sgd, rmsprop, adamw, DISPOSED_WHY } from './optimizers.js';
 import {
@@ -693,7 +694,7 @@ export class Sequential implements TrainingModel {
           const ms = performance.now() - epochStart;
           const took = ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
           const show = (v: number): string => (Math.abs(v) > 1e-3 || !Number.isFinite(v) ? v.toFixed(4) : v.toExponential(4));
-          console.log(`Epoch ${epoch + 1}/${epochs} - ${took} - ${Object.entries(logs).map(([k, v]) => `${k}: ${show(v)}`).join(' - ')}`);
+          console.log(`Epoch ${epoch + 1}/${epochs} - ${took} - ${Object.entries(logs).map(([k, v]) => `${terminalText(k)}: ${show(v)}`).join(' - ')}`);
         }
         for (const cb of cbs) {
           await cb.onEpochEnd?.(epoch, logs);
@@ -783,13 +784,17 @@ export class Sequential implements TrainingModel {
 
   /** A Keras-style table of layers, output shapes and parameter counts: returned, and printed with console.log unless `print` is false. */
   summary(print = true): string {
-    const rows = this.layers.map((l) => [`${l.name} (${l.className})`, `[null, ${l.outputShape.join(', ')}]`, String(l.countParams())]);
-    const widths = [30, 24, 12];
-    const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' ');
+    // Names are the user's or a model file's: control characters shown as escapes, columns
+    // padded by terminal cells (a full-width or combining character is not one cell).
+    const rows = this.layers.map((l) => [terminalText(`${l.name} (${l.className})`), `[null, ${l.outputShape.join(', ')}]`, String(l.countParams())]);
+    // A name longer than its column widens it, so the columns after it stay aligned.
+    const widths = [Math.max(30, ...rows.map((r) => displayWidth(r[0]) + 1)), 24, 12];
+    const rule = widths[0] + 38;
+    const line = (cells: string[]): string => cells.map((c, i) => padCells(c, widths[i])).join(' ');
     const trainable = this.trainableWeights.reduce((s, w) => s + w.tensor.size, 0);
     const text = [
-      `Model: "${this.name}"`, '_'.repeat(68), line(['Layer (type)', 'Output shape', 'Param #']), '='.repeat(68),
-      ...rows.map(line), '='.repeat(68),
+      `Model: "${terminalText(this.name)}"`, '_'.repeat(rule), line(['Layer (type)', 'Output shape', 'Param #']), '='.repeat(rule),
+      ...rows.map(line), '='.repeat(rule),
       `Total params: ${this.countParams()}`, `Trainable params: ${trainable}`, `Non-trainable params: ${this.countParams() - trainable}`,
     ].join('\n');
     if (print) console.log(text);
