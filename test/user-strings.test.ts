@@ -1,11 +1,11 @@
 // User-chosen strings (metric and log keys, layer and model names, activation parameter names,
 // series labels) in every output actlab writes: each format escapes them with its own helper,
 // and each output reads back with a standard parser.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init, callbacks, sequential, layers, activation, mul, type Tensor } from '../src/index.js';
+import { init, callbacks, sequential, layers, activation, mul, tensor, checkpointOf, restoreCheckpoint, type Tensor } from '../src/index.js';
 import { loadModel } from '../src/node/index.js';
 import { table } from '../src/cli/format.js';
 import { displayWidth } from '../src/core/text.js';
@@ -108,5 +108,50 @@ describe('terminal output', () => {
     expect(lines[4]).toBe('a\\u001b[0m    333');
     // Every line ends in the same terminal column.
     expect(new Set(lines.map(displayWidth)).size).toBe(1);
+  });
+});
+
+describe('records keyed by log names', () => {
+  test("a logged key named constructor, toString or __proto__ is kept in the history and the checkpoint (it was dropped, and its value written into Object.prototype)", async () => {
+    const keys = ['constructor', 'toString', '__proto__'];
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 1, inputShape: [2] })] });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = tensor([1, 2, 3, 4], [2, 2]), y = tensor([1, 2], [2, 1]);
+    // Keys a callback adds; '__proto__' as JSON.parse makes it (an own property).
+    const addKeys = { onEpochEnd: (epoch: number, logs: Record<string, number>) => {
+      for (const k of keys) Object.defineProperty(logs, k, { value: epoch + 10, enumerable: true, writable: true, configurable: true });
+    } };
+    const before = [Object.prototype, Object, Object.prototype.toString].map((o) => Reflect.ownKeys(o).length);
+    const h = await m.fit(x, y, { epochs: 2, callbacks: [addKeys] });
+    // Nothing was written into Object.prototype (the value went to its key NaN), Object or toString.
+    expect([Object.prototype, Object, Object.prototype.toString].map((o) => Reflect.ownKeys(o).length)).toEqual(before);
+    expect(Object.getPrototypeOf(h.history)).toBe(Object.prototype);
+    for (const k of keys) expect(Object.getOwnPropertyDescriptor(h.history, k)?.value, k).toEqual([10, 11]);
+    await m.fit(x, y, { epochs: 1, callbacks: [addKeys] });   // continues the same history stream (its epochs count from 0)
+    const cp = checkpointOf(m);
+    const json: { fit: { history: Record<string, number[]> } } = JSON.parse(JSON.stringify(cp.json));
+    for (const k of keys) expect(Object.getOwnPropertyDescriptor(json.fit.history, k)?.value, k).toEqual([10, 11, 10]);
+    const restored = restoreCheckpoint(cp);
+    for (const k of keys) expect(Object.getOwnPropertyDescriptor(restored.history, k)?.value, k).toEqual([10, 11, 10]);
+    restored.model.dispose();
+    m.dispose();
+    x.dispose();
+    y.dispose();
+  });
+
+  test("earlyStopping watching 'constructor', which the logs lack, warns as for any missing key (it read Object and said nothing)", async () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 1, inputShape: [2] })] });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = tensor([1, 2, 3, 4], [2, 2]), y = tensor([1, 2], [2, 1]);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await m.fit(x, y, { epochs: 2, callbacks: [callbacks.earlyStopping({ monitor: 'constructor' })] });
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual(["actlab: earlyStopping: metric 'constructor' is not in the logs (loss)"]);
+    } finally {
+      warn.mockRestore();
+      m.dispose();
+      x.dispose();
+      y.dispose();
+    }
   });
 });

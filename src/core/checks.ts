@@ -32,6 +32,24 @@ export function setDebugChecks(options: Partial<DebugChecks>): DebugChecks {
   return previous;
 }
 
+/** Whether `key` is an own property of `obj`: a user's key ('constructor', 'toString') is not found on Object.prototype. */
+export function hasOwn(obj: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key);
+}
+
+/**
+ * The own entry `key` of a record keyed by user strings (log keys, metric names), made by
+ * `make` when missing. `record[key] ??= make()` took Object.prototype's member for 'constructor'
+ * or 'toString' (and wrote into it), and for '__proto__' the prototype itself; the entry is
+ * defined, not assigned, so '__proto__' becomes an ordinary key as JSON.parse makes it.
+ */
+export function ownEntry<T>(record: Record<string, T>, key: string, make: () => T): T {
+  if (hasOwn(record, key)) return record[key];
+  const value = make();
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  return value;
+}
+
 /** What a wrong argument is, for an error message: `undefined`, `null`, `Float32Array`, `string "4"`. */
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return String(v);

@@ -3,7 +3,7 @@
 // key: mae, precision, ...), val_loss, val_acc (val_ + the metric's key).
 
 import type { Checkpoint } from './checkpoint.js';
-import { checkKeys, showValue } from '../core/checks.js';
+import { checkKeys, hasOwn, showValue } from '../core/checks.js';
 
 /** Values a callback receives, by Keras key: loss, the compiled metrics' keys (acc, mae, ...), val_loss, val_ + each metric's key; batch and size in batch logs. */
 export type Logs = Record<string, number>;
@@ -124,7 +124,8 @@ export abstract class Monitor implements Callback {
    * (Keras warns and carries on), or with `missing: 'throw'` is an error naming the keys there are.
    */
   protected current(logs: Logs | undefined, missing: 'warn' | 'throw' = 'warn'): number | undefined {
-    const v = logs?.[this.monitor];
+    // An own key only: a monitor named 'constructor' found Object's and never warned.
+    const v = logs !== undefined && hasOwn(logs, this.monitor) ? logs[this.monitor] : undefined;
     if (v === undefined) {
       const keys = Object.keys(logs ?? {}).join(', ');
       if (missing === 'throw') {

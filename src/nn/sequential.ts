@@ -5,7 +5,7 @@
 import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
-import { checkKeys, describeValue, showValue } from '../core/checks.js';
+import { checkKeys, describeValue, hasOwn, ownEntry, showValue } from '../core/checks.js';
 import { displayWidth, padCells, terminalText } from '../core/text.js';
 import { valueAndGrads } from '../autograd/grad.js';
 import { Optimizer, adam, sgd, rmsprop, adamw, DISPOSED_WHY } from './optimizers.js';
@@ -167,7 +167,7 @@ export class History {
   /** Appends one epoch's logs (fit calls it). */
   push(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(logs)) ownEntry(this.history, k, () => []).push(v);
   }
 
   /**
@@ -176,8 +176,8 @@ export class History {
    */
   amendLast(pushed: Logs, logs: Logs): void {
     for (const [k, v] of Object.entries(logs)) {
-      const arr = (this.history[k] ??= []);
-      if (k in pushed) arr[arr.length - 1] = v;
+      const arr = ownEntry(this.history, k, () => []);
+      if (hasOwn(pushed, k)) arr[arr.length - 1] = v;
       else arr.push(v);
     }
   }
@@ -615,7 +615,7 @@ export class Sequential implements TrainingModel {
       const soFar = (): Record<string, number[]> => {
         // History only appends values and changes the last one: copy those.
         for (const [k, series] of Object.entries(history.history)) {
-          const all = (cumulative[k] ??= []);
+          const all = ownEntry(cumulative, k, () => []);
           let b = base.get(k);
           if (b === undefined) base.set(k, (b = all.length));
           for (let i = Math.max(0, all.length - b - 1); i < series.length; i++) all[b + i] = series[i];
