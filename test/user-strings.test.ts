@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init, callbacks, sequential, layers, activation, mul, tensor, checkpointOf, restoreCheckpoint, type Tensor } from '../src/index.js';
+import { init, callbacks, sequential, layers, activation, mul, tensor, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, type Tensor } from '../src/index.js';
+import { runCli } from '../src/cli/run.js';
 import { loadModel } from '../src/node/index.js';
 import { table } from '../src/cli/format.js';
 import { displayWidth } from '../src/core/text.js';
@@ -153,5 +154,25 @@ describe('records keyed by log names', () => {
       x.dispose();
       y.dispose();
     }
+  });
+});
+
+describe('parameters keyed by user strings', () => {
+  test("'swish:__proto__=2' on the command line is refused as an unknown parameter (it ran swish at its defaults)", async () => {
+    let stdout = '', stderr = '';
+    const code = await runCli(['curves', '--activations', 'swish:__proto__=2', '--samples', '5', '--json'],
+      { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, stderrIsTTY: false, columns: 100, cwd: dir });
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toContain("actlab curves: --activations: activation 'swish' has no parameter '__proto__'; its parameters: beta");
+  });
+
+  test('an activation parameter __proto__ in model.json is refused as an unknown parameter (it was dropped)', () => {
+    const m = sequential({ layers: [layers.dense({ units: 2, inputShape: [3], activation: { name: 'leakyRelu', params: { alpha: 0.3 } } })] });
+    const a = modelToArtifacts(m);
+    const text = JSON.stringify(a.modelJson).replace('"class_name":"actlab:leakyRelu","config":{', '"class_name":"actlab:leakyRelu","config":{"__proto__":5,');
+    expect(text).toContain('"__proto__":5');
+    expect(() => modelFromArtifacts({ modelJson: JSON.parse(text), weightData: a.weightData }))
+      .toThrow("actlab: dense 'dense': activation 'leakyRelu' has no parameter '__proto__'; its parameters: alpha");
+    m.dispose();
   });
 });

@@ -4,6 +4,7 @@
 // but a flag takes exactly the next word.
 import { getActivation, resolveParams, type ActivationRequest } from '../index.js';
 import { resolveRequests } from '../analyzers/common.js';
+import { setOwn } from '../core/checks.js';
 
 export type OptionKind = 'flag' | 'value';
 
@@ -120,7 +121,7 @@ export class ParsedArgs {
         if (key === '' || value === undefined || extra !== undefined || value.trim() === '' || !Number.isFinite(v)) {
           this.fail(name, entry, `NAME:PARAM=NUMBER[:PARAM=NUMBER...], e.g. swish:beta=2 ('${a}' is not PARAM=NUMBER)`);
         }
-        params[key] = v;
+        setOwn(params, key, v);
       }
       try {
         resolveParams(row, params);

@@ -44,8 +44,15 @@ export function hasOwn(obj: object, key: string): boolean {
  * defined, not assigned, so '__proto__' becomes an ordinary key as JSON.parse makes it.
  */
 export function ownEntry<T>(record: Record<string, T>, key: string, make: () => T): T {
-  if (hasOwn(record, key)) return record[key];
-  const value = make();
+  return hasOwn(record, key) ? record[key] : setOwn(record, key, make());
+}
+
+/**
+ * Sets the own entry `key` of a record keyed by user strings and returns the value. Plain
+ * assignment with the key '__proto__' replaced the prototype instead (a number was dropped
+ * without a word, so `swish:__proto__=2` ran swish at its defaults).
+ */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): T {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
   return value;
 }

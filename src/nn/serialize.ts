@@ -5,7 +5,7 @@
 // file reading and writing (saveModel / loadModel, and model.save(dir)).
 import { rt } from '../core/wasm.js';
 import { shapeText } from '../core/tensor.js';
-import { describeValue } from '../core/checks.js';
+import { describeValue, setOwn } from '../core/checks.js';
 import { ACTIVATIONS } from '../activations/registry.js';
 import { sameShape, type Layer, type Config } from './layer.js';
 import { constant, INITIALIZER_NAMES, type Initializer } from './initializers.js';
@@ -265,7 +265,7 @@ function activationFrom(v: unknown, where: string, dialect: Dialect): Activation
     const params: Record<string, number> = {};
     const own = v.class_name.startsWith('actlab:');
     for (const [k, x] of Object.entries(cfg)) {
-      if (typeof x === 'number') params[k] = x;
+      if (typeof x === 'number') setOwn(params, k, x);
       // actlab writes numbers only: another value would be dropped and the default used instead.
       else if (own) throw new Error(`actlab: loadModel: ${where}: activation ${v.class_name} parameter '${k}' must be a number, got ${JSON.stringify(x)}`);
     }
