@@ -73,3 +73,52 @@ test('printed on A4, a figure wider than the page is scaled to it, not cut at th
   expect(b.w).toBeGreaterThan(600);
   expect(b.w / b.h, 'scaled, not squeezed').toBeCloseTo(9, 1);
 });
+
+test('hostile strings in every field: the page runs no script, shows them as text, and its figure is well-formed XML', async (ctx) => {
+  if (!existsSync(CHROMIUM_BIN) && !CI) {
+    ctx.skip(`skipped outside CI: ${CHROMIUM_BIN} not found (apt-get install chromium); with CI=true this fails`);
+    return;
+  }
+  const { renderSvg } = await import('../src/node/index.js');
+  const { init, curves, plot } = await import('../src/index.js');
+  await init();
+  const evil = (where: string): string => `${where}: </title></svg></table><script>window.ran=(window.ran||[]).concat('${where}')</script>` +
+    `<img src=x onerror="window.ran=(window.ran||[]).concat('${where}')"> " ' & \` \${x} \x1b[31m \x01 \u202e`;
+  const result = curves([{ name: 'relu', label: evil('label') }], { samples: 5 });
+  const svg = await renderSvg(plot.curvesSpec(result, { title: evil('figure title'), subtitle: evil('subtitle') }));
+  const doc: ReportDocument = {
+    title: evil('title'), generated: evil('generated'), settings: { [evil('key')]: evil('value') }, machine: {}, runtime: {},
+    sections: [{
+      id: evil('id'), slides: [1], title: evil('section'), explanation: [evil('explanation')],
+      formulas: [{ label: evil('formula label'), latex: evil('latex') }, { label: 'text', latex: String.raw`\text{${evil('text')}}` }],
+      figures: [{ caption: evil('caption'), svg }],
+      tables: [{ caption: evil('caption'), columns: [evil('column')], rows: [[evil('cell')]] }],
+      references: [{ citation: evil('citation'), url: `https://example.org/?q="><script>window.ran=1</script>`, note: evil('note') }],
+    }],
+  };
+  const path = join(TMP, 'hostile.html');
+  writeFileSync(path, buildReportHtml(doc));
+  const seen = await withChromium(pathToFileURL(path).href, 60_000, async (page, errors) => {
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    return page.evaluate((figure) => {
+      const parsed = new DOMParser().parseFromString(figure, 'image/svg+xml');
+      return {
+        ran: (window as unknown as { ran?: unknown }).ran ?? null,
+        scripts: document.scripts.length,
+        images: document.images.length,
+        title: document.title,
+        text: document.body.textContent ?? '',
+        xmlError: parsed.getElementsByTagName('parsererror').length,
+        figureTitle: parsed.querySelector('title')?.textContent ?? '',
+      };
+    }, svg).then((r) => ({ ...r, dialogs, errors: [...errors] }));
+  });
+  expect(seen.ran).toBeNull();
+  expect({ scripts: seen.scripts, images: seen.images, dialogs: seen.dialogs, xmlError: seen.xmlError }).toEqual({ scripts: 0, images: 0, dialogs: [], xmlError: 0 });
+  expect(seen.title.startsWith('title: </title></svg></table><script>')).toBe(true);
+  for (const where of ['generated', 'key', 'value', 'section', 'explanation', 'formula label', 'caption', 'column', 'cell', 'citation', 'note', 'figure title']) {
+    expect(seen.text, where).toContain(`${where}: </title></svg></table><script>window.ran=`);
+  }
+  expect(seen.figureTitle.startsWith('figure title: </title>')).toBe(true);
+});
