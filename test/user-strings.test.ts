@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init, callbacks, sequential, layers, activation, mul, tensor, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, type Tensor } from '../src/index.js';
+import { init, callbacks, sequential, layers, activation, mul, tensor, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, curves, gradientFlow, plot, type Tensor, type TrainingRun } from '../src/index.js';
 import { runCli } from '../src/cli/run.js';
-import { loadModel } from '../src/node/index.js';
+import { loadModel, renderSvg } from '../src/node/index.js';
 import { table } from '../src/cli/format.js';
 import { displayWidth } from '../src/core/text.js';
 
@@ -174,5 +174,35 @@ describe('parameters keyed by user strings', () => {
     expect(() => modelFromArtifacts({ modelJson: JSON.parse(text), weightData: a.weightData }))
       .toThrow("actlab: dense 'dense': activation 'leakyRelu' has no parameter '__proto__'; its parameters: alpha");
     m.dispose();
+  });
+});
+
+describe('texts Vega cannot draw', () => {
+  const refused = (what: string, text: string): string => `the ${what} ${JSON.stringify(text)} cannot be drawn: Vega takes a text equal to the name of an Object.prototype member`;
+
+  test("a series label 'constructor', 'toString' or '__proto__' is refused with a reason, and such a title draws (rendering failed with 'Operator not defined: undefined'; '__proto__' lost its lines)", async () => {
+    for (const label of ['constructor', 'toString', 'valueOf', '__proto__']) {
+      // The analyzers refuse it before their work.
+      expect(() => curves([{ name: 'relu', label }], { samples: 5 }), label).toThrow(`actlab: curves: ${refused('label', label)}`);
+      expect(() => gradientFlow([{ name: 'relu', label }], { samples: 5 }), label).toThrow(`actlab: gradientFlow: ${refused('label', label)}`);
+      // Results built by hand reach the plots, which refuse it too.
+      const r = curves([{ name: 'relu', label: 'x' }, { name: 'elu', label: 'y' }], { samples: 5 });
+      const labelled = { ...r, curves: [{ ...r.curves[0], label }, r.curves[1]] };
+      expect(() => plot.curvesSpec(labelled), label).toThrow(`actlab: plot: ${refused('series label', label)}`);
+      const g = gradientFlow(['relu'], { samples: 5 });
+      expect(() => plot.gradientStatsSpec({ ...g, series: [{ ...g.series[0], label }] }), label).toThrow(`actlab: plot: ${refused('series label', label)}`);
+      const run: TrainingRun = { activation: label, params: {}, history: { loss: [1], acc: [0.5], val_loss: [1], val_acc: [0.5] }, testAccuracy: 0.5, testLoss: 1, trainingTimeMs: 1 };
+      expect(() => plot.compareTrainingSpec({ settings: { hidden: [8], epochs: 1, batchSize: 32, learningRate: 0.001, seed: 1, trainSamples: 10, testSamples: 10, learnable: [] }, runs: [run] }), label)
+        .toThrow(`actlab: plot: ${refused('series label', label)}`);
+    }
+    // A title or subtitle line of such a text draws (a trailing space, which shows nothing, keeps Vega from taking it for the member).
+    const r = curves(['relu'], { samples: 5 });
+    const titled = await renderSvg(plot.curvesSpec(r, { title: 'constructor', subtitle: `${'x'.repeat(75)} toString ${'y'.repeat(75)}` }));
+    expect(titled).toMatch(/<title>constructor <\/title>/);
+    expect(titled).toMatch(/>toString ?<\/tspan>/);
+    // A label that only contains such a name draws.
+    const svg = await renderSvg(plot.curvesSpec(curves([{ name: 'relu', label: 'my constructor' }, { name: 'elu', label: 'Constructor' }], { samples: 5 })));
+    expect(svg).toContain('my constructor');
+    expect(svg.match(/aria-roledescription="line mark"/g)).toHaveLength(4);
   });
 });

@@ -2,6 +2,7 @@
 // requested, and the sample grid.
 import { getActivation, resolveParams, type Activation } from '../activations/index.js';
 import { checkKeys, describeValue } from '../core/checks.js';
+import { checkDrawable } from '../plot/series.js';
 
 /**
  * One activation to analyze: a registry name (default parameters), or a name with
@@ -58,6 +59,8 @@ export function resolveRequests(fn: string, requests: readonly ActivationRequest
       params[p.name] = p.perChannel && resolved.channelValues !== undefined ? resolved.channelValues[0] : resolved.scalars[i];
     });
     const label = (typeof req === 'string' ? undefined : req.label) ?? labelOf(name, given);
+    // Refused before the work rather than by the plot after it (a training run takes minutes).
+    checkDrawable(fn, 'label', label);
     if (seen.has(label)) {
       throw new Error(`actlab: ${fn}: two activations are labelled '${label}': give each variant its own parameters or label`);
     }

@@ -32,6 +32,14 @@ export function setDebugChecks(options: Partial<DebugChecks>): DebugChecks {
   return previous;
 }
 
+/**
+ * Whether `name` is '__proto__' or a member of Object.prototype ('constructor', 'toString',
+ * 'valueOf', ...): as a key of a plain object it finds that member.
+ */
+export function isPrototypeKey(name: string): boolean {
+  return name === '__proto__' || name in Object.prototype;
+}
+
 /** Whether `key` is an own property of `obj`: a user's key ('constructor', 'toString') is not found on Object.prototype. */
 export function hasOwn(obj: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key);

@@ -3,7 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { CurvesResult } from '../analyzers/curves.js';
 import type { GradientFlowResult } from '../analyzers/gradient-flow.js';
 import { CONFIG, SCHEMA, categoryAxis, title, type VegaLiteSpec, vl } from './theme.js';
-import { DASHES, TICK_NUMBER, finiteOrNull, fmt, nonFinite, omissionNote, seriesStyles, type Omission } from './series.js';
+import { DASHES, TICK_NUMBER, checkDrawable, finiteOrNull, fmt, nonFinite, omissionNote, seriesStyles, type Omission } from './series.js';
 
 /** Which panels a curves figure shows: f(x), f'(x), or both. */
 export type CurvePanel = 'f' | 'df' | 'both';
@@ -136,6 +136,7 @@ export function gradientStatsSpec(result: GradientFlowResult, options: { readonl
   const bad = values.filter((r) => r.value === null).map((r) => `${r.series} ${r.statistic} = ${r.note}`);
   const subtitle = `over x in [${result.range[0]}, ${result.range[1]}]; larger mean |f'| passes more gradient`;
   const labels = result.series.map((s) => s.label);
+  for (const l of labels) checkDrawable('plot', 'series label', l);
   const x = { field: 'series', type: 'nominal' as const, title: 'activation', sort: labels, axis: categoryAxis(labels, 560) };
   const xOffset = { field: 'statistic', type: 'nominal' as const, sort: ["mean |f'(x)|", "std of f'(x)"] };
   return vl({

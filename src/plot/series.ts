@@ -2,6 +2,7 @@
 // figure), an ordered palette where that cannot work, dash patterns where colours repeat,
 // number formats that stay readable, and notes on what could not be drawn.
 import { ACTIVATION_NAMES, type ActivationName } from '../activations/registry.js';
+import { isPrototypeKey } from '../core/checks.js';
 
 /**
  * Categorical colours, most distinct first (Tableau 10, then darker and lighter tones), one
@@ -41,6 +42,19 @@ export function activationOf(label: string): ActivationName | undefined {
   return head !== null && isActivationName(head[1]) ? head[1] : undefined;
 }
 
+/**
+ * Refuses a text that Vega cannot draw: Vega 6 compiles titles, legend entries and sort
+ * orders to expressions, and there a string equal to an Object.prototype member's name
+ * ('constructor', 'toString', ...) is taken for that member, so rendering failed with
+ * "Operator not defined: undefined"; a series labelled '__proto__' lost its lines.
+ */
+export function checkDrawable(fn: string, what: string, text: string): void {
+  if (isPrototypeKey(text)) {
+    throw new Error(`actlab: ${fn}: the ${what} ${JSON.stringify(text)} cannot be drawn: Vega takes a text equal to the name of an ` +
+      "Object.prototype member ('__proto__', 'constructor', 'toString', ...) for that member; expected any other text");
+  }
+}
+
 /** Colour and dash of every series of one figure, in the given order. */
 export interface SeriesStyles {
   readonly labels: string[];
@@ -63,6 +77,7 @@ export interface SeriesStyles {
 export function seriesStyles(series: readonly { readonly label: string; readonly name?: string }[], maxDashes = DASHES.length,
   ownDash = false): SeriesStyles {
   const labels = series.map((s) => s.label);
+  for (const l of labels) checkDrawable('plot', 'series label', l);
   const names = series.map((s) => (s.name !== undefined && isActivationName(s.name) ? s.name : activationOf(s.label)));
   const seen = new Map<ActivationName, number>();
   const occurrence = names.map((n) => {

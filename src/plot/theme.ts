@@ -2,6 +2,7 @@
 // browsers both find (DejaVu/Liberation ship with Debian's fontconfig), light grid,
 // colour-blind-safe categorical colours (Tableau 10) and viridis for heatmaps.
 import type { TopLevelSpec } from 'vega-lite';
+import { isPrototypeKey } from '../core/checks.js';
 
 type Config = NonNullable<TopLevelSpec['config']>;
 
@@ -57,11 +58,21 @@ export function wrap(text: string, width: number, fontSize: number): string[] {
   return out;
 }
 
+/**
+ * A title line Vega can draw: Vega 6 compiles title text to an expression, where a string
+ * equal to an Object.prototype member's name ('constructor', 'toString') is taken for that
+ * member and rendering fails ("Operator not defined: undefined"). Such a line (a title, or a
+ * subtitle's word wrapped onto a line of its own) gets a trailing space, which draws nothing.
+ */
+function drawable(line: string): string {
+  return isPrototypeKey(line) ? `${line} ` : line;
+}
+
 /** A figure title with an optional subtitle (lines as an array), wrapped to about `width` pixels. */
 export function title(text: string, subtitle?: string | readonly string[], width = 640): { text: string; subtitle?: string | string[] } {
-  if (subtitle === undefined) return { text };
-  const lines = (typeof subtitle === 'string' ? [subtitle] : subtitle).flatMap((l) => wrap(l, width, CONFIG.title.subtitleFontSize));
-  return { text, subtitle: lines.length === 1 ? lines[0] : lines };
+  if (subtitle === undefined) return { text: drawable(text) };
+  const lines = (typeof subtitle === 'string' ? [subtitle] : subtitle).flatMap((l) => wrap(l, width, CONFIG.title.subtitleFontSize)).map(drawable);
+  return { text: drawable(text), subtitle: lines.length === 1 ? lines[0] : lines };
 }
 
 /**
