@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init, callbacks, sequential, layers, activation, mul, tensor, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, curves, gradientFlow, plot, type Tensor, type TrainingRun } from '../src/index.js';
+import { init, callbacks, sequential, layers, activation, mul, tensor, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, curves, gradientFlow, plot, Layer, type Tensor, type TrainingRun, type Shape, type Config } from '../src/index.js';
 import { runCli } from '../src/cli/run.js';
 import { loadModel, renderSvg } from '../src/node/index.js';
 import { table } from '../src/cli/format.js';
@@ -86,19 +86,43 @@ describe('terminal output', () => {
   // Where each line's second column starts, in terminal cells.
   const column = (line: string, marker: string): number => displayWidth(line.slice(0, line.indexOf(marker)));
 
-  test("model.summary() shows control characters in names as escapes and aligns full-width and combining characters (an ANSI escape in a loaded model's name reached the terminal)", () => {
-    const names = ['\x1b[2J\x1b]0;owned\x07', 'ｗｉｄｅ', 'cafe\u0301', '中文层', 'rocket \u{1f680}', 'rtl \u202eevil'];
-    const m = sequential({ name: 'model\x1b[31m\r', layers: names.map((name, i) => layers.dense({ name, units: 2, ...(i === 0 ? { inputShape: [2] } : {}) })) });
+  test('a layer or model name holding a control character is refused, in code and in a model file (it reached the terminal through summary() and error messages)', () => {
+    for (const name of ['\x1b[2J\x1b]0;owned\x07', 'two\nlines', 'back\rwards', 'rtl \u202eevil', 'csi \x9b31m', 'zero\u200bwidth']) {
+      expect(() => layers.dense({ name, units: 2 }), JSON.stringify(name)).toThrow(/^actlab: dense: the name '.*' holds the control character U\+[0-9A-F]{4} at index \d+; expected a name without control characters/);
+      expect(() => sequential({ name }), JSON.stringify(name)).toThrow(/^actlab: sequential: the name '.*' holds the control character/);
+    }
+    expect(() => layers.dense({ name: 'a\x1b[31m', units: 2 })).toThrow("actlab: dense: the name 'a\\u001b[31m' holds the control character U+001B at index 1;");
+    const m = sequential({ name: 'm', layers: [layers.dense({ name: 'd', units: 2, inputShape: [2] })] });
+    const a = modelToArtifacts(m);
+    const edit = (from: string, to: string): Parameters<typeof modelFromArtifacts>[0] => ({ modelJson: JSON.parse(JSON.stringify(a.modelJson).replace(from, to)), weightData: a.weightData });
+    // Refused before the name is quoted in another message (here the bad units would have quoted it raw).
+    expect(() => modelFromArtifacts(edit('"name":"d","trainable":true,"units":2', '"name":"d\\u001b[2J","trainable":true,"units":"2"')))
+      .toThrow("actlab: loadModel: a Dense layer: the name 'd\\u001b[2J' holds the control character U+001B at index 1;");
+    const unnamed = modelFromArtifacts(edit('"name":"m"', '"name":""'));
+    expect(unnamed.name).toBe('sequential');
+    unnamed.dispose();
+    expect(() => modelFromArtifacts(edit('"name":"m"', '"name":"m\\u202e"'))).toThrow("actlab: loadModel: the model: the name 'm\\u202e' holds the control character U+202E at index 1;");
+    m.dispose();
+  });
+
+  test('model.summary() aligns full-width, combining and long names, and escapes control characters in a class name', () => {
+    class Odd extends Layer {
+      readonly className = 'Odd\x1b[31m';
+      constructor(args: { name?: string; inputShape?: number[] } = {}) { super('odd', args); }
+      computeOutputShape(inputShape: Shape): Shape { return inputShape; }
+      call(x: Tensor): Tensor { return x; }
+      getConfig(): Config { return { name: this.name }; }
+    }
+    const names = ['ｗｉｄｅ', 'cafe\u0301', '中文层', 'rocket \u{1f680}', 'a name longer than the thirty cells of its column'];
+    const m = sequential({ name: 'm', layers: [new Odd({ name: 'odd', inputShape: [2] }), ...names.map((name) => layers.dense({ name, units: 2 }))] });
     const text = m.summary(false);
-    expect(text).not.toMatch(/[\x00-\x1f\x7f\u202e](?<!\n)/u);
-    expect(text).toContain('Model: "model\\u001b[31m\\u000d"');
-    expect(text).toContain('\\u001b[2J\\u001b]0;owned\\u0007 (Dense)');
-    expect(text).toContain('rtl \\u202eevil (Dense)');
-    const rows = text.split('\n').filter((l) => l.includes('(Dense)'));
-    expect(rows).toHaveLength(names.length);
-    // The escaped first name (37 cells) widens the first column for every row, and the rules with it.
-    for (const r of rows) expect(column(r, '[null'), r).toBe(39);
-    expect(text.split('\n')[1]).toBe('_'.repeat(38 + 1 + 24 + 1 + 12));
+    expect(text).not.toContain('\x1b');
+    expect(text).toContain('odd (Odd\\u001b[31m)');
+    const rows = text.split('\n').filter((l) => l.includes('[null'));
+    expect(rows).toHaveLength(names.length + 1);
+    // The long name (57 cells with its class) widens the first column for every row, and the rules with it.
+    for (const r of rows) expect(column(r, '[null'), r).toBe(59);
+    expect(text.split('\n')[1]).toBe('_'.repeat(58 + 1 + 24 + 1 + 12));
     m.dispose();
   });
 

@@ -16,6 +16,20 @@ export function terminalText(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * Refuses a layer or model name that holds a control character: names reach the terminal
+ * in summary() and in error messages (a model file from elsewhere could otherwise recolour
+ * the terminal, rewrite its title or reorder a line). `where` names the caller.
+ */
+export function checkName(where: string, name: string): void {
+  const bad = /[\p{Cc}\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/u.exec(name);
+  if (bad !== null) {
+    throw new Error(`actlab: ${where}: the name '${terminalText(name)}' holds the control character ` +
+      `U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at index ${bad.index}; expected a name without control characters, ` +
+      'line breaks, zero-width or bidirectional formatting characters');
+  }
+}
+
 /** Characters a terminal draws in no cell of their own: combining marks and variation selectors. */
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\ufe00-\ufe0f\u200d]$/u;
 /** East Asian wide and full-width characters and emoji, drawn two cells wide. */

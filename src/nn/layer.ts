@@ -4,6 +4,7 @@ import { rt } from '../core/wasm.js';
 import { Tensor, shapeText, sizeOf, type Shape } from '../core/tensor.js';
 import type { Rng } from '../core/random.js';
 import { checkKeys, describeValue, showValue } from '../core/checks.js';
+import { checkName } from '../core/text.js';
 import { getInitializer, type Initializer } from './initializers.js';
 
 /** A layer weight: the tensor, its name (`dense_1/kernel`), and whether training updates it. */
@@ -76,6 +77,7 @@ export abstract class Layer {
     this.kind = kind;
     if (args.name !== undefined) {
       if (typeof args.name !== 'string' || args.name.length === 0) throw new Error(`actlab: ${kind}: name must be a non-empty string`);
+      checkName(kind, args.name);
       this.explicitName = args.name;
     }
     this.trainable = args.trainable ?? true;

@@ -6,7 +6,7 @@ import { rt } from '../core/wasm.js';
 import { Tensor, empty, shapeText, type Shape } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
 import { checkKeys, describeValue, hasOwn, ownEntry, showValue } from '../core/checks.js';
-import { displayWidth, padCells, terminalText } from '../core/text.js';
+import { checkName, displayWidth, padCells, terminalText } from '../core/text.js';
 import { valueAndGrads } from '../autograd/grad.js';
 import { Optimizer, adam, sgd, rmsprop, adamw, DISPOSED_WHY } from './optimizers.js';
 import {
@@ -250,6 +250,10 @@ export class Sequential implements TrainingModel {
     const given: unknown = args.layers;
     if (given !== undefined && !Array.isArray(given)) {
       throw new Error(`actlab: sequential: layers must be an array of layers ([layers.dense(...), ...]), got ${describeValue(given)}`);
+    }
+    if (args.name !== undefined) {
+      if (typeof args.name !== 'string' || args.name.length === 0) throw new Error(`actlab: sequential: name must be a non-empty string, got ${describeValue(args.name)}`);
+      checkName('sequential', args.name);
     }
     this.name = args.name ?? 'sequential';
     this.seed = args.seed ?? 0;

@@ -6,6 +6,7 @@
 import { rt } from '../core/wasm.js';
 import { shapeText } from '../core/tensor.js';
 import { describeValue, setOwn } from '../core/checks.js';
+import { checkName, terminalText } from '../core/text.js';
 import { ACTIVATIONS } from '../activations/registry.js';
 import { sameShape, type Layer, type Config } from './layer.js';
 import { constant, INITIALIZER_NAMES, type Initializer } from './initializers.js';
@@ -347,6 +348,8 @@ function layerWhere(className: string, c: Config): string {
 }
 
 function buildLayer(className: string, c: Config, custom: Readonly<Record<string, CustomActivationFactory>>, dialect: Dialect): Layer {
+  // Before the name is quoted in any message below.
+  if (typeof c.name === 'string') checkName(`loadModel: a ${terminalText(className)} layer`, c.name);
   const where = layerWhere(className, c);
   const base = {
     name: typeof c.name === 'string' ? c.name : undefined,
@@ -502,6 +505,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifact
       : {};
   if (!('modelTopology' in json)) throw new Error('actlab: loadModel: model.json has no modelTopology (expected a tfjs layers-model file)');
   const { name, layers, kerasVersion } = sequentialLayers(json.modelTopology);
+  if (typeof name === 'string') checkName('loadModel: the model', name);
   const dialect: Dialect = {
     actlab: typeof json.generatedBy === 'string' && json.generatedBy.startsWith('actlab'),
     keras3: typeof kerasVersion === 'string' && kerasVersion.startsWith('3.'),
@@ -538,7 +542,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifact
     }
     return at;
   };
-  const model = new Sequential({ name, seed });
+  const model = new Sequential({ name: name === '' ? undefined : name, seed });   // an empty name (a hand-edited file) loads as 'sequential'
   try {
     for (const l of layers) {
       const layer = buildLayer(l.className, l.config, customObjects, dialect);
