@@ -342,6 +342,9 @@ describe('modelCheckpoint: the best epoch, one checkpoint per epoch', () => {
       .toThrow("actlab: modelCheckpoint: monitor 'val_loss' is not in the epoch's logs (loss, acc); name one of those keys, or give fit validationData or validationSplit for the val_ ones");
     expect(m.fitState?.epoch).toBe(1);
     expect(existsSync(path)).toBe(false);
+    // A key named as an Object member is looked up as the run's own, not found on the prototype.
+    await expect(m.fit(x, y, { epochs: 1, batchSize: 16, callbacks: [modelCheckpoint({ dir: path, saveBestOnly: true, monitor: 'constructor' })] })).rejects
+      .toThrow("actlab: modelCheckpoint: monitor 'constructor' is not in the epoch's logs (loss, acc)");
     const wrong = <T>(v: unknown): T => v as T;
     expect(() => modelCheckpoint({ dir: path, monitor: 'val_acc' }))
       .toThrow('actlab: modelCheckpoint: monitor and mode choose the epoch that saveBestOnly keeps; without saveBestOnly: true every checkpoint is written and they do nothing');

@@ -112,9 +112,13 @@ export abstract class Monitor implements Callback {
   /** The starting best: Infinity when lower is better, -Infinity when higher is. */
   protected worst(): number { return this.better(0, 1, 0) ? Infinity : -Infinity; }
 
-  /** The best of `values` by this monitor's mode (NaN and null, a NaN read back from JSON, never are); worst() for none. */
-  protected bestOf(values: readonly (number | null)[]): number {
+  /**
+   * The best of the monitored key's values in `history` by this monitor's mode (NaN and null,
+   * a NaN read back from JSON, never are); worst() for none. An own key only, as current().
+   */
+  protected bestOf(history: Readonly<Record<string, readonly (number | null)[]>> | undefined): number {
     let best = this.worst();
+    const values = history !== undefined && hasOwn(history, this.monitor) ? history[this.monitor] : [];
     for (const v of values) if (typeof v === 'number' && this.better(v, best, 0)) best = v;
     return best;
   }

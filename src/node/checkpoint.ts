@@ -136,7 +136,7 @@ class ModelCheckpoint extends Monitor {
 
   /** The best value of the run so far, from the model's history (the epochs before this one, a restored checkpoint's included). */
   onEpochBegin(): void {
-    if (this.bestOnly) this.best = this.bestOf(this.model?.fitState?.history?.[this.monitor] ?? []);
+    if (this.bestOnly) this.best = this.bestOf(this.model?.fitState?.history);
   }
 
   async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
