@@ -2,7 +2,7 @@
 // values and tf.grad derivatives for every activation tf.js has. The largest differences
 // are printed; the bounds are tf.js's own accuracy (its gelu uses a 1.5e-7 erf
 // approximation, its softplus switches branches at other points), not ours.
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getActivation as kerasActivation } from '@tensorflow/tfjs-layers/dist/activations';
 import { init, activations, softmax, logSoftmax, softmaxGrad, logSoftmaxGrad, type ActivationName } from '../src/index.js';
 import { tf, useBackend } from './helpers/tfjs.js';
@@ -81,8 +81,9 @@ describe('activations vs tfjs-backend-wasm', () => {
     }
   });
 
-  test('report', () => {
+  // After the comparisons whatever order they ran in (a test that printed the report
+  // failed under --sequence.shuffle when it ran before them); each comparison fails itself.
+  afterAll(() => {
     console.log(`largest differences to tfjs-backend-wasm 4.22.0 on ${x.length} points in [-12, 12]:\n${report.join('\n')}`);
-    expect(report.length).toBe(PEERS.length + 2);
   });
 });
