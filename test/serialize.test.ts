@@ -207,12 +207,13 @@ function closeTo(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): numbe
 describe('files tf.js writes load in actlab', () => {
   test("tf.js's default initializers (VarianceScaling), hard_sigmoid, an InputLayer, in both artifact shapes", async () => {
     const t = tfl.sequential({ name: 'from_tfjs', layers: [
+      // Seeded, as every tf.js comparison here: the file still names tf.js's classes (VarianceScaling, RandomNormal).
       tfl.layers.inputLayer({ inputShape: [6, 6, 2] }),
-      tfl.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: 'heNormal' }),
+      tfl.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: tfl.initializers.heNormal({ seed: 11 }) }),
       tfl.layers.maxPooling2d({ poolSize: 2 }),
       tfl.layers.flatten(),
-      tfl.layers.dense({ units: 5, activation: 'hardSigmoid', kernelInitializer: 'leCunUniform' }),
-      tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: 'randomNormal' }),
+      tfl.layers.dense({ units: 5, activation: 'hardSigmoid', kernelInitializer: tfl.initializers.leCunUniform({ seed: 12 }) }),
+      tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tfl.initializers.randomNormal({ seed: 13 }) }),
     ] });
     const x = uniform(2 * 72, -1, 1, 9);
     const want = (t.predict(tf.tensor(x, [2, 6, 6, 2])) as tf.Tensor).dataSync();
@@ -231,8 +232,8 @@ describe('files tf.js writes load in actlab', () => {
 
   test('Dense on a [batch, steps, features] input (the last axis, as Keras and tf.js): loads, predicts, trains per step, and tf.js reads it back', async () => {
     const t = tfl.sequential({ layers: [
-      tfl.layers.dense({ units: 5, activation: 'relu', inputShape: [3, 4] }),
-      tfl.layers.dense({ units: 2, activation: 'softmax' }),
+      tfl.layers.dense({ units: 5, activation: 'relu', inputShape: [3, 4], kernelInitializer: tfl.initializers.glorotUniform({ seed: 14 }) }),
+      tfl.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 15 }) }),
     ] });
     const x = uniform(2 * 12, -1, 1, 5);
     const want = (t.predict(tf.tensor(x, [2, 3, 4])) as tf.Tensor).dataSync();
