@@ -68,6 +68,17 @@ describe('custom activation parameter names', () => {
     }
   });
 
+  test("a Greek or other non-ASCII identifier ('β', 'α_1') is a parameter name, and a model file holding one loads (it was refused as not an identifier)", async () => {
+    for (const k of ['β', 'α_1', 'ñu', '_x$2']) {
+      const m = sequential({ seed: 1, layers: [layers.dense({ units: 2, inputShape: [3] }), layers.customActivation({ name: 'gate', className: 'Gate', params: { [k]: 0.5 }, fn })] });
+      const loaded = modelFromArtifacts(modelToArtifacts(m), { Gate: (c) => ({ fn, params: { [k]: Number(c[k]) } }) });
+      expect(loaded.weights.map((w) => w.name)).toEqual(['dense/kernel', 'dense/bias', `gate/${k}`]);
+      m.dispose();
+      loaded.dispose();
+    }
+    for (const k of ['2β', 'β-1', 'a\u00a0b', 'x\u200b']) expect(() => layers.customActivation({ className: 'Gate', params: { [k]: 1 }, fn }), k).toThrow('is invalid: expected an identifier');
+  });
+
   test('names that are Object.prototype members are ordinary parameters: saved, trained and loaded by name', async () => {
     for (const k of ['constructor', 'toString', 'hasOwnProperty']) {
       const m = sequential({ seed: 1, layers: [layers.dense({ units: 2, inputShape: [3] }), layers.customActivation({ name: 'gate', className: 'Gate', params: { [k]: 0.5 }, fn })] });

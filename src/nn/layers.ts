@@ -418,13 +418,19 @@ const RESERVED_CONFIG_KEYS = ['name', 'trainable', 'dtype', 'batch_input_shape',
   'alpha_constraint', 'noise_shape'];
 
 /**
+ * A JavaScript identifier, as `params.β` may be written: letters of any script ('α', 'β' were
+ * accepted before names were checked, so model files hold them), digits after the first, `_`, `$`.
+ */
+const IDENTIFIER = /^[\p{ID_Start}_$][\p{ID_Continue}_$\u200c\u200d]*$/u;
+
+/**
  * A custom activation's parameter name: an identifier (it is a key of fn's params, of the
  * layer's config and, after a '/', of its weight name: 'a/b' made 'layer/a/b', which reads as
  * another layer's weight), not `__proto__` (assigned to an object it replaced the prototype,
  * and the trained value never reached the config), and not a config key the layer already has.
  */
 function checkParamName(className: string, k: string): void {
-  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) || k === '__proto__' || RESERVED_CONFIG_KEYS.includes(k)) {
+  if (!IDENTIFIER.test(k) || k === '__proto__' || RESERVED_CONFIG_KEYS.includes(k)) {
     throw new Error(`actlab: customActivation '${className}': parameter name ${JSON.stringify(k)} is invalid: expected an identifier ` +
       `other than __proto__ and the config keys ${RESERVED_CONFIG_KEYS.join(', ')}`);
   }
