@@ -93,7 +93,7 @@ describe('a failed construction or restore frees what it built', () => {
     const ck = checkpointOf(m);
     const bad = { ...ck, json: { ...ck.json, loss: wrong<typeof ck.json.loss>('bogus') } };
     const before = live();
-    for (let i = 0; i < 3; i++) expect(() => restoreCheckpoint(bad)).toThrow(/^actlab: compile: unknown loss 'bogus'/);
+    for (let i = 0; i < 3; i++) expect(() => restoreCheckpoint(bad)).toThrow(/^actlab: restoreCheckpoint: checkpoint.json: unknown loss 'bogus'/);
     expect(live()).toBe(before);
     m.dispose();
   });

@@ -7,7 +7,7 @@ import { isObject, modelFromArtifacts, modelToArtifacts, type CustomActivationFa
 import { adam, adamw, rmsprop, sgd, type LearningRate, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import { fromConfig } from './schedules.js';
 import { resolveMetrics } from './metrics.js';
-import type { Sequential, LossName } from './sequential.js';
+import { resolveLoss, type Sequential, type LossName } from './sequential.js';
 
 /** The JSON half of a checkpoint (checkpoint.json on disk, without its `data` file name). */
 export interface CheckpointJson {
@@ -258,8 +258,9 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
       }
     }
     optimizer.setWeights(state, json.optimizer.iterations);
-    const metrics = resolveMetrics('restoreCheckpoint', json.metrics, json.loss === 'sparseCategoricalCrossentropy', json.loss).map((m) => m.name);
-    model.compile({ optimizer, loss: json.loss, metrics });
+    const loss = resolveLoss('restoreCheckpoint: checkpoint.json', json.loss);
+    const metrics = resolveMetrics('restoreCheckpoint', json.metrics, loss === 'sparseCategoricalCrossentropy', loss).map((m) => m.name);
+    model.compile({ optimizer, loss, metrics });
     const { seed, epoch, batchSize, shuffle } = json.fit;
     model.fitState = { seed, epoch, history: copyHistory(json.fit.history), ...(batchSize === undefined ? {} : { batchSize }), ...(shuffle === undefined ? {} : { shuffle }) };
     restoredStates.add(model.fitState);

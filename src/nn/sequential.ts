@@ -31,6 +31,15 @@ const LOSS_ALIASES = {
 /** A loss as compile() takes it: tfjs's camelCase name or Keras's snake_case one (and 'mse'). */
 export type LossAlias = keyof typeof LOSS_ALIASES;
 
+/**
+ * The loss a name given to compile() (or read from a file: `where` is loadModel or
+ * restoreCheckpoint) stands for; an unknown name is an error that lists the valid ones.
+ */
+export function resolveLoss(where: string, given: unknown): LossName {
+  if (typeof given === 'string' && Object.hasOwn(LOSS_ALIASES, given)) return LOSS_ALIASES[given as LossAlias];
+  throw new Error(`actlab: ${where}: unknown loss ${typeof given === 'string' ? `'${given}'` : describeValue(given)}; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
+}
+
 /** Class ids, one integer per sample (or per output position), in a typed array or a number[]. */
 export type ClassIds = Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Float32Array | Float64Array | readonly number[];
 
@@ -375,8 +384,7 @@ export class Sequential implements TrainingModel {
         'compile again after fit returns (a callback can change model.learningRate instead)');
     }
     checkKeys('compile', args, ['optimizer', 'loss', 'metrics']);
-    const loss: LossName | undefined = Object.hasOwn(LOSS_ALIASES, args.loss) ? LOSS_ALIASES[args.loss] : undefined;
-    if (loss === undefined) throw new Error(`actlab: compile: unknown loss ${typeof args.loss === 'string' ? `'${args.loss}'` : describeValue(args.loss)}; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
+    const loss = resolveLoss('compile', args.loss);
     const metrics = resolveMetrics('compile', args.metrics ?? [], loss === 'sparseCategoricalCrossentropy', loss);
     if (typeof args.optimizer !== 'string' && !(args.optimizer instanceof Optimizer)) {
       throw new Error(`actlab: compile: optimizer must be a name (adam, sgd, rmsprop, adamw) or an optimizer object such as adam(), got ${describeValue(args.optimizer)}`);

@@ -14,7 +14,7 @@ import {
   Dense, Activation, Flatten, Dropout, PReLU, LearnableSwish, ScaledSwish, CustomActivation, Conv2D, MaxPooling2D, AveragePooling2D,
   type ActivationSpec, type CustomActivationArgs,
 } from './layers.js';
-import { Sequential, type LossName } from './sequential.js';
+import { Sequential, resolveLoss, type LossName } from './sequential.js';
 import { resolveMetrics } from './metrics.js';
 import { optimizerFrom } from './checkpoint.js';
 import type { OptimizerConfig } from './optimizers.js';
@@ -180,10 +180,11 @@ function trainingOf(model: Sequential): TrainingJson {
 function compileFrom(model: Sequential, given: unknown): void {
   const bad = (what: string, v: unknown): Error => new Error(`actlab: loadModel: model.json's actlab.training ${what}, got ${JSON.stringify(v) ?? String(v)}`);
   if (!isObject(given)) throw bad('must be { loss, metrics, optimizer }', given);
-  if (typeof given.loss !== 'string') throw bad("'loss' must be a loss name", given.loss);
+  // Checked here, so that a bad name is a loadModel error (compile's would name compile) and an
+  // alias a file may hold by hand ('mse') tells the metrics the labels it takes.
+  const loss = resolveLoss("loadModel: model.json's actlab.training", given.loss);
   const o = given.optimizer;
   if (!isObject(o) || typeof o.className !== 'string' || !isObject(o.config)) throw bad("'optimizer' must be { className, config }", o);
-  const loss = given.loss as LossName;
   const metrics = resolveMetrics('loadModel', given.metrics, loss === 'sparseCategoricalCrossentropy', loss).map((m) => m.name);
   const optimizer = optimizerFrom(o.className, o.config as OptimizerConfig, 'loadModel');
   try {
