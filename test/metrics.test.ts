@@ -11,6 +11,10 @@ import {
   type Tensor, type MetricAlias, type CompileArgs, type LossAlias, type Sequential,
 } from '../src/index.js';
 import { restoreCheckpoint } from '../src/nn/checkpoint.js';
+import { modelCheckpoint, loadCheckpoint } from '../src/node/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { uniform } from './helpers/random.js';
 
 const wrong = <T>(v: unknown): T => v as T;
@@ -293,5 +297,40 @@ describe('what metrics reach', () => {
     const sparse = modelFromArtifacts({ modelJson: withLoss('sparse_categorical_crossentropy', ['sparseCategoricalAccuracy']), weightData: art.weightData });
     expect(sparse.compiledConfig().loss).toBe('sparseCategoricalCrossentropy');
     sparse.dispose();
+  });
+});
+
+describe('metrics with checkpoints', () => {
+  test("modelCheckpoint saveBestOnly keeps the best epoch of 'val_precision' (upwards by 'auto') and of 'val_mae' (downwards), and a run resumed from one goes on bit for bit", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'actlab-metrics-ckpt-'));
+    try {
+      const n = 48, nv = 16;
+      const labels = (k: number, s: number): Float32Array => Float32Array.from(uniform(k * 2, 0, 1, s), (v) => (v > 0.6 ? 1 : 0));
+      const make = (): Sequential => {
+        const m = sequential({ seed: 5, layers: [layers.dense({ units: 8, activation: 'tanh', inputShape: [3] }), layers.dense({ units: 2, activation: 'sigmoid' })] });
+        m.compile({ optimizer: sgd({ learningRate: 0.5 }), loss: 'binaryCrossentropy', metrics: ['precision', 'mae'] });
+        return m;
+      };
+      const x = tensor(uniform(n * 3, -1, 1, 11), [n, 3]), y = tensor(labels(n, 12), [n, 2]);
+      const vx = tensor(uniform(nv * 3, -1, 1, 13), [nv, 3]), vy = tensor(labels(nv, 14), [nv, 2]);
+      const run = { batchSize: 8, seed: 2, validationData: [vx, vy] as const };
+      const whole = make();
+      const p = join(dir, 'precision'), e = join(dir, 'mae');
+      const h = await whole.fit(x, y, { epochs: 6, ...run, callbacks: [
+        modelCheckpoint({ dir: p, saveBestOnly: true, monitor: 'val_precision' }), modelCheckpoint({ dir: e, saveBestOnly: true, monitor: 'val_mae' })] });
+      const precision = h.history.val_precision, mae = h.history.val_mae;
+      // The run must give the monitors something to choose: neither best is simply the last epoch.
+      expect(new Set(precision).size).toBeGreaterThan(1);
+      expect((await loadCheckpoint(p)).initialEpoch).toBe(precision.indexOf(Math.max(...precision)) + 1);
+      const best = await loadCheckpoint(e);
+      expect(best.initialEpoch).toBe(mae.indexOf(Math.min(...mae)) + 1);
+      expect(best.model.metricsNames).toEqual(['loss', 'precision', 'mae']);
+      const rest = await best.model.fit(x, y, { epochs: 6, ...run, initialEpoch: best.initialEpoch });
+      expect(rest.history.val_precision).toEqual(precision.slice(best.initialEpoch));
+      expect(rest.history.val_mae).toEqual(mae.slice(best.initialEpoch));
+      for (const t of [x, y, vx, vy, whole, best.model]) t.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
