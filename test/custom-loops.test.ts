@@ -245,7 +245,17 @@ describe('mistakes in a hand-written loop', () => {
   test('lossOp names a wrong loss, labels of the wrong kind, and leaves nothing behind', () => {
     const p = tensor([0.2, 0.8], [1, 2]);
     const before = memoryStats();
-    expect(() => lossOp(wrong('mse'), p, p)).toThrow('actlab: lossOp: unknown loss "mse"; valid losses: meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy');
+    expect(() => lossOp(wrong('hinge'), p, p)).toThrow("actlab: lossOp: unknown loss 'hinge'; valid: sparseCategoricalCrossentropy, sparse_categorical_crossentropy, ");
+    // compile's names, Keras's and 'mse' included: the same loss, value and gradient.
+    const q = tensor([0.3, 0.6], [1, 2]);
+    for (const [alias, name] of [['mse', 'meanSquaredError'], ['binary_crossentropy', 'binaryCrossentropy'], ['categorical_crossentropy', 'categoricalCrossentropy']] as const) {
+      tidy(() => {
+        const a = valueAndGrads(() => lossOp(alias, p, q), [q]), b = valueAndGrads(() => lossOp(name, p, q), [q]);
+        expect(a.value.dataSync()).toEqual(b.value.dataSync());
+        expect(a.grads[0].dataSync()).toEqual(b.grads[0].dataSync());
+      });
+    }
+    q.dispose();
     expect(() => lossOp('categoricalCrossentropy', [1], p)).toThrow('actlab: lossOp: categoricalCrossentropy needs yTrue as a tensor shaped like yPred, got class ids');
     expect(() => lossOp('meanSquaredError', p, p, { fromLogits: true })).toThrow('actlab: lossOp: meanSquaredError takes no options, got fromLogits');
     expect(() => lossOp('sparseCategoricalCrossentropy', [2], p)).toThrow('actlab: sparseCategoricalCrossentropy: label 2 at index 0 is not an integer class in [0, 2)');

@@ -7,7 +7,8 @@ import { isObject, modelFromArtifacts, modelToArtifacts, type CustomActivationFa
 import { adam, adamw, rmsprop, sgd, type LearningRate, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import { fromConfig } from './schedules.js';
 import { resolveMetrics } from './metrics.js';
-import { resolveLoss, type Sequential, type LossName } from './sequential.js';
+import type { Sequential } from './sequential.js';
+import { resolveLoss, type LossName } from './losses.js';
 
 /** The JSON half of a checkpoint (checkpoint.json on disk, without its `data` file name). */
 export interface CheckpointJson {

@@ -16,7 +16,7 @@
 import { rt } from '../core/wasm.js';
 import type { Ptr } from '../core/heap.js';
 import { Tensor, empty, shapeText } from '../core/tensor.js';
-import { checkFinite, showValue } from '../core/checks.js';
+import { checkFinite, describeValue, showValue } from '../core/checks.js';
 
 /** The mean loss and dLoss/dyPred (same shape as yPred; the caller disposes it). */
 export interface LossResult {
@@ -213,25 +213,42 @@ export function sparseCategoricalCrossentropy(yTrue: SparseLabels, yPred: Tensor
   }
 }
 
-/** The losses lossOp takes, by their Keras / tf.js names. */
-export type LossOpName = 'meanSquaredError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
+/** The losses compile() knows, under their canonical (tfjs camelCase) names. */
+export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
+const LOSS_ALIASES = {
+  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  categoricalCrossentropy: 'categoricalCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
+  binaryCrossentropy: 'binaryCrossentropy', binary_crossentropy: 'binaryCrossentropy',
+  meanSquaredError: 'meanSquaredError', mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError',
+} as const satisfies Record<string, LossName>;
 
-const LOSS_OP_NAMES: readonly LossOpName[] = ['meanSquaredError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
+/** A loss as compile() and lossOp take it: tfjs's camelCase name or Keras's snake_case one (and 'mse'). */
+export type LossAlias = keyof typeof LOSS_ALIASES;
+
+/** The losses lossOp takes: the names compile() takes (tf.js's, Keras's, 'mse'). */
+export type LossOpName = LossAlias;
+
+/**
+ * The loss a name given to compile() or lossOp (or read from a file: `where` is loadModel or
+ * restoreCheckpoint) stands for; an unknown name is an error that lists the valid ones.
+ */
+export function resolveLoss(where: string, given: unknown): LossName {
+  if (typeof given === 'string' && Object.hasOwn(LOSS_ALIASES, given)) return LOSS_ALIASES[given as LossAlias];
+  throw new Error(`actlab: ${where}: unknown loss ${typeof given === 'string' ? `'${given}'` : describeValue(given)}; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
+}
 
 /**
  * The mean loss as a scalar tensor that the gradient tape records, for custom training loops:
  * `valueAndGrads(() => lossOp('sparseCategoricalCrossentropy', y, logits, { fromLogits: true }), vars)`.
+ * `loss` is any name compile() takes ('mse', 'binary_crossentropy', ...).
  * The value and gradient are those of the loss function of that name (the same kernels fit
  * uses, so a loop built on it can take fit's steps bit for bit); a loss combines with other ops
  * (`add(lossOp(...), affine(lossOp(...), 0.5, 0))`). Labels: class ids for
  * sparseCategoricalCrossentropy, else a tensor shaped like yPred. `options` is the
  * cross-entropies' `{ fromLogits }`. The result is a new tensor the caller owns.
  */
-export function lossOp(loss: LossOpName, yTrue: SparseLabels, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
-  const name: unknown = loss;
-  if (typeof name !== 'string' || !(LOSS_OP_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`actlab: lossOp: unknown loss ${showValue(name)}; valid losses: ${LOSS_OP_NAMES.join(', ')}`);
-  }
+export function lossOp(lossName: LossOpName, yTrue: SparseLabels, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
+  const loss = resolveLoss('lossOp', lossName);
   const tensorTarget = (): Tensor => {
     if (!(yTrue instanceof Tensor)) {
       throw new Error(`actlab: lossOp: ${loss} needs yTrue as a tensor shaped like yPred, got class ids (those go with sparseCategoricalCrossentropy)`);

@@ -10,7 +10,7 @@ import { checkName, displayWidth, padCells, terminalText } from '../core/text.js
 import { valueAndGrads } from '../autograd/grad.js';
 import { Optimizer, adam, sgd, rmsprop, adamw, DISPOSED_WHY } from './optimizers.js';
 import {
-  sparseCategoricalCrossentropy, categoricalCrossentropy, binaryCrossentropy, meanSquaredError, type LossResult,
+  sparseCategoricalCrossentropy, categoricalCrossentropy, binaryCrossentropy, meanSquaredError, resolveLoss, type LossResult, type LossName, type LossAlias,
 } from './losses.js';
 import { sameShape, layoutHint, type Layer, type LayerWeight } from './layer.js';
 import { Dense, Activation } from './layers.js';
@@ -19,26 +19,7 @@ import { resolveMetrics, metricTotals, metricValue, type CompiledMetric, type Me
 import { saveArtifacts } from './serialize.js';
 import { checkpointOf, checkResume, type Checkpoint, type FitState } from './checkpoint.js';
 
-/** The losses compile() knows, under their canonical (tfjs camelCase) names. */
-export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
-const LOSS_ALIASES = {
-  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
-  categoricalCrossentropy: 'categoricalCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
-  binaryCrossentropy: 'binaryCrossentropy', binary_crossentropy: 'binaryCrossentropy',
-  meanSquaredError: 'meanSquaredError', mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError',
-} as const satisfies Record<string, LossName>;
-
-/** A loss as compile() takes it: tfjs's camelCase name or Keras's snake_case one (and 'mse'). */
-export type LossAlias = keyof typeof LOSS_ALIASES;
-
-/**
- * The loss a name given to compile() (or read from a file: `where` is loadModel or
- * restoreCheckpoint) stands for; an unknown name is an error that lists the valid ones.
- */
-export function resolveLoss(where: string, given: unknown): LossName {
-  if (typeof given === 'string' && Object.hasOwn(LOSS_ALIASES, given)) return LOSS_ALIASES[given as LossAlias];
-  throw new Error(`actlab: ${where}: unknown loss ${typeof given === 'string' ? `'${given}'` : describeValue(given)}; valid: ${Object.keys(LOSS_ALIASES).join(', ')}`);
-}
+export type { LossName, LossAlias } from './losses.js';
 
 /** Class ids, one integer per sample (or per output position), in a typed array or a number[]. */
 export type ClassIds = Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Float32Array | Float64Array | readonly number[];

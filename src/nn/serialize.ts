@@ -14,7 +14,8 @@ import {
   Dense, Activation, Flatten, Dropout, PReLU, LearnableSwish, ScaledSwish, CustomActivation, Conv2D, MaxPooling2D, AveragePooling2D,
   type ActivationSpec, type CustomActivationArgs,
 } from './layers.js';
-import { Sequential, resolveLoss, type LossName } from './sequential.js';
+import { Sequential } from './sequential.js';
+import { resolveLoss, type LossName } from './losses.js';
 import { resolveMetrics } from './metrics.js';
 import { optimizerFrom } from './checkpoint.js';
 import type { OptimizerConfig } from './optimizers.js';
