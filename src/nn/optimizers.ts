@@ -227,7 +227,7 @@ export abstract class Optimizer {
         throw new Error(`actlab: ${this.where}.applyGradients: the learning rate for step ${this.iters} is ${showValue(lr)}: expected a finite number >= 0`);
       }
       this.stepLr = lr;
-        // State whose variable has been disposed since is no one's (getWeights leaves it out): free it now,
+      // State whose variable has been disposed since is no one's (getWeights leaves it out): free it now,
       // or one optimizer used for model after model (a sweep, layers named per model) kept every model's moments.
       for (const [key, entry] of this.state) {
         if (entry.variable?.isDisposed !== true) continue;
