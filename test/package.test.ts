@@ -140,6 +140,17 @@ describe('the packed package, installed into an empty project', () => {
     expect(packedFiles.filter((f) => f.endsWith('bytes.generated.d.ts') || f === 'dist/.stamp')).toEqual([]);
   });
 
+  it('the Node entry takes the core from actlab\'s own entry, never a copy of its modules', () => {
+    // A copy of src/core or src/nn in dist/node has kernels state of its own (init() on the
+    // core would not load it) and classes that instanceof does not match; importing a core
+    // helper from '../core/...' in src/node pulls one in.
+    for (const f of ['dist/node/index.js', 'dist/node/index.cjs']) {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      expect(text.match(/^\/\/ src\/(?:core|nn)\/\S+/gm) ?? [], f).toEqual([]);
+      expect(text, f).not.toContain('kernels are not loaded yet');
+    }
+  });
+
   it('Node ESM: import from "actlab"', async () => {
     expect(await runIn(process.execPath, ['esm.mjs'])).toEqual({ sha: expected });
   });

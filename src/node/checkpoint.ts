@@ -4,7 +4,6 @@
 import { readdir, readFile, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inTurn, writeAtomic } from './files.js';
-import { checkKeys } from '../core/checks.js';
 import { Monitor, restoreCheckpoint, type Callback, type Logs, type Checkpoint, type CheckpointJson, type CustomActivationFactory, type Sequential } from '../index.js';
 
 /**
@@ -109,7 +108,10 @@ class ModelCheckpoint extends Monitor {
 
   constructor(args: ModelCheckpointArgs) {
     const where = 'modelCheckpoint';
-    checkKeys(where, args, CHECKPOINT_KEYS);
+    if (typeof args !== 'object' || args === null) throw new Error(`actlab: ${where}: expected { dir, ... }, got ${String(args)}`);
+    for (const k of Object.keys(args)) {
+      if (!CHECKPOINT_KEYS.includes(k)) throw new Error(`actlab: ${where}: unknown option '${k}'; valid options: ${CHECKPOINT_KEYS.join(', ')}`);
+    }
     super(where, args.monitor ?? 'val_loss', args.mode ?? 'auto', 0);
     const every = args.every ?? 1;
     if (!Number.isInteger(every) || every < 1) throw new Error(`actlab: ${where}: every must be a positive integer, got ${every}`);
