@@ -11,6 +11,7 @@ import { Tensor, tensor, shapeText, type Shape } from '../core/tensor.js';
 import { checkFinite, describeValue, showValue } from '../core/checks.js';
 import { argMaxRows } from '../ops/reduce.js';
 import { softmax } from '../softmax.js';
+import { rt } from '../core/wasm.js';
 
 /** The metrics compile() knows, under their canonical (tf.js camelCase) names. */
 export type MetricName = 'accuracy' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy'
@@ -99,6 +100,12 @@ export function metricValue(num: number, den: number): number { return den > 0 ?
 
 const EPSILON = 1e-7;
 const clip = (v: number): number => Math.min(Math.max(v, EPSILON), 1 - EPSILON);
+/**
+ * ln v from the kernels (fdlibm's algorithm in Wasm), not the engine's logarithm: engines
+ * round it differently (Node 20's V8 and Deno's or Bun's differ in the last bit on about 3%
+ * of inputs), and the cross-entropy metrics must give the same bits in every runtime.
+ */
+const ln = (v: number): number => rt().kernels.f64_log1(v);
 
 /** One value per row of `cols` (the last axis) for the per-row metrics, in float64. */
 function perRow(metric: MetricName, p: Float32Array, t: ArrayLike<number>, cols: number): Float64Array {
@@ -131,15 +138,15 @@ function perRow(metric: MetricName, p: Float32Array, t: ArrayLike<number>, cols:
         s = (100 * s) / cols;
         break;
       case 'binaryCrossentropy':
-        for (let j = 0; j < cols; j++) { const c = clip(p[o + j]), y = t[o + j]; s -= y * Math.log(c) + (1 - y) * Math.log(1 - c); }
+        for (let j = 0; j < cols; j++) { const c = clip(p[o + j]), y = t[o + j]; s -= y * ln(c) + (1 - y) * ln(1 - c); }
         s /= cols;
         break;
       case 'categoricalCrossentropy':
       case 'sparseCategoricalCrossentropy': {
         let total = 0;
         for (let j = 0; j < cols; j++) total += p[o + j];
-        if (metric === 'sparseCategoricalCrossentropy') s = -Math.log(clip(p[o + t[r]] / total));
-        else for (let j = 0; j < cols; j++) if (t[o + j] !== 0) s -= t[o + j] * Math.log(clip(p[o + j] / total));
+        if (metric === 'sparseCategoricalCrossentropy') s = -ln(clip(p[o + t[r]] / total));
+        else for (let j = 0; j < cols; j++) if (t[o + j] !== 0) s -= t[o + j] * ln(clip(p[o + j] / total));
         break;
       }
       default: throw new Error(`actlab: metric ${metric} has no per-row value`);
