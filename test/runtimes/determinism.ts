@@ -10,15 +10,19 @@
 // ever touches a value that reaches the hash.
 //
 // Sections, in hash order: the inputs, every activation, softmax, matmul and the fused
-// dense, conv2d and its gradients, pooling, the MNIST subset's bytes, and one seeded
-// training epoch on that subset (whose bytes the entries embed; see inputs.ts). Adding one: write a function
+// dense, conv2d and its gradients, pooling, the MNIST subset's bytes, one seeded
+// training epoch on that subset (whose bytes the entries embed; see inputs.ts), the
+// learning-rate schedules, and a user's round of the Keras-like API on that subset (fit
+// with metrics and validation, evaluate, the metrics namespace, a compiled model saved and
+// loaded back, a custom loop on lossOp, epochLogger's CSV, summary()). Adding one: write a function
 // returning `SectionOutput[]` (or a promise of them) and append it to `sections()` below. The hash changes, which is the
 // point: update EXPECTED_SHA256 in test/runtimes.test.ts deliberately, after all five
 // runtimes agree.
 import {
-  activations, adam, avgPool, avgPoolBackprop, conv2d, conv2dBackpropBias, conv2dBackpropFilter, conv2dBackpropInput,
-  datasetFromIdx, dense, init, layers, logSoftmax, logSoftmaxGrad, matMul, maxPool, maxPoolBackprop, maxPoolWithArgmax,
-  schedules, sequential, simdInfo, softmax, softmaxCrossEntropy, softmaxGrad, tensor, tidy, type Padding, type Shape, type Tensor,
+  activations, adam, add, affine, avgPool, callbacks, avgPoolBackprop, conv2d, conv2dBackpropBias, conv2dBackpropFilter, conv2dBackpropInput,
+  datasetFromIdx, dense, init, layers, logSoftmax, logSoftmaxGrad, lossOp, matMul, maxPool, maxPoolBackprop, maxPoolWithArgmax,
+  metrics, modelFromArtifacts, modelToArtifacts, schedules, sequential, simdInfo, softmax, softmaxCrossEntropy, softmaxGrad, tensor, tidy,
+  valueAndGrads, type Padding, type Sequential, type Shape, type Tensor,
 } from '../../src/index.js';
 
 /**
@@ -425,6 +429,165 @@ function scheduleSection(): SectionOutput[] {
   return all.map((s) => ({ label: `schedule.${s.className}`, data: Float64Array.from({ length: 300 }, (_, step) => s.at(step)) }));
 }
 
+// ---- the user-facing API: metrics, save/load, custom loops, text ---------------------------
+
+/** Images of the subset the API section uses: the first 480 train, the next 160 validate. */
+const API_TRAIN = 480;
+const API_VALID = 160;
+/** Every metric compile() knows that takes one-hot targets, under the names a user would give. */
+const API_METRICS = ['mae', 'precision', 'recall', 'categoricalAccuracy', 'mse', 'mape', 'binaryAccuracy', 'categoricalCrossentropy', 'binaryCrossentropy'] as const;
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** A History (or any record of number lists) as its sorted keys' JSON and one float64 array per key. */
+function recordOutputs(label: string, record: Readonly<Record<string, readonly number[]>>): SectionOutput[] {
+  const keys = Object.keys(record).sort();
+  return [{ label: `${label}.keys`, data: utf8(JSON.stringify(keys)) }, ...keys.map((k) => ({ label: `${label}.${k}`, data: Float64Array.from(record[k]) }))];
+}
+
+/**
+ * What a user of the Keras-like API does, in the order a user does it: fit with every
+ * one-hot metric and validation data (History and epochLogger's CSV hashed), evaluate, the
+ * `metrics` namespace on the predictions, modelToArtifacts (model.json's text and the
+ * weight bytes), modelFromArtifacts (the loaded model must come back compiled with the same
+ * metrics, evaluate to the same numbers and train on as the original does), a custom loop
+ * on lossOp inside valueAndGrads, and summary() of a model whose names hold full-width,
+ * CJK, emoji and combining characters. Saved bytes that hash alike in every runtime are
+ * what lets a model saved in one runtime load in another: the loader's reading is hashed too.
+ */
+async function apiSection(inputs: WorkloadInputs): Promise<SectionOutput[]> {
+  if (inputs.mnist === undefined) throw new Error('actlab: the api section needs inputs.mnist (the MNIST subset\'s IDX bytes)');
+  checkMnist(inputs.mnist);
+  const data = datasetFromIdx(inputs.mnist.images, inputs.mnist.labels, { imagesName: 'mnist images', labelsName: 'mnist labels' });
+  const pixels = MNIST_SIDE * MNIST_SIDE;
+  const oneHot = (start: number, count: number): Float32Array => {
+    const t = new Float32Array(count * 10);
+    for (let i = 0; i < count; i++) t[i * 10 + data.y[start + i]] = 1;
+    return t;
+  };
+  const out: SectionOutput[] = [];
+  const owned: (Tensor | Sequential)[] = [];
+  const own = <T extends Tensor | Sequential>(t: T): T => { owned.push(t); return t; };
+  try {
+    const x = own(tensor(data.x.subarray(0, API_TRAIN * pixels), [API_TRAIN, MNIST_SIDE, MNIST_SIDE]));
+    const y = own(tensor(oneHot(0, API_TRAIN), [API_TRAIN, 10]));
+    const xv = own(tensor(data.x.subarray(API_TRAIN * pixels, (API_TRAIN + API_VALID) * pixels), [API_VALID, MNIST_SIDE, MNIST_SIDE]));
+    const yv = own(tensor(oneHot(API_TRAIN, API_VALID), [API_VALID, 10]));
+    const model = own(sequential({
+      seed: 31,
+      layers: [
+        layers.flatten({ inputShape: [MNIST_SIDE, MNIST_SIDE] }),
+        layers.dense({ units: 24, activation: 'relu' }),
+        layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    }));
+    model.compile({ optimizer: adam({ learningRate: 0.003 }), loss: 'categoricalCrossentropy', metrics: [...API_METRICS] });
+    let csv = '';
+    const history = await model.fit(x, y, {
+      epochs: 3, batchSize: 40, shuffle: true, seed: 5, validationData: [xv, yv],
+      callbacks: [callbacks.epochLogger({ write: (line) => { csv += line; } })],
+    });
+    out.push(...recordOutputs('fit.history', history.history));
+    out.push({ label: 'fit.epochLogger.csv', data: utf8(csv) });
+    const names = model.metricsNames;
+    out.push({ label: 'evaluate.names', data: utf8(JSON.stringify(names)) });
+    const scores = model.evaluate(xv, yv, { batchSize: 64 });
+    out.push({ label: 'evaluate', data: Float64Array.from(scores) });
+
+    // The metrics namespace on the validation predictions.
+    out.push(...tidy(() => {
+      const p = model.predict(xv);
+      const per = [
+        metrics.meanAbsoluteError(yv, p), metrics.meanSquaredError(yv, p), metrics.meanAbsolutePercentageError(yv, p),
+        metrics.categoricalAccuracy(yv, p), metrics.binaryAccuracy(yv, p), metrics.categoricalCrossentropy(yv, p),
+        metrics.binaryCrossentropy(yv, p), metrics.sparseCategoricalAccuracy(data.y.subarray(API_TRAIN, API_TRAIN + API_VALID), p),
+        metrics.sparseCategoricalCrossentropy(data.y.subarray(API_TRAIN, API_TRAIN + API_VALID), p),
+        metrics.precision(yv, p), metrics.recall(yv, p),
+      ];
+      return per.map((t, i) => ({ label: `metrics.${i}`, data: t.dataSync() }));
+    }));
+
+    // Saved to memory and loaded back: compiled, with the same metrics and the same numbers.
+    const artifacts = modelToArtifacts(model);
+    const jsonText = JSON.stringify(artifacts.modelJson);
+    out.push({ label: 'save.modelJson', data: utf8(jsonText) });
+    out.push({ label: 'save.weights', data: new Uint8Array(artifacts.weightData) });
+    const loaded = own(modelFromArtifacts({ modelJson: JSON.parse(jsonText), weightData: artifacts.weightData.slice(0) }));
+    if (!loaded.isCompiled) throw new Error('actlab: the api section: a model saved compiled loaded uncompiled');
+    const loadedNames = loaded.metricsNames;
+    if (JSON.stringify(loadedNames) !== JSON.stringify(names)) {
+      throw new Error(`actlab: the api section: the loaded model's metrics are ${JSON.stringify(loadedNames)}, saved ${JSON.stringify(names)}`);
+    }
+    const loadedScores = loaded.evaluate(xv, yv, { batchSize: 64 });
+    out.push({ label: 'load.evaluate', data: Float64Array.from(loadedScores) });
+    const again = await loaded.fit(x, y, { epochs: 1, batchSize: 40, shuffle: true, seed: 6, validationData: [xv, yv] });
+    out.push(...recordOutputs('load.fit.history', again.history));
+    out.push(...loaded.weights.map((w) => ({ label: `load.fit.weight.${w.name}`, data: w.tensor.dataSync() })));
+
+    // A custom loop: two lossOp losses combined inside valueAndGrads, stepped by its own optimizer.
+    const net = own(sequential({
+      seed: 77,
+      layers: [
+        layers.flatten({ inputShape: [MNIST_SIDE, MNIST_SIDE] }),
+        layers.dense({ units: 16, activation: 'gelu' }),
+        layers.dense({ units: 10, name: 'logits' }),
+      ],
+    }));
+    const optimizer = adam({ learningRate: 0.01 });
+    const stepLosses: number[] = [];
+    try {
+      for (let start = 0; start + 40 <= API_TRAIN; start += 40) {
+        stepLosses.push(tidy(() => {
+          const xb = tensor(data.x.subarray(start * pixels, (start + 40) * pixels), [40, MNIST_SIDE, MNIST_SIDE]);
+          const ids = data.y.subarray(start, start + 40);
+          const yb = tensor(oneHot(start, 40), [40, 10]);
+          const vars = net.trainableWeights;
+          const { value, grads } = valueAndGrads(() => {
+            const logits = net.layerOutput('logits', xb);
+            return add(lossOp('sparseCategoricalCrossentropy', ids, logits, { fromLogits: true }),
+              affine(lossOp('categoricalCrossentropy', yb, logits, { fromLogits: true }), 0.25, 0));
+          }, vars.map((v) => v.tensor));
+          optimizer.applyGradients(vars.map((v, i) => ({ variable: v.tensor, grad: grads[i], name: v.name })));
+          return value.dataSync()[0];
+        }));
+      }
+    } finally {
+      optimizer.dispose();
+    }
+    out.push({ label: 'loop.losses', data: Float64Array.from(stepLosses) });
+    out.push(...net.weights.map((w) => ({ label: `loop.weight.${w.name}`, data: w.tensor.dataSync() })));
+
+    // The cross-entropy metrics take logarithms: on chosen probabilities, row by row, so a
+    // last-bit difference in one logarithm is not lost in a mean. (An identity model: its
+    // output is its input.)
+    const identity = own(sequential({ layers: [layers.activation({ activation: 'linear', inputShape: [4] })] }));
+    identity.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['binaryCrossentropy', 'categoricalCrossentropy'] });
+    const probs = makeUnit(4 * 64, 0x10c).map(Math.abs);
+    const rowScores: number[] = [];
+    for (let r = 0; r < 64; r++) {
+      const target = new Float32Array(4);
+      target[r % 4] = 1;
+      rowScores.push(...tidy(() => identity.evaluate(tensor(probs.subarray(r * 4, r * 4 + 4), [1, 4]), tensor(target, [1, 4]))));
+    }
+    out.push({ label: 'evaluate.crossentropyRows', data: Float64Array.from(rowScores) });
+
+    // summary() of names a terminal draws two cells wide, or none (combining marks; U+1ACF is
+    // one of Unicode 17, which some engines' tables lack).
+    const wide = own(sequential({
+      name: '模型 ｍｏｄｅｌ 🧪',
+      layers: [
+        layers.flatten({ inputShape: [4, 3], name: 'ﬂatten_平' }),
+        layers.dense({ units: 5, activation: 'relu', name: 'de\u0301nse_全角_ｗｉｄｅ_a\u1acf' }),
+        layers.dense({ units: 2, name: 'выход_😀' }),
+      ],
+    }));
+    out.push({ label: 'summary', data: utf8(wide.summary(false)) });
+    return out;
+  } finally {
+    for (const t of owned.reverse()) t.dispose();
+  }
+}
+
 /** The sections in hash order; append new ones at the end. */
 function sections(x: Float32Array, inputs: WorkloadInputs): { name: string; run: () => SectionOutput[] | Promise<SectionOutput[]> }[] {
   return [
@@ -437,6 +600,7 @@ function sections(x: Float32Array, inputs: WorkloadInputs): { name: string; run:
     { name: 'mnist-subset', run: () => mnistSection(inputs) },
     { name: 'training', run: () => trainingSection(inputs) },
     { name: 'schedules', run: scheduleSection },
+    { name: 'api', run: () => apiSection(inputs) },
   ];
 }
 
