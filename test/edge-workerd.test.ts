@@ -4,35 +4,44 @@
 // (edge-cases.ts), the very first one included; its answers must equal the core's own.
 // Two more workers (edge-workerd-probe.ts) check init() there: a top-level init() has the
 // kernels loaded before the module's evaluation ends, and one first called inside a request
-// says why it cannot load.
+// says why it cannot load. A fourth runs the cross-runtime determinism workload
+// (test/runtimes/determinism.ts, as test/runtimes.test.ts bundles it), whose report must be
+// Node's, section by section.
 //
 // workerd is required: outside CI a missing node_modules/.bin/workerd skips this file with a
 // warning; with CI=true it fails.
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activations, init } from '../src/index.js';
 import { edgeCases } from './edge-cases.js';
-import { ROOT, binPath, bundleWithDist, cleanEnv, startChild, stopChild, withTimeout } from './runtimes/runners.js';
+import {
+  ROOT, binPath, bundleWithDist, bundleWorkload, cleanEnv, runCli, startChild, stopChild, withTimeout, type Bundles, type RunResult,
+} from './runtimes/runners.js';
+import type { WorkloadReport } from './runtimes/determinism.js';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 const WORKERD = binPath('workerd');
 const missing = !existsSync(WORKERD);
 if (missing && !CI) console.warn(`actlab: edge-workerd skipped outside CI: ${WORKERD} not found (npm install); with CI=true this fails`);
 
-/** The workers served, each on its own socket: the edge handler and the two init probes. */
+/** The workers served, each on its own socket: the edge handler, the two init probes and the determinism workload. */
 const WORKERS = {
   handler: join(ROOT, 'examples', 'edge', 'handler.ts'),
   startup: 'startupWorker',
   late: 'lateWorker',
+  workload: 'determinism-worker.mjs',
 } as const;
 type Name = keyof typeof WORKERS;
 const NAMES = Object.keys(WORKERS) as Name[];
 
 let dir = '';
 let workerd: ChildProcess | undefined;
+let bundles: Bundles | undefined;
+/** The workload's report in Node, started in beforeAll, for the workerd report to equal. */
+let nodeRun: Promise<RunResult> | undefined;
 const origins = new Map<Name, string>();
 
 function origin(name: Name): string {
@@ -58,9 +67,14 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-needed'], { cwd: ROOT, stdio: 'inherit', timeout: 110_000 });
   await init();
   dir = mkdtempSync(join(tmpdir(), 'actlab-workerd-'));
+  bundles = await bundleWorkload();
+  nodeRun = runCli('node', bundles, 60_000);
+  nodeRun.catch(() => undefined);
+  copyFileSync(bundles.worker, join(dir, 'workload.mjs'));
   for (const name of NAMES) {
+    if (name === 'workload') continue;
     const target = WORKERS[name];
-    let entry = target;
+    let entry: string = target;
     if (name !== 'handler') {
       // A worker's main module may export only its handler: a one-line module calls the probe.
       entry = join(dir, `${name}-entry.ts`);
@@ -101,6 +115,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (workerd !== undefined) await stopChild(workerd, 5_000);
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  if (bundles !== undefined) rmSync(bundles.dir, { recursive: true, force: true });
 });
 
 const CLOUDFLARE_REASON = 'Cloudflare Workers have no worker threads (no Web Workers or node:worker_threads to share ' +
@@ -136,4 +151,19 @@ describe.skipIf(missing && !CI)('init() under workerd', () => {
     expect(String(r.first)).toMatch(/^actlab: init: Cloudflare Workers compile WebAssembly only while the worker's module is evaluated: call init\(\) at the module's top level/);
     expect(r.second).toBe(r.first);
   });
+});
+
+describe.skipIf(missing && !CI)('the determinism workload under workerd', () => {
+  it('gives Node\'s report, section by section (the api section: metrics, save/load, lossOp, epochLogger, summary)', async () => {
+    const res = await fetch(`${origin('workload')}/`);
+    const text = await res.text();
+    expect(res.status, text.slice(0, 2000)).toBe(200);
+    const r: { ok: boolean; report?: WorkloadReport; error?: string } = JSON.parse(text);
+    expect(r.error, 'the workload threw under workerd').toBeUndefined();
+    if (nodeRun === undefined) throw new Error('actlab: the Node run of the workload was not started');
+    const node = (await nodeRun).report;
+    const sections = (rep: WorkloadReport | undefined) => rep?.sections.map((s) => `${s.name} ${s.sha256}`);
+    expect(sections(r.report)).toEqual(sections(node));
+    expect(r.report?.sha256).toBe(node.sha256);
+  }, 90_000);
 });

@@ -34,6 +34,8 @@ export interface Bundles {
   readonly cli: string;
   /** ESM for the browser page. */
   readonly page: string;
+  /** ESM for an edge worker (workerd): `export default { fetch }`, GET answers the report. */
+  readonly worker: string;
 }
 
 /**
@@ -74,7 +76,7 @@ const embedFixtures: Plugin = {
   },
 };
 
-/** Bundles the two entries with esbuild for the browser platform (which Node, Deno and Bun also run). */
+/** Bundles the three entries with esbuild for the browser platform (which Node, Deno and Bun also run). */
 export async function bundleWorkload(): Promise<Bundles> {
   if (!existsSync(DIST_ENTRY)) throw new Error(`actlab: ${DIST_ENTRY} is missing: run \`npm run build\` first`);
   const dir = mkdtempSync(join(tmpdir(), 'actlab-runtimes-'));
@@ -82,6 +84,7 @@ export async function bundleWorkload(): Promise<Bundles> {
     entryPoints: {
       'determinism-cli': join(ROOT, 'test', 'runtimes', 'cli-entry.ts'),
       'determinism-page': join(ROOT, 'test', 'runtimes', 'page-entry.ts'),
+      'determinism-worker': join(ROOT, 'test', 'runtimes', 'worker-entry.ts'),
     },
     outdir: dir,
     outExtension: { '.js': '.mjs' },
@@ -96,7 +99,7 @@ export async function bundleWorkload(): Promise<Bundles> {
   if (!Object.keys(result.metafile.inputs).some((p) => resolve(ROOT, p) === DIST_ENTRY)) {
     throw new Error('actlab: the workload bundle does not contain dist/index.js');
   }
-  return { dir, cli: join(dir, 'determinism-cli.mjs'), page: join(dir, 'determinism-page.mjs') };
+  return { dir, cli: join(dir, 'determinism-cli.mjs'), page: join(dir, 'determinism-page.mjs'), worker: join(dir, 'determinism-worker.mjs') };
 }
 
 /**
