@@ -60,7 +60,11 @@ function withTextAlternative(svg: string, spec: TopLevelSpec): string {
     svg.slice(open[0].length);
 }
 
-const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', join(homedir(), '.local', 'share', 'fonts'), join(homedir(), '.fonts')];
+/**
+ * Where resvg looks for fonts. A function, not a module constant: homedir() at import made
+ * importing actlab/node in Deno need --allow-sys (or a prompt), even to save a model.
+ */
+const fontDirs = (): string[] => ['/usr/share/fonts', '/usr/local/share/fonts', join(homedir(), '.local', 'share', 'fonts'), join(homedir(), '.fonts')];
 
 function hasFontFile(dir: string, depth = 0): boolean {
   if (depth > 4 || !existsSync(dir)) return false;
@@ -76,8 +80,9 @@ let fontsChecked = false;
 /** Throws unless some TrueType/OpenType font is installed where resvg looks. */
 function checkFonts(): void {
   if (fontsChecked) return;
-  if (!FONT_DIRS.some((d) => hasFontFile(d))) {
-    throw new Error(`actlab: PNG rendering needs a font and none was found in ${FONT_DIRS.join(', ')}: ` +
+  const dirs = fontDirs();
+  if (!dirs.some((d) => hasFontFile(d))) {
+    throw new Error(`actlab: PNG rendering needs a font and none was found in ${dirs.join(', ')}: ` +
       'install one, e.g. `apt-get install fonts-dejavu-core` (or draw SVG only: renderSvg, or the CLI without --png)');
   }
   fontsChecked = true;
