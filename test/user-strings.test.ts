@@ -59,6 +59,32 @@ describe('CSV (epochLogger)', () => {
   });
 });
 
+describe('epochLogger: the epoch column and non-finite values', () => {
+  test("a log key 'epoch' is refused in both formats (JSON lines overwrote the epoch number with it, CSV wrote a second epoch column)", () => {
+    for (const format of ['csv', 'jsonl'] as const) {
+      const lines: string[] = [];
+      const logger = callbacks.epochLogger({ write: (l) => lines.push(l), format });
+      expect(() => logger.onEpochEnd(3, { loss: 0.5, epoch: 7 }), format)
+        .toThrow("actlab: epochLogger: the epoch's logs hold a key 'epoch' (7), which clashes with the epoch column the logger writes; give the metric or the log key a callback adds another name");
+      expect(lines, format).toEqual([]);
+      // Other keys holding the word are columns as any other.
+      logger.onEpochEnd(3, { loss: 0.5, val_epoch: 1, epochs: 2 });
+      expect(lines.join(''), format).toBe(format === 'csv' ? 'epoch,epochs,loss,val_epoch\n3,2,0.5,1\n' : '{"epoch":3,"loss":0.5,"val_epoch":1,"epochs":2}\n');
+    }
+  });
+
+  test('JSON lines write NaN and the infinities as the strings the CSV cells spell (they were null, so NaN and Infinity read back alike)', () => {
+    const json: string[] = [], csv: string[] = [];
+    const logs = { loss: Number.NaN, acc: 0.5, val_loss: Number.POSITIVE_INFINITY, val_acc: Number.NEGATIVE_INFINITY };
+    callbacks.epochLogger({ write: (l) => json.push(l), format: 'jsonl' }).onEpochEnd(0, logs);
+    callbacks.epochLogger({ write: (l) => csv.push(l) }).onEpochEnd(0, logs);
+    expect(json).toEqual(['{"epoch":0,"loss":"NaN","acc":0.5,"val_loss":"Infinity","val_acc":"-Infinity"}\n']);
+    expect(csv.join('')).toBe('epoch,acc,loss,val_acc,val_loss\n0,0.5,NaN,-Infinity,Infinity\n');
+    const back: Record<string, unknown> = JSON.parse(json[0]);
+    expect(Object.fromEntries(Object.entries(back).map(([k, v]) => [k, Number(v)]))).toEqual({ epoch: 0, ...logs });
+  });
+});
+
 describe('custom activation parameter names', () => {
   const fn = (x: Tensor, p: Readonly<Record<string, Tensor>>): Tensor => mul(activation(x, 'sigmoid'), Object.values(p)[0]);
   test('a name that is a config key, __proto__, or holds a slash is refused (it clobbered the layer name, failed to load, or set the prototype)', () => {

@@ -367,7 +367,10 @@ export interface LoggerArgs {
    * standard parser reads back one column per key. Fields are not altered otherwise: a key
    * starting with `=`, `+`, `-` or `@` is written as is (a spreadsheet may take it for a
    * formula; negative values start with `-` too), so do not give metrics or logs names taken
-   * from untrusted input.
+   * from untrusted input. NaN, Infinity and -Infinity are written as those words: bare in CSV,
+   * as JSON strings in JSON lines (JSON has no such numbers; `Number(v)` or Python's
+   * `float(v)` reads them back). A log key named `epoch` is an error at the epoch's end: it
+   * would clash with the epoch column.
    */
   format?: 'csv' | 'jsonl';
   /**
@@ -413,8 +416,17 @@ export class EpochLogger implements Callback {
 
   /** Writes the epoch's line. */
   onEpochEnd(epoch: number, logs: Logs = {}): void {
+    if (hasOwn(logs, 'epoch')) {
+      // JSON lines overwrote the epoch number with it, CSV wrote a second 'epoch' column (Keras's
+      // CSVLogger writes the log's value under both): either way a reader lost the epoch number.
+      throw new Error(`actlab: epochLogger: the epoch's logs hold a key 'epoch' (${showValue(logs.epoch)}), which clashes with the epoch column ` +
+        'the logger writes; give the metric or the log key a callback adds another name');
+    }
     if (this.format === 'jsonl') {
-      this.write(`${JSON.stringify({ epoch, ...logs })}\n`);
+      // JSON has no NaN or Infinity (JSON.stringify wrote null, so a NaN loss and a diverged one
+      // read back the same): they are written as the strings 'NaN', 'Infinity' and '-Infinity',
+      // the spellings of the CSV cells, which Number() and Python's float() read back.
+      this.write(`${JSON.stringify({ epoch, ...logs }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\n`);
       return;
     }
     // The columns are fixed once the header is written: a write that throws (a full disk) leaves
