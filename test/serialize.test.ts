@@ -1,6 +1,6 @@
 // Save / load in the tfjs LayersModel format: actlab reads back identical bits, and
 // tf.loadLayersModel (tfjs-layers 4.22.0) reads the same files and predicts the same.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -574,6 +574,86 @@ describe('files actlab writes, read by tf.js', () => {
       const back = modelFromArtifacts(a);
       expect(back.layers[0].getConfig().activation).toEqual(a.modelJson.modelTopology.config.layers[0].config.activation);
       back.dispose();
+    }
+  });
+});
+
+describe('layer names tf.js refuses', () => {
+  // tf.js 4.22 names a tensor after each layer (its output, `<layer>/kernel`, the first layer's
+  // `<layer>_input`) and refuses names outside [A-Za-z0-9][-A-Za-z0-9._/]*, in its own layers
+  // and in loadLayersModel; Keras refuses '/', which tf.js takes.
+  const model = (name: string, first: boolean): Sequential => sequential({ seed: 1, layers: first
+    ? [layers.dense({ units: 2, inputShape: [3], name }), layers.dropout({ rate: 0.5 })]
+    : [layers.dense({ units: 2, inputShape: [3] }), layers.dropout({ rate: 0.5, name }), layers.dense({ units: 1, name: `${name}2` })] });
+  // tf.js warns too (its Node backend hint, once per process): only actlab's warnings count.
+  const ours = (warn: { mock: { calls: unknown[][] } }): string[] => warn.mock.calls.map((c) => String(c[0])).filter((w) => w.startsWith('actlab:'));
+  const tfjsLoad = (a: ModelArtifacts): Promise<tfl.LayersModel> =>
+    tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: a.modelJson.modelTopology, weightSpecs: a.modelJson.weightsManifest[0].weights, weightData: a.weightData }));
+
+  test("a space, a non-ASCII letter, a leading '_', '-' or '.', ':' or '$': saved with one warning per model naming the layer; actlab loads the file, tf.js refuses it", async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      for (const name of ['two words', 'β_layer', 'dense_β', '日本', '_lead', '-x', '.x', 'a:b', 'x$']) {
+        for (const first of [true, false]) {
+          const m = model(name, first);
+          warn.mockClear();
+          const a = modelToArtifacts(m);
+          expect(ours(warn), name).toEqual([`actlab: save: model 'sequential' has layer name(s) '${name}'${first ? '' : `, '${name}2'`} ` +
+            'that tf.js refuses (tf.loadLayersModel fails with "Not a valid tensor name"): actlab loads the file, tf.js does not; ' +
+            'for a file tf.js reads, name layers with ASCII letters, digits, -, ., _ and /, starting with a letter or digit']);
+          modelToArtifacts(m);
+          m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+          restoreCheckpoint(checkpointOf(m)).model.dispose();
+          expect(ours(warn), `${name}: once per model, and not for a checkpoint`).toHaveLength(1);
+          const back = modelFromArtifacts(a);
+          expect(back.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
+          await expect(tfjsLoad(a), name).rejects.toThrow('Not a valid tensor name');
+          back.dispose(); m.dispose();
+        }
+        // A layer added later with such a name warns again, naming it.
+        const grown = model('fine', true);
+        modelToArtifacts(grown);
+        grown.add(layers.dense({ units: 1, name }));
+        warn.mockClear();
+        modelToArtifacts(grown);
+        expect(ours(warn), name).toHaveLength(1);
+        expect(ours(warn)[0], name).toContain(`has layer name(s) '${name}' that tf.js refuses`);
+        grown.dispose();
+        // A checkpoint, which actlab alone reads, is no reason to warn.
+        const c = model(name, true);
+        c.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        warn.mockClear();
+        restoreCheckpoint(checkpointOf(c)).model.dispose();
+        expect(ours(warn), name).toEqual([]);
+        c.dispose();
+        // tf.js refuses the name in its own layers too.
+        expect(() => tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] }), tfl.layers.dropout({ rate: 0.5, name })] }), name).toThrow('Not a valid tensor name');
+      }
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("'/', '.', '-' and a leading digit load in tf.js with the names kept, and are not warned about", async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      for (const name of ['a/b', 'block1/conv', '9lead', 'a.b-c']) {
+        for (const first of [true, false]) {
+          const m = model(name, first);
+          const a = modelToArtifacts(m);
+          const theirs = await tfjsLoad(a);
+          expect(theirs.layers.map((l) => l.name), name).toEqual(m.layers.map((l) => l.name));
+          const x = [0.5, -1, 2];
+          const xt = tensor(x, [1, 3]);
+          closeTo((theirs.predict(tf.tensor(x, [1, 3])) as tf.Tensor).dataSync(), m.predict(xt).dataSync(), 1e-6);
+          const back = modelFromArtifacts(a);
+          expect(back.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
+          back.dispose(); m.dispose(); xt.dispose();
+        }
+      }
+      expect(ours(warn)).toEqual([]);
+    } finally {
+      warn.mockRestore();
     }
   });
 });

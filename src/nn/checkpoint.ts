@@ -3,7 +3,7 @@
 // Restoring and calling fit({initialEpoch, seed}) continues bit for bit, because fit's
 // randomness is keyed by (seed, epoch) and optimizer state is restored exactly.
 import { tensor, type Tensor } from '../core/tensor.js';
-import { isObject, modelFromArtifacts, modelToArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
+import { artifactsOf, isObject, modelFromArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
 import { adam, adamw, rmsprop, sgd, type LearningRate, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import { fromConfig } from './schedules.js';
 import { resolveMetrics } from './metrics.js';
@@ -113,7 +113,7 @@ export function checkpointOf(model: Sequential): Checkpoint {
       'resume from the checkpoint of the epoch before (modelCheckpoint keeps it), set stopTraining in onEpochEnd to stop between epochs, ' +
       'or save the weights alone with model.save()');
   }
-  const { modelJson, weightData } = modelToArtifacts(model);
+  const { modelJson, weightData } = artifactsOf(model);
   const state = c.optimizer.getWeights();
   try {
     const stateFloats = state.reduce((s, w) => s + w.tensor.size, 0);

@@ -196,8 +196,38 @@ function compileFrom(model: Sequential, given: unknown): void {
   }
 }
 
-/** The model as tfjs LayersModel artifacts (model.json content and the weight bytes). */
+/**
+ * The names tf.js 4.22 gives its tensors (`isValidTensorName`): every layer's name is one
+ * (a layer's output, its weights `<layer>/kernel`, the first layer's input `<layer>_input`),
+ * and `tf.loadLayersModel` fails with "Not a valid tensor name" on any other.
+ */
+const TFJS_TENSOR_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
+
+/** The names modelToArtifacts has warned about, per model: a model saved every epoch warns once (again after a layer is added). */
+const warnedNames = new WeakMap<Sequential, string>();
+
+/**
+ * The model as tfjs LayersModel artifacts (model.json content and the weight bytes). A layer
+ * name tf.js 4.22 refuses (anything but ASCII letters, digits and `-._/`, or one that starts
+ * with other than a letter or digit: a space, `β`, `日本`, `_x`, `a:b`) is warned about once
+ * per model (and again when a layer added later brings another): actlab loads the file,
+ * `tf.loadLayersModel` does not.
+ */
 export function modelToArtifacts(model: Sequential, weightsPath = 'weights.bin'): ModelArtifacts {
+  const artifacts = artifactsOf(model, weightsPath);
+  const bad = model.layers.filter((l) => !TFJS_TENSOR_NAME.test(l.name));
+  const names = bad.map((l) => `'${terminalText(l.name)}'`).join(', ');
+  if (bad.length > 0 && warnedNames.get(model) !== names) {
+    warnedNames.set(model, names);
+    console.warn(`actlab: save: model '${terminalText(model.name)}' has layer name(s) ${names} ` +
+      'that tf.js refuses (tf.loadLayersModel fails with "Not a valid tensor name"): actlab loads the file, tf.js does not; ' +
+      'for a file tf.js reads, name layers with ASCII letters, digits, -, ., _ and /, starting with a letter or digit');
+  }
+  return artifacts;
+}
+
+/** modelToArtifacts without the warning about names tf.js refuses (checkpoints, which actlab alone reads). */
+export function artifactsOf(model: Sequential, weightsPath = 'weights.bin'): ModelArtifacts {
   if (!(model instanceof Sequential)) {
     const given: unknown = model;
     // A model from another copy of actlab has a model's shape but is not this copy's class.
