@@ -333,6 +333,51 @@ describe('modelCheckpoint: the best epoch, one checkpoint per epoch', () => {
     last.model.dispose(); r.model.dispose(); x.dispose();
   });
 
+  test('saveBestOnly leaves out an epoch that stopTraining cut short: a later epoch that beats the whole ones is saved, in the same process and resumed from the checkpoint', async () => {
+    const { x, y } = small();
+    const path = join(dir, 'best-cut');
+    // Scores by the run's epoch count (fitState.epoch is the next epoch's by onEpochEnd), so they hold over several fits.
+    const table = [5, 4, 1, 3, 2, 2.5];
+    const m = build();
+    const byRun = { onEpochEnd: (_: number, logs: Record<string, number>): void => { logs.score = table[(m.fitState?.epoch ?? 0) - 1]; } };
+    const written = (): number => (JSON.parse(readFileSync(join(path, 'checkpoint.json'), 'utf8')) as CheckpointJson).fit.epoch;
+    // A SIGINT handler setting stopTraining in the middle of epoch 2, whose score, 1, is the best of all.
+    const stop = { onBatchEnd: (batch: number): void => { if (m.fitState?.epoch === 2 && batch === 0) m.stopTraining = true; } };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await m.fit(x, y, { epochs: 4, batchSize: 16, seed: 4, callbacks: [byRun, stop, modelCheckpoint({ dir: path, saveBestOnly: true, monitor: 'score' })] });
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([`actlab: modelCheckpoint: epoch 2 was stopped after 1 of its 2 batches, so no checkpoint is written for it; ${path} keeps the last one taken at the end of a whole epoch`]);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(written()).toBe(2);
+    expect(m.fitState?.history.score).toEqual([5, 4, 1]);
+    expect(m.fitState?.cut).toEqual({ loss: [2], acc: [2], score: [2] });
+    // The run goes on in the same process: epoch 3's 3 beats the whole epochs' 5 and 4, not the cut one's 1.
+    await m.fit(x, y, { epochs: 1, batchSize: 16, seed: 4, callbacks: [byRun, modelCheckpoint({ dir: path, saveBestOnly: true, monitor: 'score' })] });
+    expect(written()).toBe(4);
+    // Resumed from that checkpoint, which records the cut epoch: epoch 4's 2 beats 3 and is saved, epoch 5's 2.5 is not.
+    const r = await loadCheckpoint(path);
+    expect(r.history.score).toEqual([5, 4, 1, 3]);
+    expect(r.model.fitState?.cut).toEqual({ loss: [2], acc: [2], score: [2] });
+    const cb = modelCheckpoint({ dir: path, saveBestOnly: true, monitor: 'score' });
+    const seen: number[] = [];
+    const byRunR = { onEpochEnd: (_: number, logs: Record<string, number>): void => { logs.score = table[(r.model.fitState?.epoch ?? 0) - 1]; } };
+    await r.model.fit(x, y, { epochs: 6, batchSize: 16, seed: r.seed, initialEpoch: r.initialEpoch, callbacks: [byRunR, cb, { onEpochEnd: (): void => { seen.push(written()); } }] });
+    expect(seen).toEqual([5, 5]);
+    const last = await loadCheckpoint(path);
+    expect(last.history.score).toEqual([5, 4, 1, 3, 2]);
+    expect(last.model.fitState?.cut).toEqual({ loss: [2], acc: [2], score: [2] });
+    // A checkpoint.json with a malformed record is refused naming it.
+    const json = JSON.parse(readFileSync(join(path, 'checkpoint.json'), 'utf8')) as CheckpointJson & { data: string };
+    const bad = join(dir, 'best-cut-bad');
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(join(bad, json.data), readFileSync(join(path, json.data)));
+    writeFileSync(join(bad, 'checkpoint.json'), JSON.stringify({ ...json, fit: { ...json.fit, cut: { score: [-1] } } }));
+    await expect(loadCheckpoint(bad)).rejects.toThrow('actlab: restoreCheckpoint: checkpoint.json fit.cut must map log keys to lists of positions (integers >= 0) when present, got {"score":[-1]}');
+    for (const t of [m, r.model, last.model, x]) t.dispose();
+  });
+
   test('a monitored key missing from the logs is an error at the end of the first epoch; options that do nothing are refused', async () => {
     const { x, y } = small();
     const m = build();

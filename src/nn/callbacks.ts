@@ -26,7 +26,11 @@ export interface TrainingModel {
    * fit's position: `epoch` counts the epochs trained with this seed over every fit call (set
    * before onEpochEnd); `history` holds those epochs' logs (from onEpochBegin, the epochs before it).
    */
-  readonly fitState?: { readonly epoch: number; readonly history?: Readonly<Record<string, readonly number[]>> };
+  readonly fitState?: {
+    readonly epoch: number; readonly history?: Readonly<Record<string, readonly number[]>>;
+    /** Per key, the positions in `history` of the values of epochs that stopTraining cut short (absent when there are none). */
+    readonly cut?: Readonly<Record<string, readonly number[]>>;
+  };
   /** The last epoch, when stopTraining ended it before its last batch (undefined after an epoch that ran to its end). */
   readonly epochCutShort?: { readonly epoch: number; readonly batches: number; readonly of: number };
 }
@@ -114,12 +118,14 @@ export abstract class Monitor implements Callback {
 
   /**
    * The best of the monitored key's values in `history` by this monitor's mode (NaN and null,
-   * a NaN read back from JSON, never are); worst() for none. An own key only, as current().
+   * a NaN read back from JSON, never are), leaving out the positions `skip` lists for the key;
+   * worst() for none. An own key only, as current().
    */
-  protected bestOf(history: Readonly<Record<string, readonly (number | null)[]>> | undefined): number {
+  protected bestOf(history: Readonly<Record<string, readonly (number | null)[]>> | undefined, skip?: Readonly<Record<string, readonly number[]>>): number {
     let best = this.worst();
     const values = history !== undefined && hasOwn(history, this.monitor) ? history[this.monitor] : [];
-    for (const v of values) if (typeof v === 'number' && this.better(v, best, 0)) best = v;
+    const left = new Set(skip !== undefined && hasOwn(skip, this.monitor) ? skip[this.monitor] : []);
+    values.forEach((v, i) => { if (typeof v === 'number' && !left.has(i) && this.better(v, best, 0)) best = v; });
     return best;
   }
 

@@ -31,9 +31,13 @@ export interface CheckpointJson {
   /**
    * fit's seed, the next epoch to run (counted over every fit with that seed), the history so
    * far, and the batchSize and shuffle of the fit that ran the last epoch (absent in older
-   * checkpoints, and in one of a model never fitted).
+   * checkpoints, and in one of a model never fitted), and where the history holds the values
+   * of epochs that stopTraining cut short (FitState's `cut`; absent when there are none).
    */
-  readonly fit: { readonly seed: number; readonly epoch: number; readonly history: Record<string, number[]>; readonly batchSize?: number; readonly shuffle?: boolean };
+  readonly fit: {
+    readonly seed: number; readonly epoch: number; readonly history: Record<string, number[]>; readonly batchSize?: number; readonly shuffle?: boolean;
+    readonly cut?: Record<string, number[]>;
+  };
   /** Float32 values: model weights (manifest order), then optimizer state (state order). */
   readonly dataBytes: number;
 }
@@ -50,6 +54,13 @@ export interface FitState {
   batchSize?: number;
   /** The shuffle of the fit that ran the last epoch (absent as batchSize is). */
   shuffle?: boolean;
+  /**
+   * The epochs that stopTraining cut short (their logs are in the history, but no checkpoint
+   * was taken of them): for each key, the positions in `history[key]` of those epochs' values.
+   * Absent when there are none. modelCheckpoint's saveBestOnly leaves those values out of the
+   * best so far.
+   */
+  cut?: Record<string, number[]>;
 }
 
 /** The fit states restoreCheckpoint made: the model's next fit is a resume, which checkResume checks. A fit replaces the state, ending the check. */
@@ -130,7 +141,7 @@ export function checkpointOf(model: Sequential): Checkpoint {
           state: state.map((w) => ({ name: w.name, shape: [...w.tensor.shape] })), iterations: c.optimizer.iterations,
         },
         // A copy: later fits extend the model's history in place.
-        fit: { seed: fit.seed, epoch: fit.epoch, history: copyHistory(fit.history), ...(fit.batchSize === undefined ? {} : { batchSize: fit.batchSize }), ...(fit.shuffle === undefined ? {} : { shuffle: fit.shuffle }) },
+        fit: { seed: fit.seed, epoch: fit.epoch, history: copyHistory(fit.history), ...(fit.batchSize === undefined ? {} : { batchSize: fit.batchSize }), ...(fit.shuffle === undefined ? {} : { shuffle: fit.shuffle }), ...(fit.cut === undefined ? {} : { cut: copyHistory(fit.cut) }) },
         dataBytes: data.byteLength,
       },
       data: data.buffer,
@@ -198,6 +209,9 @@ function checkJson(given: unknown): void {
   // Recorded since fit refuses a resume that changes them; older checkpoints lack them.
   if (f.batchSize !== undefined && !(isCount(f.batchSize) && f.batchSize > 0)) throw bad("fit.batchSize must be an integer >= 1 when present", f.batchSize);
   if (f.shuffle !== undefined && typeof f.shuffle !== 'boolean') throw bad('fit.shuffle must be true or false when present', f.shuffle);
+  if (f.cut !== undefined && !(isObject(f.cut) && Object.values(f.cut).every((v) => Array.isArray(v) && v.every(isCount)))) {
+    throw bad('fit.cut must map log keys to lists of positions (integers >= 0) when present', f.cut);
+  }
   for (const [k, v] of Object.entries(f.history)) {
     // JSON writes a NaN loss as null.
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' || x === null)) throw bad(`fit.history['${k}'] must be a list of numbers`, v);
@@ -262,8 +276,11 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
     const loss = resolveLoss('restoreCheckpoint: checkpoint.json', json.loss);
     const metrics = resolveMetrics('restoreCheckpoint', json.metrics, loss === 'sparseCategoricalCrossentropy', loss).map((m) => m.name);
     model.compile({ optimizer, loss, metrics });
-    const { seed, epoch, batchSize, shuffle } = json.fit;
-    model.fitState = { seed, epoch, history: copyHistory(json.fit.history), ...(batchSize === undefined ? {} : { batchSize }), ...(shuffle === undefined ? {} : { shuffle }) };
+    const { seed, epoch, batchSize, shuffle, cut } = json.fit;
+    model.fitState = {
+      seed, epoch, history: copyHistory(json.fit.history), ...(batchSize === undefined ? {} : { batchSize }), ...(shuffle === undefined ? {} : { shuffle }),
+      ...(cut === undefined ? {} : { cut: copyHistory(cut) }),
+    };
     restoredStates.add(model.fitState);
     return { model, initialEpoch: json.fit.epoch, seed: json.fit.seed, history: json.fit.history };
   } catch (e) {

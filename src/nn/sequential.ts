@@ -567,6 +567,9 @@ export class Sequential implements TrainingModel {
     // to date in place, a few values per epoch (rebuilding it each epoch made a long run of
     // fits quadratic in its epochs).
     const cumulative: Record<string, number[]> = resumed && this.fitState !== undefined ? this.fitState.history : {};
+    // Where that history holds epochs stopTraining cut short (FitState.cut), carried on with it:
+    // saveBestOnly must not compare later epochs with one of which no checkpoint was taken.
+    const cut: Record<string, number[]> = resumed && this.fitState?.cut !== undefined ? this.fitState.cut : {};
 
     let trainX = x, trainY = y, valX: Tensor | undefined, valY: Labels | undefined;
     const owned: Tensor[] = [];
@@ -615,6 +618,7 @@ export class Sequential implements TrainingModel {
         }
         return cumulative;
       };
+      const state = (next: number): FitState => ({ seed: fitSeed, epoch: next, history: soFar(), batchSize, shuffle, ...(Object.keys(cut).length === 0 ? {} : { cut }) });
       // The model and the data may be disposed by a callback, or by another task between fit's awaits.
       const checkAlive = (before: string): void => {
         this.checkLive();
@@ -631,7 +635,7 @@ export class Sequential implements TrainingModel {
         const key = keyBase + epoch;
         const rng = baseRng.forkAt(key);
         const epochStart = performance.now();
-        this.fitState = { seed: fitSeed, epoch: key, history: soFar(), batchSize, shuffle };
+        this.fitState = state(key);
         for (const cb of cbs) await cb.onEpochBegin?.(epoch, {});
         const order = shuffle ? rng.permutation(n) : identity(n);
         let lossSum = 0, seen = 0;
@@ -680,7 +684,7 @@ export class Sequential implements TrainingModel {
         }
         const pushed = { ...logs };
         history.push(epoch, pushed);
-        this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar(), batchSize, shuffle };
+        this.fitState = state(key + 1);
         if (verbose !== 0) {
           // Keras' form: the epoch's time, and values below 1e-3 in exponent form (a long run's loss of
           // 3e-5 printed as 0.0000 epoch after epoch).
@@ -695,7 +699,12 @@ export class Sequential implements TrainingModel {
           // keys the earlier ones added to this epoch's logs, as it holds those fit logged.
           history.amendLast(pushed, logs);
           Object.assign(pushed, logs);
-          this.fitState = { seed: fitSeed, epoch: key + 1, history: soFar(), batchSize, shuffle };
+          this.fitState = state(key + 1);
+        }
+        if (this.cutShort !== undefined) {
+          // After the callbacks, so that the keys they added to the epoch's logs are marked too.
+          for (const k of Object.keys(pushed)) ownEntry(cut, k, () => []).push(ownEntry(cumulative, k, () => []).length - 1);
+          this.fitState = state(key + 1);
         }
         if (yieldEvery === 'epoch') await nextTask();
       }

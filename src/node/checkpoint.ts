@@ -84,7 +84,8 @@ export interface ModelCheckpointArgs {
    * Write only after an epoch whose monitored value beats the best so far (Keras's
    * save_best_only), so the directory holds the best epoch's checkpoint; default false. The
    * best so far is the best value in the model's history of the run, which checkpoints hold:
-   * a run resumed from the directory's checkpoint replaces it only with a better epoch. A
+   * a run resumed from the directory's checkpoint replaces it only with a better epoch. An
+   * epoch that stopTraining cut short is not checkpointed and does not count as the best. A
    * monitor key missing from the epoch's logs is an error at the end of the first epoch.
    */
   saveBestOnly?: boolean;
@@ -134,9 +135,13 @@ class ModelCheckpoint extends Monitor {
     this.bestOnly = bestOnly;
   }
 
-  /** The best value of the run so far, from the model's history (the epochs before this one, a restored checkpoint's included). */
+  /**
+   * The best value of the run so far, from the model's history (the epochs before this one, a
+   * restored checkpoint's included), leaving out epochs that stopTraining cut short: no
+   * checkpoint was taken of them, so a later epoch that beats the whole ones is kept.
+   */
   onEpochBegin(): void {
-    if (this.bestOnly) this.best = this.bestOf(this.model?.fitState?.history);
+    if (this.bestOnly) this.best = this.bestOf(this.model?.fitState?.history, this.model?.fitState?.cut);
   }
 
   async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
@@ -144,11 +149,9 @@ class ModelCheckpoint extends Monitor {
     // Counted over every fit of the model, so a loop of fit({ epochs: 1 }) checkpoints every N too.
     const done = model?.fitState?.epoch ?? epoch + 1;
     if (model === undefined || done % this.every !== 0) return;
-    if (this.bestOnly) {
-      const v = this.current(logs, 'throw');
-      if (v === undefined || !this.better(v, this.best, 0)) return;
-      this.best = v;
-    }
+    // Read first (a missing monitor key is an error at the first epoch, cut short or not).
+    const v = this.bestOnly ? this.current(logs, 'throw') : undefined;
+    if (this.bestOnly && (v === undefined || !this.better(v, this.best, 0))) return;
     const cut = model.epochCutShort;
     if (cut !== undefined) {
       // A stop inside the epoch (a SIGINT handler setting stopTraining): its checkpoint would resume
@@ -157,6 +160,7 @@ class ModelCheckpoint extends Monitor {
         `is written for it; ${this.dir} keeps the last one taken at the end of a whole epoch`);
       return;
     }
+    if (v !== undefined) this.best = v;
     await writeCheckpoint(dirFor(this.dir, done), model.checkpoint());
   }
 }
