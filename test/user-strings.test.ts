@@ -188,6 +188,31 @@ describe('terminal output', () => {
     }
     expect(differ).toEqual([]);
   });
+
+  test('summary() pads a name the same in an engine whose Unicode tables predate 17.0 (Deno 2.9)', () => {
+    // Node 20 here has Unicode 17.0, so the checks above pass whether displayWidth reads its
+    // own table or the engine's \p{...}: this one makes the engine's regular expressions
+    // answer as Deno 2.9's do (Unicode 16.0: none of the 39 marks 17.0 added is a mark there;
+    // each is read as a letter). Every match of a regular expression goes through exec.
+    const added = /[\u1acf-\u1add\u1ae0-\u1aeb\u{10efa}\u{10efb}\u{11b60}\u{11b62}-\u{11b64}\u{11b66}\u{1e6e3}\u{1e6e6}\u{1e6ee}\u{1e6ef}\u{1e6f5}]/gu;
+    const names = ['de\u0301nse_a\u1acf', 'x\u1addy\u1ae0', '\u{11b60}\u{1e6f5}_全角', 'plain'];
+    const model = sequential({ name: 'm\u1ad0', layers: [layers.dense({ units: 2, inputShape: [2], name: names[0] }), layers.dense({ units: 1, name: names[1] })] });
+    const widths = (): number[] => names.map(displayWidth);
+    const want = { widths: widths(), summary: model.summary(false) };
+    const exec = RegExp.prototype.exec;
+    const older = vi.spyOn(RegExp.prototype, 'exec').mockImplementation(function (this: RegExp, s: string) {
+      if (!this.source.includes('\\p{')) return exec.call(this, s);
+      // Same UTF-16 length, so every index stays where it was: a BMP letter or a supplementary one.
+      return exec.call(this, String(s).replace(added, (c) => (c.length === 1 ? 'a' : '\u{10000}')));
+    });
+    try {
+      expect(/^\p{Mn}$/u.test('\u1acf'), 'the simulated engine').toBe(false);
+      expect({ widths: widths(), summary: model.summary(false) }).toEqual(want);
+    } finally {
+      older.mockRestore();
+      model.dispose();
+    }
+  });
 });
 
 describe('records keyed by log names', () => {
