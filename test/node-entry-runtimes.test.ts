@@ -54,10 +54,13 @@ out.loaded = { compiled: loaded.isCompiled, metrics: loaded.metricsNames, evalua
 console.log(JSON.stringify(out));
 `;
 
+// Deno reads and writes the probe's own directory only, as the README promises: importing
+// dist/ needs no read permission, so a read of anything else (the package's own files
+// included) fails the run.
 const COMMAND: Record<Runtime, (dir: string) => [string, string[]]> = {
   node: () => [process.execPath, ['probe.mjs']],
   deno: (dir) => [binPath('deno'), ['run', '--no-prompt', '--no-config', '--no-lock', '--no-remote', '--no-npm', '--quiet',
-    `--allow-read=${ROOT},${dir}`, `--allow-write=${dir}`, 'probe.mjs']],
+    `--allow-read=${dir}`, `--allow-write=${dir}`, 'probe.mjs']],
   bun: () => [binPath('bun'), ['run', '--no-install', 'probe.mjs']],
 };
 
