@@ -172,6 +172,23 @@ describe('terminal output', () => {
     expect(new Set(lines.map(displayWidth)).size).toBe(1);
   });
 
+  test('emoji with default emoji presentation and East Asian wide characters take two cells, others one', () => {
+    // U+1F680, U+1FAE0, U+231A and U+2705 lay outside the hand-written list of wide blocks
+    // (one cell), though terminals draw them two wide, so a name holding one pushed its column.
+    expect(['\u{1f680}', '\u{1fae0}', '\u231a', '\u2705', '\u{1f600}', '\u4e00', '\uff41', '\u{20000}'].map(displayWidth)).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
+    // Text presentation by default (one cell unless followed by U+FE0F), narrow and ambiguous letters.
+    expect(['\u2764', '\u263a', '\u303f', 'a', '\u00e9', '\u0416', '\u2500'].map(displayWidth)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    // The table is the engine's \p{Emoji_Presentation} of Unicode 17.0 (and more): checked where the engine has it.
+    if (process.versions.unicode !== '17.0') return;
+    const missing: string[] = [];
+    for (let c = 0; c < 0x110000; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const ch = String.fromCodePoint(c);
+      if (/^\p{Emoji_Presentation}$/u.test(ch) && displayWidth(ch) !== 2) missing.push(c.toString(16));
+    }
+    expect(missing).toEqual([]);
+  });
+
   test("combining marks take no cell by the package's own table, not the engine's Unicode version", () => {
     // U+1ACF and U+1ADD are Unicode 17 marks that Deno 2.9's tables do not have: displayWidth
     // gave 3 there and 2 here, so summary() differed (test/runtimes.test.ts's api section).

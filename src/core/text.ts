@@ -69,31 +69,59 @@ const COMBINING_RANGES =
   '1daa1-1daaf,1e000-1e006,1e008-1e018,1e01b-1e021,1e023-1e024,1e026-1e02a,1e08f,1e130-1e136,1e2ae,1e2ec-1e2ef,' +
   '1e4ec-1e4ef,1e5ee-1e5ef,1e6e3,1e6e6,1e6ee-1e6ef,1e6f5,1e8d0-1e8d6,1e944-1e94a,e0100-e01ef';
 
-/** COMBINING_RANGES as [first, last, first, last, ...], ascending. */
-const COMBINING: Uint32Array = Uint32Array.from(COMBINING_RANGES.split(',').flatMap((r) => {
-  const [first, last = first] = r.split('-');
-  return [parseInt(first, 16), parseInt(last, 16)];
-}));
+/**
+ * Characters a terminal draws two cells wide, as hex code point ranges: East Asian Wide and
+ * Fullwidth (EastAsianWidth.txt's W and F, assigned characters, from Python 3.11's
+ * unicodedata, Unicode 14.0), every emoji with default emoji presentation
+ * (/\p{Emoji_Presentation}/u in Node 20, Unicode 17.0: U+1F680 🚀, U+1FAE0, U+231A ⌚, U+2705
+ * ✅, which a hand-written list of blocks counted one cell), and the CJK planes 2 and 3
+ * whole. A table for the same reason as COMBINING_RANGES: every engine pads alike.
+ */
+const WIDE_RANGES =
+  '1100-115f,231a-231b,2329-232a,23e9-23ec,23f0,23f3,25fd-25fe,2614-2615,2648-2653,267f,2693,26a1,26aa-26ab,' +
+  '26bd-26be,26c4-26c5,26ce,26d4,26ea,26f2-26f3,26f5,26fa,26fd,2705,270a-270b,2728,274c,274e,2753-2755,2757,' +
+  '2795-2797,27b0,27bf,2b1b-2b1c,2b50,2b55,2e80-303e,3041-4dbf,4e00-a4cf,a960-a97c,ac00-d7a3,f900-faff,' +
+  'fe10-fe19,fe30-fe52,fe54-fe66,fe68-fe6b,ff00-ff60,ffe0-ffe6,16fe0-16fe4,16ff0-16ff1,17000-187f7,18800-18cd5,' +
+  '18d00-18d08,1aff0-1aff3,1aff5-1affb,1affd-1affe,1b000-1b122,1b150-1b152,1b164-1b167,1b170-1b2fb,1f004,1f0cf,' +
+  '1f18e,1f191-1f19a,1f1e6-1f202,1f210-1f23b,1f240-1f248,1f250-1f251,1f260-1f265,1f300-1f64f,1f680-1f6c5,1f6cc,' +
+  '1f6d0-1f6d2,1f6d5-1f6d8,1f6dc-1f6df,1f6eb-1f6ec,1f6f4-1f6fc,1f7e0-1f7eb,1f7f0,1f900-1f9ff,1fa70-1fa7c,' +
+  '1fa80-1fa8a,1fa8e-1fac6,1fac8,1facd-1fadc,1fadf-1faea,1faef-1faf8,20000-3fffd';
 
-/** Whether a terminal draws code point `c` in no cell of its own: a combining mark, or the zero-width joiner. */
-function zeroWidth(c: number): boolean {
-  if (c === 0x200d) return true;
-  let lo = 0, hi = COMBINING.length / 2 - 1;
+/** A table of hex ranges ('a-b,c,...') as [first, last, first, last, ...], ascending. */
+function parseRanges(table: string): Uint32Array {
+  return Uint32Array.from(table.split(',').flatMap((r) => {
+    const [first, last = first] = r.split('-');
+    return [parseInt(first, 16), parseInt(last, 16)];
+  }));
+}
+
+const COMBINING = parseRanges(COMBINING_RANGES);
+const WIDE = parseRanges(WIDE_RANGES);
+
+/** Whether code point `c` lies in one of the ranges of `table` (from parseRanges): a binary search. */
+function inRanges(table: Uint32Array, c: number): boolean {
+  let lo = 0, hi = table.length / 2 - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (c < COMBINING[2 * mid]) hi = mid - 1;
-    else if (c > COMBINING[2 * mid + 1]) lo = mid + 1;
+    if (c < table[2 * mid]) hi = mid - 1;
+    else if (c > table[2 * mid + 1]) lo = mid + 1;
     else return true;
   }
   return false;
 }
-/** East Asian wide and full-width characters and emoji, drawn two cells wide. */
-const WIDE = /^[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]$/u;
+
+/** Whether a terminal draws code point `c` in no cell of its own: a combining mark, or the zero-width joiner. */
+function zeroWidth(c: number): boolean {
+  return c === 0x200d || inRanges(COMBINING, c);
+}
 
 /** The cells a terminal gives `text` (printed after terminalText). */
 export function displayWidth(text: string): number {
   let w = 0;
-  for (const c of text) w += zeroWidth(c.codePointAt(0) ?? 0) ? 0 : WIDE.test(c) ? 2 : 1;
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    w += zeroWidth(c) ? 0 : inRanges(WIDE, c) ? 2 : 1;
+  }
   return w;
 }
 
