@@ -803,7 +803,7 @@ export class Sequential implements TrainingModel {
     return text;
   }
 
-  /** Saves model.json + weights.bin (tfjs LayersModel format) into a directory; needs 'actlab/node'. */
+  /** Saves model.json + weights.bin (tfjs LayersModel format, with the compiled loss, metrics and optimizer settings) into a directory; needs 'actlab/node'. */
   save(dir: string): Promise<void> { this.checkLive(); return saveArtifacts(this, dir); }
 
   /** Model, optimizer state and fit's position, for resuming (see restoreCheckpoint). */

@@ -207,8 +207,9 @@ const TFJS_TENSOR_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
 const warnedNames = new WeakMap<Sequential, string>();
 
 /**
- * The model as tfjs LayersModel artifacts (model.json content and the weight bytes). A layer
- * name tf.js 4.22 refuses (anything but ASCII letters, digits and `-._/`, or one that starts
+ * The model as tfjs LayersModel artifacts (model.json content and the weight bytes); a
+ * compiled model's loss, metrics and optimizer settings go into model.json's `actlab.training`.
+ * A layer name tf.js 4.22 refuses (anything but ASCII letters, digits and `-._/`, or one that starts
  * with other than a letter or digit: a space, `β`, `日本`, `_x`, `a:b`) is warned about once
  * per model (and again when a layer added later brings another): actlab loads the file,
  * `tf.loadLayersModel` does not.
@@ -524,7 +525,8 @@ function weightBytes(data: unknown): ArrayBuffer {
  * Rebuilds a Sequential from artifacts: actlab's { modelJson, weightData } or tf.js's own
  * ({ modelTopology, weightSpecs, weightData }, as tf.io handlers pass them). Every weight of
  * the model must appear in the manifest by name (in any order) with its shape, and the data
- * must have exactly the manifest's bytes.
+ * must have exactly the manifest's bytes. A model saved after compile() comes back compiled
+ * with its loss, metrics and optimizer settings, and a new optimizer's state (as Keras's load_model).
  */
 export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifacts, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Sequential {
   const given: unknown = artifacts;

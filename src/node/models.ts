@@ -69,6 +69,8 @@ function weightsFile(dir: string, p: unknown, where: 'loadModel' | 'save' = 'loa
 /**
  * Loads a model saved by saveModel / model.save (or by tf.js, for the layers actlab has) from
  * its directory; tf.js's `file://dir/model.json` (tf.loadLayersModel's form) names the directory `dir`.
+ * A model saved after compile() comes back compiled (loss, metrics, optimizer settings; the
+ * optimizer's state starts afresh: a checkpoint keeps it).
  */
 export async function loadModel(target: string, customObjects: Readonly<Record<string, CustomActivationFactory>> = {}): Promise<Sequential> {
   if (typeof target !== 'string' || target.length === 0) {
