@@ -2,7 +2,7 @@
 // its imports must type-check against the package as written (an undefined name, a wrong
 // option or a renamed export fails here), and the short one under "Use" must also run.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
@@ -102,6 +102,73 @@ describe('README examples', () => {
     const losses = out.map((l) => Number(/^epoch \d+: loss (\S+)$/.exec(l)?.[1]));
     expect(losses.length).toBe(3);
     expect(losses[2]).toBeLessThan(losses[0]);
+  }, 60_000);
+});
+
+describe('README examples that need data or a machine', () => {
+  const blocks = programs();
+  /** A block as JavaScript against the built package, with `edits` ([from, to]) applied to its TypeScript first. */
+  const built = (code: string, edits: [string, string][] = []): string => {
+    let ts = code;
+    for (const [from, to] of edits) {
+      expect(ts, `README.md example: '${from}'`).toContain(from);
+      ts = ts.replace(from, to);
+    }
+    return transformSync(local(ts), { loader: 'ts', format: 'esm' }).code
+      .replaceAll('/src/index.js', '/dist/index.js').replaceAll('/src/node/index.js', '/dist/node/index.js');
+  };
+  const run = (dir: string, name: string, js: string): string => {
+    writeFileSync(join(dir, name), js);
+    return execFileSync(process.execPath, [name], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  };
+
+  test("the examples under 'Training' and 'Long runs and resuming' run in turn (on 640 images): the loaded model is compiled, the resumed run passes the resume check", () => {
+    const train = blocks.find((b) => b.code.includes('await datasets.mnist()') && b.code.includes("loadCheckpoint('ckpt')"));
+    const resume = blocks.find((b) => b.code.includes("await loadCheckpoint('ckpt')") && b.code.includes('initialEpoch: r.initialEpoch'));
+    expect(train, "README.md: the ```ts block under 'Training'").toBeDefined();
+    expect(resume, "README.md: the ```ts block under 'Long runs and resuming'").toBeDefined();
+    const dir = join(OUT, 'training');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const subset = '{ subset: { train: 640, test: 128 } }';
+    const first = run(dir, 'train.mjs', built(train?.code ?? '', [['datasets.mnist()', `datasets.mnist(${subset})`], ['epochs: 5', 'epochs: 2']]) +
+      // What the example's comments promise: History keys, evaluate's pair, a compiled loaded model, the checkpoint's position.
+      'console.log(JSON.stringify({ keys: Object.keys(history.history), epochs: history.loss.length, val: history.val_acc.length, ' +
+      'evaluate: [loss, acc], names: again.metricsNames, again: again.evaluate(tensor(test.x, [test.length, 28, 28]), test.y), ' +
+      'initialEpoch: resumed.initialEpoch, seed: resumed.seed }));\n');
+    const r = JSON.parse(first.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+    expect(r.keys).toEqual(['loss', 'acc', 'val_loss', 'val_acc']);
+    expect([r.epochs, r.val]).toEqual([2, 2]);
+    // Saved after compile, loaded compiled: the same metrics and the same numbers.
+    expect(r.names).toEqual(['loss', 'acc']);
+    expect(r.again).toEqual(r.evaluate);
+    expect([r.initialEpoch, r.seed]).toEqual([2, 42]);
+    const data = `import { datasets as mnistFiles } from 'actlab/node';\nimport { tensor as toTensor } from 'actlab';\n`;
+    const second = run(dir, 'resume.mjs', built(`${data}${resume?.code ?? ''}`, [
+      ['declare const x: Tensor, y: Int32Array;', `const d = await mnistFiles.mnist(${subset});\nconst x = toTensor(d.train.x, [d.train.length, 28, 28]), y = d.train.y;`],
+      ['epochs: 300', 'epochs: r.initialEpoch + 1'],
+    ]).replace(/^/, "import { init as start } from 'actlab';\nawait start();\n".replaceAll("'actlab'", `'${join(ROOT, 'dist/index.js')}'`)) +
+      "import { readdirSync as list } from 'node:fs';\nlog.end(() => console.log(JSON.stringify({ ckpt: list('ckpt'), best: list('best') })));\n");
+    const s = JSON.parse(second.trim().split('\n').at(-1) ?? '{}') as Record<string, string[]>;
+    expect(s.ckpt).toEqual(['checkpoint.json', 'ckpt-3.bin']);
+    expect(s.best).toContain('checkpoint.json');
+    // The resumed rows go on where the run stopped (epoch 2), without a second header.
+    expect(readFileSync(join(dir, 'log.csv'), 'utf8')).toMatch(/^2,[^\n]*\n$/);
+  }, 240_000);
+
+  test("the examples under 'Threads' and 'Relaxed SIMD' print what their comments say", () => {
+    const threads = blocks.find((b) => b.code.includes('threadInfo();'));
+    const relaxed = blocks.find((b) => b.code.includes('simdInfo();'));
+    expect(threads?.code).toContain('// { threads: 4, shared: true }');
+    const dir = join(OUT, 'machine');
+    mkdirSync(dir, { recursive: true });
+    const t = run(dir, 'threads.mjs', built(threads?.code ?? '', [['threadInfo();', 'console.log(JSON.stringify(threadInfo()));']]));
+    expect(JSON.parse(t)).toEqual({ threads: 4, shared: true });
+    const said = /reason: '([^']*?) \.\.\.'/.exec(relaxed?.code ?? '')?.[1];
+    expect(said, "README.md: the reason in the Relaxed SIMD example's comment").toBeDefined();
+    const info = JSON.parse(run(dir, 'relaxed.mjs', built(relaxed?.code ?? '', [['simdInfo();', 'console.log(JSON.stringify(simdInfo()));']]))) as { engine: string; reason?: string };
+    if (info.engine === 'plain') expect(info.reason?.startsWith(said ?? '')).toBe(true);
+    else expect(info).toEqual({ engine: 'relaxed' });
   }, 60_000);
 });
 
