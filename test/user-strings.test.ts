@@ -142,6 +142,23 @@ describe('terminal output', () => {
     m.dispose();
   });
 
+  test('the zero-width non-joiner and joiner are part of a name (Persian spellings, emoji sequences), shown and saved as they are', () => {
+    // U+200C and U+200D move nothing on a terminal; refusing them refused names in Persian or
+    // Indic scripts and emoji such as the scientist below. A zero-width space still hides text.
+    // (Saving warns that tf.js refuses such layer names; actlab's own files keep them.)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    for (const name of ['\u0645\u06cc\u200c\u0634\u0648\u062f', 'lab_\u{1f469}\u200d\u{1f52c}']) {
+      const m = sequential({ name, layers: [layers.dense({ name, units: 2, inputShape: [2] })] });
+      expect(m.summary(false)).toContain(name);
+      const back = modelFromArtifacts(modelToArtifacts(m));
+      expect([back.name, back.layers[0].name]).toEqual([name, name]);
+      back.dispose(); m.dispose();
+    }
+    expect(warn).toHaveBeenCalledTimes(2);
+    warn.mockRestore();
+    expect(() => layers.dense({ name: 'a\u200bb', units: 2 })).toThrow('expected a name without control characters, line breaks, zero-width spaces or bidirectional formatting characters');
+  });
+
   test('model.summary() aligns full-width, combining and long names, and escapes control characters in a class name', () => {
     class Odd extends Layer {
       readonly className = 'Odd\x1b[31m';

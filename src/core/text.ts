@@ -7,9 +7,11 @@
 
 /**
  * Characters that act on a terminal instead of printing: C0 and C1 controls and DEL, line and
- * paragraph separators, zero-width and bidirectional formatting characters, the BOM.
+ * paragraph separators, zero-width spaces and bidirectional formatting characters, the BOM.
+ * Not the zero-width non-joiner and joiner (U+200C, U+200D): Persian and Indic spellings and
+ * emoji sequences (👩‍🔬) need them, and they move nothing.
  */
-const CONTROL = /[\p{Cc}\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu;
+const CONTROL = /[\p{Cc}\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu;
 
 /** Text with each control character written as its escape (`\u001b`), the rest as it was. */
 export function terminalText(text: string): string {
@@ -22,11 +24,11 @@ export function terminalText(text: string): string {
  * the terminal, rewrite its title or reorder a line). `where` names the caller.
  */
 export function checkName(where: string, name: string): void {
-  const bad = /[\p{Cc}\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/u.exec(name);
+  const bad = /[\p{Cc}\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]/u.exec(name);
   if (bad !== null) {
     throw new Error(`actlab: ${where}: the name '${terminalText(name)}' holds the control character ` +
       `U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at index ${bad.index}; expected a name without control characters, ` +
-      'line breaks, zero-width or bidirectional formatting characters');
+      'line breaks, zero-width spaces or bidirectional formatting characters');
   }
 }
 
