@@ -144,7 +144,10 @@ describe('the cross-entropy metrics in every runtime', () => {
 });
 
 describe('compiled metrics in fit and evaluate', () => {
-  const setups: { what: string; loss: LossAlias; tfLoss: string; metrics: MetricAlias[]; units: number; activation?: 'sigmoid' | 'softmax'; labels: (n: number, seed: number) => Float32Array }[] = [
+  const setups: {
+    what: string; loss: LossAlias; tfLoss: string; metrics: MetricAlias[]; units: number; activation?: 'sigmoid' | 'softmax';
+    labels: (n: number, seed: number) => Float32Array; ids?: true;
+  }[] = [
     { what: 'regression', loss: 'mse', tfLoss: 'meanSquaredError', metrics: ['mae', 'mse', 'mape'], units: 2, labels: (n, s) => uniform(n * 2, 1, 2, s) },
     {
       what: 'binary', loss: 'binaryCrossentropy', tfLoss: 'binaryCrossentropy', metrics: ['acc', 'binaryAccuracy', 'mae'], units: 1, activation: 'sigmoid',
@@ -156,6 +159,25 @@ describe('compiled metrics in fit and evaluate', () => {
       metrics: ['categoricalAccuracy', 'categoricalCrossentropy', 'mse'], units: 3, activation: 'softmax',
       labels: (n, s) => { const o = new Float32Array(n * 3); uniform(n, 0, 3, s).forEach((v, i) => { o[i * 3 + Math.floor(v)] = 1; }); return o; },
     },
+    // 'crossentropy' and 'ce' are the cross-entropy that matches the loss, logged as `ce` (tf.js's training.js).
+    {
+      what: "'ce' with binary cross-entropy", loss: 'binaryCrossentropy', tfLoss: 'binaryCrossentropy', metrics: ['ce', 'binaryAccuracy'], units: 2, activation: 'sigmoid',
+      labels: (n, s) => Float32Array.from(uniform(n * 2, 0, 1, s), (v) => (v > 0.5 ? 1 : 0)),
+    },
+    {
+      what: "'crossentropy' with categorical cross-entropy (fused softmax)", loss: 'categoricalCrossentropy', tfLoss: 'categoricalCrossentropy',
+      metrics: ['crossentropy', 'acc'], units: 3, activation: 'softmax',
+      labels: (n, s) => { const o = new Float32Array(n * 3); uniform(n, 0, 3, s).forEach((v, i) => { o[i * 3 + Math.floor(v)] = 1; }); return o; },
+    },
+    {
+      what: "'ce' with class ids", loss: 'sparseCategoricalCrossentropy', tfLoss: 'sparseCategoricalCrossentropy', metrics: ['ce', 'acc'],
+      units: 3, activation: 'softmax', labels: (n, s) => Float32Array.from(uniform(n, 0, 3, s), Math.floor), ids: true,
+    },
+    {
+      // One output unit picks the binary cross-entropy whatever the loss.
+      what: "'crossentropy' on one unit with mean squared error", loss: 'meanSquaredError', tfLoss: 'meanSquaredError', metrics: ['crossentropy'], units: 1, activation: 'sigmoid',
+      labels: (n, s) => Float32Array.from(uniform(n, 0, 1, s), (v) => (v > 0.5 ? 1 : 0)),
+    },
   ];
   for (const s of setups) {
     test(`History and evaluate match a tf.js 4.22 fit of the same weights: ${s.what}`, async () => {
@@ -165,10 +187,10 @@ describe('compiled metrics in fit and evaluate', () => {
       const theirs = twin(ours, [{ units: s.units, activation: s.activation }]);
       ours.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: s.loss, metrics: s.metrics });
       theirs.compile({ optimizer: tf.train.sgd(0.1), loss: s.tfLoss, metrics: s.metrics });
-      const shape = (rows: number): number[] => [rows, s.units];
+      const shape = (rows: number): number[] => [rows, s.ids ? 1 : s.units];
       const h = await ours.fit(tensor(x, [n, 3]), tensor(y, shape(n)), { epochs: 2, batchSize: 4, shuffle: false, validationData: [tensor(vx, [nv, 3]), tensor(vy, shape(nv))] });
       const th = await theirs.fit(tf.tensor(x, [n, 3]), tf.tensor(y, shape(n)), { epochs: 2, batchSize: 4, shuffle: false, validationData: [tf.tensor(vx, [nv, 3]), tf.tensor(vy, shape(nv))] });
-      const keys = (m: readonly string[]): string[] => m.map((k) => (k === 'accuracy' || k === 'acc' ? 'acc' : k));
+      const keys = (m: readonly string[]): string[] => m.map((k) => (k === 'accuracy' || k === 'acc' ? 'acc' : k === 'crossentropy' || k === 'ce' ? 'ce' : k));
       expect(Object.keys(h.history)).toEqual(['loss', ...keys(s.metrics), 'val_loss', ...keys(s.metrics).map((k) => `val_${k}`)]);
       expect(Object.keys(h.history).sort()).toEqual(Object.keys(th.history).sort());
       for (const k of Object.keys(th.history)) expectClose(h.history[k], th.history[k] as number[], 2e-5);
@@ -230,12 +252,12 @@ describe('compiled metrics in fit and evaluate', () => {
   test('unknown names, names for the other kind of labels and repeats are refused; a typo is a type error', () => {
     const { model } = regression();
     expectTypeOf<'f1'>().not.toMatchTypeOf<MetricAlias>();
-    expectTypeOf<'mae' | 'MAE' | 'mean_absolute_error' | 'precision' | 'recall' | 'acc'>().toMatchTypeOf<NonNullable<CompileArgs['metrics']>[number]>();
+    expectTypeOf<'mae' | 'MAE' | 'mean_absolute_error' | 'precision' | 'recall' | 'acc' | 'ce' | 'crossentropy'>().toMatchTypeOf<NonNullable<CompileArgs['metrics']>[number]>();
     expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: [wrong<MetricAlias>('f1')] })).toThrow(
       "actlab: compile: unknown metric 'f1'; valid: accuracy (acc), binaryAccuracy (binary_accuracy), categoricalAccuracy (categorical_accuracy), " +
       'sparseCategoricalAccuracy (sparse_categorical_accuracy), meanSquaredError (mean_squared_error, mse, MSE), meanAbsoluteError (mean_absolute_error, mae, MAE), ' +
       'meanAbsolutePercentageError (mean_absolute_percentage_error, mape, MAPE), binaryCrossentropy (binary_crossentropy), categoricalCrossentropy (categorical_crossentropy), ' +
-      'sparseCategoricalCrossentropy (sparse_categorical_crossentropy), precision, recall');
+      'sparseCategoricalCrossentropy (sparse_categorical_crossentropy), crossentropy (ce), precision, recall');
     expect(() => model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['mae'] })).toThrow(
       "actlab: compile: metric 'mae' needs targets shaped like the output, but the loss sparseCategoricalCrossentropy takes class ids");
     expect(() => model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparseCategoricalAccuracy'] })).toThrow(
@@ -243,6 +265,8 @@ describe('compiled metrics in fit and evaluate', () => {
     expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['accuracy', 'acc'] })).toThrow(
       "actlab: compile: metrics list 'acc' and 'accuracy', which both log as 'acc'; give each once");
     expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae', 'mae'] })).toThrow("metrics list 'mae' twice");
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['crossentropy', 'ce'] })).toThrow(
+      "actlab: compile: metrics list 'ce' and 'crossentropy', which both log as 'ce'; give each once");
     expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: wrong<MetricAlias[]>('mae') })).toThrow("actlab: compile: metrics must be an array, e.g. ['accuracy']");
     expect(model.isCompiled).toBe(false);
   });

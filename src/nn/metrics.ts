@@ -16,7 +16,7 @@ import { rt } from '../core/wasm.js';
 /** The metrics compile() knows, under their canonical (tf.js camelCase) names. */
 export type MetricName = 'accuracy' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy'
   | 'meanSquaredError' | 'meanAbsoluteError' | 'meanAbsolutePercentageError'
-  | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'precision' | 'recall';
+  | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'crossentropy' | 'precision' | 'recall';
 
 const METRIC_ALIASES = {
   accuracy: 'accuracy', acc: 'accuracy',
@@ -30,13 +30,14 @@ const METRIC_ALIASES = {
   binaryCrossentropy: 'binaryCrossentropy', binary_crossentropy: 'binaryCrossentropy',
   categoricalCrossentropy: 'categoricalCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  crossentropy: 'crossentropy', ce: 'crossentropy',
   precision: 'precision', recall: 'recall',
 } as const satisfies Record<string, MetricName>;
 
 /**
  * A metric as compile() takes it: tf.js's camelCase name, Keras's snake_case one, or a short
- * form (acc, mse, MSE, mae, MAE, mape, MAPE). The logs name it as given, except that
- * 'accuracy' and 'acc' both log as `acc` (tf.js).
+ * form (acc, ce, mse, MSE, mae, MAE, mape, MAPE). The logs name it as given, except that
+ * 'accuracy' and 'acc' both log as `acc`, and 'crossentropy' and 'ce' both as `ce` (tf.js).
  */
 export type MetricAlias = keyof typeof METRIC_ALIASES;
 
@@ -78,11 +79,11 @@ export function resolveMetrics(where: string, given: unknown, sparseLoss: boolea
     }
     const name = m as MetricAlias;
     const metric: MetricName = METRIC_ALIASES[name];
-    const key = metric === 'accuracy' ? 'acc' : name;
-    if (metric !== 'accuracy' && TAKES_IDS.includes(metric) !== sparseLoss) {
+    const key = metric === 'accuracy' ? 'acc' : metric === 'crossentropy' ? 'ce' : name;
+    if (metric !== 'accuracy' && metric !== 'crossentropy' && TAKES_IDS.includes(metric) !== sparseLoss) {
       throw new Error(sparseLoss
         ? `actlab: ${where}: metric '${name}' needs targets shaped like the output, but the loss ${loss} takes class ids; ` +
-          "with class ids use 'accuracy', 'sparseCategoricalAccuracy' or 'sparseCategoricalCrossentropy'"
+          "with class ids use 'accuracy', 'crossentropy', 'sparseCategoricalAccuracy' or 'sparseCategoricalCrossentropy'"
         : `actlab: ${where}: metric '${name}' takes class ids, but the loss ${loss} takes targets shaped like the output; ` +
           "use 'accuracy' or 'categoricalAccuracy' (one-hot targets), or the loss sparseCategoricalCrossentropy with class ids");
     }
@@ -156,6 +157,16 @@ function perRow(metric: MetricName, p: Float32Array, t: ArrayLike<number>, cols:
   return out;
 }
 
+/**
+ * The cross-entropy that 'crossentropy' ('ce') stands for, as tf.js's compile picks it:
+ * binary where the output has one unit or the loss is binary cross-entropy, sparse
+ * categorical where the loss takes class ids, categorical otherwise (tfjs-layers' training.js).
+ */
+function crossentropyFor(loss: string, cols: number): MetricName {
+  if (cols === 1 || loss === 'binaryCrossentropy') return 'binaryCrossentropy';
+  return loss === 'sparseCategoricalCrossentropy' ? 'sparseCategoricalCrossentropy' : 'categoricalCrossentropy';
+}
+
 /** True positives, predicted positives and actual positives: predicted positive above 0.5, actual positive where the target is 1 (tf.js). */
 function confusion(p: Float32Array, t: ArrayLike<number>): { tp: number; fp: number; fn: number } {
   let tp = 0, fp = 0, fn = 0;
@@ -223,7 +234,7 @@ export function metricTotals(metrics: readonly CompiledMetric[], output: Tensor,
       out[2 * i + 1] = m.metric === 'precision' ? c.tp + c.fp : c.tp + c.fn;
       return;
     }
-    const rows = perRow(m.metric, p, truth, cols);
+    const rows = perRow(m.metric === 'crossentropy' ? crossentropyFor(loss, cols) : m.metric, p, truth, cols);
     let s = 0;
     for (const v of rows) s += v;
     out[2 * i] = s / rowsPerSample;
