@@ -82,6 +82,32 @@ describe('standalone metrics', () => {
     expect([...metrics.binaryAccuracy(t, p).dataSync()]).toEqual([1, 0, 0, 1, 1]);
   });
 
+  test('the top-k accuracies match tf.inTopKAsync for every k, ties included (the lower index wins); k defaults to 5', async () => {
+    // tf.js 4.22 declares both metrics but they throw NotImplementedError, and tf.metrics does not export them:
+    // tf.inTopKAsync (tfjs-core) is tf.js's one top-k test. Values in quarters make many ties.
+    expect(Object.keys(tfl.metrics)).not.toContain('topKCategoricalAccuracy');
+    const rows = 40, cols = 6;
+    const p = Float32Array.from(uniform(rows * cols, 0, 1, 41), (v) => Math.round(v * 4) / 4);
+    const ids = Float32Array.from(uniform(rows, 0, cols, 42), Math.floor);
+    const onehot = new Float32Array(rows * cols);
+    ids.forEach((id, r) => { onehot[r * cols + id] = 1; });
+    const pred = tensor(p, [rows, cols]);
+    let tied = 0;
+    for (let r = 0; r < rows; r++) if (p.subarray(r * cols, r * cols + cols).filter((v) => v === p[r * cols + ids[r]]).length > 1) tied++;
+    expect(tied).toBeGreaterThan(10);
+    for (let k = 1; k <= cols; k++) {
+      const theirs = [...(await tf.inTopKAsync(tf.tensor(p, [rows, cols]), tf.tensor(ids, [rows], 'int32'), k)).dataSync()];
+      expect([...metrics.sparseTopKCategoricalAccuracy(ids, pred, k).dataSync()], `k ${k}`).toEqual(theirs);
+      expect([...metrics.topKCategoricalAccuracy(tensor(onehot, [rows, cols]), pred, k).dataSync()], `k ${k}`).toEqual(theirs);
+    }
+    const five = [...(await tf.inTopKAsync(tf.tensor(p, [rows, cols]), tf.tensor(ids, [rows], 'int32'), 5)).dataSync()];
+    expect([...metrics.sparseTopKCategoricalAccuracy(ids, pred).dataSync()]).toEqual(five);
+    // A k at or above the number of classes counts every row (Keras; tf.inTopKAsync refuses it).
+    expect([...metrics.sparseTopKCategoricalAccuracy([0, 1], tensor([1, 2, 3, 4], [2, 2])).dataSync()]).toEqual([1, 1]);
+    expect(metrics.topKCategoricalAccuracy(tensor(onehot, [5, 8, cols]), tensor(p, [5, 8, cols])).shape).toEqual([5, 8]);
+    expect(() => metrics.topKCategoricalAccuracy(tensor(onehot, [rows, cols]), pred, 0)).toThrow('actlab: metrics.topKCategoricalAccuracy: k must be an integer >= 1, got 0');
+  });
+
   test('bad inputs are refused with the function and the shapes', () => {
     expect(() => metrics.mae(tensor([1, 2], [2, 1]), tensor([1, 2], [1, 2]))).toThrow('actlab: metrics.meanAbsoluteError: yTrue shape [2, 1] does not match yPred shape [1, 2]');
     expect(() => metrics.sparseCategoricalAccuracy([0, 3], tensor([1, 2, 3, 4], [2, 2]))).toThrow('actlab: metrics.sparseCategoricalAccuracy: class id 3 at index 1 is not an integer in [0, 2)');
@@ -220,6 +246,39 @@ describe('compiled metrics in fit and evaluate', () => {
     expect(h.history.val_mape[0]).toBeCloseTo(model.evaluate(vx, vy)[2], 6);
   });
 
+  test("the top-k accuracies in fit and evaluate: k 5 (Keras's default), on the softmax's probabilities, the mean of the standalone values", async () => {
+    // tf.js 4.22's compile does not know them (its metric functions throw NotImplementedError).
+    const tfModel = tfl.sequential({ layers: [tfl.layers.dense({ units: 6, inputShape: [3], kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) })] });
+    expect(() => tfModel.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['topKCategoricalAccuracy'] })).toThrow('Unknown metric topKCategoricalAccuracy');
+    const n = 24, ids = Float32Array.from(uniform(n, 0, 6, 52), Math.floor), onehot = new Float32Array(n * 6);
+    ids.forEach((id, r) => { onehot[r * 6 + id] = 1; });
+    const x = tensor(uniform(n * 3, -2, 2, 51), [n, 3]);
+    const mean = (t: Tensor): number => { const v = t.dataSync(); return v.reduce((a, b) => a + b, 0) / v.length; };
+    for (const sparseIds of [false, true]) {
+      const m = sequential({ seed: 7, layers: [layers.dense({ units: 6, activation: 'softmax', inputShape: [3] })] });
+      m.compile(sparseIds
+        ? { optimizer: sgd(), loss: 'sparseCategoricalCrossentropy', metrics: ['sparse_top_k_categorical_accuracy', 'sparseTopKCategoricalAccuracy'] }
+        : { optimizer: sgd(), loss: 'categoricalCrossentropy', metrics: ['topKCategoricalAccuracy', 'top_k_categorical_accuracy'] });
+      // Learning rate 0: every batch sees the same weights, so the epoch's value is the mean over predict's rows.
+      m.learningRate = 0;
+      const y = sparseIds ? tensor(ids, [n]) : tensor(onehot, [n, 6]);
+      const p = m.predict(x);
+      const expected = sparseIds ? mean(metrics.sparseTopKCategoricalAccuracy(ids, p)) : mean(metrics.topKCategoricalAccuracy(y, p));
+      expect(expected).toBeGreaterThan(0.5);
+      expect(expected).toBeLessThan(1);
+      const h = await m.fit(x, y, { epochs: 1, batchSize: 5, shuffle: false, validationData: [x, y] });
+      const names = sparseIds ? ['sparse_top_k_categorical_accuracy', 'sparseTopKCategoricalAccuracy'] : ['topKCategoricalAccuracy', 'top_k_categorical_accuracy'];
+      expect(Object.keys(h.history)).toEqual(['loss', ...names, 'val_loss', ...names.map((k) => `val_${k}`)]);
+      for (const k of names) {
+        expect(h.history[k][0]).toBeCloseTo(expected, 12);
+        expect(h.history[`val_${k}`][0]).toBeCloseTo(expected, 12);
+      }
+      expect(m.evaluate(x, y, { batchSize: 7 }).slice(1)).toEqual(names.map(() => h.history[names[0]][0]));
+      expect(m.metricsNames).toEqual(['loss', ...names]);
+      m.dispose();
+    }
+  });
+
   test('an output with positions per sample ([batch, steps, units]): each metric is the mean over every position, as the standalone one', () => {
     const m = sequential({ seed: 1, layers: [layers.dense({ units: 2, inputShape: [2, 4], activation: 'sigmoid' })] });
     m.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['mae', 'binaryAccuracy', 'precision'] });
@@ -252,10 +311,11 @@ describe('compiled metrics in fit and evaluate', () => {
   test('unknown names, names for the other kind of labels and repeats are refused; a typo is a type error', () => {
     const { model } = regression();
     expectTypeOf<'f1'>().not.toMatchTypeOf<MetricAlias>();
-    expectTypeOf<'mae' | 'MAE' | 'mean_absolute_error' | 'precision' | 'recall' | 'acc' | 'ce' | 'crossentropy'>().toMatchTypeOf<NonNullable<CompileArgs['metrics']>[number]>();
+    expectTypeOf<'mae' | 'MAE' | 'mean_absolute_error' | 'precision' | 'recall' | 'acc' | 'ce' | 'crossentropy' | 'topKCategoricalAccuracy' | 'sparse_top_k_categorical_accuracy'>().toMatchTypeOf<NonNullable<CompileArgs['metrics']>[number]>();
     expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: [wrong<MetricAlias>('f1')] })).toThrow(
       "actlab: compile: unknown metric 'f1'; valid: accuracy (acc), binaryAccuracy (binary_accuracy), categoricalAccuracy (categorical_accuracy), " +
-      'sparseCategoricalAccuracy (sparse_categorical_accuracy), meanSquaredError (mean_squared_error, mse, MSE), meanAbsoluteError (mean_absolute_error, mae, MAE), ' +
+      'sparseCategoricalAccuracy (sparse_categorical_accuracy), topKCategoricalAccuracy (top_k_categorical_accuracy), ' +
+      'sparseTopKCategoricalAccuracy (sparse_top_k_categorical_accuracy), meanSquaredError (mean_squared_error, mse, MSE), meanAbsoluteError (mean_absolute_error, mae, MAE), ' +
       'meanAbsolutePercentageError (mean_absolute_percentage_error, mape, MAPE), binaryCrossentropy (binary_crossentropy), categoricalCrossentropy (categorical_crossentropy), ' +
       'sparseCategoricalCrossentropy (sparse_categorical_crossentropy), crossentropy (ce), precision, recall');
     expect(() => model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['mae'] })).toThrow(

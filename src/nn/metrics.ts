@@ -15,6 +15,7 @@ import { rt } from '../core/wasm.js';
 
 /** The metrics compile() knows, under their canonical (tf.js camelCase) names. */
 export type MetricName = 'accuracy' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy'
+  | 'topKCategoricalAccuracy' | 'sparseTopKCategoricalAccuracy'
   | 'meanSquaredError' | 'meanAbsoluteError' | 'meanAbsolutePercentageError'
   | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'crossentropy' | 'precision' | 'recall';
 
@@ -23,6 +24,8 @@ const METRIC_ALIASES = {
   binaryAccuracy: 'binaryAccuracy', binary_accuracy: 'binaryAccuracy',
   categoricalAccuracy: 'categoricalAccuracy', categorical_accuracy: 'categoricalAccuracy',
   sparseCategoricalAccuracy: 'sparseCategoricalAccuracy', sparse_categorical_accuracy: 'sparseCategoricalAccuracy',
+  topKCategoricalAccuracy: 'topKCategoricalAccuracy', top_k_categorical_accuracy: 'topKCategoricalAccuracy',
+  sparseTopKCategoricalAccuracy: 'sparseTopKCategoricalAccuracy', sparse_top_k_categorical_accuracy: 'sparseTopKCategoricalAccuracy',
   meanSquaredError: 'meanSquaredError', mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError', MSE: 'meanSquaredError',
   meanAbsoluteError: 'meanAbsoluteError', mean_absolute_error: 'meanAbsoluteError', mae: 'meanAbsoluteError', MAE: 'meanAbsoluteError',
   meanAbsolutePercentageError: 'meanAbsolutePercentageError', mean_absolute_percentage_error: 'meanAbsolutePercentageError',
@@ -42,7 +45,7 @@ const METRIC_ALIASES = {
 export type MetricAlias = keyof typeof METRIC_ALIASES;
 
 /** Metrics that take class ids (the labels of sparseCategoricalCrossentropy); the rest but accuracy take targets shaped like the output. */
-const TAKES_IDS: readonly MetricName[] = ['sparseCategoricalAccuracy', 'sparseCategoricalCrossentropy'];
+const TAKES_IDS: readonly MetricName[] = ['sparseCategoricalAccuracy', 'sparseTopKCategoricalAccuracy', 'sparseCategoricalCrossentropy'];
 /** Metrics that do not change when logits stand in for the softmax's probabilities (the argmax is the same). */
 const ARGMAX_ONLY: readonly MetricName[] = ['accuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy'];
 
@@ -99,6 +102,22 @@ export function resolveMetrics(where: string, given: unknown, sparseLoss: boolea
 /** A metric's value from its totals: num / den, or 0 where den is 0 (precision without a predicted positive, tf.js and Keras). */
 export function metricValue(num: number, den: number): number { return den > 0 ? num / den : 0; }
 
+/** The k of the top-k accuracies compile() logs: Keras's default (its string names take no other). */
+export const TOP_K = 5;
+
+/**
+ * Whether class `id` is among the k highest of row `o` of `p` (`cols` values): its rank is
+ * the number of values above it plus the number equal to it at a lower index, so ties go to
+ * the lower index, as tf.inTopKAsync's stable sort orders them. A NaN at `id` is not in the top k.
+ */
+function inTopK(p: ArrayLike<number>, o: number, cols: number, id: number, k: number): boolean {
+  const v = p[o + id];
+  if (Number.isNaN(v)) return false;
+  let rank = 0;
+  for (let j = 0; j < cols && rank < k; j++) if (p[o + j] > v || (p[o + j] === v && j < id)) rank++;
+  return rank < k;
+}
+
 const EPSILON = 1e-7;
 const clip = (v: number): number => Math.min(Math.max(v, EPSILON), 1 - EPSILON);
 /**
@@ -109,9 +128,14 @@ const clip = (v: number): number => Math.min(Math.max(v, EPSILON), 1 - EPSILON);
 const ln = (v: number): number => rt().kernels.f64_log1(v);
 
 /** One value per row of `cols` (the last axis) for the per-row metrics, in float64. */
-function perRow(metric: MetricName, p: Float32Array, t: ArrayLike<number>, cols: number): Float64Array {
+function perRow(metric: MetricName, p: Float32Array, t: ArrayLike<number>, cols: number, k = TOP_K): Float64Array {
   const rows = p.length / cols;
   const out = new Float64Array(rows);
+  if (metric === 'topKCategoricalAccuracy' || metric === 'sparseTopKCategoricalAccuracy') {
+    const truth = metric === 'sparseTopKCategoricalAccuracy' ? t : argMaxRows(Float32Array.from(t), cols);
+    for (let r = 0; r < rows; r++) out[r] = inTopK(p, r * cols, cols, truth[r], k) ? 1 : 0;
+    return out;
+  }
   if (metric === 'categoricalAccuracy' || metric === 'sparseCategoricalAccuracy') {
     const pred = argMaxRows(p, cols);
     const truth = metric === 'sparseCategoricalAccuracy' ? t : argMaxRows(Float32Array.from(t), cols);
@@ -288,8 +312,13 @@ function sparse(fn: string, yTrue: unknown, yPred: unknown): { t: ArrayLike<numb
   return { t, p: pred.dataSync(), cols, shape: pred.shape.slice(0, -1) };
 }
 
-function rowMetric(metric: MetricName, d: { t: ArrayLike<number>; p: Float32Array; cols: number; shape: Shape }): Tensor {
-  return tensor(Float32Array.from(perRow(metric, d.p, d.t, d.cols)), d.shape);
+function rowMetric(metric: MetricName, d: { t: ArrayLike<number>; p: Float32Array; cols: number; shape: Shape }, k?: number): Tensor {
+  return tensor(Float32Array.from(perRow(metric, d.p, d.t, d.cols, k)), d.shape);
+}
+
+function checkK(fn: string, k: unknown): number {
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new Error(`actlab: metrics.${fn}: k must be an integer >= 1, got ${showValue(k)}`);
+  return k;
 }
 
 /** Class ids for the sparse metrics: a Tensor, a typed array or number[], one per row of yPred. */
@@ -302,6 +331,19 @@ export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor { retu
 /** Per row: 1 where the argmax of yPred is the class id in yTrue, else 0. */
 export function sparseCategoricalAccuracy(yTrue: MetricClassIds, yPred: Tensor): Tensor {
   return rowMetric('sparseCategoricalAccuracy', sparse('sparseCategoricalAccuracy', yTrue, yPred));
+}
+/**
+ * Per row: 1 where the argmax of yTrue (one-hot rows) is among the k highest values of yPred,
+ * else 0 (Keras's top_k_categorical_accuracy, k 5 by default; tf.js 4.22 declares it but
+ * throws NotImplementedError). Ties go to the lower index, as in tf.inTopKAsync; Keras counts
+ * every class tied at the k-th place in. A k at or above the number of classes gives 1.
+ */
+export function topKCategoricalAccuracy(yTrue: Tensor, yPred: Tensor, k: number = TOP_K): Tensor {
+  return rowMetric('topKCategoricalAccuracy', dense('topKCategoricalAccuracy', yTrue, yPred), checkK('topKCategoricalAccuracy', k));
+}
+/** Per row: 1 where the class id in yTrue is among the k highest values of yPred, else 0 (ties and k as topKCategoricalAccuracy). */
+export function sparseTopKCategoricalAccuracy(yTrue: MetricClassIds, yPred: Tensor, k: number = TOP_K): Tensor {
+  return rowMetric('sparseTopKCategoricalAccuracy', sparse('sparseTopKCategoricalAccuracy', yTrue, yPred), checkK('sparseTopKCategoricalAccuracy', k));
 }
 /** Per row: the mean of (yTrue - yPred)^2 over the last axis. */
 export function meanSquaredError(yTrue: Tensor, yPred: Tensor): Tensor { return rowMetric('meanSquaredError', dense('meanSquaredError', yTrue, yPred)); }
