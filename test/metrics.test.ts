@@ -53,6 +53,7 @@ describe('standalone metrics', () => {
       ['meanAbsoluteError', metrics.mae(t.ours, p.ours), tfl.metrics.meanAbsoluteError(t.theirs, p.theirs)],
       ['meanAbsolutePercentageError', metrics.mape(t.ours, p.ours), tfl.metrics.meanAbsolutePercentageError(t.theirs, p.theirs)],
       ['binaryCrossentropy', metrics.binaryCrossentropy(b.ours, p.ours), tfl.metrics.binaryCrossentropy(b.theirs, p.theirs)],
+      ['cosineProximity', metrics.cosineProximity(t.ours, p.ours), tfl.metrics.cosineProximity(t.theirs, p.theirs)],
       ['categoricalCrossentropy', metrics.categoricalCrossentropy(oh.ours, p.ours), tfl.metrics.categoricalCrossentropy(oh.theirs, p.theirs)],
       // tf.metrics has no sparseCategoricalCrossentropy: the one-hot form of the same ids.
       ['sparseCategoricalCrossentropy', metrics.sparseCategoricalCrossentropy(ids, p.ours), tfl.metrics.categoricalCrossentropy(oh.theirs, p.theirs)],
@@ -175,6 +176,8 @@ describe('compiled metrics in fit and evaluate', () => {
     labels: (n: number, seed: number) => Float32Array; ids?: true;
   }[] = [
     { what: 'regression', loss: 'mse', tfLoss: 'meanSquaredError', metrics: ['mae', 'mse', 'mape'], units: 2, labels: (n, s) => uniform(n * 2, 1, 2, s) },
+    // tf.js's 'cosine' is cosineProximity: minus the cosine similarity.
+    { what: "'cosine'", loss: 'mse', tfLoss: 'meanSquaredError', metrics: ['cosine', 'mae'], units: 3, labels: (n, s) => uniform(n * 3, -1, 2, s) },
     {
       what: 'binary', loss: 'binaryCrossentropy', tfLoss: 'binaryCrossentropy', metrics: ['acc', 'binaryAccuracy', 'mae'], units: 1, activation: 'sigmoid',
       labels: (n, s) => Float32Array.from(uniform(n, 0, 1, s), (v) => (v > 0.5 ? 1 : 0)),
@@ -311,13 +314,14 @@ describe('compiled metrics in fit and evaluate', () => {
   test('unknown names, names for the other kind of labels and repeats are refused; a typo is a type error', () => {
     const { model } = regression();
     expectTypeOf<'f1'>().not.toMatchTypeOf<MetricAlias>();
-    expectTypeOf<'mae' | 'MAE' | 'mean_absolute_error' | 'precision' | 'recall' | 'acc' | 'ce' | 'crossentropy' | 'topKCategoricalAccuracy' | 'sparse_top_k_categorical_accuracy'>().toMatchTypeOf<NonNullable<CompileArgs['metrics']>[number]>();
+    expectTypeOf<'mae' | 'MAE' | 'mean_absolute_error' | 'precision' | 'recall' | 'acc' | 'ce' | 'crossentropy' | 'topKCategoricalAccuracy' | 'sparse_top_k_categorical_accuracy' | 'cosine' | 'cosine_similarity'>().toMatchTypeOf<NonNullable<CompileArgs['metrics']>[number]>();
     expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: [wrong<MetricAlias>('f1')] })).toThrow(
       "actlab: compile: unknown metric 'f1'; valid: accuracy (acc), binaryAccuracy (binary_accuracy), categoricalAccuracy (categorical_accuracy), " +
       'sparseCategoricalAccuracy (sparse_categorical_accuracy), topKCategoricalAccuracy (top_k_categorical_accuracy), ' +
       'sparseTopKCategoricalAccuracy (sparse_top_k_categorical_accuracy), meanSquaredError (mean_squared_error, mse, MSE), meanAbsoluteError (mean_absolute_error, mae, MAE), ' +
       'meanAbsolutePercentageError (mean_absolute_percentage_error, mape, MAPE), binaryCrossentropy (binary_crossentropy), categoricalCrossentropy (categorical_crossentropy), ' +
-      'sparseCategoricalCrossentropy (sparse_categorical_crossentropy), crossentropy (ce), precision, recall');
+      'sparseCategoricalCrossentropy (sparse_categorical_crossentropy), crossentropy (ce), cosineProximity (cosine_proximity, cosine), ' +
+      'cosineSimilarity (cosine_similarity), precision, recall');
     expect(() => model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['mae'] })).toThrow(
       "actlab: compile: metric 'mae' needs targets shaped like the output, but the loss sparseCategoricalCrossentropy takes class ids");
     expect(() => model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparseCategoricalAccuracy'] })).toThrow(
@@ -364,6 +368,25 @@ describe('what metrics reach', () => {
     const r = callbacks.reduceLROnPlateau({ monitor: 'val_recall', patience: 0, factor: 0.5 });
     await model.fit(x, y, { epochs: 3, validationData: [vx, vy], callbacks: [{ onEpochEnd: (e: number, logs: Record<string, number>) => { logs.val_recall = e; } }, r] });
     expect(r.changes).toEqual([]);
+  });
+
+  test("cosine proximity is watched downwards by 'auto' (tf.js's sign: -1 is best), Keras 3's cosine_similarity upwards; both from one fit are opposites", async () => {
+    const { model, x, y, vx, vy } = regression();
+    model.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'mse', metrics: ['cosine', 'cosine_similarity', 'cosineProximity'] });
+    const h = await model.fit(x, y, { epochs: 2, validationData: [vx, vy] });
+    expect(h.history.val_cosine_similarity).toEqual(h.history.val_cosine.map((v) => -v));
+    expect(h.history.cosineProximity).toEqual(h.history.cosine);
+    // Each value set here rises epoch by epoch: an upward watch goes on, a downward one stops after the second epoch.
+    const rising = (key: string) => ({ onEpochEnd: (e: number, logs: Record<string, number>) => { logs[key] = e / 10; } });
+    const proximity = callbacks.earlyStopping({ monitor: 'val_cosine', patience: 0 });
+    await model.fit(x, y, { epochs: 4, validationData: [vx, vy], callbacks: [rising('val_cosine'), proximity] });
+    expect(proximity.stoppedEpoch).toBe(1);
+    const similarity = callbacks.earlyStopping({ monitor: 'val_cosine_similarity', patience: 0 });
+    await model.fit(x, y, { epochs: 4, validationData: [vx, vy], callbacks: [rising('val_cosine_similarity'), similarity] });
+    expect(similarity.stoppedEpoch).toBe(0);
+    const topK = callbacks.earlyStopping({ monitor: 'val_top_k_categorical_accuracy', patience: 0 });
+    await model.fit(x, y, { epochs: 4, validationData: [vx, vy], callbacks: [rising('val_top_k_categorical_accuracy'), topK] });
+    expect(topK.stoppedEpoch).toBe(0);
   });
 
   test("epochLogger's CSV columns and the verbose line carry the metrics", async () => {

@@ -62,12 +62,14 @@ export interface Callback {
 type Mode = 'auto' | 'min' | 'max';
 
 /**
- * 'auto' watches accuracies, precision and recall upwards (any key containing 'acc',
- * 'precision' or 'recall', in any case: val_acc, val_binaryAccuracy, val_precision) and
- * everything else downwards (losses, errors, cross-entropies), as Keras 3 does for its metrics.
- * tf.js looks for a lower-case 'acc' alone, so it would watch binaryAccuracy and precision downwards.
+ * 'auto' watches accuracies, precision, recall and cosine similarity upwards (any key
+ * containing 'acc', 'precision', 'recall' or 'cosineSimilarity' / 'cosine_similarity', in any
+ * case: val_acc, val_binaryAccuracy, val_top_k_categorical_accuracy, val_precision) and
+ * everything else downwards (losses, errors, cross-entropies, cosine proximity, which is the
+ * negated similarity), as Keras 3 does for its metrics. tf.js looks for a lower-case 'acc'
+ * alone, so it would watch binaryAccuracy and precision downwards.
  */
-export function autoMaximizes(monitor: string): boolean { return /acc|precision|recall/i.test(monitor); }
+export function autoMaximizes(monitor: string): boolean { return /acc|precision|recall|cosine_?similarity/i.test(monitor); }
 
 function improves(mode: Mode, monitor: string): (current: number, best: number, minDelta: number) => boolean {
   const max = mode === 'max' || (mode === 'auto' && autoMaximizes(monitor));
@@ -96,7 +98,7 @@ function refuseSchedule(where: string, model: TrainingModel | undefined): void {
 /**
  * The base of the callbacks that watch one logged value for improvement (earlyStopping,
  * reduceLROnPlateau, and actlab/node's modelCheckpoint with saveBestOnly): mode 'auto'
- * watches keys containing 'acc', 'precision' or 'recall' upwards and all others downwards,
+ * watches keys containing 'acc', 'precision', 'recall' or cosine similarity upwards and all others downwards,
  * as Keras 3 does.
  */
 export abstract class Monitor implements Callback {
@@ -159,7 +161,7 @@ export interface EarlyStoppingArgs {
   minDelta?: number;
   /** Epochs in a row without improvement after which training stops; default 0 (stop at the first). */
   patience?: number;
-  /** 'min', 'max', or 'auto' (default: upwards for names containing 'acc', 'precision' or 'recall' in any case, downwards otherwise). */
+  /** 'min', 'max', or 'auto' (default: upwards for names containing 'acc', 'precision', 'recall' or 'cosineSimilarity' / 'cosine_similarity' in any case, downwards otherwise). */
   mode?: Mode;
   /** An epoch must beat this (and the best so far) to reset the patience count, as tfjs-layers. */
   baseline?: number;
@@ -249,7 +251,7 @@ export interface ReduceLROnPlateauArgs {
   cooldown?: number;
   /** The rate is never reduced below this; default 0. */
   minLr?: number;
-  /** 'min', 'max', or 'auto' (default: upwards for names containing 'acc', 'precision' or 'recall' in any case, downwards otherwise). */
+  /** 'min', 'max', or 'auto' (default: upwards for names containing 'acc', 'precision', 'recall' or 'cosineSimilarity' / 'cosine_similarity' in any case, downwards otherwise). */
   mode?: Mode;
 }
 

@@ -3,6 +3,6 @@
 // shapes); precision and recall a scalar. fit and evaluate total the same values (metrics.ts).
 export {
   binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, topKCategoricalAccuracy, sparseTopKCategoricalAccuracy, meanSquaredError, meanAbsoluteError, meanAbsolutePercentageError,
-  binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy, precision, recall, mse, MSE, mae, MAE, mape, MAPE,
+  binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy, cosineProximity, precision, recall, mse, MSE, mae, MAE, mape, MAPE,
 } from './metrics.js';
 export type { MetricClassIds } from './metrics.js';

@@ -17,7 +17,8 @@ import { rt } from '../core/wasm.js';
 export type MetricName = 'accuracy' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy'
   | 'topKCategoricalAccuracy' | 'sparseTopKCategoricalAccuracy'
   | 'meanSquaredError' | 'meanAbsoluteError' | 'meanAbsolutePercentageError'
-  | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'crossentropy' | 'precision' | 'recall';
+  | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'crossentropy'
+  | 'cosineProximity' | 'cosineSimilarity' | 'precision' | 'recall';
 
 const METRIC_ALIASES = {
   accuracy: 'accuracy', acc: 'accuracy',
@@ -34,12 +35,14 @@ const METRIC_ALIASES = {
   categoricalCrossentropy: 'categoricalCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
   crossentropy: 'crossentropy', ce: 'crossentropy',
+  cosineProximity: 'cosineProximity', cosine_proximity: 'cosineProximity', cosine: 'cosineProximity',
+  cosineSimilarity: 'cosineSimilarity', cosine_similarity: 'cosineSimilarity',
   precision: 'precision', recall: 'recall',
 } as const satisfies Record<string, MetricName>;
 
 /**
  * A metric as compile() takes it: tf.js's camelCase name, Keras's snake_case one, or a short
- * form (acc, ce, mse, MSE, mae, MAE, mape, MAPE). The logs name it as given, except that
+ * form (acc, ce, mse, MSE, mae, MAE, mape, MAPE, cosine). The logs name it as given, except that
  * 'accuracy' and 'acc' both log as `acc`, and 'crossentropy' and 'ce' both as `ce` (tf.js).
  */
 export type MetricAlias = keyof typeof METRIC_ALIASES;
@@ -150,6 +153,15 @@ function perRow(metric: MetricName, p: Float32Array, t: ArrayLike<number>, cols:
         for (let j = 0; j < cols; j++) if ((p[o + j] > 0.5 ? 1 : 0) === t[o + j]) s++;
         s /= cols;
         break;
+      case 'cosineProximity':
+      case 'cosineSimilarity': {
+        // tf.js's l2Normalize: each vector over sqrt(max(sum of squares, 1e-7)).
+        let tt = 0, pp = 0, tp = 0;
+        for (let j = 0; j < cols; j++) { const a = t[o + j], b = p[o + j]; tt += a * a; pp += b * b; tp += a * b; }
+        s = tp / (Math.sqrt(Math.max(tt, EPSILON)) * Math.sqrt(Math.max(pp, EPSILON)));
+        if (metric === 'cosineProximity') s = -s;
+        break;
+      }
       case 'meanSquaredError':
         for (let j = 0; j < cols; j++) { const d = p[o + j] - t[o + j]; s += d * d; }
         s /= cols;
@@ -345,6 +357,13 @@ export function topKCategoricalAccuracy(yTrue: Tensor, yPred: Tensor, k: number 
 export function sparseTopKCategoricalAccuracy(yTrue: MetricClassIds, yPred: Tensor, k: number = TOP_K): Tensor {
   return rowMetric('sparseTopKCategoricalAccuracy', sparse('sparseTopKCategoricalAccuracy', yTrue, yPred), checkK('sparseTopKCategoricalAccuracy', k));
 }
+/**
+ * Per row: minus the cosine of the angle between yTrue and yPred along the last axis, each
+ * divided by sqrt(max(its sum of squares, 1e-7)) (tf.metrics.cosineProximity): -1 where they
+ * point the same way, so lower is better. Keras 3's cosine_similarity is the same with the
+ * opposite sign (compile takes it as 'cosine_similarity').
+ */
+export function cosineProximity(yTrue: Tensor, yPred: Tensor): Tensor { return rowMetric('cosineProximity', dense('cosineProximity', yTrue, yPred)); }
 /** Per row: the mean of (yTrue - yPred)^2 over the last axis. */
 export function meanSquaredError(yTrue: Tensor, yPred: Tensor): Tensor { return rowMetric('meanSquaredError', dense('meanSquaredError', yTrue, yPred)); }
 /** Per row: the mean of |yTrue - yPred| over the last axis. */

@@ -91,7 +91,7 @@ export interface ModelCheckpointArgs {
   saveBestOnly?: boolean;
   /** With saveBestOnly: the logged value to compare ('val_loss', 'val_acc', 'loss', a key a callback adds); default 'val_loss'. */
   monitor?: string;
-  /** With saveBestOnly: 'min', 'max', or 'auto' (default: upwards for names containing 'acc', 'precision' or 'recall' in any case, downwards otherwise), as earlyStopping. */
+  /** With saveBestOnly: 'min', 'max', or 'auto' (default: upwards for names containing 'acc', 'precision', 'recall' or 'cosineSimilarity' / 'cosine_similarity' in any case, downwards otherwise), as earlyStopping. */
   mode?: 'auto' | 'min' | 'max';
 }
 
