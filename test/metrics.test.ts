@@ -440,6 +440,34 @@ describe('what metrics reach', () => {
   });
 });
 
+describe('the metrics added after the twelfth round', () => {
+  test("'ce', the top-k accuracies and the cosine metrics reach the CSV, metricsNames, a checkpoint and model.json's actlab.training by the names given", async () => {
+    const names: MetricAlias[] = ['ce', 'top_k_categorical_accuracy', 'cosine', 'cosine_similarity'];
+    const m = sequential({ seed: 4, layers: [layers.dense({ units: 6, activation: 'softmax', inputShape: [3] })] });
+    m.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy', metrics: names });
+    const n = 12, onehot = new Float32Array(n * 6);
+    uniform(n, 0, 6, 62).forEach((v, r) => { onehot[r * 6 + Math.floor(v)] = 1; });
+    const x = tensor(uniform(n * 3, -1, 1, 61), [n, 3]), y = tensor(onehot, [n, 6]);
+    const lines: string[] = [];
+    await m.fit(x, y, { epochs: 1, batchSize: 4, validationData: [x, y], callbacks: callbacks.epochLogger({ write: (l) => lines.push(l) }) });
+    expect(lines[0]).toBe('epoch,ce,cosine,cosine_similarity,loss,top_k_categorical_accuracy,val_ce,val_cosine,val_cosine_similarity,val_loss,val_top_k_categorical_accuracy\n');
+    expect(m.metricsNames).toEqual(['loss', 'ce', 'top_k_categorical_accuracy', 'cosine', 'cosine_similarity']);
+    const restored = restoreCheckpoint(m.checkpoint()).model;
+    expect(restored.compiledConfig().metrics).toEqual(names);
+    expect(restored.evaluate(x, y)).toEqual(m.evaluate(x, y));
+    const art = modelToArtifacts(m);
+    expect(art.modelJson.actlab?.training?.metrics).toEqual(names);
+    const loaded = modelFromArtifacts({ modelJson: JSON.parse(JSON.stringify(art.modelJson)), weightData: art.weightData });
+    expect(loaded.evaluate(x, y)).toEqual(m.evaluate(x, y));
+    expect(Object.keys((await loaded.fit(x, y)).history)).toEqual(['loss', 'ce', 'top_k_categorical_accuracy', 'cosine', 'cosine_similarity']);
+    // tf.js has meanSquaredLogarithmicError as a loss only: its compile refuses 'msle' as a metric, and so does actlab's.
+    const theirs = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3], kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) })] });
+    expect(() => theirs.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['msle'] })).toThrow('Unknown metric msle');
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: [wrong<MetricAlias>('msle')] })).toThrow("actlab: compile: unknown metric 'msle'");
+    for (const t of [m, restored, loaded, x, y]) t.dispose();
+  });
+});
+
 describe('metrics with checkpoints', () => {
   test("modelCheckpoint saveBestOnly keeps the best epoch of 'val_precision' (upwards by 'auto') and of 'val_mae' (downwards), and a run resumed from one goes on bit for bit", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'actlab-metrics-ckpt-'));
