@@ -9,6 +9,7 @@ import { fromConfig } from './schedules.js';
 import { resolveMetrics } from './metrics.js';
 import type { Sequential } from './sequential.js';
 import { resolveLoss, type LossName } from './losses.js';
+import { terminalText } from '../core/text.js';
 
 /** The JSON half of a checkpoint (checkpoint.json on disk, without its `data` file name). */
 export interface CheckpointJson {
@@ -151,6 +152,15 @@ export function checkpointOf(model: Sequential): Checkpoint {
   }
 }
 
+/** The keys of each optimizer class's getConfig(). */
+const CLIP_KEYS = ['learningRate', 'clipnorm', 'globalClipnorm', 'clipvalue'];
+const OPTIMIZER_KEYS: Readonly<Partial<Record<string, readonly string[]>>> = {
+  SGD: [...CLIP_KEYS, 'momentum', 'nesterov'],
+  Adam: [...CLIP_KEYS, 'beta1', 'beta2', 'epsilon'],
+  AdamW: [...CLIP_KEYS, 'beta1', 'beta2', 'epsilon', 'weightDecay'],
+  RMSprop: [...CLIP_KEYS, 'rho', 'momentum', 'epsilon', 'centered'],
+};
+
 /** A new optimizer (no state) from its class name and getConfig(), as checkpoints and saved training configs hold them. */
 export function optimizerFrom(className: string, config: OptimizerConfig, where = 'restoreCheckpoint'): Optimizer {
   const num = (k: string): number | undefined => {
@@ -159,6 +169,24 @@ export function optimizerFrom(className: string, config: OptimizerConfig, where 
     if (typeof v !== 'number') throw new Error(`actlab: ${where}: ${className} config '${k}' is ${JSON.stringify(v)}; expected a number`);
     return v;
   };
+  const flag = (k: string): boolean => {
+    const v = config[k];
+    if (v === undefined || v === null) return false;
+    // A string 'true' (a hand-edited file) would otherwise turn the setting off.
+    if (typeof v !== 'boolean') throw new Error(`actlab: ${where}: ${className} config '${k}' is ${JSON.stringify(v)}; expected true or false`);
+    return v;
+  };
+  // An own key only: a class named 'toString' must reach the unknown-class error, not Object's method.
+  const keys = Object.prototype.hasOwnProperty.call(OPTIMIZER_KEYS, className) ? OPTIMIZER_KEYS[className] : undefined;
+  if (keys !== undefined) {
+    // A key the class does not have (Keras's learning_rate, a misspelling) would be ignored,
+    // and the model would train with that setting's default.
+    for (const k of Object.keys(config)) {
+      if (!keys.includes(k)) {
+        throw new Error(`actlab: ${where}: ${className} config has the unknown key ${terminalText(JSON.stringify(k.length > 60 ? `${k.slice(0, 60)}...` : k))}; valid: ${keys.join(', ')}`);
+      }
+    }
+  }
   const clip = { clipnorm: num('clipnorm'), globalClipnorm: num('globalClipnorm'), clipvalue: num('clipvalue') };
   const lr = config.learningRate;
   const saved: LearningRate | undefined = typeof lr === 'object' && lr !== null ? fromConfig(lr) : num('learningRate');
@@ -167,10 +195,10 @@ export function optimizerFrom(className: string, config: OptimizerConfig, where 
   const learningRate = saved === 0 ? undefined : saved;
   const o = ((): Optimizer => {
     switch (className) {
-      case 'SGD': return sgd({ learningRate, momentum: num('momentum'), nesterov: config.nesterov === true, ...clip });
+      case 'SGD': return sgd({ learningRate, momentum: num('momentum'), nesterov: flag('nesterov'), ...clip });
       case 'Adam': return adam({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), ...clip });
       case 'AdamW': return adamw({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay'), ...clip });
-      case 'RMSprop': return rmsprop({ learningRate, rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: config.centered === true, ...clip });
+      case 'RMSprop': return rmsprop({ learningRate, rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: flag('centered'), ...clip });
       default: throw new Error(`actlab: ${where}: unknown optimizer class '${className}'; valid: SGD, Adam, AdamW, RMSprop`);
     }
   })();

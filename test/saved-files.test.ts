@@ -1,0 +1,49 @@
+// Fields a model.json or checkpoint.json from elsewhere (or an older or hand-edited one) holds:
+// actlab.training and checkpoint.json's fit record. Each wrong value is an actlab error naming
+// the file and the field, never a setting silently dropped or a TypeError.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { init, tensor, sequential, layers, adam, modelFromArtifacts, modelToArtifacts, restoreCheckpoint, type Checkpoint, type ModelArtifacts, type ModelJson } from '../src/index.js';
+
+const wrong = <T>(v: unknown): T => v as T;
+type Json = Record<string, unknown>;
+
+let art: ModelArtifacts;
+let cp: Checkpoint;
+beforeAll(async () => {
+  await init();
+  const m = sequential({ seed: 11, layers: [layers.dense({ units: 4, inputShape: [2], activation: 'tanh' }), layers.dense({ units: 2, activation: 'softmax' })] });
+  m.compile({ optimizer: adam({ learningRate: 0.02 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const x = tensor([0, 0, 1, 1, 0, 1, 1, 0], [4, 2]);
+  await m.fit(x, [0, 1, 1, 0], { epochs: 2, batchSize: 2, seed: 3 });
+  art = modelToArtifacts(m);
+  cp = m.checkpoint();
+  m.dispose();
+  x.dispose();
+});
+
+/** model.json as a file holds it (through JSON text), with actlab.training changed by `edit`. */
+function loadWith(edit: (training: Json) => void): ReturnType<typeof modelFromArtifacts> {
+  const json = JSON.parse(JSON.stringify(art.modelJson)) as { actlab: { training: Json } };
+  edit(json.actlab.training);
+  return modelFromArtifacts({ modelJson: wrong<ModelJson>(json), weightData: art.weightData });
+}
+
+describe("model.json's actlab.training", () => {
+  test('an optimizer setting of the wrong type or under a key the class lacks is refused, not dropped', () => {
+    const optimizer = (className: string, config: Json) => (t: Json): void => { t.optimizer = { className, config }; };
+    // 'true' as a string turned centered and nesterov off; Keras's learning_rate was ignored, so the model trained at 0.001.
+    expect(() => loadWith(optimizer('RMSprop', { learningRate: 0.1, centered: 'true' })))
+      .toThrow(`actlab: loadModel: RMSprop config 'centered' is "true"; expected true or false`);
+    expect(() => loadWith(optimizer('SGD', { learningRate: 0.1, momentum: 0.9, nesterov: 1 })))
+      .toThrow(`actlab: loadModel: SGD config 'nesterov' is 1; expected true or false`);
+    expect(() => loadWith(optimizer('Adam', { learning_rate: 0.1 })))
+      .toThrow('actlab: loadModel: Adam config has the unknown key "learning_rate"; valid: learningRate, clipnorm, globalClipnorm, clipvalue, beta1, beta2, epsilon');
+    expect(() => loadWith(optimizer('SGD', wrong<Json>(JSON.parse('{"__proto__": {"learningRate": 5}}')))))
+      .toThrow('actlab: loadModel: SGD config has the unknown key "__proto__"; valid: ');
+    expect(() => loadWith(optimizer('toString', {}))).toThrow("actlab: loadModel: unknown optimizer class 'toString'; valid: SGD, Adam, AdamW, RMSprop");
+    // The values getConfig writes, null for an unset clip, load as before.
+    const m = loadWith(optimizer('RMSprop', { learningRate: 0.1, clipnorm: null, globalClipnorm: null, clipvalue: 2, rho: 0.8, momentum: 0.5, epsilon: 1e-6, centered: true }));
+    expect(m.optimizer.getConfig()).toEqual({ learningRate: 0.1, clipnorm: null, globalClipnorm: null, clipvalue: 2, rho: 0.8, momentum: 0.5, epsilon: 1e-6, centered: true });
+    m.dispose();
+  });
+});
