@@ -47,3 +47,27 @@ describe("model.json's actlab.training", () => {
     m.dispose();
   });
 });
+
+/** restoreCheckpoint of checkpoint.json as a file holds it, with its `fit` changed by `edit`. */
+function restoreWith(edit: (fit: Json, json: Json) => void): ReturnType<typeof restoreCheckpoint> {
+  const json = JSON.parse(JSON.stringify(cp.json)) as Json & { fit: Json };
+  edit(json.fit, json);
+  return restoreCheckpoint({ json: wrong<Checkpoint['json']>(json), data: cp.data.slice(0) });
+}
+
+describe("checkpoint.json's fit record", () => {
+  test('fit.cut must name positions within the history, in order', () => {
+    // A position past the history left a later epoch out of saveBestOnly's best, so a worse epoch's checkpoint replaced the best one.
+    expect(() => restoreWith((f) => { f.cut = { loss: [2] }; }))
+      .toThrow("actlab: restoreCheckpoint: checkpoint.json fit.cut['loss'] must list positions in fit.history['loss'] (integers below its length 2) in increasing order, got [2]");
+    expect(() => restoreWith((f) => { f.cut = { val_loss: [0] }; }))
+      .toThrow("actlab: restoreCheckpoint: checkpoint.json fit.cut['val_loss'] must list positions in fit.history['val_loss'] (which it lacks) in increasing order, got [0]");
+    expect(() => restoreWith((f) => { f.cut = { loss: [1, 0] }; })).toThrow('in increasing order, got [1,0]');
+    expect(() => restoreWith((f) => { f.cut = { loss: [0, 0] }; })).toThrow('in increasing order, got [0,0]');
+    expect(() => restoreWith((f) => { f.cut = wrong<Json>(JSON.parse('{"__proto__": [0]}')); })).toThrow("checkpoint.json fit.cut['__proto__'] must list positions");
+    // What fit writes loads as it was.
+    const r = restoreWith((f) => { f.cut = { loss: [1], acc: [1] }; });
+    expect(r.model.fitState?.cut).toEqual({ loss: [1], acc: [1] });
+    r.model.dispose();
+  });
+});

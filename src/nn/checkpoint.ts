@@ -208,6 +208,9 @@ export function optimizerFrom(className: string, config: OptimizerConfig, where 
 
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
+/** A log key of a file, quoted for an error message (control characters escaped, a long one cut). */
+const keyText = (k: string): string => `'${terminalText(k.length > 60 ? `${k.slice(0, 60)}...` : k)}'`;
+
 /**
  * Checks the parts of checkpoint.json that restoreCheckpoint reads itself (the model is
  * checked by modelFromArtifacts, the optimizer's numbers by its constructor): a file edited or
@@ -237,12 +240,23 @@ function checkJson(given: unknown): void {
   // Recorded since fit refuses a resume that changes them; older checkpoints lack them.
   if (f.batchSize !== undefined && !(isCount(f.batchSize) && f.batchSize > 0)) throw bad("fit.batchSize must be an integer >= 1 when present", f.batchSize);
   if (f.shuffle !== undefined && typeof f.shuffle !== 'boolean') throw bad('fit.shuffle must be true or false when present', f.shuffle);
+  for (const [k, v] of Object.entries(f.history)) {
+    // JSON writes a NaN loss as null.
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' || x === null)) throw bad(`fit.history[${keyText(k)}] must be a list of numbers`, v);
+  }
   if (f.cut !== undefined && !(isObject(f.cut) && Object.values(f.cut).every((v) => Array.isArray(v) && v.every(isCount)))) {
     throw bad('fit.cut must map log keys to lists of positions (integers >= 0) when present', f.cut);
   }
-  for (const [k, v] of Object.entries(f.history)) {
-    // JSON writes a NaN loss as null.
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' || x === null)) throw bad(`fit.history['${k}'] must be a list of numbers`, v);
+  const history = f.history;
+  for (const [k, v] of Object.entries(f.cut ?? {})) {
+    // saveBestOnly leaves the values at these positions out of the best so far: a position past
+    // the history would leave out an epoch the resumed run logs there, and the checkpoint of a
+    // worse epoch would replace the best one. fit writes them in order, one per cut epoch.
+    const n = Object.prototype.hasOwnProperty.call(history, k) && Array.isArray(history[k]) ? history[k].length : 0;
+    const positions = v as number[];
+    if (!positions.every((p, i) => p < n && (i === 0 || p > positions[i - 1]))) {
+      throw bad(`fit.cut[${keyText(k)}] must list positions in fit.history[${keyText(k)}] (${n === 0 ? 'which it lacks' : `integers below its length ${n}`}) in increasing order`, v);
+    }
   }
 }
 
