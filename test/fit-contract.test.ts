@@ -666,7 +666,7 @@ describe('callbacks and checkpoints', () => {
     const m = mlp();
     const cp = checkpointOf(m);
     const json = wrong<CheckpointJson>({ ...cp.json, optimizer: { ...cp.json.optimizer, config: { ...cp.json.optimizer.config, learningRate: 'x' } } });
-    expect(() => restoreCheckpoint({ json, data: cp.data })).toThrow(`actlab: restoreCheckpoint: Adam config 'learningRate' is "x"; expected a number`);
+    expect(() => restoreCheckpoint({ json, data: cp.data })).toThrow(`actlab: restoreCheckpoint: checkpoint.json optimizer: Adam config 'learningRate' is "x"; expected a number`);
     m.dispose();
   });
 

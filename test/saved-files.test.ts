@@ -33,18 +33,37 @@ describe("model.json's actlab.training", () => {
     const optimizer = (className: string, config: Json) => (t: Json): void => { t.optimizer = { className, config }; };
     // 'true' as a string turned centered and nesterov off; Keras's learning_rate was ignored, so the model trained at 0.001.
     expect(() => loadWith(optimizer('RMSprop', { learningRate: 0.1, centered: 'true' })))
-      .toThrow(`actlab: loadModel: RMSprop config 'centered' is "true"; expected true or false`);
+      .toThrow(`actlab: loadModel: model.json's actlab.training.optimizer: RMSprop config 'centered' is "true"; expected true or false`);
     expect(() => loadWith(optimizer('SGD', { learningRate: 0.1, momentum: 0.9, nesterov: 1 })))
-      .toThrow(`actlab: loadModel: SGD config 'nesterov' is 1; expected true or false`);
+      .toThrow(`actlab: loadModel: model.json's actlab.training.optimizer: SGD config 'nesterov' is 1; expected true or false`);
     expect(() => loadWith(optimizer('Adam', { learning_rate: 0.1 })))
-      .toThrow('actlab: loadModel: Adam config has the unknown key "learning_rate"; valid: learningRate, clipnorm, globalClipnorm, clipvalue, beta1, beta2, epsilon');
+      .toThrow(`actlab: loadModel: model.json's actlab.training.optimizer: Adam config has the unknown key "learning_rate"; valid: learningRate, clipnorm, globalClipnorm, clipvalue, beta1, beta2, epsilon`);
     expect(() => loadWith(optimizer('SGD', wrong<Json>(JSON.parse('{"__proto__": {"learningRate": 5}}')))))
-      .toThrow('actlab: loadModel: SGD config has the unknown key "__proto__"; valid: ');
-    expect(() => loadWith(optimizer('toString', {}))).toThrow("actlab: loadModel: unknown optimizer class 'toString'; valid: SGD, Adam, AdamW, RMSprop");
+      .toThrow(`actlab: loadModel: model.json's actlab.training.optimizer: SGD config has the unknown key "__proto__"; valid: `);
+    expect(() => loadWith(optimizer('toString', {}))).toThrow(`actlab: loadModel: model.json's actlab.training.optimizer: unknown optimizer class "toString"; valid: SGD, Adam, AdamW, RMSprop`);
     // The values getConfig writes, null for an unset clip, load as before.
     const m = loadWith(optimizer('RMSprop', { learningRate: 0.1, clipnorm: null, globalClipnorm: null, clipvalue: 2, rho: 0.8, momentum: 0.5, epsilon: 1e-6, centered: true }));
     expect(m.optimizer.getConfig()).toEqual({ learningRate: 0.1, clipnorm: null, globalClipnorm: null, clipvalue: 2, rho: 0.8, momentum: 0.5, epsilon: 1e-6, centered: true });
     m.dispose();
+  });
+
+  test('an optimizer value the constructor refuses, and a value nested deep, huge or holding control characters, give an error naming the file', () => {
+    const optimizer = (className: string, config: unknown) => (t: Json): void => { t.optimizer = { className, config }; };
+    // The constructor's message alone ('actlab: adam: learningRate = -1 ...') did not say the value came from model.json.
+    expect(() => loadWith(optimizer('Adam', { learningRate: -1 })))
+      .toThrow("actlab: loadModel: model.json's actlab.training.optimizer: Adam config: adam: learningRate = -1 is out of range");
+    expect(() => loadWith(optimizer('Adam', { learningRate: { className: 'CosineDecay', config: { initialLearningRate: 0.1, decaySteps: 10, alpha: '1' } } })))
+      .toThrow("actlab: loadModel: model.json's actlab.training.optimizer: Adam config: schedules.cosineDecay: alpha = NaN is out of range");
+    expect(() => loadWith(optimizer('Adam', { learningRate: { className: '\u009b31mCosine', config: {} } })))
+      .toThrow("actlab: loadModel: model.json's actlab.training.optimizer: Adam config: schedules.fromConfig: unknown schedule class '\\u009b31mCosine'");
+    expect(() => loadWith(optimizer('\u202eSGD', {}))).toThrow(`unknown optimizer class "\\u202eSGD"; valid:`);
+    const long = 'x'.repeat(1e6);
+    expect(() => loadWith(optimizer(long, {}))).toThrow(/unknown optimizer class "x{199}\.\.\.; valid:/);
+    // JSON.stringify of a value nested 20000 deep (JSON.parse reads it) threw a RangeError.
+    const deep: unknown = JSON.parse(`${'['.repeat(20000)}1${']'.repeat(20000)}`);
+    expect(() => loadWith((t) => { t.optimizer = deep; })).toThrow("actlab: loadModel: model.json's actlab.training 'optimizer' must be { className, config }, got Array");
+    expect(() => loadWith(optimizer('Adam', { beta1: deep }))).toThrow("actlab: loadModel: model.json's actlab.training.optimizer: Adam config 'beta1' is Array; expected a number");
+    expect(() => restoreWith((f, json) => { json.fit = deep; })).toThrow("actlab: restoreCheckpoint: checkpoint.json 'fit' must be { seed, epoch, history } with seed and epoch integers >= 0, got Array");
   });
 });
 

@@ -3,7 +3,7 @@
 // Restoring and calling fit({initialEpoch, seed}) continues bit for bit, because fit's
 // randomness is keyed by (seed, epoch) and optimizer state is restored exactly.
 import { tensor, type Tensor } from '../core/tensor.js';
-import { artifactsOf, isObject, modelFromArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
+import { artifactsOf, fileValue, isObject, modelFromArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
 import { adam, adamw, rmsprop, sgd, type LearningRate, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import { fromConfig } from './schedules.js';
 import { resolveMetrics } from './metrics.js';
@@ -163,47 +163,53 @@ const OPTIMIZER_KEYS: Readonly<Partial<Record<string, readonly string[]>>> = {
 
 /** A new optimizer (no state) from its class name and getConfig(), as checkpoints and saved training configs hold them. */
 export function optimizerFrom(className: string, config: OptimizerConfig, where = 'restoreCheckpoint'): Optimizer {
+  // An own key only: a class named 'toString' must reach the unknown-class error, not Object's method.
+  const keys = Object.prototype.hasOwnProperty.call(OPTIMIZER_KEYS, className) ? OPTIMIZER_KEYS[className] : undefined;
+  if (keys === undefined) throw new Error(`actlab: ${where}: unknown optimizer class ${fileValue(className)}; valid: SGD, Adam, AdamW, RMSprop`);
+  // A key the class does not have (Keras's learning_rate, a misspelling) would be ignored, and
+  // the model would train with that setting's default.
+  for (const k of Object.keys(config)) {
+    if (!keys.includes(k)) throw new Error(`actlab: ${where}: ${className} config has the unknown key ${fileValue(k)}; valid: ${keys.join(', ')}`);
+  }
   const num = (k: string): number | undefined => {
     const v = config[k];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number') throw new Error(`actlab: ${where}: ${className} config '${k}' is ${JSON.stringify(v)}; expected a number`);
+    if (typeof v !== 'number') throw new Error(`actlab: ${where}: ${className} config '${k}' is ${fileValue(v)}; expected a number`);
     return v;
   };
   const flag = (k: string): boolean => {
     const v = config[k];
     if (v === undefined || v === null) return false;
     // A string 'true' (a hand-edited file) would otherwise turn the setting off.
-    if (typeof v !== 'boolean') throw new Error(`actlab: ${where}: ${className} config '${k}' is ${JSON.stringify(v)}; expected true or false`);
+    if (typeof v !== 'boolean') throw new Error(`actlab: ${where}: ${className} config '${k}' is ${fileValue(v)}; expected true or false`);
     return v;
   };
-  // An own key only: a class named 'toString' must reach the unknown-class error, not Object's method.
-  const keys = Object.prototype.hasOwnProperty.call(OPTIMIZER_KEYS, className) ? OPTIMIZER_KEYS[className] : undefined;
-  if (keys !== undefined) {
-    // A key the class does not have (Keras's learning_rate, a misspelling) would be ignored,
-    // and the model would train with that setting's default.
-    for (const k of Object.keys(config)) {
-      if (!keys.includes(k)) {
-        throw new Error(`actlab: ${where}: ${className} config has the unknown key ${terminalText(JSON.stringify(k.length > 60 ? `${k.slice(0, 60)}...` : k))}; valid: ${keys.join(', ')}`);
-      }
-    }
-  }
   const clip = { clipnorm: num('clipnorm'), globalClipnorm: num('globalClipnorm'), clipvalue: num('clipvalue') };
   const lr = config.learningRate;
-  const saved: LearningRate | undefined = typeof lr === 'object' && lr !== null ? fromConfig(lr) : num('learningRate');
-  // A callback may have held the rate at 0 (the setter allows it, a new optimizer does not):
-  // build with the default and set the 0 afterwards, as the saved run had it.
-  const learningRate = saved === 0 ? undefined : saved;
-  const o = ((): Optimizer => {
-    switch (className) {
-      case 'SGD': return sgd({ learningRate, momentum: num('momentum'), nesterov: flag('nesterov'), ...clip });
-      case 'Adam': return adam({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), ...clip });
-      case 'AdamW': return adamw({ learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay'), ...clip });
-      case 'RMSprop': return rmsprop({ learningRate, rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: flag('centered'), ...clip });
-      default: throw new Error(`actlab: ${where}: unknown optimizer class '${className}'; valid: SGD, Adam, AdamW, RMSprop`);
-    }
-  })();
-  if (saved === 0) o.learningRate = 0;
-  return o;
+  const args = {
+    SGD: { momentum: num('momentum'), nesterov: flag('nesterov') },
+    Adam: { beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon') },
+    AdamW: { beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay') },
+    RMSprop: { rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: flag('centered') },
+  };
+  const plainLr = typeof lr === 'object' && lr !== null ? undefined : num('learningRate');
+  try {
+    const saved: LearningRate | undefined = typeof lr === 'object' && lr !== null ? fromConfig(lr) : plainLr;
+    // A callback may have held the rate at 0 (the setter allows it, a new optimizer does not):
+    // build with the default and set the 0 afterwards, as the saved run had it.
+    const learningRate = saved === 0 ? undefined : saved;
+    const o = className === 'SGD' ? sgd({ learningRate, ...args.SGD, ...clip })
+      : className === 'Adam' ? adam({ learningRate, ...args.Adam, ...clip })
+        : className === 'AdamW' ? adamw({ learningRate, ...args.AdamW, ...clip })
+          : rmsprop({ learningRate, ...args.RMSprop, ...clip });
+    if (saved === 0) o.learningRate = 0;
+    return o;
+  } catch (e) {
+    // The constructor's or the schedule's own message ('actlab: adam: learningRate = -1 is out
+    // of range ...') would not say that the value came from a file.
+    if (e instanceof Error && e.message.startsWith('actlab: ')) throw new Error(`actlab: ${where}: ${className} config: ${terminalText(e.message.slice(8))}`);
+    throw e;
+  }
 }
 
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -219,7 +225,7 @@ const keyText = (k: string): string => `'${terminalText(k.length > 60 ? `${k.sli
  */
 function checkJson(given: unknown): void {
   const bad = (what: string, v: unknown): Error =>
-    new Error(`actlab: restoreCheckpoint: checkpoint.json ${what}, got ${JSON.stringify(v) ?? String(v)}`);
+    new Error(`actlab: restoreCheckpoint: checkpoint.json ${what}, got ${fileValue(v)}`);
   if (!isObject(given)) throw bad('must be an object', given);
   const json = given;
   if (!isObject(json.model)) throw bad("'model' must be the model's model.json object", json.model);
@@ -286,7 +292,7 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
   const state: { name: string; tensor: Tensor }[] = [];
   let optimizer: Optimizer | undefined;
   try {
-    optimizer = optimizerFrom(json.optimizer.className, json.optimizer.config);
+    optimizer = optimizerFrom(json.optimizer.className, json.optimizer.config, 'restoreCheckpoint: checkpoint.json optimizer');
     let off = weightFloats;
     for (const s of json.optimizer.state) {
       const n = s.shape.reduce((a, b) => a * b, 1);

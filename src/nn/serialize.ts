@@ -179,7 +179,7 @@ function trainingOf(model: Sequential): TrainingJson {
 
 /** Compiles a loaded model with its saved training config (checked field by field: a file may have been edited). */
 function compileFrom(model: Sequential, given: unknown): void {
-  const bad = (what: string, v: unknown): Error => new Error(`actlab: loadModel: model.json's actlab.training ${what}, got ${JSON.stringify(v) ?? String(v)}`);
+  const bad = (what: string, v: unknown): Error => new Error(`actlab: loadModel: model.json's actlab.training ${what}, got ${fileValue(v)}`);
   if (!isObject(given)) throw bad('must be { loss, metrics, optimizer }', given);
   // Checked here, so that a bad name is a loadModel error (compile's would name compile) and an
   // alias a file may hold by hand ('mse') tells the metrics the labels it takes.
@@ -187,7 +187,7 @@ function compileFrom(model: Sequential, given: unknown): void {
   const o = given.optimizer;
   if (!isObject(o) || typeof o.className !== 'string' || !isObject(o.config)) throw bad("'optimizer' must be { className, config }", o);
   const metrics = resolveMetrics('loadModel', given.metrics, loss === 'sparseCategoricalCrossentropy', loss).map((m) => m.name);
-  const optimizer = optimizerFrom(o.className, o.config as OptimizerConfig, 'loadModel');
+  const optimizer = optimizerFrom(o.className, o.config as OptimizerConfig, "loadModel: model.json's actlab.training.optimizer");
   try {
     model.compile({ optimizer, loss, metrics });
   } catch (e) {
@@ -436,6 +436,22 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
       return new CustomActivation({ ...(made as ReturnType<CustomActivationFactory>), ...base, className });
     }
   }
+}
+
+/**
+ * @internal A value read from a file, for an error message: its JSON cut to 200 characters,
+ * with control characters escaped. JSON.stringify alone threw a RangeError on a value nested
+ * thousands deep (JSON.parse reads it), wrote a million-entry list into the message whole, and
+ * passed a C1 control or a bidirectional override through to the terminal.
+ */
+export function fileValue(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = describeValue(v);
+  }
+  return terminalText(text.length > 200 ? `${text.slice(0, 200)}...` : text);
 }
 
 /** @internal A plain object (not null, not an array): what a JSON object parses to. */
