@@ -67,6 +67,27 @@ describe("model.json's actlab.training", () => {
   });
 });
 
+describe("model.json's actlab", () => {
+  const load = (actlab: unknown): ReturnType<typeof modelFromArtifacts> =>
+    modelFromArtifacts({ modelJson: wrong<ModelJson>({ ...JSON.parse(JSON.stringify(art.modelJson)), actlab }), weightData: art.weightData });
+
+  test('a seed of the wrong type, or an actlab that is not an object, is refused; a file without them loads as before', () => {
+    // The string '5' loaded as seed 0, and -1 failed as 'actlab: Rng seed must be ...', not naming the file.
+    expect(() => load({ seed: '5' })).toThrow(`actlab: loadModel: model.json's actlab.seed must be an integer in [0, 2^53), got "5"`);
+    expect(() => load({ seed: -1 })).toThrow("actlab: loadModel: model.json's actlab.seed must be an integer in [0, 2^53), got -1");
+    expect(() => load({ seed: 1.5 })).toThrow("model.json's actlab.seed must be an integer in [0, 2^53), got 1.5");
+    // A training config under an actlab that is a list was dropped: the model loaded uncompiled.
+    expect(() => load([{ seed: 3 }])).toThrow(`actlab: loadModel: model.json's actlab must be { seed, training }, got [{"seed":3}]`);
+    const older = load(undefined);   // a tf.js file, or one saved before actlab's fields
+    expect(older.seed).toBe(0);
+    expect(older.isCompiled).toBe(false);
+    const seeded = load({ seed: 7 });
+    expect(seeded.seed).toBe(7);
+    expect(seeded.isCompiled).toBe(false);
+    for (const m of [older, seeded]) m.dispose();
+  });
+});
+
 /** restoreCheckpoint of checkpoint.json as a file holds it, with its `fit` changed by `edit`. */
 function restoreWith(edit: (fit: Json, json: Json) => void): ReturnType<typeof restoreCheckpoint> {
   const json = JSON.parse(JSON.stringify(cp.json)) as Json & { fit: Json };

@@ -562,7 +562,14 @@ export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifact
   };
   const specs = manifestWeights(json.weightsManifest);
   const data = weightBytes(given.weightData);
-  const seed = isObject(json.actlab) && typeof json.actlab.seed === 'number' ? json.actlab.seed : 0;
+  // actlab's own field (tf.js files lack it): a seed of the wrong type loaded as seed 0, and an
+  // `actlab` that is not an object dropped the training config without a word.
+  const own = json.actlab ?? undefined;
+  if (own !== undefined && !isObject(own)) throw new Error(`actlab: loadModel: model.json's actlab must be { seed, training }, got ${fileValue(own)}`);
+  const seed = own?.seed ?? 0;
+  if (!(Number.isSafeInteger(seed) && typeof seed === 'number' && seed >= 0)) {
+    throw new Error(`actlab: loadModel: model.json's actlab.seed must be an integer in [0, 2^53), got ${fileValue(seed)}`);
+  }
   const names = (ws: readonly { name: string }[]): string => ws.map((w) => w.name).join(', ') || 'none';
   // The manifest and the data are checked before any layer is built: building allocates the
   // weights the config asks for, so a wrong file must be refused first.
@@ -621,7 +628,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts | TfjsModelArtifact
         rt().heap.f32(w.tensor.ptr, w.tensor.size).set(floats.subarray(at.start, at.start + w.tensor.size));
       }
     }
-    if (isObject(json.actlab) && json.actlab.training !== undefined) compileFrom(model, json.actlab.training);
+    if (own?.training !== undefined) compileFrom(model, own.training);
     return model;
   } catch (e) {
     model.dispose();
