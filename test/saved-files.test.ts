@@ -96,6 +96,17 @@ function restoreWith(edit: (fit: Json, json: Json) => void): ReturnType<typeof r
 }
 
 describe("checkpoint.json's fit record", () => {
+  test('optimizer.iterations and dataBytes of the wrong type are refused naming the field; a checkpoint without iterations loads', () => {
+    expect(() => restoreWith((_, json) => { (json.optimizer as Json).iterations = '2'; }))
+      .toThrow(`actlab: restoreCheckpoint: checkpoint.json optimizer.iterations must be an integer >= 0 when present, got "2"`);
+    expect(() => restoreWith((_, json) => { (json.optimizer as Json).iterations = -1; })).toThrow('checkpoint.json optimizer.iterations must be an integer >= 0 when present, got -1');
+    expect(() => restoreWith((_, json) => { json.dataBytes = String(json.dataBytes); }))
+      .toThrow(`actlab: restoreCheckpoint: checkpoint.json 'dataBytes' must be the data file's size in bytes, an integer >= 0, got "${cp.json.dataBytes}"`);
+    const older = restoreWith((_, json) => { delete (json.optimizer as Json).iterations; });
+    expect(older.model.optimizer.iterations).toBe(cp.json.optimizer.iterations);
+    older.model.dispose();
+  });
+
   test('fit.cut must name positions within the history, in order', () => {
     // A position past the history left a later epoch out of saveBestOnly's best, so a worse epoch's checkpoint replaced the best one.
     expect(() => restoreWith((f) => { f.cut = { loss: [2] }; }))

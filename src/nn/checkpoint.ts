@@ -238,6 +238,10 @@ function checkJson(given: unknown): void {
       throw bad('optimizer state entries must be { name, shape } with a shape of integers >= 0', st);
     }
   }
+  // Older checkpoints lack it; a string '2' failed as 'iter = 2 must be a non-negative integer'.
+  if (o.iterations !== undefined && !isCount(o.iterations)) throw bad('optimizer.iterations must be an integer >= 0 when present', o.iterations);
+  // A string '268' failed as 'the data has 268 bytes but the checkpoint says 268'.
+  if (!isCount(json.dataBytes)) throw bad("'dataBytes' must be the data file's size in bytes, an integer >= 0", json.dataBytes);
   if (!Array.isArray(json.metrics) || !json.metrics.every((m) => typeof m === 'string')) throw bad("'metrics' must be a list of names", json.metrics);
   const f = json.fit;
   if (!isObject(f) || !isCount(f.seed) || !isCount(f.epoch) || !isObject(f.history)) {
