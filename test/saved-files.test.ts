@@ -107,6 +107,12 @@ describe("checkpoint.json's fit record", () => {
     older.model.dispose();
   });
 
+  test('an optimizer state name with a control character is refused before any message quotes it', () => {
+    // It went into "optimizer state '...' is for '...', which the model does not have" as it was: an ANSI escape reached the terminal.
+    expect(() => restoreWith((_, json) => { ((json.optimizer as Json).state as Json[])[1].name = '\u001b[2J/m'; }))
+      .toThrow("actlab: restoreCheckpoint: checkpoint.json optimizer state: the name '\\u001b[2J/m' holds the control character U+001B at index 0");
+  });
+
   test('fit.cut must name positions within the history, in order', () => {
     // A position past the history left a later epoch out of saveBestOnly's best, so a worse epoch's checkpoint replaced the best one.
     expect(() => restoreWith((f) => { f.cut = { loss: [2] }; }))

@@ -9,7 +9,7 @@ import { fromConfig } from './schedules.js';
 import { resolveMetrics } from './metrics.js';
 import type { Sequential } from './sequential.js';
 import { resolveLoss, type LossName } from './losses.js';
-import { terminalText } from '../core/text.js';
+import { checkName, terminalText } from '../core/text.js';
 
 /** The JSON half of a checkpoint (checkpoint.json on disk, without its `data` file name). */
 export interface CheckpointJson {
@@ -237,6 +237,9 @@ function checkJson(given: unknown): void {
     if (!isObject(st) || typeof st.name !== 'string' || !Array.isArray(st.shape) || !st.shape.every(isCount)) {
       throw bad('optimizer state entries must be { name, shape } with a shape of integers >= 0', st);
     }
+    // Quoted in the errors below: a name from the file must not act on the terminal (the
+    // names fit writes are its variables', whose layer names checkName has passed).
+    checkName('restoreCheckpoint: checkpoint.json optimizer state', st.name);
   }
   // Older checkpoints lack it; a string '2' failed as 'iter = 2 must be a non-negative integer'.
   if (o.iterations !== undefined && !isCount(o.iterations)) throw bad('optimizer.iterations must be an integer >= 0 when present', o.iterations);
