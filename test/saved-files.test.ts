@@ -113,6 +113,14 @@ describe("checkpoint.json's fit record", () => {
       .toThrow("actlab: restoreCheckpoint: checkpoint.json optimizer state: the name '\\u001b[2J/m' holds the control character U+001B at index 0");
   });
 
+  test('a history with more values than the epochs run is refused; a key with fewer (added by a later fit) loads', () => {
+    expect(() => restoreWith((f) => { (f.history as Json).loss = [0.5, 0.4, 0.3]; }))
+      .toThrow("actlab: restoreCheckpoint: checkpoint.json fit.history['loss'] holds 3 values but fit.epoch says 2 epochs ran; it may hold at most one per epoch, got [0.5,0.4,0.3]");
+    const r = restoreWith((f) => { (f.history as Json).val_loss = [0.7]; });
+    expect(r.model.fitState?.history.val_loss).toEqual([0.7]);
+    r.model.dispose();
+  });
+
   test('fit.cut must name positions within the history, in order', () => {
     // A position past the history left a later epoch out of saveBestOnly's best, so a worse epoch's checkpoint replaced the best one.
     expect(() => restoreWith((f) => { f.cut = { loss: [2] }; }))

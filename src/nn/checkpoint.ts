@@ -256,6 +256,9 @@ function checkJson(given: unknown): void {
   for (const [k, v] of Object.entries(f.history)) {
     // JSON writes a NaN loss as null.
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' || x === null)) throw bad(`fit.history[${keyText(k)}] must be a list of numbers`, v);
+    // fit logs at most one value per key per epoch (a key a later fit or callback added has
+    // fewer): a longer list is not this run's, and the resumed run would append to it.
+    if (v.length > f.epoch) throw bad(`fit.history[${keyText(k)}] holds ${v.length} values but fit.epoch says ${f.epoch} epochs ran; it may hold at most one per epoch`, v);
   }
   if (f.cut !== undefined && !(isObject(f.cut) && Object.values(f.cut).every((v) => Array.isArray(v) && v.every(isCount)))) {
     throw bad('fit.cut must map log keys to lists of positions (integers >= 0) when present', f.cut);
