@@ -47,6 +47,24 @@ describe("model.json's actlab.training", () => {
     m.dispose();
   });
 
+  test("a saved schedule's config with a key the class lacks, a flag that is not true or false, or a list of strings is refused", () => {
+    const schedule = (className: string, config: unknown) => (t: Json): void => { t.optimizer = { className: 'SGD', config: { learningRate: { className, config } } }; };
+    const where = "actlab: loadModel: model.json's actlab.training.optimizer: SGD config: schedules.fromConfig: ";
+    // Keras's warmup_steps was ignored (no warmup), 'true' read as false, and ['100'] as [100].
+    expect(() => loadWith(schedule('CosineDecay', { initialLearningRate: 0.1, decaySteps: 100, warmup_steps: 10 })))
+      .toThrow(`${where}CosineDecay: unknown option 'warmup_steps'; valid options: initialLearningRate, decaySteps, alpha, warmupTarget, warmupSteps`);
+    expect(() => loadWith(schedule('ExponentialDecay', { initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5, staircase: 'true' })))
+      .toThrow(`${where}ExponentialDecay config 'staircase' is "true"; expected true or false`);
+    expect(() => loadWith(schedule('PiecewiseConstantDecay', { boundaries: ['100'], values: [0.1, 0.01] })))
+      .toThrow("SGD config: schedules.piecewiseConstantDecay: boundaries[0] = NaN is out of range");
+    expect(() => loadWith(schedule('PiecewiseConstantDecay', { boundaries: 100, values: [0.1, 0.01] })))
+      .toThrow(`${where}PiecewiseConstantDecay config 'boundaries' must be a list of numbers, got number`);
+    // What getConfig writes loads as it was.
+    const m = loadWith(schedule('PolynomialDecay', { initialLearningRate: 0.1, decaySteps: 10, endLearningRate: 0.01, power: 2, cycle: true }));
+    expect(m.optimizer.getConfig().learningRate).toEqual({ className: 'PolynomialDecay', config: { initialLearningRate: 0.1, decaySteps: 10, endLearningRate: 0.01, power: 2, cycle: true } });
+    m.dispose();
+  });
+
   test('an optimizer value the constructor refuses, and a value nested deep, huge or holding control characters, give an error naming the file', () => {
     const optimizer = (className: string, config: unknown) => (t: Json): void => { t.optimizer = { className, config }; };
     // The constructor's message alone ('actlab: adam: learningRate = -1 ...') did not say the value came from model.json.

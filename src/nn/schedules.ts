@@ -326,15 +326,40 @@ export function polynomialDecay(options: PolynomialDecayOptions): PolynomialDeca
 /** Keras PiecewiseConstantDecay: values[i] up to boundaries[i], the last value after. */
 export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): PiecewiseConstantDecay { return new PiecewiseConstantDecay(options); }
 
+/** The keys of each schedule class's getConfig(). */
+const SCHEDULE_KEYS: Readonly<Partial<Record<string, readonly string[]>>> = {
+  CosineDecay: ['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget', 'warmupSteps'],
+  ExponentialDecay: ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase'],
+  InverseTimeDecay: ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase'],
+  PolynomialDecay: ['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle'],
+  PiecewiseConstantDecay: ['boundaries', 'values'],
+};
+
 /** Rebuilds a schedule from its JSON (an optimizer's getConfig().learningRate, a checkpoint). */
 export function fromConfig(json: ScheduleJson): LearningRateSchedule {
   const c: ScheduleConfig | undefined = json?.config;
   if (typeof c !== 'object' || c === null) throw new Error(`actlab: schedules.fromConfig: expected {className, config}, got ${JSON.stringify(json)}`);
-  // Fields of the wrong type pass through as NaN or undefined, so the constructors name them.
+  // An own key only: a class named 'toString' must reach the unknown-class error.
+  const keys = typeof json.className === 'string' && Object.prototype.hasOwnProperty.call(SCHEDULE_KEYS, json.className) ? SCHEDULE_KEYS[json.className] : undefined;
+  // A key the class lacks (Keras's warmup_steps, a misspelling) would be ignored, and the
+  // schedule would run without that setting; checkKeys refuses it.
+  if (keys !== undefined) checkKeys(`schedules.fromConfig: ${json.className}`, c, keys);
+  // Numbers of the wrong type pass through as NaN, so the constructors name them.
   const n = (k: string): number => (typeof c[k] === 'number' ? Number(c[k]) : Number.NaN);
   const opt = (k: string): number | undefined => (c[k] === undefined || c[k] === null ? undefined : n(k));
-  const b = (k: string): boolean | undefined => (typeof c[k] === 'boolean' ? Boolean(c[k]) : undefined);
-  const list = (k: string): number[] => { const v = c[k]; return Array.isArray(v) ? v.map(Number) : []; };
+  const b = (k: string): boolean | undefined => {
+    const v = c[k];
+    if (v === undefined || v === null) return undefined;
+    // A string 'true' was read as false.
+    if (typeof v !== 'boolean') throw new Error(`actlab: schedules.fromConfig: ${String(json.className)} config '${k}' is ${typeof v === 'object' ? 'an object or list' : JSON.stringify(v).slice(0, 60)}; expected true or false`);
+    return v;
+  };
+  // Not Number(): a string '1' in a list was read as 1, and a list that is not one as [].
+  const list = (k: string): number[] => {
+    const v = c[k];
+    if (!Array.isArray(v)) throw new Error(`actlab: schedules.fromConfig: ${String(json.className)} config '${k}' must be a list of numbers, got ${v === null || v === undefined ? String(v) : typeof v}`);
+    return v.map((e: unknown) => (typeof e === 'number' ? e : Number.NaN));
+  };
   switch (json.className) {
     case 'CosineDecay': return new CosineDecay({ initialLearningRate: n('initialLearningRate'), decaySteps: n('decaySteps'), alpha: opt('alpha'), warmupTarget: opt('warmupTarget'), warmupSteps: opt('warmupSteps') });
     case 'ExponentialDecay': return new ExponentialDecay({ initialLearningRate: n('initialLearningRate'), decaySteps: n('decaySteps'), decayRate: n('decayRate'), staircase: b('staircase') });
