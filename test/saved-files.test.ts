@@ -47,6 +47,19 @@ describe("model.json's actlab.training", () => {
     m.dispose();
   });
 
+  test('a class name or format that is an object with its own toString (JSON.parse makes one) gives an actlab error, not a TypeError', () => {
+    const own: unknown = JSON.parse('{"toString": 1}');
+    // String() of it threw "Cannot convert object to primitive value".
+    expect(() => loadWith((t) => { t.optimizer = { className: 'SGD', config: { learningRate: { className: own, config: {} } } }; }))
+      .toThrow('SGD config: schedules.fromConfig: unknown schedule class Object; known: ');
+    expect(() => restoreWith((_, json) => { json.format = own; }))
+      .toThrow('actlab: restoreCheckpoint: not an actlab checkpoint (format {"toString":1}, version 1)');
+    const topology = JSON.parse(JSON.stringify(art.modelJson)) as Json & { modelTopology: Json };
+    topology.modelTopology.class_name = own;
+    expect(() => modelFromArtifacts({ modelJson: wrong<ModelJson>(topology), weightData: art.weightData }))
+      .toThrow('actlab: loadModel: model.json must hold a Sequential modelTopology (actlab builds Sequential models only), got class_name {"toString":1}');
+  });
+
   test("a saved schedule's config with a key the class lacks, a flag that is not true or false, or a list of strings is refused", () => {
     const schedule = (className: string, config: unknown) => (t: Json): void => { t.optimizer = { className: 'SGD', config: { learningRate: { className, config } } }; };
     const where = "actlab: loadModel: model.json's actlab.training.optimizer: SGD config: schedules.fromConfig: ";

@@ -283,7 +283,7 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
   if (!isObject(given)) throw new Error(`actlab: restoreCheckpoint: expected { json, data }, got ${given === null ? 'null' : typeof given}`);
   const { json, data } = cp;
   if (json?.format !== 'actlab-checkpoint' || json.version !== 1) {
-    throw new Error(`actlab: restoreCheckpoint: not an actlab checkpoint (format ${String(json?.format)}, version ${String(json?.version)})`);
+    throw new Error(`actlab: restoreCheckpoint: not an actlab checkpoint (format ${fileValue(json?.format)}, version ${fileValue(json?.version)})`);
   }
   checkJson(json);
   if (!(data instanceof ArrayBuffer)) throw new Error(`actlab: restoreCheckpoint: the data must be an ArrayBuffer, got ${data === null ? 'null' : typeof data}`);

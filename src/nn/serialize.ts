@@ -474,7 +474,7 @@ function sequentialLayers(topology: unknown): { name: string | undefined; layers
   const config = topo.config;
   const list = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
   if (topo.class_name !== 'Sequential' || !Array.isArray(list)) {
-    const what = topo.class_name === 'Sequential' ? 'a Sequential whose config has no layer list' : `class '${String(topo.class_name)}'`;
+    const what = topo.class_name === 'Sequential' ? 'a Sequential whose config has no layer list' : typeof topo.class_name === 'string' ? `class '${terminalText(topo.class_name)}'` : `class_name ${fileValue(topo.class_name)}`;
     throw new Error(`actlab: loadModel: model.json must hold a Sequential modelTopology (actlab builds Sequential models only), got ${what}`);
   }
   const layers: SavedLayer[] = [];
@@ -515,7 +515,7 @@ function manifestWeights(manifest: unknown): { name: string; shape: number[] }[]
         throw new Error(`actlab: loadModel: weight '${w.name}' is quantized (${JSON.stringify(w.quantization)}); actlab loads float32 weights only: save the model without quantization`);
       }
       if (w.dtype !== undefined && w.dtype !== 'float32') {
-        throw new Error(`actlab: loadModel: weight '${w.name}' has dtype ${String(w.dtype)}; actlab loads float32 weights only`);
+        throw new Error(`actlab: loadModel: weight '${w.name}' has dtype ${typeof w.dtype === 'string' ? terminalText(w.dtype) : fileValue(w.dtype)}; actlab loads float32 weights only`);
       }
       return { name: w.name, shape: w.shape.map(Number) };
     });
