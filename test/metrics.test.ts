@@ -410,7 +410,9 @@ describe('what metrics reach', () => {
     expect(r.model.compiledConfig().metrics).toEqual(['mean_absolute_error', 'mape']);
     expect(r.model.evaluate(x, y)).toEqual(model.evaluate(x, y));
     expect(Object.keys((await r.model.fit(x, y, { epochs: 1 })).history)).toEqual(['loss', 'mean_absolute_error', 'mape']);
-    expect(() => restoreCheckpoint({ json: { ...cp.json, metrics: ['f1'] }, data: cp.data })).toThrow("actlab: restoreCheckpoint: unknown metric 'f1'; valid: accuracy (acc), ");
+    expect(() => restoreCheckpoint({ json: { ...cp.json, metrics: ['f1'] }, data: cp.data })).toThrow("actlab: restoreCheckpoint: checkpoint.json metrics: unknown metric 'f1'; valid: accuracy (acc), ");
+    // A file's name for a metric reaches the message with control characters escaped.
+    expect(() => restoreCheckpoint({ json: { ...cp.json, metrics: ['f1\x1b[2J'] }, data: cp.data })).toThrow("actlab: restoreCheckpoint: checkpoint.json metrics: unknown metric 'f1\\u001b[2J'; valid: ");
     expect(() => restoreCheckpoint({ json: { ...cp.json, loss: wrong('hinge') }, data: cp.data })).toThrow("actlab: restoreCheckpoint: checkpoint.json: unknown loss 'hinge'; valid: ");
   });
 
@@ -429,7 +431,7 @@ describe('what metrics reach', () => {
     expect(loaded.evaluate(x, y)).toEqual(model.evaluate(x, y));
     expect(Object.keys((await loaded.fit(x, y)).history)).toEqual(['loss', 'mae', 'precision']);
     const edited = { ...art.modelJson, actlab: { seed: 0, training: { ...art.modelJson.actlab?.training, metrics: ['f1'] } } };
-    expect(() => modelFromArtifacts({ modelJson: wrong<typeof art.modelJson>(edited), weightData: art.weightData })).toThrow("actlab: loadModel: unknown metric 'f1'; valid: ");
+    expect(() => modelFromArtifacts({ modelJson: wrong<typeof art.modelJson>(edited), weightData: art.weightData })).toThrow("actlab: loadModel: model.json's actlab.training.metrics: unknown metric 'f1'; valid: ");
     // A loss the file names is checked as a loadModel error (it was compile's), and an alias written by hand is read as its loss.
     const withLoss = (loss: string, metrics: string[]): typeof art.modelJson => wrong({ ...art.modelJson, actlab: { seed: 0, training: { ...art.modelJson.actlab?.training, loss, metrics } } });
     expect(() => modelFromArtifacts({ modelJson: withLoss('hinge', []), weightData: art.weightData }))

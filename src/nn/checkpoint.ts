@@ -332,7 +332,7 @@ export function restoreCheckpoint(cp: Checkpoint, customObjects: Readonly<Record
     }
     optimizer.setWeights(state, json.optimizer.iterations);
     const loss = resolveLoss('restoreCheckpoint: checkpoint.json', json.loss);
-    const metrics = resolveMetrics('restoreCheckpoint', json.metrics, loss === 'sparseCategoricalCrossentropy', loss).map((m) => m.name);
+    const metrics = resolveMetrics('restoreCheckpoint: checkpoint.json metrics', json.metrics, loss === 'sparseCategoricalCrossentropy', loss).map((m) => m.name);
     model.compile({ optimizer, loss, metrics });
     const { seed, epoch, batchSize, shuffle, cut } = json.fit;
     model.fitState = {

@@ -186,7 +186,7 @@ function compileFrom(model: Sequential, given: unknown): void {
   const loss = resolveLoss("loadModel: model.json's actlab.training", given.loss);
   const o = given.optimizer;
   if (!isObject(o) || typeof o.className !== 'string' || !isObject(o.config)) throw bad("'optimizer' must be { className, config }", o);
-  const metrics = resolveMetrics('loadModel', given.metrics, loss === 'sparseCategoricalCrossentropy', loss).map((m) => m.name);
+  const metrics = resolveMetrics("loadModel: model.json's actlab.training.metrics", given.metrics, loss === 'sparseCategoricalCrossentropy', loss).map((m) => m.name);
   const optimizer = optimizerFrom(o.className, o.config as OptimizerConfig, "loadModel: model.json's actlab.training.optimizer");
   try {
     model.compile({ optimizer, loss, metrics });
