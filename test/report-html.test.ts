@@ -104,7 +104,7 @@ test('hostile strings in every field: the page runs no script, shows them as tex
     return page.evaluate((figure) => {
       const parsed = new DOMParser().parseFromString(figure, 'image/svg+xml');
       return {
-        ran: (window as unknown as { ran?: unknown }).ran ?? null,
+        ran: (Reflect.get(window, 'ran') as unknown) ?? null,
         scripts: document.scripts.length,
         images: document.images.length,
         title: document.title,
