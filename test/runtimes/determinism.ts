@@ -435,7 +435,8 @@ function scheduleSection(): SectionOutput[] {
 const API_TRAIN = 480;
 const API_VALID = 160;
 /** Every metric compile() knows that takes one-hot targets, under the names a user would give. */
-const API_METRICS = ['mae', 'precision', 'recall', 'categoricalAccuracy', 'mse', 'mape', 'binaryAccuracy', 'categoricalCrossentropy', 'binaryCrossentropy'] as const;
+const API_METRICS = ['mae', 'precision', 'recall', 'categoricalAccuracy', 'mse', 'mape', 'binaryAccuracy', 'categoricalCrossentropy', 'binaryCrossentropy',
+  'ce', 'topKCategoricalAccuracy', 'cosine', 'cosine_similarity'] as const;
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -503,6 +504,8 @@ async function apiSection(inputs: WorkloadInputs): Promise<SectionOutput[]> {
         metrics.binaryCrossentropy(yv, p), metrics.sparseCategoricalAccuracy(data.y.subarray(API_TRAIN, API_TRAIN + API_VALID), p),
         metrics.sparseCategoricalCrossentropy(data.y.subarray(API_TRAIN, API_TRAIN + API_VALID), p),
         metrics.precision(yv, p), metrics.recall(yv, p),
+        metrics.topKCategoricalAccuracy(yv, p, 2), metrics.sparseTopKCategoricalAccuracy(data.y.subarray(API_TRAIN, API_TRAIN + API_VALID), p, 3),
+        metrics.cosineProximity(yv, p),
       ];
       return per.map((t, i) => ({ label: `metrics.${i}`, data: t.dataSync() }));
     }));
