@@ -326,6 +326,11 @@ describe('compiled metrics in fit and evaluate', () => {
       "actlab: compile: metric 'mae' needs targets shaped like the output, but the loss sparseCategoricalCrossentropy takes class ids");
     expect(() => model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparseCategoricalAccuracy'] })).toThrow(
       "actlab: compile: metric 'sparseCategoricalAccuracy' takes class ids, but the loss categoricalCrossentropy takes targets shaped like the output");
+    // The top-k accuracy's form for the other kind of labels is among those the message names.
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['top_k_categorical_accuracy'] })).toThrow(
+      "with class ids use 'accuracy', 'crossentropy', 'sparseCategoricalAccuracy', 'sparseTopKCategoricalAccuracy' or 'sparseCategoricalCrossentropy'");
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparse_top_k_categorical_accuracy'] })).toThrow(
+      "use 'accuracy', 'categoricalAccuracy' or 'topKCategoricalAccuracy' (one-hot targets)");
     expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['accuracy', 'acc'] })).toThrow(
       "actlab: compile: metrics list 'acc' and 'accuracy', which both log as 'acc'; give each once");
     expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae', 'mae'] })).toThrow("metrics list 'mae' twice");

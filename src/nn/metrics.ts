@@ -90,9 +90,9 @@ export function resolveMetrics(where: string, given: unknown, sparseLoss: boolea
     if (metric !== 'accuracy' && metric !== 'crossentropy' && TAKES_IDS.includes(metric) !== sparseLoss) {
       throw new Error(sparseLoss
         ? `actlab: ${where}: metric '${name}' needs targets shaped like the output, but the loss ${loss} takes class ids; ` +
-          "with class ids use 'accuracy', 'crossentropy', 'sparseCategoricalAccuracy' or 'sparseCategoricalCrossentropy'"
+          "with class ids use 'accuracy', 'crossentropy', 'sparseCategoricalAccuracy', 'sparseTopKCategoricalAccuracy' or 'sparseCategoricalCrossentropy'"
         : `actlab: ${where}: metric '${name}' takes class ids, but the loss ${loss} takes targets shaped like the output; ` +
-          "use 'accuracy' or 'categoricalAccuracy' (one-hot targets), or the loss sparseCategoricalCrossentropy with class ids");
+          "use 'accuracy', 'categoricalAccuracy' or 'topKCategoricalAccuracy' (one-hot targets), or the loss sparseCategoricalCrossentropy with class ids");
     }
     const twin = out.find((o) => o.key === key);
     if (twin !== undefined) {
