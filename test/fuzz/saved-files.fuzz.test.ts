@@ -20,12 +20,17 @@ beforeAll(async () => {
   const m = sequential({ seed: 2, layers: [layers.dense({ units: 3, inputShape: [2], activation: 'tanh' }), layers.dense({ units: 2, activation: 'softmax' })] });
   m.compile({ optimizer: adam({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.05, decaySteps: 4, decayRate: 0.5 }) }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const x = tensor([0, 0, 1, 1, 0, 1, 1, 0], [4, 2]);
-  await m.fit(x, [0, 1, 1, 0], { epochs: 3, batchSize: 2, seed: 5 });
+  // The second epoch is cut short after its first batch, so checkpoint.json has a fit.cut for
+  // the fields below to replace; a third, whole epoch makes the model checkpointable again.
+  const stopper = { onBatchEnd: (batch: number): void => { if (m.fitState?.epoch === 1 && batch === 0) m.stopTraining = true; } };
+  await m.fit(x, [0, 1, 1, 0], { epochs: 3, batchSize: 2, seed: 5, callbacks: [stopper] });
+  await m.fit(x, [0, 1, 1, 0], { epochs: 1, batchSize: 2, seed: 5 });
   const art = modelToArtifacts(m);
   modelText = JSON.stringify(art.modelJson);
   weights = art.weightData;
   const cp = m.checkpoint();
   checkpointText = JSON.stringify(cp.json);
+  expect(cp.json.fit.cut).toEqual({ loss: [1], acc: [1] });
   data = cp.data;
   m.dispose();
   x.dispose();
