@@ -159,6 +159,15 @@ describe('terminal output', () => {
     expect(() => layers.dense({ name: 'a\u200bb', units: 2 })).toThrow('expected a name without control characters, line breaks, zero-width spaces or bidirectional formatting characters');
   });
 
+  test('the zero-width non-joiner and joiner take no cell in summary() and the CLI tables', () => {
+    // Five letters and U+200C: five cells on a terminal (wcwidth gives U+200C none); it counted
+    // one, so the name's row was padded a space short of its column.
+    const persian = '\u0645\u06cc\u200c\u0634\u0648\u062f';
+    expect([displayWidth(persian), displayWidth('a\u200db')]).toEqual([5, 2]);
+    const lines = table(['name', 'value'], [[persian, '1'], ['abcde', '1']]).split('\n');
+    expect(lines[2].replace(persian, 'abcde')).toBe(lines[3]);
+  });
+
   test('model.summary() aligns full-width, combining and long names, and escapes control characters in a class name', () => {
     class Odd extends Layer {
       readonly className = 'Odd\x1b[31m';
@@ -218,7 +227,7 @@ describe('terminal output', () => {
     const differ: string[] = [];
     for (let c = 0; c <= 0x10ffff; c++) {
       const ch = String.fromCodePoint(c);
-      if (mark.test(ch) !== (displayWidth(`a${ch}`) === 1) && c !== 0x200d && !(c >= 0xd800 && c <= 0xdfff)) differ.push(c.toString(16));
+      if (mark.test(ch) !== (displayWidth(`a${ch}`) === 1) && c !== 0x200c && c !== 0x200d && !(c >= 0xd800 && c <= 0xdfff)) differ.push(c.toString(16));
     }
     expect(differ).toEqual([]);
   });

@@ -112,9 +112,13 @@ function inRanges(table: Uint32Array, c: number): boolean {
   return false;
 }
 
-/** Whether a terminal draws code point `c` in no cell of its own: a combining mark, or the zero-width joiner. */
+/**
+ * Whether a terminal draws code point `c` in no cell of its own: a combining mark, or the
+ * zero-width non-joiner or joiner (U+200C, U+200D: names keep them, and terminals, as wcwidth,
+ * give them no cell).
+ */
 function zeroWidth(c: number): boolean {
-  return c === 0x200d || inRanges(COMBINING, c);
+  return c === 0x200c || c === 0x200d || inRanges(COMBINING, c);
 }
 
 /** The cells a terminal gives `text` (printed after terminalText). */
