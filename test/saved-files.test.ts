@@ -90,6 +90,12 @@ describe("model.json's actlab.training", () => {
     expect(() => loadWith(optimizer('\u202eSGD', {}))).toThrow(`unknown optimizer class "\\u202eSGD"; valid:`);
     const long = 'x'.repeat(1e6);
     expect(() => loadWith(optimizer(long, {}))).toThrow(/unknown optimizer class "x{199}\.\.\.; valid:/);
+    // A schedule's unknown key went into the message whole.
+    const schedule = { className: 'CosineDecay', config: { initialLearningRate: 0.1, decaySteps: 10, [long]: 1 } };
+    let message = '';
+    try { loadWith(optimizer('Adam', { learningRate: schedule })).dispose(); } catch (e) { message = String(e); }
+    expect(message).toMatch(/schedules\.fromConfig: CosineDecay: unknown option 'x{60}\.\.\.'; valid options: initialLearningRate,/);
+    expect(message.length).toBeLessThan(500);
     // JSON.stringify of a value nested 20000 deep (JSON.parse reads it) threw a RangeError.
     const deep: unknown = JSON.parse(`${'['.repeat(20000)}1${']'.repeat(20000)}`);
     expect(() => loadWith((t) => { t.optimizer = deep; })).toThrow("actlab: loadModel: model.json's actlab.training 'optimizer' must be { className, config }, got Array");
