@@ -142,6 +142,12 @@ describe('terminal output', () => {
     m.dispose();
   });
 
+  test('an unknown option key is quoted cut to 60 characters with control characters escaped, wherever options are checked', () => {
+    const wrong = <T>(v: unknown): T => v as T;
+    expect(() => callbacks.earlyStopping(wrong({ ['pat\x1b[2Jience']: 2 }))).toThrow("actlab: earlyStopping: unknown option 'pat\\u001b[2Jience'; valid options: ");
+    expect(() => callbacks.earlyStopping(wrong({ ['k'.repeat(100000)]: 2 }))).toThrow(`unknown option '${'k'.repeat(60)}...'; valid options: `);
+  });
+
   test('the zero-width non-joiner and joiner are part of a name (Persian spellings, emoji sequences), shown and saved as they are', () => {
     // U+200C and U+200D move nothing on a terminal; refusing them refused names in Persian or
     // Indic scripts and emoji such as the scientist below. A zero-width space still hides text.

@@ -6,6 +6,7 @@ import { rt } from './wasm.js';
 import type { NonFiniteMode } from './engine.js';
 import type { Ptr } from './heap.js';
 import { Tensor, shapeText, type Shape } from './tensor.js';
+import { terminalText } from './text.js';
 
 export type { NonFiniteMode };
 
@@ -83,13 +84,22 @@ export function showValue(v: unknown, depth = 0): string {
 }
 
 /**
+ * A key as an error quotes it: cut to 60 characters, control characters escaped. Keys may come
+ * from a file (a saved schedule's config) or a config built elsewhere: a million-character key
+ * went into the message whole, an ANSI escape reached the terminal.
+ */
+function quotedKey(key: string): string {
+  return terminalText(key.length > 60 ? `${key.slice(0, 60)}...` : key);
+}
+
+/**
  * Refuses an options object with a key outside `allowed` (a misspelt option would otherwise be
  * ignored); `hint` may add a parenthesis naming what the user meant (' (... takes ...)').
  */
 export function checkKeys(where: string, options: object, allowed: readonly string[], hint: (key: string) => string = () => ''): void {
   if (typeof options !== 'object' || options === null) throw new Error(`actlab: ${where}: expected an options object, got ${String(options)}`);
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`actlab: ${where}: unknown option '${key}'${hint(key)}; valid options: ${allowed.join(', ')}`);
+    if (!allowed.includes(key)) throw new Error(`actlab: ${where}: unknown option '${quotedKey(key)}'${hint(key)}; valid options: ${allowed.join(', ')}`);
   }
 }
 

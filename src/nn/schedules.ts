@@ -352,13 +352,8 @@ export function fromConfig(json: ScheduleJson): LearningRateSchedule {
   // An own key only: a class named 'toString' must reach the unknown-class error.
   const keys = typeof json.className === 'string' && Object.prototype.hasOwnProperty.call(SCHEDULE_KEYS, json.className) ? SCHEDULE_KEYS[json.className] : undefined;
   // A key the class lacks (Keras's warmup_steps, a misspelling) would be ignored, and the
-  // schedule would run without that setting. The key comes from a file: quoted cut to 60
-  // characters, as the class name below (a million-character key went into the message whole).
-  if (keys !== undefined) {
-    for (const k of Object.keys(c)) {
-      if (!keys.includes(k)) throw new Error(`actlab: schedules.fromConfig: ${String(json.className)}: unknown option '${k.length > 60 ? `${k.slice(0, 60)}...` : k}'; valid options: ${keys.join(', ')}`);
-    }
-  }
+  // schedule would run without that setting; checkKeys refuses it (quoting the key bounded and escaped).
+  if (keys !== undefined) checkKeys(`schedules.fromConfig: ${String(json.className)}`, c, keys);
   // Numbers of the wrong type pass through as NaN, so the constructors name them.
   const n = (k: string): number => (typeof c[k] === 'number' ? Number(c[k]) : Number.NaN);
   const opt = (k: string): number | undefined => (c[k] === undefined || c[k] === null ? undefined : n(k));
