@@ -6,7 +6,7 @@ import { rt } from './wasm.js';
 import type { NonFiniteMode } from './engine.js';
 import type { Ptr } from './heap.js';
 import { Tensor, shapeText, type Shape } from './tensor.js';
-import { terminalText } from './text.js';
+import { clipText } from './text.js';
 
 export type { NonFiniteMode };
 
@@ -84,12 +84,19 @@ export function showValue(v: unknown, depth = 0): string {
 }
 
 /**
- * A key as an error quotes it: cut to 60 characters, control characters escaped. Keys may come
- * from a file (a saved schedule's config) or a config built elsewhere: a million-character key
- * went into the message whole, an ANSI escape reached the terminal.
+ * A value read from a file, for an error message: its JSON cut to 200 characters, with control
+ * characters escaped. JSON.stringify alone threw a RangeError on a value nested thousands deep
+ * (JSON.parse reads it), wrote a million-entry list into the message whole, and passed a C1
+ * control or a bidirectional override through to the terminal.
  */
-function quotedKey(key: string): string {
-  return terminalText(key.length > 60 ? `${key.slice(0, 60)}...` : key);
+export function fileValue(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = describeValue(v);
+  }
+  return clipText(text, 200);
 }
 
 /**
@@ -99,7 +106,7 @@ function quotedKey(key: string): string {
 export function checkKeys(where: string, options: object, allowed: readonly string[], hint: (key: string) => string = () => ''): void {
   if (typeof options !== 'object' || options === null) throw new Error(`actlab: ${where}: expected an options object, got ${String(options)}`);
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`actlab: ${where}: unknown option '${quotedKey(key)}'${hint(key)}; valid options: ${allowed.join(', ')}`);
+    if (!allowed.includes(key)) throw new Error(`actlab: ${where}: unknown option '${clipText(key, 60)}'${hint(key)}; valid options: ${allowed.join(', ')}`);
   }
 }
 

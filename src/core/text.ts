@@ -19,6 +19,15 @@ export function terminalText(text: string): string {
 }
 
 /**
+ * Text from elsewhere (a file, a config) as a message quotes it: cut to `max` characters and
+ * with control characters escaped, so a million-character key or an ANSI escape cannot fill
+ * or rewrite the terminal.
+ */
+export function clipText(text: string, max: number): string {
+  return terminalText(text.length > max ? `${text.slice(0, max)}...` : text);
+}
+
+/**
  * Refuses a layer or model name that holds a control character: names reach the terminal
  * in summary() and in error messages (a model file from elsewhere could otherwise recolour
  * the terminal, rewrite its title or reorder a line). `where` names the caller.

@@ -3,13 +3,14 @@
 // Restoring and calling fit({initialEpoch, seed}) continues bit for bit, because fit's
 // randomness is keyed by (seed, epoch) and optimizer state is restored exactly.
 import { tensor, type Tensor } from '../core/tensor.js';
-import { artifactsOf, fileValue, isObject, modelFromArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
+import { artifactsOf, isObject, modelFromArtifacts, type CustomActivationFactory, type ModelJson } from './serialize.js';
 import { adam, adamw, rmsprop, sgd, type LearningRate, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import { fromConfig } from './schedules.js';
 import { resolveMetrics } from './metrics.js';
 import type { Sequential } from './sequential.js';
 import { resolveLoss, type LossName } from './losses.js';
-import { checkName, terminalText } from '../core/text.js';
+import { checkName, clipText, terminalText } from '../core/text.js';
+import { fileValue } from '../core/checks.js';
 
 /** The JSON half of a checkpoint (checkpoint.json on disk, without its `data` file name). */
 export interface CheckpointJson {
@@ -215,7 +216,7 @@ export function optimizerFrom(className: string, config: OptimizerConfig, where 
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /** A log key of a file, quoted for an error message (control characters escaped, a long one cut). */
-const keyText = (k: string): string => `'${terminalText(k.length > 60 ? `${k.slice(0, 60)}...` : k)}'`;
+const keyText = (k: string): string => `'${clipText(k, 60)}'`;
 
 /**
  * Checks the parts of checkpoint.json that restoreCheckpoint reads itself (the model is

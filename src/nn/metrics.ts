@@ -12,7 +12,7 @@ import { checkFinite, describeValue, showValue } from '../core/checks.js';
 import { argMaxRows } from '../ops/reduce.js';
 import { softmax } from '../softmax.js';
 import { rt } from '../core/wasm.js';
-import { terminalText } from '../core/text.js';
+import { clipText } from '../core/text.js';
 
 /** The metrics compile() knows, under their canonical (tf.js camelCase) names. */
 export type MetricName = 'accuracy' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy'
@@ -82,7 +82,7 @@ export function resolveMetrics(where: string, given: unknown, sparseLoss: boolea
   const out: CompiledMetric[] = [];
   for (const m of given as unknown[]) {
     if (typeof m !== 'string' || !Object.hasOwn(METRIC_ALIASES, m)) {
-      throw new Error(`actlab: ${where}: unknown metric ${typeof m === 'string' ? `'${terminalText(m.length > 200 ? `${m.slice(0, 200)}...` : m)}'` : describeValue(m)}; valid: ${metricNamesText()}`);
+      throw new Error(`actlab: ${where}: unknown metric ${typeof m === 'string' ? `'${clipText(m, 200)}'` : describeValue(m)}; valid: ${metricNamesText()}`);
     }
     const name = m as MetricAlias;
     const metric: MetricName = METRIC_ALIASES[name];

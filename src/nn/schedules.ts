@@ -7,7 +7,7 @@
 // Math.cos/exp/log/pow (engines round those differently): cosines and non-integer powers
 // come from the Wasm module's own float32 cos and float64 exp; the rest is + - * / and floor.
 import { rt } from '../core/wasm.js';
-import { checkKeys, describeValue } from '../core/checks.js';
+import { checkKeys, describeValue, fileValue } from '../core/checks.js';
 
 /** A schedule's constructor options as plain JSON values (getConfig()). */
 export type ScheduleConfig = Readonly<Record<string, number | boolean | readonly number[] | null>>;
@@ -335,20 +335,10 @@ const SCHEDULE_KEYS: Readonly<Partial<Record<string, readonly string[]>>> = {
   PiecewiseConstantDecay: ['boundaries', 'values'],
 };
 
-/** A value from a file for a message: its JSON cut short, or its kind where JSON.stringify throws (nested thousands deep, a RangeError). */
-function shown(v: unknown): string {
-  try {
-    const text = JSON.stringify(v) ?? String(v);
-    return text.length > 200 ? `${text.slice(0, 200)}...` : text;
-  } catch {
-    return describeValue(v);
-  }
-}
-
 /** Rebuilds a schedule from its JSON (an optimizer's getConfig().learningRate, a checkpoint). */
 export function fromConfig(json: ScheduleJson): LearningRateSchedule {
   const c: ScheduleConfig | undefined = json?.config;
-  if (typeof c !== 'object' || c === null) throw new Error(`actlab: schedules.fromConfig: expected {className, config}, got ${shown(json)}`);
+  if (typeof c !== 'object' || c === null) throw new Error(`actlab: schedules.fromConfig: expected {className, config}, got ${fileValue(json)}`);
   // An own key only: a class named 'toString' must reach the unknown-class error.
   const keys = typeof json.className === 'string' && Object.prototype.hasOwnProperty.call(SCHEDULE_KEYS, json.className) ? SCHEDULE_KEYS[json.className] : undefined;
   // A key the class lacks (Keras's warmup_steps, a misspelling) would be ignored, and the

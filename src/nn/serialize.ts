@@ -5,7 +5,7 @@
 // file reading and writing (saveModel / loadModel, and model.save(dir)).
 import { rt } from '../core/wasm.js';
 import { shapeText } from '../core/tensor.js';
-import { describeValue, setOwn } from '../core/checks.js';
+import { describeValue, fileValue, setOwn } from '../core/checks.js';
 import { checkName, terminalText } from '../core/text.js';
 import { ACTIVATIONS } from '../activations/registry.js';
 import { sameShape, type Layer, type Config } from './layer.js';
@@ -438,21 +438,6 @@ function buildLayer(className: string, c: Config, custom: Readonly<Record<string
   }
 }
 
-/**
- * @internal A value read from a file, for an error message: its JSON cut to 200 characters,
- * with control characters escaped. JSON.stringify alone threw a RangeError on a value nested
- * thousands deep (JSON.parse reads it), wrote a million-entry list into the message whole, and
- * passed a C1 control or a bidirectional override through to the terminal.
- */
-export function fileValue(v: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(v) ?? String(v);
-  } catch {
-    text = describeValue(v);
-  }
-  return terminalText(text.length > 200 ? `${text.slice(0, 200)}...` : text);
-}
 
 /** @internal A plain object (not null, not an array): what a JSON object parses to. */
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
