@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init, callbacks, sequential, layers, activation, mul, tensor, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, curves, gradientFlow, plot, Layer, type Tensor, type TrainingRun, type Shape, type Config } from '../src/index.js';
+import { init, callbacks, schedules, sequential, layers, activation, mul, tensor, checkpointOf, restoreCheckpoint, modelToArtifacts, modelFromArtifacts, curves, gradientFlow, plot, Layer, type Tensor, type TrainingRun, type Shape, type Config } from '../src/index.js';
 import { runCli } from '../src/cli/run.js';
 import { loadModel, renderSvg } from '../src/node/index.js';
 import { table } from '../src/cli/format.js';
@@ -146,6 +146,10 @@ describe('terminal output', () => {
     const wrong = <T>(v: unknown): T => v as T;
     expect(() => callbacks.earlyStopping(wrong({ ['pat\x1b[2Jience']: 2 }))).toThrow("actlab: earlyStopping: unknown option 'pat\\u001b[2Jience'; valid options: ");
     expect(() => callbacks.earlyStopping(wrong({ ['k'.repeat(100000)]: 2 }))).toThrow(`unknown option '${'k'.repeat(60)}...'; valid options: `);
+    // A saved schedule's config quoted by fromConfig: JSON escapes C0 controls but not a C1
+    // control or a bidirectional override, which reached the terminal as they were.
+    expect(() => schedules.fromConfig(wrong({ className: 'x\u202e\x9b', config: 5 })))
+      .toThrow('actlab: schedules.fromConfig: expected {className, config}, got {"className":"x\\u202e\\u009b","config":5}');
   });
 
   test('the zero-width non-joiner and joiner are part of a name (Persian spellings, emoji sequences), shown and saved as they are', () => {
